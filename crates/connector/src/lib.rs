@@ -1,0 +1,435 @@
+//! # connector
+//!
+//! Where the raw daily sales come from. Every source implements the synchronous
+//! [`Source`] trait: fetch the rows over an optional date span as a polars `DataFrame` plus
+//! metadata about where they came from.
+//!
+//! - [`demo`]: the embedded, seeded synthetic buñuelo history of `../shared/domain.md` §8
+//!   (the default source): same seed ⇒ byte-identical data.
+//! - [`file`]: CSV or Parquet with a configurable column mapping onto the contract's names.
+//! - Supabase (PostgREST) and PostgreSQL sources arrive with issue 7.
+//!
+//! Together with `xtask`, this is the only crate that does I/O.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod file;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use calendar::{CalendarConfig, CalendarError};
+use chrono::NaiveDate;
+use core_types::{cols, DateSpan};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use demo::{DemoConfig, DemoGenerator};
+pub use file::{CsvOptions, FileFormat, FileSource};
+
+/// Version of this crate, recorded in run manifests.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Errors of the sources. File errors name the file, and where it applies the row (0-based
+/// data row), the line (1-based line of the file) and the column.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// The file does not exist or is not a regular file.
+    #[error("source file not found: {path}")]
+    MissingFile {
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// The file's format cannot be told from its extension.
+    #[error(
+        "cannot tell the format of {path}: use a .csv or .parquet extension or set source.format"
+    )]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file could not be parsed as CSV/Parquet.
+    #[error("cannot read {path}: {message}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        message: String,
+    },
+    /// An operating-system error on a file.
+    #[error("i/o error on {path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        message: String,
+    },
+    /// No date column after the column mapping.
+    #[error("{path} has no date column `fecha` after mapping (columns: {columns:?}); map one with source.columns")]
+    NoDateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The columns that were found.
+        columns: Vec<String>,
+    },
+    /// A mapping would rename a column onto one that already exists.
+    #[error("{path}: mapping column `{from}` to `{to}` collides with an existing column `{to}`")]
+    ColumnCollision {
+        /// The file.
+        path: PathBuf,
+        /// Source column.
+        from: String,
+        /// Target column.
+        to: String,
+    },
+    /// A date cell that is neither an ISO date nor an RFC 3339 timestamp.
+    #[error("{path}: unparseable date {value:?} in column `{column}` at row {row} (line {line})")]
+    UnparseableDate {
+        /// The file.
+        path: PathBuf,
+        /// 0-based data row.
+        row: usize,
+        /// 1-based line of the file.
+        line: usize,
+        /// The column.
+        column: String,
+        /// The cell's text.
+        value: String,
+    },
+    /// The date column has a type that cannot hold dates.
+    #[error("{path}: column `{column}` has type {dtype}, expected dates or text")]
+    BadDateType {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Its type.
+        dtype: String,
+    },
+    /// A source setting the source cannot use.
+    #[error("invalid setting `{key}`: {message}")]
+    InvalidConfig {
+        /// Full key path.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The calendar refused the span.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    /// The synthetic generator could not draw (a distribution refused its parameters).
+    #[error("demo generator: {0}")]
+    Generator(String),
+    /// A data-frame operation failed.
+    #[error("data frame error: {0}")]
+    Polars(#[from] PolarsError),
+}
+
+/// The closed set of source kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// The embedded synthetic history.
+    Demo,
+    /// A CSV or Parquet file.
+    File,
+}
+
+impl SourceKind {
+    /// The kind's name as written in config and file names.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SourceKind::Demo => "demo",
+            SourceKind::File => "file",
+        }
+    }
+}
+
+/// Source settings (`source:` in `config.yaml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Which source to use.
+    pub kind: SourceKind,
+    /// Keep only rows in this span (`null` = all rows).
+    pub span: Option<DateSpan>,
+    /// File source: path of the CSV/Parquet file, relative to the project root.
+    pub path: Option<PathBuf>,
+    /// File source: format.
+    pub format: FileFormat,
+    /// File source: source column → canonical column.
+    pub columns: BTreeMap<String, String>,
+    /// File source: CSV options.
+    pub csv: CsvOptions,
+    /// Offset of local (Bogotá) time from UTC in hours, used to cut timestamps to dates.
+    pub utc_offset_hours: i32,
+    /// Demo source settings.
+    pub demo: DemoConfig,
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        Self {
+            kind: SourceKind::Demo,
+            span: None,
+            path: None,
+            format: FileFormat::Auto,
+            columns: [("date", cols::FECHA), ("y", cols::UNIDADES_VENDIDAS)]
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            csv: CsvOptions::default(),
+            utc_offset_hours: -5,
+            demo: DemoConfig::default(),
+        }
+    }
+}
+
+impl SourceConfig {
+    /// Checks the settings of the chosen kind; the error names the key.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        if !(-12..=14).contains(&self.utc_offset_hours) {
+            return Err(ConnectorError::InvalidConfig {
+                key: "source.utc_offset_hours".into(),
+                message: format!("expected -12..=14, got {}", self.utc_offset_hours),
+            });
+        }
+        match self.kind {
+            SourceKind::Demo => self.demo.validate(),
+            SourceKind::File => {
+                if self.path.is_none() {
+                    return Err(ConnectorError::InvalidConfig {
+                        key: "source.path".into(),
+                        message: "source.kind is `file` but no path is given".into(),
+                    });
+                }
+                if !self.csv.separator.is_ascii() {
+                    return Err(ConnectorError::InvalidConfig {
+                        key: "source.csv.separator".into(),
+                        message: "expected one ASCII character".into(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Where fetched data came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceMeta {
+    /// Kind of source.
+    pub kind: SourceKind,
+    /// Short name used in snapshot file names (`demo`, or the file's stem).
+    pub name: String,
+    /// Human description (file path, or the generator and its seed); never holds a secret.
+    pub description: String,
+    /// Files read, for the run manifest.
+    pub input_files: Vec<PathBuf>,
+}
+
+/// Rows fetched from a source, with where they came from.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The rows.
+    pub frame: DataFrame,
+    /// Provenance.
+    pub meta: SourceMeta,
+}
+
+/// A source of raw daily sales.
+pub trait Source {
+    /// Provenance of the data this source returns.
+    fn meta(&self) -> SourceMeta;
+    /// Every row, in source order.
+    fn fetch_all(&self) -> Result<DataFrame, ConnectorError>;
+    /// The rows whose `fecha` lies in `span` (all rows when `None`), with provenance.
+    fn fetch(&self, span: Option<DateSpan>) -> Result<Fetched, ConnectorError> {
+        let mut frame = self.fetch_all()?;
+        if let Some(span) = span {
+            frame = filter_span(&frame, span)?;
+        }
+        Ok(Fetched {
+            frame,
+            meta: self.meta(),
+        })
+    }
+}
+
+/// Keeps the rows whose `fecha` lies in `span`.
+pub fn filter_span(frame: &DataFrame, span: DateSpan) -> Result<DataFrame, ConnectorError> {
+    let fechas = frame.column(cols::FECHA)?.date()?.clone();
+    let mask: BooleanChunked = fechas
+        .as_date_iter()
+        .map(|d| Some(d.is_some_and(|d| span.contains(d))))
+        .collect();
+    Ok(frame.filter(&mask)?)
+}
+
+/// The demo source: a [`DemoGenerator`] behind the [`Source`] trait.
+#[derive(Debug, Clone)]
+pub struct DemoSource {
+    generator: DemoGenerator,
+    seed: u64,
+}
+
+impl DemoSource {
+    /// A demo source with the given settings, seed and calendar.
+    pub fn new(cfg: DemoConfig, seed: u64, cal: &CalendarConfig) -> Result<Self, ConnectorError> {
+        Ok(Self {
+            generator: DemoGenerator::new(cfg, seed, cal)?,
+            seed,
+        })
+    }
+    /// The generator (e.g. for `mu`).
+    pub fn generator(&self) -> &DemoGenerator {
+        &self.generator
+    }
+}
+
+impl Source for DemoSource {
+    fn meta(&self) -> SourceMeta {
+        let span = self.generator.config().span;
+        SourceMeta {
+            kind: SourceKind::Demo,
+            name: SourceKind::Demo.as_str().to_string(),
+            description: format!(
+                "synthetic buñuelo history {}..={}, seed {}",
+                span.start(),
+                span.end(),
+                self.seed
+            ),
+            input_files: Vec::new(),
+        }
+    }
+    fn fetch_all(&self) -> Result<DataFrame, ConnectorError> {
+        self.generator.frame()
+    }
+}
+
+impl Source for FileSource {
+    fn meta(&self) -> SourceMeta {
+        let stem = self
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("file");
+        let name: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        SourceMeta {
+            kind: SourceKind::File,
+            name: format!("file_{name}"),
+            description: format!("file {}", self.path.display()),
+            input_files: vec![self.path.clone()],
+        }
+    }
+    fn fetch_all(&self) -> Result<DataFrame, ConnectorError> {
+        self.read()
+    }
+}
+
+/// Builds the configured source. Relative file paths are resolved against `root`.
+pub fn build_source(
+    cfg: &SourceConfig,
+    seed: u64,
+    calendar: &CalendarConfig,
+    root: &Path,
+) -> Result<Box<dyn Source>, ConnectorError> {
+    cfg.validate()?;
+    Ok(match cfg.kind {
+        SourceKind::Demo => Box::new(DemoSource::new(cfg.demo.clone(), seed, calendar)?),
+        SourceKind::File => {
+            let p = cfg.path.clone().expect("validated");
+            Box::new(FileSource {
+                path: if p.is_absolute() { p } else { root.join(p) },
+                format: cfg.format,
+                columns: cfg.columns.clone(),
+                csv: cfg.csv.clone(),
+                utc_offset_hours: cfg.utc_offset_hours,
+            })
+        }
+    })
+}
+
+/// Serialises a frame as Parquet bytes (deterministic: same frame ⇒ same bytes).
+pub fn to_parquet_bytes(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
+    let mut buf = Vec::new();
+    let mut f = frame.clone();
+    ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut f)?;
+    Ok(buf)
+}
+
+/// Reads a Parquet file written by [`to_parquet_bytes`].
+pub fn read_parquet(path: &Path) -> Result<DataFrame, ConnectorError> {
+    let file = std::fs::File::open(path).map_err(|e| ConnectorError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| ConnectorError::Unreadable {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// First and last `fecha` of a frame, if it has any non-null date.
+pub fn date_range(frame: &DataFrame) -> Result<Option<(NaiveDate, NaiveDate)>, ConnectorError> {
+    let fechas = frame.column(cols::FECHA)?.date()?.clone();
+    let mut it = fechas.as_date_iter().flatten();
+    let Some(first) = it.next() else {
+        return Ok(None);
+    };
+    let (lo, hi) = it.fold((first, first), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    Ok(Some((lo, hi)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_snapshot_bytes_are_reproducible_and_seed_dependent() {
+        let cal = CalendarConfig::default();
+        let a = DemoSource::new(DemoConfig::default(), 42, &cal).unwrap();
+        let b = DemoSource::new(DemoConfig::default(), 42, &cal).unwrap();
+        let c = DemoSource::new(DemoConfig::default(), 7, &cal).unwrap();
+        let bytes = |s: &DemoSource| to_parquet_bytes(&s.fetch(None).unwrap().frame).unwrap();
+        assert_eq!(bytes(&a), bytes(&b));
+        assert_ne!(bytes(&a), bytes(&c));
+    }
+
+    #[test]
+    fn span_filter_keeps_only_the_span() {
+        let cal = CalendarConfig::default();
+        let s = DemoSource::new(DemoConfig::default(), 42, &cal).unwrap();
+        let span =
+            DateSpan::new("2025-11-01".parse().unwrap(), "2025-11-30".parse().unwrap()).unwrap();
+        let f = s.fetch(Some(span)).unwrap();
+        assert_eq!(f.frame.height(), 30);
+        assert_eq!(
+            date_range(&f.frame).unwrap(),
+            Some((span.start(), span.end()))
+        );
+    }
+
+    #[test]
+    fn file_kind_without_path_names_the_key() {
+        let cfg = SourceConfig {
+            kind: SourceKind::File,
+            ..SourceConfig::default()
+        };
+        let err = cfg.validate().unwrap_err();
+        assert!(matches!(&err, ConnectorError::InvalidConfig { key, .. } if key == "source.path"));
+    }
+}
