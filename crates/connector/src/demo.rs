@@ -107,35 +107,56 @@ impl SpecialFactors {
     }
 }
 
-/// What an injected anomaly does to the raw row (domain.md §8.4).
+/// An injected anomaly (domain.md §8.4): a date and what happens to its raw row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "tipo", rename_all = "snake_case", deny_unknown_fields)]
-pub enum AnomalyKind {
+pub enum Anomaly {
     /// `y × factor` (typos, data-entry errors).
     Multiplicar {
+        /// Date.
+        fecha: NaiveDate,
         /// The factor.
         factor: i64,
     },
     /// A fixed value (0 for a point-of-sale failure, negative for a booked return).
     Valor {
+        /// Date.
+        fecha: NaiveDate,
         /// The value.
         valor: i64,
     },
     /// The value was not recorded (null).
-    Nulo,
+    Nulo {
+        /// Date.
+        fecha: NaiveDate,
+    },
     /// A second, identical row right after the original (double upload).
-    Duplicado,
+    Duplicado {
+        /// Date.
+        fecha: NaiveDate,
+    },
 }
 
-/// One injected anomaly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl Anomaly {
+    /// The anomaly's date.
+    pub fn fecha(&self) -> NaiveDate {
+        match self {
+            Anomaly::Multiplicar { fecha, .. }
+            | Anomaly::Valor { fecha, .. }
+            | Anomaly::Nulo { fecha }
+            | Anomaly::Duplicado { fecha } => *fecha,
+        }
+    }
+}
+
+/// The list price of one year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Anomaly {
-    /// Date of the anomaly.
-    pub fecha: NaiveDate,
-    /// What happens to the row.
-    #[serde(flatten)]
-    pub kind: AnomalyKind,
+pub struct YearPrice {
+    /// Year.
+    pub ano: i32,
+    /// List price in COP.
+    pub precio: f64,
 }
 
 /// Settings of the synthetic history (`source.demo` in `config.yaml`); the defaults are the
@@ -178,7 +199,7 @@ pub struct DemoConfig {
     /// The last N days of the history never go missing.
     pub dias_finales_completos: u32,
     /// List price per year (COP).
-    pub precios: BTreeMap<i32, f64>,
+    pub precios: Vec<YearPrice>,
     /// Injected anomalies.
     pub anomalias: Vec<Anomaly>,
     /// Hour (Bogotá time) stamped in `created_at`.
@@ -191,10 +212,6 @@ fn date(s: &str) -> NaiveDate {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        let an = |f: &str, kind| Anomaly {
-            fecha: date(f),
-            kind,
-        };
         Self {
             span: DateSpan::new(date("2018-01-01"), date("2025-11-30")).expect("ordered"),
             nivel_base: 300.0,
@@ -224,16 +241,39 @@ impl Default for DemoConfig {
                 (2025, 2400.0),
             ]
             .into_iter()
+            .map(|(ano, precio)| YearPrice { ano, precio })
             .collect(),
             anomalias: vec![
-                an("2018-06-12", AnomalyKind::Multiplicar { factor: 10 }),
-                an("2019-03-06", AnomalyKind::Multiplicar { factor: 10 }),
-                an("2022-08-09", AnomalyKind::Valor { valor: 0 }),
-                an("2022-09-14", AnomalyKind::Valor { valor: 0 }),
-                an("2023-05-16", AnomalyKind::Valor { valor: -40 }),
-                an("2023-08-23", AnomalyKind::Nulo),
-                an("2024-04-09", AnomalyKind::Multiplicar { factor: 8 }),
-                an("2024-10-02", AnomalyKind::Duplicado),
+                Anomaly::Multiplicar {
+                    fecha: date("2018-06-12"),
+                    factor: 10,
+                },
+                Anomaly::Multiplicar {
+                    fecha: date("2019-03-06"),
+                    factor: 10,
+                },
+                Anomaly::Valor {
+                    fecha: date("2022-08-09"),
+                    valor: 0,
+                },
+                Anomaly::Valor {
+                    fecha: date("2022-09-14"),
+                    valor: 0,
+                },
+                Anomaly::Valor {
+                    fecha: date("2023-05-16"),
+                    valor: -40,
+                },
+                Anomaly::Nulo {
+                    fecha: date("2023-08-23"),
+                },
+                Anomaly::Multiplicar {
+                    fecha: date("2024-04-09"),
+                    factor: 8,
+                },
+                Anomaly::Duplicado {
+                    fecha: date("2024-10-02"),
+                },
             ],
             hora_registro: 21,
         }
@@ -241,6 +281,14 @@ impl Default for DemoConfig {
 }
 
 impl DemoConfig {
+    /// The list price of `year`, if configured.
+    pub fn list_price(&self, year: i32) -> Option<f64> {
+        self.precios
+            .iter()
+            .find(|p| p.ano == year)
+            .map(|p| p.precio)
+    }
+
     /// Checks what serde cannot; the error names the key under `source.demo`.
     pub fn validate(&self) -> Result<(), ConnectorError> {
         let bad = |key: &str, message: String| {
@@ -289,7 +337,7 @@ impl DemoConfig {
             return bad(&format!("descuentos[{i}]"), "expected 0 <= x < 100".into());
         }
         for y in self.span.start().year()..=self.span.end().year() {
-            if !self.precios.contains_key(&y) {
+            if self.list_price(y).is_none() {
                 return bad("precios", format!("no list price for year {y}"));
             }
         }
@@ -298,16 +346,16 @@ impl DemoConfig {
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, a) in self.anomalias.iter().enumerate() {
-            if !self.span.contains(a.fecha) {
+            if !self.span.contains(a.fecha()) {
                 return bad(
                     &format!("anomalias[{i}].fecha"),
-                    format!("{} is outside the history span", a.fecha),
+                    format!("{} is outside the history span", a.fecha()),
                 );
             }
-            if !seen.insert(a.fecha) {
+            if !seen.insert(a.fecha()) {
                 return bad(
                     &format!("anomalias[{i}].fecha"),
-                    format!("{} has two anomalies", a.fecha),
+                    format!("{} has two anomalies", a.fecha()),
                 );
             }
         }
@@ -410,8 +458,8 @@ impl DemoGenerator {
         let mut promo_rng = self.stream(STREAM_PROMO);
         let mut noise_rng = self.stream(STREAM_NOISE);
         let mut miss_rng = self.stream(STREAM_MISSING);
-        let anomalies: BTreeMap<NaiveDate, &AnomalyKind> =
-            c.anomalias.iter().map(|a| (a.fecha, &a.kind)).collect();
+        let anomalies: BTreeMap<NaiveDate, &Anomaly> =
+            c.anomalias.iter().map(|a| (a.fecha(), a)).collect();
         let tail_start = c.span.end() - chrono::Days::new(u64::from(c.dias_finales_completos));
         let mut out = Vec::with_capacity(c.span.len_days() + 1);
         for d in c.span.dates() {
@@ -440,7 +488,9 @@ impl DemoGenerator {
             }
             let n = c.descuentos.len();
             let descuento = promo.then(|| c.descuentos[((u2 * n as f64) as usize).min(n - 1)]);
-            let list = c.precios[&d.year()];
+            let list = c
+                .list_price(d.year())
+                .expect("validated: every year has a price");
             let precio = descuento.map_or(list, |x| list * (100.0 - x) / 100.0);
             let stamp = |h: u32| format!("{d}T{h:02}:00:00-05:00");
             let mut row = DemoRow {
@@ -452,12 +502,12 @@ impl DemoGenerator {
                 created_at: stamp(c.hora_registro),
             };
             match anomaly {
-                Some(AnomalyKind::Multiplicar { factor }) => {
+                Some(Anomaly::Multiplicar { factor, .. }) => {
                     row.unidades_vendidas = Some(y * factor)
                 }
-                Some(AnomalyKind::Valor { valor }) => row.unidades_vendidas = Some(*valor),
-                Some(AnomalyKind::Nulo) => row.unidades_vendidas = None,
-                Some(AnomalyKind::Duplicado) => {
+                Some(Anomaly::Valor { valor, .. }) => row.unidades_vendidas = Some(*valor),
+                Some(Anomaly::Nulo { .. }) => row.unidades_vendidas = None,
+                Some(Anomaly::Duplicado { .. }) => {
                     let mut dup = row.clone();
                     dup.created_at = stamp((c.hora_registro + 1) % 24);
                     out.push(row);
@@ -595,7 +645,7 @@ mod tests {
                 r.fecha
             );
             assert_eq!(r.promocion, r.descuento_pct.is_some());
-            let list = DemoConfig::default().precios[&r.fecha.year()];
+            let list = DemoConfig::default().list_price(r.fecha.year()).unwrap();
             let price = r.descuento_pct.map_or(list, |x| list * (100.0 - x) / 100.0);
             assert_eq!(r.precio_unitario, price);
             assert_eq!(r.precio_unitario.fract(), 0.0);
@@ -627,7 +677,7 @@ mod tests {
     #[test]
     fn noise_has_mean_one_against_mu() {
         let g = gen(42);
-        let anomalies: Vec<NaiveDate> = g.config().anomalias.iter().map(|a| a.fecha).collect();
+        let anomalies: Vec<NaiveDate> = g.config().anomalias.iter().map(|a| a.fecha()).collect();
         let ratios: Vec<f64> = g
             .rows()
             .unwrap()

@@ -1,0 +1,268 @@
+//! End-to-end: whole runs of the pipeline in a temporary project root holding a copy of the
+//! repository's config.yaml.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A fresh project root with the repository's config.yaml.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_root().join("config.yaml"),
+        dir.path().join("config.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+fn xtask(root: &Path, args: &[&str]) -> u8 {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    xtask::cli::main_with(&args, Some(root), &[])
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+/// A report body as text with the run id blanked out (run ids aside, bodies must match).
+fn body_without_run_id(report: &Value) -> String {
+    let run = report["run_id"].as_str().unwrap();
+    serde_json::to_string(&report["body"])
+        .unwrap()
+        .replace(run, "<run>")
+}
+
+#[test]
+fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["run"]), 0);
+    let reports = root.join("outputs/reports");
+    let m1 = json(&reports.join("run_manifest_latest.json"));
+    let explore1 = json(&reports.join("explore_latest.json"));
+    let ingest1 = json(&reports.join("ingest_latest.json"));
+    let snaps1 = files(&root.join("data/01_raw"));
+    assert_eq!(snaps1.len(), 2, "one parquet and one meta file: {snaps1:?}");
+    let snap1_bytes = std::fs::read(&snaps1[1]).unwrap();
+
+    assert_eq!(xtask(root, &["run"]), 0);
+    let m2 = json(&reports.join("run_manifest_latest.json"));
+    assert_ne!(m1["run_id"], m2["run_id"]);
+    // A new snapshot, the first one untouched.
+    let snaps2 = files(&root.join("data/01_raw"));
+    assert_eq!(snaps2.len(), 4);
+    assert_eq!(std::fs::read(&snaps1[1]).unwrap(), snap1_bytes);
+    // Byte-identical snapshots across runs.
+    let new_snap = snaps2
+        .iter()
+        .find(|p| p.extension().unwrap() == "parquet" && !snaps1.contains(p))
+        .unwrap();
+    assert_eq!(std::fs::read(new_snap).unwrap(), snap1_bytes);
+    // Identical report bodies, run ids aside.
+    let explore2 = json(&reports.join("explore_latest.json"));
+    let ingest2 = json(&reports.join("ingest_latest.json"));
+    assert_eq!(
+        body_without_run_id(&explore1),
+        body_without_run_id(&explore2)
+    );
+    assert_eq!(body_without_run_id(&ingest1), body_without_run_id(&ingest2));
+    // History grows: explore, ingest, run_manifest twice each.
+    assert_eq!(files(&reports.join("history")).len(), 6);
+    assert_eq!(files(&root.join(".executive/history")).len(), 2);
+    // The manifest describes the run.
+    assert_eq!(m2["status"], "ok");
+    assert_eq!(m2["seed"], 42);
+    let phases: Vec<&str> = m2["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["00", "01"]);
+    assert_eq!(m1["config_sha256"], m2["config_sha256"]);
+    assert!(m2["rustc_version"].as_str().unwrap().starts_with("rustc"));
+    assert_eq!(m2["crate_versions"].as_object().unwrap().len(), 10);
+    let snapshot = m2["raw_snapshot"].as_str().unwrap();
+    assert!(root.join(snapshot).is_file());
+    let outputs = m2["outputs"].as_array().unwrap();
+    let snap_rec = outputs.iter().find(|o| o["path"] == snapshot).unwrap();
+    assert_eq!(snap_rec["rows"], ingest2["body"]["rows"]);
+    assert_eq!(
+        snap_rec["sha256"].as_str().unwrap().len(),
+        64,
+        "sha256 hex digest"
+    );
+    // Every output recorded in the manifest exists with the recorded hash size.
+    for o in outputs {
+        let path = root.join(o["path"].as_str().unwrap());
+        if o["path"].as_str().unwrap().contains("_latest.") {
+            continue; // replaced by later writes of the same run (manifest) or runs
+        }
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            o["bytes"].as_u64().unwrap(),
+            "{}",
+            path.display()
+        );
+    }
+    // The demo's known shape: 2891 days, the fixed 3-day gap, one duplicate row.
+    let date = &explore2["body"]["profile"]["date"];
+    assert_eq!(date["calendar_days"], 2891);
+    assert_eq!(date["duplicate_rows"], 1);
+    assert_eq!(date["longest_gap_start"], "2019-10-22");
+}
+
+#[test]
+fn executive_summary_numbers_all_come_from_the_reports() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["run"]), 0);
+    let text =
+        std::fs::read_to_string(root.join(".executive/executive_summary_latest.md")).unwrap();
+    let explore = json(&root.join("outputs/reports/explore_latest.json"));
+    let ingest = json(&root.join("outputs/reports/ingest_latest.json"));
+    let stray = xtask::executive::all_numbers_come_from(&text, &[&explore, &ingest]);
+    assert!(
+        stray.is_empty(),
+        "numbers not in any report: {stray:?}\n{text}"
+    );
+    assert!(xtask::executive::numbers_in(&text).len() >= 10);
+}
+
+#[test]
+fn invalid_config_exits_2_and_writes_nothing() {
+    let p = project();
+    let root = p.path();
+    for bad in [
+        "run.horizon=0",
+        "run.sede=1",
+        "run.cutoff=2025-02-30",
+        "source.kind=file",
+        "calendar.prima.ventana_dias=99",
+    ] {
+        assert_eq!(xtask(root, &["run", "--set", bad]), 2, "{bad}");
+    }
+    let entries: Vec<_> = std::fs::read_dir(root).unwrap().collect();
+    assert_eq!(entries.len(), 1, "only config.yaml remains");
+}
+
+#[test]
+fn file_source_ingests_a_csv_with_mapping_and_records_its_hash() {
+    let p = project();
+    let root = p.path();
+    let csv = "date,y,holiday\n2024-01-01,10.5,1\n2024-01-02,12,0\n2024-01-04,9,0\n";
+    std::fs::write(root.join("ventas.csv"), csv).unwrap();
+    let code = xtask(
+        root,
+        &[
+            "phase",
+            "01",
+            "--set",
+            "source.kind=file",
+            "--set",
+            "source.path=ventas.csv",
+        ],
+    );
+    assert_eq!(code, 0);
+    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
+    let inputs = m["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 1);
+    assert_eq!(inputs[0]["path"], "ventas.csv");
+    assert_eq!(inputs[0]["rows"], 3);
+    let snap = m["raw_snapshot"].as_str().unwrap();
+    assert!(snap.starts_with("data/01_raw/file_ventas_"), "{snap}");
+    let ingest = json(&root.join("outputs/reports/ingest_latest.json"));
+    let cols: Vec<&str> = ingest["body"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[0].as_str().unwrap())
+        .collect();
+    assert_eq!(cols, ["fecha", "unidades_vendidas", "holiday"]);
+    assert_eq!(ingest["body"]["last_date"], "2024-01-04");
+}
+
+#[test]
+fn a_failing_phase_leaves_earlier_outputs_intact_and_writes_no_snapshot() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["run"]), 0);
+    let latest = root.join("outputs/reports/ingest_latest.json");
+    let before = std::fs::read(&latest).unwrap();
+    let snaps_before = files(&root.join("data/01_raw"));
+    std::fs::write(root.join("bad.csv"), "date,y\n2024-01-01,1\n2024-02-31,2\n").unwrap();
+    let code = xtask(
+        root,
+        &[
+            "phase",
+            "ingest",
+            "--set",
+            "source.kind=file",
+            "--set",
+            "source.path=bad.csv",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(std::fs::read(&latest).unwrap(), before);
+    assert_eq!(files(&root.join("data/01_raw")), snaps_before);
+    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
+    assert_eq!(m["status"], "failed");
+    let err = m["phases"][0]["error"].as_str().unwrap();
+    assert!(
+        err.contains("bad.csv") && err.contains("line 3") && err.contains("fecha"),
+        "{err}"
+    );
+    // The snapshot named by the newest manifest that names one is still the good one.
+    let snap = xtask::run::latest_raw_snapshot(root, Path::new("outputs"))
+        .unwrap()
+        .unwrap();
+    assert!(snap.starts_with("data/01_raw/demo_"), "{snap}");
+}
+
+#[test]
+fn phases_not_built_say_so_and_exit_non_zero() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["phase", "05"]), 1);
+    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
+    assert_eq!(m["phases"][0]["status"], "not_built");
+    assert!(m["phases"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not built yet"));
+    assert_eq!(xtask(root, &["phase", "99"]), 2);
+}
+
+#[test]
+fn another_seed_gives_another_snapshot() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["phase", "ingest"]), 0);
+    let a = json(&root.join("outputs/reports/ingest_latest.json"));
+    assert_eq!(xtask(root, &["phase", "ingest", "--set", "run.seed=7"]), 0);
+    let b = json(&root.join("outputs/reports/ingest_latest.json"));
+    assert_ne!(
+        a["body"]["snapshot"]["sha256"],
+        b["body"]["snapshot"]["sha256"]
+    );
+}

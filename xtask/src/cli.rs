@@ -1,0 +1,306 @@
+//! The command line: `phase <NN|name>`, `run`, `phases`, `test`.
+//!
+//! Exit codes: 0 success, 1 a phase (or the tests) failed, 2 invalid config or usage.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::artifacts::ArtifactWriter;
+use crate::config::{AppConfig, LoadOptions, CONFIG_FILE};
+use crate::phases::Phase;
+use crate::run::RunContext;
+
+/// Exit code of a failed phase.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of an invalid config or command line.
+pub const EXIT_CONFIG: u8 = 2;
+
+/// Buñuelo demand forecaster: runs the pipeline phases on the configured source.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about, long_about = None)]
+pub struct Cli {
+    /// Project root (default: the nearest folder upwards holding config.yaml and Cargo.toml).
+    #[arg(long, global = true)]
+    pub root: Option<PathBuf>,
+    /// Extra YAML config merged over config.yaml.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Override one key: --set key.path=value (repeatable; wins over the environment).
+    #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
+    pub sets: Vec<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one phase, by number (00–08) or name (explore, ingest, …).
+    Phase {
+        /// The phase.
+        #[arg(value_parser = parse_phase)]
+        phase: Phase,
+    },
+    /// Run every built phase in order; stop at the first failure.
+    Run,
+    /// List the phases with what each reads and writes.
+    Phases,
+    /// Run `cargo test --workspace` and write tests/reports/test_report_latest.json.
+    Test {
+        /// Extra arguments passed to cargo test.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn parse_phase(s: &str) -> Result<Phase, String> {
+    Phase::parse(s).ok_or_else(|| {
+        let names: Vec<String> = Phase::ALL
+            .iter()
+            .map(|p| format!("{} {}", p.number(), p.name()))
+            .collect();
+        format!("unknown phase `{s}`; expected one of: {}", names.join(", "))
+    })
+}
+
+/// The nearest folder at or above `start` holding `config.yaml` and `Cargo.toml`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join(CONFIG_FILE).is_file() && d.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+fn init_logging(level: &str, env: &[(String, String)]) {
+    use tracing_subscriber::EnvFilter;
+    let filter = env
+        .iter()
+        .find(|(k, _)| k == "RUST_LOG")
+        .and_then(|(_, v)| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Runs the command line `args` (without the program name) for the project at `root`
+/// (found from the current folder when `None`) with the environment `env`; returns the exit
+/// code.
+pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)]) -> u8 {
+    let cli = match Cli::try_parse_from(
+        std::iter::once("cargo xtask".to_string()).chain(args.iter().cloned()),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(EXIT_CONFIG);
+        }
+    };
+    if let Command::Phases = cli.command {
+        print_phases();
+        return 0;
+    }
+    let root = match root
+        .map(Path::to_path_buf)
+        .or(cli.root.clone())
+        .or_else(|| {
+            std::env::current_dir()
+                .ok()
+                .and_then(|d| find_root(&d))
+                .or_else(|| find_root(Path::new(env!("CARGO_MANIFEST_DIR"))))
+        }) {
+        Some(r) => r,
+        None => {
+            eprintln!("error: no project root (a folder with config.yaml and Cargo.toml) found");
+            return EXIT_CONFIG;
+        }
+    };
+    let opts = LoadOptions {
+        config_file: cli.config.clone(),
+        env: env.to_vec(),
+        sets: cli.sets.clone(),
+    };
+    let cfg = match AppConfig::load(&root, &opts) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: invalid configuration: {e}");
+            eprintln!("nothing was written.");
+            return EXIT_CONFIG;
+        }
+    };
+    init_logging(&cfg.run.log_level, env);
+    match cli.command {
+        Command::Phases => unreachable!("handled above"),
+        Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false),
+        Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true),
+        Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
+    }
+}
+
+fn print_phases() {
+    println!(
+        "{:<4} {:<10} {:<10} {:<55} writes",
+        "nn", "name", "status", "reads"
+    );
+    for p in Phase::ALL {
+        let status = match p.pending_issue() {
+            None => "built".to_string(),
+            Some(i) => format!("issue {i}"),
+        };
+        println!(
+            "{:<4} {:<10} {:<10} {:<55} {}",
+            p.number(),
+            p.name(),
+            status,
+            p.reads(),
+            p.writes()
+        );
+    }
+}
+
+fn run_phases(
+    root: &Path,
+    cfg: AppConfig,
+    args: &[String],
+    phases: &[Phase],
+    whole_run: bool,
+) -> u8 {
+    let mut ctx = RunContext::new(root, cfg, args.to_vec());
+    tracing::info!(run_id = %ctx.run_id, root = %root.display(), "run started");
+    let mut failed = false;
+    let mut pending = Vec::new();
+    for &p in phases {
+        if whole_run && !p.is_built() {
+            pending.push(p);
+            continue;
+        }
+        if ctx.run_phase(p).is_err() {
+            failed = true;
+            break;
+        }
+    }
+    if whole_run && !failed {
+        if let Err(e) = write_executive(&mut ctx) {
+            tracing::error!("executive summary not written: {e:#}");
+            failed = true;
+        }
+    }
+    let manifest = ctx.write_manifest();
+    for rec in ctx.phases() {
+        println!(
+            "phase {} {:<9} {:<9} {:>7} ms{}",
+            rec.phase,
+            rec.name,
+            rec.status,
+            rec.duration_ms,
+            rec.error
+                .as_ref()
+                .map(|e| format!("  {e}"))
+                .unwrap_or_default()
+        );
+    }
+    if !pending.is_empty() {
+        let names: Vec<String> = pending
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} (issue {})",
+                    p.number(),
+                    p.name(),
+                    p.pending_issue().unwrap_or_default()
+                )
+            })
+            .collect();
+        println!("not built yet: {}", names.join(", "));
+    }
+    match manifest {
+        Ok(p) => println!(
+            "run {} manifest: {}",
+            ctx.run_id,
+            crate::artifacts::relative(root, &p)
+        ),
+        Err(e) => {
+            eprintln!("error: manifest not written: {e:#}");
+            failed = true;
+        }
+    }
+    if failed {
+        EXIT_FAILED
+    } else {
+        0
+    }
+}
+
+fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
+    let reports = ctx.root.join(&ctx.cfg.paths.outputs).join("reports");
+    let read = |name: &str| -> anyhow::Result<serde_json::Value> {
+        let p = reports.join(format!("{name}_latest.json"));
+        let text =
+            std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        Ok(serde_json::from_str(&text)?)
+    };
+    let text = crate::executive::render(&read("explore")?, &read("ingest")?);
+    let dir = ctx.root.join(&ctx.cfg.paths.executive);
+    ctx.writer
+        .write_dual(&dir, "executive_summary", "md", text.as_bytes(), None)?;
+    Ok(())
+}
+
+fn run_tests(root: &Path, cfg: &AppConfig, extra: &[String]) -> u8 {
+    let mut command = vec!["cargo".to_string(), "test".into(), "--workspace".into()];
+    command.extend(extra.iter().cloned());
+    let t0 = Instant::now();
+    let out = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .current_dir(root)
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: cannot run cargo test: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    let (counts, failures) = crate::testreport::parse(&format!("{stdout}\n{stderr}"));
+    let report = crate::testreport::TestReport {
+        command,
+        exit_code: out.status.code(),
+        counts,
+        failures,
+        duration_s: (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    };
+    let ctx = RunContext::new(root, cfg.clone(), vec!["test".into()]);
+    let mut writer = ArtifactWriter::new(root, &ctx.run_id, &ctx.stamp);
+    let bytes = match serde_json::to_vec_pretty(&ctx.envelope("test_report", &report)) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let dir = root.join(&cfg.paths.test_reports);
+    match writer.write_dual(&dir, "test_report", "json", &bytes, None) {
+        Ok(p) => println!(
+            "test report: {} ({} passed, {} failed)",
+            crate::artifacts::relative(root, &p.latest),
+            report.counts.passed,
+            report.counts.failed
+        ),
+        Err(e) => eprintln!("error: test report not written: {e}"),
+    }
+    if out.status.success() {
+        0
+    } else {
+        EXIT_FAILED
+    }
+}

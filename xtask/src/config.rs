@@ -1,0 +1,449 @@
+//! Loading and validating `config.yaml` with figment.
+//!
+//! Layers, later wins: `config.yaml` at the project root → optional `--config <file>` →
+//! environment variables `BUNUELOS_<SECTION>__<KEY>` (`__` nests) → `--set key.path=value`.
+//! Values from the environment and `--set` are parsed as YAML scalars (`7` is a number,
+//! `true` a boolean, `2025-01-01` text). Unknown keys, wrong types and values out of range are
+//! errors that name the key path and the expected form.
+
+use std::path::{Path, PathBuf};
+
+use calendar::CalendarConfig;
+use chrono::NaiveDate;
+use connector::SourceConfig;
+use core_types::Horizon;
+use figment::providers::{Format, Serialized, Yaml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables that override config keys.
+pub const ENV_PREFIX: &str = "BUNUELOS_";
+/// File name of the project config at the root.
+pub const CONFIG_FILE: &str = "config.yaml";
+
+/// Run-wide settings (`run:`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// The one seed of every random choice.
+    pub seed: u64,
+    /// Days to forecast after the cutoff.
+    pub horizon: Horizon,
+    /// Forecast origin; `null` = the last date of the cleaned history.
+    pub cutoff: Option<NaiveDate>,
+    /// Log level (`error`, `warn`, `info`, `debug`, `trace`); `RUST_LOG` wins when set.
+    pub log_level: String,
+}
+
+/// Folders of the data layers and outputs (`paths:`), relative to the project root.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathsConfig {
+    /// Immutable raw snapshots.
+    pub raw: PathBuf,
+    /// Cleansed daily grid.
+    pub cleansed: PathBuf,
+    /// Feature tables.
+    pub features: PathBuf,
+    /// Model-ready tables.
+    pub processed: PathBuf,
+    /// Official outputs (`reports`, `figures`, `models`, `forecast`, `simulations`).
+    pub outputs: PathBuf,
+    /// Test reports of `cargo xtask test`.
+    pub test_reports: PathBuf,
+    /// Executive summaries.
+    pub executive: PathBuf,
+}
+
+/// Phase 00 settings (`explore:`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExploreConfig {
+    /// Rows shown in the report's first look (head and tail each).
+    pub sample_rows: usize,
+}
+
+/// The whole resolved configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Run-wide settings.
+    pub run: RunConfig,
+    /// Folders.
+    pub paths: PathsConfig,
+    /// Where the raw data comes from.
+    pub source: SourceConfig,
+    /// Colombian calendar rules.
+    pub calendar: CalendarConfig,
+    /// Phase 00.
+    pub explore: ExploreConfig,
+}
+
+/// One problem with the configuration, naming the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config key `{key}`: {message}")]
+pub struct ConfigError {
+    /// Dotted key path (`run.horizon`), or the file for file-level problems.
+    pub key: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+/// How to load the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Extra YAML file merged over `config.yaml`.
+    pub config_file: Option<PathBuf>,
+    /// Environment variables (name, value); only those with [`ENV_PREFIX`] are used.
+    pub env: Vec<(String, String)>,
+    /// `key.path=value` overrides.
+    pub sets: Vec<String>,
+}
+
+fn scalar(value: &str) -> serde_yaml::Value {
+    match serde_yaml::from_str::<serde_yaml::Value>(value) {
+        Ok(
+            v @ (serde_yaml::Value::Null
+            | serde_yaml::Value::Bool(_)
+            | serde_yaml::Value::Number(_)
+            | serde_yaml::Value::String(_)
+            | serde_yaml::Value::Sequence(_)
+            | serde_yaml::Value::Mapping(_)),
+        ) => v,
+        _ => serde_yaml::Value::String(value.to_string()),
+    }
+}
+
+fn describe(e: &figment::Error) -> ConfigError {
+    use figment::error::Kind;
+    let mut path: Vec<String> = e.path.clone();
+    let message = match &e.kind {
+        Kind::UnknownField(field, expected) => {
+            if path.last() != Some(field) {
+                path.push(field.clone());
+            }
+            format!("unknown key; expected one of: {}", expected.join(", "))
+        }
+        Kind::MissingField(field) => {
+            if path.last().map(String::as_str) != Some(field.as_ref()) {
+                path.push(field.to_string());
+            }
+            "missing key (every key must be present in config.yaml)".to_string()
+        }
+        Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
+        Kind::InvalidValue(actual, expected) => format!("expected {expected}, found {actual}"),
+        Kind::UnknownVariant(v, expected) => {
+            format!(
+                "unknown value `{v}`; expected one of: {}",
+                expected.join(", ")
+            )
+        }
+        other => other.to_string(),
+    };
+    let source = e
+        .metadata
+        .as_ref()
+        .map(|m| {
+            m.source
+                .as_ref()
+                .map_or(m.name.to_string(), |s| format!("{} ({s})", m.name))
+        })
+        .map(|s| format!(" [from {s}]"))
+        .unwrap_or_default();
+    ConfigError {
+        key: if path.is_empty() {
+            "<root>".into()
+        } else {
+            path.join(".")
+        },
+        message: format!("{message}{source}"),
+    }
+}
+
+impl AppConfig {
+    /// Loads and validates the configuration of the project at `root`.
+    pub fn load(root: &Path, opts: &LoadOptions) -> Result<AppConfig, ConfigError> {
+        let base = root.join(CONFIG_FILE);
+        let mut files = vec![base];
+        files.extend(opts.config_file.iter().map(|f| {
+            if f.is_absolute() {
+                f.clone()
+            } else {
+                root.join(f)
+            }
+        }));
+        let mut fig = Figment::new();
+        for f in &files {
+            if !f.is_file() {
+                return Err(ConfigError {
+                    key: f.display().to_string(),
+                    message: "config file not found".into(),
+                });
+            }
+            fig = fig.merge(Yaml::file_exact(f));
+        }
+        let mut overrides: Vec<(String, String, String)> = Vec::new();
+        let mut env: Vec<&(String, String)> = opts
+            .env
+            .iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .collect();
+        env.sort();
+        for (k, v) in env {
+            let key = k[ENV_PREFIX.len()..]
+                .to_ascii_lowercase()
+                .replace("__", ".");
+            overrides.push((key, v.clone(), format!("environment variable {k}")));
+        }
+        for s in &opts.sets {
+            let Some((k, v)) = s.split_once('=') else {
+                return Err(ConfigError {
+                    key: s.clone(),
+                    message: "--set expects key.path=value".into(),
+                });
+            };
+            overrides.push((k.trim().to_string(), v.to_string(), format!("--set {k}")));
+        }
+        for (key, value, _) in &overrides {
+            if key.is_empty() || key.split('.').any(str::is_empty) {
+                return Err(ConfigError {
+                    key: key.clone(),
+                    message: "empty segment in key path".into(),
+                });
+            }
+            fig = fig.merge(Serialized::default(key, scalar(value)));
+        }
+        let cfg: AppConfig = fig.extract().map_err(|e| describe(&e))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks what serde cannot, naming the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+        if !LEVELS.contains(&self.run.log_level.as_str()) {
+            return Err(ConfigError {
+                key: "run.log_level".into(),
+                message: format!(
+                    "expected one of {}, found `{}`",
+                    LEVELS.join(", "),
+                    self.run.log_level
+                ),
+            });
+        }
+        if self.explore.sample_rows > 1000 {
+            return Err(ConfigError {
+                key: "explore.sample_rows".into(),
+                message: format!("expected 0..=1000, found {}", self.explore.sample_rows),
+            });
+        }
+        let p = &self.paths;
+        for (k, v) in [
+            ("raw", &p.raw),
+            ("cleansed", &p.cleansed),
+            ("features", &p.features),
+            ("processed", &p.processed),
+            ("outputs", &p.outputs),
+            ("test_reports", &p.test_reports),
+            ("executive", &p.executive),
+        ] {
+            if v.as_os_str().is_empty() {
+                return Err(ConfigError {
+                    key: format!("paths.{k}"),
+                    message: "expected a folder path, found an empty string".into(),
+                });
+            }
+        }
+        self.calendar.validate().map_err(|e| match e {
+            calendar::CalendarError::InvalidConfig { key, message } => ConfigError {
+                key: format!("calendar.{key}"),
+                message,
+            },
+            other => ConfigError {
+                key: "calendar".into(),
+                message: other.to_string(),
+            },
+        })?;
+        self.source.validate().map_err(|e| match e {
+            connector::ConnectorError::InvalidConfig { key, message } => {
+                ConfigError { key, message }
+            }
+            other => ConfigError {
+                key: "source".into(),
+                message: other.to_string(),
+            },
+        })?;
+        if let Some(c) = self.run.cutoff {
+            if let Some(span) = self.source.span {
+                if !span.contains(c) {
+                    return Err(ConfigError {
+                        key: "run.cutoff".into(),
+                        message: format!("{c} lies outside source.span"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The configuration as JSON with secret-looking keys redacted, for manifests.
+    pub fn redacted_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).expect("config serialises");
+        redact(&mut v);
+        v
+    }
+}
+
+/// Replaces the value of every key that looks like a secret (`key`, `secret`, `password`,
+/// `token`, `jwt`, `url` of a remote source) with `"<redacted>"`.
+pub fn redact(v: &mut serde_json::Value) {
+    const SECRET: [&str; 6] = ["key", "secret", "password", "token", "jwt", "credential"];
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                let lk = k.to_ascii_lowercase();
+                if SECRET.iter().any(|s| lk.split('_').any(|part| part == *s)) && !val.is_null() {
+                    *val = serde_json::Value::String("<redacted>".into());
+                } else {
+                    redact(val);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    }
+
+    fn load(sets: &[&str]) -> Result<AppConfig, ConfigError> {
+        AppConfig::load(
+            &root(),
+            &LoadOptions {
+                sets: sets.iter().map(|s| s.to_string()).collect(),
+                ..LoadOptions::default()
+            },
+        )
+    }
+
+    #[test]
+    fn default_config_loads_and_matches_library_defaults() {
+        let cfg = load(&[]).unwrap();
+        assert_eq!(cfg.run.seed, 42);
+        assert_eq!(cfg.run.horizon.days(), 185);
+        // config.yaml spells out the defaults the libraries document.
+        assert_eq!(cfg.calendar, CalendarConfig::default());
+        assert_eq!(cfg.source, SourceConfig::default());
+    }
+
+    #[test]
+    fn resolved_default_config_snapshot() {
+        insta::assert_yaml_snapshot!(load(&[]).unwrap());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = load(&["run.sede=7"]).unwrap_err();
+        assert_eq!(e.key, "run.sede");
+        assert!(e.message.contains("unknown key"), "{e}");
+        let e = load(&["nope.x=1"]).unwrap_err();
+        assert_eq!(e.key, "nope");
+    }
+
+    #[test]
+    fn wrong_type_is_named_with_expected_form() {
+        let e = load(&["run.seed=abc"]).unwrap_err();
+        assert_eq!(e.key, "run.seed");
+        assert!(e.message.contains("expected"), "{e}");
+    }
+
+    #[test]
+    fn bad_date_is_named() {
+        let e = load(&["run.cutoff=2025-13-45"]).unwrap_err();
+        assert_eq!(e.key, "run.cutoff");
+    }
+
+    #[test]
+    fn out_of_range_values_are_named() {
+        let e = load(&["run.horizon=0"]).unwrap_err();
+        assert_eq!(e.key, "run.horizon");
+        assert!(e.message.contains("1..=3660"), "{e}");
+        let e = load(&["calendar.prima.ventana_dias=40"]).unwrap_err();
+        assert_eq!(e.key, "calendar.prima.ventana_dias");
+        let e = load(&["run.log_level=loud"]).unwrap_err();
+        assert_eq!(e.key, "run.log_level");
+        let e = load(&["source.kind=file"]).unwrap_err();
+        assert_eq!(e.key, "source.path");
+        let e = load(&["source.kind=ftp"]).unwrap_err();
+        assert_eq!(e.key, "source.kind");
+        assert!(e.message.contains("demo, file"), "{e}");
+    }
+
+    #[test]
+    fn environment_and_set_layers_apply_in_order() {
+        let opts = LoadOptions {
+            env: vec![
+                ("BUNUELOS_RUN__SEED".into(), "7".into()),
+                ("BUNUELOS_EXPLORE__SAMPLE_ROWS".into(), "3".into()),
+                ("UNRELATED".into(), "x".into()),
+            ],
+            sets: vec!["run.seed=9".into()],
+            ..LoadOptions::default()
+        };
+        let cfg = AppConfig::load(&root(), &opts).unwrap();
+        assert_eq!(cfg.run.seed, 9);
+        assert_eq!(cfg.explore.sample_rows, 3);
+        let bad = LoadOptions {
+            env: vec![("BUNUELOS_RUN__COLOUR".into(), "red".into())],
+            ..LoadOptions::default()
+        };
+        assert_eq!(
+            AppConfig::load(&root(), &bad).unwrap_err().key,
+            "run.colour"
+        );
+    }
+
+    #[test]
+    fn extra_config_file_is_merged_and_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("extra.yaml");
+        std::fs::write(&f, "run:\n  horizon: 30\n").unwrap();
+        let cfg = AppConfig::load(
+            &root(),
+            &LoadOptions {
+                config_file: Some(f),
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(cfg.run.horizon.days(), 30);
+        let e = AppConfig::load(
+            &root(),
+            &LoadOptions {
+                config_file: Some(dir.path().join("missing.yaml")),
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not found"));
+    }
+
+    #[test]
+    fn redaction_hides_secret_looking_keys() {
+        let mut v = serde_json::json!({"supabase": {"api_key": "abc", "url": "u", "table": "t"},
+                                        "list": [{"token": "x"}]});
+        redact(&mut v);
+        assert_eq!(v["supabase"]["api_key"], "<redacted>");
+        assert_eq!(v["supabase"]["table"], "t");
+        assert_eq!(v["list"][0]["token"], "<redacted>");
+    }
+}
