@@ -438,3 +438,69 @@ mod tests {
         assert!(c.day(d("2024-12-24")).unwrap().special.is_nochebuena);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn calendar() -> &'static Calendar {
+        static CAL: OnceLock<Calendar> = OnceLock::new();
+        CAL.get_or_init(|| {
+            let span = DateSpan::new(
+                NaiveDate::from_ymd_opt(2000, 2, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2030, 11, 30).unwrap(),
+            )
+            .unwrap();
+            Calendar::new(&CalendarConfig::default(), span).unwrap()
+        })
+    }
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        let span = calendar().span();
+        (0..span.len_days() as u64).prop_map(move |i| plus_days(span.start(), i))
+    }
+
+    proptest! {
+        #[test]
+        fn dow_eff_is_dow_or_saturday_and_sunday_festivos_stay_sunday(d in any_date()) {
+            let info = calendar().day(d).unwrap();
+            if info.is_festivo && info.dow != SUNDAY {
+                prop_assert_eq!(info.dow_eff, SATURDAY);
+            } else {
+                prop_assert_eq!(info.dow_eff, info.dow);
+            }
+        }
+
+        #[test]
+        fn days_since_payday_is_bounded_and_windows_agree(d in any_date()) {
+            let info = calendar().day(d).unwrap();
+            prop_assert!(info.days_since_payday <= 20);
+            prop_assert_eq!(info.is_payday, info.days_since_payday == 0);
+            prop_assert_eq!(info.is_payday, info.days_to_payday == 0);
+            prop_assert_eq!(info.post_payday_window, info.days_since_payday <= 2);
+            if info.post_payday_window {
+                prop_assert!(info.payday_window);
+            }
+        }
+
+        #[test]
+        fn prima_window_is_16_30_june_or_6_20_december(d in any_date()) {
+            let info = calendar().day(d).unwrap();
+            let want = (d.month() == 6 && d.day() >= 16) || (d.month() == 12 && (6..=20).contains(&d.day()));
+            prop_assert_eq!(info.is_prima_window, want);
+            prop_assert_eq!(info.prima_half.is_some(), want);
+        }
+
+        #[test]
+        fn pandemic_features_are_zero_outside_2020_2022(d in any_date()) {
+            let info = calendar().day(d).unwrap();
+            if d.year() < 2020 || d.year() > 2022 {
+                prop_assert_eq!(info.pandemic_phase, 0);
+                prop_assert_eq!(info.pandemic_intensity, 0.0);
+            }
+            prop_assert!((0.0..=1.0).contains(&info.pandemic_intensity));
+        }
+    }
+}
