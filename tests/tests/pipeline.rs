@@ -86,8 +86,14 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         body_without_run_id(&explore2)
     );
     assert_eq!(body_without_run_id(&ingest1), body_without_run_id(&ingest2));
-    // History grows: explore, ingest, run_manifest twice each.
-    assert_eq!(files(&reports.join("history")).len(), 6);
+    // History grows: explore, contract_proposal, ingest, validation, cleansing and
+    // run_manifest, twice each.
+    assert_eq!(files(&reports.join("history")).len(), 12);
+    assert_eq!(files(&root.join("data/02_cleansed/history")).len(), 2);
+    for name in ["contract_proposal", "validation", "cleansing"] {
+        let a = json(&reports.join(format!("{name}_latest.json")));
+        assert_eq!(a["run_id"], m2["run_id"], "{name}");
+    }
     assert_eq!(files(&root.join(".executive/history")).len(), 2);
     // The manifest describes the run.
     assert_eq!(m2["status"], "ok");
@@ -98,7 +104,7 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         .iter()
         .map(|p| p["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(phases, ["00", "01"]);
+    assert_eq!(phases, ["00", "01", "02"]);
     assert_eq!(m1["config_sha256"], m2["config_sha256"]);
     assert!(m2["rustc_version"].as_str().unwrap().starts_with("rustc"));
     assert_eq!(m2["crate_versions"].as_object().unwrap().len(), 10);
@@ -139,9 +145,12 @@ fn executive_summary_numbers_all_come_from_the_reports() {
     assert_eq!(xtask(root, &["run"]), 0);
     let text =
         std::fs::read_to_string(root.join(".executive/executive_summary_latest.md")).unwrap();
-    let explore = json(&root.join("outputs/reports/explore_latest.json"));
-    let ingest = json(&root.join("outputs/reports/ingest_latest.json"));
-    let stray = xtask::executive::all_numbers_come_from(&text, &[&explore, &ingest]);
+    let reports: Vec<Value> = ["explore", "ingest", "validation", "cleansing"]
+        .iter()
+        .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))
+        .collect();
+    let refs: Vec<&Value> = reports.iter().collect();
+    let stray = xtask::executive::all_numbers_come_from(&text, &refs);
     assert!(
         stray.is_empty(),
         "numbers not in any report: {stray:?}\n{text}"
@@ -172,18 +181,43 @@ fn file_source_ingests_a_csv_with_mapping_and_records_its_hash() {
     let root = p.path();
     let csv = "date,y,holiday\n2024-01-01,10.5,1\n2024-01-02,12,0\n2024-01-04,9,0\n";
     std::fs::write(root.join("ventas.csv"), csv).unwrap();
-    let code = xtask(
-        root,
-        &[
-            "phase",
-            "01",
-            "--set",
-            "source.kind=file",
-            "--set",
-            "source.path=ventas.csv",
-        ],
+    let file = [
+        "--set",
+        "source.kind=file",
+        "--set",
+        "source.path=ventas.csv",
+    ];
+    // With the default contract, three days are far from 730 clean days: the phase fails
+    // after writing the snapshot (the evidence) and the validation report.
+    let mut args = vec!["phase", "01"];
+    args.extend(file);
+    assert_eq!(xtask(root, &args), 1);
+    let v = json(&root.join("outputs/reports/validation_latest.json"));
+    assert_eq!(v["body"]["passed"], false);
+    let rules: Vec<&str> = v["body"]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"min_clean_history"), "{rules:?}");
+    assert!(
+        rules.contains(&"integer"),
+        "10.5 is not a whole number: {rules:?}"
     );
-    assert_eq!(code, 0);
+    assert_eq!(
+        files(&root.join("data/01_raw")).len(),
+        2,
+        "snapshot kept as evidence"
+    );
+    // A contract for turnover data (numbers, short history) accepts it.
+    args.extend([
+        "--set",
+        "contract.columns.unidades_vendidas.dtype=number",
+        "--set",
+        "contract.table.min_clean_days=3",
+    ]);
+    assert_eq!(xtask(root, &args), 0);
     let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
     let inputs = m["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 1);

@@ -239,13 +239,21 @@ fn run_phases(
 
 fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
     let reports = ctx.root.join(&ctx.cfg.paths.outputs).join("reports");
-    let read = |name: &str| -> anyhow::Result<serde_json::Value> {
+    // Only reports written by this run: an older `_latest` never leaks into the summary.
+    let read = |name: &str| -> anyhow::Result<Option<serde_json::Value>> {
         let p = reports.join(format!("{name}_latest.json"));
-        let text =
-            std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-        Ok(serde_json::from_str(&text)?)
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_str(&text)?;
+        Ok((v["run_id"] == ctx.run_id.as_str()).then_some(v))
     };
-    let text = crate::executive::render(&read("explore")?, &read("ingest")?);
+    let text = crate::executive::render(&crate::executive::Reports {
+        explore: read("explore")?,
+        ingest: read("ingest")?,
+        validation: read("validation")?,
+        cleansing: read("cleansing")?,
+    });
     let dir = ctx.root.join(&ctx.cfg.paths.executive);
     ctx.writer
         .write_dual(&dir, "executive_summary", "md", text.as_bytes(), None)?;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use calendar::CalendarConfig;
 use chrono::NaiveDate;
 use connector::SourceConfig;
+use contract::{CleanseConfig, ContractConfig};
 use core_types::Horizon;
 use figment::providers::{Format, Serialized, Yaml};
 use figment::Figment;
@@ -31,6 +32,8 @@ pub struct RunConfig {
     pub horizon: Horizon,
     /// Forecast origin; `null` = the last date of the cleaned history.
     pub cutoff: Option<NaiveDate>,
+    /// "Today" for freshness and future-date rules; `null` = the clock, in Bogotá time.
+    pub today: Option<NaiveDate>,
     /// Log level (`error`, `warn`, `info`, `debug`, `trace`); `RUST_LOG` wins when set.
     pub log_level: String,
 }
@@ -75,6 +78,10 @@ pub struct AppConfig {
     pub source: SourceConfig,
     /// Colombian calendar rules.
     pub calendar: CalendarConfig,
+    /// The data contract (domain.md §9).
+    pub contract: ContractConfig,
+    /// Phase 02 cleansing.
+    pub cleanse: CleanseConfig,
     /// Phase 00.
     pub explore: ExploreConfig,
 }
@@ -273,6 +280,22 @@ impl AppConfig {
                 message: other.to_string(),
             },
         })?;
+        let contract_key = |prefix: &str, e: contract::ContractError| match e {
+            contract::ContractError::InvalidConfig { key, message } => ConfigError {
+                key: format!("{prefix}.{key}"),
+                message,
+            },
+            other => ConfigError {
+                key: prefix.into(),
+                message: other.to_string(),
+            },
+        };
+        self.contract
+            .validate()
+            .map_err(|e| contract_key("contract", e))?;
+        self.cleanse
+            .validate()
+            .map_err(|e| contract_key("cleanse", e))?;
         if let Some(c) = self.run.cutoff {
             if let Some(span) = self.source.span {
                 if !span.contains(c) {
@@ -343,6 +366,8 @@ mod tests {
         // config.yaml spells out the defaults the libraries document.
         assert_eq!(cfg.calendar, CalendarConfig::default());
         assert_eq!(cfg.source, SourceConfig::default());
+        assert_eq!(cfg.contract, ContractConfig::default());
+        assert_eq!(cfg.cleanse, CleanseConfig::default());
     }
 
     #[test]
@@ -383,6 +408,10 @@ mod tests {
         assert_eq!(e.key, "run.log_level");
         let e = load(&["source.kind=file"]).unwrap_err();
         assert_eq!(e.key, "source.path");
+        let e = load(&["cleanse.outliers.low_ratio=2"]).unwrap_err();
+        assert_eq!(e.key, "cleanse.outliers.low_ratio");
+        let e = load(&["contract.table.max_missing_share=1.5"]).unwrap_err();
+        assert_eq!(e.key, "contract.table.max_missing_share");
         let e = load(&["source.kind=ftp"]).unwrap_err();
         assert_eq!(e.key, "source.kind");
         assert!(e.message.contains("demo, file"), "{e}");

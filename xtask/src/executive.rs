@@ -20,66 +20,150 @@ fn show(v: &Value) -> String {
     }
 }
 
-/// Markdown summary (Spanish, for the business) of the explore and ingest reports.
-pub fn render(explore: &Value, ingest: &Value) -> String {
-    let e = get(explore, "body");
-    let i = get(ingest, "body");
-    let date = get(e, "profile.date");
-    let units = get(e, "profile.columns")
-        .as_array()
-        .and_then(|cols| cols.iter().find(|c| c["name"] == "unidades_vendidas"))
-        .cloned()
-        .unwrap_or(Value::Null);
+/// The reports a summary is built from (`_latest` JSON of each phase that ran).
+#[derive(Debug, Clone, Default)]
+pub struct Reports {
+    /// Phase 00 profile.
+    pub explore: Option<Value>,
+    /// Phase 01 snapshot.
+    pub ingest: Option<Value>,
+    /// Phase 01 contract validation.
+    pub validation: Option<Value>,
+    /// Phase 02 cleansing.
+    pub cleansing: Option<Value>,
+}
+
+impl Reports {
+    /// Every report present.
+    pub fn all(&self) -> Vec<&Value> {
+        [
+            &self.explore,
+            &self.ingest,
+            &self.validation,
+            &self.cleansing,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// Markdown summary (Spanish, for the business) of the phases that ran.
+pub fn render(r: &Reports) -> String {
     let mut s = String::new();
-    s.push_str("# Resumen ejecutivo — fases 00 (exploración) y 01 (ingesta)\n\n");
-    s.push_str(&format!(
-        "Corrida `{}`; fuente: {}.\n\n",
-        show(&ingest["run_id"]),
-        show(get(i, "source.description"))
-    ));
-    s.push_str("## Puntos de poder\n\n");
-    s.push_str(&format!(
-        "- La fuente entregó **{}** filas entre **{}** y **{}** ({} días calendario, {} fechas distintas).\n",
-        show(get(e, "profile.rows")),
-        show(&date["first"]),
-        show(&date["last"]),
-        show(&date["calendar_days"]),
-        show(&date["distinct_dates"]),
-    ));
-    s.push_str(&format!(
-        "- La instantánea cruda inmutable tiene **{}** filas y SHA-256 `{}`.\n",
-        show(&i["rows"]),
-        show(get(i, "snapshot.sha256")),
-    ));
-    if !units.is_null() {
+    let mut power = Vec::new();
+    let mut truths = Vec::new();
+    let run = r
+        .all()
+        .first()
+        .map(|v| show(&v["run_id"]))
+        .unwrap_or_default();
+    s.push_str("# Resumen ejecutivo\n\n");
+    if let Some(explore) = &r.explore {
+        let e = get(explore, "body");
+        let date = get(e, "profile.date");
         s.push_str(&format!(
-            "- Unidades vendidas por día: media {}, mínimo {}, máximo {}.\n",
-            show(&units["mean"]),
-            show(&units["min"]),
-            show(&units["max"]),
+            "Corrida `{run}`; fuente: {}.\n\n",
+            show(get(e, "source.description"))
         ));
+        power.push(format!(
+            "La fuente entregó **{}** filas entre **{}** y **{}** ({} días calendario, {} fechas distintas).",
+            show(get(e, "profile.rows")),
+            show(&date["first"]),
+            show(&date["last"]),
+            show(&date["calendar_days"]),
+            show(&date["distinct_dates"]),
+        ));
+        if let Some(units) = get(e, "profile.columns")
+            .as_array()
+            .and_then(|cols| cols.iter().find(|c| c["name"] == "unidades_vendidas"))
+        {
+            power.push(format!(
+                "Unidades vendidas por día en bruto: media {}, mínimo {}, máximo {}.",
+                show(&units["mean"]),
+                show(&units["min"]),
+                show(&units["max"]),
+            ));
+        }
+        truths.push(format!(
+            "En bruto faltan **{}** fechas del rango, en {} huecos; el más largo dura {} días y empieza el {}.",
+            show(&date["missing_dates"]),
+            show(&date["gaps"]),
+            show(&date["longest_gap_days"]),
+            show(&date["longest_gap_start"]),
+        ));
+    }
+    if let Some(ingest) = &r.ingest {
+        let i = get(ingest, "body");
+        power.push(format!(
+            "La instantánea cruda inmutable `{}` tiene **{}** filas (SHA-256 `{}`).",
+            show(get(i, "snapshot.path")),
+            show(&i["rows"]),
+            show(get(i, "snapshot.sha256")),
+        ));
+    }
+    if let Some(v) = &r.validation {
+        let b = get(v, "body");
+        let verdict = if b["passed"] == Value::Bool(true) {
+            "aprobó"
+        } else {
+            "NO aprobó"
+        };
+        power.push(format!(
+            "El contrato de datos {verdict}: {} errores, {} advertencias; {} días limpios.",
+            show(&b["errors"]),
+            show(&b["warnings"]),
+            show(&b["clean_days"]),
+        ));
+        for f in b["failures"].as_array().into_iter().flatten() {
+            truths.push(format!(
+                "Contrato — {} `{}`{}: {} fila(s).",
+                show(&f["severity"]),
+                show(&f["rule"]),
+                f["column"]
+                    .as_str()
+                    .map(|c| format!(" en `{c}`"))
+                    .unwrap_or_default(),
+                show(&f["count"]),
+            ));
+        }
+    }
+    if let Some(c) = &r.cleansing {
+        let b = get(c, "body.report");
+        power.push(format!(
+            "La serie limpia tiene **{}** días de {} a {}, con {} días limpios.",
+            show(&b["days_out"]),
+            show(&b["first_date"]),
+            show(&b["last_date"]),
+            show(&b["clean_days"]),
+        ));
+        let flags: Vec<String> = b["flags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| format!("{} ({})", show(&f["fecha"]), show(&f["motivo"])))
+            .collect();
+        truths.push(format!(
+            "Se marcaron **{}** días: {}. Los valores inválidos y atípicos pasan a faltantes (nunca a 0) y el original queda en `unidades_originales`; el duplicado idéntico conserva su valor.",
+            flags.len(),
+            flags.join(", "),
+        ));
+        truths.push(format!(
+            "{} fechas faltantes quedan como filas vacías; la política `{}` imputó {} días solo en `unidades_modelo` y dejó {} sin valor.",
+            show(&b["missing_dates"]),
+            show(&b["imputation_policy"]),
+            show(&b["imputed_days"]),
+            show(&b["left_missing"]),
+        ));
+    }
+    s.push_str("## Puntos de poder\n\n");
+    for p in power {
+        s.push_str(&format!("- {p}\n"));
     }
     s.push_str("\n## Verdades críticas\n\n");
-    s.push_str(&format!(
-        "- Faltan **{}** fechas en el rango, en {} huecos; el más largo dura {} días y empieza el {}.\n",
-        show(&date["missing_dates"]),
-        show(&date["gaps"]),
-        show(&date["longest_gap_days"]),
-        show(&date["longest_gap_start"]),
-    ));
-    s.push_str(&format!(
-        "- Hay **{}** filas con fecha repetida.\n",
-        show(&date["duplicate_rows"])
-    ));
-    if !units.is_null() {
-        s.push_str(&format!(
-            "- `unidades_vendidas` tiene {} valores nulos.\n",
-            show(&units["nulls"])
-        ));
+    for t in truths {
+        s.push_str(&format!("- {t}\n"));
     }
-    s.push_str(
-        "\nLa validación del contrato y la limpieza (fase 02) dirán cuáles de estas filas se marcan.\n",
-    );
     s
 }
 

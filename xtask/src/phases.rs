@@ -88,11 +88,11 @@ impl Phase {
     /// What the phase writes.
     pub fn writes(self) -> &'static str {
         match self {
-            Phase::Explore => "outputs/reports/explore_latest.json (+ history)",
+            Phase::Explore => "outputs/reports/explore_latest.json, contract_proposal_latest.json",
             Phase::Ingest => {
-                "data/01_raw/<source>_<run id>.parquet + .meta.json, outputs/reports/ingest_latest.json"
+                "data/01_raw/<source>_<run id>.parquet + .meta.json, outputs/reports/ingest_latest.json, validation_latest.json"
             }
-            Phase::Cleanse => "data/02_cleansed, validation report",
+            Phase::Cleanse => "data/02_cleansed/ventas_diarias_latest.parquet, outputs/reports/cleansing_latest.json",
             Phase::Eda => "EDA report + figures",
             Phase::Features => "data/03_features, data/04_processed",
             Phase::Train => "leaderboard, backtest report, champion model",
@@ -105,8 +105,7 @@ impl Phase {
     /// The issue that builds the phase, when it is not built yet.
     pub fn pending_issue(self) -> Option<u32> {
         match self {
-            Phase::Explore | Phase::Ingest => None,
-            Phase::Cleanse => Some(3),
+            Phase::Explore | Phase::Ingest | Phase::Cleanse => None,
             Phase::Eda | Phase::Features => Some(4),
             Phase::Train => Some(5),
             Phase::Forecast => Some(6),
@@ -133,6 +132,7 @@ impl Phase {
         match self {
             Phase::Explore => explore(ctx),
             Phase::Ingest => ingest(ctx),
+            Phase::Cleanse => cleanse(ctx),
             other => anyhow::bail!(
                 "phase {} {} is not built yet (issue {})",
                 other.number(),
@@ -229,14 +229,41 @@ fn explore(ctx: &mut RunContext) -> anyhow::Result<()> {
         span: ctx.cfg.source.span,
         profile,
     };
+    let proposal = contract::propose(
+        &fetched.frame,
+        &ctx.cfg.contract,
+        ctx.cfg.source.utc_offset_hours,
+    )?;
+    let proposal_body = ProposalBody {
+        configured: ctx.cfg.contract.clone(),
+        proposal,
+    };
     tracing::info!(
         rows = body.profile.rows,
         columns = body.profile.columns.len(),
+        differences = proposal_body.proposal.differences.len(),
         "explored source {}",
         body.source.name
     );
     ctx.write_report("explore", &body)?;
+    ctx.write_report("contract_proposal", &proposal_body)?;
     Ok(())
+}
+
+/// Body of the phase 00 contract proposal: the configured contract beside what the data shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalBody {
+    /// The contract in config.
+    pub configured: contract::ContractConfig,
+    /// The proposal and its differences.
+    pub proposal: contract::ContractProposal,
+}
+
+fn today(ctx: &RunContext) -> chrono::NaiveDate {
+    ctx.cfg
+        .run
+        .today
+        .unwrap_or_else(|| core_types::dates::today_at(ctx.cfg.source.utc_offset_hours))
 }
 
 fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
@@ -278,7 +305,80 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
     ctx.raw_snapshot = Some(snapshot.path.clone());
     tracing::info!(rows, snapshot = %snapshot.path, sha256 = %snapshot.sha256, "raw snapshot written");
     ctx.write_report("ingest", &body)?;
+    let report = contract::validate(
+        frame,
+        &ctx.cfg.contract,
+        today(ctx),
+        ctx.cfg.source.utc_offset_hours,
+    )?;
+    for line in report.summary_lines() {
+        tracing::warn!("contract: {line}");
+    }
+    ctx.write_report("validation", &report)?;
+    anyhow::ensure!(
+        report.passed,
+        "contract validation failed with {} error(s) and {} warning(s); the raw snapshot {} is kept as evidence; see outputs/reports/validation_latest.json",
+        report.errors,
+        report.warnings,
+        snapshot.path
+    );
+    tracing::info!(warnings = report.warnings, "contract validation passed");
     Ok(())
+}
+
+fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
+    let snapshot = match ctx.raw_snapshot.clone() {
+        Some(s) => s,
+        None => crate::run::latest_raw_snapshot(&ctx.root, &ctx.cfg.paths.outputs)?
+            .ok_or_else(|| anyhow::anyhow!("no raw snapshot yet: run phase 01 ingest first"))?,
+    };
+    let path = ctx.root.join(&snapshot);
+    let frame = connector::read_parquet(&path)?;
+    let input = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
+    ctx.record_inputs(&[input]);
+    ctx.raw_snapshot = Some(snapshot.clone());
+    let cleansed = contract::cleanse(
+        &frame,
+        &ctx.cfg.contract,
+        &ctx.cfg.cleanse,
+        &ctx.cfg.calendar,
+        ctx.cfg.source.utc_offset_hours,
+    )
+    .with_context(|| format!("cannot cleanse {snapshot}"))?;
+    let bytes = connector::to_parquet_bytes(&cleansed.frame)?;
+    let body = CleanseBody {
+        snapshot,
+        output_rows: cleansed.frame.height() as u64,
+        report: cleansed.report,
+    };
+    tracing::info!(
+        days = body.report.days_out,
+        flags = body.report.flags.len(),
+        missing = body.report.missing_dates,
+        imputed = body.report.imputed_days,
+        "cleansed to the daily grid"
+    );
+    let dir = ctx.root.join(&ctx.cfg.paths.cleansed);
+    ctx.writer.write_dual(
+        &dir,
+        "ventas_diarias",
+        "parquet",
+        &bytes,
+        Some(body.output_rows),
+    )?;
+    ctx.write_report("cleansing", &body)?;
+    Ok(())
+}
+
+/// Body of the phase 02 report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CleanseBody {
+    /// The raw snapshot cleansed.
+    pub snapshot: String,
+    /// Rows of the cleansed layer.
+    pub output_rows: u64,
+    /// What cleansing did.
+    pub report: contract::CleansingReport,
 }
 
 #[cfg(test)]

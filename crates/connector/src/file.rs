@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use core_types::cols;
+use core_types::dates::parse_date_cell;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -170,20 +171,6 @@ impl FileSource {
     }
 }
 
-/// Parses one date cell: an ISO date, or an RFC 3339 timestamp cut to the date in the given
-/// UTC offset.
-pub fn parse_date_cell(s: &str, utc_offset_hours: i32) -> Option<NaiveDate> {
-    let s = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(d);
-    }
-    let ts = DateTime::parse_from_rfc3339(s)
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%#z"))
-        .ok()?;
-    let local = FixedOffset::east_opt(utc_offset_hours * 3600)?;
-    Some(ts.with_timezone(&local).date_naive())
-}
-
 fn parse_dates(
     path: &Path,
     col: &Column,
@@ -259,20 +246,6 @@ mod tests {
         assert_eq!(names, ["fecha", "unidades_vendidas", "holiday"]);
         assert_eq!(df.column("fecha").unwrap().dtype(), &DataType::Date);
         assert_eq!(df.height(), 2);
-    }
-
-    #[test]
-    fn timestamps_are_cut_in_bogota_time() {
-        // 03:00 UTC on 2 Jan is 22:00 on 1 Jan in Bogotá.
-        assert_eq!(
-            parse_date_cell("2020-01-02T03:00:00Z", -5),
-            Some("2020-01-01".parse().unwrap())
-        );
-        assert_eq!(
-            parse_date_cell("2020-01-02T03:00:00-05:00", -5),
-            Some("2020-01-02".parse().unwrap())
-        );
-        assert_eq!(parse_date_cell("02/01/2020", -5), None);
     }
 
     #[test]

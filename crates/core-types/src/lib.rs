@@ -10,6 +10,9 @@
 //! - [`CoreError`]: the typed errors of these constructors.
 #![forbid(unsafe_code)]
 
+pub mod dates;
+pub mod names;
+
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +39,19 @@ pub mod cols {
     pub const OBSERVACIONES: &str = "observaciones";
     /// Insertion timestamp (timestamptz, RFC 3339 with offset).
     pub const CREATED_AT: &str = "created_at";
+
+    /// Cleansed layer: the raw units cell as found, for audit.
+    pub const UNIDADES_ORIGINALES: &str = "unidades_originales";
+    /// Cleansed layer: the date had no row in the source.
+    pub const ES_FALTANTE: &str = "es_faltante";
+    /// Cleansed layer: the day's value was flagged.
+    pub const ES_ATIPICO: &str = "es_atipico";
+    /// Cleansed layer: why the value was flagged.
+    pub const MOTIVO: &str = "motivo";
+    /// Cleansed layer: the model-ready units (imputed by policy, null on closed days).
+    pub const UNIDADES_MODELO: &str = "unidades_modelo";
+    /// Cleansed layer: `unidades_modelo` was imputed.
+    pub const ES_IMPUTADO: &str = "es_imputado";
 
     /// The raw contract's columns, in table order.
     pub const RAW_CONTRACT: [&str; 9] = [

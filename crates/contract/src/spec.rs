@@ -1,0 +1,338 @@
+//! The contract as data (`contract:` in `config.yaml`), defaults from domain.md §9.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use core_types::cols;
+use serde::{Deserialize, Serialize};
+
+use crate::ContractError;
+
+/// Logical type of a contract column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dtype {
+    /// A calendar date (or a timestamp cut to the date in Bogotá time).
+    Date,
+    /// A whole number (JSON numbers or numeric strings accepted).
+    Integer,
+    /// Any finite number.
+    Number,
+    /// true/false, 1/0, si/sí/no.
+    Boolean,
+    /// Free text.
+    Text,
+    /// A timestamp with offset.
+    Timestamp,
+}
+
+/// How serious a rule failure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Stops the phase.
+    Error,
+    /// Reported; the loader tolerates it (domain.md §9 "loader behaviour").
+    Warning,
+}
+
+/// Rules of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnRule {
+    /// Logical type.
+    pub dtype: Dtype,
+    /// Whether the column must exist.
+    pub required: bool,
+    /// Whether nulls are allowed.
+    pub nullable: bool,
+    /// Smallest allowed value (numbers).
+    pub min: Option<f64>,
+    /// Whether `min` itself is excluded.
+    pub min_exclusive: bool,
+    /// Largest allowed value (numbers).
+    pub max: Option<f64>,
+    /// Whether `max` itself is excluded.
+    pub max_exclusive: bool,
+    /// Other names (after snake_case) that mean this column.
+    pub aliases: Vec<String>,
+    /// Severity of values that violate the column's rules.
+    pub severity: Severity,
+}
+
+impl ColumnRule {
+    fn new(dtype: Dtype, required: bool, nullable: bool, severity: Severity) -> Self {
+        Self {
+            dtype,
+            required,
+            nullable,
+            min: None,
+            min_exclusive: false,
+            max: None,
+            max_exclusive: false,
+            aliases: Vec::new(),
+            severity,
+        }
+    }
+
+    fn aliases(mut self, a: &[&str]) -> Self {
+        self.aliases = a.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Whether `x` lies in the allowed range.
+    pub fn in_range(&self, x: f64) -> bool {
+        let lo = self
+            .min
+            .is_none_or(|m| if self.min_exclusive { x > m } else { x >= m });
+        let hi = self
+            .max
+            .is_none_or(|m| if self.max_exclusive { x < m } else { x <= m });
+        lo && hi
+    }
+
+    /// The range as text, e.g. `0 ≤ x ≤ 100000`.
+    pub fn range_text(&self) -> String {
+        let lo = self
+            .min
+            .map(|m| format!("{m} {} ", if self.min_exclusive { "<" } else { "≤" }))
+            .unwrap_or_default();
+        let hi = self
+            .max
+            .map(|m| format!(" {} {m}", if self.max_exclusive { "<" } else { "≤" }))
+            .unwrap_or_default();
+        format!("{lo}x{hi}")
+    }
+}
+
+/// Table-level rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRules {
+    /// No date before this one.
+    pub min_date: NaiveDate,
+    /// Severity of dates in the future (after today in Bogotá).
+    pub future_dates: Severity,
+    /// Severity of repeated dates.
+    pub duplicate_dates: Severity,
+    /// Minimum number of clean days (valid units on open days).
+    pub min_clean_days: u32,
+    /// Newest date at most this many days before today (`null` = not checked).
+    pub freshness_days: Option<u32>,
+    /// Severity of stale data.
+    pub freshness: Severity,
+    /// Fewest rows accepted.
+    pub min_rows: u64,
+    /// Most rows accepted.
+    pub max_rows: u64,
+    /// Largest accepted share of missing days in the span, in [0, 1].
+    pub max_missing_share: f64,
+    /// Longest accepted run of missing days.
+    pub max_gap_days: u32,
+    /// Severity of continuity failures.
+    pub continuity: Severity,
+}
+
+/// The whole contract (`contract:` in `config.yaml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractConfig {
+    /// Rules per canonical column.
+    pub columns: BTreeMap<String, ColumnRule>,
+    /// Table rules.
+    pub table: TableRules,
+    /// Example rows kept per failure.
+    pub max_examples: usize,
+}
+
+impl Default for ContractConfig {
+    /// The raw table `ventas_diarias` of domain.md §9.
+    fn default() -> Self {
+        use Dtype::*;
+        use Severity::*;
+        let mut columns = BTreeMap::new();
+        columns.insert(
+            cols::ID.into(),
+            ColumnRule::new(Integer, false, true, Warning),
+        );
+        columns.insert(
+            cols::FECHA.into(),
+            ColumnRule::new(Date, true, false, Error).aliases(&["dia", "fecha_venta", "date"]),
+        );
+        let mut units = ColumnRule::new(Integer, true, false, Warning).aliases(&[
+            "cantidad",
+            "unidades",
+            "cantidad_vendida",
+        ]);
+        units.min = Some(0.0);
+        units.max = Some(100_000.0);
+        columns.insert(cols::UNIDADES_VENDIDAS.into(), units);
+        columns.insert(
+            cols::PROMOCION.into(),
+            ColumnRule::new(Boolean, false, true, Warning).aliases(&[
+                "promo",
+                "en_promocion",
+                "es_promocion",
+            ]),
+        );
+        let mut disc = ColumnRule::new(Number, false, true, Warning).aliases(&[
+            "descuento",
+            "porcentaje_descuento",
+            "pct_descuento",
+        ]);
+        disc.min = Some(0.0);
+        disc.max = Some(100.0);
+        disc.max_exclusive = true;
+        columns.insert(cols::DESCUENTO_PCT.into(), disc);
+        let mut price =
+            ColumnRule::new(Number, false, true, Warning).aliases(&["precio", "valor_unitario"]);
+        price.min = Some(0.0);
+        price.min_exclusive = true;
+        columns.insert(cols::PRECIO_UNITARIO.into(), price);
+        columns.insert(
+            cols::ABIERTO.into(),
+            ColumnRule::new(Boolean, false, true, Warning).aliases(&["tienda_abierta"]),
+        );
+        columns.insert(
+            cols::OBSERVACIONES.into(),
+            ColumnRule::new(Text, false, true, Warning),
+        );
+        columns.insert(
+            cols::CREATED_AT.into(),
+            ColumnRule::new(Timestamp, false, true, Warning),
+        );
+        Self {
+            columns,
+            table: TableRules {
+                min_date: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid"),
+                future_dates: Error,
+                duplicate_dates: Warning,
+                min_clean_days: 730,
+                freshness_days: None,
+                freshness: Warning,
+                min_rows: 1,
+                max_rows: 1_000_000,
+                max_missing_share: 0.05,
+                max_gap_days: 31,
+                continuity: Warning,
+            },
+            max_examples: 5,
+        }
+    }
+}
+
+impl ContractConfig {
+    /// Checks the contract itself; errors name the key under `contract.`.
+    pub fn validate(&self) -> Result<(), ContractError> {
+        let bad = |key: String, message: String| Err(ContractError::InvalidConfig { key, message });
+        for required in [cols::FECHA, cols::UNIDADES_VENDIDAS] {
+            if !self.columns.contains_key(required) {
+                return bad(
+                    format!("columns.{required}"),
+                    "the contract must define this column".into(),
+                );
+            }
+        }
+        if self.columns[cols::FECHA].dtype != Dtype::Date {
+            return bad("columns.fecha.dtype".into(), "must be `date`".into());
+        }
+        let mut owner: BTreeMap<String, String> = BTreeMap::new();
+        for (name, rule) in &self.columns {
+            if core_types::names::snake_case(name, 0) != *name {
+                return bad(
+                    format!("columns.{name}"),
+                    "column names must be snake_case".into(),
+                );
+            }
+            if let (Some(lo), Some(hi)) = (rule.min, rule.max) {
+                if lo > hi {
+                    return bad(
+                        format!("columns.{name}.min"),
+                        format!("{lo} is above max {hi}"),
+                    );
+                }
+            }
+            for a in rule.aliases.iter().chain(std::iter::once(name)) {
+                if let Some(prev) = owner.insert(a.clone(), name.clone()) {
+                    if prev != *name {
+                        return bad(
+                            format!("columns.{name}.aliases"),
+                            format!("alias `{a}` is also used by column `{prev}`"),
+                        );
+                    }
+                }
+            }
+        }
+        let t = &self.table;
+        if !(0.0..=1.0).contains(&t.max_missing_share) {
+            return bad(
+                "table.max_missing_share".into(),
+                format!("expected a share in [0, 1], got {}", t.max_missing_share),
+            );
+        }
+        if t.min_rows > t.max_rows {
+            return bad("table.min_rows".into(), "is above table.max_rows".into());
+        }
+        Ok(())
+    }
+
+    /// alias (or canonical name) → canonical name.
+    pub fn alias_map(&self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        for (name, rule) in &self.columns {
+            m.insert(name.clone(), name.clone());
+            for a in &rule.aliases {
+                m.insert(a.clone(), name.clone());
+            }
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_contract_is_valid_and_maps_aliases() {
+        let c = ContractConfig::default();
+        c.validate().unwrap();
+        let m = c.alias_map();
+        assert_eq!(m["cantidad_vendida"], "unidades_vendidas");
+        assert_eq!(m["date"], "fecha");
+        assert_eq!(m["tienda_abierta"], "abierto");
+        assert!(
+            !m.contains_key("ventas"),
+            "`ventas` is deliberately not an alias"
+        );
+    }
+
+    #[test]
+    fn ranges_follow_the_domain() {
+        let c = ContractConfig::default();
+        let units = &c.columns["unidades_vendidas"];
+        assert!(units.in_range(0.0) && units.in_range(100_000.0) && !units.in_range(-1.0));
+        let disc = &c.columns["descuento_pct"];
+        assert!(disc.in_range(0.0) && disc.in_range(99.99) && !disc.in_range(100.0));
+        let price = &c.columns["precio_unitario"];
+        assert!(!price.in_range(0.0) && price.in_range(0.01));
+        assert_eq!(units.range_text(), "0 ≤ x ≤ 100000");
+    }
+
+    #[test]
+    fn shared_aliases_are_config_errors() {
+        let mut c = ContractConfig::default();
+        c.columns
+            .get_mut("precio_unitario")
+            .unwrap()
+            .aliases
+            .push("cantidad".into());
+        match c.validate().unwrap_err() {
+            ContractError::InvalidConfig { key, message } => {
+                assert_eq!(key, "columns.unidades_vendidas.aliases");
+                assert!(message.contains("precio_unitario"), "{message}");
+            }
+            e => panic!("{e}"),
+        }
+    }
+}

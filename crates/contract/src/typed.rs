@@ -1,0 +1,437 @@
+//! From raw cells to typed rows: snake_case names, aliases, tolerant coercion. Every value the
+//! contract refuses becomes an [`Issue`] naming the rule, column, row and value; validation
+//! aggregates the issues, cleansing acts on the typed rows. Both share this one code path.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use core_types::cols;
+use serde::Serialize;
+
+use crate::raw::{as_bool, as_date, as_number, as_timestamp, Bad, Cell, RawColumn, RawTable};
+use crate::spec::{ContractConfig, Dtype};
+use crate::ContractError;
+
+/// The closed set of contract rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Two source columns map to the same name.
+    NameCollision,
+    /// A required column is absent.
+    RequiredColumn,
+    /// A value that is not of the column's type (including NaN/Infinity).
+    Dtype,
+    /// A null in a non-nullable column.
+    NotNull,
+    /// A non-integer in an integer column.
+    Integer,
+    /// A value outside the allowed range.
+    Range,
+    /// A discount on a day without promotion.
+    DiscountWithoutPromotion,
+    /// Rows repeating a date with identical values.
+    DuplicateIdentical,
+    /// Rows repeating a date with different values.
+    DuplicateConflict,
+    /// A date before the contract's first date.
+    DateMin,
+    /// A date after today (Bogotá).
+    DateFuture,
+    /// Units other than 0 on a closed day.
+    ClosedWithUnits,
+    /// Too few or too many rows.
+    RowCount,
+    /// Too few clean days.
+    MinCleanHistory,
+    /// The newest date is too old.
+    Freshness,
+    /// Too large a share of missing days.
+    MissingShare,
+    /// Too long a run of missing days.
+    LongestGap,
+}
+
+/// One refused value or broken rule, before aggregation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    /// The rule.
+    pub rule: Rule,
+    /// The column, for column rules.
+    pub column: Option<String>,
+    /// 0-based row of the raw table.
+    pub row: Option<usize>,
+    /// The row's date, when known.
+    pub fecha: Option<NaiveDate>,
+    /// The value as text.
+    pub value: Option<String>,
+}
+
+impl Issue {
+    /// An issue on one cell.
+    pub fn cell(
+        rule: Rule,
+        column: &str,
+        row: usize,
+        fecha: Option<NaiveDate>,
+        value: &Cell,
+    ) -> Self {
+        Self {
+            rule,
+            column: Some(column.to_string()),
+            row: Some(row),
+            fecha,
+            value: Some(value.show()),
+        }
+    }
+}
+
+/// A raw table with canonical column names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Canonical {
+    /// The table, renamed.
+    pub table: RawTable,
+    /// (original, canonical) for every column whose name changed.
+    pub renamed: Vec<(String, String)>,
+    /// Columns that are not in the contract (kept, passed through).
+    pub extras: Vec<String>,
+}
+
+/// snake_case every name (domain.md §9.1), then map aliases to canonical names. Two source
+/// columns ending with the same name is [`ContractError::NameCollision`].
+pub fn canonicalize(
+    table: &RawTable,
+    contract: &ContractConfig,
+) -> Result<Canonical, ContractError> {
+    let aliases = contract.alias_map();
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut columns = Vec::with_capacity(table.columns.len());
+    let mut renamed = Vec::new();
+    let mut extras = Vec::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        let snake = core_types::names::snake_case(&c.name, i);
+        let name = aliases.get(&snake).cloned().unwrap_or(snake);
+        by_name
+            .entry(name.clone())
+            .or_default()
+            .push(c.name.clone());
+        if name != c.name {
+            renamed.push((c.name.clone(), name.clone()));
+        }
+        if !contract.columns.contains_key(&name) {
+            extras.push(name.clone());
+        }
+        columns.push(RawColumn {
+            name,
+            cells: c.cells.clone(),
+        });
+    }
+    if let Some((name, sources)) = by_name.into_iter().find(|(_, v)| v.len() > 1) {
+        return Err(ContractError::NameCollision { name, sources });
+    }
+    Ok(Canonical {
+        table: RawTable {
+            columns,
+            rows: table.rows,
+        },
+        renamed,
+        extras,
+    })
+}
+
+/// The units of one row after coercion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Units {
+    /// A value that passes every rule of the column.
+    Valid(f64),
+    /// Null or blank.
+    Null,
+    /// Refused by a rule (the value becomes missing).
+    Invalid(Rule),
+}
+
+/// One typed row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedRow {
+    /// 0-based row of the raw table.
+    pub row: usize,
+    /// The date (None when null or unparseable: a hard error for cleansing).
+    pub fecha: Option<NaiveDate>,
+    /// `id`, when present and valid.
+    pub id: Option<i64>,
+    /// The units.
+    pub units: Units,
+    /// The units cell as found.
+    pub units_raw: Cell,
+    /// `promocion` (None when absent, null or invalid).
+    pub promocion: Option<bool>,
+    /// `descuento_pct`.
+    pub descuento_pct: Option<f64>,
+    /// `precio_unitario`.
+    pub precio_unitario: Option<f64>,
+    /// `abierto`.
+    pub abierto: Option<bool>,
+    /// `created_at` as seconds since the epoch.
+    pub created_at: Option<i64>,
+    /// Every cell but `id` and `created_at`, to compare duplicates.
+    pub content: Vec<Cell>,
+    /// Cells of the extra (non-contract) columns, in `Canonical::extras` order.
+    pub extras: Vec<Cell>,
+}
+
+fn check_number(
+    rule: &crate::spec::ColumnRule,
+    name: &str,
+    row: usize,
+    fecha: Option<NaiveDate>,
+    cell: &Cell,
+    issues: &mut Vec<Issue>,
+) -> Result<Option<f64>, Rule> {
+    match as_number(cell) {
+        Ok(None) => Ok(None),
+        Ok(Some(x)) => {
+            if rule.dtype == Dtype::Integer && x.fract() != 0.0 {
+                issues.push(Issue::cell(Rule::Integer, name, row, fecha, cell));
+                return Err(Rule::Integer);
+            }
+            if !rule.in_range(x) {
+                issues.push(Issue::cell(Rule::Range, name, row, fecha, cell));
+                return Err(Rule::Range);
+            }
+            Ok(Some(x))
+        }
+        Err(Bad::NotFinite | Bad::Unparseable) => {
+            issues.push(Issue::cell(Rule::Dtype, name, row, fecha, cell));
+            Err(Rule::Dtype)
+        }
+    }
+}
+
+/// Coerces every row of a canonical table; returns the rows and every issue found.
+pub fn type_rows(
+    canon: &Canonical,
+    contract: &ContractConfig,
+    utc_offset_hours: i32,
+) -> (Vec<TypedRow>, Vec<Issue>) {
+    let t = &canon.table;
+    let mut issues = Vec::new();
+    let col = |name: &str| t.column(name);
+    let mut rows = Vec::with_capacity(t.rows);
+    for i in 0..t.rows {
+        let get = |name: &str| col(name).map_or(Cell::Null, |c| c.cells[i].clone());
+        let fecha_cell = get(cols::FECHA);
+        let fecha = match as_date(&fecha_cell, utc_offset_hours) {
+            Ok(d) => d,
+            Err(_) => {
+                issues.push(Issue::cell(Rule::Dtype, cols::FECHA, i, None, &fecha_cell));
+                None
+            }
+        };
+        let mut row = TypedRow {
+            row: i,
+            fecha,
+            id: None,
+            units: Units::Null,
+            units_raw: get(cols::UNIDADES_VENDIDAS),
+            promocion: None,
+            descuento_pct: None,
+            precio_unitario: None,
+            abierto: None,
+            created_at: None,
+            content: Vec::new(),
+            extras: canon.extras.iter().map(|e| get(e)).collect(),
+        };
+        for (name, rule) in &contract.columns {
+            let Some(c) = col(name) else { continue };
+            let cell = &c.cells[i];
+            if name != cols::ID && name != cols::CREATED_AT {
+                row.content.push(cell.clone());
+            }
+            if cell.is_null() {
+                if !rule.nullable {
+                    // A null date is reported here; the fecha column is checked once.
+                    issues.push(Issue::cell(Rule::NotNull, name, i, fecha, cell));
+                }
+                continue;
+            }
+            match rule.dtype {
+                Dtype::Integer | Dtype::Number => {
+                    let v = check_number(rule, name, i, fecha, cell, &mut issues);
+                    match name.as_str() {
+                        n if n == cols::UNIDADES_VENDIDAS => {
+                            row.units = match v {
+                                Ok(Some(x)) => Units::Valid(x),
+                                Ok(None) => Units::Null,
+                                Err(r) => Units::Invalid(r),
+                            }
+                        }
+                        n if n == cols::ID => row.id = v.ok().flatten().map(|x| x as i64),
+                        n if n == cols::DESCUENTO_PCT => row.descuento_pct = v.ok().flatten(),
+                        n if n == cols::PRECIO_UNITARIO => row.precio_unitario = v.ok().flatten(),
+                        _ => {}
+                    }
+                }
+                Dtype::Boolean => match as_bool(cell) {
+                    Ok(b) => {
+                        if name == cols::PROMOCION {
+                            row.promocion = b;
+                        } else if name == cols::ABIERTO {
+                            row.abierto = b;
+                        }
+                    }
+                    Err(_) => issues.push(Issue::cell(Rule::Dtype, name, i, fecha, cell)),
+                },
+                Dtype::Date => {
+                    // fecha was coerced above; other date columns are only type-checked.
+                    if name != cols::FECHA && as_date(cell, utc_offset_hours).is_err() {
+                        issues.push(Issue::cell(Rule::Dtype, name, i, fecha, cell));
+                    }
+                }
+                Dtype::Timestamp => match as_timestamp(cell) {
+                    Ok(ts) => {
+                        if name == cols::CREATED_AT {
+                            row.created_at = ts;
+                        }
+                    }
+                    Err(_) => issues.push(Issue::cell(Rule::Dtype, name, i, fecha, cell)),
+                },
+                Dtype::Text => {}
+            }
+        }
+        if row.promocion != Some(true) && row.descuento_pct.is_some_and(|d| d > 0.0) {
+            issues.push(Issue::cell(
+                Rule::DiscountWithoutPromotion,
+                cols::DESCUENTO_PCT,
+                i,
+                fecha,
+                &get(cols::DESCUENTO_PCT),
+            ));
+        }
+        if row.abierto == Some(false) && matches!(row.units, Units::Valid(x) if x != 0.0) {
+            issues.push(Issue::cell(
+                Rule::ClosedWithUnits,
+                cols::UNIDADES_VENDIDAS,
+                i,
+                fecha,
+                &row.units_raw,
+            ));
+        }
+        rows.push(row);
+    }
+    (rows, issues)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(cols: &[(&str, Vec<Cell>)]) -> RawTable {
+        RawTable {
+            rows: cols.first().map_or(0, |c| c.1.len()),
+            columns: cols
+                .iter()
+                .map(|(n, c)| RawColumn {
+                    name: n.to_string(),
+                    cells: c.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn names_are_standardised_then_aliased() {
+        let t = table(&[
+            ("Fecha Venta", vec![]),
+            ("Cantidad", vec![]),
+            ("Promoción", vec![]),
+            ("Descuento (%)", vec![]),
+            ("Clima", vec![]),
+        ]);
+        let c = canonicalize(&t, &ContractConfig::default()).unwrap();
+        let names: Vec<&str> = c.table.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "fecha",
+                "unidades_vendidas",
+                "promocion",
+                "descuento_pct",
+                "clima"
+            ]
+        );
+        assert_eq!(c.extras, ["clima"]);
+        assert_eq!(c.renamed.len(), 5);
+    }
+
+    #[test]
+    fn colliding_columns_name_both_sources() {
+        let t = table(&[
+            ("fecha", vec![]),
+            ("Cantidad", vec![]),
+            ("unidades", vec![]),
+        ]);
+        match canonicalize(&t, &ContractConfig::default()).unwrap_err() {
+            ContractError::NameCollision { name, sources } => {
+                assert_eq!(name, "unidades_vendidas");
+                assert_eq!(sources, ["Cantidad", "unidades"]);
+            }
+            e => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn coercion_reports_each_refused_value() {
+        let t = table(&[
+            (
+                "fecha",
+                vec![
+                    Cell::Text("2024-01-01".into()),
+                    Cell::Text("2024-01-02".into()),
+                    Cell::Text("x".into()),
+                    Cell::Text("2024-01-04".into()),
+                ],
+            ),
+            (
+                "unidades_vendidas",
+                vec![
+                    Cell::Text("12".into()),
+                    Cell::Float(1.5),
+                    Cell::Int(-3),
+                    Cell::Text("NaN".into()),
+                ],
+            ),
+            (
+                "promocion",
+                vec![
+                    Cell::Text("sí".into()),
+                    Cell::Null,
+                    Cell::Text("tal vez".into()),
+                    Cell::Int(0),
+                ],
+            ),
+            (
+                "descuento_pct",
+                vec![Cell::Int(10), Cell::Int(5), Cell::Int(100), Cell::Null],
+            ),
+        ]);
+        let c = canonicalize(&t, &ContractConfig::default()).unwrap();
+        let (rows, issues) = type_rows(&c, &ContractConfig::default(), -5);
+        assert_eq!(rows[0].units, Units::Valid(12.0));
+        assert_eq!(rows[0].promocion, Some(true));
+        assert_eq!(rows[1].units, Units::Invalid(Rule::Integer));
+        assert_eq!(rows[2].units, Units::Invalid(Rule::Range));
+        assert_eq!(rows[2].fecha, None);
+        assert_eq!(rows[3].units, Units::Invalid(Rule::Dtype));
+        let got: Vec<(Rule, &str, usize)> = issues
+            .iter()
+            .map(|i| (i.rule, i.column.as_deref().unwrap(), i.row.unwrap()))
+            .collect();
+        assert!(got.contains(&(Rule::Dtype, "fecha", 2)));
+        assert!(got.contains(&(Rule::Integer, "unidades_vendidas", 1)));
+        assert!(got.contains(&(Rule::Range, "unidades_vendidas", 2)));
+        assert!(got.contains(&(Rule::Dtype, "unidades_vendidas", 3)));
+        assert!(got.contains(&(Rule::Dtype, "promocion", 2)));
+        assert!(got.contains(&(Rule::Range, "descuento_pct", 2)));
+        assert!(got.contains(&(Rule::DiscountWithoutPromotion, "descuento_pct", 1)));
+    }
+}

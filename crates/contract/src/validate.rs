@@ -1,0 +1,397 @@
+//! Validation: every failure at once, aggregated per (rule, column), with severity, count and
+//! examples. Never stops at the first failure, never panics on any frame.
+//!
+//! Report schema (JSON): `{passed, rows, columns_found, renamed, extra_columns, errors,
+//! warnings, first_date, last_date, clean_days, failures: [{rule, column, severity, count,
+//! message, examples: [{row, fecha, value}]}]}`. `rule` is one of [`Rule`]'s snake_case names;
+//! `row` is the 0-based row of the raw table.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use core_types::cols;
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use crate::raw::RawTable;
+use crate::spec::{ContractConfig, Severity};
+use crate::typed::{canonicalize, type_rows, Issue, Rule, TypedRow, Units};
+use crate::ContractError;
+
+/// One example of a failure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    /// 0-based raw row.
+    pub row: Option<usize>,
+    /// The row's date.
+    pub fecha: Option<NaiveDate>,
+    /// The value as text.
+    pub value: Option<String>,
+}
+
+/// All failures of one rule on one column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleFailure {
+    /// The rule.
+    pub rule: Rule,
+    /// The column, for column rules.
+    pub column: Option<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// How many rows (or 1 for table rules).
+    pub count: u64,
+    /// What the rule expects.
+    pub message: String,
+    /// Up to `max_examples` examples.
+    pub examples: Vec<Example>,
+}
+
+/// The validation report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidationReport {
+    /// No failure of severity error.
+    pub passed: bool,
+    /// Rows validated.
+    pub rows: u64,
+    /// Columns as found in the source.
+    pub columns_found: Vec<String>,
+    /// (original, canonical) names that changed.
+    pub renamed: Vec<(String, String)>,
+    /// Columns outside the contract (kept).
+    pub extra_columns: Vec<String>,
+    /// Failures of severity error.
+    pub errors: u64,
+    /// Failures of severity warning.
+    pub warnings: u64,
+    /// First valid date.
+    pub first_date: Option<NaiveDate>,
+    /// Last valid date.
+    pub last_date: Option<NaiveDate>,
+    /// Distinct dates with valid units on open days.
+    pub clean_days: u64,
+    /// Every failure, errors first.
+    pub failures: Vec<RuleFailure>,
+}
+
+impl ValidationReport {
+    /// One line per failure, for logs.
+    pub fn summary_lines(&self) -> Vec<String> {
+        self.failures
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:?} {:?}{}: {} row(s) — {}",
+                    f.severity,
+                    f.rule,
+                    f.column
+                        .as_ref()
+                        .map(|c| format!(" [{c}]"))
+                        .unwrap_or_default(),
+                    f.count,
+                    f.message
+                )
+            })
+            .collect()
+    }
+}
+
+fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> String {
+    let col_rule = column.and_then(|c| contract.columns.get(c));
+    let t = &contract.table;
+    match rule {
+        Rule::NameCollision => "two source columns map to the same name".into(),
+        Rule::RequiredColumn => "the contract requires this column".into(),
+        Rule::Dtype => format!(
+            "values must be of type {:?} (NaN/Infinity are invalid)",
+            col_rule.map(|r| r.dtype)
+        ),
+        Rule::NotNull => "values may not be null".into(),
+        Rule::Integer => "values must be whole numbers".into(),
+        Rule::Range => format!(
+            "values must satisfy {}",
+            col_rule.map(|r| r.range_text()).unwrap_or_default()
+        ),
+        Rule::DiscountWithoutPromotion => "a discount only has meaning on promotion days".into(),
+        Rule::DuplicateIdentical => "dates must be unique (identical rows are collapsed)".into(),
+        Rule::DuplicateConflict => {
+            "dates must be unique (conflicting rows: the highest id / latest created_at is kept)"
+                .into()
+        }
+        Rule::DateMin => format!("dates must be on or after {}", t.min_date),
+        Rule::DateFuture => "dates must not be after today in Bogotá".into(),
+        Rule::ClosedWithUnits => "a closed day (abierto = false) should sell 0 units".into(),
+        Rule::RowCount => format!("between {} and {} rows", t.min_rows, t.max_rows),
+        Rule::MinCleanHistory => format!("at least {} clean days", t.min_clean_days),
+        Rule::Freshness => format!(
+            "the newest date at most {} days before today",
+            t.freshness_days.unwrap_or_default()
+        ),
+        Rule::MissingShare => format!(
+            "at most {:.1} % of the days in the span missing",
+            100.0 * t.max_missing_share
+        ),
+        Rule::LongestGap => format!("no run of more than {} missing days", t.max_gap_days),
+    }
+}
+
+fn severity(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Severity {
+    let t = &contract.table;
+    match rule {
+        Rule::NameCollision | Rule::RequiredColumn | Rule::RowCount | Rule::MinCleanHistory => {
+            Severity::Error
+        }
+        Rule::DateMin => Severity::Error,
+        Rule::DateFuture => t.future_dates,
+        Rule::DuplicateIdentical | Rule::DuplicateConflict => t.duplicate_dates,
+        Rule::Freshness => t.freshness,
+        Rule::MissingShare | Rule::LongestGap => t.continuity,
+        Rule::Dtype | Rule::NotNull | Rule::Integer | Rule::Range => column
+            .and_then(|c| contract.columns.get(c))
+            .map_or(Severity::Warning, |r| r.severity),
+        Rule::DiscountWithoutPromotion | Rule::ClosedWithUnits => Severity::Warning,
+    }
+}
+
+/// Groups rows by date; returns (identical-duplicate rows, conflicting-duplicate rows).
+pub(crate) fn duplicate_groups(rows: &[TypedRow]) -> BTreeMap<NaiveDate, Vec<usize>> {
+    let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(d) = r.fecha {
+            by_date.entry(d).or_default().push(i);
+        }
+    }
+    by_date.retain(|_, v| v.len() > 1);
+    by_date
+}
+
+/// Longest run of missing days and count of missing days between the first and last of
+/// `dates`.
+pub(crate) fn gaps(dates: &BTreeSet<NaiveDate>) -> (u64, u64, Option<NaiveDate>) {
+    let (mut missing, mut longest, mut start) = (0u64, 0u64, None);
+    let mut it = dates.iter();
+    if let Some(mut prev) = it.next().copied() {
+        for d in it {
+            let gap = (*d - prev).num_days() as u64 - 1;
+            missing += gap;
+            if gap > longest {
+                longest = gap;
+                start = prev.succ_opt();
+            }
+            prev = *d;
+        }
+    }
+    (missing, longest, start)
+}
+
+/// Validates a raw frame against the contract. `today` is the current date in Bogotá.
+pub fn validate(
+    frame: &DataFrame,
+    contract: &ContractConfig,
+    today: NaiveDate,
+    utc_offset_hours: i32,
+) -> Result<ValidationReport, ContractError> {
+    let raw = RawTable::from_frame(frame)?;
+    Ok(validate_table(&raw, contract, today, utc_offset_hours))
+}
+
+/// [`validate`] on a raw table.
+pub fn validate_table(
+    raw: &RawTable,
+    contract: &ContractConfig,
+    today: NaiveDate,
+    utc_offset_hours: i32,
+) -> ValidationReport {
+    let columns_found: Vec<String> = raw.columns.iter().map(|c| c.name.clone()).collect();
+    let mut issues: Vec<Issue> = Vec::new();
+    let table_issue = |rule: Rule, value: String| Issue {
+        rule,
+        column: None,
+        row: None,
+        fecha: None,
+        value: Some(value),
+    };
+    let mut report = ValidationReport {
+        passed: true,
+        rows: raw.rows as u64,
+        columns_found,
+        renamed: Vec::new(),
+        extra_columns: Vec::new(),
+        errors: 0,
+        warnings: 0,
+        first_date: None,
+        last_date: None,
+        clean_days: 0,
+        failures: Vec::new(),
+    };
+    let t = &contract.table;
+    if (raw.rows as u64) < t.min_rows || (raw.rows as u64) > t.max_rows {
+        issues.push(table_issue(Rule::RowCount, raw.rows.to_string()));
+    }
+    match canonicalize(raw, contract) {
+        Err(ContractError::NameCollision { name, sources }) => issues.push(Issue {
+            rule: Rule::NameCollision,
+            column: Some(name),
+            row: None,
+            fecha: None,
+            value: Some(sources.join(", ")),
+        }),
+        Err(other) => issues.push(table_issue(Rule::NameCollision, other.to_string())),
+        Ok(canon) => {
+            report.renamed = canon.renamed.clone();
+            report.extra_columns = canon.extras.clone();
+            for (name, rule) in &contract.columns {
+                if rule.required && canon.table.column(name).is_none() {
+                    issues.push(Issue {
+                        rule: Rule::RequiredColumn,
+                        column: Some(name.clone()),
+                        row: None,
+                        fecha: None,
+                        value: None,
+                    });
+                }
+            }
+            if canon.table.column(cols::FECHA).is_some() {
+                let (rows, row_issues) = type_rows(&canon, contract, utc_offset_hours);
+                issues.extend(row_issues);
+                table_rules(&rows, contract, today, &mut issues, &mut report);
+            }
+        }
+    }
+    aggregate(issues, contract, &mut report);
+    report
+}
+
+fn table_rules(
+    rows: &[TypedRow],
+    contract: &ContractConfig,
+    today: NaiveDate,
+    issues: &mut Vec<Issue>,
+    report: &mut ValidationReport,
+) {
+    let t = &contract.table;
+    for r in rows {
+        if let Some(d) = r.fecha {
+            if d < t.min_date {
+                issues.push(Issue::cell(
+                    Rule::DateMin,
+                    cols::FECHA,
+                    r.row,
+                    Some(d),
+                    &crate::raw::Cell::Date(d),
+                ));
+            }
+            if d > today {
+                issues.push(Issue::cell(
+                    Rule::DateFuture,
+                    cols::FECHA,
+                    r.row,
+                    Some(d),
+                    &crate::raw::Cell::Date(d),
+                ));
+            }
+        }
+    }
+    for (d, idx) in duplicate_groups(rows) {
+        let first = &rows[idx[0]];
+        let identical = idx.iter().all(|&i| rows[i].content == first.content);
+        let rule = if identical {
+            Rule::DuplicateIdentical
+        } else {
+            Rule::DuplicateConflict
+        };
+        for &i in &idx[1..] {
+            issues.push(Issue::cell(
+                rule,
+                cols::FECHA,
+                rows[i].row,
+                Some(d),
+                &rows[i].units_raw,
+            ));
+        }
+    }
+    let dates: BTreeSet<NaiveDate> = rows.iter().filter_map(|r| r.fecha).collect();
+    report.first_date = dates.first().copied();
+    report.last_date = dates.last().copied();
+    let clean: BTreeSet<NaiveDate> = rows
+        .iter()
+        .filter(|r| matches!(r.units, Units::Valid(_)) && r.abierto != Some(false))
+        .filter_map(|r| r.fecha)
+        .collect();
+    report.clean_days = clean.len() as u64;
+    let table_issue = |rule: Rule, value: String| Issue {
+        rule,
+        column: None,
+        row: None,
+        fecha: None,
+        value: Some(value),
+    };
+    if clean.len() < t.min_clean_days as usize {
+        issues.push(table_issue(Rule::MinCleanHistory, clean.len().to_string()));
+    }
+    if let (Some(n), Some(last)) = (t.freshness_days, dates.last()) {
+        let age = (today - *last).num_days();
+        if age > i64::from(n) {
+            issues.push(table_issue(
+                Rule::Freshness,
+                format!("{last} is {age} days old"),
+            ));
+        }
+    }
+    if let (Some(first), Some(last)) = (dates.first(), dates.last()) {
+        let span = (*last - *first).num_days() as u64 + 1;
+        let (missing, longest, start) = gaps(&dates);
+        let share = missing as f64 / span as f64;
+        if share > t.max_missing_share {
+            issues.push(table_issue(
+                Rule::MissingShare,
+                format!("{missing} of {span} days ({:.2} %)", 100.0 * share),
+            ));
+        }
+        if longest > u64::from(t.max_gap_days) {
+            issues.push(table_issue(
+                Rule::LongestGap,
+                format!(
+                    "{longest} days from {}",
+                    start.map(|s| s.to_string()).unwrap_or_default()
+                ),
+            ));
+        }
+    }
+}
+
+fn aggregate(issues: Vec<Issue>, contract: &ContractConfig, report: &mut ValidationReport) {
+    let mut groups: BTreeMap<(Rule, Option<String>), Vec<Issue>> = BTreeMap::new();
+    for i in issues {
+        groups
+            .entry((i.rule, i.column.clone()))
+            .or_default()
+            .push(i);
+    }
+    let mut failures: Vec<RuleFailure> = groups
+        .into_iter()
+        .map(|((rule, column), list)| RuleFailure {
+            rule,
+            severity: severity(rule, column.as_deref(), contract),
+            message: message(rule, column.as_deref(), contract),
+            count: list.len() as u64,
+            examples: list
+                .iter()
+                .take(contract.max_examples)
+                .map(|i| Example {
+                    row: i.row,
+                    fecha: i.fecha,
+                    value: i.value.clone(),
+                })
+                .collect(),
+            column,
+        })
+        .collect();
+    failures.sort_by(|a, b| (a.severity, a.rule, &a.column).cmp(&(b.severity, b.rule, &b.column)));
+    report.errors = failures
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count() as u64;
+    report.warnings = failures.len() as u64 - report.errors;
+    report.passed = report.errors == 0;
+    report.failures = failures;
+}
