@@ -188,8 +188,20 @@ pub struct IngestBody {
 
 fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSummary)> {
     let cfg = &ctx.cfg;
-    let source = connector::build_source(&cfg.source, cfg.run.seed, &cfg.calendar, &ctx.root)
-        .context("cannot build the source")?;
+    let date_aliases = cfg
+        .contract
+        .columns
+        .get(core_types::cols::FECHA)
+        .map(|c| c.aliases.clone())
+        .unwrap_or_default();
+    let source = connector::build_source(
+        &cfg.source,
+        cfg.run.seed,
+        &cfg.calendar,
+        &date_aliases,
+        &ctx.root,
+    )
+    .context("cannot build the source")?;
     let fetched = source
         .fetch(cfg.source.span)
         .context("cannot fetch from the source")?;

@@ -30,22 +30,14 @@ pub enum FileFormat {
 }
 
 /// CSV reading options (`source.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CsvOptions {
-    /// Field separator, one ASCII character.
-    pub separator: char,
+    /// Field separator, one ASCII character; `null` = sniffed from the header line among
+    /// `,` `;` tab and `|`.
+    pub separator: Option<char>,
     /// Rows used to infer column types (`null` = all rows).
     pub infer_schema_rows: Option<usize>,
-}
-
-impl Default for CsvOptions {
-    fn default() -> Self {
-        Self {
-            separator: ',',
-            infer_schema_rows: None,
-        }
-    }
 }
 
 /// A file source: the path (already resolved against the project root), its format, the
@@ -56,8 +48,10 @@ pub struct FileSource {
     pub path: PathBuf,
     /// Format (`Auto` = by extension).
     pub format: FileFormat,
-    /// Source column → canonical column.
+    /// Source column → canonical column (both compared after snake_case).
     pub columns: BTreeMap<String, String>,
+    /// Other names of the date column (after snake_case), tried when no `fecha` is found.
+    pub date_aliases: Vec<String>,
     /// CSV options.
     pub csv: CsvOptions,
     /// Offset of Bogotá time from UTC in hours, for timestamps (−5).
@@ -121,11 +115,29 @@ impl FileSource {
         Ok(df)
     }
 
-    fn read_csv(&self) -> Result<DataFrame, ConnectorError> {
-        let sep = u8::try_from(self.csv.separator).map_err(|_| ConnectorError::InvalidConfig {
-            key: "source.csv.separator".into(),
-            message: format!("expected one ASCII character, got {:?}", self.csv.separator),
+    /// The separator: configured, or sniffed from the header line.
+    fn separator(&self) -> Result<u8, ConnectorError> {
+        if let Some(c) = self.csv.separator {
+            return u8::try_from(c).map_err(|_| ConnectorError::InvalidConfig {
+                key: "source.csv.separator".into(),
+                message: format!("expected one ASCII character, got {c:?}"),
+            });
+        }
+        let bytes = std::fs::read(&self.path).map_err(|e| ConnectorError::Io {
+            path: self.path.clone(),
+            message: e.to_string(),
         })?;
+        let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+        Ok([b',', b';', b'\t', b'|']
+            .into_iter()
+            .map(|sep| (header.iter().filter(|b| **b == sep).count(), sep))
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|(n, sep)| (*n, *sep == b','))
+            .map_or(b',', |(_, sep)| sep))
+    }
+
+    fn read_csv(&self) -> Result<DataFrame, ConnectorError> {
+        let sep = self.separator()?;
         CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(self.csv.infer_schema_rows)
@@ -139,7 +151,39 @@ impl FileSource {
     }
 
     fn map_columns(&self, mut df: DataFrame) -> Result<DataFrame, ConnectorError> {
+        // 1. snake_case every header (domain.md §9.1); two headers ending the same is an error.
+        let originals: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let snake: Vec<String> = originals
+            .iter()
+            .enumerate()
+            .map(|(i, n)| core_types::names::snake_case(n, i))
+            .collect();
+        for (i, name) in snake.iter().enumerate() {
+            let same: Vec<String> = snake
+                .iter()
+                .zip(&originals)
+                .filter(|(s, _)| *s == name)
+                .map(|(_, o)| o.clone())
+                .collect();
+            if same.len() > 1 {
+                return Err(ConnectorError::NameCollision {
+                    path: self.path.clone(),
+                    name: name.clone(),
+                    sources: same,
+                });
+            }
+            if *name != originals[i] {
+                df.rename(&originals[i], name.as_str().into())?;
+            }
+        }
+        // 2. the configured mapping, keys and values compared after snake_case.
         for (from, to) in &self.columns {
+            let from = &core_types::names::snake_case(from, 0);
+            let to = &core_types::names::snake_case(to, 0);
             let names: Vec<String> = df
                 .get_column_names()
                 .iter()
@@ -156,6 +200,17 @@ impl FileSource {
                 });
             }
             df.rename(from, to.as_str().into())?;
+        }
+        // 3. the date column's aliases, when exactly one is present.
+        if df.column(cols::FECHA).is_err() {
+            let found: Vec<&String> = self
+                .date_aliases
+                .iter()
+                .filter(|a| df.column(a).is_ok())
+                .collect();
+            if let [one] = found.as_slice() {
+                df.rename(one, cols::FECHA.into())?;
+            }
         }
         if df.column(cols::FECHA).is_err() {
             return Err(ConnectorError::NoDateColumn {
@@ -228,6 +283,7 @@ mod tests {
                 .into_iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
+            date_aliases: vec!["dia".into(), "fecha_venta".into()],
             csv: CsvOptions::default(),
             utc_offset_hours: -5,
         }
@@ -246,6 +302,38 @@ mod tests {
         assert_eq!(names, ["fecha", "unidades_vendidas", "holiday"]);
         assert_eq!(df.column("fecha").unwrap().dtype(), &DataType::Date);
         assert_eq!(df.height(), 2);
+    }
+
+    #[test]
+    fn headers_are_standardised_and_separators_sniffed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = source(
+            &dir,
+            "h.csv",
+            " Día ;Unidades Vendidas;Precio Unitario $\n2020-01-01;5;1200\n",
+        );
+        let df = s.read().unwrap();
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["fecha", "unidades_vendidas", "precio_unitario"]);
+        let t = source(&dir, "t.csv", "date\ty\n2020-01-01\t5\n");
+        assert_eq!(t.read().unwrap().width(), 2);
+    }
+
+    #[test]
+    fn headers_that_collide_after_snake_case_name_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = source(
+            &dir,
+            "c.csv",
+            "date,Ventas Día,ventas_dia\n2020-01-01,1,2\n",
+        );
+        match s.read().unwrap_err() {
+            ConnectorError::NameCollision { name, sources, .. } => {
+                assert_eq!(name, "ventas_dia");
+                assert_eq!(sources, ["Ventas Día", "ventas_dia"]);
+            }
+            e => panic!("{e}"),
+        }
     }
 
     #[test]

@@ -72,6 +72,16 @@ pub enum ConnectorError {
         /// The columns that were found.
         columns: Vec<String>,
     },
+    /// Two headers end with the same name after snake_case.
+    #[error("{path}: headers {sources:?} all become `{name}` after snake_case")]
+    NameCollision {
+        /// The file.
+        path: PathBuf,
+        /// The shared name.
+        name: String,
+        /// The original headers.
+        sources: Vec<String>,
+    },
     /// A mapping would rename a column onto one that already exists.
     #[error("{path}: mapping column `{from}` to `{to}` collides with an existing column `{to}`")]
     ColumnCollision {
@@ -203,7 +213,7 @@ impl SourceConfig {
                         message: "source.kind is `file` but no path is given".into(),
                     });
                 }
-                if !self.csv.separator.is_ascii() {
+                if self.csv.separator.is_some_and(|c| !c.is_ascii()) {
                     return Err(ConnectorError::InvalidConfig {
                         key: "source.csv.separator".into(),
                         message: "expected one ASCII character".into(),
@@ -341,6 +351,7 @@ pub fn build_source(
     cfg: &SourceConfig,
     seed: u64,
     calendar: &CalendarConfig,
+    date_aliases: &[String],
     root: &Path,
 ) -> Result<Box<dyn Source>, ConnectorError> {
     cfg.validate()?;
@@ -352,6 +363,7 @@ pub fn build_source(
                 path: if p.is_absolute() { p } else { root.join(p) },
                 format: cfg.format,
                 columns: cfg.columns.clone(),
+                date_aliases: date_aliases.to_vec(),
                 csv: cfg.csv.clone(),
                 utc_offset_hours: cfg.utc_offset_hours,
             })

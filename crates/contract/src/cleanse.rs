@@ -31,7 +31,8 @@ use crate::ContractError;
 /// flagged when it is 0 while the baseline is at least `zero_min_baseline`, when its ratio to
 /// the baseline exceeds `high_ratio` (`calendar_high_ratio` on calendar days: 1 December – 6
 /// January, festivos, special days, promotions), or falls below `low_ratio` (never on calendar
-/// days). Flags are recomputed without the flagged values until nothing changes.
+/// days). Flags are recomputed without the flagged values until nothing changes, so cleansing
+/// its own output flags nothing new.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutlierConfig {
@@ -49,8 +50,6 @@ pub struct OutlierConfig {
     pub low_ratio: f64,
     /// A zero is flagged when the baseline is at least this.
     pub zero_min_baseline: f64,
-    /// Most re-evaluation rounds.
-    pub max_rounds: u32,
 }
 
 impl Default for OutlierConfig {
@@ -63,7 +62,6 @@ impl Default for OutlierConfig {
             calendar_high_ratio: 6.0,
             low_ratio: 0.25,
             zero_min_baseline: 5.0,
-            max_rounds: 5,
         }
     }
 }
@@ -88,6 +86,8 @@ pub struct ImputationConfig {
     pub policy: ImputationPolicy,
     /// Weeks looked back by the seasonal policy.
     pub seasonal_weeks: u32,
+    /// Runs of missing values longer than this are left missing (a long gap is not filled).
+    pub max_gap_days: u32,
 }
 
 /// Cleansing settings (`cleanse:`).
@@ -110,6 +110,7 @@ impl Default for CleanseConfig {
             imputation: ImputationConfig {
                 policy: ImputationPolicy::Seasonal,
                 seasonal_weeks: 4,
+                max_gap_days: 7,
             },
             descuento_por_defecto: 15.0,
         }
@@ -345,7 +346,8 @@ fn flag_outliers(days: &mut [Day], cfg: &OutlierConfig) -> Vec<(usize, f64, f64)
         return found;
     }
     let w = cfg.window_days as usize;
-    for _ in 0..cfg.max_rounds {
+    // Each round flags at least one more day or stops, so this ends within `days.len()` rounds.
+    loop {
         let mut new = Vec::new();
         for i in 0..days.len() {
             let d = &days[i];
@@ -410,9 +412,23 @@ fn impute(days: &[Day], cfg: &ImputationConfig) -> Vec<Option<f64>> {
         .iter()
         .map(|d| if d.abierto { d.units } else { None })
         .collect();
+    // Length of the run of missing values (open days) each day belongs to.
+    let mut run_len = vec![0usize; days.len()];
+    let mut i = 0;
+    while i < days.len() {
+        if base[i].is_none() && days[i].abierto {
+            let start = i;
+            while i < days.len() && base[i].is_none() && days[i].abierto {
+                i += 1;
+            }
+            run_len[start..i].fill(i - start);
+        } else {
+            i += 1;
+        }
+    }
     let mut out = base.clone();
     for i in 0..days.len() {
-        if base[i].is_some() || !days[i].abierto {
+        if base[i].is_some() || !days[i].abierto || run_len[i] > cfg.max_gap_days as usize {
             continue;
         }
         out[i] = match cfg.policy {

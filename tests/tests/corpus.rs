@@ -1,0 +1,473 @@
+//! The bad-input corpus: malformed raw data sets built here, each read by the file source,
+//! validated and cleansed. Every case must end in a correct cleansed result or a typed
+//! error / report entry naming the column and rule — never a panic. The whole corpus's
+//! outcomes are an insta snapshot, and each case also states what it must show.
+
+use std::path::Path;
+
+use calendar::CalendarConfig;
+use chrono::NaiveDate;
+use connector::{CsvOptions, FileFormat, FileSource};
+use contract::{cleanse, validate, CleanseConfig, ContractConfig, Rule, Severity};
+use serde::Serialize;
+
+const TODAY: &str = "2026-11-29";
+
+/// What a case must show.
+enum Expect {
+    /// The file source refuses the file with this error variant.
+    ReadError(&'static str),
+    /// Validation reports this rule on this column (None = table rule) with this severity.
+    Has(Rule, Option<&'static str>, Severity),
+    /// Cleansing fails with this error variant.
+    CleanseError(&'static str),
+    /// Cleansing flags this date with this reason.
+    Flag(&'static str, &'static str),
+    /// Cleansing succeeds with this many days.
+    Days(u64),
+}
+
+struct Case {
+    name: &'static str,
+    file: &'static str,
+    bytes: Vec<u8>,
+    expect: Vec<Expect>,
+}
+
+fn days(start: &str, n: usize, unit: impl Fn(usize) -> String) -> String {
+    let d0: NaiveDate = start.parse().unwrap();
+    (0..n)
+        .map(|i| format!("{},{}\n", d0 + chrono::Days::new(i as u64), unit(i)))
+        .collect()
+}
+
+fn csv(header: &str, body: &str) -> Vec<u8> {
+    format!("{header}\n{body}").into_bytes()
+}
+
+fn cases() -> Vec<Case> {
+    use contract::Rule as R;
+    use Expect::*;
+    use Severity::{Error as E, Warning as W};
+    let week = days("2024-03-04", 14, |i| (100 + i).to_string());
+    let c = |name, file, bytes, expect| Case {
+        name,
+        file,
+        bytes,
+        expect,
+    };
+    vec![
+        c("valid_two_weeks", "a.csv", csv("date,y", &week), vec![Days(14)]),
+        c("missing_date_column", "a.csv", csv("cuando,y", "2024-01-01,5\n"), vec![ReadError("NoDateColumn")]),
+        c(
+            "missing_units_column",
+            "a.csv",
+            csv("date,precio", &days("2024-03-04", 5, |_| "1200".into())),
+            vec![Has(R::RequiredColumn, Some("unidades_vendidas"), E), CleanseError("MissingColumn")],
+        ),
+        c("unparseable_date", "a.csv", csv("date,y", "2024-01-01,5\nayer,6\n"), vec![ReadError("UnparseableDate")]),
+        c("mixed_date_formats", "a.csv", csv("date,y", "2024-01-01,5\n02/01/2024,6\n"), vec![ReadError("UnparseableDate")]),
+        c("null_date", "a.csv", csv("date,y", "2024-01-01,5\n,6\n"), vec![ReadError("UnparseableDate")]),
+        c(
+            "timestamps_with_offsets",
+            "a.csv",
+            csv("date,y", "2024-03-05T03:00:00Z,5\n2024-03-05T12:00:00-05:00,6\n2024-03-06T12:00:00-05:00,7\n"),
+            // 03:00 UTC on the 5th is the 4th in Bogotá: three distinct dates.
+            vec![Days(3)],
+        ),
+        c(
+            "duplicate_identical",
+            "a.csv",
+            csv("date,y", &format!("{week}2024-03-10,106\n")),
+            vec![Has(R::DuplicateIdentical, Some("fecha"), W), Flag("2024-03-10", "duplicado"), Days(14)],
+        ),
+        c(
+            "duplicate_conflicting",
+            "a.csv",
+            csv("id,date,y", "1,2024-03-04,100\n2,2024-03-05,101\n3,2024-03-05,150\n4,2024-03-06,102\n"),
+            vec![Has(R::DuplicateConflict, Some("fecha"), W), Flag("2024-03-05", "duplicado_en_conflicto")],
+        ),
+        c(
+            "negative_units",
+            "a.csv",
+            csv("date,y", &week.replace(",106", ",-40")),
+            vec![Has(R::Range, Some("unidades_vendidas"), W), Flag("2024-03-10", "negativo")],
+        ),
+        c(
+            "non_integer_units",
+            "a.csv",
+            csv("date,y", &week.replace(",106", ",106.5")),
+            vec![Has(R::Integer, Some("unidades_vendidas"), W), Flag("2024-03-10", "no_entero")],
+        ),
+        c(
+            "nan_and_infinity_strings",
+            "a.csv",
+            csv("date,y", &week.replace(",106", ",NaN").replace(",107", ",Infinity")),
+            vec![
+                Has(R::Dtype, Some("unidades_vendidas"), W),
+                Flag("2024-03-10", "valor_invalido"),
+                Flag("2024-03-11", "valor_invalido"),
+            ],
+        ),
+        c(
+            "units_as_words",
+            "a.csv",
+            csv("date,y", &week.replace(",106", ",doce")),
+            vec![Has(R::Dtype, Some("unidades_vendidas"), W), Flag("2024-03-10", "valor_invalido")],
+        ),
+        c(
+            "nulls_everywhere",
+            "a.csv",
+            csv("date,y,promo", &days("2024-03-04", 5, |_| ",".into())),
+            vec![
+                Has(R::NotNull, Some("unidades_vendidas"), W),
+                Has(R::MinCleanHistory, None, E),
+                CleanseError("TooFewCleanDays"),
+            ],
+        ),
+        c(
+            "empty_table_header_only",
+            "a.csv",
+            csv("date,y", ""),
+            vec![Has(R::RowCount, None, E), CleanseError("Empty")],
+        ),
+        c("empty_file", "a.csv", Vec::new(), vec![ReadError("Unreadable")]),
+        c(
+            "single_row",
+            "a.csv",
+            csv("date,y", "2024-03-04,5\n"),
+            vec![Has(R::MinCleanHistory, None, E), CleanseError("TooFewCleanDays")],
+        ),
+        c(
+            "future_dates",
+            "a.csv",
+            csv("date,y", &format!("{week}2027-01-01,5\n")),
+            vec![Has(R::DateFuture, Some("fecha"), E)],
+        ),
+        c(
+            "dates_before_the_configured_start",
+            "a.csv",
+            csv("date,y", "1999-12-29,5\n1999-12-30,6\n1999-12-31,7\n"),
+            vec![Has(R::DateMin, Some("fecha"), E), CleanseError("Calendar")],
+        ),
+        c(
+            "huge_values",
+            "a.csv",
+            csv("date,y", &week.replace(",106", ",999999999")),
+            vec![Has(R::Range, Some("unidades_vendidas"), W), Flag("2024-03-10", "fuera_de_rango")],
+        ),
+        c(
+            "non_utf8_bytes",
+            "a.csv",
+            {
+                let mut b = csv("date,y,nota", &days("2024-03-04", 4, |_| "5,ok".into()));
+                b.extend_from_slice(b"2024-03-08,5,caf\xe9\n");
+                b
+            },
+            vec![ReadError("Unreadable")],
+        ),
+        c(
+            "utf8_bom",
+            "a.csv",
+            {
+                let mut b = vec![0xef, 0xbb, 0xbf];
+                b.extend(csv("date,y", &week));
+                b
+            },
+            vec![Days(14)],
+        ),
+        c(
+            "semicolon_separator",
+            "a.csv",
+            csv("date;y", &week.replace(',', ";")),
+            vec![Days(14)],
+        ),
+        c(
+            "decimal_commas",
+            "a.csv",
+            csv("date;y", &week.replace(',', ";").replace(";106", ";106,5").replace(";107", ";107,0")),
+            vec![Has(R::Integer, Some("unidades_vendidas"), W), Flag("2024-03-10", "no_entero"), Days(14)],
+        ),
+        c(
+            "trailing_spaces_in_headers",
+            "a.csv",
+            csv(" date , y ", &week),
+            vec![Days(14)],
+        ),
+        c(
+            "extra_unknown_columns",
+            "a.csv",
+            csv("date,y,clima,temperatura", &days("2024-03-04", 10, |i| format!("{},sol,{}", 100 + i, 20 + i))),
+            vec![Days(10)],
+        ),
+        c(
+            "all_closed_days",
+            "a.csv",
+            csv("date,y,abierto", &days("2024-03-04", 6, |_| "0,false".into())),
+            vec![Has(R::MinCleanHistory, None, E), CleanseError("TooFewCleanDays")],
+        ),
+        c(
+            "closed_day_with_units",
+            "a.csv",
+            csv("date,y,abierto", &days("2024-03-04", 10, |i| if i == 3 { "20,no".into() } else { format!("{},sí", 100 + i) })),
+            vec![Has(R::ClosedWithUnits, Some("unidades_vendidas"), W), Days(10)],
+        ),
+        c(
+            "six_month_gap",
+            "a.csv",
+            csv("date,y", &format!("{}{}", days("2023-01-02", 30, |i| (100 + i).to_string()), days("2023-08-01", 30, |i| (100 + i).to_string()))),
+            vec![Has(R::LongestGap, None, W), Has(R::MissingShare, None, W), Days(241)],
+        ),
+        c(
+            "spanish_headers_and_aliases",
+            "a.csv",
+            csv("Fecha Venta,Cantidad Vendida,Promoción,Descuento (%),Precio Unitario $", &days("2024-03-04", 8, |i| {
+                if i == 2 { "110,sí,10,1080".into() } else { format!("{},no,,1200", 100 + i) }
+            })),
+            vec![Days(8)],
+        ),
+        c(
+            "colliding_columns",
+            "a.csv",
+            csv("date,cantidad,unidades", &days("2024-03-04", 5, |_| "5,6".into())),
+            vec![Has(R::NameCollision, Some("unidades_vendidas"), E), CleanseError("NameCollision")],
+        ),
+        c(
+            "headers_colliding_after_snake_case",
+            "a.csv",
+            csv("date,Ventas Día,ventas_dia", "2024-03-04,1,2\n"),
+            vec![ReadError("NameCollision")],
+        ),
+        c(
+            "promotion_booleans_in_many_spellings",
+            "a.csv",
+            csv("date,y,promocion", &days("2024-03-04", 8, |i| {
+                let p = ["si", "sí", "no", "1", "0", "true", "FALSE", "quizás"][i];
+                format!("{},{p}", 100 + i)
+            })),
+            vec![Has(R::Dtype, Some("promocion"), W), Days(8)],
+        ),
+        c(
+            "discount_without_promotion",
+            "a.csv",
+            csv("date,y,promocion,descuento_pct", &days("2024-03-04", 6, |i| format!("{},no,{}", 100 + i, if i == 1 { "10" } else { "" }))),
+            vec![Has(R::DiscountWithoutPromotion, Some("descuento_pct"), W)],
+        ),
+        c(
+            "discount_out_of_range",
+            "a.csv",
+            csv("date,y,promocion,descuento_pct", &days("2024-03-04", 6, |i| format!("{},sí,{}", 100 + i, if i == 1 { "150" } else { "10" }))),
+            vec![Has(R::Range, Some("descuento_pct"), W)],
+        ),
+        c(
+            "non_positive_price",
+            "a.csv",
+            csv("date,y,precio", &days("2024-03-04", 6, |i| format!("{},{}", 100 + i, if i == 2 { "0" } else { "1200" }))),
+            vec![Has(R::Range, Some("precio_unitario"), W)],
+        ),
+        c(
+            "ragged_rows",
+            "a.csv",
+            csv("date,y", "2024-03-04,5\n2024-03-05,6,7,8\n"),
+            vec![ReadError("Unreadable")],
+        ),
+        c(
+            "unknown_extension",
+            "ventas.xlsx",
+            csv("date,y", &week),
+            vec![ReadError("UnknownFormat")],
+        ),
+    ]
+}
+
+#[derive(Serialize)]
+struct Outcome {
+    case: &'static str,
+    read: String,
+    validation: Option<(bool, u64, u64, Vec<String>)>,
+    cleanse: Option<String>,
+    flags: Vec<String>,
+}
+
+fn variant(e: &impl std::fmt::Debug) -> String {
+    let s = format!("{e:?}");
+    s.split([' ', '(', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn run_case(dir: &Path, case: &Case, contract: &ContractConfig) -> Outcome {
+    let path = dir.join(format!("{}_{}", case.name, case.file));
+    std::fs::write(&path, &case.bytes).unwrap();
+    let source = FileSource {
+        path: path.clone(),
+        format: FileFormat::Auto,
+        columns: [("date", "fecha"), ("y", "unidades_vendidas")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        date_aliases: contract.columns["fecha"].aliases.clone(),
+        csv: CsvOptions::default(),
+        utc_offset_hours: -5,
+    };
+    let mut out = Outcome {
+        case: case.name,
+        read: String::new(),
+        validation: None,
+        cleanse: None,
+        flags: Vec::new(),
+    };
+    let frame = match source.read() {
+        Ok(f) => {
+            out.read = format!("ok: {} rows", f.height());
+            f
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&*path.file_name().unwrap().to_string_lossy()),
+                "{}: error must name the file: {msg}",
+                case.name
+            );
+            out.read = format!(
+                "{}: {}",
+                variant(&e),
+                msg.replace(&*dir.to_string_lossy(), "<dir>")
+            );
+            return out;
+        }
+    };
+    let report = validate(&frame, contract, TODAY.parse().unwrap(), -5).unwrap();
+    out.validation = Some((
+        report.passed,
+        report.errors,
+        report.warnings,
+        report
+            .failures
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:?} {:?} {} x{}",
+                    f.severity,
+                    f.rule,
+                    f.column.as_deref().unwrap_or("-"),
+                    f.count
+                )
+            })
+            .collect(),
+    ));
+    match cleanse(
+        &frame,
+        contract,
+        &CleanseConfig::default(),
+        &CalendarConfig::default(),
+        -5,
+    ) {
+        Ok(c) => {
+            out.cleanse = Some(format!(
+                "ok: {} days, {} missing, {} imputed",
+                c.report.days_out, c.report.missing_dates, c.report.imputed_days
+            ));
+            out.flags = c
+                .report
+                .flags
+                .iter()
+                .map(|f| format!("{} {}", f.fecha, f.motivo.as_str()))
+                .collect();
+        }
+        Err(e) => out.cleanse = Some(format!("{}: {e}", variant(&e))),
+    }
+    out
+}
+
+fn check(case: &Case, out: &Outcome, report: Option<&contract::ValidationReport>) {
+    for e in &case.expect {
+        match e {
+            Expect::ReadError(v) => assert!(
+                out.read.starts_with(v),
+                "{}: expected read error {v}, got {}",
+                case.name,
+                out.read
+            ),
+            Expect::Has(rule, column, sev) => {
+                let r =
+                    report.unwrap_or_else(|| panic!("{}: no validation ({})", case.name, out.read));
+                assert!(
+                    r.failures.iter().any(|f| f.rule == *rule
+                        && f.column.as_deref() == *column
+                        && f.severity == *sev),
+                    "{}: expected {rule:?} on {column:?} ({sev:?}), got {:?}",
+                    case.name,
+                    r.summary_lines()
+                );
+            }
+            Expect::CleanseError(v) => {
+                let c = out.cleanse.as_deref().unwrap_or_default();
+                assert!(
+                    c.starts_with(v),
+                    "{}: expected cleanse error {v}, got {c}",
+                    case.name
+                );
+            }
+            Expect::Flag(d, m) => assert!(
+                out.flags.contains(&format!("{d} {m}")),
+                "{}: expected flag {d} {m}, got {:?}",
+                case.name,
+                out.flags
+            ),
+            Expect::Days(n) => {
+                let c = out.cleanse.as_deref().unwrap_or_default();
+                assert!(
+                    c.starts_with(&format!("ok: {n} days")),
+                    "{}: expected {n} days, got {c}",
+                    case.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_corpus_case_gives_a_result_or_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A small-data contract: the corpus cases are days, not years.
+    let mut contract = ContractConfig::default();
+    contract.table.min_clean_days = 3;
+    let cases = cases();
+    assert!(cases.len() >= 30, "the corpus must hold at least 30 cases");
+    let mut outcomes = Vec::new();
+    for case in &cases {
+        let out = run_case(dir.path(), case, &contract);
+        let report = if out.validation.is_some() {
+            let frame = FileSource {
+                path: dir.path().join(format!("{}_{}", case.name, case.file)),
+                format: FileFormat::Auto,
+                columns: [("date", "fecha"), ("y", "unidades_vendidas")]
+                    .into_iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+                date_aliases: contract.columns["fecha"].aliases.clone(),
+                csv: CsvOptions::default(),
+                utc_offset_hours: -5,
+            }
+            .read()
+            .unwrap();
+            Some(validate(&frame, &contract, TODAY.parse().unwrap(), -5).unwrap())
+        } else {
+            None
+        };
+        check(case, &out, report.as_ref());
+        outcomes.push(out);
+    }
+    insta::assert_yaml_snapshot!(outcomes);
+}
+
+#[test]
+fn the_default_contract_needs_two_years_of_clean_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = &cases()[0];
+    let out = run_case(dir.path(), case, &ContractConfig::default());
+    assert!(out.cleanse.unwrap().starts_with("TooFewCleanDays"));
+    assert!(!out.validation.unwrap().0);
+}
