@@ -300,3 +300,64 @@ fn another_seed_gives_another_snapshot() {
         b["body"]["snapshot"]["sha256"]
     );
 }
+
+#[test]
+fn cleansed_layer_has_the_full_grid_and_exactly_the_eight_flags() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["run"]), 0);
+    let c = json(&root.join("outputs/reports/cleansing_latest.json"));
+    let r = &c["body"]["report"];
+    assert_eq!(c["body"]["output_rows"], 2891);
+    assert_eq!(r["days_out"], 2891);
+    assert_eq!(r["flags"].as_array().unwrap().len(), 8);
+    assert_eq!(r["missing_dates"], 9);
+    let v = json(&root.join("outputs/reports/validation_latest.json"));
+    assert_eq!(v["body"]["passed"], true);
+    let layer = root.join("data/02_cleansed/ventas_diarias_latest.parquet");
+    let df = connector::read_parquet(&layer).unwrap();
+    assert_eq!(df.height(), 2891);
+    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
+    assert!(m["outputs"].as_array().unwrap().iter().any(|o| o["path"]
+        == "data/02_cleansed/ventas_diarias_latest.parquet"
+        && o["rows"] == 2891));
+}
+
+#[test]
+fn contract_errors_stop_the_run_keep_the_snapshot_and_leave_later_layers_untouched() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["run"]), 0);
+    let layer = root.join("data/02_cleansed/ventas_diarias_latest.parquet");
+    let before = std::fs::read(&layer).unwrap();
+    let code = xtask(
+        root,
+        &["run", "--set", "contract.table.min_clean_days=5000"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(std::fs::read(&layer).unwrap(), before, "02 untouched");
+    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
+    let phases: Vec<(&str, &str)> = m["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["phase"].as_str().unwrap(), p["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(phases, [("00", "ok"), ("01", "failed")]);
+    let snap = m["raw_snapshot"].as_str().unwrap();
+    assert!(
+        root.join(snap).is_file(),
+        "the failed run's snapshot is kept as evidence"
+    );
+    let v = json(&root.join("outputs/reports/validation_latest.json"));
+    assert_eq!(v["run_id"], m["run_id"]);
+    assert_eq!(v["body"]["failures"][0]["rule"], "min_clean_history");
+    // Phase 02 alone still reads the last snapshot that passed validation.
+    let good = xtask::run::latest_raw_snapshot(root, Path::new("outputs"))
+        .unwrap()
+        .unwrap();
+    assert_ne!(good, snap);
+    assert_eq!(xtask(root, &["phase", "02"]), 0);
+    let c = json(&root.join("outputs/reports/cleansing_latest.json"));
+    assert_eq!(c["body"]["snapshot"], good.as_str());
+}

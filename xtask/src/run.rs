@@ -301,8 +301,9 @@ impl RunContext {
     }
 }
 
-/// The raw snapshot named by the newest manifest that names one (latest first, then history
-/// newest first), relative to the root.
+/// The raw snapshot named by the newest manifest that names one and whose ingest did not fail
+/// (a snapshot that failed validation is evidence, not input), relative to the root. The
+/// `_latest` manifest is read first, then the history newest first.
 pub fn latest_raw_snapshot(root: &Path, outputs: &Path) -> anyhow::Result<Option<String>> {
     let dir = root.join(outputs).join("reports");
     let mut candidates = vec![dir.join("run_manifest_latest.json")];
@@ -325,7 +326,8 @@ pub fn latest_raw_snapshot(root: &Path, outputs: &Path) -> anyhow::Result<Option
         };
         let m: RunManifest = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("unreadable manifest {}: {e}", c.display()))?;
-        if let Some(s) = m.raw_snapshot {
+        let ingest_failed = m.phases.iter().any(|p| p.phase == "01" && p.status != "ok");
+        if let (Some(s), false) = (m.raw_snapshot, ingest_failed) {
             return Ok(Some(s));
         }
     }
