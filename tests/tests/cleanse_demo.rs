@@ -19,6 +19,7 @@ fn flags(seed: u64) -> Vec<(String, Motivo)> {
         &ContractConfig::default(),
         &CleanseConfig::default(),
         &CalendarConfig::default(),
+        15.0,
         -5,
     )
     .unwrap();
@@ -36,6 +37,7 @@ fn exactly_the_eight_injected_anomalies_are_flagged() {
         &ContractConfig::default(),
         &CleanseConfig::default(),
         &CalendarConfig::default(),
+        15.0,
         -5,
     )
     .unwrap();

@@ -362,6 +362,7 @@ fn run_case(dir: &Path, case: &Case, contract: &ContractConfig) -> Outcome {
         contract,
         &CleanseConfig::default(),
         &CalendarConfig::default(),
+        15.0,
         -5,
     ) {
         Ok(c) => {

@@ -86,11 +86,19 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         body_without_run_id(&explore2)
     );
     assert_eq!(body_without_run_id(&ingest1), body_without_run_id(&ingest2));
-    // History grows: explore, contract_proposal, ingest, validation, cleansing and
-    // run_manifest, twice each.
-    assert_eq!(files(&reports.join("history")).len(), 12);
+    // History grows: explore, contract_proposal, ingest, validation, cleansing, eda, features
+    // and run_manifest, twice each.
+    assert_eq!(files(&reports.join("history")).len(), 16);
+    assert_eq!(files(&root.join("outputs/figures/history")).len(), 14);
+    assert_eq!(files(&root.join("data/04_processed/history")).len(), 4);
     assert_eq!(files(&root.join("data/02_cleansed/history")).len(), 2);
-    for name in ["contract_proposal", "validation", "cleansing"] {
+    for name in [
+        "contract_proposal",
+        "validation",
+        "cleansing",
+        "eda",
+        "features",
+    ] {
         let a = json(&reports.join(format!("{name}_latest.json")));
         assert_eq!(a["run_id"], m2["run_id"], "{name}");
     }
@@ -104,7 +112,40 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         .iter()
         .map(|p| p["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(phases, ["00", "01", "02"]);
+    assert_eq!(phases, ["00", "01", "02", "03", "04"]);
+    // Figures and data layers are reproducible too.
+    for (a, b) in [
+        (
+            "outputs/figures/eda_acf_latest.png",
+            "outputs/figures/eda_acf_latest.png",
+        ),
+        (
+            "data/04_processed/train_latest.parquet",
+            "data/04_processed/train_latest.parquet",
+        ),
+    ] {
+        let hist: Vec<PathBuf> = files(&root.join(Path::new(a).parent().unwrap().join("history")))
+            .into_iter()
+            .filter(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().to_string();
+                n.starts_with(
+                    Path::new(b)
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .split("_latest")
+                        .next()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(hist.len(), 2, "{a}");
+        assert_eq!(
+            std::fs::read(&hist[0]).unwrap(),
+            std::fs::read(&hist[1]).unwrap(),
+            "{a}"
+        );
+    }
     assert_eq!(m1["config_sha256"], m2["config_sha256"]);
     assert!(m2["rustc_version"].as_str().unwrap().starts_with("rustc"));
     assert_eq!(m2["crate_versions"].as_object().unwrap().len(), 10);
@@ -145,10 +186,17 @@ fn executive_summary_numbers_all_come_from_the_reports() {
     assert_eq!(xtask(root, &["run"]), 0);
     let text =
         std::fs::read_to_string(root.join(".executive/executive_summary_latest.md")).unwrap();
-    let reports: Vec<Value> = ["explore", "ingest", "validation", "cleansing"]
-        .iter()
-        .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))
-        .collect();
+    let reports: Vec<Value> = [
+        "explore",
+        "ingest",
+        "validation",
+        "cleansing",
+        "eda",
+        "features",
+    ]
+    .iter()
+    .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))
+    .collect();
     let refs: Vec<&Value> = reports.iter().collect();
     let stray = xtask::executive::all_numbers_come_from(&text, &refs);
     assert!(

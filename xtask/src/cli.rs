@@ -253,6 +253,8 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
         ingest: read("ingest")?,
         validation: read("validation")?,
         cleansing: read("cleansing")?,
+        eda: read("eda")?,
+        features: read("features")?,
     });
     let dir = ctx.root.join(&ctx.cfg.paths.executive);
     ctx.writer

@@ -82,6 +82,12 @@ pub struct AppConfig {
     pub contract: ContractConfig,
     /// Phase 02 cleansing.
     pub cleanse: CleanseConfig,
+    /// Phase 03 analysis.
+    pub eda: features::eda::EdaConfig,
+    /// Phase 04 features.
+    pub features: features::FeatureConfig,
+    /// The plan for the horizon.
+    pub plan: features::FuturePlan,
     /// Phase 00.
     pub explore: ExploreConfig,
 }
@@ -296,6 +302,21 @@ impl AppConfig {
         self.cleanse
             .validate()
             .map_err(|e| contract_key("cleanse", e))?;
+        if !(0.0..100.0).contains(&self.plan.descuento_por_defecto) {
+            return Err(ConfigError {
+                key: "plan.descuento_por_defecto".into(),
+                message: format!(
+                    "expected 0 <= x < 100, found {}",
+                    self.plan.descuento_por_defecto
+                ),
+            });
+        }
+        if self.eda.max_lag == 0 || self.eda.local_window == 0 {
+            return Err(ConfigError {
+                key: "eda.max_lag".into(),
+                message: "max_lag and local_window must be at least 1".into(),
+            });
+        }
         if let Some(c) = self.run.cutoff {
             if let Some(span) = self.source.span {
                 if !span.contains(c) {
@@ -368,6 +389,15 @@ mod tests {
         assert_eq!(cfg.source, SourceConfig::default());
         assert_eq!(cfg.contract, ContractConfig::default());
         assert_eq!(cfg.cleanse, CleanseConfig::default());
+        assert_eq!(cfg.eda, features::eda::EdaConfig::default());
+        assert_eq!(cfg.features, features::FeatureConfig::default());
+        assert_eq!(
+            cfg.plan,
+            features::FuturePlan {
+                descuento_por_defecto: 15.0,
+                ..features::FuturePlan::default()
+            }
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ fn show(v: &Value) -> String {
         Value::Null => "—".into(),
         Value::String(s) => s.clone(),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() != 0.0 => format!("{f:.1}"),
+            Some(f) if f.fract() != 0.0 => format!("{f:.2}"),
             _ => n.to_string(),
         },
         other => other.to_string(),
@@ -31,6 +31,10 @@ pub struct Reports {
     pub validation: Option<Value>,
     /// Phase 02 cleansing.
     pub cleansing: Option<Value>,
+    /// Phase 03 analysis.
+    pub eda: Option<Value>,
+    /// Phase 04 features.
+    pub features: Option<Value>,
 }
 
 impl Reports {
@@ -154,6 +158,53 @@ pub fn render(r: &Reports) -> String {
             show(&b["imputation_policy"]),
             show(&b["imputed_days"]),
             show(&b["left_missing"]),
+        ));
+    }
+    if let Some(e) = &r.eda {
+        let a = get(e, "body.analysis");
+        let ratio = |list: &Value, name: &str| {
+            list.as_array()
+                .and_then(|l| l.iter().find(|u| u["name"] == name))
+                .map(|u| show(&u["ratio"]))
+                .unwrap_or_else(|| "—".into())
+        };
+        power.push(format!(
+            "Estacionalidad: fuerza semanal {}, anual {}; rezagos sugeridos por la ACF: {}.",
+            show(&a["seasonality_strength_weekly"]),
+            show(&a["seasonality_strength_yearly"]),
+            a["suggested_lags"]
+                .as_array()
+                .map(|l| l.iter().map(show).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default(),
+        ));
+        power.push(format!(
+            "Frente a los días ordinarios del año, Nochebuena vende {}× y Nochevieja {}×; frente al nivel local, la ventana de quincena {}×, la prima {}× y las promociones {}×.",
+            ratio(&a["december"], "nochebuena"),
+            ratio(&a["december"], "nochevieja"),
+            ratio(&a["uplifts"], "post_payday_window"),
+            ratio(&a["uplifts"], "prima_window"),
+            ratio(&a["uplifts"], "promocion"),
+        ));
+        for p in a["pandemic"].as_array().into_iter().flatten() {
+            if p["phase"] != 0 {
+                truths.push(format!(
+                    "Pandemia, fase {}: nivel {} del año previo ({} días).",
+                    show(&p["phase"]),
+                    show(&p["ratio_to_pre_pandemic"]),
+                    show(&p["days"]),
+                ));
+            }
+        }
+    }
+    if let Some(f) = &r.features {
+        let b = get(f, "body.report");
+        power.push(format!(
+            "Capa de modelado: {} variables para {} días de historia y {} días de horizonte ({} a {}).",
+            b["feature_columns"].as_array().map_or(0, |c| c.len()),
+            show(&b["history_rows"]),
+            show(&b["future_rows"]),
+            show(&b["horizon_start"]),
+            show(&b["horizon_end"]),
         ));
     }
     s.push_str("## Puntos de poder\n\n");

@@ -13,6 +13,7 @@ pub mod artifacts;
 pub mod cli;
 pub mod config;
 pub mod executive;
+pub mod figures;
 pub mod phases;
 pub mod run;
 pub mod testreport;

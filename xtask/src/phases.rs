@@ -93,8 +93,10 @@ impl Phase {
                 "data/01_raw/<source>_<run id>.parquet + .meta.json, outputs/reports/ingest_latest.json, validation_latest.json"
             }
             Phase::Cleanse => "data/02_cleansed/ventas_diarias_latest.parquet, outputs/reports/cleansing_latest.json",
-            Phase::Eda => "EDA report + figures",
-            Phase::Features => "data/03_features, data/04_processed",
+            Phase::Eda => "outputs/reports/eda_latest.json, outputs/figures/eda_*.png + eda_latest.html",
+            Phase::Features => {
+                "data/03_features/features_latest.parquet, data/04_processed/{train,future}_latest.parquet, outputs/reports/features_latest.json"
+            }
             Phase::Train => "leaderboard, backtest report, champion model",
             Phase::Forecast => "daily and monthly forecast, figures",
             Phase::Simulate => "scenario forecasts and deltas",
@@ -105,8 +107,7 @@ impl Phase {
     /// The issue that builds the phase, when it is not built yet.
     pub fn pending_issue(self) -> Option<u32> {
         match self {
-            Phase::Explore | Phase::Ingest | Phase::Cleanse => None,
-            Phase::Eda | Phase::Features => Some(4),
+            Phase::Explore | Phase::Ingest | Phase::Cleanse | Phase::Eda | Phase::Features => None,
             Phase::Train => Some(5),
             Phase::Forecast => Some(6),
             Phase::Simulate => Some(8),
@@ -133,6 +134,8 @@ impl Phase {
             Phase::Explore => explore(ctx),
             Phase::Ingest => ingest(ctx),
             Phase::Cleanse => cleanse(ctx),
+            Phase::Eda => eda(ctx),
+            Phase::Features => features_phase(ctx),
             other => anyhow::bail!(
                 "phase {} {} is not built yet (issue {})",
                 other.number(),
@@ -354,6 +357,7 @@ fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
         &ctx.cfg.contract,
         &ctx.cfg.cleanse,
         &ctx.cfg.calendar,
+        ctx.cfg.plan.descuento_por_defecto,
         ctx.cfg.source.utc_offset_hours,
     )
     .with_context(|| format!("cannot cleanse {snapshot}"))?;
@@ -411,4 +415,253 @@ mod tests {
             ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
         );
     }
+}
+
+fn read_cleansed(ctx: &mut RunContext) -> anyhow::Result<polars::prelude::DataFrame> {
+    let path = ctx
+        .root
+        .join(&ctx.cfg.paths.cleansed)
+        .join("ventas_diarias_latest.parquet");
+    anyhow::ensure!(
+        path.is_file(),
+        "no cleansed layer at {}: run phase 02 cleanse first",
+        relative(&ctx.root, &path)
+    );
+    let frame = connector::read_parquet(&path)?;
+    let rec = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
+    ctx.record_inputs(&[rec]);
+    Ok(frame)
+}
+
+/// Body of the phase 03 report.
+#[derive(Debug, Clone, Serialize)]
+pub struct EdaBody {
+    /// The analysis.
+    pub analysis: features::eda::EdaReport,
+    /// Figures written (names in `outputs/figures/`).
+    pub figures: Vec<String>,
+}
+
+fn eda(ctx: &mut RunContext) -> anyhow::Result<()> {
+    use plotters::style::{RGBColor, BLUE, GREEN};
+    let frame = read_cleansed(ctx)?;
+    let report = features::eda::analyse(&frame, &ctx.cfg.calendar, &ctx.cfg.eda)?;
+    // Figure data (presentation only).
+    let fechas: Vec<String> = frame
+        .column(core_types::cols::FECHA)?
+        .date()?
+        .as_date_iter()
+        .map(|d| d.map(|d| d.to_string()).unwrap_or_default())
+        .collect();
+    let y: Vec<Option<f64>> = frame
+        .column(core_types::cols::UNIDADES_VENDIDAS)?
+        .as_materialized_series()
+        .cast(&polars::prelude::DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect();
+    let rolling: Vec<Option<f64>> = (0..y.len())
+        .map(|i| {
+            let w: Vec<f64> = y[i.saturating_sub(27)..=i]
+                .iter()
+                .flatten()
+                .copied()
+                .collect();
+            (w.len() >= 14).then(|| w.iter().sum::<f64>() / w.len() as f64)
+        })
+        .collect();
+    let flagged: Vec<bool> = frame
+        .column(core_types::cols::ES_ATIPICO)?
+        .bool()?
+        .iter()
+        .map(|b| b.unwrap_or(false))
+        .collect();
+    let originals: Vec<Option<String>> = frame
+        .column(core_types::cols::UNIDADES_ORIGINALES)?
+        .str()?
+        .iter()
+        .map(|s| s.map(str::to_string))
+        .collect();
+    let marks: Vec<(usize, f64)> = (0..y.len())
+        .filter(|&i| flagged[i])
+        .map(|i| {
+            let v = y[i]
+                .or_else(|| originals[i].as_deref().and_then(|s| s.parse().ok()))
+                .unwrap_or(0.0);
+            (i, v.max(0.0))
+        })
+        .collect();
+    let orange = RGBColor(230, 120, 20);
+    let days = ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"].map(String::from);
+    let months = [
+        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
+    ]
+    .map(String::from);
+    let short = crate::figures::short_label;
+    let dec_names: Vec<String> = report.december.iter().map(|u| short(&u.name)).collect();
+    let up_names: Vec<String> = report.uplifts.iter().map(|u| short(&u.name)).collect();
+    let figures: Vec<(String, Vec<u8>)> = vec![
+        (
+            "eda_serie".into(),
+            crate::figures::line_chart(
+                "Unidades vendidas por día (limpias) y media móvil de 28 días; en rojo, días marcados",
+                &fechas,
+                &[("diario", y.clone(), BLUE), ("media 28 días", rolling, orange)],
+                &marks,
+            )?,
+        ),
+        (
+            "eda_semana".into(),
+            crate::figures::bar_chart(
+                "Perfil semanal relativo al nivel local: dow_eff (festivo = sábado) frente a dow",
+                &days,
+                &[
+                    ("dow_eff", report.weekly_profile_dow_eff.clone(), BLUE),
+                    ("dow", report.weekly_profile_dow.clone(), GREEN),
+                ],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_anual".into(),
+            crate::figures::bar_chart(
+                "Perfil anual: media del mes / media del año",
+                &months,
+                &[("mes", report.yearly_profile.clone(), BLUE)],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_diciembre".into(),
+            crate::figures::bar_chart(
+                "Bloque de diciembre y novenas frente a los días ordinarios del año",
+                &dec_names,
+                &[("razón", report.december.iter().map(|u| u.ratio).collect(), orange)],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_efectos".into(),
+            crate::figures::bar_chart(
+                "Quincena, prima, promoción, festivos y días especiales frente al nivel local",
+                &up_names,
+                &[("razón", report.uplifts.iter().map(|u| u.ratio).collect(), GREEN)],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_acf".into(),
+            crate::figures::acf_chart(&report.acf, &report.pacf, report.confidence_band)?,
+        ),
+    ];
+    let sections = vec![
+        ("Cobertura".to_string(), serde_json::to_string_pretty(&report.coverage)?),
+        ("Nivel por año".to_string(), serde_json::to_string_pretty(&report.level_by_year)?),
+        (
+            "Estacionalidad".to_string(),
+            format!(
+                "fuerza semanal: {:?}\nfuerza anual: {:?}\nrezagos sugeridos: {:?}\nventanas sugeridas: {}",
+                report.seasonality_strength_weekly,
+                report.seasonality_strength_yearly,
+                report.suggested_lags,
+                serde_json::to_string(&report.suggested_windows)?
+            ),
+        ),
+        ("Diciembre".to_string(), serde_json::to_string_pretty(&report.december)?),
+        ("Efectos".to_string(), serde_json::to_string_pretty(&report.uplifts)?),
+        ("Pandemia".to_string(), serde_json::to_string_pretty(&report.pandemic)?),
+    ];
+    let html = crate::figures::html_page(
+        "Análisis exploratorio — ventas de buñuelos",
+        &figures,
+        &sections,
+    );
+    let dir = ctx.root.join(&ctx.cfg.paths.outputs).join("figures");
+    let mut names = Vec::new();
+    for (name, bytes) in &figures {
+        ctx.writer.write_dual(&dir, name, "png", bytes, None)?;
+        names.push(format!("{name}_latest.png"));
+    }
+    ctx.writer
+        .write_dual(&dir, "eda", "html", html.as_bytes(), None)?;
+    names.push("eda_latest.html".into());
+    tracing::info!(
+        weekly = ?report.seasonality_strength_weekly,
+        yearly = ?report.seasonality_strength_yearly,
+        lags = ?report.suggested_lags,
+        "EDA done"
+    );
+    ctx.write_report(
+        "eda",
+        &EdaBody {
+            analysis: report,
+            figures: names,
+        },
+    )?;
+    Ok(())
+}
+
+/// Body of the phase 04 report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeaturesBody {
+    /// What was built.
+    pub report: features::FeaturesReport,
+    /// The first rows of the processed history, cells as text.
+    pub first_rows: Vec<Vec<Option<String>>>,
+}
+
+fn features_phase(ctx: &mut RunContext) -> anyhow::Result<()> {
+    let frame = read_cleansed(ctx)?;
+    let layers = features::build_layers(
+        &frame,
+        &ctx.cfg.calendar,
+        &ctx.cfg.features,
+        &ctx.cfg.plan,
+        ctx.cfg.run.horizon,
+        ctx.cfg.run.cutoff,
+    )?;
+    for d in &layers.report.planned_outside_horizon {
+        tracing::warn!("planned promotion on {d} is outside the horizon and is ignored");
+    }
+    let profile = contract::profile(&layers.train, 3)?;
+    let all = connector::to_parquet_bytes(&layers.all_features)?;
+    let train = connector::to_parquet_bytes(&layers.train)?;
+    let future = connector::to_parquet_bytes(&layers.future)?;
+    let fdir = ctx.root.join(&ctx.cfg.paths.features);
+    let pdir = ctx.root.join(&ctx.cfg.paths.processed);
+    ctx.writer.write_dual(
+        &fdir,
+        "features",
+        "parquet",
+        &all,
+        Some(layers.all_features.height() as u64),
+    )?;
+    ctx.writer.write_dual(
+        &pdir,
+        "train",
+        "parquet",
+        &train,
+        Some(layers.train.height() as u64),
+    )?;
+    ctx.writer.write_dual(
+        &pdir,
+        "future",
+        "parquet",
+        &future,
+        Some(layers.future.height() as u64),
+    )?;
+    tracing::info!(
+        features = layers.report.feature_columns.len(),
+        history = layers.report.history_rows,
+        future = layers.report.future_rows,
+        "feature layers written"
+    );
+    ctx.write_report(
+        "features",
+        &FeaturesBody {
+            report: layers.report,
+            first_rows: profile.head,
+        },
+    )?;
+    Ok(())
 }

@@ -19,6 +19,34 @@ pub const CRATE_LAST_YEAR: i32 = 2030;
 /// First year of the Chiquinquirá festivo created by Ley 2578 de 2026.
 pub const LEY_2578_FIRST_YEAR: i32 = 2026;
 
+/// The country whose festivos the calendar uses (the `holidays` crate's codes compiled in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pais {
+    /// Colombia: the crate, plus Ley 2578 de 2026, plus the Ley 51 rule as fallback.
+    #[serde(rename = "CO")]
+    Co,
+    /// Germany (national holidays).
+    #[serde(rename = "DE")]
+    De,
+    /// United Kingdom.
+    #[serde(rename = "GB")]
+    Gb,
+    /// United States (federal holidays).
+    #[serde(rename = "US")]
+    Us,
+}
+
+impl Pais {
+    fn crate_country(self) -> holidays::Country {
+        match self {
+            Pais::Co => holidays::Country::CO,
+            Pais::De => holidays::Country::DE,
+            Pais::Gb => holidays::Country::GB,
+            Pais::Us => holidays::Country::US,
+        }
+    }
+}
+
 /// What to do for a year outside the `holidays` crate's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +61,8 @@ pub enum OutOfRange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FestivosConfig {
+    /// Country of the festivos. The Colombian additions below apply only to `CO`.
+    pub pais: Pais,
     /// Add the Ley 2578 de 2026 festivo (9 July moved to Monday) from 2026 on.
     pub ley_2578: bool,
     /// Extra festivo dates.
@@ -46,6 +76,7 @@ pub struct FestivosConfig {
 impl Default for FestivosConfig {
     fn default() -> Self {
         Self {
+            pais: Pais::Co,
             ley_2578: true,
             agregar: Vec::new(),
             quitar: Vec::new(),
@@ -66,6 +97,12 @@ impl FestivosConfig {
                     });
                 }
             }
+        }
+        if self.pais != Pais::Co && self.fuera_de_rango == OutOfRange::Regla {
+            return Err(CalendarError::InvalidConfig {
+                key: "festivos.fuera_de_rango".into(),
+                message: "the `regla` fallback is the Colombian Ley 51 rule; use `error` for other countries".into(),
+            });
         }
         if let Some(d) = self.agregar.iter().find(|d| self.quitar.contains(d)) {
             return Err(CalendarError::InvalidConfig {
@@ -159,16 +196,17 @@ pub fn rule_festivos(year: i32, ley_2578: bool) -> BTreeMap<NaiveDate, String> {
     m
 }
 
-/// The festivos of the `holidays` crate (feature `CO`) for `first..=last`, which must lie
-/// inside [`CRATE_FIRST_YEAR`]`..=`[`CRATE_LAST_YEAR`].
-fn crate_festivos(first: i32, last: i32) -> BTreeMap<NaiveDate, String> {
+/// The festivos of the `holidays` crate for `pais` and `first..=last`, which must lie inside
+/// [`CRATE_FIRST_YEAR`]`..=`[`CRATE_LAST_YEAR`].
+fn crate_festivos(pais: Pais, first: i32, last: i32) -> BTreeMap<NaiveDate, String> {
+    let country = pais.crate_country();
     let map = holidays::Builder::new()
-        .countries(&[holidays::Country::CO])
+        .countries(&[country])
         .years(first..last + 1)
         .build()
-        .expect("the CO feature is compiled in and the years are covered");
+        .expect("the country's feature is compiled in and the years are covered");
     let mut out = BTreeMap::new();
-    if let Some(by_year) = map.get(&holidays::Country::CO) {
+    if let Some(by_year) = map.get(&country) {
         for days in by_year.values() {
             for (d, h) in days {
                 out.insert(*d, h.name.clone());
@@ -187,9 +225,10 @@ pub fn project_festivos(
     let mut out = BTreeMap::new();
     let lo = first_year.max(CRATE_FIRST_YEAR);
     let hi = last_year.min(CRATE_LAST_YEAR);
+    let colombia = cfg.pais == Pais::Co;
     if lo <= hi {
-        out = crate_festivos(lo, hi);
-        if cfg.ley_2578 {
+        out = crate_festivos(cfg.pais, lo, hi);
+        if colombia && cfg.ley_2578 {
             for y in lo.max(LEY_2578_FIRST_YEAR)..=hi {
                 insert(
                     &mut out,
@@ -327,6 +366,41 @@ mod tests {
             assert!(!m.contains_key(&ymd(y, 12, 24)));
             assert!(!m.contains_key(&ymd(y, 12, 31)));
         }
+    }
+
+    #[test]
+    fn other_countries_use_their_own_festivos_without_colombian_additions() {
+        let de = FestivosConfig {
+            pais: Pais::De,
+            ..FestivosConfig::default()
+        };
+        let m = project_festivos(&de, 2017, 2018).unwrap();
+        assert!(
+            m.contains_key(&d("2017-10-31")),
+            "Reformationstag 2017 (national that year)"
+        );
+        assert!(
+            m.contains_key(&d("2018-10-03")),
+            "Tag der Deutschen Einheit"
+        );
+        assert!(m.contains_key(&d("2018-12-26")));
+        assert!(!m.contains_key(&d("2018-12-08")), "no Colombian festivos");
+        let us = FestivosConfig {
+            pais: Pais::Us,
+            ..FestivosConfig::default()
+        };
+        let m = project_festivos(&us, 2026, 2026).unwrap();
+        assert!(m.contains_key(&d("2026-07-03")) || m.contains_key(&d("2026-07-04")));
+        assert!(
+            !m.contains_key(&d("2026-07-13")),
+            "Ley 2578 is Colombian only"
+        );
+        let bad = FestivosConfig {
+            pais: Pais::Gb,
+            fuera_de_rango: OutOfRange::Regla,
+            ..FestivosConfig::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

@@ -24,7 +24,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use core_types::DateSpan;
 use serde::{Deserialize, Serialize};
 
-pub use festivos::{easter_sunday, next_monday, FestivosConfig, OutOfRange};
+pub use festivos::{easter_sunday, next_monday, FestivosConfig, OutOfRange, Pais};
 pub use paydays::{QuincenaConfig, SegundoDia};
 pub use special::{PandemiaConfig, PandemicPhase, PrimaConfig, PrimaDeadline, SpecialDays};
 

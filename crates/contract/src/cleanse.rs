@@ -98,9 +98,6 @@ pub struct CleanseConfig {
     pub outliers: OutlierConfig,
     /// Imputation into `unidades_modelo`.
     pub imputation: ImputationConfig,
-    /// Discount on promotion days without one, when no discount is known
-    /// (`promociones.descuento_por_defecto`, domain.md §6).
-    pub descuento_por_defecto: f64,
 }
 
 impl Default for CleanseConfig {
@@ -112,7 +109,6 @@ impl Default for CleanseConfig {
                 seasonal_weeks: 4,
                 max_gap_days: 7,
             },
-            descuento_por_defecto: 15.0,
         }
     }
 }
@@ -147,9 +143,6 @@ impl CleanseConfig {
         }
         if self.imputation.seasonal_weeks == 0 {
             return bad("imputation.seasonal_weeks", "expected at least 1".into());
-        }
-        if !(0.0..100.0).contains(&self.descuento_por_defecto) {
-            return bad("descuento_por_defecto", "expected 0 <= x < 100".into());
         }
         Ok(())
     }
@@ -471,12 +464,14 @@ fn extra_column(name: &str, cells: Vec<Cell>) -> Column {
     }
 }
 
-/// Cleanses a raw frame to the daily grid.
+/// Cleanses a raw frame to the daily grid. `default_discount` fills promotion days without a
+/// discount when no discount is known at all (domain.md §6; `plan.descuento_por_defecto`).
 pub fn cleanse(
     frame: &DataFrame,
     contract: &ContractConfig,
     cfg: &CleanseConfig,
     calendar: &CalendarConfig,
+    default_discount: f64,
     utc_offset_hours: i32,
 ) -> Result<Cleansed, ContractError> {
     cfg.validate()?;
@@ -551,7 +546,7 @@ pub fn cleanse(
         .filter_map(|r| r.descuento_pct)
         .collect();
     let default_discount = if known.is_empty() {
-        cfg.descuento_por_defecto
+        default_discount
     } else {
         median(&mut known)
     };

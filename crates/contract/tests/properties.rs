@@ -120,7 +120,7 @@ proptest! {
         let report = validate(&frame, &contract, today, -5).unwrap();
         prop_assert_eq!(report.passed, report.errors == 0);
         // Ok or a typed error: both fine, a panic is not.
-        let _ = cleanse(&frame, &contract, &CleanseConfig::default(), &CalendarConfig::default(), -5);
+        let _ = cleanse(&frame, &contract, &CleanseConfig::default(), &CalendarConfig::default(), 15.0, -5);
     }
 
     #[test]
@@ -128,8 +128,8 @@ proptest! {
         let contract = small_contract();
         let cfg = CleanseConfig::default();
         let cal = CalendarConfig::default();
-        let Ok(first) = cleanse(&frame, &contract, &cfg, &cal, -5) else { return Ok(()); };
-        let second = cleanse(&first.frame, &contract, &cfg, &cal, -5).unwrap();
+        let Ok(first) = cleanse(&frame, &contract, &cfg, &cal, 15.0, -5) else { return Ok(()); };
+        let second = cleanse(&first.frame, &contract, &cfg, &cal, 15.0, -5).unwrap();
         for c in VALUE_COLUMNS {
             let a = first.frame.column(c).unwrap();
             let b = second.frame.column(c).unwrap();

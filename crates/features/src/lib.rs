@@ -1,15 +1,49 @@
 //! # features
 //!
-//! Colombian calendar features and the 185-day exogenous projection, plus the EDA
-//! analysis of phase 03.
+//! Colombian calendar features, the 185-day exogenous projection and the EDA analysis.
 //!
-//! Job, once built (issue 4): one function builds the feature rows for any date range
-//! (history and future alike, `../shared/domain.md` §7) from the calendar crate, the
-//! config and the cleansed history; the EDA module computes profiles, uplifts, ACF/PACF
-//! and a suggested lag set.
-//!
-//! This crate is deliberately empty until that issue lands.
+//! - [`build`]: [`feature_rows`], the one function that builds the feature rows of any date
+//!   span — history and future alike (domain.md §7) — and the plan for the future
+//!   ([`FuturePlan`]: planned promotions and closures; pandemic 0; extras as configured).
+//! - [`processed`]: phase 04, the `03_features` and `04_processed` layers.
+//! - [`eda`]: phase 03, the exploratory analysis (profiles, uplifts, ACF/PACF, seasonality
+//!   strength, suggested lags).
 #![forbid(unsafe_code)]
+
+pub mod build;
+pub mod eda;
+pub mod processed;
+
+pub use build::{
+    feature_rows, future_inputs, DayInputs, DowEncoding, Evento, ExtraColumn, FeatureConfig,
+    FeatureTable, FuturePlan, PandemicEncoding, PlannedPromo,
+};
+pub use processed::{build_layers, history_inputs, FeatureLayers, FeaturesReport};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Errors of the features crate.
+#[derive(Debug, thiserror::Error)]
+pub enum FeaturesError {
+    /// A column the features need is missing from the cleansed layer.
+    #[error("the cleansed layer has no column `{0}`")]
+    MissingColumn(String),
+    /// No history rows.
+    #[error("the cleansed layer has no rows")]
+    Empty,
+    /// A setting that cannot be used.
+    #[error("invalid setting `{key}`: {message}")]
+    InvalidConfig {
+        /// Key path.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The calendar refused a date.
+    #[error(transparent)]
+    Calendar(#[from] calendar::CalendarError),
+    /// A data-frame operation failed.
+    #[error("data frame error: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+}

@@ -1,0 +1,466 @@
+//! The one feature builder (domain.md §1–7): [`feature_rows`] computes the feature rows of
+//! any date span from the calendar, the config and per-day inputs. History rows take their
+//! inputs from the cleansed layer; the future rows take them from the plan
+//! ([`FuturePlan`]) — through the very same function, so the two can never drift apart.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::f64::consts::PI;
+
+use calendar::{Calendar, DayInfo};
+use chrono::{Datelike, NaiveDate};
+use core_types::{cols, DateSpan};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::FeaturesError;
+
+/// How the day of week enters the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DowEncoding {
+    /// Seven 0/1 columns `dow_0` … `dow_6` (Monday = 0).
+    OneHot,
+    /// `dow_sin`, `dow_cos`.
+    Ciclica,
+}
+
+/// How the pandemic enters the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PandemicEncoding {
+    /// Not at all.
+    Ninguna,
+    /// One dummy per phase (`pandemic_phase_1` …).
+    Fases,
+    /// `pandemic_intensity` in [0, 1].
+    Intensidad,
+    /// Both.
+    Ambas,
+}
+
+/// A named list of dates that each get the dummy `evento_<nombre>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evento {
+    /// Name (snake_case).
+    pub nombre: String,
+    /// Dates (past and future alike).
+    pub fechas: Vec<NaiveDate>,
+}
+
+/// An extra exogenous column passed through from the source, and its planned future.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraColumn {
+    /// Column name in the cleansed layer.
+    pub nombre: String,
+    /// Value on future dates outside `futuro_uno`.
+    pub futuro_por_defecto: f64,
+    /// Future spans where the value is 1 (e.g. planned school holidays).
+    pub futuro_uno: Vec<DateSpan>,
+}
+
+/// Feature settings (`features:` in config.yaml).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Day-of-week encoding.
+    pub dia_semana: DowEncoding,
+    /// Use `dow_eff` (festivos as Saturday, domain.md §3.4) rather than the raw `dow`.
+    pub festivo_como_sabado: bool,
+    /// `is_holiday`.
+    pub festivos: bool,
+    /// `is_payday`, `days_since_payday`, `post_payday_window`, `payday_window` (Colombian).
+    pub quincenas: bool,
+    /// `is_prima_window` (Colombian).
+    pub primas: bool,
+    /// December block, novenas, 1–6 January (Colombian).
+    pub diciembre: bool,
+    /// Madre, Amor y Amistad, Halloween, Semana Santa (Colombian).
+    pub dias_especiales: bool,
+    /// Pandemic encoding (Colombian phases).
+    pub pandemia: PandemicEncoding,
+    /// `promo`, `discount_pct`.
+    pub promociones: bool,
+    /// `trend` in years since the first history date.
+    pub tendencia: bool,
+    /// Yearly Fourier orders (`year_sin_k`, `year_cos_k`).
+    pub fourier_anual: u32,
+    /// Weekly Fourier orders (`week_sin_k`, `week_cos_k`).
+    pub fourier_semanal: u32,
+    /// Named event dummies.
+    pub eventos: Vec<Evento>,
+    /// Extra source columns passed through as features.
+    pub exogenas: Vec<ExtraColumn>,
+}
+
+impl FeatureConfig {
+    /// Every calendar group on (the exploratory `03_features` table), keeping `self`'s
+    /// encodings, Fourier orders, events and extras.
+    pub fn all_groups(&self) -> Self {
+        Self {
+            festivos: true,
+            quincenas: true,
+            primas: true,
+            diciembre: true,
+            dias_especiales: true,
+            pandemia: PandemicEncoding::Ambas,
+            promociones: true,
+            tendencia: true,
+            ..self.clone()
+        }
+    }
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        Self {
+            dia_semana: DowEncoding::OneHot,
+            festivo_como_sabado: true,
+            festivos: true,
+            quincenas: true,
+            primas: true,
+            diciembre: true,
+            dias_especiales: true,
+            pandemia: PandemicEncoding::Fases,
+            promociones: true,
+            tendencia: true,
+            fourier_anual: 2,
+            fourier_semanal: 0,
+            eventos: Vec::new(),
+            exogenas: Vec::new(),
+        }
+    }
+}
+
+/// A planned promotion (`plan.promociones_planeadas[]`): one `fecha`, or `desde`/`hasta`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedPromo {
+    /// A single date.
+    pub fecha: Option<NaiveDate>,
+    /// First date of a span.
+    pub desde: Option<NaiveDate>,
+    /// Last date of a span.
+    pub hasta: Option<NaiveDate>,
+    /// Discount; when absent the default discount applies.
+    pub descuento_pct: Option<f64>,
+}
+
+/// The plan for the horizon (`plan:` in config.yaml): promotions and closures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FuturePlan {
+    /// Planned promotions (default none).
+    pub promociones_planeadas: Vec<PlannedPromo>,
+    /// Planned closures; the forecast on those days is 0.
+    pub cierres_planeados: Vec<NaiveDate>,
+    /// Discount of a planned promotion without one.
+    pub descuento_por_defecto: f64,
+}
+
+impl FuturePlan {
+    /// The planned promotion days with their discounts, and the planned dates that fall
+    /// outside `horizon` (ignored, to be reported as a warning). Malformed or duplicated
+    /// entries are errors naming the entry.
+    pub fn promotions(
+        &self,
+        horizon: DateSpan,
+    ) -> Result<(BTreeMap<NaiveDate, f64>, Vec<NaiveDate>), FeaturesError> {
+        let mut days = BTreeMap::new();
+        let mut outside = Vec::new();
+        for (i, p) in self.promociones_planeadas.iter().enumerate() {
+            let key = format!("plan.promociones_planeadas[{i}]");
+            let span = match (p.fecha, p.desde, p.hasta) {
+                (Some(f), None, None) => DateSpan::new(f, f).expect("same date"),
+                (None, Some(a), Some(b)) => {
+                    DateSpan::new(a, b).map_err(|_| FeaturesError::InvalidConfig {
+                        key: key.clone(),
+                        message: format!("desde {a} is after hasta {b}"),
+                    })?
+                }
+                _ => {
+                    return Err(FeaturesError::InvalidConfig {
+                        key,
+                        message: "give either `fecha`, or both `desde` and `hasta`".into(),
+                    })
+                }
+            };
+            let discount = p.descuento_pct.unwrap_or(self.descuento_por_defecto);
+            if !(0.0..100.0).contains(&discount) {
+                return Err(FeaturesError::InvalidConfig {
+                    key: format!("{key}.descuento_pct"),
+                    message: format!("expected 0 <= x < 100, got {discount}"),
+                });
+            }
+            for d in span.dates() {
+                if !horizon.contains(d) {
+                    outside.push(d);
+                } else if days.insert(d, discount).is_some() {
+                    return Err(FeaturesError::InvalidConfig {
+                        key,
+                        message: format!("{d} is planned twice"),
+                    });
+                }
+            }
+        }
+        Ok((days, outside))
+    }
+}
+
+/// What a day brings besides the calendar: the plan for the future, the data for the past.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayInputs {
+    /// A promotion runs.
+    pub promo: bool,
+    /// Its discount (0 without promotion).
+    pub discount_pct: f64,
+    /// The shop is closed.
+    pub closed: bool,
+    /// Whether the pandemic phases apply (false on future dates: every pandemic feature is 0).
+    pub pandemic: bool,
+    /// Values of the configured extra columns, in config order.
+    pub extras: Vec<f64>,
+}
+
+/// Feature rows: one per date, columns by name, values as `f64`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureTable {
+    /// Dates, ascending.
+    pub dates: Vec<NaiveDate>,
+    /// Column names, in order (the model's input schema).
+    pub names: Vec<String>,
+    /// Column-major values: `values[j][i]` is feature `j` on date `i`.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl FeatureTable {
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|j| self.values[j].as_slice())
+    }
+
+    /// As a data frame: `fecha` then the features.
+    pub fn to_frame(&self) -> Result<DataFrame, FeaturesError> {
+        let mut columns = vec![Column::new(cols::FECHA.into(), self.dates.clone())];
+        for (name, v) in self.names.iter().zip(&self.values) {
+            columns.push(Column::new(name.as_str().into(), v.clone()));
+        }
+        Ok(DataFrame::new(self.dates.len(), columns)?)
+    }
+}
+
+struct Builder {
+    names: Vec<String>,
+    values: Vec<Vec<f64>>,
+    col: usize,
+    first_row: bool,
+}
+
+impl Builder {
+    fn push(&mut self, name: impl FnOnce() -> String, v: f64) {
+        if self.first_row {
+            self.names.push(name());
+            self.values.push(Vec::new());
+        }
+        self.values[self.col].push(v);
+        self.col += 1;
+    }
+    fn flag(&mut self, name: &str, on: bool) {
+        self.push(|| name.to_string(), f64::from(u8::from(on)));
+    }
+}
+
+/// The pandemic phase numbers configured in the calendar, ascending.
+fn phases(cal: &Calendar) -> Vec<u8> {
+    let mut v: Vec<u8> = cal.config().pandemia.fases.iter().map(|f| f.fase).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn row(
+    b: &mut Builder,
+    cfg: &FeatureConfig,
+    info: &DayInfo,
+    input: &DayInputs,
+    origin: NaiveDate,
+    phase_ids: &[u8],
+    events: &[(String, BTreeSet<NaiveDate>)],
+) {
+    let d = info.date;
+    let dow = if cfg.festivo_como_sabado {
+        info.dow_eff
+    } else {
+        info.dow
+    };
+    match cfg.dia_semana {
+        DowEncoding::OneHot => {
+            for k in 0..7u32 {
+                b.push(|| format!("dow_{k}"), f64::from(u8::from(dow == k)));
+            }
+        }
+        DowEncoding::Ciclica => {
+            let a = 2.0 * PI * f64::from(dow) / 7.0;
+            b.push(|| "dow_sin".into(), a.sin());
+            b.push(|| "dow_cos".into(), a.cos());
+        }
+    }
+    if cfg.festivos {
+        b.flag("is_holiday", info.is_festivo);
+    }
+    if cfg.quincenas {
+        b.flag("is_payday", info.is_payday);
+        b.push(
+            || "days_since_payday".into(),
+            f64::from(info.days_since_payday),
+        );
+        b.flag("post_payday_window", info.post_payday_window);
+        b.flag("payday_window", info.payday_window);
+    }
+    if cfg.primas {
+        b.flag("is_prima_window", info.is_prima_window);
+    }
+    if cfg.diciembre {
+        let s = &info.special;
+        b.flag("is_dic_inicio", s.is_dic_inicio);
+        b.flag("is_velitas", s.is_velitas);
+        b.flag("is_dic_medio", s.is_dic_medio);
+        b.flag("is_novena", s.is_novena);
+        b.push(|| "novena_day".into(), f64::from(s.novena_day.unwrap_or(0)));
+        b.flag("is_nochebuena", s.is_nochebuena);
+        b.flag("is_navidad", s.is_navidad);
+        b.flag("is_fin_de_ano", s.is_fin_de_ano);
+        b.flag("is_nochevieja", s.is_nochevieja);
+        b.flag("is_ano_nuevo", s.is_ano_nuevo);
+        b.flag("is_enero_reyes", s.is_enero_reyes);
+    }
+    if cfg.dias_especiales {
+        let s = &info.special;
+        b.flag("is_dia_madre", s.is_dia_madre);
+        b.flag("is_amor_amistad", s.is_amor_amistad);
+        b.flag("is_halloween", s.is_halloween);
+        b.flag("is_semana_santa", s.is_semana_santa);
+    }
+    let (phase, intensity) = if input.pandemic {
+        (info.pandemic_phase, info.pandemic_intensity)
+    } else {
+        (0, 0.0)
+    };
+    if matches!(
+        cfg.pandemia,
+        PandemicEncoding::Fases | PandemicEncoding::Ambas
+    ) {
+        for &p in phase_ids {
+            b.push(
+                || format!("pandemic_phase_{p}"),
+                f64::from(u8::from(phase == p)),
+            );
+        }
+    }
+    if matches!(
+        cfg.pandemia,
+        PandemicEncoding::Intensidad | PandemicEncoding::Ambas
+    ) {
+        b.push(|| "pandemic_intensity".into(), intensity);
+    }
+    if cfg.promociones {
+        b.flag("promo", input.promo);
+        b.push(
+            || "discount_pct".into(),
+            if input.promo { input.discount_pct } else { 0.0 },
+        );
+    }
+    if cfg.tendencia {
+        b.push(|| "trend".into(), (d - origin).num_days() as f64 / 365.25);
+    }
+    let doy = f64::from(d.ordinal());
+    for k in 1..=cfg.fourier_anual {
+        let a = 2.0 * PI * f64::from(k) * doy / 365.25;
+        b.push(|| format!("year_sin_{k}"), a.sin());
+        b.push(|| format!("year_cos_{k}"), a.cos());
+    }
+    for k in 1..=cfg.fourier_semanal {
+        let a = 2.0 * PI * f64::from(k) * f64::from(dow) / 7.0;
+        b.push(|| format!("week_sin_{k}"), a.sin());
+        b.push(|| format!("week_cos_{k}"), a.cos());
+    }
+    for (name, dates) in events {
+        b.push(
+            || format!("evento_{name}"),
+            f64::from(u8::from(dates.contains(&d))),
+        );
+    }
+    for (k, e) in cfg.exogenas.iter().enumerate() {
+        b.push(
+            || e.nombre.clone(),
+            input.extras.get(k).copied().unwrap_or(0.0),
+        );
+    }
+}
+
+/// The feature rows of every date in `span`. `origin` is where the trend starts (the first
+/// history date); `inputs` gives each date's promotion, closure, pandemic switch and extras.
+pub fn feature_rows(
+    span: DateSpan,
+    cal: &Calendar,
+    cfg: &FeatureConfig,
+    origin: NaiveDate,
+    inputs: impl Fn(NaiveDate) -> DayInputs,
+) -> Result<FeatureTable, FeaturesError> {
+    let phase_ids = phases(cal);
+    let events: Vec<(String, BTreeSet<NaiveDate>)> = cfg
+        .eventos
+        .iter()
+        .map(|e| (e.nombre.clone(), e.fechas.iter().copied().collect()))
+        .collect();
+    let mut b = Builder {
+        names: Vec::new(),
+        values: Vec::new(),
+        col: 0,
+        first_row: true,
+    };
+    let mut dates = Vec::with_capacity(span.len_days());
+    for d in span.dates() {
+        let info = cal.day(d)?;
+        b.col = 0;
+        row(&mut b, cfg, &info, &inputs(d), origin, &phase_ids, &events);
+        b.first_row = false;
+        dates.push(d);
+    }
+    Ok(FeatureTable {
+        dates,
+        names: b.names,
+        values: b.values,
+    })
+}
+
+/// The future inputs of `d` from the plan: planned promotions and closures, pandemic off,
+/// extras from their configured future values.
+pub fn future_inputs(
+    d: NaiveDate,
+    cfg: &FeatureConfig,
+    promos: &BTreeMap<NaiveDate, f64>,
+    closures: &BTreeSet<NaiveDate>,
+) -> DayInputs {
+    DayInputs {
+        promo: promos.contains_key(&d),
+        discount_pct: promos.get(&d).copied().unwrap_or(0.0),
+        closed: closures.contains(&d),
+        pandemic: false,
+        extras: cfg
+            .exogenas
+            .iter()
+            .map(|e| {
+                if e.futuro_uno.iter().any(|s| s.contains(d)) {
+                    1.0
+                } else {
+                    e.futuro_por_defecto
+                }
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,215 @@
+//! The feature builder against domain.md: fixture values, the §7 history-vs-future identity,
+//! and no look-ahead leakage.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use calendar::{Calendar, CalendarConfig};
+use chrono::NaiveDate;
+use core_types::{DateSpan, Horizon};
+use features::{
+    build_layers, feature_rows, future_inputs, DayInputs, FeatureConfig, FuturePlan, PlannedPromo,
+};
+use polars::prelude::*;
+use proptest::prelude::*;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn calendar(a: &str, b: &str) -> Calendar {
+    Calendar::new(
+        &CalendarConfig::default(),
+        DateSpan::new(d(a), d(b)).unwrap(),
+    )
+    .unwrap()
+}
+
+fn history(promo_every: u32) -> impl Fn(NaiveDate) -> DayInputs {
+    move |day: NaiveDate| {
+        let promo = chrono::Datelike::ordinal(&day) % promo_every == 0;
+        DayInputs {
+            promo,
+            discount_pct: if promo { 15.0 } else { 0.0 },
+            closed: false,
+            pandemic: true,
+            extras: vec![],
+        }
+    }
+}
+
+fn value(t: &features::FeatureTable, name: &str, day: &str) -> f64 {
+    let i = t.dates.iter().position(|x| *x == d(day)).unwrap();
+    t.column(name).unwrap_or_else(|| panic!("no column {name}"))[i]
+}
+
+#[test]
+fn fixture_dates_give_the_domain_values() {
+    let cal = calendar("2018-01-01", "2026-06-03");
+    let cfg = FeatureConfig::default();
+    let span = DateSpan::new(d("2018-01-01"), d("2026-06-03")).unwrap();
+    let t = feature_rows(span, &cal, &cfg, d("2018-01-01"), history(1000)).unwrap();
+    assert_eq!(value(&t, "days_since_payday", "2025-12-01"), 3.0);
+    assert_eq!(value(&t, "is_payday", "2025-12-15"), 1.0);
+    assert_eq!(value(&t, "is_payday", "2024-03-27"), 1.0);
+    assert_eq!(value(&t, "post_payday_window", "2020-04-01"), 1.0);
+    assert_eq!(value(&t, "novena_day", "2025-12-24"), 9.0);
+    assert_eq!(value(&t, "is_nochebuena", "2025-12-24"), 1.0);
+    assert_eq!(value(&t, "is_velitas", "2025-12-07"), 1.0);
+    assert_eq!(value(&t, "is_prima_window", "2023-06-19"), 1.0);
+    // 2026-01-12 is Reyes moved to Monday: a festivo that counts as Saturday.
+    assert_eq!(value(&t, "is_holiday", "2026-01-12"), 1.0);
+    assert_eq!(value(&t, "dow_5", "2026-01-12"), 1.0);
+    assert_eq!(value(&t, "dow_0", "2026-01-12"), 0.0);
+    // A Sunday festivo stays Sunday.
+    assert_eq!(value(&t, "dow_6", "2025-07-20"), 1.0);
+    assert_eq!(value(&t, "pandemic_phase_1", "2020-04-01"), 1.0);
+    assert_eq!(value(&t, "pandemic_phase_4", "2021-05-12"), 1.0);
+    assert_eq!(value(&t, "is_dia_madre", "2025-05-11"), 1.0);
+    assert_eq!(value(&t, "is_amor_amistad", "2025-09-20"), 1.0);
+    assert!((value(&t, "trend", "2019-01-01") - 365.0 / 365.25).abs() < 1e-12);
+}
+
+#[test]
+fn future_path_reproduces_history_rows_except_promo_and_pandemic() {
+    // The last 185 days of the demo history, and a span across the pandemic.
+    for (a, b) in [("2025-05-30", "2025-11-30"), ("2020-01-01", "2020-07-03")] {
+        let cal = calendar("2018-01-01", "2026-06-03");
+        let cfg = FeatureConfig::default().all_groups();
+        let span = DateSpan::new(d(a), d(b)).unwrap();
+        let hist = feature_rows(span, &cal, &cfg, d("2018-01-01"), history(9)).unwrap();
+        let fut = feature_rows(span, &cal, &cfg, d("2018-01-01"), |x| {
+            future_inputs(x, &cfg, &BTreeMap::new(), &BTreeSet::new())
+        })
+        .unwrap();
+        assert_eq!(hist.names, fut.names);
+        assert_eq!(hist.dates, fut.dates);
+        let differing: Vec<&str> = hist
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| hist.values[*j] != fut.values[*j])
+            .map(|(_, n)| n.as_str())
+            .collect();
+        for name in &differing {
+            assert!(
+                name.starts_with("promo")
+                    || name.starts_with("discount")
+                    || name.starts_with("pandemic"),
+                "{name} differs between the history and the future path"
+            );
+        }
+        assert!(differing.contains(&"promo"));
+    }
+}
+
+fn promo(
+    fecha: Option<&str>,
+    desde: Option<&str>,
+    hasta: Option<&str>,
+    pct: Option<f64>,
+) -> PlannedPromo {
+    PlannedPromo {
+        fecha: fecha.map(d),
+        desde: desde.map(d),
+        hasta: hasta.map(d),
+        descuento_pct: pct,
+    }
+}
+
+#[test]
+fn planned_promotions_and_closures_shape_the_future() {
+    let plan = FuturePlan {
+        promociones_planeadas: vec![
+            promo(Some("2025-12-05"), None, None, Some(20.0)),
+            promo(None, Some("2026-03-01"), Some("2026-03-03"), None),
+            promo(Some("2027-01-01"), None, None, None),
+        ],
+        cierres_planeados: vec![d("2026-01-01")],
+        descuento_por_defecto: 15.0,
+    };
+    let horizon = DateSpan::new(d("2025-12-01"), d("2026-06-03")).unwrap();
+    let (days, outside) = plan.promotions(horizon).unwrap();
+    assert_eq!(days.len(), 4);
+    assert_eq!(days[&d("2025-12-05")], 20.0);
+    assert_eq!(days[&d("2026-03-02")], 15.0);
+    assert_eq!(outside, [d("2027-01-01")]);
+    let dup = FuturePlan {
+        promociones_planeadas: vec![
+            promo(Some("2026-03-02"), None, None, None),
+            promo(None, Some("2026-03-01"), Some("2026-03-03"), None),
+        ],
+        ..plan.clone()
+    };
+    let err = dup.promotions(horizon).unwrap_err().to_string();
+    assert!(
+        err.contains("plan.promociones_planeadas[1]") && err.contains("twice"),
+        "{err}"
+    );
+    let malformed = FuturePlan {
+        promociones_planeadas: vec![promo(Some("2026-03-02"), Some("2026-03-01"), None, None)],
+        ..plan
+    };
+    assert!(malformed
+        .promotions(horizon)
+        .unwrap_err()
+        .to_string()
+        .contains("plan.promociones_planeadas[0]"));
+}
+
+/// A cleansed-like frame over `units.len()` days from 2024-01-01.
+fn cleansed(units: &[Option<f64>]) -> DataFrame {
+    let n = units.len();
+    let fechas: Vec<NaiveDate> = (0..n)
+        .map(|i| d("2024-01-01") + chrono::Days::new(i as u64))
+        .collect();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("fecha".into(), fechas),
+            Column::new("unidades_vendidas".into(), units.to_vec()),
+            Column::new("unidades_modelo".into(), units.to_vec()),
+            Column::new("abierto".into(), vec![true; n]),
+            Column::new(
+                "es_faltante".into(),
+                units.iter().map(|u| u.is_none()).collect::<Vec<_>>(),
+            ),
+            Column::new("es_atipico".into(), vec![false; n]),
+            Column::new(
+                "promocion".into(),
+                (0..n).map(|i| i % 11 == 0).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "descuento_pct".into(),
+                (0..n)
+                    .map(|i| if i % 11 == 0 { 10.0 } else { 0.0 })
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn changing_the_target_after_t_never_changes_features_up_to_t(
+        units in prop::collection::vec(prop::option::of(0.0f64..1000.0), 30..90),
+        t in 0usize..30,
+        bump in 1.0f64..500.0,
+    ) {
+        let cfg = FeatureConfig::default();
+        let plan = FuturePlan::default();
+        let h = Horizon::new(14).unwrap();
+        let cal = CalendarConfig::default();
+        let a = build_layers(&cleansed(&units), &cal, &cfg, &plan, h, None).unwrap();
+        let mut changed = units.clone();
+        for u in changed.iter_mut().skip(t + 1) {
+            *u = Some(u.unwrap_or(0.0) + bump);
+        }
+        let b = build_layers(&cleansed(&changed), &cal, &cfg, &plan, h, None).unwrap();
+        for j in 0..a.history_table.names.len() {
+            prop_assert_eq!(&a.history_table.values[j][..=t], &b.history_table.values[j][..=t]);
+        }
+        prop_assert_eq!(&a.future_table.values, &b.future_table.values);
+    }
+}

@@ -1,0 +1,325 @@
+//! Figures: PNG charts drawn with plotters into memory and encoded here, so they go through
+//! the one atomic artifact writer. Text is rendered from DejaVu Sans embedded in the binary
+//! (plotters' `ab_glyph` backend), so a machine without system fonts draws the same figures.
+
+use std::io::Cursor;
+use std::sync::Once;
+
+use anyhow::Context as _;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+/// Width and height of every figure, in pixels.
+pub const SIZE: (u32, u32) = (1200, 600);
+const FONT: &str = "sans-serif";
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TTF shipped by the `dejavu` crate; failure would be a bug there.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Renders with `draw` on a white RGB canvas and encodes the result as PNG.
+pub fn png(
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<u8>> {
+    register_fonts();
+    let (w, h) = SIZE;
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    let img = image::RgbImage::from_raw(w, h, buf).context("canvas size")?;
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
+fn title_style(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().into()
+}
+
+/// A line chart of one or two daily series (`points` dated by index), with marked points.
+pub fn line_chart(
+    title: &str,
+    labels: &[String],
+    series: &[(&str, Vec<Option<f64>>, RGBColor)],
+    marks: &[(usize, f64)],
+) -> anyhow::Result<Vec<u8>> {
+    let n = labels.len().max(2);
+    let hi = series
+        .iter()
+        .flat_map(|s| s.1.iter().flatten())
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max)
+        .max(1.0);
+    png(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, title_style(26))
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0..n, 0.0..hi * 1.05)?;
+        chart
+            .configure_mesh()
+            .x_labels(10)
+            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .label_style((FONT, 14))
+            .draw()?;
+        for (name, values, color) in series {
+            let color = *color;
+            let pts: Vec<(usize, f64)> = values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (i, v)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, color.stroke_width(1)))?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                });
+        }
+        chart.draw_series(
+            marks
+                .iter()
+                .map(|(i, v)| Circle::new((*i, *v), 5, RED.filled())),
+        )?;
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// A bar chart of named values, optionally in two groups side by side, with a reference line.
+pub fn bar_chart(
+    title: &str,
+    categories: &[String],
+    groups: &[(&str, Vec<Option<f64>>, RGBColor)],
+    reference: Option<f64>,
+) -> anyhow::Result<Vec<u8>> {
+    let k = groups.len().max(1) as f64;
+    let hi = groups
+        .iter()
+        .flat_map(|g| g.1.iter().flatten())
+        .copied()
+        .fold(reference.unwrap_or(0.0), f64::max)
+        .max(1e-9);
+    let n = categories.len();
+    png(|root| {
+        // Categories sit on integer x values, so the axis ticks land on the bar centres.
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, title_style(26))
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..hi * 1.1)?;
+        let label_style = TextStyle::from((FONT, if n > 12 { 12 } else { 14 }).into_font());
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n.max(1))
+            .x_label_style(label_style)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    categories.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_style((FONT, 14))
+            .draw()?;
+        for (g, (name, values, color)) in groups.iter().enumerate() {
+            let color = *color;
+            let width = 0.8 / k;
+            chart
+                .draw_series(values.iter().enumerate().filter_map(|(i, v)| {
+                    v.map(|v| {
+                        let x0 = i as f64 - 0.4 + g as f64 * width;
+                        Rectangle::new([(x0, 0.0), (x0 + width, v)], color.filled())
+                    })
+                }))?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled())
+                });
+        }
+        if let Some(r) = reference {
+            chart.draw_series(LineSeries::new(
+                vec![(-0.5, r), (n as f64 - 0.5, r)],
+                BLACK.stroke_width(1),
+            ))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// ACF (top) and PACF (bottom) stems with the confidence band.
+pub fn acf_chart(acf: &[f64], pacf: &[f64], band: f64) -> anyhow::Result<Vec<u8>> {
+    png(|root| {
+        let panels = root.split_evenly((2, 1));
+        for (area, (name, values)) in panels.iter().zip([("ACF", acf), ("PACF", pacf)]) {
+            let lo = values.iter().copied().fold(-band, f64::min).min(-0.1);
+            let hi = values.iter().copied().fold(band, f64::max).max(0.1);
+            let mut chart = ChartBuilder::on(area)
+                .caption(format!("{name} (band ±{band:.3})"), title_style(20))
+                .margin(10)
+                .x_label_area_size(30)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0usize..values.len() + 1, lo * 1.05..hi * 1.05)?;
+            chart.configure_mesh().label_style((FONT, 12)).draw()?;
+            chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                PathElement::new(vec![(i + 1, 0.0), (i + 1, *v)], BLUE.stroke_width(1))
+            }))?;
+            for b in [band, -band] {
+                chart.draw_series(LineSeries::new(
+                    vec![(0, b), (values.len() + 1, b)],
+                    RED.stroke_width(1),
+                ))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A short Spanish axis label for an EDA group name.
+pub fn short_label(name: &str) -> String {
+    match name {
+        "dic_inicio" => "1-6 dic".into(),
+        "dic_medio" => "8-15 dic".into(),
+        "nochebuena" => "24 dic".into(),
+        "navidad" => "25 dic".into(),
+        "fin_de_ano" => "26-30 dic".into(),
+        "nochevieja" => "31 dic".into(),
+        "ano_nuevo" => "1 ene".into(),
+        "enero_reyes" => "2-6 ene".into(),
+        "post_payday_window" => "quincena".into(),
+        "prima_window" => "prima".into(),
+        "amor_amistad" => "amor y amistad".into(),
+        "dia_madre" => "día madre".into(),
+        "semana_santa" => "semana santa".into(),
+        other => other.replace("novena_dia_", "nov "),
+    }
+}
+
+/// A self-contained HTML page: the figures inline as base64 PNG, and preformatted sections.
+pub fn html_page(
+    title: &str,
+    figures: &[(String, Vec<u8>)],
+    sections: &[(String, String)],
+) -> String {
+    use base64::Engine as _;
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut h = format!(
+        "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <style>body{{font-family:sans-serif;max-width:1250px;margin:auto}}img{{max-width:100%}}\
+         pre{{background:#f6f6f6;padding:8px;overflow-x:auto}}</style></head><body><h1>{}</h1>",
+        esc(title),
+        esc(title)
+    );
+    for (name, text) in sections {
+        h.push_str(&format!("<h2>{}</h2><pre>{}</pre>", esc(name), esc(text)));
+    }
+    for (name, bytes) in figures {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        h.push_str(&format!(
+            "<h2>{}</h2><img alt=\"{}\" src=\"data:image/png;base64,{b64}\">",
+            esc(name),
+            esc(name)
+        ));
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8]) -> image::RgbImage {
+        image::load_from_memory_with_format(bytes, image::ImageFormat::Png)
+            .unwrap()
+            .to_rgb8()
+    }
+
+    fn ink(img: &image::RgbImage) -> usize {
+        img.pixels().filter(|p| p.0 != [255, 255, 255]).count()
+    }
+
+    #[test]
+    fn charts_are_non_trivial_pngs() {
+        let labels: Vec<String> = (0..50).map(|i| format!("d{i}")).collect();
+        let v: Vec<Option<f64>> = (0..50)
+            .map(|i| Some((i as f64 / 5.0).sin() + 2.0))
+            .collect();
+        let png = line_chart("Serie", &labels, &[("y", v, BLUE)], &[(3, 2.0)]).unwrap();
+        let img = decode(&png);
+        assert_eq!(img.dimensions(), SIZE);
+        assert!(ink(&img) > 5_000, "ink {}", ink(&img));
+        let bars = bar_chart(
+            "Perfil",
+            &["a".into(), "b".into()],
+            &[("g", vec![Some(1.0), Some(2.0)], GREEN)],
+            Some(1.0),
+        )
+        .unwrap();
+        assert!(ink(&decode(&bars)) > 5_000);
+        let acf = acf_chart(&[0.5, 0.2, 0.1], &[0.5, 0.0, 0.0], 0.05).unwrap();
+        assert!(ink(&decode(&acf)) > 5_000);
+    }
+
+    #[test]
+    fn text_is_drawn_from_the_embedded_font_without_system_fonts() {
+        // No fontconfig is consulted: point it at an empty config to prove it.
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("fonts.conf");
+        std::fs::write(&empty, "<?xml version=\"1.0\"?><fontconfig></fontconfig>").unwrap();
+        std::env::set_var("FONTCONFIG_FILE", &empty);
+        let blank = png(|_| Ok(())).unwrap();
+        let with_text = png(|root| {
+            root.draw(&Text::new(
+                "Buñuelos 2025",
+                (100, 100),
+                (FONT, 40).into_font(),
+            ))?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(ink(&decode(&blank)), 0);
+        assert!(ink(&decode(&with_text)) > 500, "the text left no ink");
+    }
+
+    #[test]
+    fn html_embeds_figures_and_escapes_text() {
+        let page = html_page(
+            "EDA <demo>",
+            &[("f".into(), vec![1, 2, 3])],
+            &[("s".into(), "a < b".into())],
+        );
+        assert!(page.contains("data:image/png;base64,AQID"));
+        assert!(page.contains("EDA &lt;demo&gt;"));
+        assert!(page.contains("a &lt; b"));
+    }
+}
