@@ -1,12 +1,83 @@
 //! # models
 //!
-//! skforecast-style forecasters over plain `ndarray`/slices (never a data frame):
-//! the lag/window training-matrix builder, recursive and direct forecasters,
-//! regressors and baselines, backtesting, hyper-parameter search, champion selection
-//! and the serde model artifact.
+//! skforecast-style forecasting over plain slices (never a data frame), with the numerical
+//! semantics of skforecast 0.26 (`../shared/skforecast_semantics.md`):
 //!
-//! This crate is deliberately empty until issue 5 lands.
+//! - [`matrix`]: the training matrix (§B.2): `lag_k`, then `roll_{stat}_{w}` window features
+//!   on values up to t−1, then exog at the target's position.
+//! - [`linear`]: `LinearRegression` (centred minimum-norm SVD, relative cut-off 1e-6) and
+//!   `Ridge` (Cholesky, unpenalised intercept) exactly as scikit-learn (§B.3).
+//! - [`forecaster`]: the unfitted [`ModelSpec`] (recursive regressors and the naive, seasonal
+//!   naive and equivalent-date baselines) fitted into a [`FittedModel`] that predicts
+//!   recursively (§B.4), with clear exog errors.
+//! - [`backtest`]: `TimeSeriesFold` arithmetic and the backtesting loop with pooled metrics
+//!   (§B.9–B.10); [`metrics`] (§B.11 plus WAPE and the weekly MASE).
 #![forbid(unsafe_code)]
+
+pub mod backtest;
+pub mod forecaster;
+pub mod linear;
+pub mod matrix;
+pub mod metrics;
+
+pub use backtest::{backtest, folds, Backtest, Fold, FoldConfig, Refit};
+pub use forecaster::{FittedModel, ModelSpec, Regressor, Transform};
+pub use matrix::{train_matrix, Autoregressive, Exog, Stat, TrainMatrix, WindowFeature};
+pub use metrics::Metric;
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Errors of the models crate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// A model or fold setting that cannot be used.
+    #[error("invalid model specification: {0}")]
+    InvalidSpec(String),
+    /// Not enough observations.
+    #[error("series too short: {needed} observations needed, {got} given")]
+    TooShort {
+        /// Needed.
+        needed: usize,
+        /// Given.
+        got: usize,
+    },
+    /// The model was trained with exog but none was given.
+    #[error("the model was trained with exogenous columns {columns:?}: give them for every step")]
+    ExogMissing {
+        /// The training columns.
+        columns: Vec<String>,
+    },
+    /// Exog given to a model trained without it.
+    #[error("the model was trained without exogenous columns; do not pass any")]
+    ExogNotTrained,
+    /// Exog columns differ from training.
+    #[error("exogenous columns differ from training: expected {expected:?}, got {got:?}")]
+    ExogColumns {
+        /// Training columns.
+        expected: Vec<String>,
+        /// Given columns.
+        got: Vec<String>,
+    },
+    /// Exog too short or misaligned.
+    #[error("exogenous data has {got} rows, {expected} needed")]
+    ExogLength {
+        /// Rows needed.
+        expected: usize,
+        /// Rows given.
+        got: usize,
+    },
+    /// Exog columns of different lengths.
+    #[error("exogenous column `{column}` has {got} rows, the others {expected}")]
+    ExogShape {
+        /// The column.
+        column: String,
+        /// Rows of the first column.
+        expected: usize,
+        /// Rows of this one.
+        got: usize,
+    },
+    /// A numerical failure.
+    #[error("numerical failure: {0}")]
+    Numerical(String),
+}

@@ -1,0 +1,308 @@
+//! Backtesting with skforecast's `TimeSeriesFold` arithmetic (§B.9) and loop (§B.10): folds
+//! that are not refitted predict from the **true** last window; the metric is computed once on
+//! the pooled predictions of every fold.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::forecaster::{FittedModel, ModelSpec};
+use crate::matrix::Exog;
+use crate::metrics::Metric;
+use crate::ModelError;
+
+/// When folds refit the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refit {
+    /// Fit once on the initial training range.
+    Never,
+    /// Refit on every fold.
+    Always,
+    /// Refit every k folds (0, k, 2k, …).
+    Every(usize),
+}
+
+/// Fold settings (`TimeSeriesFold`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FoldConfig {
+    /// Steps predicted per fold.
+    pub steps: usize,
+    /// Length of the first training range.
+    pub initial_train_size: usize,
+    /// Refit policy.
+    pub refit: Refit,
+    /// Rolling (true) or expanding (false) training window when refitting.
+    pub fixed_train_size: bool,
+    /// Observations skipped between the training end and the first scored step.
+    pub gap: usize,
+    /// Keep folds 0, k, 2k, … (`None` = all).
+    pub skip_folds: Option<usize>,
+    /// Keep a last fold shorter than `steps`.
+    pub allow_incomplete_fold: bool,
+    /// Distance between fold starts (`None` = `steps`).
+    pub fold_stride: Option<usize>,
+}
+
+/// One fold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fold {
+    /// Fold id.
+    pub id: usize,
+    /// Training positions.
+    pub train: Range<usize>,
+    /// Last-window positions (clamped at 0).
+    pub last_window: Range<usize>,
+    /// Predicted positions, gap included.
+    pub test: Range<usize>,
+    /// Scored positions.
+    pub scored: Range<usize>,
+    /// Whether the model is (re)fitted before this fold.
+    pub fit: bool,
+}
+
+/// The folds of a series of length `n` for a model of window size `w`.
+pub fn folds(n: usize, w: usize, cfg: &FoldConfig) -> Result<Vec<Fold>, ModelError> {
+    let (big_n, s, g) = (cfg.initial_train_size, cfg.steps, cfg.gap);
+    let f = cfg.fold_stride.unwrap_or(s);
+    if s == 0 || f == 0 {
+        return Err(ModelError::InvalidSpec(
+            "steps and fold_stride must be at least 1".into(),
+        ));
+    }
+    if big_n <= w {
+        return Err(ModelError::InvalidSpec(format!(
+            "initial_train_size {big_n} must exceed the window size {w}"
+        )));
+    }
+    if cfg.allow_incomplete_fold && n <= big_n + g
+        || !cfg.allow_incomplete_fold && n < big_n + g + s
+    {
+        return Err(ModelError::TooShort {
+            needed: big_n + g + 1,
+            got: n,
+        });
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while big_n + i * f + g < n {
+        let start = big_n + i * f;
+        let refit = !matches!(cfg.refit, Refit::Never);
+        let train = if refit {
+            (if cfg.fixed_train_size { i * f } else { 0 })..start
+        } else {
+            0..big_n
+        };
+        let fit = match cfg.refit {
+            Refit::Never => i == 0,
+            Refit::Always => true,
+            Refit::Every(k) => k > 0 && i % k == 0,
+        };
+        out.push(Fold {
+            id: i,
+            train,
+            last_window: start.saturating_sub(w)..start,
+            test: start..(start + g + s).min(n),
+            scored: (start + g).min(n)..(start + g + s).min(n),
+            fit,
+        });
+        i += 1;
+    }
+    if !cfg.allow_incomplete_fold {
+        out.retain(|fo| fo.scored.len() == s);
+    }
+    // Intermittent refits reuse the previous training range.
+    if let Refit::Every(_) = cfg.refit {
+        let mut last = out.first().map(|f| f.train.clone());
+        for fo in out.iter_mut() {
+            if fo.fit {
+                last = Some(fo.train.clone());
+            } else if let Some(t) = &last {
+                fo.train = t.clone();
+            }
+        }
+    }
+    if let Some(k) = cfg.skip_folds.filter(|k| *k > 1) {
+        let keep: Vec<Fold> = out.into_iter().filter(|fo| fo.id % k == 0).collect();
+        out = keep;
+    }
+    Ok(out)
+}
+
+/// One scored prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Fold id.
+    pub fold: usize,
+    /// Series position.
+    pub position: usize,
+    /// Predicted value.
+    pub pred: f64,
+}
+
+/// The outcome of a backtest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Backtest {
+    /// Every scored prediction, in position order.
+    pub predictions: Vec<Prediction>,
+    /// Pooled metrics.
+    pub metrics: BTreeMap<Metric, f64>,
+    /// Folds used.
+    pub folds: usize,
+    /// The model fitted on the first fold (for inspection).
+    pub first_model: Option<FittedModel>,
+}
+
+/// Backtests `spec` on `y` (with `exog` aligned with `y`) over `cfg`'s folds.
+pub fn backtest(
+    spec: &ModelSpec,
+    y: &[f64],
+    exog: Option<&Exog>,
+    cfg: &FoldConfig,
+) -> Result<Backtest, ModelError> {
+    let w = spec.window_size();
+    let folds = folds(y.len(), w, cfg)?;
+    let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
+    if let Some(e) = exog {
+        if e.len() != y.len() {
+            return Err(ModelError::ExogLength {
+                expected: y.len(),
+                got: e.len(),
+            });
+        }
+    }
+    let mut model: Option<FittedModel> = None;
+    let mut first_model = None;
+    let mut by_position: BTreeMap<usize, Prediction> = BTreeMap::new();
+    let mut train_positions = std::collections::BTreeSet::new();
+    for fo in &folds {
+        if fo.fit || model.is_none() {
+            let ex = exog.map(|e| e.slice(fo.train.clone()));
+            let m = spec.fit(&y[fo.train.clone()], ex.as_ref())?;
+            if first_model.is_none() {
+                first_model = Some(m.clone());
+            }
+            model = Some(m);
+            train_positions.extend(fo.train.start + w.min(fo.train.len())..fo.train.end);
+        }
+        let m = model.as_ref().expect("fitted above");
+        let ex = exog.map(|e| e.slice(fo.test.clone()));
+        let preds = m.predict(fo.test.len(), Some(&y[fo.last_window.clone()]), ex.as_ref())?;
+        let gap = fo.scored.start - fo.test.start;
+        for (k, p) in preds.iter().enumerate().skip(gap) {
+            let position = fo.test.start + k;
+            by_position.insert(
+                position,
+                Prediction {
+                    fold: fo.id,
+                    position,
+                    pred: *p,
+                },
+            );
+        }
+    }
+    let predictions: Vec<Prediction> = by_position.into_values().collect();
+    let truth: Vec<f64> = predictions.iter().map(|p| y[p.position]).collect();
+    let pred: Vec<f64> = predictions.iter().map(|p| p.pred).collect();
+    let y_train: Vec<f64> = train_positions.iter().map(|&i| y[i]).collect();
+    let metrics = Metric::ALL
+        .iter()
+        .map(|m| (*m, m.compute(&truth, &pred, &y_train)))
+        .collect();
+    Ok(Backtest {
+        predictions,
+        metrics,
+        folds: folds.len(),
+        first_model,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(steps: usize, refit: Refit, fixed: bool, gap: usize, incomplete: bool) -> FoldConfig {
+        FoldConfig {
+            steps,
+            initial_train_size: 38,
+            refit,
+            fixed_train_size: fixed,
+            gap,
+            skip_folds: None,
+            allow_incomplete_fold: incomplete,
+            fold_stride: None,
+        }
+    }
+
+    fn spans(f: &[Fold]) -> Vec<(Range<usize>, Range<usize>)> {
+        f.iter()
+            .map(|x| (x.train.clone(), x.test.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn fold_arithmetic_matches_the_documented_examples() {
+        let no_refit = folds(50, 3, &cfg(4, Refit::Never, true, 0, true)).unwrap();
+        assert_eq!(
+            spans(&no_refit),
+            [(0..38, 38..42), (0..38, 42..46), (0..38, 46..50)]
+        );
+        assert_eq!(no_refit[1].last_window, 39..42);
+        let fixed = folds(50, 3, &cfg(4, Refit::Always, true, 0, true)).unwrap();
+        assert_eq!(
+            spans(&fixed),
+            [(0..38, 38..42), (4..42, 42..46), (8..46, 46..50)]
+        );
+        let expanding = folds(50, 3, &cfg(4, Refit::Always, false, 0, true)).unwrap();
+        assert_eq!(
+            spans(&expanding),
+            [(0..38, 38..42), (0..42, 42..46), (0..46, 46..50)]
+        );
+        let five = folds(50, 3, &cfg(5, Refit::Never, true, 0, true)).unwrap();
+        assert_eq!(
+            five.iter().map(|f| f.test.clone()).collect::<Vec<_>>(),
+            [38..43, 43..48, 48..50]
+        );
+        let gap = folds(50, 3, &cfg(5, Refit::Always, true, 2, false)).unwrap();
+        assert_eq!(gap.len(), 2);
+        assert_eq!(
+            (
+                gap[0].train.clone(),
+                gap[0].test.clone(),
+                gap[0].scored.clone()
+            ),
+            (0..38, 38..45, 40..45)
+        );
+        assert_eq!(
+            (
+                gap[1].train.clone(),
+                gap[1].test.clone(),
+                gap[1].scored.clone()
+            ),
+            (5..43, 43..50, 45..50)
+        );
+    }
+
+    #[test]
+    fn intermittent_refit_and_skipped_folds() {
+        let mut c = cfg(2, Refit::Every(2), true, 0, true);
+        let f = folds(50, 3, &c).unwrap();
+        assert_eq!(
+            f.iter().map(|x| x.fit).collect::<Vec<_>>()[..4],
+            [true, false, true, false]
+        );
+        assert_eq!(f[1].train, f[0].train);
+        c.skip_folds = Some(3);
+        let f = folds(50, 3, &c).unwrap();
+        assert_eq!(f.iter().map(|x| x.id).collect::<Vec<_>>(), [0, 3]);
+    }
+
+    #[test]
+    fn too_short_series_are_errors() {
+        assert!(folds(38, 3, &cfg(4, Refit::Never, true, 0, true)).is_err());
+        assert!(folds(41, 3, &cfg(4, Refit::Never, true, 0, false)).is_err());
+        assert!(folds(50, 40, &cfg(4, Refit::Never, true, 0, true)).is_err());
+    }
+}

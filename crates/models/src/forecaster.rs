@@ -1,0 +1,447 @@
+//! Forecasters: an unfitted [`ModelSpec`] is fitted into a [`FittedModel`], which alone can
+//! predict (§B.4 recursion for the regressors; the baselines need no training matrix).
+
+use serde::{Deserialize, Serialize};
+
+use crate::linear::{ols, ridge, LinearFit, SKLEARN_RCOND};
+use crate::matrix::{train_matrix, Autoregressive, Exog};
+use crate::ModelError;
+
+/// Target transform applied before the regression (and undone after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// None.
+    None,
+    /// `ln(1 + y)` (multiplicative effects become additive).
+    Log1p,
+    /// `(y − mean) / std` (population std, as scikit-learn's StandardScaler).
+    Standardize,
+}
+
+/// The regressor of a recursive forecaster.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "tipo", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Regressor {
+    /// scikit-learn `LinearRegression`.
+    LinearRegression,
+    /// scikit-learn `Ridge(alpha)`.
+    Ridge {
+        /// Penalty.
+        alpha: f64,
+    },
+}
+
+/// A model to fit: a closed, serde-tagged set (`tipo` in config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "tipo", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ModelSpec {
+    /// Recursive multi-step forecaster over a regressor (skforecast `ForecasterRecursive`).
+    Recursive {
+        /// The regressor.
+        regressor: Regressor,
+        /// Lags and window features.
+        autoregressive: Autoregressive,
+        /// Target transform.
+        transform: Transform,
+        /// Clip predictions at 0.
+        clip_negative: bool,
+    },
+    /// Last value repeated.
+    Naive,
+    /// The last season repeated (`period` 7: same weekday last week; 364: last year).
+    SeasonalNaive {
+        /// Season length.
+        period: usize,
+    },
+    /// Mean of the values `offset·k` steps back, k = 1..=n_offsets (skforecast
+    /// `ForecasterEquivalentDate` with `agg_func = mean`).
+    EquivalentDate {
+        /// Offset.
+        offset: usize,
+        /// How many offsets are averaged.
+        n_offsets: usize,
+    },
+}
+
+impl ModelSpec {
+    /// A short human label.
+    pub fn label(&self) -> String {
+        match self {
+            ModelSpec::Recursive {
+                regressor,
+                autoregressive,
+                transform,
+                ..
+            } => {
+                let r = match regressor {
+                    Regressor::LinearRegression => "ols".to_string(),
+                    Regressor::Ridge { alpha } => format!("ridge(alpha={alpha})"),
+                };
+                format!(
+                    "{r} lags={:?} windows={} transform={transform:?}",
+                    autoregressive.lags,
+                    autoregressive.windows.len()
+                )
+            }
+            ModelSpec::Naive => "naive".into(),
+            ModelSpec::SeasonalNaive { period } => format!("seasonal_naive({period})"),
+            ModelSpec::EquivalentDate { offset, n_offsets } => {
+                format!("equivalent_date(offset={offset}, n_offsets={n_offsets})")
+            }
+        }
+    }
+
+    /// `W`: how many past values a prediction needs.
+    pub fn window_size(&self) -> usize {
+        match self {
+            ModelSpec::Recursive { autoregressive, .. } => autoregressive.window_size(),
+            ModelSpec::Naive => 1,
+            ModelSpec::SeasonalNaive { period } => *period,
+            ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
+        }
+    }
+
+    /// Whether the model uses exogenous columns.
+    pub fn uses_exog(&self) -> bool {
+        matches!(self, ModelSpec::Recursive { .. })
+    }
+
+    /// Fits the model on `y` (original scale) with optional `exog` aligned with `y`.
+    pub fn fit(&self, y: &[f64], exog: Option<&Exog>) -> Result<FittedModel, ModelError> {
+        let w = self.window_size();
+        if w == 0 {
+            return Err(ModelError::InvalidSpec("window size 0".into()));
+        }
+        if y.len() <= w {
+            return Err(ModelError::TooShort {
+                needed: w + 1,
+                got: y.len(),
+            });
+        }
+        let last_window = y[y.len() - w..].to_vec();
+        let linear = match self {
+            ModelSpec::Recursive {
+                regressor,
+                autoregressive,
+                transform,
+                ..
+            } => {
+                let scale = Scale::fit(*transform, y)?;
+                let z: Vec<f64> = y.iter().map(|v| scale.forward(*v)).collect();
+                let exog = exog.filter(|e| !e.names.is_empty());
+                let m = train_matrix(&z, autoregressive, exog)?;
+                if m.rows() == 0 {
+                    return Err(ModelError::TooShort {
+                        needed: w + 1,
+                        got: 0,
+                    });
+                }
+                let fit = match regressor {
+                    Regressor::LinearRegression => ols(&m, SKLEARN_RCOND)?,
+                    Regressor::Ridge { alpha } => ridge(&m, *alpha)?,
+                };
+                let residuals: Vec<f64> = (0..m.rows())
+                    .map(|i| m.y[i] - fit.predict_row(m.row(i)))
+                    .collect();
+                Some(LinearState {
+                    fit,
+                    scale,
+                    exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
+                    feature_names: m.names.clone(),
+                    in_sample_residuals: residuals,
+                })
+            }
+            _ => None,
+        };
+        Ok(FittedModel {
+            spec: self.clone(),
+            last_window,
+            linear,
+        })
+    }
+}
+
+/// Parameters of a fitted target transform.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Scale {
+    /// The transform.
+    pub transform: Transform,
+    /// Mean (standardisation).
+    pub mean: f64,
+    /// Std (standardisation).
+    pub std: f64,
+}
+
+impl Scale {
+    fn fit(transform: Transform, y: &[f64]) -> Result<Self, ModelError> {
+        let v: Vec<f64> = y.iter().copied().filter(|x| !x.is_nan()).collect();
+        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len().max(1) as f64;
+        if transform == Transform::Log1p && v.iter().any(|x| *x <= -1.0) {
+            return Err(ModelError::InvalidSpec(
+                "log1p needs values above -1".into(),
+            ));
+        }
+        Ok(Self {
+            transform,
+            mean,
+            std: if var > 0.0 { var.sqrt() } else { 1.0 },
+        })
+    }
+    fn forward(&self, v: f64) -> f64 {
+        match self.transform {
+            Transform::None => v,
+            Transform::Log1p => v.ln_1p(),
+            Transform::Standardize => (v - self.mean) / self.std,
+        }
+    }
+    fn inverse(&self, v: f64) -> f64 {
+        match self.transform {
+            Transform::None => v,
+            Transform::Log1p => v.exp_m1(),
+            Transform::Standardize => v * self.std + self.mean,
+        }
+    }
+}
+
+/// What a fitted linear recursive model keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearState {
+    /// Coefficients and intercept.
+    pub fit: LinearFit,
+    /// Target transform.
+    pub scale: Scale,
+    /// Exog columns the model was trained with, in order.
+    pub exog_names: Vec<String>,
+    /// All feature names, in column order.
+    pub feature_names: Vec<String>,
+    /// In-sample residuals in the model (transformed) space, in time order.
+    pub in_sample_residuals: Vec<f64>,
+}
+
+/// A fitted model: only this type can predict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedModel {
+    /// What was fitted.
+    pub spec: ModelSpec,
+    /// The last `W` training values (original scale).
+    pub last_window: Vec<f64>,
+    /// The linear state of a recursive model.
+    pub linear: Option<LinearState>,
+}
+
+impl FittedModel {
+    /// Predicts `steps` values after `last_window` (default: the end of the training data),
+    /// with `exog` for every step when the model was trained with exog.
+    pub fn predict(
+        &self,
+        steps: usize,
+        last_window: Option<&[f64]>,
+        exog: Option<&Exog>,
+    ) -> Result<Vec<f64>, ModelError> {
+        let w = self.spec.window_size();
+        let lw = last_window.unwrap_or(&self.last_window);
+        if lw.len() < w {
+            return Err(ModelError::TooShort {
+                needed: w,
+                got: lw.len(),
+            });
+        }
+        let lw = &lw[lw.len() - w..];
+        match (&self.spec, &self.linear) {
+            (
+                ModelSpec::Recursive {
+                    autoregressive,
+                    clip_negative,
+                    ..
+                },
+                Some(state),
+            ) => {
+                let exog = check_exog(&state.exog_names, exog, steps)?;
+                let mut buf: Vec<f64> = lw.iter().map(|v| state.scale.forward(*v)).collect();
+                let mut row = Vec::with_capacity(state.feature_names.len());
+                for i in 0..steps {
+                    row.clear();
+                    let p = buf.len();
+                    buf.push(f64::NAN);
+                    autoregressive.row(&buf[..p], p, &mut row);
+                    if let Some(e) = exog {
+                        row.extend(e.columns.iter().map(|c| c[i]));
+                    }
+                    buf[p] = state.fit.predict_row(&row);
+                }
+                Ok(buf[w..]
+                    .iter()
+                    .map(|v| {
+                        let y = state.scale.inverse(*v);
+                        if *clip_negative {
+                            y.max(0.0)
+                        } else {
+                            y
+                        }
+                    })
+                    .collect())
+            }
+            (ModelSpec::Naive, _) => Ok(vec![lw[w - 1]; steps]),
+            (ModelSpec::SeasonalNaive { period }, _) => {
+                Ok((0..steps).map(|h| lw[w - period + h % period]).collect())
+            }
+            (ModelSpec::EquivalentDate { offset, n_offsets }, _) => {
+                let pattern: Vec<f64> = (0..*offset)
+                    .map(|j| {
+                        let vals: Vec<f64> = (1..=*n_offsets)
+                            .map(|k| lw[w - k * offset + j])
+                            .filter(|v| !v.is_nan())
+                            .collect();
+                        if vals.is_empty() {
+                            f64::NAN
+                        } else {
+                            vals.iter().sum::<f64>() / vals.len() as f64
+                        }
+                    })
+                    .collect();
+                Ok((0..steps).map(|h| pattern[h % offset]).collect())
+            }
+            (ModelSpec::Recursive { .. }, None) => Err(ModelError::Numerical(
+                "recursive model without fitted state".into(),
+            )),
+        }
+    }
+}
+
+fn check_exog<'a>(
+    trained: &[String],
+    exog: Option<&'a Exog>,
+    steps: usize,
+) -> Result<Option<&'a Exog>, ModelError> {
+    match (trained.is_empty(), exog) {
+        (true, None) => Ok(None),
+        (true, Some(e)) if e.names.is_empty() => Ok(None),
+        (true, Some(_)) => Err(ModelError::ExogNotTrained),
+        (false, None) => Err(ModelError::ExogMissing {
+            columns: trained.to_vec(),
+        }),
+        (false, Some(e)) => {
+            if e.names != trained {
+                return Err(ModelError::ExogColumns {
+                    expected: trained.to_vec(),
+                    got: e.names.clone(),
+                });
+            }
+            if e.len() < steps {
+                return Err(ModelError::ExogLength {
+                    expected: steps,
+                    got: e.len(),
+                });
+            }
+            Ok(Some(e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::{Stat, WindowFeature};
+
+    fn recursive(lags: Vec<usize>) -> ModelSpec {
+        ModelSpec::Recursive {
+            regressor: Regressor::LinearRegression,
+            autoregressive: Autoregressive {
+                lags,
+                windows: vec![],
+            },
+            transform: Transform::None,
+            clip_negative: false,
+        }
+    }
+
+    #[test]
+    fn baselines_predict_as_defined() {
+        let y: Vec<f64> = (0..21).map(|i| i as f64).collect();
+        let n = ModelSpec::Naive.fit(&y, None).unwrap();
+        assert_eq!(n.predict(3, None, None).unwrap(), [20.0, 20.0, 20.0]);
+        let s = ModelSpec::SeasonalNaive { period: 7 }
+            .fit(&y, None)
+            .unwrap();
+        assert_eq!(
+            s.predict(9, None, None).unwrap(),
+            [14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 14.0, 15.0]
+        );
+        let e = ModelSpec::EquivalentDate {
+            offset: 7,
+            n_offsets: 2,
+        }
+        .fit(&y, None)
+        .unwrap();
+        assert_eq!(e.predict(2, None, None).unwrap(), [10.5, 11.5]);
+    }
+
+    #[test]
+    fn exog_errors_are_clear() {
+        let y: Vec<f64> = (0..30).map(|i| (i as f64).sin()).collect();
+        let ex = Exog::new(
+            vec!["x".into()],
+            vec![(0..30).map(|i| i as f64 * 0.1).collect()],
+        )
+        .unwrap();
+        let f = recursive(vec![1, 2]).fit(&y, Some(&ex)).unwrap();
+        assert!(matches!(
+            f.predict(3, None, None),
+            Err(ModelError::ExogMissing { .. })
+        ));
+        let short = Exog::new(vec!["x".into()], vec![vec![1.0, 2.0]]).unwrap();
+        assert!(matches!(
+            f.predict(3, None, Some(&short)),
+            Err(ModelError::ExogLength {
+                expected: 3,
+                got: 2
+            })
+        ));
+        let other = Exog::new(vec!["z".into()], vec![vec![1.0; 3]]).unwrap();
+        assert!(matches!(
+            f.predict(3, None, Some(&other)),
+            Err(ModelError::ExogColumns { .. })
+        ));
+        let g = recursive(vec![1]).fit(&y, None).unwrap();
+        assert!(matches!(
+            g.predict(3, None, Some(&ex)),
+            Err(ModelError::ExogNotTrained)
+        ));
+        assert!(f.predict(3, None, Some(&ex.slice(0..3))).is_ok());
+    }
+
+    #[test]
+    fn recursion_feeds_predictions_into_window_features() {
+        // y = constant 5 with a rolling mean feature predicts 5 forever.
+        let y = vec![5.0; 40];
+        let spec = ModelSpec::Recursive {
+            regressor: Regressor::Ridge { alpha: 1.0 },
+            autoregressive: Autoregressive {
+                lags: vec![1],
+                windows: vec![WindowFeature {
+                    stat: Stat::Mean,
+                    window: 7,
+                }],
+            },
+            transform: Transform::Log1p,
+            clip_negative: true,
+        };
+        let f = spec.fit(&y, None).unwrap();
+        for p in f.predict(30, None, None).unwrap() {
+            assert!((p - 5.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn fitted_models_round_trip_through_json() {
+        let y: Vec<f64> = (0..40).map(|i| (i as f64 * 0.7).cos() + 3.0).collect();
+        let f = recursive(vec![1, 2, 7]).fit(&y, None).unwrap();
+        let back: FittedModel = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+        assert_eq!(
+            back.predict(10, None, None).unwrap(),
+            f.predict(10, None, None).unwrap()
+        );
+    }
+}

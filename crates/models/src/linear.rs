@@ -1,0 +1,175 @@
+//! Linear regressors with scikit-learn's exact semantics (`skforecast_semantics.md` §B.3).
+//!
+//! - `LinearRegression(fit_intercept=True)`: centre X and y, solve the **minimum-norm** least
+//!   squares on the centred data through the SVD with the relative singular-value cut-off
+//!   `rcond` (scikit-learn ≥ 1.9: 1e-6), then `b0 = ȳ − x̄·β`. Rank-deficient designs (lags of
+//!   a linear trend) get the same answer as scikit-learn.
+//! - `Ridge(alpha)`: `β = (XcᵀXc + αI)⁻¹ Xcᵀ yc` by Cholesky, unpenalised intercept, no
+//!   standardisation.
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+use crate::matrix::TrainMatrix;
+use crate::ModelError;
+
+/// scikit-learn's relative singular-value cut-off for `LinearRegression` (≥ 1.9).
+pub const SKLEARN_RCOND: f64 = 1e-6;
+
+/// A fitted linear model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearFit {
+    /// Coefficients, one per column.
+    pub coef: Vec<f64>,
+    /// Intercept.
+    pub intercept: f64,
+}
+
+impl LinearFit {
+    /// `x·coef + intercept`.
+    pub fn predict_row(&self, x: &[f64]) -> f64 {
+        self.intercept + x.iter().zip(&self.coef).map(|(a, b)| a * b).sum::<f64>()
+    }
+}
+
+/// Centred design, centred target, column means, target mean.
+struct Centred {
+    x: DMatrix<f64>,
+    y: DVector<f64>,
+    means: Vec<f64>,
+    ymean: f64,
+}
+
+fn centred(m: &TrainMatrix) -> Result<Centred, ModelError> {
+    let (n, p) = (m.rows(), m.cols());
+    if n == 0 {
+        return Err(ModelError::TooShort { needed: 1, got: 0 });
+    }
+    let mut means = vec![0.0; p];
+    for i in 0..n {
+        for (j, v) in m.row(i).iter().enumerate() {
+            means[j] += v;
+        }
+    }
+    means.iter_mut().for_each(|v| *v /= n as f64);
+    let ymean = m.y.iter().sum::<f64>() / n as f64;
+    let x = DMatrix::from_fn(n, p, |i, j| m.row(i)[j] - means[j]);
+    let y = DVector::from_iterator(n, m.y.iter().map(|v| v - ymean));
+    Ok(Centred { x, y, means, ymean })
+}
+
+fn finish(beta: DVector<f64>, means: &[f64], ymean: f64) -> Result<LinearFit, ModelError> {
+    let coef: Vec<f64> = beta.iter().copied().collect();
+    if coef.iter().any(|c| !c.is_finite()) {
+        return Err(ModelError::Numerical("non-finite coefficients".into()));
+    }
+    let intercept = ymean - means.iter().zip(&coef).map(|(a, b)| a * b).sum::<f64>();
+    Ok(LinearFit { coef, intercept })
+}
+
+/// Ordinary least squares, scikit-learn semantics (centred, minimum norm, relative cut-off).
+pub fn ols(m: &TrainMatrix, rcond: f64) -> Result<LinearFit, ModelError> {
+    let Centred { x, y, means, ymean } = centred(m)?;
+    if m.cols() == 0 {
+        return Ok(LinearFit {
+            coef: vec![],
+            intercept: ymean,
+        });
+    }
+    let svd = x.svd(true, true);
+    let smax = svd.singular_values.iter().copied().fold(0.0, f64::max);
+    let cut = rcond * smax;
+    let u = svd.u.as_ref().expect("computed");
+    let vt = svd.v_t.as_ref().expect("computed");
+    let uty = u.transpose() * &y;
+    let mut beta = DVector::zeros(m.cols());
+    for (k, s) in svd.singular_values.iter().enumerate() {
+        if *s > cut && *s > 0.0 {
+            let w = uty[k] / s;
+            beta += vt.row(k).transpose() * w;
+        }
+    }
+    finish(beta, &means, ymean)
+}
+
+/// Ridge regression, scikit-learn semantics (Cholesky, unpenalised intercept).
+pub fn ridge(m: &TrainMatrix, alpha: f64) -> Result<LinearFit, ModelError> {
+    if !(alpha.is_finite() && alpha >= 0.0) {
+        return Err(ModelError::InvalidSpec(format!(
+            "ridge alpha must be >= 0, got {alpha}"
+        )));
+    }
+    let Centred { x, y, means, ymean } = centred(m)?;
+    if m.cols() == 0 {
+        return Ok(LinearFit {
+            coef: vec![],
+            intercept: ymean,
+        });
+    }
+    let mut a = x.transpose() * &x;
+    for i in 0..a.nrows() {
+        a[(i, i)] += alpha;
+    }
+    let b = x.transpose() * y;
+    let beta = match a.clone().cholesky() {
+        Some(c) => c.solve(&b),
+        // alpha = 0 on a singular design: fall back to the minimum-norm solution.
+        None => a
+            .svd(true, true)
+            .solve(&b, 1e-12)
+            .map_err(|e| ModelError::Numerical(e.to_string()))?,
+    };
+    finish(beta, &means, ymean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(x: &[[f64; 2]], y: &[f64]) -> TrainMatrix {
+        TrainMatrix {
+            names: vec!["a".into(), "b".into()],
+            x: x.iter().flatten().copied().collect(),
+            y: y.to_vec(),
+            positions: (0..y.len()).collect(),
+        }
+    }
+
+    #[test]
+    fn ols_recovers_an_exact_plane() {
+        let x = [[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0], [0.0, 1.0]];
+        let y: Vec<f64> = x.iter().map(|r| 1.5 + 2.0 * r[0] - 0.5 * r[1]).collect();
+        let f = ols(&matrix(&x, &y), SKLEARN_RCOND).unwrap();
+        assert!((f.coef[0] - 2.0).abs() < 1e-12 && (f.coef[1] + 0.5).abs() < 1e-12);
+        assert!((f.intercept - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn collinear_columns_get_the_minimum_norm_split() {
+        // b = 2a: the minimum-norm solution splits the effect as (1/5, 2/5) of 3a... exactly
+        // beta ∝ (1, 2) with beta·(1, 2) = slope.
+        let x = [[1.0, 2.0], [2.0, 4.0], [3.0, 6.0], [4.0, 8.0]];
+        let y = [3.0, 6.0, 9.0, 12.0];
+        let f = ols(&matrix(&x, &y), SKLEARN_RCOND).unwrap();
+        assert!(
+            (f.coef[0] - 0.6).abs() < 1e-10 && (f.coef[1] - 1.2).abs() < 1e-10,
+            "{f:?}"
+        );
+        assert!(f.intercept.abs() < 1e-10);
+    }
+
+    #[test]
+    fn ridge_shrinks_and_zero_alpha_matches_ols() {
+        let x = [[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0], [0.0, 1.0]];
+        let y = [3.0, 4.5, 5.0, 9.0, 1.0];
+        let o = ols(&matrix(&x, &y), SKLEARN_RCOND).unwrap();
+        let r0 = ridge(&matrix(&x, &y), 0.0).unwrap();
+        for (a, b) in o.coef.iter().zip(&r0.coef) {
+            assert!((a - b).abs() < 1e-9);
+        }
+        let r = ridge(&matrix(&x, &y), 10.0).unwrap();
+        let norm = |c: &[f64]| c.iter().map(|v| v * v).sum::<f64>();
+        assert!(norm(&r.coef) < norm(&o.coef));
+        assert!(ridge(&matrix(&x, &y), -1.0).is_err());
+    }
+}

@@ -1,0 +1,354 @@
+//! The training matrix of skforecast 0.26 (`../shared/skforecast_semantics.md` §B.2) and the
+//! window statistics shared by training and recursive prediction (§B.4).
+//!
+//! Rows are the targets `t = W .. n−1`; columns are, in this order, `lag_l` for each lag,
+//! `roll_{stat}_{w}` for each window feature (computed on values up to `t−1`), then the exog
+//! columns at the target's own position `t`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ModelError;
+
+/// A rolling statistic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stat {
+    /// Mean.
+    Mean,
+    /// Sample standard deviation (ddof = 1; 0 for one value).
+    Std,
+    /// Minimum.
+    Min,
+    /// Maximum.
+    Max,
+    /// Sum.
+    Sum,
+    /// Median.
+    Median,
+    /// min / max.
+    RatioMinMax,
+    /// std / mean.
+    CoefVariation,
+    /// Exponentially weighted mean with `alpha` = 0.3.
+    Ewm,
+}
+
+impl Stat {
+    fn name(self) -> &'static str {
+        match self {
+            Stat::Mean => "mean",
+            Stat::Std => "std",
+            Stat::Min => "min",
+            Stat::Max => "max",
+            Stat::Sum => "sum",
+            Stat::Median => "median",
+            Stat::RatioMinMax => "ratio_min_max",
+            Stat::CoefVariation => "coef_variation",
+            Stat::Ewm => "ewm",
+        }
+    }
+}
+
+/// skforecast's default `alpha` for `ewm`.
+pub const EWM_ALPHA: f64 = 0.3;
+
+/// One window feature: a statistic over the last `window` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowFeature {
+    /// The statistic.
+    pub stat: Stat,
+    /// Window length in observations.
+    pub window: usize,
+}
+
+impl WindowFeature {
+    /// Column name, `roll_{stat}_{w}` (ewm: `roll_ewm_{w}_alpha_0.3`).
+    pub fn name(&self) -> String {
+        match self.stat {
+            Stat::Ewm => format!("roll_ewm_{}_alpha_{EWM_ALPHA}", self.window),
+            s => format!("roll_{}_{}", s.name(), self.window),
+        }
+    }
+
+    /// The statistic of `values` (the last `window` values before the target), ignoring NaN.
+    pub fn compute(&self, values: &[f64]) -> f64 {
+        let v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let std = || {
+            if v.len() < 2 {
+                0.0
+            } else {
+                (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            }
+        };
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        match self.stat {
+            Stat::Mean => mean,
+            Stat::Std => std(),
+            Stat::Min => min,
+            Stat::Max => max,
+            Stat::Sum => v.iter().sum(),
+            Stat::Median => {
+                let mut s = v.clone();
+                s.sort_by(|a, b| a.total_cmp(b));
+                let k = s.len();
+                if k % 2 == 1 {
+                    s[k / 2]
+                } else {
+                    (s[k / 2 - 1] + s[k / 2]) / 2.0
+                }
+            }
+            Stat::RatioMinMax => min / max,
+            Stat::CoefVariation => std() / mean,
+            Stat::Ewm => {
+                let k = v.len();
+                let (mut num, mut den) = (0.0, 0.0);
+                for (i, x) in v.iter().enumerate() {
+                    let w = (1.0 - EWM_ALPHA).powi((k - 1 - i) as i32);
+                    num += x * w;
+                    den += w;
+                }
+                num / den
+            }
+        }
+    }
+}
+
+/// Lags and window features: everything a row needs from the series' own past.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Autoregressive {
+    /// Lags, in column order (`lag_1` = previous value).
+    pub lags: Vec<usize>,
+    /// Window features, in column order.
+    pub windows: Vec<WindowFeature>,
+}
+
+impl Autoregressive {
+    /// Checks the lags and windows.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if self.lags.is_empty() && self.windows.is_empty() {
+            return Err(ModelError::InvalidSpec(
+                "at least one lag or window feature is needed".into(),
+            ));
+        }
+        if self.lags.contains(&0) || self.windows.iter().any(|w| w.window == 0) {
+            return Err(ModelError::InvalidSpec(
+                "lags and windows start at 1".into(),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for name in self.names() {
+            if !seen.insert(name.clone()) {
+                return Err(ModelError::InvalidSpec(format!("duplicated column {name}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// `W`: the largest lag or window.
+    pub fn window_size(&self) -> usize {
+        let l = self.lags.iter().copied().max().unwrap_or(0);
+        let w = self.windows.iter().map(|w| w.window).max().unwrap_or(0);
+        l.max(w)
+    }
+
+    /// Column names of the autoregressive block.
+    pub fn names(&self) -> Vec<String> {
+        self.lags
+            .iter()
+            .map(|l| format!("lag_{l}"))
+            .chain(self.windows.iter().map(WindowFeature::name))
+            .collect()
+    }
+
+    /// The autoregressive features of the value at position `t` of `z` (uses `z[..t]` only).
+    pub fn row(&self, z: &[f64], t: usize, out: &mut Vec<f64>) {
+        for l in &self.lags {
+            out.push(z[t - l]);
+        }
+        for w in &self.windows {
+            out.push(w.compute(&z[t - w.window..t]));
+        }
+    }
+}
+
+/// A training matrix: `x` row-major `rows × names.len()`, targets `y`, and the position in
+/// the series of each row's target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainMatrix {
+    /// Column names.
+    pub names: Vec<String>,
+    /// Row-major values.
+    pub x: Vec<f64>,
+    /// Targets.
+    pub y: Vec<f64>,
+    /// Series position of each row.
+    pub positions: Vec<usize>,
+}
+
+impl TrainMatrix {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.y.len()
+    }
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.names.len()
+    }
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.x[i * self.cols()..(i + 1) * self.cols()]
+    }
+}
+
+/// Exogenous columns by name, one `Vec` per column, aligned with the series by position.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exog {
+    /// Column names, in order.
+    pub names: Vec<String>,
+    /// Column values.
+    pub columns: Vec<Vec<f64>>,
+}
+
+impl Exog {
+    /// An exog table; every column must have the same length.
+    pub fn new(names: Vec<String>, columns: Vec<Vec<f64>>) -> Result<Self, ModelError> {
+        if names.len() != columns.len() {
+            return Err(ModelError::InvalidSpec(
+                "exog names and columns differ in number".into(),
+            ));
+        }
+        if let Some(first) = columns.first() {
+            if let Some((k, c)) = columns
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.len() != first.len())
+            {
+                return Err(ModelError::ExogShape {
+                    column: names[k].clone(),
+                    expected: first.len(),
+                    got: c.len(),
+                });
+            }
+        }
+        Ok(Self { names, columns })
+    }
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.columns.first().map_or(0, Vec::len)
+    }
+    /// Whether there are no rows (or no columns).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Rows `range` of every column.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Exog {
+        Exog {
+            names: self.names.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| c[range.clone()].to_vec())
+                .collect(),
+        }
+    }
+}
+
+/// Builds the training matrix of `z` (already transformed) with optional `exog` of the same
+/// length. Rows whose target or any feature is NaN are dropped.
+pub fn train_matrix(
+    z: &[f64],
+    ar: &Autoregressive,
+    exog: Option<&Exog>,
+) -> Result<TrainMatrix, ModelError> {
+    ar.validate()?;
+    let w = ar.window_size();
+    if z.len() <= w {
+        return Err(ModelError::TooShort {
+            needed: w + 1,
+            got: z.len(),
+        });
+    }
+    if let Some(e) = exog {
+        if !e.names.is_empty() && e.len() != z.len() {
+            return Err(ModelError::ExogLength {
+                expected: z.len(),
+                got: e.len(),
+            });
+        }
+    }
+    let mut names = ar.names();
+    if let Some(e) = exog {
+        for n in &e.names {
+            if names.contains(n) {
+                return Err(ModelError::InvalidSpec(format!(
+                    "exog column {n} duplicates a feature name"
+                )));
+            }
+            names.push(n.clone());
+        }
+    }
+    let mut m = TrainMatrix {
+        names,
+        x: Vec::new(),
+        y: Vec::new(),
+        positions: Vec::new(),
+    };
+    let mut row = Vec::with_capacity(m.names.len());
+    for t in w..z.len() {
+        row.clear();
+        ar.row(z, t, &mut row);
+        if let Some(e) = exog {
+            row.extend(e.columns.iter().map(|c| c[t]));
+        }
+        if z[t].is_nan() || row.iter().any(|v| v.is_nan()) {
+            continue;
+        }
+        m.x.extend_from_slice(&row);
+        m.y.push(z[t]);
+        m.positions.push(t);
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_follow_numpy_and_pandas() {
+        let v = [1.0, 2.0, 4.0, 8.0];
+        let f = |stat| WindowFeature { stat, window: 4 }.compute(&v);
+        assert_eq!(f(Stat::Mean), 3.75);
+        assert_eq!(f(Stat::Median), 3.0);
+        assert_eq!(f(Stat::Sum), 15.0);
+        assert_eq!(f(Stat::RatioMinMax), 0.125);
+        assert!((f(Stat::Std) - 3.0956959).abs() < 1e-6);
+        let w: [f64; 4] = [0.343, 0.49, 0.7, 1.0];
+        let ewm = (1.0 * w[0] + 2.0 * w[1] + 4.0 * w[2] + 8.0 * w[3]) / w.iter().sum::<f64>();
+        assert!((f(Stat::Ewm) - ewm).abs() < 1e-12);
+        assert_eq!(
+            WindowFeature {
+                stat: Stat::Std,
+                window: 1
+            }
+            .compute(&[5.0]),
+            0.0
+        );
+        assert_eq!(
+            WindowFeature {
+                stat: Stat::Ewm,
+                window: 7
+            }
+            .name(),
+            "roll_ewm_7_alpha_0.3"
+        );
+    }
+}

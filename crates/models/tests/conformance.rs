@@ -1,0 +1,230 @@
+//! Numerical parity with skforecast 0.26 on the vectors from its own test suite
+//! (`tests/fixtures/skforecast_vectors.json`, a copy of `../shared/conformance/`), to 1e-9
+//! relative.
+
+use models::{
+    backtest, train_matrix, Autoregressive, Exog, FoldConfig, Metric, ModelSpec, Refit, Regressor,
+    Stat, Transform, WindowFeature,
+};
+use serde_json::Value;
+
+fn vectors() -> Value {
+    serde_json::from_str(include_str!("fixtures/skforecast_vectors.json")).unwrap()
+}
+
+fn vector(id: &str) -> Value {
+    vectors()["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == id)
+        .unwrap_or_else(|| panic!("no vector {id}"))
+        .clone()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn fixture(name: &str) -> Vec<f64> {
+    floats(&vectors()["fixtures"][name])
+}
+
+fn close(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let tol = 1e-9 * w.abs().max(1.0);
+        assert!((g - w).abs() <= tol, "{what}[{i}]: got {g}, want {w}");
+    }
+}
+
+fn ols(lags: usize) -> ModelSpec {
+    ModelSpec::Recursive {
+        regressor: Regressor::LinearRegression,
+        autoregressive: Autoregressive {
+            lags: (1..=lags).collect(),
+            windows: vec![],
+        },
+        transform: Transform::None,
+        clip_negative: false,
+    }
+}
+
+#[test]
+fn recursive_predict_linear_on_rank_deficient_lags() {
+    let v = vector("recursive_predict_linear_no_exog");
+    let y: Vec<f64> = (0..50).map(f64::from).collect();
+    let f = ols(3).fit(&y, None).unwrap();
+    let p = f.predict(5, None, None).unwrap();
+    close(&p, &floats(&v["expected_predictions"]), "predictions");
+}
+
+#[test]
+fn train_matrix_with_lags_and_exog() {
+    let v = vector("train_matrix_lags_exog");
+    let y: Vec<f64> = (0..10).map(f64::from).collect();
+    let ex = Exog::new(
+        vec!["exog".into()],
+        vec![(100..110).map(f64::from).collect()],
+    )
+    .unwrap();
+    let ar = Autoregressive {
+        lags: (1..=5).collect(),
+        windows: vec![],
+    };
+    let m = train_matrix(&y, &ar, Some(&ex)).unwrap();
+    let names: Vec<&str> = v["expected_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(m.names, names);
+    let want: Vec<f64> = v["expected_X"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(floats)
+        .collect();
+    close(&m.x, &want, "X");
+    close(&m.y, &floats(&v["expected_y"]), "y");
+}
+
+#[test]
+fn train_matrix_with_window_features_and_exog() {
+    let v = vector("train_matrix_window_features_exog");
+    let y: Vec<f64> = (0..15).map(f64::from).collect();
+    let ex = Exog::new(
+        vec!["exog".into()],
+        vec![(100..115).map(f64::from).collect()],
+    )
+    .unwrap();
+    let ar = Autoregressive {
+        lags: (1..=5).collect(),
+        windows: vec![
+            WindowFeature {
+                stat: Stat::Mean,
+                window: 5,
+            },
+            WindowFeature {
+                stat: Stat::Median,
+                window: 5,
+            },
+            WindowFeature {
+                stat: Stat::Sum,
+                window: 6,
+            },
+        ],
+    };
+    let m = train_matrix(&y, &ar, Some(&ex)).unwrap();
+    let names: Vec<&str> = v["expected_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(m.names, names);
+    close(m.row(0), &floats(&v["expected_first_row"]), "first row");
+    close(
+        m.row(m.rows() - 1),
+        &floats(&v["expected_last_row"]),
+        "last row",
+    );
+    close(&m.y, &floats(&v["expected_y"]), "y");
+}
+
+fn fold(v: &Value) -> FoldConfig {
+    let f = &v["fold"];
+    FoldConfig {
+        steps: f["steps"].as_u64().unwrap() as usize,
+        initial_train_size: f["initial_train_size"].as_u64().unwrap() as usize,
+        refit: if f["refit"].as_bool().unwrap() {
+            Refit::Always
+        } else {
+            Refit::Never
+        },
+        fixed_train_size: f["fixed_train_size"].as_bool().unwrap_or(true),
+        gap: f["gap"].as_u64().unwrap() as usize,
+        skip_folds: None,
+        allow_incomplete_fold: f["allow_incomplete_fold"].as_bool().unwrap_or(true),
+        fold_stride: None,
+    }
+}
+
+fn check_backtest(id: &str, with_exog: bool) {
+    let v = vector(id);
+    let y = fixture("Y50");
+    let ex = with_exog.then(|| Exog::new(vec!["exog".into()], vec![fixture("EX50")]).unwrap());
+    let b = backtest(&ols(3), &y, ex.as_ref(), &fold(&v)).unwrap();
+    let preds: Vec<f64> = b.predictions.iter().map(|p| p.pred).collect();
+    close(&preds, &floats(&v["expected_predictions"]), id);
+    if let Some(f) = v.get("expected_folds") {
+        let got: Vec<f64> = b.predictions.iter().map(|p| p.fold as f64).collect();
+        close(&got, &floats(f), "folds");
+    }
+    let metrics = v["expected_metrics"].as_object().unwrap();
+    for (name, want) in metrics {
+        let m = match name.as_str() {
+            "mean_squared_error" => Metric::Mse,
+            "mean_absolute_error" => Metric::Mae,
+            "mean_absolute_scaled_error" => Metric::Mase,
+            other => panic!("unknown metric {other}"),
+        };
+        close(&[b.metrics[&m]], &[want.as_f64().unwrap()], name);
+    }
+    if let Some(model) = v.get("fold0_model") {
+        let fitted = b.first_model.unwrap().linear.unwrap().fit;
+        close(&fitted.coef, &floats(&model["coef"]), "coef");
+        close(
+            &[fitted.intercept],
+            &[model["intercept"].as_f64().unwrap()],
+            "intercept",
+        );
+    }
+}
+
+#[test]
+fn backtest_no_refit() {
+    check_backtest("backtest_no_refit_no_exog", false);
+}
+
+#[test]
+fn backtest_refit_expanding() {
+    check_backtest("backtest_refit_expanding_no_exog", false);
+}
+
+#[test]
+fn backtest_no_refit_with_exog() {
+    check_backtest("backtest_no_refit_exog", true);
+}
+
+#[test]
+fn backtest_incomplete_last_fold() {
+    check_backtest("backtest_no_refit_incomplete_last_fold", false);
+}
+
+#[test]
+fn every_vector_is_covered() {
+    let ids: Vec<String> = vectors()["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "recursive_predict_linear_no_exog",
+            "train_matrix_lags_exog",
+            "train_matrix_window_features_exog",
+            "backtest_no_refit_no_exog",
+            "backtest_refit_expanding_no_exog",
+            "backtest_no_refit_exog",
+            "backtest_no_refit_incomplete_last_fold"
+        ]
+    );
+}
