@@ -86,10 +86,11 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         body_without_run_id(&explore2)
     );
     assert_eq!(body_without_run_id(&ingest1), body_without_run_id(&ingest2));
-    // History grows: explore, contract_proposal, ingest, validation, cleansing, eda, features
-    // and run_manifest, twice each.
-    assert_eq!(files(&reports.join("history")).len(), 16);
-    assert_eq!(files(&root.join("outputs/figures/history")).len(), 14);
+    // History grows: explore, contract_proposal, ingest, validation, cleansing, eda, features,
+    // train, leaderboard.csv and run_manifest, twice each.
+    assert_eq!(files(&reports.join("history")).len(), 20);
+    assert_eq!(files(&root.join("outputs/figures/history")).len(), 20);
+    assert_eq!(files(&root.join("outputs/models/history")).len(), 4);
     assert_eq!(files(&root.join("data/04_processed/history")).len(), 4);
     assert_eq!(files(&root.join("data/02_cleansed/history")).len(), 2);
     for name in [
@@ -112,7 +113,7 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         .iter()
         .map(|p| p["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(phases, ["00", "01", "02", "03", "04"]);
+    assert_eq!(phases, ["00", "01", "02", "03", "04", "05"]);
     // Figures and data layers are reproducible too.
     for (a, b) in [
         (
@@ -325,13 +326,21 @@ fn a_failing_phase_leaves_earlier_outputs_intact_and_writes_no_snapshot() {
 fn phases_not_built_say_so_and_exit_non_zero() {
     let p = project();
     let root = p.path();
-    assert_eq!(xtask(root, &["phase", "05"]), 1);
+    assert_eq!(xtask(root, &["phase", "06"]), 1);
     let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
     assert_eq!(m["phases"][0]["status"], "not_built");
     assert!(m["phases"][0]["error"]
         .as_str()
         .unwrap()
         .contains("not built yet"));
+    // A built phase whose input layer is missing fails with a message naming it.
+    assert_eq!(xtask(root, &["phase", "05"]), 1);
+    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
+    assert_eq!(m["phases"][0]["status"], "failed");
+    assert!(m["phases"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("run phase 04 features first"));
     assert_eq!(xtask(root, &["phase", "99"]), 2);
 }
 
@@ -408,4 +417,51 @@ fn contract_errors_stop_the_run_keep_the_snapshot_and_leave_later_layers_untouch
     assert_eq!(xtask(root, &["phase", "02"]), 0);
     let c = json(&root.join("outputs/reports/cleansing_latest.json"));
     assert_eq!(c["body"]["snapshot"], good.as_str());
+}
+
+#[test]
+fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["run"]), 0);
+    let t = json(&root.join("outputs/reports/train_latest.json"));
+    let entries = t["body"]["leaderboard"]["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        7 + 8,
+        "configured candidates plus 8 searched"
+    );
+    let mase7: Vec<f64> = entries
+        .iter()
+        .map(|e| e["metrics"]["mase7"].as_f64().unwrap())
+        .collect();
+    assert!(
+        mase7.windows(2).all(|w| w[0] <= w[1]),
+        "sorted by the metric"
+    );
+    let baseline = entries
+        .iter()
+        .find(|e| e["nombre"] == "seasonal_naive_7")
+        .unwrap();
+    assert!(
+        mase7[0] < 0.8 * baseline["metrics"]["mase7"].as_f64().unwrap(),
+        "the champion beats the weekly naive"
+    );
+    let bytes = std::fs::read(root.join("outputs/models/champion_latest.json")).unwrap();
+    let art = models::ModelArtifact::from_json(&bytes, None).unwrap();
+    assert_eq!(art.nombre, t["body"]["champion"].as_str().unwrap());
+    assert_eq!(art.trained_until, "2025-11-30");
+    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
+    let train_sha = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "data/04_processed/train_latest.parquet")
+        .unwrap()["sha256"]
+        .clone();
+    assert_eq!(art.training_data_sha256, train_sha.as_str().unwrap());
+    let wrong = vec!["not_a_feature".to_string()];
+    assert!(models::ModelArtifact::from_json(&bytes, Some(&wrong)).is_err());
+    let csv = std::fs::read_to_string(root.join("outputs/reports/leaderboard_latest.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + entries.len());
 }

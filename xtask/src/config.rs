@@ -88,6 +88,8 @@ pub struct AppConfig {
     pub features: features::FeatureConfig,
     /// The plan for the horizon.
     pub plan: features::FuturePlan,
+    /// Phase 05 training.
+    pub train: models::TrainConfig,
     /// Phase 00.
     pub explore: ExploreConfig,
 }
@@ -309,6 +311,27 @@ impl AppConfig {
                     "expected 0 <= x < 100, found {}",
                     self.plan.descuento_por_defecto
                 ),
+            });
+        }
+        if self.train.candidates.is_empty() {
+            return Err(ConfigError {
+                key: "train.candidates".into(),
+                message: "at least one candidate is needed".into(),
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in self.train.candidates.iter().enumerate() {
+            if !seen.insert(c.nombre.clone()) {
+                return Err(ConfigError {
+                    key: format!("train.candidates[{i}].nombre"),
+                    message: format!("`{}` is used twice", c.nombre),
+                });
+            }
+        }
+        if self.train.cv.steps == 0 || self.train.cv.n_folds == 0 {
+            return Err(ConfigError {
+                key: "train.cv.steps".into(),
+                message: "steps and n_folds must be at least 1".into(),
             });
         }
         if self.eda.max_lag == 0 || self.eda.local_window == 0 {

@@ -15,6 +15,16 @@ use crate::build::{
 };
 use crate::FeaturesError;
 
+/// Columns of the processed history that are not model inputs (targets and flags), in order.
+pub const NON_FEATURE_COLUMNS: [&str; 6] = [
+    cols::FECHA,
+    cols::UNIDADES_VENDIDAS,
+    cols::UNIDADES_MODELO,
+    cols::ABIERTO,
+    cols::ES_FALTANTE,
+    cols::ES_ATIPICO,
+];
+
 /// What phase 04 built.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeaturesReport {
@@ -187,13 +197,7 @@ pub fn build_layers(
     let mask: BooleanChunked = keep.iter().map(|b| Some(*b)).collect();
     let hist_rows = cleansed.filter(&mask)?;
     let mut train_cols = vec![Column::new(cols::FECHA.into(), history_table.dates.clone())];
-    for name in [
-        cols::UNIDADES_VENDIDAS,
-        cols::UNIDADES_MODELO,
-        cols::ABIERTO,
-        cols::ES_FALTANTE,
-        cols::ES_ATIPICO,
-    ] {
+    for &name in &NON_FEATURE_COLUMNS[1..] {
         let c = hist_rows
             .column(name)
             .map_err(|_| FeaturesError::MissingColumn(name.into()))?;

@@ -155,13 +155,22 @@ pub struct Backtest {
     pub first_model: Option<FittedModel>,
 }
 
-/// Backtests `spec` on `y` (with `exog` aligned with `y`) over `cfg`'s folds.
+/// Backtests `spec` on `y` (with `exog` aligned with `y`) over `cfg`'s folds. Predictions are
+/// scored against `actuals` when given (e.g. observed values, where `y` holds imputed ones;
+/// NaN actuals are skipped), else against `y`.
 pub fn backtest(
     spec: &ModelSpec,
     y: &[f64],
+    actuals: Option<&[f64]>,
     exog: Option<&Exog>,
     cfg: &FoldConfig,
 ) -> Result<Backtest, ModelError> {
+    let truth_series = actuals.unwrap_or(y);
+    if truth_series.len() != y.len() {
+        return Err(ModelError::InvalidSpec(
+            "actuals and y differ in length".into(),
+        ));
+    }
     let w = spec.window_size();
     let folds = folds(y.len(), w, cfg)?;
     let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
@@ -204,7 +213,10 @@ pub fn backtest(
         }
     }
     let predictions: Vec<Prediction> = by_position.into_values().collect();
-    let truth: Vec<f64> = predictions.iter().map(|p| y[p.position]).collect();
+    let truth: Vec<f64> = predictions
+        .iter()
+        .map(|p| truth_series[p.position])
+        .collect();
     let pred: Vec<f64> = predictions.iter().map(|p| p.pred).collect();
     let y_train: Vec<f64> = train_positions.iter().map(|&i| y[i]).collect();
     let metrics = Metric::ALL

@@ -12,18 +12,29 @@
 //!   recursively (§B.4), with clear exog errors.
 //! - [`backtest`]: `TimeSeriesFold` arithmetic and the backtesting loop with pooled metrics
 //!   (§B.9–B.10); [`metrics`] (§B.11 plus WAPE and the weekly MASE).
+//! - [`artifact`]: the versioned, portable JSON model artifact, checked on load.
+//! - [`compete`]: competitive training of named candidates on the same folds, leaderboard
+//!   and champion.
 #![forbid(unsafe_code)]
 
+pub mod artifact;
 pub mod backtest;
+pub mod compete;
 pub mod forecaster;
 pub mod linear;
 pub mod matrix;
 pub mod metrics;
+pub mod search;
 
+pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
 pub use backtest::{backtest, folds, Backtest, Fold, FoldConfig, Refit};
+pub use compete::{
+    compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
+};
 pub use forecaster::{FittedModel, ModelSpec, Regressor, Transform};
 pub use matrix::{train_matrix, Autoregressive, Exog, Stat, TrainMatrix, WindowFeature};
 pub use metrics::Metric;
+pub use search::{search_candidates, SearchConfig, SearchMethod};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -76,6 +87,17 @@ pub enum ModelError {
         expected: usize,
         /// Rows of this one.
         got: usize,
+    },
+    /// An artifact that cannot be read.
+    #[error("model artifact: {0}")]
+    Artifact(String),
+    /// An artifact of another layout version.
+    #[error("model artifact has schema version {found}; this build reads version {supported}: retrain (cargo xtask phase 05)")]
+    ArtifactVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
     },
     /// A numerical failure.
     #[error("numerical failure: {0}")]

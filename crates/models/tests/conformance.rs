@@ -159,7 +159,7 @@ fn check_backtest(id: &str, with_exog: bool) {
     let v = vector(id);
     let y = fixture("Y50");
     let ex = with_exog.then(|| Exog::new(vec!["exog".into()], vec![fixture("EX50")]).unwrap());
-    let b = backtest(&ols(3), &y, ex.as_ref(), &fold(&v)).unwrap();
+    let b = backtest(&ols(3), &y, None, ex.as_ref(), &fold(&v)).unwrap();
     let preds: Vec<f64> = b.predictions.iter().map(|p| p.pred).collect();
     close(&preds, &floats(&v["expected_predictions"]), id);
     if let Some(f) = v.get("expected_folds") {

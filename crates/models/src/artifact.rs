@@ -1,0 +1,155 @@
+//! The champion artifact: a versioned, portable JSON document with everything needed to
+//! predict without retraining. Loading checks the schema version and the feature set, so a
+//! model never silently runs on inputs it was not trained with.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::forecaster::{FittedModel, ModelSpec};
+use crate::metrics::Metric;
+use crate::ModelError;
+
+/// Layout version of [`ModelArtifact`]; bump on any incompatible change.
+pub const ARTIFACT_SCHEMA_VERSION: u32 = 1;
+
+/// A fitted model with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelArtifact {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Candidate name.
+    pub nombre: String,
+    /// The model specification.
+    pub spec: ModelSpec,
+    /// Target column.
+    pub target: String,
+    /// Exog columns in the model's order (the input schema; empty for baselines).
+    pub feature_names: Vec<String>,
+    /// Past values a prediction needs.
+    pub window_size: usize,
+    /// First training date (ISO).
+    pub trained_from: String,
+    /// Last training date (ISO): the forecast origin.
+    pub trained_until: String,
+    /// SHA-256 of the training data file.
+    pub training_data_sha256: String,
+    /// Backtest metrics of the candidate.
+    pub metrics: BTreeMap<Metric, f64>,
+    /// The fitted parameters, last window and in-sample residuals.
+    pub model: FittedModel,
+}
+
+impl ModelArtifact {
+    /// Serialises to pretty JSON.
+    pub fn to_json(&self) -> Result<Vec<u8>, ModelError> {
+        serde_json::to_vec_pretty(self).map_err(|e| ModelError::Artifact(e.to_string()))
+    }
+
+    /// Parses an artifact and checks that it can serve `features` (the exog columns the caller
+    /// will supply, in order; `None` skips the check).
+    pub fn from_json(bytes: &[u8], features: Option<&[String]>) -> Result<Self, ModelError> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: u32,
+        }
+        let v: Version =
+            serde_json::from_slice(bytes).map_err(|e| ModelError::Artifact(e.to_string()))?;
+        if v.schema_version != ARTIFACT_SCHEMA_VERSION {
+            return Err(ModelError::ArtifactVersion {
+                found: v.schema_version,
+                supported: ARTIFACT_SCHEMA_VERSION,
+            });
+        }
+        let a: ModelArtifact =
+            serde_json::from_slice(bytes).map_err(|e| ModelError::Artifact(e.to_string()))?;
+        if let Some(f) = features {
+            if f != a.feature_names.as_slice() {
+                return Err(ModelError::ExogColumns {
+                    expected: a.feature_names.clone(),
+                    got: f.to_vec(),
+                });
+            }
+        }
+        if a.window_size != a.spec.window_size() || a.model.last_window.len() != a.window_size {
+            return Err(ModelError::Artifact(
+                "window size and last window disagree".into(),
+            ));
+        }
+        Ok(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecaster::{Regressor, Transform};
+    use crate::matrix::{Autoregressive, Exog};
+    use proptest::prelude::*;
+
+    fn artifact(y: &[f64], lags: Vec<usize>, with_exog: bool) -> ModelArtifact {
+        let spec = ModelSpec::Recursive {
+            regressor: Regressor::Ridge { alpha: 0.5 },
+            autoregressive: Autoregressive {
+                lags,
+                windows: vec![],
+            },
+            transform: Transform::None,
+            clip_negative: false,
+        };
+        let ex = Exog::new(
+            vec!["x".into()],
+            vec![(0..y.len()).map(|i| (i % 7) as f64).collect()],
+        )
+        .unwrap();
+        let model = spec.fit(y, with_exog.then_some(&ex)).unwrap();
+        ModelArtifact {
+            schema_version: ARTIFACT_SCHEMA_VERSION,
+            nombre: "m".into(),
+            window_size: spec.window_size(),
+            spec,
+            target: "y".into(),
+            feature_names: if with_exog { vec!["x".into()] } else { vec![] },
+            trained_from: "2024-01-01".into(),
+            trained_until: "2024-03-01".into(),
+            training_data_sha256: "00".into(),
+            metrics: BTreeMap::new(),
+            model,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn round_trip_preserves_predictions(
+            y in prop::collection::vec(-100.0f64..100.0, 40..80),
+            lags in prop::collection::btree_set(1usize..10, 1..4),
+        ) {
+            let a = artifact(&y, lags.into_iter().collect(), false);
+            let back = ModelArtifact::from_json(&a.to_json().unwrap(), Some(&[])).unwrap();
+            prop_assert_eq!(&back, &a);
+            prop_assert_eq!(back.model.predict(20, None, None).unwrap(), a.model.predict(20, None, None).unwrap());
+        }
+    }
+
+    #[test]
+    fn other_versions_and_feature_sets_are_refused() {
+        let y: Vec<f64> = (0..50).map(|i| (i as f64 * 0.3).sin()).collect();
+        let a = artifact(&y, vec![1, 2], true);
+        let json = a.to_json().unwrap();
+        let err = ModelArtifact::from_json(&json, Some(&["z".to_string()])).unwrap_err();
+        assert!(matches!(err, ModelError::ExogColumns { .. }), "{err}");
+        let mut v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        v["schema_version"] = 99.into();
+        let err = ModelArtifact::from_json(&serde_json::to_vec(&v).unwrap(), None).unwrap_err();
+        assert_eq!(
+            err,
+            ModelError::ArtifactVersion {
+                found: 99,
+                supported: 1
+            }
+        );
+        assert!(ModelArtifact::from_json(b"{", None).is_err());
+    }
+}

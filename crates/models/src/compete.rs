@@ -1,0 +1,288 @@
+//! Competitive training: every configured candidate (baselines included) is backtested on the
+//! same folds; the leaderboard is sorted by the chosen metric and its winner is the champion.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backtest::{backtest, Backtest, FoldConfig};
+use crate::forecaster::ModelSpec;
+use crate::matrix::Exog;
+use crate::metrics::Metric;
+use crate::ModelError;
+
+/// A named candidate (`train.candidates[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidate {
+    /// Unique name.
+    pub nombre: String,
+    /// The model.
+    pub model: ModelSpec,
+}
+
+/// One leaderboard row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    /// Candidate name.
+    pub nombre: String,
+    /// Model description.
+    pub label: String,
+    /// Pooled backtest metrics (empty when the candidate failed).
+    pub metrics: BTreeMap<Metric, f64>,
+    /// Folds.
+    pub folds: usize,
+    /// Why the candidate failed, if it did (failed candidates rank last).
+    pub error: Option<String>,
+}
+
+/// The leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leaderboard {
+    /// Ranking metric.
+    pub metric: Metric,
+    /// Rows, best first.
+    pub entries: Vec<Entry>,
+}
+
+impl Leaderboard {
+    /// The winner's name.
+    pub fn champion(&self) -> Option<&Entry> {
+        self.entries.first().filter(|e| e.error.is_none())
+    }
+}
+
+/// What a competition needs besides the candidates.
+#[derive(Debug, Clone, Copy)]
+pub struct Arena<'a> {
+    /// Training series (model-ready).
+    pub y: &'a [f64],
+    /// Values the predictions are scored against (default `y`).
+    pub actuals: Option<&'a [f64]>,
+    /// Exog aligned with `y`.
+    pub exog: Option<&'a Exog>,
+    /// Folds.
+    pub cv: &'a FoldConfig,
+    /// Ranking metric.
+    pub metric: Metric,
+}
+
+/// Backtests every candidate in parallel (rayon; the result does not depend on the number of
+/// threads) and calls `on_done` as each finishes; returns the leaderboard and every backtest
+/// by candidate name.
+pub fn compete(
+    candidates: &[Candidate],
+    arena: Arena<'_>,
+    on_done: &(dyn Fn(&Entry) + Sync),
+) -> Result<(Leaderboard, BTreeMap<String, Backtest>), ModelError> {
+    use rayon::prelude::*;
+    let Arena {
+        y,
+        actuals,
+        exog,
+        cv,
+        metric,
+    } = arena;
+    let mut names = std::collections::BTreeSet::new();
+    for c in candidates {
+        if !names.insert(c.nombre.as_str()) {
+            return Err(ModelError::InvalidSpec(format!(
+                "candidate name {} is used twice",
+                c.nombre
+            )));
+        }
+    }
+    let mut runs: Vec<(Entry, Option<Backtest>)> = candidates
+        .par_iter()
+        .map(|c| match backtest(&c.model, y, actuals, exog, cv) {
+            Ok(b) => (
+                Entry {
+                    nombre: c.nombre.clone(),
+                    label: c.model.label(),
+                    metrics: b.metrics.clone(),
+                    folds: b.folds,
+                    error: None,
+                },
+                Some(b),
+            ),
+            Err(e) => (
+                Entry {
+                    nombre: c.nombre.clone(),
+                    label: c.model.label(),
+                    metrics: BTreeMap::new(),
+                    folds: 0,
+                    error: Some(e.to_string()),
+                },
+                None,
+            ),
+        })
+        .inspect(|(e, _)| on_done(e))
+        .collect();
+    let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
+    runs.sort_by(|a, b| match (key(&a.0), key(&b.0)) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.0.nombre.cmp(&b.0.nombre)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.0.nombre.cmp(&b.0.nombre),
+    });
+    if runs.first().is_none_or(|r| key(&r.0).is_none()) {
+        return Err(ModelError::Numerical(
+            "no candidate produced a finite metric".into(),
+        ));
+    }
+    let backtests = runs
+        .iter()
+        .filter_map(|(e, b)| b.clone().map(|b| (e.nombre.clone(), b)))
+        .collect();
+    Ok((
+        Leaderboard {
+            metric,
+            entries: runs.into_iter().map(|r| r.0).collect(),
+        },
+        backtests,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::Refit;
+    use crate::forecaster::{Regressor, Transform};
+    use crate::matrix::Autoregressive;
+
+    #[test]
+    fn the_model_that_knows_the_season_wins_and_failures_rank_last() {
+        let y: Vec<f64> = (0..400)
+            .map(|t| 100.0 + 30.0 * ((t % 7) as f64) + 0.1 * t as f64)
+            .collect();
+        let cands = vec![
+            Candidate {
+                nombre: "naive".into(),
+                model: ModelSpec::Naive,
+            },
+            Candidate {
+                nombre: "snaive7".into(),
+                model: ModelSpec::SeasonalNaive { period: 7 },
+            },
+            Candidate {
+                nombre: "ols".into(),
+                model: ModelSpec::Recursive {
+                    regressor: Regressor::LinearRegression,
+                    autoregressive: Autoregressive {
+                        lags: vec![1, 7],
+                        windows: vec![],
+                    },
+                    transform: Transform::None,
+                    clip_negative: false,
+                },
+            },
+            Candidate {
+                nombre: "too_long".into(),
+                model: ModelSpec::SeasonalNaive { period: 1000 },
+            },
+        ];
+        let cv = FoldConfig {
+            steps: 28,
+            initial_train_size: 300,
+            refit: Refit::Never,
+            fixed_train_size: true,
+            gap: 0,
+            skip_folds: None,
+            allow_incomplete_fold: true,
+            fold_stride: None,
+        };
+        let arena = Arena {
+            y: &y,
+            actuals: None,
+            exog: None,
+            cv: &cv,
+            metric: Metric::Mae,
+        };
+        let seen = std::sync::atomic::AtomicUsize::new(0);
+        let count = |_: &Entry| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        };
+        let (lb, all) = compete(&cands, arena, &count).unwrap();
+        assert_eq!(seen.into_inner(), 4);
+        assert_eq!(lb.champion().unwrap().nombre, "ols");
+        assert!(all["ols"].metrics[&Metric::Mae] < 1e-6);
+        assert_eq!(lb.entries.last().unwrap().nombre, "too_long");
+        assert!(lb.entries.last().unwrap().error.is_some());
+        let dup = vec![cands[0].clone(), cands[0].clone()];
+        assert!(compete(&dup, arena, &|_| {}).is_err());
+    }
+}
+
+/// Cross-validation settings of phase 05 (`train.cv`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CvConfig {
+    /// Steps per fold (the horizon: 185).
+    pub steps: usize,
+    /// First training length; `null` = `n − n_folds · steps`.
+    pub initial_train_size: Option<usize>,
+    /// Folds when `initial_train_size` is null.
+    pub n_folds: usize,
+    /// Refit policy.
+    pub refit: crate::backtest::Refit,
+    /// Rolling (true) or expanding (false) window when refitting.
+    pub fixed_train_size: bool,
+    /// Gap between training end and the first scored step.
+    pub gap: usize,
+    /// Keep a short last fold.
+    pub allow_incomplete_fold: bool,
+}
+
+impl CvConfig {
+    /// The folds for a series of `n` observations.
+    pub fn fold_config(&self, n: usize) -> Result<FoldConfig, ModelError> {
+        let initial = match self.initial_train_size {
+            Some(k) => k,
+            None => {
+                n.checked_sub(self.n_folds * self.steps + self.gap)
+                    .ok_or(ModelError::TooShort {
+                        needed: self.n_folds * self.steps + self.gap + 1,
+                        got: n,
+                    })?
+            }
+        };
+        Ok(FoldConfig {
+            steps: self.steps,
+            initial_train_size: initial,
+            refit: self.refit,
+            fixed_train_size: self.fixed_train_size,
+            gap: self.gap,
+            skip_folds: None,
+            allow_incomplete_fold: self.allow_incomplete_fold,
+            fold_stride: None,
+        })
+    }
+}
+
+/// Which columns of the processed table go in as exog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExogSelection {
+    /// Every feature column.
+    All,
+    /// None (autoregressive only).
+    None,
+}
+
+/// Phase 05 settings (`train:`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Target column of the processed table.
+    pub target: String,
+    /// Ranking metric.
+    pub metric: Metric,
+    /// Exog columns.
+    pub exog: ExogSelection,
+    /// Folds.
+    pub cv: CvConfig,
+    /// The candidates, baselines included.
+    pub candidates: Vec<Candidate>,
+    /// Extra candidates generated by a grid or random search.
+    pub search: crate::search::SearchConfig,
+}

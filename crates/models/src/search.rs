@@ -1,0 +1,168 @@
+//! Hyper-parameter search: a grid (every combination) or a seeded random sample of it, over
+//! lag sets, window-feature sets and the regressor's hyper-parameters. The combinations become
+//! ordinary candidates of the competition, so they are backtested on the same folds and ranked
+//! in the same leaderboard.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::compete::Candidate;
+use crate::forecaster::{ModelSpec, Regressor, Transform};
+use crate::matrix::{Autoregressive, WindowFeature};
+
+/// How the search space is explored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMethod {
+    /// No search.
+    None,
+    /// Every combination.
+    Grid,
+    /// `n_iter` combinations drawn without replacement (seeded).
+    Random,
+}
+
+/// The regressor family searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchRegressor {
+    /// `Ridge(alpha)` for each alpha.
+    Ridge,
+    /// `LinearRegression` (alphas ignored).
+    LinearRegression,
+}
+
+/// Search settings (`train.search`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Grid, random or none.
+    pub method: SearchMethod,
+    /// Combinations drawn by the random method.
+    pub n_iter: usize,
+    /// Regressor family.
+    pub regressor: SearchRegressor,
+    /// Ridge penalties.
+    pub alphas: Vec<f64>,
+    /// Lag sets.
+    pub lags_grid: Vec<Vec<usize>>,
+    /// Window-feature sets.
+    pub windows_grid: Vec<Vec<WindowFeature>>,
+    /// Target transform of every combination.
+    pub transform: Transform,
+    /// Clip predictions at 0.
+    pub clip_negative: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            method: SearchMethod::None,
+            n_iter: 10,
+            regressor: SearchRegressor::Ridge,
+            alphas: vec![1.0],
+            lags_grid: vec![vec![7]],
+            windows_grid: vec![vec![]],
+            transform: Transform::Log1p,
+            clip_negative: true,
+        }
+    }
+}
+
+fn label(lags: &[usize]) -> String {
+    lags.iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The candidates of the search, named `search_<regressor>_a<alpha>_l<lags>_w<k>`, in grid
+/// order (lags outer, windows, then alphas) or, for the random method, in draw order.
+pub fn search_candidates(cfg: &SearchConfig, seed: u64) -> Vec<Candidate> {
+    if cfg.method == SearchMethod::None {
+        return Vec::new();
+    }
+    let alphas: Vec<Option<f64>> = match cfg.regressor {
+        SearchRegressor::Ridge => cfg.alphas.iter().map(|a| Some(*a)).collect(),
+        SearchRegressor::LinearRegression => vec![None],
+    };
+    let mut grid = Vec::new();
+    for lags in &cfg.lags_grid {
+        for (k, windows) in cfg.windows_grid.iter().enumerate() {
+            for alpha in &alphas {
+                let (regressor, rname) = match alpha {
+                    Some(a) => (Regressor::Ridge { alpha: *a }, format!("ridge_a{a}")),
+                    None => (Regressor::LinearRegression, "ols".to_string()),
+                };
+                grid.push(Candidate {
+                    nombre: format!("search_{rname}_l{}_w{k}", label(lags)),
+                    model: ModelSpec::Recursive {
+                        regressor,
+                        autoregressive: Autoregressive {
+                            lags: lags.clone(),
+                            windows: windows.clone(),
+                        },
+                        transform: cfg.transform,
+                        clip_negative: cfg.clip_negative,
+                    },
+                });
+            }
+        }
+    }
+    if cfg.method == SearchMethod::Random && cfg.n_iter < grid.len() {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut picked = Vec::with_capacity(cfg.n_iter);
+        for _ in 0..cfg.n_iter {
+            let i = rng.random_range(0..grid.len());
+            picked.push(grid.swap_remove(i));
+        }
+        return picked;
+    }
+    grid
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::Stat;
+
+    fn cfg(method: SearchMethod) -> SearchConfig {
+        SearchConfig {
+            method,
+            n_iter: 3,
+            alphas: vec![0.1, 1.0, 10.0],
+            lags_grid: vec![vec![7], vec![1, 7, 14]],
+            windows_grid: vec![
+                vec![],
+                vec![WindowFeature {
+                    stat: Stat::Mean,
+                    window: 7,
+                }],
+            ],
+            ..SearchConfig::default()
+        }
+    }
+
+    #[test]
+    fn grid_is_every_combination_with_unique_names() {
+        let g = search_candidates(&cfg(SearchMethod::Grid), 42);
+        assert_eq!(g.len(), 2 * 2 * 3);
+        let names: std::collections::BTreeSet<&str> = g.iter().map(|c| c.nombre.as_str()).collect();
+        assert_eq!(names.len(), g.len());
+        assert_eq!(g[0].nombre, "search_ridge_a0.1_l7_w0");
+        assert!(search_candidates(&cfg(SearchMethod::None), 42).is_empty());
+    }
+
+    #[test]
+    fn random_is_seeded_and_without_replacement() {
+        let a = search_candidates(&cfg(SearchMethod::Random), 42);
+        let b = search_candidates(&cfg(SearchMethod::Random), 42);
+        let c = search_candidates(&cfg(SearchMethod::Random), 7);
+        assert_eq!(a.len(), 3);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let names: std::collections::BTreeSet<&str> = a.iter().map(|c| c.nombre.as_str()).collect();
+        assert_eq!(names.len(), 3);
+    }
+}
