@@ -48,6 +48,12 @@ pub enum Command {
     Run,
     /// List the phases with what each reads and writes.
     Phases,
+    /// Run the named benchmark workloads (W1) and print their timings as JSON.
+    Bench {
+        /// Repetitions per thread setting (the best is kept).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// Run `cargo test --workspace` and write tests/reports/test_report_latest.json.
     Test {
         /// Extra arguments passed to cargo test.
@@ -140,6 +146,7 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
         Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false),
         Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true),
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
+        Command::Bench { repeat } => run_bench(&root, &cfg, repeat),
     }
 }
 
@@ -255,11 +262,38 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
         cleansing: read("cleansing")?,
         eda: read("eda")?,
         features: read("features")?,
+        train: read("train")?,
     });
     let dir = ctx.root.join(&ctx.cfg.paths.executive);
     ctx.writer
         .write_dual(&dir, "executive_summary", "md", text.as_bytes(), None)?;
     Ok(())
+}
+
+fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize) -> u8 {
+    let result = match crate::bench::w1(root, cfg, repeat) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: bench W1 failed: {e:#}");
+            return EXIT_FAILED;
+        }
+    };
+    let ctx = RunContext::new(root, cfg.clone(), vec!["bench".into()]);
+    let mut writer = ArtifactWriter::new(root, &ctx.run_id, &ctx.stamp);
+    let body = match serde_json::to_vec_pretty(&ctx.envelope("bench", &result)) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    println!("{}", String::from_utf8_lossy(&body));
+    let dir = root.join(&cfg.paths.outputs).join("bench");
+    if let Err(e) = writer.write_dual(&dir, "bench", "json", &body, None) {
+        eprintln!("error: bench report not written: {e}");
+        return EXIT_FAILED;
+    }
+    0
 }
 
 fn run_tests(root: &Path, cfg: &AppConfig, extra: &[String]) -> u8 {

@@ -35,6 +35,8 @@ pub struct Reports {
     pub eda: Option<Value>,
     /// Phase 04 features.
     pub features: Option<Value>,
+    /// Phase 05 training.
+    pub train: Option<Value>,
 }
 
 impl Reports {
@@ -206,6 +208,33 @@ pub fn render(r: &Reports) -> String {
             show(&b["horizon_start"]),
             show(&b["horizon_end"]),
         ));
+    }
+    if let Some(t) = &r.train {
+        let b = get(t, "body");
+        let entries = b["leaderboard"]["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let metric = show(&b["leaderboard"]["metric"]);
+        let find = |name: &str| entries.iter().find(|e| e["nombre"] == name).cloned();
+        if let Some(champ) = entries.first() {
+            power.push(format!(
+                "Modelo campeón: `{}` ({}), elegido entre {} candidatos por backtest: {metric} {}, WAPE {}, MAE {}.",
+                show(&champ["nombre"]),
+                show(&champ["label"]),
+                entries.len(),
+                show(&champ["metrics"][metric.as_str()]),
+                show(&champ["metrics"]["wape"]),
+                show(&champ["metrics"]["mae"]),
+            ));
+        }
+        if let Some(naive) = find("seasonal_naive_7") {
+            truths.push(format!(
+                "La referencia ingenua semanal (`seasonal_naive_7`) obtiene {metric} {} y MAE {} en los mismos pliegues.",
+                show(&naive["metrics"][metric.as_str()]),
+                show(&naive["metrics"]["mae"]),
+            ));
+        }
     }
     s.push_str("## Puntos de poder\n\n");
     for p in power {

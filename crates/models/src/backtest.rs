@@ -186,6 +186,7 @@ pub fn backtest(
     let mut first_model = None;
     let mut by_position: BTreeMap<usize, Prediction> = BTreeMap::new();
     let mut train_positions = std::collections::BTreeSet::new();
+    let mut full_train_positions = std::collections::BTreeSet::new();
     for fo in &folds {
         if fo.fit || model.is_none() {
             let ex = exog.map(|e| e.slice(fo.train.clone()));
@@ -195,6 +196,7 @@ pub fn backtest(
             }
             model = Some(m);
             train_positions.extend(fo.train.start + w.min(fo.train.len())..fo.train.end);
+            full_train_positions.extend(fo.train.clone());
         }
         let m = model.as_ref().expect("fitted above");
         let ex = exog.map(|e| e.slice(fo.test.clone()));
@@ -218,10 +220,24 @@ pub fn backtest(
         .map(|p| truth_series[p.position])
         .collect();
     let pred: Vec<f64> = predictions.iter().map(|p| p.pred).collect();
+    // skforecast's MASE/RMSSE scale: training targets after the first W of each range. The
+    // weekly MASE follows the usual convention instead: the in-sample weekly-naive MAE of the
+    // whole training range, on the values the predictions are scored against.
     let y_train: Vec<f64> = train_positions.iter().map(|&i| y[i]).collect();
+    let y_train_full: Vec<f64> = full_train_positions
+        .iter()
+        .map(|&i| truth_series[i])
+        .collect();
     let metrics = Metric::ALL
         .iter()
-        .map(|m| (*m, m.compute(&truth, &pred, &y_train)))
+        .map(|m| {
+            let scale = if *m == Metric::Mase7 {
+                &y_train_full
+            } else {
+                &y_train
+            };
+            (*m, m.compute(&truth, &pred, scale))
+        })
         .collect();
     Ok(Backtest {
         predictions,

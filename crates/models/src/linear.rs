@@ -53,7 +53,8 @@ fn centred(m: &TrainMatrix) -> Result<Centred, ModelError> {
     }
     means.iter_mut().for_each(|v| *v /= n as f64);
     let ymean = m.y.iter().sum::<f64>() / n as f64;
-    let x = DMatrix::from_fn(n, p, |i, j| m.row(i)[j] - means[j]);
+    let cols = m.cols();
+    let x = DMatrix::from_fn(n, p, |i, j| m.x[i * cols + j] - means[j]);
     let y = DVector::from_iterator(n, m.y.iter().map(|v| v - ymean));
     Ok(Centred { x, y, means, ymean })
 }
