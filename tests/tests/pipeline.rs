@@ -194,6 +194,7 @@ fn executive_summary_numbers_all_come_from_the_reports() {
         "cleansing",
         "eda",
         "features",
+        "train",
     ]
     .iter()
     .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))
