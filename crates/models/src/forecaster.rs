@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::linear::{ols, ridge, LinearFit, SKLEARN_RCOND};
+use crate::linear::{elastic_net, ols, ridge, LinearFit, CD_MAX_ITER, CD_TOL, SKLEARN_RCOND};
 use crate::matrix::{train_matrix, Autoregressive, Exog};
 use crate::ModelError;
 
@@ -29,6 +29,18 @@ pub enum Regressor {
     Ridge {
         /// Penalty.
         alpha: f64,
+    },
+    /// scikit-learn `Lasso(alpha)`, solved to the optimum ([`crate::linear::CD_TOL`]).
+    Lasso {
+        /// Penalty.
+        alpha: f64,
+    },
+    /// scikit-learn `ElasticNet(alpha, l1_ratio)`, solved to the optimum.
+    ElasticNet {
+        /// Penalty.
+        alpha: f64,
+        /// Share of the L1 penalty.
+        l1_ratio: f64,
     },
 }
 
@@ -77,6 +89,10 @@ impl ModelSpec {
                 let r = match regressor {
                     Regressor::LinearRegression => "ols".to_string(),
                     Regressor::Ridge { alpha } => format!("ridge(alpha={alpha})"),
+                    Regressor::Lasso { alpha } => format!("lasso(alpha={alpha})"),
+                    Regressor::ElasticNet { alpha, l1_ratio } => {
+                        format!("elastic_net(alpha={alpha}, l1_ratio={l1_ratio})")
+                    }
                 };
                 format!(
                     "{r} lags={:?} windows={} transform={transform:?}",
@@ -140,6 +156,12 @@ impl ModelSpec {
                 let fit = match regressor {
                     Regressor::LinearRegression => ols(&m, SKLEARN_RCOND)?,
                     Regressor::Ridge { alpha } => ridge(&m, *alpha)?,
+                    Regressor::Lasso { alpha } => {
+                        elastic_net(&m, *alpha, 1.0, CD_TOL, CD_MAX_ITER)?
+                    }
+                    Regressor::ElasticNet { alpha, l1_ratio } => {
+                        elastic_net(&m, *alpha, *l1_ratio, CD_TOL, CD_MAX_ITER)?
+                    }
                 };
                 let residuals: Vec<f64> = (0..m.rows())
                     .map(|i| m.y[i] - fit.predict_row(m.row(i)))

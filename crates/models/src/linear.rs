@@ -123,6 +123,79 @@ pub fn ridge(m: &TrainMatrix, alpha: f64) -> Result<LinearFit, ModelError> {
     finish(beta, &means, ymean)
 }
 
+/// Stopping tolerance of our `Lasso`/`ElasticNet` (relative duality gap). Tighter than
+/// scikit-learn's default 1e-4: scikit-learn 1.9 stops on its own schedule, so instead of
+/// copying its stopping point we go to the optimum it approaches (checked against it in the
+/// conformance tests to 1e-8 at tight tolerance, and within its own stopping error at its
+/// defaults).
+pub const CD_TOL: f64 = 1e-8;
+/// Iteration cap of our `Lasso`/`ElasticNet`.
+pub const CD_MAX_ITER: usize = 10_000;
+
+/// `ElasticNet(alpha, l1_ratio)` with scikit-learn's objective
+/// `1/(2n)·‖y − Xw − b‖² + α·ρ·‖w‖₁ + ½·α·(1 − ρ)·‖w‖²` (`Lasso` is ρ = 1): cyclic coordinate
+/// descent on centred data from w = 0, stopped when the duality gap falls below
+/// `tol·‖yc‖²` (checked when the largest coordinate update is small), unpenalised intercept.
+pub fn elastic_net(
+    m: &TrainMatrix,
+    alpha: f64,
+    l1_ratio: f64,
+    tol: f64,
+    max_iter: usize,
+) -> Result<LinearFit, ModelError> {
+    if !(alpha.is_finite() && alpha >= 0.0 && (0.0..=1.0).contains(&l1_ratio)) {
+        return Err(ModelError::InvalidSpec(format!(
+            "elastic net needs alpha >= 0 and 0 <= l1_ratio <= 1, got {alpha}, {l1_ratio}"
+        )));
+    }
+    let Centred { x, y, means, ymean } = centred(m)?;
+    let (n, p) = (x.nrows(), x.ncols());
+    let l1 = alpha * l1_ratio * n as f64;
+    let l2 = alpha * (1.0 - l1_ratio) * n as f64;
+    let norms: Vec<f64> = (0..p).map(|j| x.column(j).norm_squared()).collect();
+    let mut w = DVector::<f64>::zeros(p);
+    let mut r = y.clone();
+    let tol = tol * y.norm_squared();
+    for iter in 0..max_iter {
+        let (mut w_max, mut d_max) = (0.0f64, 0.0f64);
+        for j in 0..p {
+            if norms[j] == 0.0 {
+                continue;
+            }
+            let old = w[j];
+            if old != 0.0 {
+                r.axpy(old, &x.column(j), 1.0);
+            }
+            let t = x.column(j).dot(&r);
+            let new = t.signum() * (t.abs() - l1).max(0.0) / (norms[j] + l2);
+            w[j] = new;
+            if new != 0.0 {
+                r.axpy(-new, &x.column(j), 1.0);
+            }
+            d_max = d_max.max((new - old).abs());
+            w_max = w_max.max(new.abs());
+        }
+        if w_max == 0.0 || d_max / w_max < tol || iter == max_iter - 1 {
+            // Duality gap of the current point.
+            let xta = x.tr_mul(&r) - &w * l2;
+            let dual_norm = xta.amax();
+            let r2 = r.norm_squared();
+            let (scale, mut gap) = if dual_norm > l1 {
+                let c = l1 / dual_norm;
+                (c, 0.5 * (r2 + r2 * c * c))
+            } else {
+                (1.0, r2)
+            };
+            gap += l1 * w.lp_norm(1) - scale * r.dot(&y)
+                + 0.5 * l2 * (1.0 + scale * scale) * w.norm_squared();
+            if gap < tol {
+                break;
+            }
+        }
+    }
+    finish(w, &means, ymean)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -228,3 +228,47 @@ fn every_vector_is_covered() {
         ]
     );
 }
+
+/// Lasso and ElasticNet against scikit-learn 1.9.1 (vectors generated here with
+/// `tol=1e-12`; see `fixtures/sklearn_enet.json`).
+#[test]
+fn lasso_and_elastic_net_match_scikit_learn() {
+    let v: Value = serde_json::from_str(include_str!("fixtures/sklearn_enet.json")).unwrap();
+    let rows: Vec<Vec<f64>> = v["X"].as_array().unwrap().iter().map(floats).collect();
+    let m = models::TrainMatrix {
+        names: (0..rows[0].len()).map(|j| format!("x{j}")).collect(),
+        x: rows.iter().flatten().copied().collect(),
+        y: floats(&v["y"]),
+        positions: (0..rows.len()).collect(),
+    };
+    for case in v["cases"].as_array().unwrap() {
+        let alpha = case["params"]["alpha"].as_f64().unwrap();
+        let l1 = case["params"]["l1_ratio"].as_f64().unwrap_or(1.0);
+        let fit = models::linear::elastic_net(&m, alpha, l1, 1e-12, 1_000_000).unwrap();
+        let want = floats(&case["coef"]);
+        for (g, w) in fit.coef.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-8, "{case}: coef {g} vs {w}");
+        }
+        let b = case["intercept"].as_f64().unwrap();
+        assert!(
+            (fit.intercept - b).abs() < 1e-8,
+            "{case}: intercept {} vs {b}",
+            fit.intercept
+        );
+        // Our defaults agree with scikit-learn's defaults within its stopping error.
+        let ours = models::linear::elastic_net(
+            &m,
+            alpha,
+            l1,
+            models::linear::CD_TOL,
+            models::linear::CD_MAX_ITER,
+        )
+        .unwrap();
+        for (g, w) in ours.coef.iter().zip(&floats(&case["coef_default_tol"])) {
+            assert!(
+                (g - w).abs() < 1e-3,
+                "{case}: default coef {g} vs scikit-learn's {w}"
+            );
+        }
+    }
+}
