@@ -13,8 +13,8 @@ fn demo(seed: u64) -> polars::prelude::DataFrame {
         .frame
 }
 
-fn flags(seed: u64) -> Vec<(String, Motivo)> {
-    let c = cleanse(
+fn cleansed(seed: u64) -> contract::Cleansed {
+    cleanse(
         &demo(seed),
         &ContractConfig::default(),
         &CleanseConfig::default(),
@@ -22,8 +22,12 @@ fn flags(seed: u64) -> Vec<(String, Motivo)> {
         15.0,
         -5,
     )
-    .unwrap();
-    c.report
+    .unwrap()
+}
+
+fn flags(seed: u64) -> Vec<(String, Motivo)> {
+    cleansed(seed)
+        .report
         .flags
         .iter()
         .map(|f| (f.fecha.to_string(), f.motivo))
@@ -32,21 +36,8 @@ fn flags(seed: u64) -> Vec<(String, Motivo)> {
 
 #[test]
 fn exactly_the_eight_injected_anomalies_are_flagged() {
-    let c = cleanse(
-        &demo(42),
-        &ContractConfig::default(),
-        &CleanseConfig::default(),
-        &CalendarConfig::default(),
-        15.0,
-        -5,
-    )
-    .unwrap();
-    let got: Vec<(String, Motivo)> = c
-        .report
-        .flags
-        .iter()
-        .map(|f| (f.fecha.to_string(), f.motivo))
-        .collect();
+    let c = cleansed(42);
+    let got = flags(42);
     assert_eq!(
         got,
         [

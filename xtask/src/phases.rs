@@ -424,20 +424,29 @@ mod tests {
     }
 }
 
-fn read_cleansed(ctx: &mut RunContext) -> anyhow::Result<polars::prelude::DataFrame> {
-    let path = ctx
-        .root
-        .join(&ctx.cfg.paths.cleansed)
-        .join("ventas_diarias_latest.parquet");
+/// Reads a layer file written by an earlier phase, records it as an input, and says which
+/// phase to run when it is missing.
+fn read_layer(
+    ctx: &mut RunContext,
+    dir: &std::path::Path,
+    file: &str,
+    producer: &str,
+) -> anyhow::Result<(polars::prelude::DataFrame, FileRecord)> {
+    let path = ctx.root.join(dir).join(file);
     anyhow::ensure!(
         path.is_file(),
-        "no cleansed layer at {}: run phase 02 cleanse first",
+        "no layer at {}: run phase {producer} first",
         relative(&ctx.root, &path)
     );
     let frame = connector::read_parquet(&path)?;
     let rec = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
-    ctx.record_inputs(&[rec]);
-    Ok(frame)
+    ctx.record_inputs(std::slice::from_ref(&rec));
+    Ok((frame, rec))
+}
+
+fn read_cleansed(ctx: &mut RunContext) -> anyhow::Result<polars::prelude::DataFrame> {
+    let dir = ctx.cfg.paths.cleansed.clone();
+    Ok(read_layer(ctx, &dir, "ventas_diarias_latest.parquet", "02 cleanse")?.0)
 }
 
 /// Body of the phase 03 report.
@@ -717,18 +726,8 @@ fn csv_cell(v: f64) -> String {
 
 fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     use plotters::style::{RGBColor, BLUE, GREEN, RED};
-    let path = ctx
-        .root
-        .join(&ctx.cfg.paths.processed)
-        .join("train_latest.parquet");
-    anyhow::ensure!(
-        path.is_file(),
-        "no processed layer at {}: run phase 04 features first",
-        relative(&ctx.root, &path)
-    );
-    let frame = connector::read_parquet(&path)?;
-    let input = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
-    ctx.record_inputs(std::slice::from_ref(&input));
+    let dir = ctx.cfg.paths.processed.clone();
+    let (frame, input) = read_layer(ctx, &dir, "train_latest.parquet", "04 features")?;
     let cfg = ctx.cfg.train.clone();
     let f64s = |name: &str| -> anyhow::Result<Vec<f64>> {
         Ok(frame
