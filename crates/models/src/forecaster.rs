@@ -59,6 +59,21 @@ pub enum ModelSpec {
         /// Clip predictions at 0.
         clip_negative: bool,
     },
+    /// Direct multi-step forecaster: one regressor per step h = 1..=steps, each fitted on the
+    /// same lag block with the target h−1 steps ahead and exog at that step (skforecast
+    /// `ForecasterDirect`, §B.13). Predicts at most `steps` ahead, without recursion.
+    Direct {
+        /// The regressor (one copy per step).
+        regressor: Regressor,
+        /// Lags and window features.
+        autoregressive: Autoregressive,
+        /// Target transform.
+        transform: Transform,
+        /// Clip predictions at 0.
+        clip_negative: bool,
+        /// Steps (models).
+        steps: usize,
+    },
     /// Last value repeated.
     Naive,
     /// The last season repeated (`period` 7: same weekday last week; 364: last year).
@@ -76,6 +91,31 @@ pub enum ModelSpec {
     },
 }
 
+fn regressor_label(r: &Regressor) -> String {
+    match r {
+        Regressor::LinearRegression => "ols".to_string(),
+        Regressor::Ridge { alpha } => format!("ridge(alpha={alpha})"),
+        Regressor::Lasso { alpha } => format!("lasso(alpha={alpha})"),
+        Regressor::ElasticNet { alpha, l1_ratio } => {
+            format!("elastic_net(alpha={alpha}, l1_ratio={l1_ratio})")
+        }
+    }
+}
+
+impl Regressor {
+    /// Fits the regressor on a training matrix.
+    pub fn fit(&self, m: &crate::matrix::TrainMatrix) -> Result<LinearFit, ModelError> {
+        match self {
+            Regressor::LinearRegression => ols(m, SKLEARN_RCOND),
+            Regressor::Ridge { alpha } => ridge(m, *alpha),
+            Regressor::Lasso { alpha } => elastic_net(m, *alpha, 1.0, CD_TOL, CD_MAX_ITER),
+            Regressor::ElasticNet { alpha, l1_ratio } => {
+                elastic_net(m, *alpha, *l1_ratio, CD_TOL, CD_MAX_ITER)
+            }
+        }
+    }
+}
+
 impl ModelSpec {
     /// A short human label.
     pub fn label(&self) -> String {
@@ -86,20 +126,16 @@ impl ModelSpec {
                 transform,
                 ..
             } => {
-                let r = match regressor {
-                    Regressor::LinearRegression => "ols".to_string(),
-                    Regressor::Ridge { alpha } => format!("ridge(alpha={alpha})"),
-                    Regressor::Lasso { alpha } => format!("lasso(alpha={alpha})"),
-                    Regressor::ElasticNet { alpha, l1_ratio } => {
-                        format!("elastic_net(alpha={alpha}, l1_ratio={l1_ratio})")
-                    }
-                };
+                let r = regressor_label(regressor);
                 format!(
                     "{r} lags={:?} windows={} transform={transform:?}",
                     autoregressive.lags,
                     autoregressive.windows.len()
                 )
             }
+            ModelSpec::Direct {
+                regressor, steps, ..
+            } => format!("direct({steps} steps) {}", regressor_label(regressor)),
             ModelSpec::Naive => "naive".into(),
             ModelSpec::SeasonalNaive { period } => format!("seasonal_naive({period})"),
             ModelSpec::EquivalentDate { offset, n_offsets } => {
@@ -111,7 +147,8 @@ impl ModelSpec {
     /// `W`: how many past values a prediction needs.
     pub fn window_size(&self) -> usize {
         match self {
-            ModelSpec::Recursive { autoregressive, .. } => autoregressive.window_size(),
+            ModelSpec::Recursive { autoregressive, .. }
+            | ModelSpec::Direct { autoregressive, .. } => autoregressive.window_size(),
             ModelSpec::Naive => 1,
             ModelSpec::SeasonalNaive { period } => *period,
             ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
@@ -120,7 +157,7 @@ impl ModelSpec {
 
     /// Whether the model uses exogenous columns.
     pub fn uses_exog(&self) -> bool {
-        matches!(self, ModelSpec::Recursive { .. })
+        matches!(self, ModelSpec::Recursive { .. } | ModelSpec::Direct { .. })
     }
 
     /// Fits the model on `y` (original scale) with optional `exog` aligned with `y`.
@@ -153,24 +190,101 @@ impl ModelSpec {
                         got: 0,
                     });
                 }
-                let fit = match regressor {
-                    Regressor::LinearRegression => ols(&m, SKLEARN_RCOND)?,
-                    Regressor::Ridge { alpha } => ridge(&m, *alpha)?,
-                    Regressor::Lasso { alpha } => {
-                        elastic_net(&m, *alpha, 1.0, CD_TOL, CD_MAX_ITER)?
-                    }
-                    Regressor::ElasticNet { alpha, l1_ratio } => {
-                        elastic_net(&m, *alpha, *l1_ratio, CD_TOL, CD_MAX_ITER)?
-                    }
-                };
+                let fit = regressor.fit(&m)?;
                 let residuals: Vec<f64> = (0..m.rows())
                     .map(|i| m.y[i] - fit.predict_row(m.row(i)))
                     .collect();
                 Some(LinearState {
                     fit,
+                    direct_fits: Vec::new(),
                     scale,
                     exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
                     feature_names: m.names.clone(),
+                    in_sample_residuals: residuals,
+                })
+            }
+            ModelSpec::Direct {
+                regressor,
+                autoregressive,
+                transform,
+                steps,
+                ..
+            } => {
+                autoregressive.validate()?;
+                if *steps == 0 {
+                    return Err(ModelError::InvalidSpec(
+                        "a direct forecaster needs steps >= 1".into(),
+                    ));
+                }
+                if y.len() < w + steps {
+                    return Err(ModelError::TooShort {
+                        needed: w + steps,
+                        got: y.len(),
+                    });
+                }
+                let scale = Scale::fit(*transform, y)?;
+                let z: Vec<f64> = y.iter().map(|v| scale.forward(*v)).collect();
+                let exog = exog.filter(|e| !e.names.is_empty());
+                if let Some(e) = exog {
+                    if e.len() != y.len() {
+                        return Err(ModelError::ExogLength {
+                            expected: y.len(),
+                            got: e.len(),
+                        });
+                    }
+                }
+                let mut names = autoregressive.names();
+                names.extend(exog.map(|e| e.names.clone()).unwrap_or_default());
+                // The same lag block for every step: targets t + h − 1 for t = W ..= n − steps.
+                let base: Vec<Vec<f64>> = (w..=y.len() - steps)
+                    .map(|t| {
+                        let mut r = Vec::new();
+                        autoregressive.row(&z, t, &mut r);
+                        r
+                    })
+                    .collect();
+                let mut fits = Vec::with_capacity(*steps);
+                let mut residuals = Vec::new();
+                for h in 0..*steps {
+                    let mut m = crate::matrix::TrainMatrix {
+                        names: names.clone(),
+                        x: Vec::new(),
+                        y: Vec::new(),
+                        positions: Vec::new(),
+                    };
+                    for (k, row) in base.iter().enumerate() {
+                        let target = w + k + h;
+                        let mut x = row.clone();
+                        if let Some(e) = exog {
+                            x.extend(e.columns.iter().map(|c| c[target]));
+                        }
+                        if z[target].is_nan() || x.iter().any(|v| v.is_nan()) {
+                            continue;
+                        }
+                        m.x.extend(x);
+                        m.y.push(z[target]);
+                        m.positions.push(target);
+                    }
+                    if m.rows() == 0 {
+                        return Err(ModelError::TooShort {
+                            needed: w + steps,
+                            got: 0,
+                        });
+                    }
+                    let fit = regressor.fit(&m)?;
+                    if h == 0 {
+                        residuals = (0..m.rows())
+                            .map(|i| m.y[i] - fit.predict_row(m.row(i)))
+                            .collect();
+                    }
+                    fits.push(fit);
+                }
+                Some(LinearState {
+                    fit: fits[0].clone(),
+                    direct_fits: fits,
+                    scale,
+                    exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
+                    feature_names: names,
                     in_sample_residuals: residuals,
                 })
             }
@@ -230,8 +344,10 @@ impl Scale {
 /// What a fitted linear recursive model keeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearState {
-    /// Coefficients and intercept.
+    /// Coefficients and intercept (the first step's, for a direct forecaster).
     pub fit: LinearFit,
+    /// One fit per step of a direct forecaster (empty for a recursive one).
+    pub direct_fits: Vec<LinearFit>,
     /// Target transform.
     pub scale: Scale,
     /// Exog columns the model was trained with, in order.
@@ -305,6 +421,39 @@ impl FittedModel {
                     })
                     .collect())
             }
+            (
+                ModelSpec::Direct {
+                    autoregressive,
+                    clip_negative,
+                    steps: max_steps,
+                    ..
+                },
+                Some(state),
+            ) => {
+                if steps > *max_steps {
+                    return Err(ModelError::InvalidSpec(format!(
+                        "this direct forecaster predicts at most {max_steps} steps, {steps} asked"
+                    )));
+                }
+                let exog = check_exog(&state.exog_names, exog, steps)?;
+                let buf: Vec<f64> = lw.iter().map(|v| state.scale.forward(*v)).collect();
+                let mut base = Vec::new();
+                autoregressive.row(&buf, w, &mut base);
+                Ok((0..steps)
+                    .map(|h| {
+                        let mut x = base.clone();
+                        if let Some(e) = exog {
+                            x.extend(e.columns.iter().map(|c| c[h]));
+                        }
+                        let y = state.scale.inverse(state.direct_fits[h].predict_row(&x));
+                        if *clip_negative {
+                            y.max(0.0)
+                        } else {
+                            y
+                        }
+                    })
+                    .collect())
+            }
             (ModelSpec::Naive, _) => Ok(vec![lw[w - 1]; steps]),
             (ModelSpec::SeasonalNaive { period }, _) => {
                 Ok((0..steps).map(|h| lw[w - period + h % period]).collect())
@@ -325,9 +474,9 @@ impl FittedModel {
                     .collect();
                 Ok((0..steps).map(|h| pattern[h % offset]).collect())
             }
-            (ModelSpec::Recursive { .. }, None) => Err(ModelError::Numerical(
-                "recursive model without fitted state".into(),
-            )),
+            (ModelSpec::Recursive { .. } | ModelSpec::Direct { .. }, None) => Err(
+                ModelError::Numerical("recursive model without fitted state".into()),
+            ),
         }
     }
 }
@@ -453,6 +602,60 @@ mod tests {
         let f = spec.fit(&y, None).unwrap();
         for p in f.predict(30, None, None).unwrap() {
             assert!((p - 5.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn direct_forecaster_recovers_an_exact_seasonal_process() {
+        // y[t] = y[t-7] + 1 exactly: step h predicts y[t+h-1] = lag (8-h) + 1, exact for lags 1..7.
+        let y: Vec<f64> = (0..120)
+            .map(|t| (t % 7) as f64 * 3.0 + (t / 7) as f64)
+            .collect();
+        let spec = ModelSpec::Direct {
+            regressor: Regressor::LinearRegression,
+            autoregressive: Autoregressive {
+                lags: (1..=7).collect(),
+                windows: vec![],
+            },
+            transform: Transform::None,
+            clip_negative: false,
+            steps: 7,
+        };
+        let f = spec.fit(&y, None).unwrap();
+        assert_eq!(f.linear.as_ref().unwrap().direct_fits.len(), 7);
+        let p = f.predict(7, None, None).unwrap();
+        let truth: Vec<f64> = (120..127)
+            .map(|t| (t % 7) as f64 * 3.0 + (t / 7) as f64)
+            .collect();
+        for (a, b) in p.iter().zip(&truth) {
+            assert!((a - b).abs() < 1e-9, "{p:?} vs {truth:?}");
+        }
+        assert!(matches!(
+            f.predict(8, None, None),
+            Err(ModelError::InvalidSpec(_))
+        ));
+    }
+
+    #[test]
+    fn direct_with_exog_uses_the_exog_of_each_step() {
+        let x: Vec<f64> = (0..200).map(|t| ((t * 7) % 13) as f64).collect();
+        let y: Vec<f64> = (0..200).map(|t| 10.0 + 2.0 * x[t]).collect();
+        let ex = Exog::new(vec!["x".into()], vec![x.clone()]).unwrap();
+        let spec = ModelSpec::Direct {
+            regressor: Regressor::LinearRegression,
+            autoregressive: Autoregressive {
+                lags: vec![1],
+                windows: vec![],
+            },
+            transform: Transform::None,
+            clip_negative: false,
+            steps: 3,
+        };
+        let f = spec.fit(&y, Some(&ex)).unwrap();
+        let future = Exog::new(vec!["x".into()], vec![vec![1.0, 5.0, 12.0]]).unwrap();
+        let p = f.predict(3, None, Some(&future)).unwrap();
+        for (got, want) in p.iter().zip([12.0, 20.0, 34.0]) {
+            assert!((got - want).abs() < 1e-8, "{p:?}");
         }
     }
 
