@@ -778,7 +778,30 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
             .map(|n| f64s(n))
             .collect::<anyhow::Result<_>>()?,
     )?;
-    let searched = models::search_candidates(&cfg.search, ctx.cfg.run.seed);
+    // The EDA's suggested lags (phase 03), when the search asks for them.
+    let eda_report = ctx
+        .root
+        .join(&ctx.cfg.paths.outputs)
+        .join("reports")
+        .join("eda_latest.json");
+    let suggested: Option<Vec<usize>> = if cfg.search.lags_auto {
+        let lags = std::fs::read_to_string(&eda_report)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| {
+                serde_json::from_value(v["body"]["analysis"]["suggested_lags"].clone()).ok()
+            });
+        match &lags {
+            Some(l) => tracing::info!(?l, "search includes the EDA's suggested lags"),
+            None => tracing::warn!(
+                "train.search.lags_auto is set but no EDA report is available: run phase 03"
+            ),
+        }
+        lags
+    } else {
+        None
+    };
+    let searched = models::search_candidates(&cfg.search, ctx.cfg.run.seed, suggested.as_deref());
     let mut candidates = cfg.candidates.clone();
     for c in &searched {
         anyhow::ensure!(

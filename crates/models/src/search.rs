@@ -47,6 +47,8 @@ pub struct SearchConfig {
     pub alphas: Vec<f64>,
     /// Lag sets.
     pub lags_grid: Vec<Vec<usize>>,
+    /// Also search the lag set suggested by the EDA's ACF/PACF (phase 03), when available.
+    pub lags_auto: bool,
     /// Window-feature sets.
     pub windows_grid: Vec<Vec<WindowFeature>>,
     /// Target transform of every combination.
@@ -63,6 +65,7 @@ impl Default for SearchConfig {
             regressor: SearchRegressor::Ridge,
             alphas: vec![1.0],
             lags_grid: vec![vec![7]],
+            lags_auto: false,
             windows_grid: vec![vec![]],
             transform: Transform::Log1p,
             clip_negative: true,
@@ -79,7 +82,12 @@ fn label(lags: &[usize]) -> String {
 
 /// The candidates of the search, named `search_<regressor>_a<alpha>_l<lags>_w<k>`, in grid
 /// order (lags outer, windows, then alphas) or, for the random method, in draw order.
-pub fn search_candidates(cfg: &SearchConfig, seed: u64) -> Vec<Candidate> {
+/// `suggested_lags` (the EDA's) joins the lag grid when `lags_auto` is set.
+pub fn search_candidates(
+    cfg: &SearchConfig,
+    seed: u64,
+    suggested_lags: Option<&[usize]>,
+) -> Vec<Candidate> {
     if cfg.method == SearchMethod::None {
         return Vec::new();
     }
@@ -87,8 +95,14 @@ pub fn search_candidates(cfg: &SearchConfig, seed: u64) -> Vec<Candidate> {
         SearchRegressor::Ridge => cfg.alphas.iter().map(|a| Some(*a)).collect(),
         SearchRegressor::LinearRegression => vec![None],
     };
+    let mut lags_grid = cfg.lags_grid.clone();
+    if let (true, Some(l)) = (cfg.lags_auto, suggested_lags) {
+        if !l.is_empty() && !lags_grid.iter().any(|g| g == l) {
+            lags_grid.push(l.to_vec());
+        }
+    }
     let mut grid = Vec::new();
-    for lags in &cfg.lags_grid {
+    for lags in &lags_grid {
         for (k, windows) in cfg.windows_grid.iter().enumerate() {
             for alpha in &alphas {
                 let (regressor, rname) = match alpha {
@@ -146,19 +160,26 @@ mod tests {
 
     #[test]
     fn grid_is_every_combination_with_unique_names() {
-        let g = search_candidates(&cfg(SearchMethod::Grid), 42);
+        let g = search_candidates(&cfg(SearchMethod::Grid), 42, None);
         assert_eq!(g.len(), 2 * 2 * 3);
         let names: std::collections::BTreeSet<&str> = g.iter().map(|c| c.nombre.as_str()).collect();
         assert_eq!(names.len(), g.len());
         assert_eq!(g[0].nombre, "search_ridge_a0.1_l7_w0");
-        assert!(search_candidates(&cfg(SearchMethod::None), 42).is_empty());
+        assert!(search_candidates(&cfg(SearchMethod::None), 42, None).is_empty());
+        let auto = SearchConfig {
+            lags_auto: true,
+            ..cfg(SearchMethod::Grid)
+        };
+        let with_eda = search_candidates(&auto, 42, Some(&[1, 6, 7, 364]));
+        assert_eq!(with_eda.len(), 3 * 2 * 3);
+        assert!(with_eda.iter().any(|c| c.nombre.contains("_l1-6-7-364_")));
     }
 
     #[test]
     fn random_is_seeded_and_without_replacement() {
-        let a = search_candidates(&cfg(SearchMethod::Random), 42);
-        let b = search_candidates(&cfg(SearchMethod::Random), 42);
-        let c = search_candidates(&cfg(SearchMethod::Random), 7);
+        let a = search_candidates(&cfg(SearchMethod::Random), 42, None);
+        let b = search_candidates(&cfg(SearchMethod::Random), 42, None);
+        let c = search_candidates(&cfg(SearchMethod::Random), 7, None);
         assert_eq!(a.len(), 3);
         assert_eq!(a, b);
         assert_ne!(a, c);
