@@ -129,7 +129,9 @@ fn scalar(value: &str) -> serde_yaml::Value {
     }
 }
 
-fn describe(e: &figment::Error) -> ConfigError {
+/// Names the layer a bad value came from: the `--set` flag or environment variable that set
+/// the key, else the file figment read it from.
+fn describe(e: &figment::Error, overrides: &[(String, String, String)]) -> ConfigError {
     use figment::error::Kind;
     let mut path: Vec<String> = e.path.clone();
     let message = match &e.kind {
@@ -155,13 +157,23 @@ fn describe(e: &figment::Error) -> ConfigError {
         }
         other => other.to_string(),
     };
-    let source = e
-        .metadata
-        .as_ref()
-        .map(|m| {
-            m.source
-                .as_ref()
-                .map_or(m.name.to_string(), |s| format!("{} ({s})", m.name))
+    let dotted = path.join(".");
+    let from_override = overrides
+        .iter()
+        .rev()
+        .find(|(key, _, _)| {
+            dotted == *key
+                || dotted.starts_with(&format!("{key}."))
+                || key.starts_with(&format!("{dotted}."))
+        })
+        .map(|(_, _, origin)| origin.clone());
+    let source = from_override
+        .or_else(|| {
+            e.metadata.as_ref().map(|m| {
+                m.source
+                    .as_ref()
+                    .map_or(m.name.to_string(), |s| format!("{} ({s})", m.name))
+            })
         })
         .map(|s| format!(" [from {s}]"))
         .unwrap_or_default();
@@ -228,7 +240,7 @@ impl AppConfig {
             }
             fig = fig.merge(Serialized::default(key, scalar(value)));
         }
-        let cfg: AppConfig = fig.extract().map_err(|e| describe(&e))?;
+        let cfg: AppConfig = fig.extract().map_err(|e| describe(&e, &overrides))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -442,6 +454,22 @@ mod tests {
         let e = load(&["run.seed=abc"]).unwrap_err();
         assert_eq!(e.key, "run.seed");
         assert!(e.message.contains("expected"), "{e}");
+    }
+
+    #[test]
+    fn the_flag_or_variable_that_set_a_bad_value_is_named() {
+        let e = load(&["run.horizon=abc"]).unwrap_err();
+        assert!(e.message.contains("[from --set run.horizon]"), "{e}");
+        let env = LoadOptions {
+            env: vec![("BUNUELOS_RUN__SEED".into(), "x".into())],
+            ..LoadOptions::default()
+        };
+        let e = AppConfig::load(&root(), &env).unwrap_err();
+        assert!(
+            e.message
+                .contains("environment variable BUNUELOS_RUN__SEED"),
+            "{e}"
+        );
     }
 
     #[test]
