@@ -297,7 +297,12 @@ fn variant(e: &impl std::fmt::Debug) -> String {
         .to_string()
 }
 
-fn run_case(dir: &Path, case: &Case, contract: &ContractConfig) -> Outcome {
+/// Reads, validates and cleanses one case; returns the outcome and the validation report.
+fn run_case(
+    dir: &Path,
+    case: &Case,
+    contract: &ContractConfig,
+) -> (Outcome, Option<contract::ValidationReport>) {
     let path = dir.join(format!("{}_{}", case.name, case.file));
     std::fs::write(&path, &case.bytes).unwrap();
     let source = FileSource {
@@ -335,7 +340,7 @@ fn run_case(dir: &Path, case: &Case, contract: &ContractConfig) -> Outcome {
                 variant(&e),
                 msg.replace(&*dir.to_string_lossy(), "<dir>")
             );
-            return out;
+            return (out, None);
         }
     };
     let report = validate(&frame, contract, TODAY.parse().unwrap(), -5).unwrap();
@@ -379,7 +384,7 @@ fn run_case(dir: &Path, case: &Case, contract: &ContractConfig) -> Outcome {
         }
         Err(e) => out.cleanse = Some(format!("{}: {e}", variant(&e))),
     }
-    out
+    (out, Some(report))
 }
 
 fn check(case: &Case, out: &Outcome, report: Option<&contract::ValidationReport>) {
@@ -439,25 +444,7 @@ fn every_corpus_case_gives_a_result_or_a_typed_error() {
     assert!(cases.len() >= 30, "the corpus must hold at least 30 cases");
     let mut outcomes = Vec::new();
     for case in &cases {
-        let out = run_case(dir.path(), case, &contract);
-        let report = if out.validation.is_some() {
-            let frame = FileSource {
-                path: dir.path().join(format!("{}_{}", case.name, case.file)),
-                format: FileFormat::Auto,
-                columns: [("date", "fecha"), ("y", "unidades_vendidas")]
-                    .into_iter()
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .collect(),
-                date_aliases: contract.columns["fecha"].aliases.clone(),
-                csv: CsvOptions::default(),
-                utc_offset_hours: -5,
-            }
-            .read()
-            .unwrap();
-            Some(validate(&frame, &contract, TODAY.parse().unwrap(), -5).unwrap())
-        } else {
-            None
-        };
+        let (out, report) = run_case(dir.path(), case, &contract);
         check(case, &out, report.as_ref());
         outcomes.push(out);
     }
@@ -468,7 +455,7 @@ fn every_corpus_case_gives_a_result_or_a_typed_error() {
 fn the_default_contract_needs_two_years_of_clean_days() {
     let dir = tempfile::tempdir().unwrap();
     let case = &cases()[0];
-    let out = run_case(dir.path(), case, &ContractConfig::default());
+    let (out, _) = run_case(dir.path(), case, &ContractConfig::default());
     assert!(out.cleanse.unwrap().starts_with("TooFewCleanDays"));
     assert!(!out.validation.unwrap().0);
 }

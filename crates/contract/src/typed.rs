@@ -68,6 +68,17 @@ pub struct Issue {
 }
 
 impl Issue {
+    /// An issue of a table rule (no column, no row), with the offending value as text.
+    pub fn table(rule: Rule, value: String) -> Self {
+        Self {
+            rule,
+            column: None,
+            row: None,
+            fecha: None,
+            value: Some(value),
+        }
+    }
+
     /// An issue on one cell.
     pub fn cell(
         rule: Rule,

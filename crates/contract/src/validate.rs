@@ -203,13 +203,6 @@ pub fn validate_table(
 ) -> ValidationReport {
     let columns_found: Vec<String> = raw.columns.iter().map(|c| c.name.clone()).collect();
     let mut issues: Vec<Issue> = Vec::new();
-    let table_issue = |rule: Rule, value: String| Issue {
-        rule,
-        column: None,
-        row: None,
-        fecha: None,
-        value: Some(value),
-    };
     let mut report = ValidationReport {
         passed: true,
         rows: raw.rows as u64,
@@ -225,7 +218,7 @@ pub fn validate_table(
     };
     let t = &contract.table;
     if (raw.rows as u64) < t.min_rows || (raw.rows as u64) > t.max_rows {
-        issues.push(table_issue(Rule::RowCount, raw.rows.to_string()));
+        issues.push(Issue::table(Rule::RowCount, raw.rows.to_string()));
     }
     match canonicalize(raw, contract) {
         Err(ContractError::NameCollision { name, sources }) => issues.push(Issue {
@@ -235,7 +228,7 @@ pub fn validate_table(
             fecha: None,
             value: Some(sources.join(", ")),
         }),
-        Err(other) => issues.push(table_issue(Rule::NameCollision, other.to_string())),
+        Err(other) => issues.push(Issue::table(Rule::NameCollision, other.to_string())),
         Ok(canon) => {
             report.renamed = canon.renamed.clone();
             report.extra_columns = canon.extras.clone();
@@ -318,20 +311,13 @@ fn table_rules(
         .filter_map(|r| r.fecha)
         .collect();
     report.clean_days = clean.len() as u64;
-    let table_issue = |rule: Rule, value: String| Issue {
-        rule,
-        column: None,
-        row: None,
-        fecha: None,
-        value: Some(value),
-    };
     if clean.len() < t.min_clean_days as usize {
-        issues.push(table_issue(Rule::MinCleanHistory, clean.len().to_string()));
+        issues.push(Issue::table(Rule::MinCleanHistory, clean.len().to_string()));
     }
     if let (Some(n), Some(last)) = (t.freshness_days, dates.last()) {
         let age = (today - *last).num_days();
         if age > i64::from(n) {
-            issues.push(table_issue(
+            issues.push(Issue::table(
                 Rule::Freshness,
                 format!("{last} is {age} days old"),
             ));
@@ -342,13 +328,13 @@ fn table_rules(
         let (missing, longest, start) = gaps(&dates);
         let share = missing as f64 / span as f64;
         if share > t.max_missing_share {
-            issues.push(table_issue(
+            issues.push(Issue::table(
                 Rule::MissingShare,
                 format!("{missing} of {span} days ({:.2} %)", 100.0 * share),
             ));
         }
         if longest > u64::from(t.max_gap_days) {
-            issues.push(table_issue(
+            issues.push(Issue::table(
                 Rule::LongestGap,
                 format!(
                     "{longest} days from {}",
