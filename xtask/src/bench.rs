@@ -6,6 +6,10 @@
 //! (rolling window, three folds). The exact data are written to
 //! `outputs/bench/w1_data.csv` so that `bench/compare_skforecast.py` can run the same grid in
 //! skforecast and compare timings and metrics.
+//!
+//! **W2**: the same data, one `RandomForest(100 trees)` recursive forecaster with lags 1..14
+//! and the same exog, backtested with the same folds and refit. Forests cannot match
+//! bit for bit across libraries, so the comparison script checks the MAE statistically.
 
 use std::path::Path;
 use std::time::Instant;
@@ -21,8 +25,12 @@ pub const W1_LAGS: [usize; 4] = [7, 14, 21, 28];
 pub const W1_ALPHAS: [f64; 4] = [0.1, 1.0, 10.0, 100.0];
 /// Steps per fold of W1.
 pub const W1_STEPS: usize = 185;
-/// Folds of W1.
+/// Folds of W1 (and W2).
 pub const W1_FOLDS: usize = 3;
+/// Trees of W2.
+pub const W2_TREES: usize = 100;
+/// Lag order of W2.
+pub const W2_LAGS: usize = 14;
 
 /// Timing of one run of a workload.
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +76,7 @@ fn w1_candidates() -> Vec<models::Candidate> {
                     },
                     transform: models::Transform::None,
                     clip_negative: false,
+                    differentiation: 0,
                 },
             });
         }
@@ -75,8 +84,38 @@ fn w1_candidates() -> Vec<models::Candidate> {
     out
 }
 
-/// Runs W1 `repeat` times per thread setting and returns its result.
-pub fn w1(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<WorkloadResult> {
+fn w2_candidates(seed: u64) -> Vec<models::Candidate> {
+    vec![models::Candidate {
+        nombre: format!("w2_rf{W2_TREES}_l{W2_LAGS}"),
+        model: models::ModelSpec::Recursive {
+            regressor: models::Regressor::RandomForest {
+                n_trees: W2_TREES,
+                max_depth: None,
+                min_samples_leaf: 1,
+                max_features: None,
+                seed: Some(seed),
+            },
+            autoregressive: models::Autoregressive {
+                lags: (1..=W2_LAGS).collect(),
+                windows: vec![],
+            },
+            transform: models::Transform::None,
+            clip_negative: false,
+            differentiation: 0,
+        },
+    }]
+}
+
+/// The data both workloads use: the demo target and exog, also written to
+/// `outputs/bench/w1_data.csv` for the comparison script.
+pub struct BenchData {
+    y: Vec<f64>,
+    exog: models::Exog,
+    data_csv: String,
+}
+
+/// Builds the demo history through cleansing and features, in memory.
+pub fn prepare(root: &Path, cfg: &AppConfig) -> anyhow::Result<BenchData> {
     let cal = &cfg.calendar;
     let raw = connector::DemoSource::new(cfg.source.demo.clone(), cfg.run.seed, cal)?;
     let raw = connector::Source::fetch(&raw, None)?.frame;
@@ -106,7 +145,7 @@ pub fn w1(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<Workloa
         .collect();
     anyhow::ensure!(
         y.iter().all(|v| v.is_finite()),
-        "W1 needs a gap-free target"
+        "the bench workloads need a gap-free target"
     );
     let exog = models::Exog::new(table.names.clone(), table.values.clone())?;
     // The exact inputs, for the skforecast comparison.
@@ -128,6 +167,30 @@ pub fn w1(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<Workloa
         .join("bench")
         .join("w1_data.csv");
     crate::artifacts::write_atomic(&data_path, csv.as_bytes(), true)?;
+    Ok(BenchData {
+        y,
+        exog,
+        data_csv: crate::artifacts::relative(root, &data_path),
+    })
+}
+
+/// Runs W1 `repeat` times per thread setting.
+pub fn w1(data: &BenchData, repeat: usize) -> anyhow::Result<WorkloadResult> {
+    run_workload("W1", &w1_candidates(), data, repeat)
+}
+
+/// Runs W2 `repeat` times per thread setting, seeded with `seed`.
+pub fn w2(data: &BenchData, seed: u64, repeat: usize) -> anyhow::Result<WorkloadResult> {
+    run_workload("W2", &w2_candidates(seed), data, repeat)
+}
+
+fn run_workload(
+    name: &str,
+    cands: &[models::Candidate],
+    data: &BenchData,
+    repeat: usize,
+) -> anyhow::Result<WorkloadResult> {
+    let (y, exog) = (&data.y, &data.exog);
     let cv = models::FoldConfig {
         steps: W1_STEPS,
         initial_train_size: y.len() - W1_FOLDS * W1_STEPS,
@@ -138,11 +201,10 @@ pub fn w1(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<Workloa
         allow_incomplete_fold: true,
         fold_stride: None,
     };
-    let cands = w1_candidates();
     let arena = models::Arena {
-        y: &y,
+        y,
         actuals: None,
-        exog: Some(&exog),
+        exog: Some(exog),
         cv: &cv,
         metric: models::Metric::Mae,
     };
@@ -160,7 +222,7 @@ pub fn w1(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<Workloa
         let mut best = f64::INFINITY;
         for _ in 0..repeat.max(1) {
             let t0 = Instant::now();
-            let (lb, _) = pool.install(|| models::compete(&cands, arena, &|_| {}))?;
+            let (lb, _) = pool.install(|| models::compete(cands, arena, &|_| {}))?;
             best = best.min(t0.elapsed().as_secs_f64());
             for e in lb.entries {
                 let v = e
@@ -171,7 +233,7 @@ pub fn w1(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<Workloa
                 if let Some(prev) = mae.insert(e.nombre.clone(), v) {
                     anyhow::ensure!(
                         prev == v,
-                        "W1 is not deterministic across threads for {}",
+                        "{name} is not deterministic across threads for {}",
                         e.nombre
                     );
                 }
@@ -183,13 +245,48 @@ pub fn w1(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<Workloa
         });
     }
     Ok(WorkloadResult {
-        workload: "W1".into(),
+        workload: name.into(),
         rows: y.len(),
         exog_columns: exog.names.len(),
         candidates: cands.len(),
         initial_train_size: cv.initial_train_size,
         timings,
         mae,
-        data_csv: crate::artifacts::relative(root, &data_path),
+        data_csv: data.data_csv.clone(),
+    })
+}
+
+/// What `cargo xtask bench` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Data file for the comparison script.
+    pub data_csv: String,
+    /// One result per workload.
+    pub workloads: Vec<WorkloadResult>,
+}
+
+/// Runs every workload (`only`: a subset by name, e.g. `W1`).
+pub fn run_all(
+    root: &Path,
+    cfg: &AppConfig,
+    repeat: usize,
+    only: &[String],
+) -> anyhow::Result<BenchReport> {
+    let data = prepare(root, cfg)?;
+    let wanted = |n: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(n));
+    let mut workloads = Vec::new();
+    if wanted("W1") {
+        workloads.push(w1(&data, repeat)?);
+    }
+    if wanted("W2") {
+        workloads.push(w2(&data, cfg.run.seed, repeat)?);
+    }
+    anyhow::ensure!(
+        !workloads.is_empty(),
+        "no workload named {only:?}; known: W1, W2"
+    );
+    Ok(BenchReport {
+        data_csv: data.data_csv.clone(),
+        workloads,
     })
 }

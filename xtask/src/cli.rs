@@ -48,11 +48,15 @@ pub enum Command {
     Run,
     /// List the phases with what each reads and writes.
     Phases,
-    /// Run the named benchmark workloads (W1) and print their timings as JSON.
+    /// Run the named benchmark workloads (W1 Ridge grid, W2 random forest) and print their
+    /// timings as JSON.
     Bench {
         /// Repetitions per thread setting (the best is kept).
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// Only these workloads (default: all).
+        #[arg(long = "only")]
+        only: Vec<String>,
     },
     /// Run `cargo test --workspace` and write tests/reports/test_report_latest.json.
     Test {
@@ -146,7 +150,7 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
         Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false),
         Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true),
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
-        Command::Bench { repeat } => run_bench(&root, &cfg, repeat),
+        Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
     }
 }
 
@@ -270,11 +274,11 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize) -> u8 {
-    let result = match crate::bench::w1(root, cfg, repeat) {
+fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize, only: &[String]) -> u8 {
+    let result = match crate::bench::run_all(root, cfg, repeat, only) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: bench W1 failed: {e:#}");
+            eprintln!("error: bench failed: {e:#}");
             return EXIT_FAILED;
         }
     };

@@ -812,6 +812,10 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     }
     let n_searched = searched.len();
     candidates.extend(searched);
+    // Seeded regressors (random forests) that name no seed use run.seed.
+    for c in candidates.iter_mut() {
+        c.model = c.model.clone().with_default_seed(ctx.cfg.run.seed);
+    }
     let fold_cfg = cfg.cv.fold_config(y.len())?;
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(candidates.len() as u64),

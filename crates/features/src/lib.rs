@@ -18,7 +18,7 @@ pub use build::{
     feature_rows, future_inputs, DayInputs, DowEncoding, Evento, ExtraColumn, FeatureConfig,
     FeatureTable, FuturePlan, PandemicEncoding, PlannedPromo,
 };
-pub use processed::{build_layers, history_inputs, FeatureLayers, FeaturesReport};
+pub use processed::{build_layers, future_table, history_inputs, FeatureLayers, FeaturesReport};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -60,6 +60,50 @@ pub struct FeaturesReport {
     pub actuals_after_cutoff: u64,
 }
 
+/// The future's feature rows and open flags for `days` days from `start`, for a model whose
+/// history starts at `origin`: the one projection of the calendar and the plan (planned
+/// promotions and closures, extras' future values) that phase 04 writes to
+/// `04_processed/future` and that embedding services and the simulator reuse.
+pub fn future_table(
+    calendar: &CalendarConfig,
+    cfg: &FeatureConfig,
+    plan: &FuturePlan,
+    origin: NaiveDate,
+    start: NaiveDate,
+    days: usize,
+) -> Result<(FeatureTable, Vec<bool>), FeaturesError> {
+    let horizon = Horizon::new(days as i64).map_err(|e| FeaturesError::InvalidConfig {
+        key: "run.horizon".into(),
+        message: e.to_string(),
+    })?;
+    let before = start.pred_opt().ok_or(FeaturesError::Empty)?;
+    let horizon_span = DateSpan::new(before, before)
+        .expect("one day")
+        .following(horizon);
+    if origin > start {
+        return Err(FeaturesError::InvalidConfig {
+            key: "run.cutoff".into(),
+            message: format!("the history origin {origin} is after the forecast start {start}"),
+        });
+    }
+    let cal = Calendar::new(
+        calendar,
+        DateSpan::new(origin, horizon_span.end()).expect("ordered"),
+    )?;
+    let (promos, _) = plan.promotions(horizon_span)?;
+    let closures: BTreeSet<NaiveDate> = plan
+        .cierres_planeados
+        .iter()
+        .copied()
+        .filter(|d| horizon_span.contains(*d))
+        .collect();
+    let table = feature_rows(horizon_span, &cal, cfg, origin, |d| {
+        future_inputs(d, cfg, &promos, &closures)
+    })?;
+    let open = table.dates.iter().map(|d| !closures.contains(d)).collect();
+    Ok((table, open))
+}
+
 /// The feature and processed layers.
 #[derive(Debug, Clone)]
 pub struct FeatureLayers {
@@ -174,7 +218,14 @@ pub fn build_layers(
     };
     let fut = |d: NaiveDate| future_inputs(d, cfg, &promos, &closures);
     let history_table = feature_rows(history_span, &cal, cfg, first, hist)?;
-    let future_table = feature_rows(horizon_span, &cal, cfg, first, fut)?;
+    let (future_table, _) = future_table(
+        calendar,
+        cfg,
+        plan,
+        first,
+        horizon_span.start(),
+        horizon_span.len_days(),
+    )?;
     let all_cfg = cfg.all_groups();
     let all_hist = feature_rows(history_span, &cal, &all_cfg, first, hist)?;
     let all_fut = feature_rows(horizon_span, &cal, &all_cfg, first, fut)?;

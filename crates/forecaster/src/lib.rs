@@ -1,11 +1,402 @@
 //! # forecaster
 //!
-//! 185-day daily inference from a champion artifact, prediction intervals (bootstrap
-//! paths and conformal), monthly aggregation from summed paths, hold-out scoring and a
-//! small embedding API.
+//! The daily forecast the bakery plans production with, and the API other Rust services
+//! embed: load a champion artifact, give it the future's exogenous rows (or let the calendar
+//! build them), get daily and monthly forecasts with prediction intervals.
 //!
-//! This crate is deliberately empty until issue 6 lands.
+//! * Point forecasts follow skforecast's recursion (§B.4); intervals are bootstrapped paths
+//!   with binned residuals (§B.5–B.7, numpy's RNG ported so that paths equal skforecast's for
+//!   the same seed) or conformal (§B.8).
+//! * Monthly totals sum the daily points; monthly intervals are quantiles of the **summed
+//!   paths** (never sums of daily bounds); partial months are marked.
+//! * Forecasts are non-negative and planned closures give 0.
+//! * [`holdout`] scores a forecast against actuals that arrived after the cutoff.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use forecaster::{Forecaster, FutureInputs, IntervalConfig};
+//! use models::{Autoregressive, ModelArtifact, ModelSpec, Regressor, Transform};
+//!
+//! // A toy history with a weekly cycle, and a model trained on it.
+//! let y: Vec<f64> = (0..200).map(|t| 100.0 + 20.0 * ((t % 7) as f64)).collect();
+//! let spec = ModelSpec::Recursive {
+//!     regressor: Regressor::Ridge { alpha: 1.0 },
+//!     autoregressive: Autoregressive { lags: vec![1, 7], windows: vec![] },
+//!     transform: Transform::Log1p,
+//!     clip_negative: true,
+//!     differentiation: 0,
+//! };
+//! let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+//! let until = start + chrono::Days::new(199);
+//! let fitted = spec.fit(&y, None).unwrap();
+//! let artifact = ModelArtifact::new("toy", "y", start, until, "", Default::default(), fitted);
+//! let service = Forecaster::new(artifact);
+//!
+//! // Ten days ahead, all open, no exogenous columns.
+//! let future = FutureInputs::open_days(until + chrono::Days::new(1), 10, None);
+//! let fc = service.forecast(&future, &IntervalConfig::default(), 42).unwrap();
+//! assert_eq!(fc.daily.len(), 10);
+//! let day = &fc.daily[0];
+//! assert!(day.bounds[0].lower <= day.point && day.point <= day.bounds[0].upper);
+//! assert_eq!(fc.monthly[0].mes, "2025-07");
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod binning;
+pub mod holdout;
+pub mod intervals;
+pub mod rng;
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use models::{Exog, ModelArtifact, ModelError};
+use serde::{Deserialize, Serialize};
+
+pub use holdout::{score_holdout, HoldoutScore};
+pub use intervals::{IntervalConfig, IntervalMethod, ResidualSource};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Errors of the forecaster crate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ForecastError {
+    /// The model refused the inputs (exog columns, lengths, ...).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A setting that cannot be used.
+    #[error("invalid setting `{key}`: {message}")]
+    InvalidConfig {
+        /// The key.
+        key: String,
+        /// Why.
+        message: String,
+    },
+    /// The future inputs are inconsistent.
+    #[error("future inputs: {0}")]
+    Future(String),
+    /// Intervals need residuals the model does not have.
+    #[error("prediction intervals need residuals: {0}")]
+    NoResiduals(&'static str),
+}
+
+/// What the future looks like: one row per day to forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FutureInputs {
+    /// Consecutive dates, starting the day after the training data.
+    pub dates: Vec<NaiveDate>,
+    /// Whether the bakery opens (planned closures are `false` and forecast 0).
+    pub open: Vec<bool>,
+    /// The exogenous columns the model was trained with, one value per date.
+    pub exog: Option<Exog>,
+}
+
+impl FutureInputs {
+    /// `days` open days from `start`, with optional exog.
+    pub fn open_days(start: NaiveDate, days: usize, exog: Option<Exog>) -> Self {
+        Self {
+            dates: (0..days as u64)
+                .map(|i| start + chrono::Days::new(i))
+                .collect(),
+            open: vec![true; days],
+            exog,
+        }
+    }
+
+    /// The future rows built by the calendar and the plan (the same projection function as
+    /// phase 04), for a model trained with `feature_cfg` on a history starting at `origin`.
+    pub fn from_calendar(
+        calendar: &calendar::CalendarConfig,
+        feature_cfg: &features::FeatureConfig,
+        plan: &features::FuturePlan,
+        origin: NaiveDate,
+        start: NaiveDate,
+        days: usize,
+    ) -> Result<Self, ForecastError> {
+        let (table, open) =
+            features::future_table(calendar, feature_cfg, plan, origin, start, days)
+                .map_err(|e| ForecastError::Future(e.to_string()))?;
+        let exog = Exog::new(table.names, table.values)?;
+        Ok(Self {
+            dates: table.dates,
+            open,
+            exog: Some(exog),
+        })
+    }
+
+    fn validate(&self) -> Result<(), ForecastError> {
+        if self.dates.is_empty() {
+            return Err(ForecastError::Future("no dates to forecast".into()));
+        }
+        if self.open.len() != self.dates.len() {
+            return Err(ForecastError::Future(format!(
+                "{} open flags for {} dates",
+                self.open.len(),
+                self.dates.len()
+            )));
+        }
+        for w in self.dates.windows(2) {
+            if w[1] != w[0] + chrono::Days::new(1) {
+                return Err(ForecastError::Future(format!(
+                    "dates must be consecutive days: {} is followed by {}",
+                    w[0], w[1]
+                )));
+            }
+        }
+        if let Some(e) = &self.exog {
+            if e.len() != self.dates.len() {
+                return Err(ForecastError::Future(format!(
+                    "exog has {} rows for {} dates",
+                    e.len(),
+                    self.dates.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lower and upper bound at one coverage level.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bound {
+    /// Nominal coverage, percent.
+    pub level: f64,
+    /// Lower bound.
+    pub lower: f64,
+    /// Upper bound.
+    pub upper: f64,
+}
+
+/// One forecast day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyForecast {
+    /// Date.
+    pub fecha: NaiveDate,
+    /// Point forecast (units).
+    pub point: f64,
+    /// Whether the bakery opens.
+    pub open: bool,
+    /// Bounds, one per level, in the configured order.
+    pub bounds: Vec<Bound>,
+}
+
+/// One calendar month of the forecast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyForecast {
+    /// `YYYY-MM`.
+    pub mes: String,
+    /// Forecast days in the month.
+    pub dias: u32,
+    /// Whether the forecast covers only part of the month.
+    pub parcial: bool,
+    /// Sum of the daily points.
+    pub point: f64,
+    /// Quantiles of the summed paths (empty for conformal intervals, which have no paths).
+    pub bounds: Vec<Bound>,
+}
+
+/// A forecast: daily rows, monthly totals and the simulated paths they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    /// Daily rows.
+    pub daily: Vec<DailyForecast>,
+    /// Monthly rows.
+    pub monthly: Vec<MonthlyForecast>,
+    /// Bootstrap paths (`paths[j][i]`), non-negative, 0 on closures; empty for conformal.
+    pub paths: Vec<Vec<f64>>,
+    /// How the intervals were computed.
+    pub method: IntervalMethod,
+}
+
+/// Per-step `(lower, upper)` of one level.
+type LevelBounds = Vec<(f64, f64)>;
+
+/// A champion model ready to forecast: the embedding entry point.
+#[derive(Debug, Clone)]
+pub struct Forecaster {
+    artifact: ModelArtifact,
+}
+
+impl Forecaster {
+    /// Wraps a loaded artifact.
+    pub fn new(artifact: ModelArtifact) -> Self {
+        Self { artifact }
+    }
+
+    /// Reads an artifact (JSON), checking its schema version and, when given, its exog
+    /// columns.
+    pub fn from_json(
+        bytes: &[u8],
+        expected_exog: Option<&[String]>,
+    ) -> Result<Self, ForecastError> {
+        Ok(Self::new(ModelArtifact::from_json(bytes, expected_exog)?))
+    }
+
+    /// The artifact.
+    pub fn artifact(&self) -> &ModelArtifact {
+        &self.artifact
+    }
+
+    /// Forecasts every date of `future` with intervals; `seed` drives the bootstrap.
+    pub fn forecast(
+        &self,
+        future: &FutureInputs,
+        intervals: &IntervalConfig,
+        seed: u64,
+    ) -> Result<Forecast, ForecastError> {
+        intervals.validate()?;
+        future.validate()?;
+        let first = future.dates[0];
+        let until = NaiveDate::parse_from_str(&self.artifact.trained_until, "%Y-%m-%d")
+            .map_err(|e| ForecastError::Future(format!("artifact trained_until: {e}")))?;
+        let expected = until + chrono::Days::new(1);
+        if first != expected {
+            return Err(ForecastError::Future(format!(
+                "the forecast must start the day after the training data ({expected}), not {first}"
+            )));
+        }
+        let model = &self.artifact.model;
+        let steps = future.dates.len();
+        let exog = future.exog.as_ref();
+        let points = model.predict(steps, None, exog)?;
+        let residuals = intervals::binned_residuals(model, intervals.residuals, intervals.n_bins)?;
+        let binned = intervals.n_bins > 1;
+        let finish = |v: f64, open: bool| if open { v.max(0.0) } else { 0.0 };
+        let (paths, daily_bounds): (Vec<Vec<f64>>, Vec<LevelBounds>) = match intervals.method {
+            IntervalMethod::Bootstrapping => {
+                let mut paths = intervals::bootstrap_paths(
+                    model,
+                    steps,
+                    exog,
+                    &residuals,
+                    intervals.n_boot,
+                    seed,
+                    binned,
+                )?;
+                for p in paths.iter_mut() {
+                    for (v, open) in p.iter_mut().zip(&future.open) {
+                        *v = finish(*v, *open);
+                    }
+                }
+                let bounds = intervals
+                    .levels
+                    .iter()
+                    .map(|l| {
+                        let (qlo, qhi) = IntervalConfig::quantiles(*l);
+                        let lo = intervals::path_quantiles(&paths, qlo);
+                        let hi = intervals::path_quantiles(&paths, qhi);
+                        lo.into_iter().zip(hi).collect()
+                    })
+                    .collect();
+                (paths, bounds)
+            }
+            IntervalMethod::Conformal => {
+                let bounds = intervals
+                    .levels
+                    .iter()
+                    .map(|l| {
+                        intervals::conformal_bounds(model, steps, exog, &residuals, *l, binned)
+                            .map(|(lo, hi)| lo.into_iter().zip(hi).collect())
+                    })
+                    .collect::<Result<Vec<LevelBounds>, _>>()?;
+                (Vec::new(), bounds)
+            }
+        };
+        let daily: Vec<DailyForecast> = (0..steps)
+            .map(|i| {
+                let open = future.open[i];
+                let point = finish(points[i], open);
+                DailyForecast {
+                    fecha: future.dates[i],
+                    point,
+                    open,
+                    bounds: intervals
+                        .levels
+                        .iter()
+                        .zip(&daily_bounds)
+                        .map(|(l, b)| {
+                            let (lo, hi) = b[i];
+                            // The point comes from the noise-free recursion; keep it inside.
+                            Bound {
+                                level: *l,
+                                lower: finish(lo, open).min(point),
+                                upper: finish(hi, open).max(point),
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let monthly = monthly(&daily, &paths, &intervals.levels);
+        Ok(Forecast {
+            daily,
+            monthly,
+            paths,
+            method: intervals.method,
+        })
+    }
+}
+
+/// Days in the calendar month of `d`.
+fn days_in_month(d: NaiveDate) -> u32 {
+    let (y, m) = (d.year(), d.month());
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    };
+    next.expect("valid month")
+        .pred_opt()
+        .expect("valid day")
+        .day()
+}
+
+/// Monthly totals: points summed, bounds from the quantiles of each path's monthly sum.
+pub fn monthly(
+    daily: &[DailyForecast],
+    paths: &[Vec<f64>],
+    levels: &[f64],
+) -> Vec<MonthlyForecast> {
+    let mut months: BTreeMap<(i32, u32), Vec<usize>> = BTreeMap::new();
+    for (i, d) in daily.iter().enumerate() {
+        months
+            .entry((d.fecha.year(), d.fecha.month()))
+            .or_default()
+            .push(i);
+    }
+    months
+        .into_iter()
+        .map(|((y, m), idx)| {
+            let dias = idx.len() as u32;
+            let point = idx.iter().map(|i| daily[*i].point).sum();
+            let bounds = if paths.is_empty() {
+                Vec::new()
+            } else {
+                let mut sums: Vec<f64> = paths
+                    .iter()
+                    .map(|p| idx.iter().map(|i| p[*i]).sum())
+                    .collect();
+                sums.sort_by(f64::total_cmp);
+                levels
+                    .iter()
+                    .map(|l| {
+                        let (qlo, qhi) = IntervalConfig::quantiles(*l);
+                        Bound {
+                            level: *l,
+                            lower: binning::quantile_sorted(&sums, qlo),
+                            upper: binning::quantile_sorted(&sums, qhi),
+                        }
+                    })
+                    .collect()
+            };
+            MonthlyForecast {
+                mes: format!("{y:04}-{m:02}"),
+                dias,
+                parcial: dias != days_in_month(daily[idx[0]].fecha),
+                point,
+                bounds,
+            }
+        })
+        .collect()
+}

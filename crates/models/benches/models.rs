@@ -42,6 +42,7 @@ fn spec() -> ModelSpec {
         },
         transform: Transform::Log1p,
         clip_negative: true,
+        differentiation: 0,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::metrics::Metric;
 use crate::ModelError;
 
 /// Layout version of [`ModelArtifact`]; bump on any incompatible change.
-pub const ARTIFACT_SCHEMA_VERSION: u32 = 1;
+pub const ARTIFACT_SCHEMA_VERSION: u32 = 2;
 
 /// A fitted model with its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,36 @@ pub struct ModelArtifact {
 }
 
 impl ModelArtifact {
+    /// An artifact for a fitted model: the spec, window size and exog columns come from the
+    /// model itself.
+    pub fn new(
+        nombre: &str,
+        target: &str,
+        trained_from: impl ToString,
+        trained_until: impl ToString,
+        training_data_sha256: &str,
+        metrics: BTreeMap<Metric, f64>,
+        model: FittedModel,
+    ) -> Self {
+        Self {
+            schema_version: ARTIFACT_SCHEMA_VERSION,
+            nombre: nombre.to_string(),
+            spec: model.spec.clone(),
+            target: target.to_string(),
+            feature_names: model
+                .state
+                .as_ref()
+                .map(|s| s.exog_names.clone())
+                .unwrap_or_default(),
+            window_size: model.spec.window_size(),
+            trained_from: trained_from.to_string(),
+            trained_until: trained_until.to_string(),
+            training_data_sha256: training_data_sha256.to_string(),
+            metrics,
+            model,
+        }
+    }
+
     /// Serialises to pretty JSON.
     pub fn to_json(&self) -> Result<Vec<u8>, ModelError> {
         serde_json::to_vec_pretty(self).map_err(|e| ModelError::Artifact(e.to_string()))
@@ -97,6 +127,7 @@ mod tests {
             },
             transform: Transform::None,
             clip_negative: false,
+            differentiation: 0,
         };
         let ex = Exog::new(
             vec!["x".into()],
@@ -147,7 +178,7 @@ mod tests {
             err,
             ModelError::ArtifactVersion {
                 found: 99,
-                supported: 1
+                supported: ARTIFACT_SCHEMA_VERSION
             }
         );
         assert!(ModelArtifact::from_json(b"{", None).is_err());

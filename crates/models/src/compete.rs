@@ -174,6 +174,7 @@ mod tests {
                     },
                     transform: Transform::None,
                     clip_negative: false,
+                    differentiation: 0,
                 },
             },
             Candidate {

@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::linear::{elastic_net, ols, ridge, LinearFit, CD_MAX_ITER, CD_TOL, SKLEARN_RCOND};
+use std::sync::Arc;
+
 use crate::matrix::{train_matrix, Autoregressive, Exog};
+use crate::nonlinear::{ForestFit, KnnFit, KnnWeights, TreeFit, TreeSettings};
 use crate::ModelError;
 
 /// Target transform applied before the regression (and undone after it).
@@ -42,6 +45,51 @@ pub enum Regressor {
         /// Share of the L1 penalty.
         l1_ratio: f64,
     },
+    /// scikit-learn `DecisionTreeRegressor` (squared error), via smartcore.
+    DecisionTree {
+        /// Maximum depth (`null`: unlimited).
+        #[serde(default)]
+        max_depth: Option<u16>,
+        /// Minimum observations per leaf.
+        #[serde(default = "one")]
+        min_samples_leaf: usize,
+        /// Minimum observations to split a node.
+        #[serde(default = "two")]
+        min_samples_split: usize,
+    },
+    /// scikit-learn `RandomForestRegressor` (bootstrap, mean of trees), trees fitted in
+    /// parallel and seeded `seed + i` (deterministic whatever the threads).
+    RandomForest {
+        /// Trees.
+        n_trees: usize,
+        /// Maximum depth (`null`: unlimited).
+        #[serde(default)]
+        max_depth: Option<u16>,
+        /// Minimum observations per leaf.
+        #[serde(default = "one")]
+        min_samples_leaf: usize,
+        /// Share of the features tried at each split (`null`: all, scikit-learn's default).
+        #[serde(default)]
+        max_features: Option<f64>,
+        /// Seed (`null`: `run.seed`, filled in by [`ModelSpec::with_default_seed`]).
+        #[serde(default)]
+        seed: Option<u64>,
+    },
+    /// scikit-learn `KNeighborsRegressor` (Euclidean), via smartcore.
+    Knn {
+        /// Neighbours.
+        k: usize,
+        /// Weighting of the neighbours.
+        #[serde(default)]
+        weights: KnnWeights,
+    },
+}
+
+fn one() -> usize {
+    1
+}
+fn two() -> usize {
+    2
 }
 
 /// A model to fit: a closed, serde-tagged set (`tipo` in config).
@@ -58,6 +106,11 @@ pub enum ModelSpec {
         transform: Transform,
         /// Clip predictions at 0.
         clip_negative: bool,
+        /// Order of differencing applied after the transform (skforecast `differentiation`,
+        /// §B.1): the model learns `Δᵈ z`; predictions are integrated back from the last
+        /// observed values. 0 = none.
+        #[serde(default)]
+        differentiation: usize,
     },
     /// Direct multi-step forecaster: one regressor per step h = 1..=steps, each fitted on the
     /// same lag block with the target h−1 steps ahead and exog at that step (skforecast
@@ -99,20 +152,143 @@ fn regressor_label(r: &Regressor) -> String {
         Regressor::ElasticNet { alpha, l1_ratio } => {
             format!("elastic_net(alpha={alpha}, l1_ratio={l1_ratio})")
         }
+        Regressor::DecisionTree {
+            max_depth,
+            min_samples_leaf,
+            ..
+        } => format!("tree(max_depth={max_depth:?}, min_samples_leaf={min_samples_leaf})"),
+        Regressor::RandomForest {
+            n_trees,
+            max_depth,
+            max_features,
+            ..
+        } => format!(
+            "random_forest(n_trees={n_trees}, max_depth={max_depth:?}, max_features={max_features:?})"
+        ),
+        Regressor::Knn { k, weights } => format!("knn(k={k}, weights={weights:?})"),
+    }
+}
+
+/// A fitted regressor of any family; only this type predicts a row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "familia", content = "ajuste", rename_all = "snake_case")]
+pub enum FittedRegressor {
+    /// Linear: coefficients and intercept.
+    Linear(LinearFit),
+    /// A regression tree.
+    Tree(Arc<TreeFit>),
+    /// A random forest.
+    Forest(Arc<ForestFit>),
+    /// k nearest neighbours.
+    Knn(Arc<KnnFit>),
+}
+
+impl PartialEq for FittedRegressor {
+    /// Linear fits compare their numbers; tree and neighbour models compare their serialised
+    /// form (smartcore's types have no equality of their own).
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (FittedRegressor::Linear(a), FittedRegressor::Linear(b)) => a == b,
+            (a, b) => {
+                std::mem::discriminant(a) == std::mem::discriminant(b)
+                    && serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+            }
+        }
+    }
+}
+
+impl FittedRegressor {
+    /// Prediction for one feature row (in the model's transformed space).
+    pub fn predict_row(&self, x: &[f64]) -> f64 {
+        match self {
+            FittedRegressor::Linear(f) => f.predict_row(x),
+            FittedRegressor::Tree(f) => f.predict_row(x),
+            FittedRegressor::Forest(f) => f.predict_row(x),
+            FittedRegressor::Knn(f) => f.predict_row(x),
+        }
+    }
+
+    /// The linear coefficients, when the model is linear.
+    pub fn as_linear(&self) -> Option<&LinearFit> {
+        match self {
+            FittedRegressor::Linear(f) => Some(f),
+            _ => None,
+        }
     }
 }
 
 impl Regressor {
     /// Fits the regressor on a training matrix.
-    pub fn fit(&self, m: &crate::matrix::TrainMatrix) -> Result<LinearFit, ModelError> {
-        match self {
-            Regressor::LinearRegression => ols(m, SKLEARN_RCOND),
-            Regressor::Ridge { alpha } => ridge(m, *alpha),
-            Regressor::Lasso { alpha } => elastic_net(m, *alpha, 1.0, CD_TOL, CD_MAX_ITER),
-            Regressor::ElasticNet { alpha, l1_ratio } => {
-                elastic_net(m, *alpha, *l1_ratio, CD_TOL, CD_MAX_ITER)
+    pub fn fit(&self, m: &crate::matrix::TrainMatrix) -> Result<FittedRegressor, ModelError> {
+        let tree = |max_depth, min_samples_leaf, min_samples_split| TreeSettings {
+            max_depth,
+            min_samples_leaf,
+            min_samples_split,
+        };
+        Ok(match self {
+            Regressor::LinearRegression => FittedRegressor::Linear(ols(m, SKLEARN_RCOND)?),
+            Regressor::Ridge { alpha } => FittedRegressor::Linear(ridge(m, *alpha)?),
+            Regressor::Lasso { alpha } => {
+                FittedRegressor::Linear(elastic_net(m, *alpha, 1.0, CD_TOL, CD_MAX_ITER)?)
             }
+            Regressor::ElasticNet { alpha, l1_ratio } => {
+                FittedRegressor::Linear(elastic_net(m, *alpha, *l1_ratio, CD_TOL, CD_MAX_ITER)?)
+            }
+            Regressor::DecisionTree {
+                max_depth,
+                min_samples_leaf,
+                min_samples_split,
+            } => FittedRegressor::Tree(Arc::new(TreeFit::fit(
+                m,
+                tree(*max_depth, *min_samples_leaf, *min_samples_split),
+            )?)),
+            Regressor::RandomForest {
+                n_trees,
+                max_depth,
+                min_samples_leaf,
+                max_features,
+                seed,
+            } => {
+                let seed = seed.ok_or_else(|| {
+                    ModelError::InvalidSpec(
+                        "random_forest needs a seed (ModelSpec::with_default_seed fills run.seed)"
+                            .into(),
+                    )
+                })?;
+                FittedRegressor::Forest(Arc::new(ForestFit::fit(
+                    m,
+                    tree(*max_depth, *min_samples_leaf, 2),
+                    *n_trees,
+                    *max_features,
+                    seed,
+                )?))
+            }
+            Regressor::Knn { k, weights } => {
+                FittedRegressor::Knn(Arc::new(KnnFit::fit(m, *k, *weights)?))
+            }
+        })
+    }
+
+    /// A short name for candidate names: `ols`, `ridge_a1`, `lasso_a0.1`,
+    /// `enet_a0.1_r0.5`, `tree_d8`, `rf100_d8`, `knn5` (`dmax` = unlimited depth).
+    pub fn short_name(&self) -> String {
+        let depth = |d: &Option<u16>| d.map_or("max".to_string(), |d| d.to_string());
+        match self {
+            Regressor::LinearRegression => "ols".into(),
+            Regressor::Ridge { alpha } => format!("ridge_a{alpha}"),
+            Regressor::Lasso { alpha } => format!("lasso_a{alpha}"),
+            Regressor::ElasticNet { alpha, l1_ratio } => format!("enet_a{alpha}_r{l1_ratio}"),
+            Regressor::DecisionTree { max_depth, .. } => format!("tree_d{}", depth(max_depth)),
+            Regressor::RandomForest {
+                n_trees, max_depth, ..
+            } => format!("rf{n_trees}_d{}", depth(max_depth)),
+            Regressor::Knn { k, .. } => format!("knn{k}"),
         }
+    }
+
+    /// Whether the regressor draws random numbers (and so needs a seed).
+    pub fn needs_seed(&self) -> bool {
+        matches!(self, Regressor::RandomForest { seed: None, .. })
     }
 }
 
@@ -144,11 +320,27 @@ impl ModelSpec {
         }
     }
 
+    /// Fills the seed of seeded regressors that do not name one (`run.seed` in the pipeline).
+    pub fn with_default_seed(mut self, run_seed: u64) -> Self {
+        if let ModelSpec::Recursive { regressor, .. } | ModelSpec::Direct { regressor, .. } =
+            &mut self
+        {
+            if let Regressor::RandomForest { seed, .. } = regressor {
+                seed.get_or_insert(run_seed);
+            }
+        }
+        self
+    }
+
     /// `W`: how many past values a prediction needs.
     pub fn window_size(&self) -> usize {
         match self {
-            ModelSpec::Recursive { autoregressive, .. }
-            | ModelSpec::Direct { autoregressive, .. } => autoregressive.window_size(),
+            ModelSpec::Recursive {
+                autoregressive,
+                differentiation,
+                ..
+            } => autoregressive.window_size() + differentiation,
+            ModelSpec::Direct { autoregressive, .. } => autoregressive.window_size(),
             ModelSpec::Naive => 1,
             ModelSpec::SeasonalNaive { period } => *period,
             ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
@@ -173,17 +365,25 @@ impl ModelSpec {
             });
         }
         let last_window = y[y.len() - w..].to_vec();
-        let linear = match self {
+        let state = match self {
             ModelSpec::Recursive {
                 regressor,
                 autoregressive,
                 transform,
+                differentiation,
                 ..
             } => {
                 let scale = Scale::fit(*transform, y)?;
                 let z: Vec<f64> = y.iter().map(|v| scale.forward(*v)).collect();
+                let z = difference(&z, *differentiation);
                 let exog = exog.filter(|e| !e.names.is_empty());
-                let m = train_matrix(&z, autoregressive, exog)?;
+                let mut m = train_matrix(&z, autoregressive, exog)?;
+                if *differentiation > 0 {
+                    // Rows start at W = window + d (§B.1), even where NaN-tolerant window
+                    // statistics could be computed earlier.
+                    let keep: Vec<bool> = m.positions.iter().map(|p| *p >= w).collect();
+                    m.retain_rows(&keep);
+                }
                 if m.rows() == 0 {
                     return Err(ModelError::TooShort {
                         needed: w + 1,
@@ -191,16 +391,19 @@ impl ModelSpec {
                     });
                 }
                 let fit = regressor.fit(&m)?;
-                let residuals: Vec<f64> = (0..m.rows())
-                    .map(|i| m.y[i] - fit.predict_row(m.row(i)))
-                    .collect();
-                Some(LinearState {
+                let fitted_values: Vec<f64> =
+                    (0..m.rows()).map(|i| fit.predict_row(m.row(i))).collect();
+                let residuals: Vec<f64> =
+                    (0..m.rows()).map(|i| m.y[i] - fitted_values[i]).collect();
+                Some(RegressionState {
                     fit,
                     direct_fits: Vec::new(),
                     scale,
                     exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
                     feature_names: m.names.clone(),
                     in_sample_residuals: residuals,
+                    in_sample_predictions: fitted_values,
+                    out_sample: None,
                 })
             }
             ModelSpec::Direct {
@@ -245,6 +448,7 @@ impl ModelSpec {
                     .collect();
                 let mut fits = Vec::with_capacity(*steps);
                 let mut residuals = Vec::new();
+                let mut fitted_values = Vec::new();
                 for h in 0..*steps {
                     let mut m = crate::matrix::TrainMatrix {
                         names: names.clone(),
@@ -273,19 +477,20 @@ impl ModelSpec {
                     }
                     let fit = regressor.fit(&m)?;
                     if h == 0 {
-                        residuals = (0..m.rows())
-                            .map(|i| m.y[i] - fit.predict_row(m.row(i)))
-                            .collect();
+                        fitted_values = (0..m.rows()).map(|i| fit.predict_row(m.row(i))).collect();
+                        residuals = (0..m.rows()).map(|i| m.y[i] - fitted_values[i]).collect();
                     }
                     fits.push(fit);
                 }
-                Some(LinearState {
+                Some(RegressionState {
                     fit: fits[0].clone(),
                     direct_fits: fits,
                     scale,
                     exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
                     feature_names: names,
                     in_sample_residuals: residuals,
+                    in_sample_predictions: fitted_values,
+                    out_sample: None,
                 })
             }
             _ => None,
@@ -293,7 +498,7 @@ impl ModelSpec {
         Ok(FittedModel {
             spec: self.clone(),
             last_window,
-            linear,
+            state,
         })
     }
 }
@@ -325,14 +530,16 @@ impl Scale {
             std: if var > 0.0 { var.sqrt() } else { 1.0 },
         })
     }
-    fn forward(&self, v: f64) -> f64 {
+    /// Into the model space.
+    pub fn forward(&self, v: f64) -> f64 {
         match self.transform {
             Transform::None => v,
             Transform::Log1p => v.ln_1p(),
             Transform::Standardize => (v - self.mean) / self.std,
         }
     }
-    fn inverse(&self, v: f64) -> f64 {
+    /// Back from the model space.
+    pub fn inverse(&self, v: f64) -> f64 {
         match self.transform {
             Transform::None => v,
             Transform::Log1p => v.exp_m1(),
@@ -341,21 +548,34 @@ impl Scale {
     }
 }
 
-/// What a fitted linear recursive model keeps.
+/// What a fitted recursive or direct model keeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LinearState {
-    /// Coefficients and intercept (the first step's, for a direct forecaster).
-    pub fit: LinearFit,
+pub struct RegressionState {
+    /// The fitted regressor (the first step's, for a direct forecaster).
+    pub fit: FittedRegressor,
     /// One fit per step of a direct forecaster (empty for a recursive one).
-    pub direct_fits: Vec<LinearFit>,
+    pub direct_fits: Vec<FittedRegressor>,
     /// Target transform.
     pub scale: Scale,
     /// Exog columns the model was trained with, in order.
     pub exog_names: Vec<String>,
     /// All feature names, in column order.
     pub feature_names: Vec<String>,
-    /// In-sample residuals in the model (transformed) space, in time order.
+    /// In-sample residuals in the model (transformed, differenced) space, in time order.
     pub in_sample_residuals: Vec<f64>,
+    /// In-sample predictions in the model space (what residual bins are fitted on, §B.5).
+    pub in_sample_predictions: Vec<f64>,
+    /// Out-of-sample residuals from a backtest (skforecast `set_out_sample_residuals`).
+    pub out_sample: Option<OutSample>,
+}
+
+/// Backtest residuals kept with a model for its prediction intervals, in the model space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutSample {
+    /// Backtest predictions (model space), the values residual bins are looked up with.
+    pub predictions: Vec<f64>,
+    /// `actual − prediction` (model space).
+    pub residuals: Vec<f64>,
 }
 
 /// A fitted model: only this type can predict.
@@ -365,8 +585,8 @@ pub struct FittedModel {
     pub spec: ModelSpec,
     /// The last `W` training values (original scale).
     pub last_window: Vec<f64>,
-    /// The linear state of a recursive model.
-    pub linear: Option<LinearState>,
+    /// The regression state of a recursive or direct model (`None` for the baselines).
+    pub state: Option<RegressionState>,
 }
 
 impl FittedModel {
@@ -378,6 +598,19 @@ impl FittedModel {
         last_window: Option<&[f64]>,
         exog: Option<&Exog>,
     ) -> Result<Vec<f64>, ModelError> {
+        self.predict_with_noise(steps, last_window, exog, &mut |_, _| 0.0)
+    }
+
+    /// [`FittedModel::predict`] with `noise(step, prediction)` added to each step's prediction
+    /// in the model space (transformed and differenced) before it feeds the next steps' lags:
+    /// one bootstrap path of §B.7. The baselines add it to their output.
+    pub fn predict_with_noise(
+        &self,
+        steps: usize,
+        last_window: Option<&[f64]>,
+        exog: Option<&Exog>,
+        noise: &mut dyn FnMut(usize, f64) -> f64,
+    ) -> Result<Vec<f64>, ModelError> {
         let w = self.spec.window_size();
         let lw = last_window.unwrap_or(&self.last_window);
         if lw.len() < w {
@@ -387,17 +620,23 @@ impl FittedModel {
             });
         }
         let lw = &lw[lw.len() - w..];
-        match (&self.spec, &self.linear) {
+        match (&self.spec, &self.state) {
             (
                 ModelSpec::Recursive {
                     autoregressive,
                     clip_negative,
+                    differentiation,
                     ..
                 },
                 Some(state),
             ) => {
                 let exog = check_exog(&state.exog_names, exog, steps)?;
-                let mut buf: Vec<f64> = lw.iter().map(|v| state.scale.forward(*v)).collect();
+                let d = *differentiation;
+                let window: Vec<f64> = lw.iter().map(|v| state.scale.forward(*v)).collect();
+                // Recursion runs on Δᵈ z; the first d differenced values are undefined and are
+                // never read (W includes d).
+                let mut buf = difference(&window, d);
+                let w = buf.len();
                 let mut row = Vec::with_capacity(state.feature_names.len());
                 for i in 0..steps {
                     row.clear();
@@ -407,10 +646,11 @@ impl FittedModel {
                     if let Some(e) = exog {
                         row.extend(e.columns.iter().map(|c| c[i]));
                     }
-                    buf[p] = state.fit.predict_row(&row);
+                    let pred = state.fit.predict_row(&row);
+                    buf[p] = pred + noise(i, pred);
                 }
-                Ok(buf[w..]
-                    .iter()
+                let z = integrate(&buf[w..], &window, d);
+                Ok(z.iter()
                     .map(|v| {
                         let y = state.scale.inverse(*v);
                         if *clip_negative {
@@ -445,7 +685,8 @@ impl FittedModel {
                         if let Some(e) = exog {
                             x.extend(e.columns.iter().map(|c| c[h]));
                         }
-                        let y = state.scale.inverse(state.direct_fits[h].predict_row(&x));
+                        let pred = state.direct_fits[h].predict_row(&x);
+                        let y = state.scale.inverse(pred + noise(h, pred));
                         if *clip_negative {
                             y.max(0.0)
                         } else {
@@ -454,10 +695,15 @@ impl FittedModel {
                     })
                     .collect())
             }
-            (ModelSpec::Naive, _) => Ok(vec![lw[w - 1]; steps]),
-            (ModelSpec::SeasonalNaive { period }, _) => {
-                Ok((0..steps).map(|h| lw[w - period + h % period]).collect())
-            }
+            (ModelSpec::Naive, _) => Ok((0..steps)
+                .map(|h| lw[w - 1] + noise(h, lw[w - 1]))
+                .collect()),
+            (ModelSpec::SeasonalNaive { period }, _) => Ok((0..steps)
+                .map(|h| {
+                    let v = lw[w - period + h % period];
+                    v + noise(h, v)
+                })
+                .collect()),
             (ModelSpec::EquivalentDate { offset, n_offsets }, _) => {
                 let pattern: Vec<f64> = (0..*offset)
                     .map(|j| {
@@ -472,13 +718,48 @@ impl FittedModel {
                         }
                     })
                     .collect();
-                Ok((0..steps).map(|h| pattern[h % offset]).collect())
+                Ok((0..steps)
+                    .map(|h| pattern[h % offset] + noise(h, pattern[h % offset]))
+                    .collect())
             }
             (ModelSpec::Recursive { .. } | ModelSpec::Direct { .. }, None) => Err(
                 ModelError::Numerical("recursive model without fitted state".into()),
             ),
         }
     }
+}
+
+/// `Δᵈ z`, same length as `z`: the first `d` values are NaN.
+pub fn difference(z: &[f64], d: usize) -> Vec<f64> {
+    let mut cur = z.to_vec();
+    for level in 0..d {
+        let prev = cur.clone();
+        for t in 0..cur.len() {
+            cur[t] = if t <= level {
+                f64::NAN
+            } else {
+                prev[t] - prev[t - 1]
+            };
+        }
+    }
+    cur
+}
+
+/// Undoes [`difference`] for values that follow `window` (the last observed values, at least
+/// `d` of them): cumulative sums from the last value of each differencing level.
+pub fn integrate(diffed: &[f64], window: &[f64], d: usize) -> Vec<f64> {
+    let lasts: Vec<f64> = (0..d)
+        .map(|l| *difference(window, l).last().unwrap_or(&f64::NAN))
+        .collect();
+    let mut cur = diffed.to_vec();
+    for l in (0..d).rev() {
+        let mut acc = lasts[l];
+        for v in cur.iter_mut() {
+            acc += *v;
+            *v = acc;
+        }
+    }
+    cur
 }
 
 fn check_exog<'a>(
@@ -525,6 +806,7 @@ mod tests {
             },
             transform: Transform::None,
             clip_negative: false,
+            differentiation: 0,
         }
     }
 
@@ -598,6 +880,7 @@ mod tests {
             },
             transform: Transform::Log1p,
             clip_negative: true,
+            differentiation: 0,
         };
         let f = spec.fit(&y, None).unwrap();
         for p in f.predict(30, None, None).unwrap() {
@@ -622,7 +905,7 @@ mod tests {
             steps: 7,
         };
         let f = spec.fit(&y, None).unwrap();
-        assert_eq!(f.linear.as_ref().unwrap().direct_fits.len(), 7);
+        assert_eq!(f.state.as_ref().unwrap().direct_fits.len(), 7);
         let p = f.predict(7, None, None).unwrap();
         let truth: Vec<f64> = (120..127)
             .map(|t| (t % 7) as f64 * 3.0 + (t / 7) as f64)

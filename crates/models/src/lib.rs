@@ -24,6 +24,7 @@ pub mod forecaster;
 pub mod linear;
 pub mod matrix;
 pub mod metrics;
+pub mod nonlinear;
 pub mod search;
 
 pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
@@ -31,9 +32,10 @@ pub use backtest::{backtest, folds, Backtest, Fold, FoldConfig, Refit};
 pub use compete::{
     compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
 };
-pub use forecaster::{FittedModel, ModelSpec, Regressor, Transform};
+pub use forecaster::{FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
 pub use matrix::{train_matrix, Autoregressive, Exog, Stat, TrainMatrix, WindowFeature};
 pub use metrics::Metric;
+pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
 
 /// Version of this crate, recorded in run manifests.

@@ -194,6 +194,24 @@ pub struct TrainMatrix {
 }
 
 impl TrainMatrix {
+    /// Keeps the rows whose flag is true (flags in row order).
+    pub fn retain_rows(&mut self, keep: &[bool]) {
+        let p = self.cols();
+        let mut x = Vec::with_capacity(self.x.len());
+        let mut y = Vec::with_capacity(self.y.len());
+        let mut pos = Vec::with_capacity(self.positions.len());
+        for (i, k) in keep.iter().enumerate() {
+            if *k {
+                x.extend_from_slice(&self.x[i * p..(i + 1) * p]);
+                y.push(self.y[i]);
+                pos.push(self.positions[i]);
+            }
+        }
+        self.x = x;
+        self.y = y;
+        self.positions = pos;
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.y.len()

@@ -23,16 +23,6 @@ pub enum SearchMethod {
     Random,
 }
 
-/// The regressor family searched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SearchRegressor {
-    /// `Ridge(alpha)` for each alpha.
-    Ridge,
-    /// `LinearRegression` (alphas ignored).
-    LinearRegression,
-}
-
 /// Search settings (`train.search`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,10 +31,10 @@ pub struct SearchConfig {
     pub method: SearchMethod,
     /// Combinations drawn by the random method.
     pub n_iter: usize,
-    /// Regressor family.
-    pub regressor: SearchRegressor,
-    /// Ridge penalties.
-    pub alphas: Vec<f64>,
+    /// Regressors with their hyper-parameters (each one crossed with every lag and window
+    /// set), e.g. `{tipo: ridge, alpha: 10}` or `{tipo: random_forest, n_trees: 100,
+    /// max_depth: 8}`.
+    pub regressors: Vec<Regressor>,
     /// Lag sets.
     pub lags_grid: Vec<Vec<usize>>,
     /// Also search the lag set suggested by the EDA's ACF/PACF (phase 03), when available.
@@ -62,8 +52,7 @@ impl Default for SearchConfig {
         Self {
             method: SearchMethod::None,
             n_iter: 10,
-            regressor: SearchRegressor::Ridge,
-            alphas: vec![1.0],
+            regressors: vec![Regressor::Ridge { alpha: 1.0 }],
             lags_grid: vec![vec![7]],
             lags_auto: false,
             windows_grid: vec![vec![]],
@@ -80,8 +69,9 @@ fn label(lags: &[usize]) -> String {
         .join("-")
 }
 
-/// The candidates of the search, named `search_<regressor>_a<alpha>_l<lags>_w<k>`, in grid
-/// order (lags outer, windows, then alphas) or, for the random method, in draw order.
+/// The candidates of the search, named `search_<regressor>_l<lags>_w<k>` (see
+/// [`Regressor::short_name`]), in grid order (lags outer, windows, then regressors) or, for the
+/// random method, in draw order.
 /// `suggested_lags` (the EDA's) joins the lag grid when `lags_auto` is set.
 pub fn search_candidates(
     cfg: &SearchConfig,
@@ -91,10 +81,6 @@ pub fn search_candidates(
     if cfg.method == SearchMethod::None {
         return Vec::new();
     }
-    let alphas: Vec<Option<f64>> = match cfg.regressor {
-        SearchRegressor::Ridge => cfg.alphas.iter().map(|a| Some(*a)).collect(),
-        SearchRegressor::LinearRegression => vec![None],
-    };
     let mut lags_grid = cfg.lags_grid.clone();
     if let (true, Some(l)) = (cfg.lags_auto, suggested_lags) {
         if !l.is_empty() && !lags_grid.iter().any(|g| g == l) {
@@ -104,11 +90,9 @@ pub fn search_candidates(
     let mut grid = Vec::new();
     for lags in &lags_grid {
         for (k, windows) in cfg.windows_grid.iter().enumerate() {
-            for alpha in &alphas {
-                let (regressor, rname) = match alpha {
-                    Some(a) => (Regressor::Ridge { alpha: *a }, format!("ridge_a{a}")),
-                    None => (Regressor::LinearRegression, "ols".to_string()),
-                };
+            for regressor in &cfg.regressors {
+                let regressor = *regressor;
+                let rname = regressor.short_name();
                 grid.push(Candidate {
                     nombre: format!("search_{rname}_l{}_w{k}", label(lags)),
                     model: ModelSpec::Recursive {
@@ -119,6 +103,7 @@ pub fn search_candidates(
                         },
                         transform: cfg.transform,
                         clip_negative: cfg.clip_negative,
+                        differentiation: 0,
                     },
                 });
             }
@@ -145,7 +130,10 @@ mod tests {
         SearchConfig {
             method,
             n_iter: 3,
-            alphas: vec![0.1, 1.0, 10.0],
+            regressors: [0.1, 1.0, 10.0]
+                .into_iter()
+                .map(|alpha| Regressor::Ridge { alpha })
+                .collect(),
             lags_grid: vec![vec![7], vec![1, 7, 14]],
             windows_grid: vec![
                 vec![],
@@ -173,6 +161,39 @@ mod tests {
         let with_eda = search_candidates(&auto, 42, Some(&[1, 6, 7, 364]));
         assert_eq!(with_eda.len(), 3 * 2 * 3);
         assert!(with_eda.iter().any(|c| c.nombre.contains("_l1-6-7-364_")));
+    }
+
+    #[test]
+    fn any_regressor_family_can_be_searched() {
+        let c = SearchConfig {
+            regressors: vec![
+                Regressor::RandomForest {
+                    n_trees: 50,
+                    max_depth: Some(8),
+                    min_samples_leaf: 1,
+                    max_features: None,
+                    seed: None,
+                },
+                Regressor::Knn {
+                    k: 5,
+                    weights: crate::KnnWeights::Uniform,
+                },
+                Regressor::LinearRegression,
+            ],
+            ..cfg(SearchMethod::Grid)
+        };
+        let names: Vec<String> = search_candidates(&c, 1, None)
+            .into_iter()
+            .map(|c| c.nombre)
+            .collect();
+        assert_eq!(
+            &names[..3],
+            [
+                "search_rf50_d8_l7_w0",
+                "search_knn5_l7_w0",
+                "search_ols_l7_w0"
+            ]
+        );
     }
 
     #[test]

@@ -51,6 +51,7 @@ fn ols(lags: usize) -> ModelSpec {
         },
         transform: Transform::None,
         clip_negative: false,
+        differentiation: 0,
     }
 }
 
@@ -177,7 +178,8 @@ fn check_backtest(id: &str, with_exog: bool) {
         close(&[b.metrics[&m]], &[want.as_f64().unwrap()], name);
     }
     if let Some(model) = v.get("fold0_model") {
-        let fitted = b.first_model.unwrap().linear.unwrap().fit;
+        let state = b.first_model.unwrap().state.unwrap();
+        let fitted = state.fit.as_linear().unwrap();
         close(&fitted.coef, &floats(&model["coef"]), "coef");
         close(
             &[fitted.intercept],
@@ -270,5 +272,73 @@ fn lasso_and_elastic_net_match_scikit_learn() {
                 "{case}: default coef {g} vs scikit-learn's {w}"
             );
         }
+    }
+}
+
+/// skforecast's `differentiation` (§B.1): vectors produced by
+/// `fixtures/make_differencing_vectors.py` with skforecast 0.26 / scikit-learn 1.9.
+#[test]
+fn recursive_with_differencing_matches_skforecast() {
+    let v: Value =
+        serde_json::from_str(include_str!("fixtures/differencing_vectors.json")).unwrap();
+    let y = floats(&v["y"]);
+    let n = y.len();
+    let x1 = floats(&v["exog_x1"]);
+    for case in v["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let regressor = match case["estimator"].as_str().unwrap() {
+            "Ridge" => Regressor::Ridge {
+                alpha: case["alpha"].as_f64().unwrap(),
+            },
+            "LinearRegression" => Regressor::LinearRegression,
+            other => panic!("{other}"),
+        };
+        let windows = match case["roll_mean_window"].as_u64() {
+            Some(w) => vec![WindowFeature {
+                stat: Stat::Mean,
+                window: w as usize,
+            }],
+            None => vec![],
+        };
+        let spec = ModelSpec::Recursive {
+            regressor,
+            autoregressive: Autoregressive {
+                lags: (1..=case["lags"].as_u64().unwrap() as usize).collect(),
+                windows,
+            },
+            transform: Transform::None,
+            clip_negative: false,
+            differentiation: case["differentiation"].as_u64().unwrap() as usize,
+        };
+        assert_eq!(
+            spec.window_size() as u64,
+            case["window_size"].as_u64().unwrap(),
+            "{id}: window size"
+        );
+        let with_exog = case["exog"].as_bool().unwrap();
+        let train_exog =
+            with_exog.then(|| Exog::new(vec!["x1".into()], vec![x1[..n].to_vec()]).unwrap());
+        let future_exog =
+            with_exog.then(|| Exog::new(vec!["x1".into()], vec![x1[n..].to_vec()]).unwrap());
+        let fitted = spec.fit(&y, train_exog.as_ref()).unwrap();
+        let lin = fitted
+            .state
+            .as_ref()
+            .unwrap()
+            .fit
+            .as_linear()
+            .unwrap()
+            .clone();
+        close(&lin.coef, &floats(&case["coef"]), &format!("{id} coef"));
+        close(
+            &[lin.intercept],
+            &[case["intercept"].as_f64().unwrap()],
+            &format!("{id} intercept"),
+        );
+        let want = floats(&case["predictions"]);
+        let got = fitted
+            .predict(want.len(), None, future_exog.as_ref())
+            .unwrap();
+        close(&got, &want, &format!("{id} predictions"));
     }
 }

@@ -1,0 +1,320 @@
+//! Prediction intervals: bootstrapped paths with binned residuals (§B.5–B.7, numpy's RNG
+//! reproduced so that the paths equal skforecast's for the same seed) and conformal intervals
+//! (§B.8, deterministic).
+
+use models::{FittedModel, ModelSpec};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::binning::{quantile_sorted, QuantileBinner};
+use crate::rng::NumpyRng;
+use crate::ForecastError;
+
+/// How intervals are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntervalMethod {
+    /// Quantiles of `n_boot` simulated paths (residuals fed back through the recursion).
+    Bootstrapping,
+    /// Point ± a quantile of the absolute residuals (deterministic).
+    Conformal,
+}
+
+/// Which residuals the intervals draw from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResidualSource {
+    /// Training residuals (skforecast's default; optimistic for flexible models).
+    InSample,
+    /// Backtest residuals kept in the artifact by phase 05 (honest multi-step errors).
+    OutSample,
+}
+
+/// Interval settings (`forecast.intervals` in config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntervalConfig {
+    /// Bootstrapping or conformal.
+    pub method: IntervalMethod,
+    /// Nominal coverages in percent, e.g. `[80, 95]`.
+    pub levels: Vec<f64>,
+    /// Bootstrap paths.
+    pub n_boot: usize,
+    /// Residual bins (skforecast's `QuantileBinner`, default 10); 1 = unbinned.
+    pub n_bins: usize,
+    /// In-sample or out-of-sample residuals.
+    pub residuals: ResidualSource,
+}
+
+impl Default for IntervalConfig {
+    fn default() -> Self {
+        Self {
+            method: IntervalMethod::Bootstrapping,
+            levels: vec![80.0, 95.0],
+            n_boot: 250,
+            n_bins: 10,
+            residuals: ResidualSource::InSample,
+        }
+    }
+}
+
+impl IntervalConfig {
+    /// Checks the settings; errors name the key.
+    pub fn validate(&self) -> Result<(), ForecastError> {
+        let bad = |key: &str, message: String| ForecastError::InvalidConfig {
+            key: format!("forecast.intervals.{key}"),
+            message,
+        };
+        if self.levels.is_empty() {
+            return Err(bad("levels", "give at least one level".into()));
+        }
+        for l in &self.levels {
+            if !(*l > 0.0 && *l < 100.0) {
+                return Err(bad("levels", format!("{l} is not in (0, 100)")));
+            }
+        }
+        if self.n_boot < 2 && self.method == IntervalMethod::Bootstrapping {
+            return Err(bad("n_boot", "at least 2 paths".into()));
+        }
+        if self.n_bins == 0 {
+            return Err(bad("n_bins", "at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The lower and upper quantiles of a level: `(100 − level)/2` and `(100 + level)/2`
+    /// percent, as skforecast's `interval=[lo, hi]`.
+    pub fn quantiles(level: f64) -> (f64, f64) {
+        (
+            ((100.0 - level) / 2.0) / 100.0,
+            ((100.0 + level) / 2.0) / 100.0,
+        )
+    }
+}
+
+/// Residuals grouped by the bin of their prediction.
+#[derive(Debug, Clone)]
+pub struct BinnedResiduals {
+    /// The binner (fitted on the in-sample predictions).
+    pub binner: QuantileBinner,
+    /// Residuals of each bin, in time order.
+    pub by_bin: Vec<Vec<f64>>,
+    /// All residuals, in time order.
+    pub all: Vec<f64>,
+}
+
+/// Most residuals kept per bin (skforecast: `10_000 // n_bins`), beyond which a bin is
+/// subsampled with replacement by `default_rng(123)` as in §B.5.
+const MAX_RESIDUALS: usize = 10_000;
+const RESIDUAL_SUBSAMPLE_SEED: u64 = 123;
+
+/// Bins the residuals of a fitted model (§B.5).
+pub fn binned_residuals(
+    model: &FittedModel,
+    source: ResidualSource,
+    n_bins: usize,
+) -> Result<BinnedResiduals, ForecastError> {
+    let state = model
+        .state
+        .as_ref()
+        .ok_or(ForecastError::NoResiduals("a baseline has no residuals"))?;
+    let binner = QuantileBinner::fit(&state.in_sample_predictions, n_bins)
+        .ok_or(ForecastError::NoResiduals("no in-sample predictions"))?;
+    let (preds, res): (&[f64], &[f64]) = match source {
+        ResidualSource::InSample => (&state.in_sample_predictions, &state.in_sample_residuals),
+        ResidualSource::OutSample => {
+            let o = state.out_sample.as_ref().ok_or(ForecastError::NoResiduals(
+                "the artifact keeps no out-of-sample residuals (phase 05 stores them)",
+            ))?;
+            (&o.predictions, &o.residuals)
+        }
+    };
+    let mut by_bin = vec![Vec::new(); binner.n_bins()];
+    let mut all = Vec::new();
+    for (p, r) in preds.iter().zip(res) {
+        if p.is_finite() && r.is_finite() {
+            by_bin[binner.bin(*p)].push(*r);
+            all.push(*r);
+        }
+    }
+    if all.is_empty() {
+        return Err(ForecastError::NoResiduals("every residual is missing"));
+    }
+    let cap = MAX_RESIDUALS / binner.n_bins();
+    let mut rng = NumpyRng::new(RESIDUAL_SUBSAMPLE_SEED);
+    for b in by_bin.iter_mut() {
+        if b.len() > cap {
+            let idx = rng.integers(b.len() as u32, cap);
+            *b = idx.iter().map(|i| b[*i as usize]).collect();
+        }
+    }
+    if all.len() > MAX_RESIDUALS {
+        let idx = rng.integers(all.len() as u32, MAX_RESIDUALS);
+        all = idx.iter().map(|i| all[*i as usize]).collect();
+    }
+    // A bin without residuals (possible for out-of-sample ones) borrows all of them.
+    for b in by_bin.iter_mut() {
+        if b.is_empty() {
+            b.clone_from(&all);
+        }
+    }
+    Ok(BinnedResiduals {
+        binner,
+        by_bin,
+        all,
+    })
+}
+
+/// `n_boot` simulated paths (original scale), `paths[j][i]` = path j at step i, following
+/// §B.7: every residual is drawn before the recursion, bin by bin, from `default_rng(seed)`;
+/// the noise of step i of path j comes from the bin of that path's noise-free prediction and
+/// feeds the later steps. Paths are simulated in parallel; the result does not depend on the
+/// number of threads.
+pub fn bootstrap_paths(
+    model: &FittedModel,
+    steps: usize,
+    exog: Option<&models::Exog>,
+    residuals: &BinnedResiduals,
+    n_boot: usize,
+    seed: u64,
+    binned: bool,
+) -> Result<Vec<Vec<f64>>, ForecastError> {
+    let mut rng = NumpyRng::new(seed);
+    // s[b][i * n_boot + j]: residual for step i of path j when the prediction falls in bin b.
+    let draw = |pool: &[f64], rng: &mut NumpyRng| -> Vec<f64> {
+        rng.integers(pool.len() as u32, steps * n_boot)
+            .into_iter()
+            .map(|k| pool[k as usize])
+            .collect()
+    };
+    let s: Vec<Vec<f64>> = if binned {
+        residuals
+            .by_bin
+            .iter()
+            .map(|pool| draw(pool, &mut rng))
+            .collect()
+    } else {
+        vec![draw(&residuals.all, &mut rng)]
+    };
+    (0..n_boot)
+        .into_par_iter()
+        .map(|j| {
+            model
+                .predict_with_noise(steps, None, exog, &mut |i, p| {
+                    let b = if binned { residuals.binner.bin(p) } else { 0 };
+                    s[b][i * n_boot + j]
+                })
+                .map_err(ForecastError::from)
+        })
+        .collect()
+}
+
+/// Per-step quantile `q` over paths.
+pub fn path_quantiles(paths: &[Vec<f64>], q: f64) -> Vec<f64> {
+    let steps = paths.first().map_or(0, Vec::len);
+    (0..steps)
+        .map(|i| {
+            let mut v: Vec<f64> = paths.iter().map(|p| p[i]).collect();
+            v.sort_by(f64::total_cmp);
+            quantile_sorted(&v, q)
+        })
+        .collect()
+}
+
+/// Conformal bounds (§B.8) for one coverage `level` (percent): `pred ± c` in the model space
+/// with `c` the `level` quantile of the absolute residuals (per bin of each step's own
+/// prediction when `binned`), widened by `√(Σ C(k+d−2, d−1)²)` under differencing of order d,
+/// then transformed back.
+pub fn conformal_bounds(
+    model: &FittedModel,
+    steps: usize,
+    exog: Option<&models::Exog>,
+    residuals: &BinnedResiduals,
+    level: f64,
+    binned: bool,
+) -> Result<(Vec<f64>, Vec<f64>), ForecastError> {
+    let state = model
+        .state
+        .as_ref()
+        .ok_or(ForecastError::NoResiduals("a baseline has no residuals"))?;
+    let d = match &model.spec {
+        ModelSpec::Recursive {
+            differentiation, ..
+        } => *differentiation,
+        _ => 0,
+    };
+    let mut raw = Vec::with_capacity(steps);
+    let point = model.predict_with_noise(steps, None, exog, &mut |_, p| {
+        raw.push(p);
+        0.0
+    })?;
+    let q = level / 100.0;
+    let abs_quantile = |v: &[f64]| {
+        let a: Vec<f64> = v.iter().map(|r| r.abs()).collect();
+        crate::binning::quantile(&a, q)
+    };
+    let per_bin: Vec<f64> = residuals.by_bin.iter().map(|b| abs_quantile(b)).collect();
+    let global = abs_quantile(&residuals.all);
+    let mut lo = Vec::with_capacity(steps);
+    let mut hi = Vec::with_capacity(steps);
+    for h in 0..steps {
+        let c = if binned {
+            per_bin[residuals.binner.bin(raw[h])]
+        } else {
+            global
+        };
+        let widen = if d == 0 {
+            1.0
+        } else {
+            (1..=h + 1)
+                .map(|k| binomial(k + d - 2, d - 1).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let z = state.scale.forward(point[h]);
+        lo.push(state.scale.inverse(z - c * widen));
+        hi.push(state.scale.inverse(z + c * widen));
+    }
+    Ok((lo, hi))
+}
+
+fn binomial(n: usize, k: usize) -> f64 {
+    if k > n {
+        return 0.0;
+    }
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_levels_are_skforecast_percentiles() {
+        assert_eq!(IntervalConfig::quantiles(80.0), (0.1, 0.9));
+        assert_eq!(IntervalConfig::quantiles(95.0), (0.025, 0.975));
+    }
+
+    #[test]
+    fn conformal_widening_for_first_differences_is_sqrt_h() {
+        let w = |h: usize, d: usize| {
+            (1..=h)
+                .map(|k| binomial(k + d - 2, d - 1).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        };
+        assert_eq!(w(4, 1), 2.0);
+        // d = 2: C(k, 1) = k → sqrt(1 + 4 + 9).
+        assert!((w(3, 2) - 14f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_settings_name_the_key() {
+        let c = IntervalConfig {
+            levels: vec![80.0, 100.0],
+            ..IntervalConfig::default()
+        };
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("forecast.intervals.levels"), "{e}");
+    }
+}
