@@ -87,9 +87,10 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
     );
     assert_eq!(body_without_run_id(&ingest1), body_without_run_id(&ingest2));
     // History grows: explore, contract_proposal, ingest, validation, cleansing, eda, features,
-    // train, leaderboard.csv and run_manifest, twice each.
-    assert_eq!(files(&reports.join("history")).len(), 20);
-    assert_eq!(files(&root.join("outputs/figures/history")).len(), 20);
+    // train, leaderboard.csv, forecast and run_manifest, twice each.
+    assert_eq!(files(&reports.join("history")).len(), 22);
+    assert_eq!(files(&root.join("outputs/figures/history")).len(), 24);
+    assert_eq!(files(&root.join("outputs/forecast/history")).len(), 4);
     assert_eq!(files(&root.join("outputs/models/history")).len(), 4);
     assert_eq!(files(&root.join("data/04_processed/history")).len(), 4);
     assert_eq!(files(&root.join("data/02_cleansed/history")).len(), 2);
@@ -113,7 +114,7 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         .iter()
         .map(|p| p["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(phases, ["00", "01", "02", "03", "04", "05"]);
+    assert_eq!(phases, ["00", "01", "02", "03", "04", "05", "06"]);
     // Figures and data layers are reproducible too.
     for (a, b) in [
         (
@@ -123,6 +124,18 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         (
             "data/04_processed/train_latest.parquet",
             "data/04_processed/train_latest.parquet",
+        ),
+        (
+            "outputs/forecast/forecast_daily_latest.csv",
+            "outputs/forecast/forecast_daily_latest.csv",
+        ),
+        (
+            "outputs/forecast/forecast_monthly_latest.csv",
+            "outputs/forecast/forecast_monthly_latest.csv",
+        ),
+        (
+            "outputs/models/champion_latest.json",
+            "outputs/models/champion_latest.json",
         ),
     ] {
         let hist: Vec<PathBuf> = files(&root.join(Path::new(a).parent().unwrap().join("history")))
@@ -327,7 +340,7 @@ fn a_failing_phase_leaves_earlier_outputs_intact_and_writes_no_snapshot() {
 fn phases_not_built_say_so_and_exit_non_zero() {
     let p = project();
     let root = p.path();
-    assert_eq!(xtask(root, &["phase", "06"]), 1);
+    assert_eq!(xtask(root, &["phase", "07"]), 1);
     let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
     assert_eq!(m["phases"][0]["status"], "not_built");
     assert!(m["phases"][0]["error"]

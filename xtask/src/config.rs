@@ -90,6 +90,8 @@ pub struct AppConfig {
     pub plan: features::FuturePlan,
     /// Phase 05 training.
     pub train: models::TrainConfig,
+    /// Phase 06 forecast.
+    pub forecast: forecaster::ForecastConfig,
     /// Phase 00.
     pub explore: ExploreConfig,
 }
@@ -325,6 +327,15 @@ impl AppConfig {
                 ),
             });
         }
+        self.forecast.intervals.validate().map_err(|e| match e {
+            forecaster::ForecastError::InvalidConfig { key, message } => {
+                ConfigError { key, message }
+            }
+            other => ConfigError {
+                key: "forecast".into(),
+                message: other.to_string(),
+            },
+        })?;
         if self.train.candidates.is_empty() {
             return Err(ConfigError {
                 key: "train.candidates".into(),
@@ -426,6 +437,7 @@ mod tests {
         assert_eq!(cfg.cleanse, CleanseConfig::default());
         assert_eq!(cfg.eda, features::eda::EdaConfig::default());
         assert_eq!(cfg.features, features::FeatureConfig::default());
+        assert_eq!(cfg.forecast, forecaster::ForecastConfig::default());
         assert_eq!(
             cfg.plan,
             features::FuturePlan {

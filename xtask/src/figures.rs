@@ -172,6 +172,188 @@ pub fn bar_chart(
     })
 }
 
+/// A fan chart: the history, the point forecast, shaded interval bands (widest first) and,
+/// on hold-out runs, the actuals over the horizon. `labels` cover history then horizon.
+pub fn fan_chart(
+    title: &str,
+    labels: &[String],
+    history: &[Option<f64>],
+    point: &[f64],
+    bands: &[(String, Vec<f64>, Vec<f64>)],
+    actuals: Option<&[Option<f64>]>,
+) -> anyhow::Result<Vec<u8>> {
+    let n = labels.len().max(2);
+    let h0 = history.len();
+    let hi = history
+        .iter()
+        .flatten()
+        .copied()
+        .chain(bands.iter().flat_map(|b| b.2.iter().copied()))
+        .chain(point.iter().copied())
+        .chain(
+            actuals
+                .into_iter()
+                .flat_map(|a| a.iter().flatten().copied()),
+        )
+        .fold(1.0, f64::max);
+    png(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, title_style(26))
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0..n, 0.0..hi * 1.05)?;
+        chart
+            .configure_mesh()
+            .x_labels(10)
+            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .label_style((FONT, 14))
+            .draw()?;
+        let shades = [RGBColor(198, 219, 239), RGBColor(107, 174, 214)];
+        for (k, (name, lo, up)) in bands.iter().enumerate() {
+            let colour = shades[k.min(shades.len() - 1)];
+            let mut poly: Vec<(usize, f64)> =
+                up.iter().enumerate().map(|(i, v)| (h0 + i, *v)).collect();
+            poly.extend(lo.iter().enumerate().rev().map(|(i, v)| (h0 + i, *v)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, colour.filled())))?
+                .label(name.as_str())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.filled())
+                });
+        }
+        let hist: Vec<(usize, f64)> = history
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i, v)))
+            .collect();
+        let grey = RGBColor(60, 60, 60);
+        chart
+            .draw_series(LineSeries::new(hist, grey.stroke_width(1)))?
+            .label("historia")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(3))
+            });
+        if let Some(a) = actuals {
+            let pts: Vec<(usize, f64)> = a
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (h0 + i, v)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, BLACK.stroke_width(2)))?
+                .label("real (hold-out)")
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3))
+                });
+        }
+        let pts: Vec<(usize, f64)> = point
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (h0 + i, *v))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(pts, RED.stroke_width(2)))?
+            .label("pronóstico")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(3)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Bars with interval whiskers (`lo`, `hi` per bar; `None` draws no whisker) and optional
+/// actual values as dots.
+pub fn whisker_bar_chart(
+    title: &str,
+    categories: &[String],
+    values: &[f64],
+    whiskers: &[Option<(f64, f64)>],
+    actuals: Option<&[Option<f64>]>,
+) -> anyhow::Result<Vec<u8>> {
+    let n = categories.len();
+    let hi = values
+        .iter()
+        .copied()
+        .chain(whiskers.iter().flatten().map(|w| w.1))
+        .chain(
+            actuals
+                .into_iter()
+                .flat_map(|a| a.iter().flatten().copied()),
+        )
+        .fold(1e-9, f64::max);
+    png(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, title_style(26))
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..hi * 1.1)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n.max(1))
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    categories.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .label_style((FONT, 14))
+            .draw()?;
+        let bar = RGBColor(107, 174, 214);
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, v)| {
+                Rectangle::new(
+                    [(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *v)],
+                    bar.filled(),
+                )
+            }))?
+            .label("pronóstico")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], bar.filled()));
+        for (i, w) in whiskers.iter().enumerate() {
+            if let Some((lo, up)) = w {
+                let x = i as f64;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, *lo), (x, *up)],
+                    BLACK.stroke_width(2),
+                )))?;
+                for y in [*lo, *up] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x - 0.1, y), (x + 0.1, y)],
+                        BLACK.stroke_width(2),
+                    )))?;
+                }
+            }
+        }
+        if let Some(a) = actuals {
+            chart
+                .draw_series(
+                    a.iter().enumerate().filter_map(|(i, v)| {
+                        v.map(|v| Circle::new((i as f64, v), 6, RED.filled()))
+                    }),
+                )?
+                .label("real")
+                .legend(|(x, y)| Circle::new((x + 8, y), 5, RED.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
 /// ACF (top) and PACF (bottom) stems with the confidence band.
 pub fn acf_chart(acf: &[f64], pacf: &[f64], band: f64) -> anyhow::Result<Vec<u8>> {
     png(|root| {

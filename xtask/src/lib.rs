@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod executive;
 pub mod figures;
+pub mod forecast_phase;
 pub mod phases;
 pub mod run;
 pub mod testreport;

@@ -79,7 +79,7 @@ impl Phase {
             Phase::Eda => "data/02_cleansed",
             Phase::Features => "data/02_cleansed",
             Phase::Train => "data/04_processed",
-            Phase::Forecast => "champion model + future features",
+            Phase::Forecast => "outputs/models/champion, data/04_processed (+ 02 for hold-out)",
             Phase::Simulate => "champion model + scenarios in config",
             Phase::Monitor => "forecast history + new actuals",
         }
@@ -100,7 +100,9 @@ impl Phase {
             Phase::Train => {
                 "outputs/reports/train_latest.json (leaderboard, champion backtest), outputs/models/champion_latest.json"
             }
-            Phase::Forecast => "daily and monthly forecast, figures",
+            Phase::Forecast => {
+                "outputs/forecast/forecast_{daily,monthly}_latest.csv, outputs/reports/forecast_latest.json, figures"
+            }
             Phase::Simulate => "scenario forecasts and deltas",
             Phase::Monitor => "health and drift report",
         }
@@ -114,8 +116,8 @@ impl Phase {
             | Phase::Cleanse
             | Phase::Eda
             | Phase::Features
-            | Phase::Train => None,
-            Phase::Forecast => Some(6),
+            | Phase::Train
+            | Phase::Forecast => None,
             Phase::Simulate => Some(8),
             Phase::Monitor => Some(9),
         }
@@ -143,6 +145,7 @@ impl Phase {
             Phase::Eda => eda(ctx),
             Phase::Features => features_phase(ctx),
             Phase::Train => train(ctx),
+            Phase::Forecast => crate::forecast_phase::run(ctx),
             other => anyhow::bail!(
                 "phase {} {} is not built yet (issue {})",
                 other.number(),
@@ -426,7 +429,7 @@ mod tests {
 
 /// Reads a layer file written by an earlier phase, records it as an input, and says which
 /// phase to run when it is missing.
-fn read_layer(
+pub(crate) fn read_layer(
     ctx: &mut RunContext,
     dir: &std::path::Path,
     file: &str,
@@ -853,7 +856,18 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         .model
         .clone();
     let uses_exog = spec.uses_exog() && !exog.names.is_empty();
-    let fitted = spec.fit(&y, uses_exog.then_some(&exog))?;
+    let mut fitted = spec.fit(&y, uses_exog.then_some(&exog))?;
+    // The champion's backtest errors travel with it for out-of-sample intervals (phase 06).
+    if let (Some(bt), Some(_)) = (backtests.get(&champion.nombre), fitted.state.as_ref()) {
+        let (t, p): (Vec<f64>, Vec<f64>) = bt
+            .predictions
+            .iter()
+            .map(|pr| (actuals[pr.position], pr.pred))
+            .unzip();
+        if let Err(e) = fitted.set_out_sample_residuals(&t, &p) {
+            tracing::warn!("out-of-sample residuals not kept: {e}");
+        }
+    }
     let artifact = models::ModelArtifact {
         schema_version: models::ARTIFACT_SCHEMA_VERSION,
         nombre: champion.nombre.clone(),

@@ -81,6 +81,25 @@ pub enum ForecastError {
     NoResiduals(&'static str),
 }
 
+/// Phase 06 settings (`forecast` in config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastConfig {
+    /// Prediction intervals.
+    pub intervals: IntervalConfig,
+    /// Days of history drawn before the horizon in the fan chart.
+    pub fan_history_days: usize,
+}
+
+impl Default for ForecastConfig {
+    fn default() -> Self {
+        Self {
+            intervals: IntervalConfig::default(),
+            fan_history_days: 730,
+        }
+    }
+}
+
 /// What the future looks like: one row per day to forecast.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FutureInputs {

@@ -590,6 +590,51 @@ pub struct FittedModel {
 }
 
 impl FittedModel {
+    /// Keeps backtest residuals for out-of-sample intervals (skforecast
+    /// `set_out_sample_residuals`): `y_true` and `y_pred` in the original scale are moved to
+    /// the model space; pairs with a missing value are skipped. Needs a regression model
+    /// without differencing.
+    pub fn set_out_sample_residuals(
+        &mut self,
+        y_true: &[f64],
+        y_pred: &[f64],
+    ) -> Result<(), ModelError> {
+        if let ModelSpec::Recursive {
+            differentiation, ..
+        } = &self.spec
+        {
+            if *differentiation > 0 {
+                return Err(ModelError::InvalidSpec(
+                    "out-of-sample residuals of a differenced model are not supported".into(),
+                ));
+            }
+        }
+        let state = self
+            .state
+            .as_mut()
+            .ok_or_else(|| ModelError::InvalidSpec("a baseline keeps no residuals".into()))?;
+        if y_true.len() != y_pred.len() {
+            return Err(ModelError::InvalidSpec(format!(
+                "{} actuals for {} predictions",
+                y_true.len(),
+                y_pred.len()
+            )));
+        }
+        let mut out = OutSample {
+            predictions: Vec::new(),
+            residuals: Vec::new(),
+        };
+        for (t, p) in y_true.iter().zip(y_pred) {
+            let (zt, zp) = (state.scale.forward(*t), state.scale.forward(*p));
+            if zt.is_finite() && zp.is_finite() {
+                out.predictions.push(zp);
+                out.residuals.push(zt - zp);
+            }
+        }
+        state.out_sample = Some(out);
+        Ok(())
+    }
+
     /// Predicts `steps` values after `last_window` (default: the end of the training data),
     /// with `exog` for every step when the model was trained with exog.
     pub fn predict(
