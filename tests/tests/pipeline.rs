@@ -208,6 +208,7 @@ fn executive_summary_numbers_all_come_from_the_reports() {
         "eda",
         "features",
         "train",
+        "forecast",
     ]
     .iter()
     .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))

@@ -10,6 +10,10 @@
 //! **W2**: the same data, one `RandomForest(100 trees)` recursive forecaster with lags 1..14
 //! and the same exog, backtested with the same folds and refit. Forests cannot match
 //! bit for bit across libraries, so the comparison script checks the MAE statistically.
+//!
+//! **F1**: load a champion artifact and forecast 185 days with 250 bootstrap paths (the
+//! per-request work of a service); the script times skforecast's `predict_interval` on the
+//! same model and checks that the bounds are the same numbers.
 
 use std::path::Path;
 use std::time::Instant;
@@ -256,13 +260,116 @@ fn run_workload(
     })
 }
 
+/// Result of the forecast workload F1.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastWorkload {
+    /// Name (`F1`).
+    pub workload: String,
+    /// Training rows (the history minus the last 185 days).
+    pub train_rows: usize,
+    /// Steps forecast.
+    pub steps: usize,
+    /// Bootstrap paths.
+    pub n_boot: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Best wall seconds for load artifact + forecast with intervals, per thread setting.
+    pub timings: Vec<Timing>,
+    /// Point forecast, 80 % lower and upper bounds (for the comparison script).
+    pub point: Vec<f64>,
+    /// 80 % lower bound.
+    pub lower_80: Vec<f64>,
+    /// 80 % upper bound.
+    pub upper_80: Vec<f64>,
+}
+
+/// F1: Ridge(1) with lags 1, 7, 14, 21, 28, a 7-day mean, log1p and the demo exog, fitted on
+/// all but the last 185 days; then load the artifact and forecast those 185 days with 250
+/// bootstrap paths (seeded), as `predict_interval` does in skforecast.
+pub fn f1(data: &BenchData, seed: u64, repeat: usize) -> anyhow::Result<ForecastWorkload> {
+    let steps = W1_STEPS;
+    let n = data.y.len() - steps;
+    let spec = models::ModelSpec::Recursive {
+        regressor: models::Regressor::Ridge { alpha: 1.0 },
+        autoregressive: models::Autoregressive {
+            lags: vec![1, 7, 14, 21, 28],
+            windows: vec![models::WindowFeature {
+                stat: models::Stat::Mean,
+                window: 7,
+            }],
+        },
+        transform: models::Transform::Log1p,
+        clip_negative: false,
+        differentiation: 0,
+    };
+    let fitted = spec.fit(&data.y[..n], Some(&data.exog.slice(0..n)))?;
+    let start = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).context("date")?;
+    let until = start + chrono::Days::new(n as u64 - 1);
+    let json = models::ModelArtifact::new("f1", "y", start, until, "", Default::default(), fitted)
+        .to_json()?;
+    let future = forecaster::FutureInputs::open_days(
+        until + chrono::Days::new(1),
+        steps,
+        Some(data.exog.slice(n..n + steps)),
+    );
+    let cfg = forecaster::IntervalConfig {
+        levels: vec![80.0],
+        ..forecaster::IntervalConfig::default()
+    };
+    let max_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut timings = Vec::new();
+    let mut last = None;
+    for threads in if max_threads > 1 {
+        vec![1, max_threads]
+    } else {
+        vec![1]
+    } {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        let mut best = f64::INFINITY;
+        for _ in 0..repeat.max(1) {
+            let t0 = Instant::now();
+            let fc = pool.install(|| -> anyhow::Result<forecaster::Forecast> {
+                let f = forecaster::Forecaster::from_json(&json, None)?;
+                Ok(f.forecast(&future, &cfg, seed)?)
+            })?;
+            best = best.min(t0.elapsed().as_secs_f64());
+            if let Some(prev) = &last {
+                anyhow::ensure!(prev == &fc, "F1 is not deterministic across threads");
+            }
+            last = Some(fc);
+        }
+        timings.push(Timing {
+            threads,
+            seconds: best,
+        });
+    }
+    // The raw (unclipped) bounds are what skforecast reports; ours are clipped at 0 and the
+    // point is kept inside, which does not bind on this series.
+    let fc = last.context("no run")?;
+    Ok(ForecastWorkload {
+        workload: "F1".into(),
+        train_rows: n,
+        steps,
+        n_boot: cfg.n_boot,
+        seed,
+        timings,
+        point: fc.daily.iter().map(|d| d.point).collect(),
+        lower_80: fc.daily.iter().map(|d| d.bounds[0].lower).collect(),
+        upper_80: fc.daily.iter().map(|d| d.bounds[0].upper).collect(),
+    })
+}
+
 /// What `cargo xtask bench` reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
     /// Data file for the comparison script.
     pub data_csv: String,
-    /// One result per workload.
+    /// One result per backtest workload.
     pub workloads: Vec<WorkloadResult>,
+    /// The forecast workload (F1), when run.
+    pub forecast: Option<ForecastWorkload>,
 }
 
 /// Runs every workload (`only`: a subset by name, e.g. `W1`).
@@ -281,12 +388,18 @@ pub fn run_all(
     if wanted("W2") {
         workloads.push(w2(&data, cfg.run.seed, repeat)?);
     }
+    let forecast = if wanted("F1") {
+        Some(f1(&data, cfg.run.seed, repeat)?)
+    } else {
+        None
+    };
     anyhow::ensure!(
-        !workloads.is_empty(),
-        "no workload named {only:?}; known: W1, W2"
+        !workloads.is_empty() || forecast.is_some(),
+        "no workload named {only:?}; known: W1, W2, F1"
     );
     Ok(BenchReport {
         data_csv: data.data_csv.clone(),
         workloads,
+        forecast,
     })
 }

@@ -267,6 +267,7 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
         eda: read("eda")?,
         features: read("features")?,
         train: read("train")?,
+        forecast: read("forecast")?,
     });
     let dir = ctx.root.join(&ctx.cfg.paths.executive);
     ctx.writer

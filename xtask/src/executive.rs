@@ -1,4 +1,4 @@
-//! The executive summary of phases 00–01, rendered from the reports' JSON (never from
+//! The executive summary of the phases that ran, rendered from the reports' JSON (never from
 //! numbers typed by hand). [`numbers_in`] and [`all_numbers_come_from`] let a test check that
 //! every number in the text appears in the source reports.
 
@@ -37,6 +37,8 @@ pub struct Reports {
     pub features: Option<Value>,
     /// Phase 05 training.
     pub train: Option<Value>,
+    /// Phase 06 forecast.
+    pub forecast: Option<Value>,
 }
 
 impl Reports {
@@ -47,6 +49,10 @@ impl Reports {
             &self.ingest,
             &self.validation,
             &self.cleansing,
+            &self.eda,
+            &self.features,
+            &self.train,
+            &self.forecast,
         ]
         .into_iter()
         .flatten()
@@ -233,6 +239,61 @@ pub fn render(r: &Reports) -> String {
                 "La referencia ingenua semanal (`seasonal_naive_7`) obtiene {metric} {} y MAE {} en los mismos pliegues.",
                 show(&naive["metrics"][metric.as_str()]),
                 show(&naive["metrics"]["mae"]),
+            ));
+        }
+    }
+    if let Some(f) = &r.forecast {
+        let b = get(f, "body");
+        power.push(format!(
+            "Pronóstico de {} días ({} a {}) con el campeón `{}`: {} unidades en total.",
+            show(&b["days"]),
+            show(&b["horizon_start"]),
+            show(&b["horizon_end"]),
+            show(&b["champion"]),
+            show(&b["total_units"]),
+        ));
+        for m in b["monthly"].as_array().into_iter().flatten().take(3) {
+            let band = m["bounds"]
+                .as_array()
+                .and_then(|v| v.first())
+                .map(|x| {
+                    format!(
+                        " (intervalo {} %: {} a {})",
+                        show(&x["level"]),
+                        show(&x["lower"]),
+                        show(&x["upper"])
+                    )
+                })
+                .unwrap_or_default();
+            let partial = if m["parcial"] == true {
+                format!(", mes parcial de {} días", show(&m["dias"]))
+            } else {
+                String::new()
+            };
+            power.push(format!(
+                "Total de {}: {} unidades{band}{partial}.",
+                show(&m["mes"]),
+                show(&m["point"]),
+            ));
+        }
+        let h = &b["holdout"];
+        if !h.is_null() {
+            let o = &h["overall"];
+            let cov: Vec<String> = o["intervals"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|i| format!("{} % → {}", show(&i["level"]), show(&i["coverage"])))
+                .collect();
+            truths.push(format!(
+                "Prueba fuera de muestra ({} días, {} a {}): MASE7 {}, WAPE {}, MAE {}; cobertura de los intervalos {}.",
+                show(&o["days"]),
+                show(&h["from"]),
+                show(&h["until"]),
+                show(&o["mase7"]),
+                show(&o["wape"]),
+                show(&o["mae"]),
+                cov.join(", "),
             ));
         }
     }

@@ -42,12 +42,12 @@ pub struct ForecastBody {
 }
 
 fn dates(frame: &polars::prelude::DataFrame) -> anyhow::Result<Vec<NaiveDate>> {
-    Ok(frame
+    frame
         .column(core_types::cols::FECHA)?
         .date()?
         .as_date_iter()
         .map(|d| d.context("a null date"))
-        .collect::<anyhow::Result<_>>()?)
+        .collect::<anyhow::Result<_>>()
 }
 
 fn f64s(frame: &polars::prelude::DataFrame, name: &str) -> anyhow::Result<Vec<f64>> {

@@ -58,6 +58,15 @@ pub struct ExtraColumn {
     pub futuro_por_defecto: f64,
     /// Future spans where the value is 1 (e.g. planned school holidays).
     pub futuro_uno: Vec<DateSpan>,
+    /// When the source itself has rows after the cutoff (a hold-out run, or a source that
+    /// lists flags known in advance), take the future value from there; `futuro_uno` and
+    /// `futuro_por_defecto` fill the other dates.
+    #[serde(default = "yes")]
+    pub futuro_de_la_fuente: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Feature settings (`features:` in config.yaml).
@@ -445,6 +454,7 @@ pub fn future_inputs(
     cfg: &FeatureConfig,
     promos: &BTreeMap<NaiveDate, f64>,
     closures: &BTreeSet<NaiveDate>,
+    known_extras: Option<&[f64]>,
 ) -> DayInputs {
     DayInputs {
         promo: promos.contains_key(&d),
@@ -454,8 +464,14 @@ pub fn future_inputs(
         extras: cfg
             .exogenas
             .iter()
-            .map(|e| {
-                if e.futuro_uno.iter().any(|s| s.contains(d)) {
+            .enumerate()
+            .map(|(k, e)| {
+                let known = known_extras
+                    .and_then(|v| v.get(k))
+                    .filter(|v| e.futuro_de_la_fuente && v.is_finite());
+                if let Some(v) = known {
+                    *v
+                } else if e.futuro_uno.iter().any(|s| s.contains(d)) {
                     1.0
                 } else {
                     e.futuro_por_defecto

@@ -63,7 +63,9 @@ pub struct FeaturesReport {
 /// The future's feature rows and open flags for `days` days from `start`, for a model whose
 /// history starts at `origin`: the one projection of the calendar and the plan (planned
 /// promotions and closures, extras' future values) that phase 04 writes to
-/// `04_processed/future` and that embedding services and the simulator reuse.
+/// `04_processed/future` and that embedding services and the simulator reuse. `known` holds
+/// the source's own rows after the cutoff (empty for a real forecast): extra columns marked
+/// `futuro_de_la_fuente` take their values from there.
 pub fn future_table(
     calendar: &CalendarConfig,
     cfg: &FeatureConfig,
@@ -71,6 +73,7 @@ pub fn future_table(
     origin: NaiveDate,
     start: NaiveDate,
     days: usize,
+    known: &BTreeMap<NaiveDate, DayInputs>,
 ) -> Result<(FeatureTable, Vec<bool>), FeaturesError> {
     let horizon = Horizon::new(days as i64).map_err(|e| FeaturesError::InvalidConfig {
         key: "run.horizon".into(),
@@ -98,7 +101,13 @@ pub fn future_table(
         .filter(|d| horizon_span.contains(*d))
         .collect();
     let table = feature_rows(horizon_span, &cal, cfg, origin, |d| {
-        future_inputs(d, cfg, &promos, &closures)
+        future_inputs(
+            d,
+            cfg,
+            &promos,
+            &closures,
+            known.get(&d).map(|k| k.extras.as_slice()),
+        )
     })?;
     let open = table.dates.iter().map(|d| !closures.contains(d)).collect();
     Ok((table, open))
@@ -216,7 +225,15 @@ pub fn build_layers(
             .cloned()
             .expect("every history date has a row")
     };
-    let fut = |d: NaiveDate| future_inputs(d, cfg, &promos, &closures);
+    let fut = |d: NaiveDate| {
+        future_inputs(
+            d,
+            cfg,
+            &promos,
+            &closures,
+            inputs.get(&d).map(|k| k.extras.as_slice()),
+        )
+    };
     let history_table = feature_rows(history_span, &cal, cfg, first, hist)?;
     let (future_table, _) = future_table(
         calendar,
@@ -225,6 +242,7 @@ pub fn build_layers(
         first,
         horizon_span.start(),
         horizon_span.len_days(),
+        &inputs,
     )?;
     let all_cfg = cfg.all_groups();
     let all_hist = feature_rows(history_span, &cal, &all_cfg, first, hist)?;

@@ -78,7 +78,7 @@ fn future_path_reproduces_history_rows_except_promo_and_pandemic() {
         let span = DateSpan::new(d(a), d(b)).unwrap();
         let hist = feature_rows(span, &cal, &cfg, d("2018-01-01"), history(9)).unwrap();
         let fut = feature_rows(span, &cal, &cfg, d("2018-01-01"), |x| {
-            future_inputs(x, &cfg, &BTreeMap::new(), &BTreeSet::new())
+            future_inputs(x, &cfg, &BTreeMap::new(), &BTreeSet::new(), None)
         })
         .unwrap();
         assert_eq!(hist.names, fut.names);

@@ -133,9 +133,16 @@ impl FutureInputs {
         start: NaiveDate,
         days: usize,
     ) -> Result<Self, ForecastError> {
-        let (table, open) =
-            features::future_table(calendar, feature_cfg, plan, origin, start, days)
-                .map_err(|e| ForecastError::Future(e.to_string()))?;
+        let (table, open) = features::future_table(
+            calendar,
+            feature_cfg,
+            plan,
+            origin,
+            start,
+            days,
+            &Default::default(),
+        )
+        .map_err(|e| ForecastError::Future(e.to_string()))?;
         let exog = Exog::new(table.names, table.values)?;
         Ok(Self {
             dates: table.dates,
