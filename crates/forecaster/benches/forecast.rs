@@ -60,6 +60,17 @@ fn benches(c: &mut Criterion) {
     let (json, future_exog, until) = artifact_json();
     let future = FutureInputs::open_days(until + chrono::Days::new(1), H, Some(future_exog));
     let cfg = IntervalConfig::default();
+    c.bench_function("load artifact (JSON)", |b| {
+        b.iter(|| Forecaster::from_json(black_box(&json), None).expect("artifact"))
+    });
+    let loaded = Forecaster::from_json(&json, None).expect("artifact");
+    c.bench_function("185-day forecast, 250 bootstrap paths", |b| {
+        b.iter(|| {
+            loaded
+                .forecast(black_box(&future), &cfg, 42)
+                .expect("forecast")
+        })
+    });
     c.bench_function(
         "load artifact + 185-day forecast, 250 bootstrap paths",
         |b| {

@@ -180,12 +180,18 @@ pub fn bootstrap_paths(
     binned: bool,
 ) -> Result<Vec<Vec<f64>>, ForecastError> {
     let mut rng = NumpyRng::new(seed);
-    // s[b][i * n_boot + j]: residual for step i of path j when the prediction falls in bin b.
+    // Drawn in numpy's row-major (step, path) order, stored path-major so that each path reads
+    // its residuals contiguously: s[b][j * steps + i] is the residual for step i of path j when
+    // the prediction falls in bin b.
     let draw = |pool: &[f64], rng: &mut NumpyRng| -> Vec<f64> {
-        rng.integers(pool.len() as u32, steps * n_boot)
-            .into_iter()
-            .map(|k| pool[k as usize])
-            .collect()
+        let m = pool.len() as u32;
+        let mut out = vec![0.0; steps * n_boot];
+        for i in 0..steps {
+            for j in 0..n_boot {
+                out[j * steps + i] = pool[rng.integer(m) as usize];
+            }
+        }
+        out
     };
     let s: Vec<Vec<f64>> = if binned {
         residuals
@@ -202,7 +208,7 @@ pub fn bootstrap_paths(
             model
                 .predict_with_noise(steps, None, exog, &mut |i, p| {
                     let b = if binned { residuals.binner.bin(p) } else { 0 };
-                    s[b][i * n_boot + j]
+                    s[b][j * steps + i]
                 })
                 .map_err(ForecastError::from)
         })
@@ -211,12 +217,21 @@ pub fn bootstrap_paths(
 
 /// Per-step quantile `q` over paths.
 pub fn path_quantiles(paths: &[Vec<f64>], q: f64) -> Vec<f64> {
+    sorted_steps(paths)
+        .iter()
+        .map(|v| quantile_sorted(v, q))
+        .collect()
+}
+
+/// The paths' values at each step, sorted (sorted once, then read for every quantile).
+pub fn sorted_steps(paths: &[Vec<f64>]) -> Vec<Vec<f64>> {
     let steps = paths.first().map_or(0, Vec::len);
     (0..steps)
+        .into_par_iter()
         .map(|i| {
             let mut v: Vec<f64> = paths.iter().map(|p| p[i]).collect();
-            v.sort_by(f64::total_cmp);
-            quantile_sorted(&v, q)
+            v.sort_unstable_by(f64::total_cmp);
+            v
         })
         .collect()
 }

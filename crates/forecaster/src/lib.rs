@@ -305,14 +305,21 @@ impl Forecaster {
                         *v = finish(*v, *open);
                     }
                 }
+                let sorted = intervals::sorted_steps(&paths);
                 let bounds = intervals
                     .levels
                     .iter()
                     .map(|l| {
                         let (qlo, qhi) = IntervalConfig::quantiles(*l);
-                        let lo = intervals::path_quantiles(&paths, qlo);
-                        let hi = intervals::path_quantiles(&paths, qhi);
-                        lo.into_iter().zip(hi).collect()
+                        sorted
+                            .iter()
+                            .map(|v| {
+                                (
+                                    binning::quantile_sorted(v, qlo),
+                                    binning::quantile_sorted(v, qhi),
+                                )
+                            })
+                            .collect()
                     })
                     .collect();
                 (paths, bounds)

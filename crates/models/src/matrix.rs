@@ -72,32 +72,38 @@ impl WindowFeature {
     }
 
     /// The statistic of `values` (the last `window` values before the target), ignoring NaN.
+    /// Allocation-free except for the median (this runs at every step of every bootstrap path).
     pub fn compute(&self, values: &[f64]) -> f64 {
-        let v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-        if v.is_empty() {
+        let valid = || values.iter().copied().filter(|x| !x.is_nan());
+        let (mut k, mut sum) = (0usize, 0.0);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        for x in valid() {
+            k += 1;
+            sum += x;
+            min = min.min(x);
+            max = max.max(x);
+        }
+        if k == 0 {
             return f64::NAN;
         }
-        let n = v.len() as f64;
-        let mean = v.iter().sum::<f64>() / n;
+        let n = k as f64;
+        let mean = sum / n;
         let std = || {
-            if v.len() < 2 {
+            if k < 2 {
                 0.0
             } else {
-                (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+                (valid().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
             }
         };
-        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         match self.stat {
             Stat::Mean => mean,
             Stat::Std => std(),
             Stat::Min => min,
             Stat::Max => max,
-            Stat::Sum => v.iter().sum(),
+            Stat::Sum => sum,
             Stat::Median => {
-                let mut s = v.clone();
+                let mut s: Vec<f64> = valid().collect();
                 s.sort_by(|a, b| a.total_cmp(b));
-                let k = s.len();
                 if k % 2 == 1 {
                     s[k / 2]
                 } else {
@@ -107,9 +113,8 @@ impl WindowFeature {
             Stat::RatioMinMax => min / max,
             Stat::CoefVariation => std() / mean,
             Stat::Ewm => {
-                let k = v.len();
                 let (mut num, mut den) = (0.0, 0.0);
-                for (i, x) in v.iter().enumerate() {
+                for (i, x) in valid().enumerate() {
                     let w = (1.0 - EWM_ALPHA).powi((k - 1 - i) as i32);
                     num += x * w;
                     den += w;
