@@ -196,6 +196,46 @@ impl ArtifactWriter {
         self.written.push(rec.clone());
         Ok(rec)
     }
+
+    /// Writes an immutable folder all at once: the files go to a hidden staging folder beside
+    /// it, which is renamed into place only when every file is written (a failure removes the
+    /// staging folder, so no partial folder is ever visible). An existing folder is an error.
+    pub fn write_dir_once(
+        &mut self,
+        dir: &Path,
+        files: &[(String, Vec<u8>, Option<u64>)],
+    ) -> Result<Vec<FileRecord>, ArtifactError> {
+        if dir.exists() {
+            return Err(ArtifactError::Exists(dir.to_path_buf()));
+        }
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let staging = parent.join(format!(".staging_{name}"));
+        let result = (|| {
+            if staging.exists() {
+                std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
+            }
+            std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+            for (file, bytes, _) in files {
+                write_atomic(&staging.join(file), bytes, false)?;
+            }
+            std::fs::rename(&staging, dir).map_err(io(dir))
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        let recs: Vec<FileRecord> = files
+            .iter()
+            .map(|(file, bytes, rows)| FileRecord::of(&self.root, &dir.join(file), bytes, *rows))
+            .collect();
+        self.written.extend(recs.iter().cloned());
+        Ok(recs)
+    }
 }
 
 #[cfg(test)]

@@ -147,8 +147,8 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
     init_logging(&cfg.run.log_level, env);
     match cli.command {
         Command::Phases => unreachable!("handled above"),
-        Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false),
-        Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true),
+        Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false, env),
+        Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true, env),
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
         Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
     }
@@ -181,8 +181,16 @@ fn run_phases(
     args: &[String],
     phases: &[Phase],
     whole_run: bool,
+    env: &[(String, String)],
 ) -> u8 {
     let mut ctx = RunContext::new(root, cfg, args.to_vec());
+    // Network secrets: held redacted, handed to the source only (never config, logs or files).
+    ctx.secrets = env
+        .iter()
+        .filter(|(k, _)| crate::run::SECRET_VARIABLES.contains(&k.as_str()))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k.clone(), connector::Secret::new(v.trim())))
+        .collect();
     tracing::info!(run_id = %ctx.run_id, root = %root.display(), "run started");
     let mut failed = false;
     let mut pending = Vec::new();

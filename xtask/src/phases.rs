@@ -197,6 +197,10 @@ pub struct IngestBody {
     pub first_date: Option<chrono::NaiveDate>,
     /// Last date in the snapshot.
     pub last_date: Option<chrono::NaiveDate>,
+    /// Network sources: the folder with every page as received.
+    pub raw_pages: Option<String>,
+    /// Network sources: pages, retries, announced count, warnings.
+    pub fetch: Option<connector::FetchReport>,
 }
 
 fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSummary)> {
@@ -213,6 +217,12 @@ fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSumm
         &cfg.calendar,
         &date_aliases,
         &ctx.root,
+        &|name: &str| {
+            ctx.secrets
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        },
     )
     .context("cannot build the source")?;
     let fetched = source
@@ -313,6 +323,40 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
         .iter()
         .map(|c| (c.name().to_string(), c.dtype().to_string()))
         .collect();
+    // Network sources: every page exactly as received, with its metadata, in one folder that
+    // appears only once complete (nothing is written when the fetch failed).
+    let pages_dir = raw_dir.join(format!("{stem}_pages"));
+    let raw_pages = if fetched.raw_pages.is_empty() {
+        None
+    } else {
+        let mut files: Vec<(String, Vec<u8>, Option<u64>)> = fetched
+            .raw_pages
+            .iter()
+            .map(|p| {
+                (
+                    format!("page_{:04}.json", p.meta.page),
+                    p.body.clone(),
+                    Some(p.meta.rows as u64),
+                )
+            })
+            .collect();
+        let metas: Vec<&connector::PageMeta> = fetched.raw_pages.iter().map(|p| &p.meta).collect();
+        files.push((
+            "pages.json".into(),
+            serde_json::to_vec_pretty(&serde_json::json!({
+                "pages": metas,
+                "report": fetched.fetch_report,
+            }))?,
+            None,
+        ));
+        ctx.writer.write_dir_once(&pages_dir, &files)?;
+        Some(relative(&ctx.root, &pages_dir))
+    };
+    if let Some(r) = &fetched.fetch_report {
+        for w in &r.warnings {
+            tracing::warn!("source: {w}");
+        }
+    }
     let snapshot = FileRecord::of(&ctx.root, &snap_path, &bytes, Some(rows));
     let body = IngestBody {
         source,
@@ -322,6 +366,8 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
         columns,
         first_date: range.map(|r| r.0),
         last_date: range.map(|r| r.1),
+        raw_pages,
+        fetch: fetched.fetch_report.clone(),
     };
     let meta = ctx.envelope("raw_snapshot_meta", &body);
     let meta_bytes = serde_json::to_vec_pretty(&meta)?;

@@ -93,6 +93,14 @@ pub struct RunManifest {
     pub rustc_version: String,
 }
 
+/// The environment variables that hold source secrets.
+pub const SECRET_VARIABLES: [&str; 4] = [
+    "SUPABASE_URL",
+    "SUPABASE_KEY",
+    "SUPABASE_USER_JWT",
+    "SUPABASE_DB_URL",
+];
+
 /// Everything a phase needs: root, config, run id, writer, and what the run has done.
 #[derive(Debug)]
 pub struct RunContext {
@@ -116,6 +124,8 @@ pub struct RunContext {
     pub inputs: Vec<FileRecord>,
     /// Raw snapshot written or read.
     pub raw_snapshot: Option<String>,
+    /// Secrets of the network sources, from the environment (redacted in `Debug`).
+    pub secrets: Vec<(String, connector::Secret)>,
     git: GitInfo,
     command_line: Vec<String>,
     phases: Vec<PhaseRecord>,
@@ -198,6 +208,7 @@ impl RunContext {
             config_sha256,
             inputs: Vec::new(),
             raw_snapshot: None,
+            secrets: Vec::new(),
             git: git_info(root),
             command_line,
             phases: Vec::new(),

@@ -103,10 +103,21 @@ impl FileSource {
             }
             FileFormat::Auto => unreachable!("resolved above"),
         };
-        let mut df = self.map_columns(df)?;
         let line_offset = if format == FileFormat::Csv { 2 } else { 1 };
+        self.normalise(df, line_offset)
+    }
+
+    /// The steps after reading, shared with the network sources: snake_case headers, the
+    /// column mapping, the date aliases and the date column parsed (timestamps cut to local
+    /// dates). `line_offset` turns a 0-based row into the file's line in errors.
+    pub fn normalise(
+        &self,
+        df: DataFrame,
+        line_offset: usize,
+    ) -> Result<DataFrame, ConnectorError> {
+        let mut df = self.map_columns(df)?;
         let fechas = parse_dates(
-            path,
+            &self.path,
             df.column(cols::FECHA).expect("checked by map_columns"),
             line_offset,
             self.utc_offset_hours,

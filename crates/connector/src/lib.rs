@@ -7,13 +7,19 @@
 //! - [`demo`]: the embedded, seeded synthetic buñuelo history of `../shared/domain.md` §8
 //!   (the default source): same seed ⇒ byte-identical data.
 //! - [`file`]: CSV or Parquet with a configurable column mapping onto the contract's names.
-//! - Supabase (PostgREST) and PostgreSQL sources arrive with issue 7.
+//! - [`supabase`]: Supabase through PostgREST (crate `postgrest`): keyset pages, retries,
+//!   typed errors, secrets only from the environment.
+//! - [`pg`]: the same table read straight from PostgreSQL (Supabase's session pooler).
+//! - [`remote`]: what the two network sources share (secrets, retries, raw pages, decoding).
 //!
 //! Together with `xtask`, this is the only crate that does I/O.
 #![forbid(unsafe_code)]
 
 pub mod demo;
 pub mod file;
+pub mod pg;
+pub mod remote;
+pub mod supabase;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +32,8 @@ use serde::{Deserialize, Serialize};
 
 pub use demo::{DemoConfig, DemoGenerator};
 pub use file::{CsvOptions, FileFormat, FileSource};
+pub use remote::{FetchReport, PageMeta, RawPage, RetryPolicy, Secret};
+pub use supabase::RemoteTableConfig;
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -133,6 +141,77 @@ pub enum ConnectorError {
     /// A data-frame operation failed.
     #[error("data frame error: {0}")]
     Polars(#[from] PolarsError),
+    /// A page from a network source that cannot be decoded.
+    #[error("page {page}{}{}: {message}", row.map(|r| format!(", row {r}")).unwrap_or_default(), field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
+    Decode {
+        /// 1-based page.
+        page: usize,
+        /// 0-based row within the page.
+        row: Option<usize>,
+        /// The field.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A network source failed (after the retries its policy allows).
+    #[error(transparent)]
+    Remote(Box<RemoteError>),
+}
+
+impl From<RemoteError> for ConnectorError {
+    fn from(e: RemoteError) -> Self {
+        ConnectorError::Remote(Box::new(e))
+    }
+}
+
+/// Failures of the Supabase and PostgreSQL sources. Messages never hold the URL, key or
+/// connection string.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RemoteError {
+    /// A required environment variable is not set.
+    #[error("environment variable {0} is not set (secrets come only from the environment)")]
+    MissingEnv(String),
+    /// The server answered with an error that is not retried.
+    #[error("{request}: HTTP {status}{}: {message}{}{}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default(), details.as_ref().map(|d| format!("; details: {d}")).unwrap_or_default(), hint.as_ref().map(|h| format!("; hint: {h}")).unwrap_or_default())]
+    Http {
+        /// Path and query of the request (no host, no key).
+        request: String,
+        /// Status.
+        status: u16,
+        /// PostgREST/PostgreSQL error code.
+        code: Option<String>,
+        /// Message (the body's `message`, or the start of a non-JSON body).
+        message: String,
+        /// `details`.
+        details: Option<String>,
+        /// `hint`.
+        hint: Option<String>,
+    },
+    /// HTTP 540: the Supabase project is paused.
+    #[error("the Supabase project is paused (HTTP 540): restore it in the Supabase dashboard, then rerun")]
+    ProjectPaused,
+    /// Retries used up (attempts or total time).
+    #[error(
+        "{request}: gave up after {attempts} attempt(s) in {seconds:.1} s; last error: {last}"
+    )]
+    Exhausted {
+        /// Path and query of the request.
+        request: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Seconds spent on this source.
+        seconds: f64,
+        /// The last failure.
+        last: String,
+    },
+    /// A PostgreSQL error that is not retried.
+    #[error("PostgreSQL error{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
+    Postgres {
+        /// SQLSTATE.
+        code: Option<String>,
+        /// Message.
+        message: String,
+    },
 }
 
 /// The closed set of source kinds.
@@ -143,6 +222,10 @@ pub enum SourceKind {
     Demo,
     /// A CSV or Parquet file.
     File,
+    /// A Supabase table through PostgREST (`SUPABASE_URL`, `SUPABASE_KEY`).
+    Supabase,
+    /// The same table straight from PostgreSQL (`SUPABASE_DB_URL`).
+    Postgres,
 }
 
 impl SourceKind {
@@ -151,6 +234,8 @@ impl SourceKind {
         match self {
             SourceKind::Demo => "demo",
             SourceKind::File => "file",
+            SourceKind::Supabase => "supabase",
+            SourceKind::Postgres => "postgres",
         }
     }
 }
@@ -175,6 +260,8 @@ pub struct SourceConfig {
     pub utc_offset_hours: i32,
     /// Demo source settings.
     pub demo: DemoConfig,
+    /// Supabase/PostgreSQL table settings (secrets come from the environment only).
+    pub supabase: supabase::RemoteTableConfig,
 }
 
 impl Default for SourceConfig {
@@ -191,6 +278,7 @@ impl Default for SourceConfig {
             csv: CsvOptions::default(),
             utc_offset_hours: -5,
             demo: DemoConfig::default(),
+            supabase: supabase::RemoteTableConfig::default(),
         }
     }
 }
@@ -221,6 +309,7 @@ impl SourceConfig {
                 }
                 Ok(())
             }
+            SourceKind::Supabase | SourceKind::Postgres => self.supabase.validate(),
         }
     }
 }
@@ -245,6 +334,10 @@ pub struct Fetched {
     pub frame: DataFrame,
     /// Provenance.
     pub meta: SourceMeta,
+    /// Network sources: every page exactly as received (empty for files and the demo).
+    pub raw_pages: Vec<remote::RawPage>,
+    /// Network sources: pages, retries, counts and warnings.
+    pub fetch_report: Option<remote::FetchReport>,
 }
 
 /// A source of raw daily sales.
@@ -262,6 +355,8 @@ pub trait Source {
         Ok(Fetched {
             frame,
             meta: self.meta(),
+            raw_pages: Vec::new(),
+            fetch_report: None,
         })
     }
 }
@@ -346,16 +441,107 @@ impl Source for FileSource {
     }
 }
 
-/// Builds the configured source. Relative file paths are resolved against `root`.
+enum Fetcher {
+    Supabase(supabase::SupabaseSource),
+    Postgres(pg::PostgresSource),
+}
+
+/// A network source behind the [`Source`] trait: the span is applied by the server, the pages
+/// are kept, then decoded with the file source's column mapping and date parsing.
+struct NetworkSource {
+    kind: SourceKind,
+    table: supabase::RemoteTableConfig,
+    columns: BTreeMap<String, String>,
+    date_aliases: Vec<String>,
+    utc_offset_hours: i32,
+    fetcher: Fetcher,
+}
+
+impl Source for NetworkSource {
+    fn meta(&self) -> SourceMeta {
+        let how = match self.kind {
+            SourceKind::Postgres => "PostgreSQL",
+            _ => "Supabase (PostgREST)",
+        };
+        SourceMeta {
+            kind: self.kind,
+            name: format!("{}_{}", self.kind.as_str(), self.table.table),
+            description: format!(
+                "{how} table {}{}",
+                self.table
+                    .schema
+                    .as_ref()
+                    .map(|s| format!("{s}."))
+                    .unwrap_or_default(),
+                self.table.table
+            ),
+            input_files: Vec::new(),
+        }
+    }
+
+    fn fetch_all(&self) -> Result<DataFrame, ConnectorError> {
+        Ok(self.fetch(None)?.frame)
+    }
+
+    fn fetch(&self, span: Option<DateSpan>) -> Result<Fetched, ConnectorError> {
+        let (pages, report) = match &self.fetcher {
+            Fetcher::Supabase(s) => s.fetch_pages(span)?,
+            Fetcher::Postgres(p) => p.fetch_pages(span)?,
+        };
+        let frame = remote::pages_to_frame(
+            &pages,
+            &self.table.column_names(),
+            &format!("{}:{}", self.kind.as_str(), self.table.table),
+            &self.columns,
+            &self.date_aliases,
+            self.utc_offset_hours,
+        )?;
+        Ok(Fetched {
+            frame,
+            meta: self.meta(),
+            raw_pages: pages,
+            fetch_report: Some(report),
+        })
+    }
+}
+
+/// Builds the configured source. Relative file paths are resolved against `root`; network
+/// secrets are read with `secrets` (the environment in production, never config).
 pub fn build_source(
     cfg: &SourceConfig,
     seed: u64,
     calendar: &CalendarConfig,
     date_aliases: &[String],
     root: &Path,
+    secrets: &dyn Fn(&str) -> Option<remote::Secret>,
 ) -> Result<Box<dyn Source>, ConnectorError> {
     cfg.validate()?;
     Ok(match cfg.kind {
+        SourceKind::Supabase => Box::new(NetworkSource {
+            kind: SourceKind::Supabase,
+            table: cfg.supabase.clone(),
+            columns: cfg.columns.clone(),
+            date_aliases: date_aliases.to_vec(),
+            utc_offset_hours: cfg.utc_offset_hours,
+            fetcher: Fetcher::Supabase(supabase::SupabaseSource {
+                cfg: cfg.supabase.clone(),
+                credentials: supabase::SupabaseCredentials::from_lookup(secrets)?,
+                seed,
+            }),
+        }),
+        SourceKind::Postgres => Box::new(NetworkSource {
+            kind: SourceKind::Postgres,
+            table: cfg.supabase.clone(),
+            columns: cfg.columns.clone(),
+            date_aliases: date_aliases.to_vec(),
+            utc_offset_hours: cfg.utc_offset_hours,
+            fetcher: Fetcher::Postgres(pg::PostgresSource {
+                cfg: cfg.supabase.clone(),
+                url: secrets("SUPABASE_DB_URL")
+                    .ok_or_else(|| RemoteError::MissingEnv("SUPABASE_DB_URL".into()))?,
+                seed,
+            }),
+        }),
         SourceKind::Demo => Box::new(DemoSource::new(cfg.demo.clone(), seed, calendar)?),
         SourceKind::File => {
             let p = cfg.path.clone().expect("validated");
