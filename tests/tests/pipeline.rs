@@ -87,10 +87,19 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
     );
     assert_eq!(body_without_run_id(&ingest1), body_without_run_id(&ingest2));
     // History grows: explore, contract_proposal, ingest, validation, cleansing, eda, features,
-    // train, leaderboard.csv, forecast and run_manifest, twice each.
-    assert_eq!(files(&reports.join("history")).len(), 22);
-    assert_eq!(files(&root.join("outputs/figures/history")).len(), 24);
+    // train, leaderboard.csv, forecast, simulation and run_manifest, twice each.
+    assert_eq!(files(&reports.join("history")).len(), 24);
+    // 12 figures through phase 06, one per scenario (4) and the monthly deltas.
+    assert_eq!(
+        files(&root.join("outputs/figures/history")).len(),
+        2 * (12 + 4 + 1)
+    );
     assert_eq!(files(&root.join("outputs/forecast/history")).len(), 4);
+    // Two CSVs per scenario and the summary.
+    assert_eq!(
+        files(&root.join("outputs/simulations/history")).len(),
+        2 * (4 * 2 + 1)
+    );
     assert_eq!(files(&root.join("outputs/models/history")).len(), 4);
     assert_eq!(files(&root.join("data/04_processed/history")).len(), 4);
     assert_eq!(files(&root.join("data/02_cleansed/history")).len(), 2);
@@ -114,7 +123,7 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         .iter()
         .map(|p| p["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(phases, ["00", "01", "02", "03", "04", "05", "06"]);
+    assert_eq!(phases, ["00", "01", "02", "03", "04", "05", "06", "07"]);
     // Figures and data layers are reproducible too.
     for (a, b) in [
         (
@@ -209,6 +218,7 @@ fn executive_summary_numbers_all_come_from_the_reports() {
         "features",
         "train",
         "forecast",
+        "simulation",
     ]
     .iter()
     .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))
@@ -341,7 +351,7 @@ fn a_failing_phase_leaves_earlier_outputs_intact_and_writes_no_snapshot() {
 fn phases_not_built_say_so_and_exit_non_zero() {
     let p = project();
     let root = p.path();
-    assert_eq!(xtask(root, &["phase", "07"]), 1);
+    assert_eq!(xtask(root, &["phase", "08"]), 1);
     let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
     assert_eq!(m["phases"][0]["status"], "not_built");
     assert!(m["phases"][0]["error"]

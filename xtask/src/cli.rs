@@ -276,6 +276,7 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
         features: read("features")?,
         train: read("train")?,
         forecast: read("forecast")?,
+        simulation: read("simulation")?,
     });
     let dir = ctx.root.join(&ctx.cfg.paths.executive);
     ctx.writer

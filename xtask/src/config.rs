@@ -92,6 +92,8 @@ pub struct AppConfig {
     pub train: models::TrainConfig,
     /// Phase 06 forecast.
     pub forecast: forecaster::ForecastConfig,
+    /// Phase 07 what-if scenarios.
+    pub simulate: simulator::SimulateConfig,
     /// Phase 00.
     pub explore: ExploreConfig,
 }

@@ -39,6 +39,8 @@ pub struct Reports {
     pub train: Option<Value>,
     /// Phase 06 forecast.
     pub forecast: Option<Value>,
+    /// Phase 07 scenarios.
+    pub simulation: Option<Value>,
 }
 
 impl Reports {
@@ -53,6 +55,7 @@ impl Reports {
             &self.features,
             &self.train,
             &self.forecast,
+            &self.simulation,
         ]
         .into_iter()
         .flatten()
@@ -295,6 +298,37 @@ pub fn render(r: &Reports) -> String {
                 show(&o["mae"]),
                 cov.join(", "),
             ));
+        }
+    }
+    if let Some(sim) = &r.simulation {
+        for e in get(sim, "body.resumen").as_array().into_iter().flatten() {
+            let t = &e["total"];
+            let band = t["delta"]["bandas"]
+                .as_array()
+                .and_then(|v| v.first())
+                .map(|b| {
+                    format!(
+                        " (intervalo {} %: {} a {})",
+                        show(&b[0]),
+                        show(&b[1]),
+                        show(&b[2])
+                    )
+                })
+                .unwrap_or_default();
+            let line = format!(
+                "Escenario `{}`: el total del horizonte cambia {} unidades ({} %){band}.",
+                show(&e["nombre"]),
+                show(&t["delta"]["valor"]),
+                show(&t["delta_pct"]),
+            );
+            if e["efecto_modelado"] == false {
+                truths.push(format!(
+                    "Escenario `{}`: sin efecto modelado (el campeón no usa las variables que cambia).",
+                    show(&e["nombre"])
+                ));
+            } else {
+                power.push(line);
+            }
         }
     }
     s.push_str("## Puntos de poder\n\n");

@@ -18,4 +18,5 @@ pub mod figures;
 pub mod forecast_phase;
 pub mod phases;
 pub mod run;
+pub mod simulate_phase;
 pub mod testreport;

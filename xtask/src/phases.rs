@@ -117,8 +117,8 @@ impl Phase {
             | Phase::Eda
             | Phase::Features
             | Phase::Train
-            | Phase::Forecast => None,
-            Phase::Simulate => Some(8),
+            | Phase::Forecast
+            | Phase::Simulate => None,
             Phase::Monitor => Some(9),
         }
     }
@@ -146,6 +146,7 @@ impl Phase {
             Phase::Features => features_phase(ctx),
             Phase::Train => train(ctx),
             Phase::Forecast => crate::forecast_phase::run(ctx),
+            Phase::Simulate => crate::simulate_phase::run(ctx),
             other => anyhow::bail!(
                 "phase {} {} is not built yet (issue {})",
                 other.number(),

@@ -12,6 +12,8 @@
 
 pub mod dates;
 pub mod names;
+pub mod scenario;
+pub mod stats;
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -46,6 +46,7 @@ pub mod binning;
 pub mod holdout;
 pub mod intervals;
 pub mod rng;
+pub mod scenario;
 
 use std::collections::BTreeMap;
 
