@@ -211,3 +211,49 @@ fn hold_out_run_scores_the_forecast_and_its_intervals_against_the_demo_actuals()
         .join("outputs/figures/forecast_fan_latest.png")
         .is_file());
 }
+
+/// Phase 08 on a demo run whose cutoff is 90 days before the last date: the clean actuals keep
+/// the status OK; the same run with a level shift injected into the actuals raises ALERT, with
+/// the change detectors' dates after the shift.
+#[test]
+fn monitor_is_ok_on_clean_actuals_and_alerts_on_an_injected_level_shift() {
+    let run = |extra: &[&str]| {
+        let p = project();
+        let mut sets = vec!["run.cutoff=2025-09-01", "simulate.scenarios=[]"];
+        sets.extend_from_slice(extra);
+        assert_eq!(xtask(p.path(), &["run"], &sets), 0);
+        let m: Value = serde_json::from_str(
+            &std::fs::read_to_string(p.path().join("outputs/reports/monitor_latest.json")).unwrap(),
+        )
+        .unwrap();
+        m["body"].clone()
+    };
+    let clean = run(&[]);
+    assert_eq!(
+        clean["status"], "OK",
+        "{}",
+        clean["latest"]["health"]["reasons"]
+    );
+    // 90 forecast days with actuals, less the demo's random missing days.
+    let days = clean["latest"]["health"]["overall"]["days"].as_u64().unwrap();
+    assert!((85..=90).contains(&days), "{days} scored days");
+    assert_eq!(
+        clean["latest"]["health"]["buckets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "1-7, 8-30, 31-90"
+    );
+    assert!(!clean["feature_drift"].as_array().unwrap().is_empty());
+    let shifted = run(&["monitor.nivel_inyectado={desde: 2025-10-15, factor: 1.6}"]);
+    assert_eq!(
+        shifted["status"], "ALERT",
+        "{}",
+        shifted["latest"]["health"]["reasons"]
+    );
+    let alarm = shifted["latest"]["health"]["cusum_alarm"].as_str().unwrap();
+    assert!(alarm >= "2025-10-15", "CUSUM alarm on {alarm}");
+    let psi = shifted["target_drift"]["drift"]["psi"].as_f64().unwrap();
+    assert!(psi > clean["target_drift"]["drift"]["psi"].as_f64().unwrap());
+}

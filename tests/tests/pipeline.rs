@@ -87,8 +87,8 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
     );
     assert_eq!(body_without_run_id(&ingest1), body_without_run_id(&ingest2));
     // History grows: explore, contract_proposal, ingest, validation, cleansing, eda, features,
-    // train, leaderboard.csv, forecast, simulation and run_manifest, twice each.
-    assert_eq!(files(&reports.join("history")).len(), 24);
+    // train, leaderboard.csv, forecast, simulation, monitor and run_manifest, twice each.
+    assert_eq!(files(&reports.join("history")).len(), 26);
     // 12 figures through phase 06, one per scenario (4) and the monthly deltas.
     assert_eq!(
         files(&root.join("outputs/figures/history")).len(),
@@ -123,7 +123,10 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         .iter()
         .map(|p| p["phase"].as_str().unwrap())
         .collect();
-    assert_eq!(phases, ["00", "01", "02", "03", "04", "05", "06", "07"]);
+    assert_eq!(
+        phases,
+        ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
+    );
     // Figures and data layers are reproducible too.
     for (a, b) in [
         (
@@ -219,6 +222,7 @@ fn executive_summary_numbers_all_come_from_the_reports() {
         "train",
         "forecast",
         "simulation",
+        "monitor",
     ]
     .iter()
     .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))
@@ -348,16 +352,9 @@ fn a_failing_phase_leaves_earlier_outputs_intact_and_writes_no_snapshot() {
 }
 
 #[test]
-fn phases_not_built_say_so_and_exit_non_zero() {
+fn phases_without_their_inputs_say_which_to_run_and_exit_non_zero() {
     let p = project();
     let root = p.path();
-    assert_eq!(xtask(root, &["phase", "08"]), 1);
-    let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
-    assert_eq!(m["phases"][0]["status"], "not_built");
-    assert!(m["phases"][0]["error"]
-        .as_str()
-        .unwrap()
-        .contains("not built yet"));
     // A built phase whose input layer is missing fails with a message naming it.
     assert_eq!(xtask(root, &["phase", "05"]), 1);
     let m = json(&root.join("outputs/reports/run_manifest_latest.json"));

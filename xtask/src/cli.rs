@@ -277,6 +277,7 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
         train: read("train")?,
         forecast: read("forecast")?,
         simulation: read("simulation")?,
+        monitor: read("monitor")?,
     });
     let dir = ctx.root.join(&ctx.cfg.paths.executive);
     ctx.writer

@@ -94,6 +94,8 @@ pub struct AppConfig {
     pub forecast: forecaster::ForecastConfig,
     /// Phase 07 what-if scenarios.
     pub simulate: simulator::SimulateConfig,
+    /// Phase 08 monitoring.
+    pub monitor: monitor::MonitorConfig,
     /// Phase 00.
     pub explore: ExploreConfig,
 }
@@ -440,6 +442,7 @@ mod tests {
         assert_eq!(cfg.eda, features::eda::EdaConfig::default());
         assert_eq!(cfg.features, features::FeatureConfig::default());
         assert_eq!(cfg.forecast, forecaster::ForecastConfig::default());
+        assert_eq!(cfg.monitor, monitor::MonitorConfig::default());
         assert_eq!(
             cfg.plan,
             features::FuturePlan {

@@ -41,6 +41,8 @@ pub struct Reports {
     pub forecast: Option<Value>,
     /// Phase 07 scenarios.
     pub simulation: Option<Value>,
+    /// Phase 08 monitoring.
+    pub monitor: Option<Value>,
 }
 
 impl Reports {
@@ -56,6 +58,7 @@ impl Reports {
             &self.train,
             &self.forecast,
             &self.simulation,
+            &self.monitor,
         ]
         .into_iter()
         .flatten()
@@ -329,6 +332,25 @@ pub fn render(r: &Reports) -> String {
             } else {
                 power.push(line);
             }
+        }
+    }
+    if let Some(m) = &r.monitor {
+        let b = get(m, "body");
+        let h = &b["latest"]["health"];
+        if h.is_null() {
+            truths.push(format!(
+                "Monitoreo: estado {} (aún no hay ventas reales posteriores a un pronóstico guardado).",
+                show(&b["status"])
+            ));
+        } else {
+            truths.push(format!(
+                "Monitoreo: estado {} sobre {} días con ventas reales; WAPE {} frente a {} esperado en el backtest; MASE7 {}.",
+                show(&b["status"]),
+                show(&h["overall"]["days"]),
+                show(&h["overall"]["wape"]),
+                show(&h["expected_wape"]),
+                show(&h["overall"]["mase7"]),
+            ));
         }
     }
     s.push_str("## Puntos de poder\n\n");

@@ -81,7 +81,9 @@ impl Phase {
             Phase::Train => "data/04_processed",
             Phase::Forecast => "outputs/models/champion, data/04_processed (+ 02 for hold-out)",
             Phase::Simulate => "champion model + scenarios in config",
-            Phase::Monitor => "forecast history + new actuals",
+            Phase::Monitor => {
+                "outputs/forecast/history, data/02_cleansed, data/03_features, train report"
+            }
         }
     }
 
@@ -103,8 +105,10 @@ impl Phase {
             Phase::Forecast => {
                 "outputs/forecast/forecast_{daily,monthly}_latest.csv, outputs/reports/forecast_latest.json, figures"
             }
-            Phase::Simulate => "scenario forecasts and deltas",
-            Phase::Monitor => "health and drift report",
+            Phase::Simulate => {
+                "outputs/simulations/escenario_*_{diario,mensual}_latest.csv, resumen_latest.json, outputs/reports/simulation_latest.json, figures"
+            }
+            Phase::Monitor => "outputs/reports/monitor_latest.json (health, drift), figures monitor_*",
         }
     }
 
@@ -118,8 +122,8 @@ impl Phase {
             | Phase::Features
             | Phase::Train
             | Phase::Forecast
-            | Phase::Simulate => None,
-            Phase::Monitor => Some(9),
+            | Phase::Simulate
+            | Phase::Monitor => None,
         }
     }
 
@@ -147,12 +151,7 @@ impl Phase {
             Phase::Train => train(ctx),
             Phase::Forecast => crate::forecast_phase::run(ctx),
             Phase::Simulate => crate::simulate_phase::run(ctx),
-            other => anyhow::bail!(
-                "phase {} {} is not built yet (issue {})",
-                other.number(),
-                other.name(),
-                other.pending_issue().unwrap_or_default()
-            ),
+            Phase::Monitor => crate::monitor_phase::run(ctx),
         }
     }
 }

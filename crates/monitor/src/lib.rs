@@ -9,6 +9,62 @@
 #![forbid(unsafe_code)]
 
 pub mod drift;
+pub mod health;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A level shift multiplied into the actuals from a date: a drill that must raise ALERT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectedShift {
+    /// First shifted day.
+    pub desde: NaiveDate,
+    /// Multiplier.
+    pub factor: f64,
+}
+
+/// Phase 08 settings (`monitor` in config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// Health thresholds.
+    pub salud: health::HealthThresholds,
+    /// Drift thresholds.
+    pub deriva: drift::DriftThresholds,
+    /// Days of training data before the forecast start used as the drift reference.
+    pub ventana_referencia_dias: usize,
+    /// Most recent days compared with the reference.
+    pub ventana_reciente_dias: usize,
+    /// Drill: a level shift injected into the actuals (`null` in production).
+    pub nivel_inyectado: Option<InjectedShift>,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        Self {
+            salud: health::HealthThresholds::default(),
+            deriva: drift::DriftThresholds::default(),
+            ventana_referencia_dias: 365,
+            ventana_reciente_dias: 90,
+            nivel_inyectado: None,
+        }
+    }
+}
+
+/// Mean absolute weekly-naive error of a series (`|y[t] − y[t−7]|`, NaN pairs skipped): the
+/// MASE7 scale.
+pub fn weekly_naive_scale(y: &[f64]) -> f64 {
+    let d: Vec<f64> = (7..y.len())
+        .map(|t| (y[t] - y[t - 7]).abs())
+        .filter(|v| v.is_finite())
+        .collect();
+    if d.is_empty() {
+        f64::NAN
+    } else {
+        d.iter().sum::<f64>() / d.len() as f64
+    }
+}
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
