@@ -235,7 +235,9 @@ fn monitor_is_ok_on_clean_actuals_and_alerts_on_an_injected_level_shift() {
         clean["latest"]["health"]["reasons"]
     );
     // 90 forecast days with actuals, less the demo's random missing days.
-    let days = clean["latest"]["health"]["overall"]["days"].as_u64().unwrap();
+    let days = clean["latest"]["health"]["overall"]["days"]
+        .as_u64()
+        .unwrap();
     assert!((85..=90).contains(&days), "{days} scored days");
     assert_eq!(
         clean["latest"]["health"]["buckets"]

@@ -487,3 +487,26 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
     let csv = std::fs::read_to_string(root.join("outputs/reports/leaderboard_latest.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + entries.len());
 }
+
+#[test]
+fn verify_re_derives_a_run_and_catches_a_difference() {
+    let p = project();
+    let root = p.path();
+    assert_eq!(xtask(root, &["run"]), 0);
+    assert_eq!(
+        xtask(root, &["verify", "latest"]),
+        0,
+        "a fresh run re-derives exactly"
+    );
+    // A manifest whose recorded hash no longer matches what the run produces: non-zero exit.
+    let path = root.join("outputs/reports/run_manifest_latest.json");
+    let mut m = json(&path);
+    let outputs = m["outputs"].as_array_mut().unwrap();
+    let train = outputs
+        .iter_mut()
+        .find(|o| o["path"] == "data/04_processed/train_latest.parquet")
+        .unwrap();
+    train["sha256"] = "0".repeat(64).into();
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    assert_eq!(xtask(root, &["verify", "latest"]), 1);
+}

@@ -58,6 +58,12 @@ pub enum Command {
         #[arg(long = "only")]
         only: Vec<String>,
     },
+    /// Re-derive a run from its manifest in a temporary folder and compare every output.
+    Verify {
+        /// Run id, or `latest`.
+        #[arg(default_value = "latest")]
+        run: String,
+    },
     /// Run `cargo test --workspace` and write tests/reports/test_report_latest.json.
     Test {
         /// Extra arguments passed to cargo test.
@@ -151,6 +157,7 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
         Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true, env),
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
         Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
+        Command::Verify { run } => run_verify(&root, &cfg, &run),
     }
 }
 
@@ -309,6 +316,45 @@ fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize, only: &[String]) -> u8
         return EXIT_FAILED;
     }
     0
+}
+
+fn run_verify(root: &Path, cfg: &AppConfig, run: &str) -> u8 {
+    let scratch = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: no temporary folder: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let outputs = cfg.paths.outputs.to_string_lossy().to_string();
+    match crate::verify::verify(root, &outputs, run, scratch.path()) {
+        Ok(v) => {
+            for c in &v.checks {
+                println!(
+                    "{} {:<70} ({})",
+                    if c.same { "same   " } else { "DIFFERS" },
+                    c.path,
+                    c.how
+                );
+            }
+            let bad = v.checks.iter().filter(|c| !c.same).count();
+            println!(
+                "run {} re-derived as {}: {} outputs compared, {bad} differ",
+                v.run_id,
+                v.rerun_id,
+                v.checks.len()
+            );
+            if v.ok() {
+                0
+            } else {
+                EXIT_FAILED
+            }
+        }
+        Err(e) => {
+            eprintln!("error: verify failed: {e:#}");
+            EXIT_FAILED
+        }
+    }
 }
 
 fn run_tests(root: &Path, cfg: &AppConfig, extra: &[String]) -> u8 {

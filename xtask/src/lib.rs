@@ -21,3 +21,4 @@ pub mod phases;
 pub mod run;
 pub mod simulate_phase;
 pub mod testreport;
+pub mod verify;
