@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::artifacts::FileRecord;
+use crate::layers::{bools, dates, f64s};
 use crate::run::RunContext;
 
 /// Body of the phase 06 report.
@@ -39,37 +40,6 @@ pub struct ForecastBody {
     pub holdout: Option<forecaster::HoldoutScore>,
     /// Figures written.
     pub figures: Vec<String>,
-}
-
-fn dates(frame: &polars::prelude::DataFrame) -> anyhow::Result<Vec<NaiveDate>> {
-    frame
-        .column(core_types::cols::FECHA)?
-        .date()?
-        .as_date_iter()
-        .map(|d| d.context("a null date"))
-        .collect::<anyhow::Result<_>>()
-}
-
-fn f64s(frame: &polars::prelude::DataFrame, name: &str) -> anyhow::Result<Vec<f64>> {
-    Ok(frame
-        .column(name)
-        .with_context(|| format!("the layer has no column `{name}`"))?
-        .as_materialized_series()
-        .cast(&polars::prelude::DataType::Float64)?
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect())
-}
-
-fn bools(frame: &polars::prelude::DataFrame, name: &str) -> anyhow::Result<Vec<bool>> {
-    Ok(frame
-        .column(name)
-        .with_context(|| format!("the layer has no column `{name}`"))?
-        .bool()?
-        .iter()
-        .map(|b| b.unwrap_or(true))
-        .collect())
 }
 
 /// The daily CSV: `fecha,unidades_pronosticadas,limite_inferior_<l>,limite_superior_<l>…`.

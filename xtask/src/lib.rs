@@ -16,6 +16,7 @@ pub mod config;
 pub mod executive;
 pub mod figures;
 pub mod forecast_phase;
+pub mod layers;
 pub mod monitor_phase;
 pub mod phases;
 pub mod run;

@@ -9,6 +9,7 @@ use plotters::style::RGBColor;
 use serde::Serialize;
 
 use crate::artifacts::FileRecord;
+use crate::layers::{dates, f64s as column};
 use crate::run::RunContext;
 
 /// Health of one kept forecast.
@@ -52,26 +53,6 @@ pub struct MonitorBody {
     pub notas: Vec<String>,
     /// Figures.
     pub figures: Vec<String>,
-}
-
-fn column(frame: &polars::prelude::DataFrame, name: &str) -> anyhow::Result<Vec<f64>> {
-    Ok(frame
-        .column(name)?
-        .as_materialized_series()
-        .cast(&polars::prelude::DataType::Float64)?
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect())
-}
-
-fn dates(frame: &polars::prelude::DataFrame) -> anyhow::Result<Vec<NaiveDate>> {
-    frame
-        .column(core_types::cols::FECHA)?
-        .date()?
-        .as_date_iter()
-        .map(|d| d.context("null date"))
-        .collect()
 }
 
 /// A kept daily forecast CSV: dates, points and `(level, lo, hi)` per day.

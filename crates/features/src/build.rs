@@ -169,6 +169,15 @@ pub struct FuturePlan {
 }
 
 impl FuturePlan {
+    /// The planned closures that fall inside `horizon`.
+    pub fn closures_in(&self, horizon: DateSpan) -> BTreeSet<NaiveDate> {
+        self.cierres_planeados
+            .iter()
+            .copied()
+            .filter(|d| horizon.contains(*d))
+            .collect()
+    }
+
     /// The planned promotion days with their discounts, and the planned dates that fall
     /// outside `horizon` (ignored, to be reported as a warning). Malformed or duplicated
     /// entries are errors naming the entry.

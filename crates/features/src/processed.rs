@@ -2,7 +2,7 @@
 //! (`04_processed`, the configured features with the target), for the history up to the
 //! cutoff and the horizon after it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use calendar::{Calendar, CalendarConfig};
 use chrono::NaiveDate;
@@ -94,12 +94,7 @@ pub fn future_table(
         DateSpan::new(origin, horizon_span.end()).expect("ordered"),
     )?;
     let (promos, _) = plan.promotions(horizon_span)?;
-    let closures: BTreeSet<NaiveDate> = plan
-        .cierres_planeados
-        .iter()
-        .copied()
-        .filter(|d| horizon_span.contains(*d))
-        .collect();
+    let closures = plan.closures_in(horizon_span);
     let table = feature_rows(horizon_span, &cal, cfg, origin, |d| {
         future_inputs(
             d,
@@ -213,12 +208,7 @@ pub fn build_layers(
         DateSpan::new(first, horizon_span.end()).expect("ordered"),
     )?;
     let (promos, outside) = plan.promotions(horizon_span)?;
-    let closures: BTreeSet<NaiveDate> = plan
-        .cierres_planeados
-        .iter()
-        .copied()
-        .filter(|d| horizon_span.contains(*d))
-        .collect();
+    let closures = plan.closures_in(horizon_span);
     let hist = |d: NaiveDate| {
         inputs
             .get(&d)
