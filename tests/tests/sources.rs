@@ -708,6 +708,19 @@ fn postgres_source_reads_the_table_with_the_same_keyset_query_end_to_end() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("42703"), "{e}");
+    // TLS follows the connection string: `sslmode=require` against this plain server is
+    // refused (the default `prefer` above fell back to plain text).
+    let tls_url = format!("{}?sslmode=require", fx.pg_url);
+    let e = fetch(
+        &source_cfg(connector::SourceKind::Postgres),
+        &[("SUPABASE_DB_URL", tls_url.as_str())],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("TLS") || e.contains("tls") || e.contains("SSL"),
+        "{e}"
+    );
     // Nobody listening: connection retries, then a clear error without the URL.
     let cfg = source_cfg(connector::SourceKind::Postgres);
     let dead = "postgresql://postgres@127.0.0.1:1/postgres";

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use crate::remote::{backoff, jitter_rng, FetchReport, RawPage, Secret};
 use crate::supabase::RemoteTableConfig;
@@ -94,10 +94,10 @@ impl PostgresSource {
         format!("select count(*) from {} where {cond}", self.relation())
     }
 
-    fn connect(&self) -> Result<Client, postgres::Error> {
+    fn connect(&self, tls: &postgres_openssl::MakeTlsConnector) -> Result<Client, postgres::Error> {
         let mut cfg: postgres::Config = self.url.expose().parse()?;
         cfg.connect_timeout(Duration::from_secs_f64(self.cfg.timeout_secs));
-        let mut client = cfg.connect(NoTls)?;
+        let mut client = cfg.connect(tls.clone())?;
         let ms = (self.cfg.timeout_secs * 1000.0).round() as u64;
         client.batch_execute(&format!("set statement_timeout = {ms}"))?;
         Ok(client)
@@ -109,6 +109,14 @@ impl PostgresSource {
         span: Option<core_types::DateSpan>,
     ) -> Result<(Vec<RawPage>, FetchReport), ConnectorError> {
         self.cfg.validate()?;
+        // TLS as the connection string's `sslmode` asks (`prefer` by default; use `require`
+        // for Supabase's pooler), certificates checked against the system's roots.
+        let tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())
+            .map(|b| postgres_openssl::MakeTlsConnector::new(b.build()))
+            .map_err(|e| RemoteError::Postgres {
+                code: None,
+                message: format!("cannot set up TLS: {e}"),
+            })?;
         let policy = &self.cfg.retry;
         let mut rng = jitter_rng(self.seed);
         let started = Instant::now();
@@ -130,7 +138,7 @@ impl PostgresSource {
                 let sql = self.page_sql(last.is_some(), page_size);
                 let result = (|| -> Result<(String, Option<i64>), postgres::Error> {
                     if client.is_none() {
-                        client = Some(self.connect()?);
+                        client = Some(self.connect(&tls)?);
                     }
                     let c = client.as_mut().expect("connected");
                     let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
