@@ -237,6 +237,31 @@ fn executive_summary_numbers_all_come_from_the_reports() {
 }
 
 #[test]
+fn executive_summary_in_english_keeps_every_number_from_the_reports() {
+    let p = project();
+    let root = p.path();
+    let args: Vec<String> = ["run", "--set", "report.language=en"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(xtask::cli::main_with(&args, Some(root), &[]), 0);
+    let text =
+        std::fs::read_to_string(root.join(".executive/executive_summary_latest.md")).unwrap();
+    assert!(text.starts_with("# Executive summary"), "{text}");
+    assert!(text.contains("## Critical truths") && text.contains("Champion model"));
+    let reports: Vec<Value> = std::fs::read_dir(root.join("outputs/reports"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with("_latest.json"))
+        .map(|p| json(&p))
+        .collect();
+    let refs: Vec<&Value> = reports.iter().collect();
+    let stray = xtask::executive::all_numbers_come_from(&text, &refs);
+    assert!(stray.is_empty(), "numbers not in any report: {stray:?}");
+}
+
+#[test]
 fn invalid_config_exits_2_and_writes_nothing() {
     let p = project();
     let root = p.path();

@@ -274,18 +274,21 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
         let v: serde_json::Value = serde_json::from_str(&text)?;
         Ok((v["run_id"] == ctx.run_id.as_str()).then_some(v))
     };
-    let text = crate::executive::render(&crate::executive::Reports {
-        explore: read("explore")?,
-        ingest: read("ingest")?,
-        validation: read("validation")?,
-        cleansing: read("cleansing")?,
-        eda: read("eda")?,
-        features: read("features")?,
-        train: read("train")?,
-        forecast: read("forecast")?,
-        simulation: read("simulation")?,
-        monitor: read("monitor")?,
-    });
+    let text = crate::executive::render(
+        &crate::executive::Reports {
+            explore: read("explore")?,
+            ingest: read("ingest")?,
+            validation: read("validation")?,
+            cleansing: read("cleansing")?,
+            eda: read("eda")?,
+            features: read("features")?,
+            train: read("train")?,
+            forecast: read("forecast")?,
+            simulation: read("simulation")?,
+            monitor: read("monitor")?,
+        },
+        ctx.cfg.report.language,
+    );
     let dir = ctx.root.join(&ctx.cfg.paths.executive);
     ctx.writer
         .write_dual(&dir, "executive_summary", "md", text.as_bytes(), None)?;

@@ -96,6 +96,8 @@ pub struct AppConfig {
     pub simulate: simulator::SimulateConfig,
     /// Phase 08 monitoring.
     pub monitor: monitor::MonitorConfig,
+    /// Executive summary settings.
+    pub report: crate::executive::ReportConfig,
     /// Phase 00.
     pub explore: ExploreConfig,
 }
@@ -443,6 +445,7 @@ mod tests {
         assert_eq!(cfg.features, features::FeatureConfig::default());
         assert_eq!(cfg.forecast, forecaster::ForecastConfig::default());
         assert_eq!(cfg.monitor, monitor::MonitorConfig::default());
+        assert_eq!(cfg.report, crate::executive::ReportConfig::default());
         assert_eq!(
             cfg.plan,
             features::FuturePlan {

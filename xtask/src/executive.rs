@@ -66,8 +66,44 @@ impl Reports {
     }
 }
 
-/// Markdown summary (Spanish, for the business) of the phases that ran.
-pub fn render(r: &Reports) -> String {
+/// Language of the executive summary (`report.language`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Spanish (the business's language; default).
+    #[default]
+    Es,
+    /// English.
+    En,
+}
+
+/// Report settings (`report` in config).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Language of the executive summary.
+    pub language: Language,
+}
+
+fn pick(lang: Language, es: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Language::Es => es,
+        Language::En => en,
+    }
+}
+
+/// `format!` in the summary's language: `tr!(lang, "es {}", "en {}", args…)`.
+macro_rules! tr {
+    ($lang:expr, $es:literal, $en:literal $(, $arg:expr)* $(,)?) => {
+        match $lang {
+            Language::Es => format!($es $(, $arg)*),
+            Language::En => format!($en $(, $arg)*),
+        }
+    };
+}
+
+/// Markdown summary (Spanish by default, for the business) of the phases that ran.
+pub fn render(r: &Reports, lang: Language) -> String {
     let mut s = String::new();
     let mut power = Vec::new();
     let mut truths = Vec::new();
@@ -76,16 +112,24 @@ pub fn render(r: &Reports) -> String {
         .first()
         .map(|v| show(&v["run_id"]))
         .unwrap_or_default();
-    s.push_str("# Resumen ejecutivo\n\n");
+    s.push_str(pick(
+        lang,
+        "# Resumen ejecutivo\n\n",
+        "# Executive summary\n\n",
+    ));
     if let Some(explore) = &r.explore {
         let e = get(explore, "body");
         let date = get(e, "profile.date");
-        s.push_str(&format!(
+        s.push_str(&tr!(
+            lang,
             "Corrida `{run}`; fuente: {}.\n\n",
+            "Run `{run}`; source: {}.\n\n",
             show(get(e, "source.description"))
         ));
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "La fuente entregó **{}** filas entre **{}** y **{}** ({} días calendario, {} fechas distintas).",
+            "The source delivered **{}** rows between **{}** and **{}** ({} calendar days, {} distinct dates).",
             show(get(e, "profile.rows")),
             show(&date["first"]),
             show(&date["last"]),
@@ -96,15 +140,19 @@ pub fn render(r: &Reports) -> String {
             .as_array()
             .and_then(|cols| cols.iter().find(|c| c["name"] == "unidades_vendidas"))
         {
-            power.push(format!(
+            power.push(tr!(
+                lang,
                 "Unidades vendidas por día en bruto: media {}, mínimo {}, máximo {}.",
+                "Raw units sold per day: mean {}, minimum {}, maximum {}.",
                 show(&units["mean"]),
                 show(&units["min"]),
                 show(&units["max"]),
             ));
         }
-        truths.push(format!(
+        truths.push(tr!(
+            lang,
             "En bruto faltan **{}** fechas del rango, en {} huecos; el más largo dura {} días y empieza el {}.",
+            "**{}** dates of the range are missing in the raw data, in {} gaps; the longest lasts {} days and starts on {}.",
             show(&date["missing_dates"]),
             show(&date["gaps"]),
             show(&date["longest_gap_days"]),
@@ -113,8 +161,10 @@ pub fn render(r: &Reports) -> String {
     }
     if let Some(ingest) = &r.ingest {
         let i = get(ingest, "body");
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "La instantánea cruda inmutable `{}` tiene **{}** filas (SHA-256 `{}`).",
+            "The immutable raw snapshot `{}` has **{}** rows (SHA-256 `{}`).",
             show(get(i, "snapshot.path")),
             show(&i["rows"]),
             show(get(i, "snapshot.sha256")),
@@ -122,25 +172,30 @@ pub fn render(r: &Reports) -> String {
     }
     if let Some(v) = &r.validation {
         let b = get(v, "body");
-        let verdict = if b["passed"] == Value::Bool(true) {
-            "aprobó"
-        } else {
-            "NO aprobó"
+        let verdict = match (b["passed"] == Value::Bool(true), lang) {
+            (true, Language::Es) => "aprobó",
+            (false, Language::Es) => "NO aprobó",
+            (true, Language::En) => "passed",
+            (false, Language::En) => "did NOT pass",
         };
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "El contrato de datos {verdict}: {} errores, {} advertencias; {} días limpios.",
+            "The data contract {verdict}: {} errors, {} warnings; {} clean days.",
             show(&b["errors"]),
             show(&b["warnings"]),
             show(&b["clean_days"]),
         ));
         for f in b["failures"].as_array().into_iter().flatten() {
-            truths.push(format!(
+            truths.push(tr!(
+                lang,
                 "Contrato — {} `{}`{}: {} fila(s).",
+                "Contract — {} `{}`{}: {} row(s).",
                 show(&f["severity"]),
                 show(&f["rule"]),
                 f["column"]
                     .as_str()
-                    .map(|c| format!(" en `{c}`"))
+                    .map(|c| tr!(lang, " en `{c}`", " in `{c}`"))
                     .unwrap_or_default(),
                 show(&f["count"]),
             ));
@@ -148,8 +203,10 @@ pub fn render(r: &Reports) -> String {
     }
     if let Some(c) = &r.cleansing {
         let b = get(c, "body.report");
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "La serie limpia tiene **{}** días de {} a {}, con {} días limpios.",
+            "The cleansed series has **{}** days from {} to {}, {} of them clean.",
             show(&b["days_out"]),
             show(&b["first_date"]),
             show(&b["last_date"]),
@@ -161,13 +218,17 @@ pub fn render(r: &Reports) -> String {
             .flatten()
             .map(|f| format!("{} ({})", show(&f["fecha"]), show(&f["motivo"])))
             .collect();
-        truths.push(format!(
+        truths.push(tr!(
+            lang,
             "Se marcaron **{}** días: {}. Los valores inválidos y atípicos pasan a faltantes (nunca a 0) y el original queda en `unidades_originales`; el duplicado idéntico conserva su valor.",
+            "**{}** days were flagged: {}. Invalid values and outliers become missing (never 0) and the original stays in `unidades_originales`; the identical duplicate keeps its value.",
             flags.len(),
             flags.join(", "),
         ));
-        truths.push(format!(
+        truths.push(tr!(
+            lang,
             "{} fechas faltantes quedan como filas vacías; la política `{}` imputó {} días solo en `unidades_modelo` y dejó {} sin valor.",
+            "{} missing dates stay as empty rows; the `{}` policy imputed {} days, only in `unidades_modelo`, and left {} without a value.",
             show(&b["missing_dates"]),
             show(&b["imputation_policy"]),
             show(&b["imputed_days"]),
@@ -182,8 +243,10 @@ pub fn render(r: &Reports) -> String {
                 .map(|u| show(&u["ratio"]))
                 .unwrap_or_else(|| "—".into())
         };
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "Estacionalidad: fuerza semanal {}, anual {}; rezagos sugeridos por la ACF: {}.",
+            "Seasonality: weekly strength {}, yearly {}; lags suggested by the ACF: {}.",
             show(&a["seasonality_strength_weekly"]),
             show(&a["seasonality_strength_yearly"]),
             a["suggested_lags"]
@@ -191,8 +254,10 @@ pub fn render(r: &Reports) -> String {
                 .map(|l| l.iter().map(show).collect::<Vec<_>>().join(", "))
                 .unwrap_or_default(),
         ));
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "Frente a los días ordinarios del año, Nochebuena vende {}× y Nochevieja {}×; frente al nivel local, la ventana de quincena {}×, la prima {}× y las promociones {}×.",
+            "Against ordinary days of the year, Christmas Eve sells {}× and New Year's Eve {}×; against the local level, the payday window {}×, the prima {}× and promotions {}×.",
             ratio(&a["december"], "nochebuena"),
             ratio(&a["december"], "nochevieja"),
             ratio(&a["uplifts"], "post_payday_window"),
@@ -201,8 +266,10 @@ pub fn render(r: &Reports) -> String {
         ));
         for p in a["pandemic"].as_array().into_iter().flatten() {
             if p["phase"] != 0 {
-                truths.push(format!(
+                truths.push(tr!(
+                    lang,
                     "Pandemia, fase {}: nivel {} del año previo ({} días).",
+                    "Pandemic, phase {}: level {} of the year before ({} days).",
                     show(&p["phase"]),
                     show(&p["ratio_to_pre_pandemic"]),
                     show(&p["days"]),
@@ -212,8 +279,10 @@ pub fn render(r: &Reports) -> String {
     }
     if let Some(f) = &r.features {
         let b = get(f, "body.report");
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "Capa de modelado: {} variables para {} días de historia y {} días de horizonte ({} a {}).",
+            "Modelling layer: {} features for {} days of history and {} days of horizon ({} to {}).",
             b["feature_columns"].as_array().map_or(0, |c| c.len()),
             show(&b["history_rows"]),
             show(&b["future_rows"]),
@@ -230,8 +299,10 @@ pub fn render(r: &Reports) -> String {
         let metric = show(&b["leaderboard"]["metric"]);
         let find = |name: &str| entries.iter().find(|e| e["nombre"] == name).cloned();
         if let Some(champ) = entries.first() {
-            power.push(format!(
+            power.push(tr!(
+                lang,
                 "Modelo campeón: `{}` ({}), elegido entre {} candidatos por backtest: {metric} {}, WAPE {}, MAE {}.",
+                "Champion model: `{}` ({}), chosen among {} candidates by backtest: {metric} {}, WAPE {}, MAE {}.",
                 show(&champ["nombre"]),
                 show(&champ["label"]),
                 entries.len(),
@@ -241,8 +312,10 @@ pub fn render(r: &Reports) -> String {
             ));
         }
         if let Some(naive) = find("seasonal_naive_7") {
-            truths.push(format!(
+            truths.push(tr!(
+                lang,
                 "La referencia ingenua semanal (`seasonal_naive_7`) obtiene {metric} {} y MAE {} en los mismos pliegues.",
+                "The weekly naive reference (`seasonal_naive_7`) gets {metric} {} and MAE {} on the same folds.",
                 show(&naive["metrics"][metric.as_str()]),
                 show(&naive["metrics"]["mae"]),
             ));
@@ -250,8 +323,10 @@ pub fn render(r: &Reports) -> String {
     }
     if let Some(f) = &r.forecast {
         let b = get(f, "body");
-        power.push(format!(
+        power.push(tr!(
+            lang,
             "Pronóstico de {} días ({} a {}) con el campeón `{}`: {} unidades en total.",
+            "Forecast of {} days ({} to {}) with the champion `{}`: {} units in total.",
             show(&b["days"]),
             show(&b["horizon_start"]),
             show(&b["horizon_end"]),
@@ -263,8 +338,10 @@ pub fn render(r: &Reports) -> String {
                 .as_array()
                 .and_then(|v| v.first())
                 .map(|x| {
-                    format!(
+                    tr!(
+                        lang,
                         " (intervalo {} %: {} a {})",
+                        " ({} % interval: {} to {})",
                         show(&x["level"]),
                         show(&x["lower"]),
                         show(&x["upper"])
@@ -272,12 +349,19 @@ pub fn render(r: &Reports) -> String {
                 })
                 .unwrap_or_default();
             let partial = if m["parcial"] == true {
-                format!(", mes parcial de {} días", show(&m["dias"]))
+                tr!(
+                    lang,
+                    ", mes parcial de {} días",
+                    ", partial month of {} days",
+                    show(&m["dias"])
+                )
             } else {
                 String::new()
             };
-            power.push(format!(
+            power.push(tr!(
+                lang,
                 "Total de {}: {} unidades{band}{partial}.",
+                "Total for {}: {} units{band}{partial}.",
                 show(&m["mes"]),
                 show(&m["point"]),
             ));
@@ -291,8 +375,10 @@ pub fn render(r: &Reports) -> String {
                 .flatten()
                 .map(|i| format!("{} % → {}", show(&i["level"]), show(&i["coverage"])))
                 .collect();
-            truths.push(format!(
+            truths.push(tr!(
+                lang,
                 "Prueba fuera de muestra ({} días, {} a {}): MASE7 {}, WAPE {}, MAE {}; cobertura de los intervalos {}.",
+                "Hold-out test ({} days, {} to {}): MASE7 {}, WAPE {}, MAE {}; interval coverage {}.",
                 show(&o["days"]),
                 show(&h["from"]),
                 show(&h["until"]),
@@ -310,23 +396,29 @@ pub fn render(r: &Reports) -> String {
                 .as_array()
                 .and_then(|v| v.first())
                 .map(|b| {
-                    format!(
+                    tr!(
+                        lang,
                         " (intervalo {} %: {} a {})",
+                        " ({} % interval: {} to {})",
                         show(&b[0]),
                         show(&b[1]),
                         show(&b[2])
                     )
                 })
                 .unwrap_or_default();
-            let line = format!(
+            let line = tr!(
+                lang,
                 "Escenario `{}`: el total del horizonte cambia {} unidades ({} %){band}.",
+                "Scenario `{}`: the horizon total changes by {} units ({} %){band}.",
                 show(&e["nombre"]),
                 show(&t["delta"]["valor"]),
                 show(&t["delta_pct"]),
             );
             if e["efecto_modelado"] == false {
-                truths.push(format!(
+                truths.push(tr!(
+                    lang,
                     "Escenario `{}`: sin efecto modelado (el campeón no usa las variables que cambia).",
+                    "Scenario `{}`: no modelled effect (the champion does not use the inputs it changes).",
                     show(&e["nombre"])
                 ));
             } else {
@@ -338,13 +430,17 @@ pub fn render(r: &Reports) -> String {
         let b = get(m, "body");
         let h = &b["latest"]["health"];
         if h.is_null() {
-            truths.push(format!(
+            truths.push(tr!(
+                lang,
                 "Monitoreo: estado {} (aún no hay ventas reales posteriores a un pronóstico guardado).",
+                "Monitoring: status {} (no actual sales after a kept forecast yet).",
                 show(&b["status"])
             ));
         } else {
-            truths.push(format!(
+            truths.push(tr!(
+                lang,
                 "Monitoreo: estado {} sobre {} días con ventas reales; WAPE {} frente a {} esperado en el backtest; MASE7 {}.",
+                "Monitoring: status {} over {} days with actual sales; WAPE {} against {} expected from the backtest; MASE7 {}.",
                 show(&b["status"]),
                 show(&h["overall"]["days"]),
                 show(&h["overall"]["wape"]),
@@ -353,11 +449,15 @@ pub fn render(r: &Reports) -> String {
             ));
         }
     }
-    s.push_str("## Puntos de poder\n\n");
+    s.push_str(pick(lang, "## Puntos de poder\n\n", "## Strengths\n\n"));
     for p in power {
         s.push_str(&format!("- {p}\n"));
     }
-    s.push_str("\n## Verdades críticas\n\n");
+    s.push_str(pick(
+        lang,
+        "\n## Verdades críticas\n\n",
+        "\n## Critical truths\n\n",
+    ));
     for t in truths {
         s.push_str(&format!("- {t}\n"));
     }
