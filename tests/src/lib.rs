@@ -5,6 +5,25 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The repository root (the workspace folder above this package).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests package sits in the workspace")
+        .to_path_buf()
+}
+
+/// A fresh project root holding a copy of the repository's `config.yaml`.
+pub fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::copy(
+        repo_root().join("config.yaml"),
+        dir.path().join("config.yaml"),
+    )
+    .expect("config.yaml copied");
+    dir
+}
+
 /// A PostgreSQL server of its own: a fresh cluster in a temporary folder, listening on
 /// 127.0.0.1 on a free port, run as an unprivileged user (`postgres` when the tests run as
 /// root: `initdb` refuses root). Stopped and removed on drop.

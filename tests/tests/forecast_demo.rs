@@ -2,28 +2,12 @@
 //! generator's known expected demand (domain.md §8), the December peak, and a hold-out run
 //! whose intervals are scored against the demo's actual sales.
 
+use e2e::project;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo_root().join("config.yaml"),
-        dir.path().join("config.yaml"),
-    )
-    .unwrap();
-    dir
-}
 
 fn xtask(root: &Path, args: &[&str], sets: &[&str]) -> u8 {
     let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();

@@ -1,27 +1,10 @@
 //! End-to-end: whole runs of the pipeline in a temporary project root holding a copy of the
 //! repository's config.yaml.
 
+use e2e::project;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// A fresh project root with the repository's config.yaml.
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo_root().join("config.yaml"),
-        dir.path().join("config.yaml"),
-    )
-    .unwrap();
-    dir
-}
 
 fn xtask(root: &Path, args: &[&str]) -> u8 {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();

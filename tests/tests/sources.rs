@@ -289,9 +289,7 @@ fn pgrst_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
 
 /// Phase 01 through xtask against `url`; returns the exit code and the project folder.
 fn ingest_via_xtask(url: &str, extra: &[&str]) -> (u8, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    std::fs::copy(repo.join("config.yaml"), dir.path().join("config.yaml")).unwrap();
+    let dir = e2e::project();
     let mut args: Vec<String> = vec!["phase".into(), "01".into()];
     for s in [
         "source.kind=supabase".to_string(),
@@ -736,9 +734,7 @@ fn postgres_source_reads_the_table_with_the_same_keyset_query_end_to_end() {
     // double; then no file anywhere holds the key, the URL or the connection string.
     for kind in ["postgres", "supabase"] {
         let server = fx.server(1000, vec![]);
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        std::fs::copy(repo.join("config.yaml"), dir.path().join("config.yaml")).unwrap();
+        let dir = e2e::project();
         let args: Vec<String> = [
             "run",
             "--set",

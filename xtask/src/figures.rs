@@ -101,7 +101,8 @@ pub fn line_chart(
     })
 }
 
-/// A bar chart of named values, optionally in two groups side by side, with a reference line.
+/// A bar chart of named values in groups side by side (negative values hang below zero), with
+/// an optional reference line.
 pub fn bar_chart(
     title: &str,
     categories: &[String],
@@ -115,6 +116,13 @@ pub fn bar_chart(
         .copied()
         .fold(reference.unwrap_or(0.0), f64::max)
         .max(1e-9);
+    // Negative bars (deltas) extend the axis below zero.
+    let lo = groups
+        .iter()
+        .flat_map(|g| g.1.iter().flatten())
+        .copied()
+        .fold(0.0, f64::min);
+    let bottom = if lo < 0.0 { lo - 0.1 * (hi - lo) } else { 0.0 };
     let n = categories.len();
     png(|root| {
         // Categories sit on integer x values, so the axis ticks land on the bar centres.
@@ -123,7 +131,7 @@ pub fn bar_chart(
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..hi * 1.1)?;
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, bottom..hi * 1.1)?;
         let label_style = TextStyle::from((FONT, if n > 12 { 12 } else { 14 }).into_font());
         chart
             .configure_mesh()
@@ -343,68 +351,6 @@ pub fn whisker_bar_chart(
                 .label("real")
                 .legend(|(x, y)| Circle::new((x + 8, y), 5, RED.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
-    })
-}
-
-/// Grouped bars that may be negative (deltas), with a zero line.
-pub fn signed_bar_chart(
-    title: &str,
-    categories: &[String],
-    groups: &[(&str, Vec<Option<f64>>, RGBColor)],
-) -> anyhow::Result<Vec<u8>> {
-    let vals = groups.iter().flat_map(|g| g.1.iter().flatten()).copied();
-    let (lo, hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
-    let pad = ((hi - lo) * 0.1).max(1e-9);
-    let k = groups.len().max(1) as f64;
-    let n = categories.len();
-    png(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, title_style(26))
-            .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .build_cartesian_2d(-0.5..n as f64 - 0.5, (lo - pad)..(hi + pad))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n.max(1))
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 {
-                    categories.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .label_style((FONT, 14))
-            .draw()?;
-        for (g, (name, values, color)) in groups.iter().enumerate() {
-            let color = *color;
-            let width = 0.8 / k;
-            chart
-                .draw_series(values.iter().enumerate().filter_map(|(i, v)| {
-                    v.map(|v| {
-                        let x0 = i as f64 - 0.4 + g as f64 * width;
-                        Rectangle::new([(x0, 0.0), (x0 + width, v)], color.filled())
-                    })
-                }))?
-                .label(*name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled())
-                });
-        }
-        chart.draw_series(LineSeries::new(
-            vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
-            BLACK.stroke_width(1),
-        ))?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)

@@ -778,29 +778,9 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     let dir = ctx.cfg.paths.processed.clone();
     let (frame, input) = read_layer(ctx, &dir, "train_latest.parquet", "04 features")?;
     let cfg = ctx.cfg.train.clone();
-    let f64s = |name: &str| -> anyhow::Result<Vec<f64>> {
-        Ok(frame
-            .column(name)
-            .with_context(|| format!("processed layer has no column `{name}`"))?
-            .as_materialized_series()
-            .cast(&polars::prelude::DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect())
-    };
-    let fechas: Vec<chrono::NaiveDate> = frame
-        .column(core_types::cols::FECHA)?
-        .date()?
-        .as_date_iter()
-        .flatten()
-        .collect();
-    let open: Vec<bool> = frame
-        .column(core_types::cols::ABIERTO)?
-        .bool()?
-        .iter()
-        .map(|b| b.unwrap_or(true))
-        .collect();
+    let f64s = |name: &str| crate::layers::f64s(&frame, name);
+    let fechas = crate::layers::dates(&frame)?;
+    let open = crate::layers::bools(&frame, core_types::cols::ABIERTO)?;
     // Closed days are neither fitted nor scored.
     let mask = |v: Vec<f64>| -> Vec<f64> {
         v.into_iter()

@@ -225,10 +225,11 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
                 )
             })
             .collect();
-        let png = crate::figures::signed_bar_chart(
+        let png = crate::figures::bar_chart(
             "Cambio mensual frente a la base (unidades)",
             &months,
             &groups,
+            Some(0.0),
         )?;
         ctx.writer
             .write_dual(&fig_dir, "sim_deltas_mensuales", "png", &png, None)?;
