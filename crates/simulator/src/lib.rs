@@ -12,14 +12,52 @@
 //!
 //! The simulator depends only on the [`ScenarioForecaster`] trait (core-types): its tests use
 //! a fake forecaster; the pipeline plugs in the champion.
+//!
+//! ## Which days
+//!
+//! An intervention names its days with `en: <day>` (one day or one month) or with
+//! `desde: <day>, hasta: <day>` (from the start of the first to the end of the second),
+//! optionally only on some weekdays (`dias_semana: [sabado]`). A day ([`Dia`]) is a date or a
+//! map relative to the horizon, so the same scenario works on any data's horizon:
+//!
+//! | day | means |
+//! |---|---|
+//! | `2025-12-24` | that date |
+//! | `{dia: 1}` | the first day of the horizon (`{dia: 10}` the tenth, `{dia: -1}` the last) |
+//! | `{dia_semana: sabado, n: 1}` | the horizon's first Saturday (`n: -1`: its last) |
+//! | `{mes: 3}` | the 3rd calendar month of the horizon (month 1 holds its first day), whole |
+//! | `{mes: 1, completo: true}` | the first month the horizon covers completely |
+//! | `{mes: diciembre}` | the first December from the horizon's first month on |
+//! | `{mes: 3, dia: 15}` | the 15th of that month (`dia: -1`: its last day) |
+//! | `{mes: 3, dia_semana: sabado, n: 1}` | the first Saturday of that month (`n: -1`: the last) |
+//!
+//! ```yaml
+//! - {tipo: promocion, en: {mes: 1, completo: true}, dias_semana: [sabado], descuento_pct: 20}
+//! - {tipo: cierre, en: {dia: 1}}
+//! - {tipo: choque, desde: {mes: 3}, hasta: {mes: 4}, factor: 0.38}
+//! - {tipo: festivo, en: {mes: diciembre, dia: 24}}
+//! - {tipo: promocion, desde: 2025-12-01, hasta: 2025-12-31}   # absolute dates still work
+//! ```
+//!
+//! Days are counted on the calendar and then clipped to the horizon. Days partly outside it
+//! are clipped, days wholly outside skip the intervention; both leave a Spanish note in the
+//! scenario's `notas`. A scenario whose every intervention is skipped is not simulated and is
+//! listed in [`Simulation::omitidos`] with the reason: a scenario never fails a run because of
+//! the horizon. Settings wrong whatever the horizon stay errors naming
+//! `simulate.scenarios[i].intervenciones[j].field` ([`check`] finds them without a horizon):
+//! `hasta` before `desde` (when that does not depend on the horizon), `dia: 0`, `n` without
+//! `dia_semana`, day 30 of `febrero`, an unknown weekday or month, `factor <= 0`, ...
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 use core_types::scenario::{FutureChanges, PathForecast, ScenarioForecaster};
 use core_types::stats::quantile_sorted;
 use serde::{Deserialize, Serialize};
+
+mod dias;
+pub use dias::{Dia, DiaSemana, Dias, Expansion, Horizonte, Mes, NombreMes, Relativo};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -43,53 +81,6 @@ pub enum SimError {
         /// What the forecaster said.
         message: String,
     },
-}
-
-/// Day of the week, in the business's Spanish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DiaSemana {
-    /// Monday.
-    Lunes,
-    /// Tuesday.
-    Martes,
-    /// Wednesday.
-    Miercoles,
-    /// Thursday.
-    Jueves,
-    /// Friday.
-    Viernes,
-    /// Saturday.
-    Sabado,
-    /// Sunday.
-    Domingo,
-}
-
-impl DiaSemana {
-    fn weekday(self) -> Weekday {
-        match self {
-            DiaSemana::Lunes => Weekday::Mon,
-            DiaSemana::Martes => Weekday::Tue,
-            DiaSemana::Miercoles => Weekday::Wed,
-            DiaSemana::Jueves => Weekday::Thu,
-            DiaSemana::Viernes => Weekday::Fri,
-            DiaSemana::Sabado => Weekday::Sat,
-            DiaSemana::Domingo => Weekday::Sun,
-        }
-    }
-}
-
-/// Which days an intervention touches: a span, optionally only some weekdays.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Dias {
-    /// First day.
-    pub desde: NaiveDate,
-    /// Last day.
-    pub hasta: NaiveDate,
-    /// Only these weekdays (empty: every day).
-    #[serde(default)]
-    pub dias_semana: Vec<DiaSemana>,
 }
 
 /// A typed intervention (`tipo` in config).
@@ -180,70 +171,108 @@ pub struct SimulateConfig {
     pub scenarios: Vec<Scenario>,
 }
 
-/// A scenario expanded against a horizon: what the model sees, and the shocks on top.
+impl Intervention {
+    /// The `tipo` as written in config.
+    pub fn tipo(&self) -> &'static str {
+        match self {
+            Intervention::Promocion { .. } => "promocion",
+            Intervention::Cierre { .. } => "cierre",
+            Intervention::Festivo { .. } => "festivo",
+            Intervention::Choque { .. } => "choque",
+            Intervention::Quincena { .. } => "quincena",
+            Intervention::Prima { .. } => "prima",
+            Intervention::Exogena { .. } => "exogena",
+        }
+    }
+
+    /// The days it touches, for the interventions that have days.
+    pub fn dias(&self) -> Option<&Dias> {
+        match self {
+            Intervention::Promocion { dias, .. }
+            | Intervention::Cierre { dias }
+            | Intervention::Festivo { dias, .. }
+            | Intervention::Choque { dias, .. }
+            | Intervention::Exogena { dias, .. } => Some(dias),
+            Intervention::Quincena { .. } | Intervention::Prima { .. } => None,
+        }
+    }
+
+    /// Checks what is wrong whatever the horizon; `key` is
+    /// `simulate.scenarios[i].intervenciones[j]`.
+    fn check(&self, key: &str, default_discount: f64) -> Result<(), SimError> {
+        if let Some(d) = self.dias() {
+            d.check(key)?;
+        }
+        match self {
+            Intervention::Promocion { descuento_pct, .. } => {
+                let disc = descuento_pct.unwrap_or(default_discount);
+                if !(0.0..100.0).contains(&disc) {
+                    return Err(bad(
+                        format!("{key}.descuento_pct"),
+                        format!("expected 0 <= x < 100, got {disc}"),
+                    ));
+                }
+            }
+            Intervention::Choque { factor, .. } => {
+                if !(factor.is_finite() && *factor > 0.0) {
+                    return Err(bad(
+                        format!("{key}.factor"),
+                        format!("expected a positive number, got {factor}"),
+                    ));
+                }
+            }
+            Intervention::Quincena { primer_dia } => {
+                if !(1..=28).contains(primer_dia) {
+                    return Err(bad(
+                        format!("{key}.primer_dia"),
+                        format!("expected 1..=28, got {primer_dia}"),
+                    ));
+                }
+            }
+            Intervention::Prima { mes, dia } => {
+                if NaiveDate::from_ymd_opt(2024, *mes, *dia).is_none() {
+                    return Err(bad(
+                        format!("{key}.dia"),
+                        format!("{mes}/{dia} is not a date"),
+                    ));
+                }
+            }
+            Intervention::Exogena { columna, valor, .. } => {
+                if columna.is_empty() {
+                    return Err(bad(format!("{key}.columna"), "a column name is needed"));
+                }
+                if !valor.is_finite() {
+                    return Err(bad(format!("{key}.valor"), "must be a finite number"));
+                }
+            }
+            Intervention::Cierre { .. } | Intervention::Festivo { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+/// A scenario expanded against a horizon: what the model sees, the shocks on top, and what
+/// the horizon clipped or skipped.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Expanded {
     /// Changes to the future inputs.
     pub changes: FutureChanges,
     /// Multiplicative shocks by date.
     pub shocks: BTreeMap<NaiveDate, f64>,
+    /// Planner-facing notes (Spanish) on interventions clipped to the horizon or skipped.
+    pub notas: Vec<String>,
+    /// Every intervention fell outside the horizon: the scenario is skipped, `notas` say why.
+    pub omitido: bool,
 }
 
-fn bad(key: String, message: impl Into<String>) -> SimError {
+pub(crate) fn bad(key: String, message: impl Into<String>) -> SimError {
     SimError::InvalidConfig {
         key,
         message: message.into(),
     }
 }
 
-fn days_of(d: &Dias, horizon: &[NaiveDate], key: &str) -> Result<Vec<NaiveDate>, SimError> {
-    let (first, last) = match (horizon.first(), horizon.last()) {
-        (Some(f), Some(l)) => (*f, *l),
-        _ => return Err(bad(key.into(), "the horizon is empty")),
-    };
-    if d.desde > d.hasta {
-        return Err(bad(
-            format!("{key}.hasta"),
-            format!("{} is before desde {}", d.hasta, d.desde),
-        ));
-    }
-    if d.desde < first || d.desde > last {
-        return Err(bad(
-            format!("{key}.desde"),
-            format!("{} is outside the horizon {first}..={last}", d.desde),
-        ));
-    }
-    if d.hasta > last {
-        return Err(bad(
-            format!("{key}.hasta"),
-            format!("{} is outside the horizon {first}..={last}", d.hasta),
-        ));
-    }
-    let wanted: Vec<Weekday> = d.dias_semana.iter().map(|w| w.weekday()).collect();
-    let days: Vec<NaiveDate> = d
-        .desde
-        .iter_days()
-        .take_while(|x| *x <= d.hasta)
-        .filter(|x| wanted.is_empty() || wanted.contains(&x.weekday()))
-        .collect();
-    if days.is_empty() {
-        return Err(bad(
-            format!("{key}.dias_semana"),
-            "no day of the span matches these weekdays",
-        ));
-    }
-    Ok(days)
-}
-
-/// Checks a scenario against the horizon and expands its interventions to dates. Errors name
-/// `simulate.scenarios[index].…`.
-pub fn expand(
-    index: usize,
-    s: &Scenario,
-    horizon: &[NaiveDate],
-    default_discount: f64,
-) -> Result<Expanded, SimError> {
-    let base = format!("simulate.scenarios[{index}]");
+fn check_name(base: &str, s: &Scenario) -> Result<(), SimError> {
     if s.nombre.is_empty()
         || !s
             .nombre
@@ -255,23 +284,65 @@ pub fn expand(
             format!("`{}`: use letters, digits, `_` or `-`", s.nombre),
         ));
     }
+    Ok(())
+}
+
+/// Expands a scenario's interventions to dates of the horizon. Settings wrong whatever the
+/// horizon are errors naming `simulate.scenarios[index].…`; days outside the horizon are not:
+/// an intervention partly outside is clipped and one wholly outside skipped, each with a note
+/// in [`Expanded::notas`], and a scenario whose every intervention is skipped is
+/// [`Expanded::omitido`].
+pub fn expand(
+    index: usize,
+    s: &Scenario,
+    horizon: &[NaiveDate],
+    default_discount: f64,
+) -> Result<Expanded, SimError> {
+    let base = format!("simulate.scenarios[{index}]");
+    check_name(&base, s)?;
+    let h = match (horizon.first(), horizon.last()) {
+        (Some(f), Some(l)) => Some(Horizonte {
+            first: *f,
+            last: *l,
+        }),
+        _ => None,
+    };
     let mut out = Expanded::default();
+    let mut skipped = 0;
     for (j, iv) in s.intervenciones.iter().enumerate() {
         let key = format!("{base}.intervenciones[{j}]");
+        iv.check(&key, default_discount)?;
+        let label = format!("intervención {} ({})", j + 1, iv.tipo());
+        let days = match (iv.dias(), &h) {
+            (None, _) => Vec::new(),
+            (Some(_), None) => {
+                out.notas
+                    .push(format!("{label} omitida: el horizonte está vacío"));
+                skipped += 1;
+                continue;
+            }
+            (Some(d), Some(h)) => match d.expand(h) {
+                Expansion::Dias { dias, nota } => {
+                    if let Some(n) = nota {
+                        out.notas.push(format!("{label} {n}"));
+                    }
+                    dias
+                }
+                Expansion::Omitida(why) => {
+                    out.notas.push(format!("{label} omitida: {why}"));
+                    skipped += 1;
+                    continue;
+                }
+            },
+        };
         match iv {
             Intervention::Promocion {
-                dias,
                 descuento_pct,
                 activa,
+                ..
             } => {
                 let disc = descuento_pct.unwrap_or(default_discount);
-                if !(0.0..100.0).contains(&disc) {
-                    return Err(bad(
-                        format!("{key}.descuento_pct"),
-                        format!("expected 0 <= x < 100, got {disc}"),
-                    ));
-                }
-                for d in days_of(dias, horizon, &key)? {
+                for d in days {
                     if *activa {
                         out.changes.promotions.push((d, disc));
                     } else {
@@ -279,80 +350,71 @@ pub fn expand(
                     }
                 }
             }
-            Intervention::Cierre { dias } => {
-                out.changes.closures.extend(days_of(dias, horizon, &key)?);
-            }
-            Intervention::Festivo { dias, quitar } => {
-                let days = days_of(dias, horizon, &key)?;
+            Intervention::Cierre { .. } => out.changes.closures.extend(days),
+            Intervention::Festivo { quitar, .. } => {
                 if *quitar {
                     out.changes.festivos_remove.extend(days);
                 } else {
                     out.changes.festivos_add.extend(days);
                 }
             }
-            Intervention::Choque { dias, factor } => {
-                if !(factor.is_finite() && *factor > 0.0) {
-                    return Err(bad(
-                        format!("{key}.factor"),
-                        format!("expected a positive number, got {factor}"),
-                    ));
-                }
-                for d in days_of(dias, horizon, &key)? {
+            Intervention::Choque { factor, .. } => {
+                for d in days {
                     *out.shocks.entry(d).or_insert(1.0) *= factor;
                 }
             }
             Intervention::Quincena { primer_dia } => {
-                if !(1..=28).contains(primer_dia) {
-                    return Err(bad(
-                        format!("{key}.primer_dia"),
-                        format!("expected 1..=28, got {primer_dia}"),
-                    ));
-                }
                 out.changes.quincena_primer_dia = Some(*primer_dia);
             }
-            Intervention::Prima { mes, dia } => {
-                if NaiveDate::from_ymd_opt(2024, *mes, *dia).is_none() {
-                    return Err(bad(
-                        format!("{key}.dia"),
-                        format!("{mes}/{dia} is not a date"),
-                    ));
-                }
-                out.changes.prima_deadlines.push((*mes, *dia));
-            }
-            Intervention::Exogena {
-                columna,
-                valor,
-                dias,
-            } => {
-                if columna.is_empty() {
-                    return Err(bad(format!("{key}.columna"), "a column name is needed"));
-                }
-                if !valor.is_finite() {
-                    return Err(bad(format!("{key}.valor"), "must be a finite number"));
-                }
-                for d in days_of(dias, horizon, &key)? {
+            Intervention::Prima { mes, dia } => out.changes.prima_deadlines.push((*mes, *dia)),
+            Intervention::Exogena { columna, valor, .. } => {
+                for d in days {
                     out.changes.exog.push((columna.clone(), d, *valor));
                 }
             }
         }
     }
+    out.omitido = skipped > 0 && skipped == s.intervenciones.len();
+    if skipped > 0 && !out.omitido {
+        out.notas.push(format!(
+            "el escenario se simula sin {} de sus {} intervenciones (fuera del horizonte)",
+            skipped,
+            s.intervenciones.len()
+        ));
+    }
     Ok(out)
 }
 
-/// Checks every scenario (names unique, interventions valid) without forecasting.
+/// Checks every scenario without a horizon: names (valid, unique) and every setting that is
+/// wrong whatever the horizon. What [`expand`] refuses, this refuses, so a config can be
+/// checked before anything runs.
+pub fn check(scenarios: &[Scenario], default_discount: f64) -> Result<(), SimError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, s) in scenarios.iter().enumerate() {
+        let base = format!("simulate.scenarios[{i}]");
+        if !seen.insert(s.nombre.as_str()) {
+            return Err(bad(
+                format!("{base}.nombre"),
+                format!("`{}` is used twice", s.nombre),
+            ));
+        }
+        check_name(&base, s)?;
+        for (j, iv) in s.intervenciones.iter().enumerate() {
+            iv.check(&format!("{base}.intervenciones[{j}]"), default_discount)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks every scenario (names unique, interventions valid) against the horizon without
+/// forecasting. Days outside the horizon are not errors (see [`expand`]).
 pub fn validate(
     scenarios: &[Scenario],
     horizon: &[NaiveDate],
     default_discount: f64,
 ) -> Result<(), SimError> {
-    let mut seen = std::collections::BTreeSet::new();
+    check(scenarios, default_discount)?;
     for (i, s) in scenarios.iter().enumerate() {
-        if !seen.insert(s.nombre.as_str()) {
-            return Err(bad(
-                format!("simulate.scenarios[{i}].nombre"),
-                format!("`{}` is used twice", s.nombre),
-            ));
-        }
         expand(i, s, horizon, default_discount)?;
     }
     Ok(())
@@ -430,8 +492,23 @@ pub struct Simulation {
     pub niveles: Vec<f64>,
     /// Baseline total over the horizon.
     pub base_total: f64,
-    /// Scenarios, in config order.
+    /// Scenarios simulated, in config order.
     pub escenarios: Vec<ScenarioResult>,
+    /// Scenarios skipped because none of their interventions falls in the horizon.
+    pub omitidos: Vec<Omitido>,
+}
+
+/// A scenario that was not simulated, and why (planner-facing Spanish).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Omitido {
+    /// Name.
+    pub nombre: String,
+    /// Description.
+    pub descripcion: String,
+    /// Why, in one sentence.
+    pub motivo: String,
+    /// One note per intervention.
+    pub notas: Vec<String>,
 }
 
 fn band(sorted: &[f64], valor: f64, levels: &[f64]) -> Banded {
@@ -556,7 +633,7 @@ pub fn compare(
     touched.extend(c.festivos_remove.iter().copied());
     touched.extend(c.exog.iter().map(|e| e.1));
     let efecto_modelado = c.is_empty() || forecast.point != base.point;
-    let mut notas = Vec::new();
+    let mut notas = expanded.notas.clone();
     if !c.is_empty() && !efecto_modelado {
         notas.push(
             "sin efecto modelado: el modelo campeón no usa las variables que cambian estas \
@@ -599,8 +676,24 @@ pub fn simulate(
             message,
         })?;
     let mut escenarios = Vec::with_capacity(scenarios.len());
+    let mut omitidos = Vec::new();
     for (i, s) in scenarios.iter().enumerate() {
         let ex = expand(i, s, &horizon, default_discount)?;
+        if ex.omitido {
+            let span = match (horizon.first(), horizon.last()) {
+                (Some(f), Some(l)) => format!(" ({f} a {l})"),
+                _ => String::new(),
+            };
+            omitidos.push(Omitido {
+                nombre: s.nombre.clone(),
+                descripcion: s.descripcion.clone(),
+                motivo: format!(
+                    "no se simula: ninguna de sus intervenciones cae en el horizonte{span}"
+                ),
+                notas: ex.notas,
+            });
+            continue;
+        }
         let fc = if ex.changes.is_empty() {
             base.clone()
         } else {
@@ -617,5 +710,6 @@ pub fn simulate(
         niveles: levels.to_vec(),
         base_total: base.point.iter().sum(),
         escenarios,
+        omitidos,
     })
 }

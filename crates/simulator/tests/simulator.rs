@@ -161,19 +161,26 @@ fn config_errors_name_the_scenario_and_field() {
         e.starts_with("simulate.scenarios[0].intervenciones[0].hasta"),
         "{e}"
     );
-    let e = err(
-        "- {nombre: a, intervenciones: [{tipo: cierre, desde: 2025-02-10, hasta: 2025-02-11}]}",
-    );
+    let e = err("- {nombre: a, intervenciones: []}\n- {nombre: b, intervenciones: [{tipo: choque, en: {mes: 3}, factor: 0}]}");
     assert!(
-        e.starts_with("simulate.scenarios[0].intervenciones[0].desde")
-            && e.contains("outside the horizon"),
+        e.starts_with("simulate.scenarios[1].intervenciones[0].factor"),
         "{e}"
     );
-    let e = err("- {nombre: a, intervenciones: []}\n- {nombre: b, intervenciones: [{tipo: choque, desde: 2026-03-01, hasta: 2026-09-01, factor: 2}]}");
+    let e =
+        err("- {nombre: a, intervenciones: [{tipo: cierre, desde: {mes: 3}, hasta: {mes: 2}}]}");
     assert!(
-        e.starts_with("simulate.scenarios[1].intervenciones[0].hasta"),
+        e.starts_with("simulate.scenarios[0].intervenciones[0].hasta"),
         "{e}"
     );
+    let e =
+        err("- {nombre: a, intervenciones: [{tipo: cierre, en: {mes: 2, dia_semana: sabado}}]}");
+    assert!(
+        e.starts_with("simulate.scenarios[0].intervenciones[0].en.n"),
+        "{e}"
+    );
+    // Errors do not depend on the horizon: one wholly outside it is still checked.
+    let e = err("- {nombre: a, intervenciones: [{tipo: promocion, desde: 2030-01-01, hasta: 2030-01-02, descuento_pct: 120}]}");
+    assert!(e.contains(".descuento_pct"), "{e}");
     let e = err("- {nombre: a, intervenciones: [{tipo: promocion, desde: 2026-03-02, hasta: 2026-03-03, dias_semana: [domingo]}]}");
     assert!(e.contains("dias_semana"), "{e}");
     let e = err("- {nombre: a, intervenciones: [{tipo: choque, desde: 2026-03-02, hasta: 2026-03-03, factor: -1}]}");
@@ -190,6 +197,117 @@ fn config_errors_name_the_scenario_and_field() {
     let unknown: Result<Vec<Scenario>, _> =
         serde_yaml::from_str("- {nombre: a, intervenciones: [{tipo: cierre, desde: 2026-03-01, hasta: 2026-03-02, color: rojo}]}");
     assert!(unknown.is_err());
+    let unknown: Result<Vec<Scenario>, _> = serde_yaml::from_str(
+        "- {nombre: a, intervenciones: [{tipo: promocion, en: {mes: 1}, dias_semana: [sabadito]}]}",
+    );
+    assert!(unknown.unwrap_err().to_string().contains("sabadito"));
+    // `check` refuses the same settings without a horizon.
+    let bad = scenarios("- {nombre: a, intervenciones: [{tipo: cierre, en: {dia: 0}}]}");
+    assert!(matches!(
+        simulator::check(&bad, 15.0),
+        Err(SimError::InvalidConfig { key, .. }) if key == "simulate.scenarios[0].intervenciones[0].en.dia"
+    ));
+}
+
+/// Days outside the horizon never fail the run: wholly outside skips the intervention (and the
+/// scenario when nothing is left), partly outside is clipped, each with a note in Spanish.
+#[test]
+fn days_outside_the_horizon_are_skipped_or_clipped_with_a_note() {
+    // The horizon is 2026-01-15..=2026-04-14.
+    let sim = simulate(
+        &fake(),
+        &scenarios(
+            r#"
+- nombre: diciembre_pasado
+  descripcion: promoción en diciembre
+  intervenciones:
+    - {tipo: promocion, desde: 2025-12-01, hasta: 2025-12-31}
+    - {tipo: choque, en: {mes: diciembre}, factor: 0.5}
+- nombre: choque_recortado
+  intervenciones:
+    - {tipo: choque, desde: 2026-04-01, hasta: 2026-09-01, factor: 2}
+- nombre: mitad
+  intervenciones:
+    - {tipo: cierre, en: {dia: 1}}
+    - {tipo: cierre, en: {mes: 9}}
+"#,
+        ),
+        &[80.0],
+        15.0,
+    )
+    .unwrap();
+    assert_eq!(sim.escenarios.len(), 2);
+    let om = &sim.omitidos;
+    assert_eq!(om.len(), 1);
+    assert_eq!(om[0].nombre, "diciembre_pasado");
+    assert_eq!(om[0].descripcion, "promoción en diciembre");
+    assert_eq!(
+        om[0].motivo,
+        "no se simula: ninguna de sus intervenciones cae en el horizonte (2026-01-15 a 2026-04-14)"
+    );
+    assert_eq!(
+        om[0].notas,
+        [
+            "intervención 1 (promocion) omitida: sus días (2025-12-01 a 2025-12-31) quedan fuera del horizonte (2026-01-15 a 2026-04-14)",
+            "intervención 2 (choque) omitida: sus días (2026-12-01 a 2026-12-31) quedan fuera del horizonte (2026-01-15 a 2026-04-14)",
+        ]
+    );
+    let clipped = &sim.escenarios[0];
+    assert_eq!(clipped.dias_afectados, 14);
+    assert!(
+        clipped.notas[0].starts_with("intervención 1 (choque) recortada al horizonte"),
+        "{:?}",
+        clipped.notas
+    );
+    let half = &sim.escenarios[1];
+    assert_eq!(half.dias_afectados, 1);
+    assert_eq!(half.diario[0].escenario.valor, 0.0);
+    assert!(half.notas[0].starts_with("intervención 2 (cierre) omitida"));
+    assert_eq!(
+        half.notas[1],
+        "el escenario se simula sin 1 de sus 2 intervenciones (fuera del horizonte)"
+    );
+}
+
+/// Relative selectors as the planner writes them.
+#[test]
+fn relative_selectors_pick_the_days_they_name() {
+    // 2026-01-15 (a Thursday) + 90 days; month 1 is January (partial), month 2 February.
+    let sim = simulate(
+        &fake(),
+        &scenarios(
+            r#"
+- nombre: sabados_primer_mes_completo
+  intervenciones:
+    - {tipo: promocion, en: {mes: 1, completo: true}, dias_semana: [sabado]}
+- nombre: primer_sabado_del_tercer_mes
+  intervenciones:
+    - {tipo: cierre, en: {mes: 3, dia_semana: sabado, n: 1}}
+- nombre: dias_10_a_12
+  intervenciones:
+    - {tipo: cierre, desde: {dia: 10}, hasta: {dia: 12}}
+"#,
+        ),
+        &[80.0],
+        15.0,
+    )
+    .unwrap();
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let closed = |n: usize| -> Vec<NaiveDate> {
+        sim.escenarios[n]
+            .diario
+            .iter()
+            .filter(|r| r.escenario.valor == 0.0)
+            .map(|r| r.fecha)
+            .collect()
+    };
+    assert_eq!(
+        sim.escenarios[0].dias_afectados, 4,
+        "Saturdays of February 2026"
+    );
+    assert_eq!(closed(1), vec![d(3, 7)]);
+    assert_eq!(closed(2), vec![d(1, 24), d(1, 25), d(1, 26)]);
+    assert!(sim.escenarios.iter().all(|s| s.notas.is_empty()));
 }
 
 #[test]
@@ -210,6 +328,94 @@ fn summary_snapshot() {
         })
         .collect();
     insta::assert_json_snapshot!(summary);
+}
+
+fn relativo() -> impl Strategy<Value = String> {
+    let mes = prop_oneof![
+        (1u32..10).prop_map(|k| k.to_string()),
+        prop::sample::select(vec![
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ])
+        .prop_map(str::to_string),
+    ];
+    let dia_semana = prop::sample::select(vec![
+        "lunes",
+        "martes",
+        "miercoles",
+        "jueves",
+        "viernes",
+        "sabado",
+        "domingo",
+    ]);
+    let signed = |lo: i32, hi: i32| prop_oneof![lo..=hi, -hi..=-lo];
+    prop_oneof![
+        signed(1, 400).prop_map(|k| format!("{{dia: {k}}}")),
+        (dia_semana.clone(), signed(1, 60))
+            .prop_map(|(w, n)| format!("{{dia_semana: {w}, n: {n}}}")),
+        (mes.clone(), any::<bool>()).prop_map(|(m, c)| format!("{{mes: {m}, completo: {c}}}")),
+        (1u32..10, signed(1, 31)).prop_map(|(m, k)| format!("{{mes: {m}, dia: {k}}}")),
+        (
+            prop::sample::select(vec!["enero", "marzo", "febrero", "diciembre"]),
+            signed(1, 28)
+        )
+            .prop_map(|(m, k)| format!("{{mes: {m}, dia: {k}}}")),
+        (mes, dia_semana, signed(1, 5))
+            .prop_map(|(m, w, n)| format!("{{mes: {m}, dia_semana: {w}, n: {n}}}")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any relative selector, alone (`en`) or as a `desde`/`hasta` pair, on any horizon: the
+    /// expansion never errors, and yields days inside the horizon or a skip with a note.
+    #[test]
+    fn relative_selectors_never_fail_on_any_horizon(
+        offset in 0u64..20_000,
+        days in 1usize..400,
+        a in relativo(),
+        b in relativo(),
+        pair in any::<bool>(),
+        sabados in any::<bool>(),
+    ) {
+        let start = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + Days::new(offset);
+        let horizon: Vec<NaiveDate> = (0..days as u64).map(|i| start + Days::new(i)).collect();
+        let when = if pair { format!("desde: {a}, hasta: {b}") } else { format!("en: {a}") };
+        let weekdays = if sabados { ", dias_semana: [sabado, domingo]" } else { "" };
+        let yaml = format!("- {{nombre: x, intervenciones: [{{tipo: cierre, {when}{weekdays}}}]}}");
+        let sc = scenarios(&yaml);
+        // A pair in an order that is wrong whatever the horizon is a config error; that is
+        // the only error, and `check` finds it without a horizon.
+        if simulator::check(&sc, 15.0).is_err() {
+            prop_assert!(pair, "{yaml}");
+            return Ok(());
+        }
+        let ex = simulator::expand(0, &sc[0], &horizon, 15.0);
+        prop_assert!(ex.is_ok(), "{yaml}: {ex:?}");
+        let ex = ex.unwrap();
+        let closed = &ex.changes.closures;
+        if ex.omitido {
+            prop_assert!(closed.is_empty());
+            prop_assert_eq!(ex.notas.len(), 1);
+            prop_assert!(ex.notas[0].contains("omitida"));
+        } else {
+            prop_assert!(!closed.is_empty());
+            prop_assert!(closed.iter().all(|d| horizon.contains(d)), "{yaml}: {closed:?}");
+            prop_assert!(closed.windows(2).all(|w| w[0] < w[1]));
+        }
+        prop_assert!(simulator::validate(&sc, &horizon, 15.0).is_ok());
+    }
 }
 
 proptest! {
