@@ -1,9 +1,17 @@
-//! Festivos (public holidays) of Colombia (domain.md §3).
+//! Festivos (public holidays): Colombia by default (domain.md §3), or any country of the
+//! `holidays` crate, optionally with a subdivision ([`Pais`]).
 //!
-//! The project calendar is `crate_CO(y) ∪ {next_monday(9 July y) | y ≥ 2026} ∪ agregar − quitar`.
-//! The Ley 51 de 1983 rule is also implemented here ([`rule_festivos`]); a test shows it
-//! agrees with the crate-based calendar for every covered year, so it can serve as the
-//! fallback outside those years when the config asks for it.
+//! The Colombian project calendar is
+//! `crate_CO(y) ∪ {next_monday(9 July y) | y ≥ 2026} ∪ agregar − quitar`. The Ley 51 de 1983
+//! rule is also implemented here ([`rule_festivos`]); a test shows it agrees with the
+//! crate-based calendar for every covered year, so it serves as the fallback outside those
+//! years when the config asks for it.
+//!
+//! Other countries: `crate_C(y)`, plus or minus the subdivision's own holidays
+//! ([`subdivisiones`]: every German Land and some US states), `∪ agregar − quitar`.
+//! Outside the crate's years (2000–2030 for every country), `fuera_de_rango: regla` derives
+//! the national holidays from rules recognised in the nearest covered years ([`fallback`]),
+//! or refuses with a typed error saying why.
 
 use std::collections::BTreeMap;
 
@@ -12,40 +20,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::{dow, plus_days, CalendarError};
 
-/// First year covered by the `holidays` crate's data.
+pub mod fallback;
+mod pais;
+pub mod subdivisiones;
+
+pub use fallback::orthodox_easter_sunday;
+pub use pais::{Pais, PaisError, DE_LAENDER, PAISES, US_CUBIERTAS, US_SUBDIVISIONES};
+
+/// First year covered by the `holidays` crate's data (the same for all 101 countries).
 pub const CRATE_FIRST_YEAR: i32 = 2000;
-/// Last year covered by the `holidays` crate's data.
+/// Last year covered by the `holidays` crate's data (the same for all 101 countries).
 pub const CRATE_LAST_YEAR: i32 = 2030;
 /// First year of the Chiquinquirá festivo created by Ley 2578 de 2026.
 pub const LEY_2578_FIRST_YEAR: i32 = 2026;
-
-/// The country whose festivos the calendar uses (the `holidays` crate's codes compiled in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Pais {
-    /// Colombia: the crate, plus Ley 2578 de 2026, plus the Ley 51 rule as fallback.
-    #[serde(rename = "CO")]
-    Co,
-    /// Germany (national holidays).
-    #[serde(rename = "DE")]
-    De,
-    /// United Kingdom.
-    #[serde(rename = "GB")]
-    Gb,
-    /// United States (federal holidays).
-    #[serde(rename = "US")]
-    Us,
-}
-
-impl Pais {
-    fn crate_country(self) -> holidays::Country {
-        match self {
-            Pais::Co => holidays::Country::CO,
-            Pais::De => holidays::Country::DE,
-            Pais::Gb => holidays::Country::GB,
-            Pais::Us => holidays::Country::US,
-        }
-    }
-}
 
 /// What to do for a year outside the `holidays` crate's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +40,10 @@ impl Pais {
 pub enum OutOfRange {
     /// Fail with [`CalendarError::YearNotCovered`] (default).
     Error,
-    /// Use the Ley 51 rule implemented in [`rule_festivos`].
+    /// Derive the festivos by rule: for Colombia the Ley 51 rule of [`rule_festivos`]; for
+    /// other countries the rules recognised in the nearest covered years ([`fallback`]), or
+    /// [`CalendarError::RuleFallbackUnavailable`] when the country has holidays no such rule
+    /// explains. Subdivision rules apply in every year either way.
     Regla,
 }
 
@@ -61,9 +51,10 @@ pub enum OutOfRange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FestivosConfig {
-    /// Country of the festivos. The Colombian additions below apply only to `CO`.
+    /// Country of the festivos, optionally with a subdivision (`CO`, `FR`, `DE-SH`, `US-MN`).
+    /// The Colombian additions below apply only to `CO`.
     pub pais: Pais,
-    /// Add the Ley 2578 de 2026 festivo (9 July moved to Monday) from 2026 on.
+    /// Add the Ley 2578 de 2026 festivo (9 July moved to Monday) from 2026 on (`CO` only).
     pub ley_2578: bool,
     /// Extra festivo dates.
     pub agregar: Vec<NaiveDate>,
@@ -76,7 +67,7 @@ pub struct FestivosConfig {
 impl Default for FestivosConfig {
     fn default() -> Self {
         Self {
-            pais: Pais::Co,
+            pais: Pais::CO,
             ley_2578: true,
             agregar: Vec::new(),
             quitar: Vec::new(),
@@ -97,12 +88,6 @@ impl FestivosConfig {
                     });
                 }
             }
-        }
-        if self.pais != Pais::Co && self.fuera_de_rango == OutOfRange::Regla {
-            return Err(CalendarError::InvalidConfig {
-                key: "festivos.fuera_de_rango".into(),
-                message: "the `regla` fallback is the Colombian Ley 51 rule; use `error` for other countries".into(),
-            });
         }
         if let Some(d) = self.agregar.iter().find(|d| self.quitar.contains(d)) {
             return Err(CalendarError::InvalidConfig {
@@ -142,7 +127,7 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("fixed festivo dates are valid")
 }
 
-fn insert(map: &mut BTreeMap<NaiveDate, String>, d: NaiveDate, name: &str) {
+pub(crate) fn insert(map: &mut BTreeMap<NaiveDate, String>, d: NaiveDate, name: &str) {
     map.entry(d)
         .and_modify(|n| {
             n.push_str(", ");
@@ -196,10 +181,13 @@ pub fn rule_festivos(year: i32, ley_2578: bool) -> BTreeMap<NaiveDate, String> {
     m
 }
 
-/// The festivos of the `holidays` crate for `pais` and `first..=last`, which must lie inside
-/// [`CRATE_FIRST_YEAR`]`..=`[`CRATE_LAST_YEAR`].
-fn crate_festivos(pais: Pais, first: i32, last: i32) -> BTreeMap<NaiveDate, String> {
-    let country = pais.crate_country();
+/// The festivos of the `holidays` crate for `country` and `first..=last`, which must lie
+/// inside [`CRATE_FIRST_YEAR`]`..=`[`CRATE_LAST_YEAR`].
+pub(crate) fn crate_festivos(
+    country: holidays::Country,
+    first: i32,
+    last: i32,
+) -> BTreeMap<NaiveDate, String> {
     let map = holidays::Builder::new()
         .countries(&[country])
         .years(first..last + 1)
@@ -216,7 +204,9 @@ fn crate_festivos(pais: Pais, first: i32, last: i32) -> BTreeMap<NaiveDate, Stri
     out
 }
 
-/// The project festivo calendar for every year in `first_year..=last_year` (domain.md §3.3).
+/// The project festivo calendar for every year in `first_year..=last_year` (domain.md §3.3):
+/// the national holidays (crate, or the rule outside its years), the subdivision's own,
+/// then `agregar` and `quitar`.
 pub fn project_festivos(
     cfg: &FestivosConfig,
     first_year: i32,
@@ -225,9 +215,9 @@ pub fn project_festivos(
     let mut out = BTreeMap::new();
     let lo = first_year.max(CRATE_FIRST_YEAR);
     let hi = last_year.min(CRATE_LAST_YEAR);
-    let colombia = cfg.pais == Pais::Co;
+    let colombia = cfg.pais.is_colombia();
     if lo <= hi {
-        out = crate_festivos(cfg.pais, lo, hi);
+        out = crate_festivos(cfg.pais.country(), lo, hi);
         if colombia && cfg.ley_2578 {
             for y in lo.max(LEY_2578_FIRST_YEAR)..=hi {
                 insert(
@@ -238,6 +228,9 @@ pub fn project_festivos(
             }
         }
     }
+    // Rules recognised at each edge of the data, built on first use.
+    let mut before: Option<fallback::Inferred> = None;
+    let mut after: Option<fallback::Inferred> = None;
     for y in first_year..=last_year {
         if (CRATE_FIRST_YEAR..=CRATE_LAST_YEAR).contains(&y) {
             continue;
@@ -250,8 +243,20 @@ pub fn project_festivos(
                     last: CRATE_LAST_YEAR,
                 })
             }
-            OutOfRange::Regla => out.extend(rule_festivos(y, cfg.ley_2578)),
+            OutOfRange::Regla if colombia => out.extend(rule_festivos(y, cfg.ley_2578)),
+            OutOfRange::Regla => {
+                let side = if y < CRATE_FIRST_YEAR {
+                    &mut before
+                } else {
+                    &mut after
+                };
+                let rules = side.get_or_insert_with(|| fallback::Inferred::near(cfg.pais, y));
+                out.extend(rules.festivos(cfg.pais, y)?);
+            }
         }
+    }
+    for y in first_year..=last_year {
+        subdivisiones::apply(cfg.pais, y, &mut out);
     }
     for d in &cfg.agregar {
         if (first_year..=last_year).contains(&d.year()) {
@@ -371,7 +376,7 @@ mod tests {
     #[test]
     fn other_countries_use_their_own_festivos_without_colombian_additions() {
         let de = FestivosConfig {
-            pais: Pais::De,
+            pais: Pais::DE,
             ..FestivosConfig::default()
         };
         let m = project_festivos(&de, 2017, 2018).unwrap();
@@ -386,7 +391,7 @@ mod tests {
         assert!(m.contains_key(&d("2018-12-26")));
         assert!(!m.contains_key(&d("2018-12-08")), "no Colombian festivos");
         let us = FestivosConfig {
-            pais: Pais::Us,
+            pais: Pais::US,
             ..FestivosConfig::default()
         };
         let m = project_festivos(&us, 2026, 2026).unwrap();
@@ -395,12 +400,185 @@ mod tests {
             !m.contains_key(&d("2026-07-13")),
             "Ley 2578 is Colombian only"
         );
-        let bad = FestivosConfig {
-            pais: Pais::Gb,
+        // `regla` is no longer Colombian only: other countries get the generic fallback.
+        let gb = FestivosConfig {
+            pais: Pais::GB,
             fuera_de_rango: OutOfRange::Regla,
             ..FestivosConfig::default()
         };
-        assert!(bad.validate().is_err());
+        assert!(gb.validate().is_ok());
+    }
+
+    fn cfg(pais: &str) -> FestivosConfig {
+        FestivosConfig {
+            pais: pais.parse().unwrap(),
+            ..FestivosConfig::default()
+        }
+    }
+
+    #[test]
+    fn reformationstag_in_schleswig_holstein_from_2018_and_all_germany_in_2017() {
+        let sh = project_festivos(&cfg("DE-SH"), 2016, 2019).unwrap();
+        assert!(sh.contains_key(&d("2018-10-31")));
+        assert!(sh.contains_key(&d("2019-10-31")));
+        assert!(!sh.contains_key(&d("2016-10-31")));
+        for land in DE_LAENDER {
+            let m = project_festivos(&cfg(&format!("DE-{land}")), 2017, 2017).unwrap();
+            assert!(m.contains_key(&d("2017-10-31")), "{land}");
+        }
+        let de = project_festivos(&cfg("DE"), 2016, 2018).unwrap();
+        assert!(de.contains_key(&d("2017-10-31")));
+        assert!(!de.contains_key(&d("2016-10-31")) && !de.contains_key(&d("2018-10-31")));
+    }
+
+    #[test]
+    fn bavaria_has_epiphany_corpus_christi_and_all_saints_but_not_assumption() {
+        let by = project_festivos(&cfg("DE-BY"), 2020, 2020).unwrap();
+        assert_eq!(by[&d("2020-01-06")], "Heilige Drei Könige");
+        assert_eq!(by[&d("2020-06-11")], "Fronleichnam"); // Easter 12 April + 60
+        assert!(by.contains_key(&d("2020-11-01")));
+        assert!(!by.contains_key(&d("2020-08-15")));
+        let de = project_festivos(&cfg("DE"), 2020, 2020).unwrap();
+        assert!(!de.contains_key(&d("2020-01-06")) && !de.contains_key(&d("2020-06-11")));
+        let sl = project_festivos(&cfg("DE-SL"), 2020, 2020).unwrap();
+        assert!(sl.contains_key(&d("2020-08-15")));
+    }
+
+    #[test]
+    fn other_german_land_rules() {
+        let sn = project_festivos(&cfg("DE-SN"), 2024, 2024).unwrap();
+        assert_eq!(sn[&d("2024-11-20")], "Buß- und Bettag");
+        let be = project_festivos(&cfg("DE-BE"), 2018, 2025).unwrap();
+        assert!(!be.contains_key(&d("2018-03-08")) && be.contains_key(&d("2019-03-08")));
+        assert!(be.contains_key(&d("2025-05-08")));
+        let mv = project_festivos(&cfg("DE-MV"), 2022, 2023).unwrap();
+        assert!(!mv.contains_key(&d("2022-03-08")) && mv.contains_key(&d("2023-03-08")));
+        let th = project_festivos(&cfg("DE-TH"), 2018, 2019).unwrap();
+        assert!(!th.contains_key(&d("2018-09-20")) && th.contains_key(&d("2019-09-20")));
+        let bb = project_festivos(&cfg("DE-BB"), 2024, 2024).unwrap();
+        assert_eq!(bb[&d("2024-03-31")], "Ostersonntag");
+        assert_eq!(bb[&d("2024-05-19")], "Pfingstsonntag");
+    }
+
+    /// python-holidays 0.109, `holidays.US(subdiv="MN")` against `holidays.US()`: Minnesota
+    /// has no holiday beyond the federal ones and does not keep Columbus Day.
+    #[test]
+    fn minnesota_is_federal_without_columbus_day() {
+        let mn = project_festivos(&cfg("US-MN"), 2012, 2018).unwrap();
+        let us = project_festivos(&cfg("US"), 2012, 2018).unwrap();
+        let columbus = [
+            "2012-10-08",
+            "2013-10-14",
+            "2014-10-13",
+            "2015-10-12",
+            "2016-10-10",
+            "2017-10-09",
+            "2018-10-08",
+        ];
+        let extra: Vec<&NaiveDate> = mn.keys().filter(|k| !us.contains_key(k)).collect();
+        assert!(extra.is_empty(), "{extra:?}");
+        let missing: Vec<String> = us
+            .keys()
+            .filter(|k| !mn.contains_key(k))
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(missing, columbus);
+        // A few full vectors from python-holidays for US-MN.
+        for s in [
+            "2012-01-02",
+            "2012-01-16",
+            "2012-02-20",
+            "2012-05-28",
+            "2012-07-04",
+            "2012-09-03",
+            "2012-11-12",
+            "2012-11-22",
+            "2012-12-25",
+            "2015-07-03",
+            "2017-01-02",
+            "2018-11-12",
+        ] {
+            assert!(mn.contains_key(&d(s)), "{s}");
+        }
+        assert_eq!(mn.keys().filter(|k| k.year() == 2016).count(), 10);
+    }
+
+    #[test]
+    fn a_sample_of_other_countries_loads() {
+        for (code, date, name_part) in [
+            ("FR", "2024-07-14", "Fête nationale"),
+            ("ES", "2024-10-12", "Hispanidad"),
+            ("BR", "2024-09-07", "Independência"),
+            ("MX", "2024-09-16", "Independencia"),
+            ("GB", "2024-12-25", "Christmas"),
+            ("JP", "2024-05-03", ""),
+        ] {
+            let m = project_festivos(&cfg(code), 2024, 2024).unwrap();
+            let name = m.get(&d(date)).unwrap_or_else(|| panic!("{code} {date}"));
+            assert!(name.contains(name_part), "{code} {date}: {name}");
+            assert!(!m.contains_key(&d("2024-07-20")) || code == "CO");
+        }
+    }
+
+    #[test]
+    fn rule_fallback_for_other_countries() {
+        let fr = FestivosConfig {
+            fuera_de_rango: OutOfRange::Regla,
+            ..cfg("FR")
+        };
+        let m = project_festivos(&fr, 2031, 2031).unwrap();
+        assert!(m.contains_key(&d("2031-07-14")) && m.contains_key(&d("2031-01-01")));
+        assert!(
+            m.contains_key(&d("2031-04-14")),
+            "Easter Monday (Easter 13 April 2031)"
+        );
+        assert!(m.contains_key(&d("2031-05-22")), "Ascension");
+        let us = FestivosConfig {
+            fuera_de_rango: OutOfRange::Regla,
+            ..cfg("US-MN")
+        };
+        let m = project_festivos(&us, 1999, 1999).unwrap();
+        assert!(
+            m.contains_key(&d("1999-11-25")),
+            "Thanksgiving, 4th Thursday"
+        );
+        assert!(
+            m.contains_key(&d("1999-05-31")),
+            "Memorial Day, last Monday"
+        );
+        assert!(!m.contains_key(&d("1999-10-11")), "no Columbus Day in MN");
+        let de_by = FestivosConfig {
+            fuera_de_rango: OutOfRange::Regla,
+            ..cfg("DE-BY")
+        };
+        let m = project_festivos(&de_by, 1998, 1998).unwrap();
+        assert!(m.contains_key(&d("1998-10-03")) && m.contains_key(&d("1998-06-11")));
+        // Countries with lunar holidays: a clear refusal naming them.
+        let eg = FestivosConfig {
+            fuera_de_rango: OutOfRange::Regla,
+            ..cfg("EG")
+        };
+        match project_festivos(&eg, 2031, 2031).unwrap_err() {
+            CalendarError::RuleFallbackUnavailable {
+                pais,
+                year,
+                holidays,
+                ..
+            } => {
+                assert_eq!((pais.as_str(), year), ("EG", 2031));
+                assert!(!holidays.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without `regla` the error names the covered range, for every country.
+        assert_eq!(
+            project_festivos(&cfg("FR"), 2031, 2031).unwrap_err(),
+            CalendarError::YearNotCovered {
+                year: 2031,
+                first: 2000,
+                last: 2030
+            }
+        );
     }
 
     #[test]

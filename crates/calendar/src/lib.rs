@@ -24,7 +24,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use core_types::DateSpan;
 use serde::{Deserialize, Serialize};
 
-pub use festivos::{easter_sunday, next_monday, FestivosConfig, OutOfRange, Pais};
+pub use festivos::{easter_sunday, next_monday, FestivosConfig, OutOfRange, Pais, PaisError};
 pub use paydays::{QuincenaConfig, SegundoDia};
 pub use special::{PandemiaConfig, PandemicPhase, PrimaConfig, PrimaDeadline, SpecialDays};
 
@@ -57,10 +57,13 @@ pub fn dow_eff(d: NaiveDate, is_festivo: bool) -> u32 {
 /// Errors of the calendar.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    /// A year the festivo source does not cover (the `holidays` crate covers 2000–2030).
+    /// A year the festivo source does not cover (the `holidays` crate covers 2000–2030 for
+    /// every country).
     #[error(
-        "the festivo calendar does not cover year {year} (covered: {first}..={last}); \
-         set calendar.festivos.fuera_de_rango to \"regla\" to use the Ley 51 rule instead"
+        "the festivo calendar does not cover year {year} (the holidays crate covers \
+         {first}..={last}); set calendar.festivos.fuera_de_rango to \"regla\" to derive the \
+         festivos by rule (the Ley 51 rule for CO; for other countries the fixed-date, \
+         Easter-relative and n-th-weekday holidays of the nearest covered years)"
     )]
     YearNotCovered {
         /// The year asked for.
@@ -69,6 +72,32 @@ pub enum CalendarError {
         first: i32,
         /// Last covered year.
         last: i32,
+    },
+    /// `fuera_de_rango: regla` for a country whose holidays in the covered years nearest to
+    /// `year` include some that follow no fixed-date, Easter-relative or n-th-weekday rule
+    /// (lunar and other calendars), so the year cannot be derived by rule.
+    #[error(
+        "calendar.festivos.fuera_de_rango = regla cannot give the festivos of {pais} for \
+         {year}: the holidays crate covers {first}..={last}, and in {edge_first}..={edge_last} \
+         these holidays follow no fixed-date, Easter-relative or n-th-weekday rule (lunar or \
+         irregular dates): {}; keep the data and horizon inside {first}..={last}",
+        holidays.join(", ")
+    )]
+    RuleFallbackUnavailable {
+        /// The country (and subdivision) code.
+        pais: String,
+        /// The year asked for.
+        year: i32,
+        /// First year of the crate's data.
+        first: i32,
+        /// Last year of the crate's data.
+        last: i32,
+        /// First of the covered years the rules were looked for in.
+        edge_first: i32,
+        /// Last of the covered years the rules were looked for in.
+        edge_last: i32,
+        /// The holidays no rule explains.
+        holidays: Vec<String>,
     },
     /// A date outside the span the calendar was built for.
     #[error("date {date} is outside the calendar's span {start}..={end}")]

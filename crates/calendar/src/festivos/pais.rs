@@ -1,0 +1,375 @@
+//! [`Pais`]: a country code of the `holidays` crate, optionally with an ISO 3166-2
+//! subdivision (`CO`, `FR`, `DE-SH`, `US-MN`), validated once when it is parsed.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Every country code of the `holidays` crate 0.1 (ISO 3166-1 alpha-2), all compiled in (the
+/// crate's default features are exactly these 101 countries).
+pub const PAISES: [&str; 101] = [
+    "AE", "AM", "AO", "AR", "AT", "AU", "AW", "AZ", "BA", "BD", "BE", "BG", "BI", "BO", "BR", "BW",
+    "BY", "CA", "CH", "CL", "CN", "CO", "CU", "CW", "CY", "CZ", "DE", "DJ", "DK", "DO", "EE", "EG",
+    "ES", "ET", "FI", "FR", "GB", "GE", "GR", "HK", "HN", "HR", "HU", "ID", "IE", "IL", "IM", "IN",
+    "IS", "IT", "JM", "JP", "KE", "KR", "KZ", "LI", "LS", "LT", "LU", "LV", "MA", "MD", "MG", "MK",
+    "MT", "MW", "MX", "MY", "MZ", "NA", "NG", "NI", "NL", "NO", "NZ", "PE", "PK", "PL", "PT", "PY",
+    "RO", "RS", "RU", "SA", "SE", "SG", "SI", "SK", "SZ", "TN", "TR", "TW", "UA", "US", "UY", "UZ",
+    "VE", "VN", "ZA", "ZM", "ZW",
+];
+
+/// The 16 German Länder (ISO 3166-2:DE suffixes); every one has its rules in
+/// [`super::subdivisiones`].
+pub const DE_LAENDER: [&str; 16] = [
+    "BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH",
+];
+
+/// The US states, the District of Columbia and the territories (ISO 3166-2:US suffixes).
+pub const US_SUBDIVISIONES: [&str; 57] = [
+    "AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "GU", "HI", "IA", "ID",
+    "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MP", "MS", "MT", "NC", "ND",
+    "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
+    "UM", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
+];
+
+/// The US subdivisions whose calendar is implemented ([`super::subdivisiones`]): the ones
+/// with their own rules and the ones known to have none beyond the federal holidays.
+pub const US_CUBIERTAS: [&str; 13] = [
+    "AZ", "ID", "ME", "MN", "MO", "ND", "NE", "OH", "OR", "SD", "UM", "UT", "WY",
+];
+
+/// Why a string is not a valid [`Pais`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaisError {
+    /// Not `CC` or `CC-SUB` (two letters, optionally a dash and one to three letters or digits).
+    #[error(
+        "`{code}` is not a country code: expected an ISO 3166-1 alpha-2 code of the holidays \
+         crate, optionally with an ISO 3166-2 subdivision (`CO`, `FR`, `DE-SH`, `US-MN`)"
+    )]
+    Malformed {
+        /// The string given.
+        code: String,
+    },
+    /// A country the `holidays` crate does not know.
+    #[error(
+        "unknown country code `{code}`; expected one of the holidays crate's codes, optionally \
+         with a subdivision such as DE-SH or US-MN: {}",
+        PAISES.join(", ")
+    )]
+    UnknownCountry {
+        /// The country part of the string given.
+        code: String,
+    },
+    /// A subdivision that does not exist in a country whose subdivisions we know.
+    #[error(
+        "unknown subdivision `{country}-{subdivision}`; the subdivisions of {country} are: {valid}"
+    )]
+    UnknownSubdivision {
+        /// Country code.
+        country: String,
+        /// The subdivision part of the string given.
+        subdivision: String,
+        /// The valid subdivision suffixes of that country, comma-separated.
+        valid: String,
+    },
+    /// A subdivision whose own holidays are not implemented: rather than silently using the
+    /// national holidays, the code is refused.
+    #[error(
+        "the holidays of subdivision `{country}-{subdivision}` are not implemented (the holidays \
+         crate has national holidays only, and our own subdivision rules cover every DE Land and \
+         US-{}); use `{country}` for the national holidays and add the regional ones with \
+         festivos.agregar",
+        US_CUBIERTAS.join(", US-")
+    )]
+    SubdivisionNotImplemented {
+        /// Country code.
+        country: String,
+        /// Subdivision suffix.
+        subdivision: String,
+    },
+}
+
+/// The country (and optional subdivision) whose festivos the calendar uses.
+///
+/// Any country code of the `holidays` crate ([`PAISES`]), optionally followed by `-` and an
+/// ISO 3166-2 subdivision suffix whose holidays are implemented: every German Land
+/// ([`DE_LAENDER`]) and the US subdivisions in [`US_CUBIERTAS`]. Serialised as the plain code
+/// (`"CO"`, `"DE-SH"`); parsing is case-insensitive and normalises to upper case. An unknown
+/// country or subdivision, or a subdivision without rules, is a [`PaisError`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pais {
+    country: holidays::Country,
+    code: &'static str,
+    subdivision: Option<&'static str>,
+}
+
+impl Pais {
+    /// Colombia (national festivos, Ley 2578 de 2026, the Ley 51 rule as fallback).
+    pub const CO: Pais = Pais::national(holidays::Country::CO, "CO");
+    /// Germany, national holidays.
+    pub const DE: Pais = Pais::national(holidays::Country::DE, "DE");
+    /// United Kingdom as the `holidays` crate has it (regional days of Scotland and Northern
+    /// Ireland included, marked in their names).
+    pub const GB: Pais = Pais::national(holidays::Country::GB, "GB");
+    /// United States, federal holidays.
+    pub const US: Pais = Pais::national(holidays::Country::US, "US");
+
+    const fn national(country: holidays::Country, code: &'static str) -> Pais {
+        Pais {
+            country,
+            code,
+            subdivision: None,
+        }
+    }
+
+    /// Colombia, the default.
+    pub const fn co() -> Pais {
+        Pais::CO
+    }
+
+    /// Whether this is Colombia (only then do Ley 2578 and the Ley 51 rule apply).
+    pub fn is_colombia(&self) -> bool {
+        self.country == holidays::Country::CO
+    }
+
+    /// The ISO 3166-1 alpha-2 country code (`"DE"` for `DE-SH`).
+    pub fn country_code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The ISO 3166-2 subdivision suffix, if any (`Some("SH")` for `DE-SH`).
+    pub fn subdivision(&self) -> Option<&'static str> {
+        self.subdivision
+    }
+
+    /// The same country without its subdivision.
+    pub fn nacional(&self) -> Pais {
+        Pais {
+            subdivision: None,
+            ..*self
+        }
+    }
+
+    /// The `holidays` crate's country.
+    pub(crate) fn country(&self) -> holidays::Country {
+        self.country
+    }
+}
+
+impl fmt::Display for Pais {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.subdivision {
+            Some(s) => write!(f, "{}-{s}", self.code),
+            None => f.write_str(self.code),
+        }
+    }
+}
+
+impl fmt::Debug for Pais {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pais({self})")
+    }
+}
+
+impl FromStr for Pais {
+    type Err = PaisError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase();
+        let (cc, sub) = match upper.split_once('-') {
+            Some((cc, sub)) => (cc, Some(sub)),
+            None => (upper.as_str(), None),
+        };
+        let well_formed = cc.len() == 2
+            && cc.bytes().all(|b| b.is_ascii_uppercase())
+            && sub.is_none_or(|s| {
+                (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if !well_formed {
+            return Err(PaisError::Malformed {
+                code: s.to_string(),
+            });
+        }
+        let Some(code) = PAISES.iter().copied().find(|c| *c == cc) else {
+            return Err(PaisError::UnknownCountry {
+                code: cc.to_string(),
+            });
+        };
+        let country = holidays::Country::from_str(code)
+            .expect("every code of PAISES is a compiled-in holidays::Country");
+        let Some(sub) = sub else {
+            return Ok(Pais::national(country, code));
+        };
+        let (known, covered): (&[&'static str], &[&'static str]) = match code {
+            "DE" => (&DE_LAENDER, &DE_LAENDER),
+            "US" => (&US_SUBDIVISIONES, &US_CUBIERTAS),
+            _ => {
+                return Err(PaisError::SubdivisionNotImplemented {
+                    country: code.to_string(),
+                    subdivision: sub.to_string(),
+                })
+            }
+        };
+        if !known.contains(&sub) {
+            return Err(PaisError::UnknownSubdivision {
+                country: code.to_string(),
+                subdivision: sub.to_string(),
+                valid: known.join(", "),
+            });
+        }
+        match covered.iter().copied().find(|c| *c == sub) {
+            Some(sub) => Ok(Pais {
+                subdivision: Some(sub),
+                ..Pais::national(country, code)
+            }),
+            None => Err(PaisError::SubdivisionNotImplemented {
+                country: code.to_string(),
+                subdivision: sub.to_string(),
+            }),
+        }
+    }
+}
+
+impl TryFrom<String> for Pais {
+    type Error = PaisError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl Serialize for Pais {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pais {
+    /// From the plain code; an invalid one is a custom error with the [`PaisError`] message
+    /// (the deserialiser adds the key, `calendar.festivos.pais`).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl From<Pais> for String {
+    fn from(p: Pais) -> String {
+        p.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_of_the_crate_parses_and_round_trips() {
+        for c in PAISES {
+            let p: Pais = c.parse().unwrap();
+            assert_eq!(p.to_string(), c);
+            assert_eq!(p.country_code(), c);
+            assert_eq!(p.subdivision(), None);
+        }
+        for s in DE_LAENDER {
+            let p: Pais = format!("DE-{s}").parse().unwrap();
+            assert_eq!(p.to_string(), format!("DE-{s}"));
+            assert_eq!(p.nacional(), Pais::DE);
+        }
+        for s in US_CUBIERTAS {
+            assert_eq!(
+                format!("us-{s}").parse::<Pais>().unwrap().to_string(),
+                format!("US-{s}")
+            );
+        }
+        assert!(Pais::co().is_colombia() && Pais::CO.is_colombia());
+        assert!(!Pais::DE.is_colombia());
+    }
+
+    #[test]
+    fn constants_match_parsing() {
+        assert_eq!("CO".parse::<Pais>().unwrap(), Pais::CO);
+        assert_eq!("DE".parse::<Pais>().unwrap(), Pais::DE);
+        assert_eq!("GB".parse::<Pais>().unwrap(), Pais::GB);
+        assert_eq!("US".parse::<Pais>().unwrap(), Pais::US);
+    }
+
+    #[test]
+    fn invalid_codes_are_typed_errors() {
+        assert_eq!(
+            "XX".parse::<Pais>().unwrap_err(),
+            PaisError::UnknownCountry { code: "XX".into() }
+        );
+        let e = "XX".parse::<Pais>().unwrap_err().to_string();
+        assert!(e.contains("CO, CU") && e.contains("DE-SH"), "{e}");
+        assert!(matches!(
+            "DE-ZZ".parse::<Pais>().unwrap_err(),
+            PaisError::UnknownSubdivision { ref subdivision, ref valid, .. }
+                if subdivision == "ZZ" && valid.contains("SH")
+        ));
+        assert!(matches!(
+            "US-ZZ".parse::<Pais>().unwrap_err(),
+            PaisError::UnknownSubdivision { .. }
+        ));
+        assert_eq!(
+            "US-CA".parse::<Pais>().unwrap_err(),
+            PaisError::SubdivisionNotImplemented {
+                country: "US".into(),
+                subdivision: "CA".into()
+            }
+        );
+        let e = "FR-IDF".parse::<Pais>().unwrap_err();
+        assert!(matches!(e, PaisError::SubdivisionNotImplemented { .. }));
+        assert!(e.to_string().contains("not implemented"), "{e}");
+        for bad in ["", "C", "COL", "DE-", "DE-SHXX", "D1", "DE_SH"] {
+            assert!(
+                matches!(bad.parse::<Pais>(), Err(PaisError::Malformed { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn serde_form_is_the_plain_code_and_errors_carry_the_message() {
+        use serde::de::value::{Error as DeError, StrDeserializer};
+        use serde::de::IntoDeserializer;
+        let de: StrDeserializer<'_, DeError> = "de-sh".into_deserializer();
+        let p = Pais::deserialize(de).unwrap();
+        assert_eq!(p.to_string(), "DE-SH");
+        assert_eq!(String::from(p), "DE-SH");
+        let de: StrDeserializer<'_, DeError> = "XX".into_deserializer();
+        let e = Pais::deserialize(de).unwrap_err().to_string();
+        assert!(e.starts_with("unknown country code `XX`"), "{e}");
+        let de: StrDeserializer<'_, DeError> = "DE-ZZ".into_deserializer();
+        let e = Pais::deserialize(de).unwrap_err().to_string();
+        assert!(e.contains("DE-ZZ") && e.contains("BB, BE, BW"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics_and_accepted_codes_round_trip(s in "[a-zA-Z0-9_ -]{0,8}") {
+            if let Ok(p) = s.parse::<Pais>() {
+                prop_assert_eq!(p.to_string().parse::<Pais>().unwrap(), p);
+                prop_assert_eq!(p.to_string(), s.trim().to_ascii_uppercase());
+            }
+        }
+
+        #[test]
+        fn every_two_letter_code_is_a_crate_country_or_unknown(a in 0u8..26, b in 0u8..26) {
+            let code = format!("{}{}", (b'A' + a) as char, (b'A' + b) as char);
+            match code.parse::<Pais>() {
+                Ok(p) => prop_assert!(PAISES.contains(&p.country_code())),
+                Err(e) => {
+                    prop_assert!(!PAISES.contains(&code.as_str()));
+                    prop_assert_eq!(e, PaisError::UnknownCountry { code });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Holidays of subdivisions, which the `holidays` crate (national calendars only) lacks.
+//!
+//! Applied on top of the national holidays of every year, inside and outside the crate's
+//! years. Checked against python-holidays (public category) for 2000–2030 by the integration
+//! test `tests/subdivisiones.rs`.
+//!
+//! **Germany, all 16 Länder** (current law; the start years below are modelled, older history
+//! such as the nationwide Buß- und Bettag before 1995 is not):
+//!
+//! | Land | extra holidays |
+//! |---|---|
+//! | BW, BY | Heilige Drei Könige (6 Jan), Fronleichnam (Easter + 60), Allerheiligen (1 Nov) |
+//! | BE | Internationaler Frauentag (8 Mar) from 2019; one-off days 2020-05-08, 2025-05-08, 2028-06-17 |
+//! | BB | Ostersonntag, Pfingstsonntag, Reformationstag (31 Oct) |
+//! | HB, HH, NI, SH | Reformationstag from 2018 |
+//! | HE | Fronleichnam |
+//! | MV | Reformationstag; Internationaler Frauentag from 2023 |
+//! | NW, RP | Fronleichnam, Allerheiligen |
+//! | SL | Fronleichnam, Mariä Himmelfahrt (15 Aug), Allerheiligen |
+//! | SN | Reformationstag, Buß- und Bettag (the Wednesday before 23 Nov) |
+//! | ST | Heilige Drei Könige, Reformationstag |
+//! | TH | Reformationstag, Weltkindertag (20 Sep) from 2019 |
+//!
+//! Reformationstag 2017 (the 500th anniversary) is national and comes from the crate. In
+//! Bavaria, Mariä Himmelfahrt is a holiday only in the municipalities with a predominantly
+//! Catholic population (Munich and Augsburg among them), not Land-wide, so `DE-BY` does not
+//! include it (as python-holidays); add it with `festivos.agregar` where it applies. The
+//! partial Fronleichnam of some Saxon and Thuringian municipalities is likewise left out.
+//!
+//! **United States** (state government holidays as python-holidays lists them):
+//!
+//! | state | difference from the federal holidays |
+//! |---|---|
+//! | MN, ND, OR, WY, UM | Columbus Day (second Monday of October) is not a holiday |
+//! | ME | + Patriots' Day (third Monday of April) |
+//! | NE | + Arbor Day (last Friday of April) |
+//! | MO | + Truman Day (8 May; Saturday → Friday before, Sunday → Monday after) |
+//! | UT | + Pioneer Day (24 July; same observance rule) |
+//! | AZ, ID, OH, SD | none (they only rename federal days) |
+//!
+//! So US-MN has **no additional** holidays beyond the federal ones: it keeps all but Columbus
+//! Day. Every other US state is refused with
+//! [`PaisError::SubdivisionNotImplemented`](super::PaisError::SubdivisionNotImplemented).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+use super::{easter_sunday, insert, Pais};
+
+/// The `n`-th (1-based) `wd` of `month` in `year`.
+pub(crate) fn nth_weekday(year: i32, month: u32, wd: Weekday, n: u8) -> Option<NaiveDate> {
+    NaiveDate::from_weekday_of_month_opt(year, month, wd, n)
+}
+
+/// The last `wd` of `month` in `year`.
+pub(crate) fn last_weekday(year: i32, month: u32, wd: Weekday) -> NaiveDate {
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    let mut d = NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid month") - Days::new(1);
+    while d.weekday() != wd {
+        d = d - Days::new(1);
+    }
+    d
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("fixed holiday dates are valid")
+}
+
+/// US observance of a fixed-date state holiday: Saturday → the Friday before, Sunday → the
+/// Monday after.
+fn us_observed(d: NaiveDate) -> Option<NaiveDate> {
+    match d.weekday() {
+        Weekday::Sat => Some(d - Days::new(1)),
+        Weekday::Sun => Some(d + Days::new(1)),
+        _ => None,
+    }
+}
+
+fn add_us_fixed(m: &mut BTreeMap<NaiveDate, String>, d: NaiveDate, name: &str) {
+    insert(m, d, name);
+    if let Some(o) = us_observed(d) {
+        insert(m, o, &format!("{name} (observed)"));
+    }
+}
+
+/// Adds and removes the holidays of `pais`'s subdivision (if any) for `year` in `m`, which
+/// holds the national holidays.
+pub(crate) fn apply(pais: Pais, year: i32, m: &mut BTreeMap<NaiveDate, String>) {
+    let Some(sub) = pais.subdivision() else {
+        return;
+    };
+    match pais.country_code() {
+        "DE" => germany(sub, year, m),
+        "US" => united_states(sub, year, m),
+        other => unreachable!("Pais only accepts subdivisions of DE and US, got {other}-{sub}"),
+    }
+}
+
+fn germany(land: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
+    let e = easter_sunday(y);
+    let drei_koenige = (ymd(y, 1, 6), "Heilige Drei Könige");
+    let fronleichnam = (e + Days::new(60), "Fronleichnam");
+    let allerheiligen = (ymd(y, 11, 1), "Allerheiligen");
+    let reformationstag = (ymd(y, 10, 31), "Reformationstag");
+    let frauentag = (ymd(y, 3, 8), "Internationaler Frauentag");
+    let mut days: Vec<(NaiveDate, &str)> = Vec::new();
+    match land {
+        "BW" | "BY" => days.extend([drei_koenige, fronleichnam, allerheiligen]),
+        "BE" => {
+            if y >= 2019 {
+                days.push(frauentag);
+            }
+            match y {
+                2020 => days.push((ymd(2020, 5, 8), "75. Jahrestag der Befreiung")),
+                2025 => days.push((ymd(2025, 5, 8), "80. Jahrestag der Befreiung")),
+                2028 => days.push((ymd(2028, 6, 17), "75. Jahrestag des Volksaufstandes 1953")),
+                _ => {}
+            }
+        }
+        "BB" => days.extend([
+            (e, "Ostersonntag"),
+            (e + Days::new(49), "Pfingstsonntag"),
+            reformationstag,
+        ]),
+        "HB" | "HH" | "NI" | "SH" => {
+            if y >= 2018 {
+                days.push(reformationstag);
+            }
+        }
+        "HE" => days.push(fronleichnam),
+        "MV" => {
+            days.push(reformationstag);
+            if y >= 2023 {
+                days.push(frauentag);
+            }
+        }
+        "NW" | "RP" => days.extend([fronleichnam, allerheiligen]),
+        "SL" => days.extend([
+            fronleichnam,
+            (ymd(y, 8, 15), "Mariä Himmelfahrt"),
+            allerheiligen,
+        ]),
+        "SN" => {
+            // The Wednesday before 23 November.
+            let mut bb = ymd(y, 11, 22);
+            while bb.weekday() != Weekday::Wed {
+                bb = bb - Days::new(1);
+            }
+            days.extend([reformationstag, (bb, "Buß- und Bettag")]);
+        }
+        "ST" => days.extend([drei_koenige, reformationstag]),
+        "TH" => {
+            days.push(reformationstag);
+            if y >= 2019 {
+                days.push((ymd(y, 9, 20), "Weltkindertag"));
+            }
+        }
+        other => unreachable!("DE_LAENDER lists every Land, got {other}"),
+    }
+    for (d, name) in days {
+        // A Land day that is national that year (Reformationstag 2017) keeps its one name.
+        if !m.contains_key(&d) {
+            insert(m, d, name);
+        }
+    }
+}
+
+fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
+    match state {
+        "MN" | "ND" | "OR" | "WY" | "UM" => {
+            if let Some(columbus) = nth_weekday(y, 10, Weekday::Mon, 2) {
+                m.remove(&columbus);
+            }
+        }
+        "ME" => {
+            if let Some(d) = nth_weekday(y, 4, Weekday::Mon, 3) {
+                insert(m, d, "Patriots' Day");
+            }
+        }
+        "NE" => insert(m, last_weekday(y, 4, Weekday::Fri), "Arbor Day"),
+        "MO" => add_us_fixed(m, ymd(y, 5, 8), "Truman Day"),
+        "UT" => add_us_fixed(m, ymd(y, 7, 24), "Pioneer Day"),
+        // No holidays beyond the federal ones (python-holidays only renames federal days).
+        "AZ" | "ID" | "OH" | "SD" => {}
+        other => unreachable!("US_CUBIERTAS lists every covered state, got {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekday_helpers() {
+        assert_eq!(
+            nth_weekday(2018, 10, Weekday::Mon, 2),
+            NaiveDate::from_ymd_opt(2018, 10, 8)
+        );
+        assert_eq!(
+            last_weekday(2024, 4, Weekday::Fri),
+            NaiveDate::from_ymd_opt(2024, 4, 26).unwrap()
+        );
+        assert_eq!(
+            last_weekday(2024, 12, Weekday::Tue),
+            NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+        );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::festivos::{crate_festivos, DE_LAENDER};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The Länder only add holidays to the national ones, at most one a day each, and
+        /// all of them on the year's own dates.
+        #[test]
+        fn german_lands_only_add(land in 0usize..16, year in 2000i32..=2030) {
+            let pais: Pais = format!("DE-{}", DE_LAENDER[land]).parse().unwrap();
+            let national = crate_festivos(holidays::Country::DE, year, year);
+            let mut m = national.clone();
+            apply(pais, year, &mut m);
+            prop_assert!(national.keys().all(|d| m.contains_key(d)));
+            prop_assert!(m.keys().all(|d| d.year() == year));
+            prop_assert!(m.len() - national.len() <= 6);
+        }
+    }
+}
