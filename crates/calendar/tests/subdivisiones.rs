@@ -1,0 +1,75 @@
+//! Subdivision calendars against python-holidays (`tests/data/python_holidays_subdivisions.txt`:
+//! for every covered subdivision and every year 2000–2030, the dates it adds to, and the
+//! national dates it drops from, the national calendar).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use calendar::festivos::{project_festivos, DE_LAENDER, US_CUBIERTAS};
+use calendar::{FestivosConfig, Pais};
+use chrono::NaiveDate;
+
+type Diff = (BTreeSet<NaiveDate>, BTreeSet<NaiveDate>);
+
+fn vectors() -> BTreeMap<String, Diff> {
+    let text = include_str!("data/python_holidays_subdivisions.txt");
+    let mut out: BTreeMap<String, Diff> = BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let mut f = line.split_whitespace();
+        let (code, date, sign) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
+        let entry = out.entry(code.to_string()).or_default();
+        let date: NaiveDate = date.parse().unwrap();
+        match sign {
+            "+" => entry.0.insert(date),
+            "-" => entry.1.insert(date),
+            other => panic!("bad sign {other}"),
+        };
+    }
+    out
+}
+
+fn festivos(code: &str) -> BTreeSet<NaiveDate> {
+    let cfg = FestivosConfig {
+        pais: code.parse().unwrap(),
+        ..FestivosConfig::default()
+    };
+    project_festivos(&cfg, 2000, 2030)
+        .unwrap()
+        .into_keys()
+        .collect()
+}
+
+#[test]
+fn every_covered_subdivision_matches_python_holidays_2000_2030() {
+    let vectors = vectors();
+    let codes: Vec<String> = DE_LAENDER
+        .iter()
+        .map(|s| format!("DE-{s}"))
+        .chain(US_CUBIERTAS.iter().map(|s| format!("US-{s}")))
+        .collect();
+    for code in &codes {
+        let pais: Pais = code.parse().unwrap();
+        let national = festivos(pais.nacional().country_code());
+        let sub = festivos(code);
+        let added: BTreeSet<NaiveDate> = sub.difference(&national).copied().collect();
+        let dropped: BTreeSet<NaiveDate> = national.difference(&sub).copied().collect();
+        let empty = Diff::default();
+        let (want_added, want_dropped) = vectors.get(code).unwrap_or(&empty);
+        assert_eq!(&added, want_added, "{code}: added");
+        assert_eq!(&dropped, want_dropped, "{code}: dropped");
+    }
+    // The vectors cover no subdivision we do not check.
+    for code in vectors.keys() {
+        assert!(codes.contains(code), "{code}");
+    }
+}
+
+#[test]
+fn subdivisions_without_extra_holidays_are_the_national_calendar() {
+    // python-holidays only renames federal days in these states.
+    for s in ["AZ", "ID", "OH", "SD"] {
+        assert_eq!(festivos(&format!("US-{s}")), festivos("US"), "US-{s}");
+    }
+}
