@@ -149,12 +149,18 @@ impl FileSource {
 
     fn read_csv(&self) -> Result<DataFrame, ConnectorError> {
         let sep = self.separator()?;
+        let bytes = std::fs::read(&self.path).map_err(|e| ConnectorError::Io {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        let bytes = without_trailing_empty_lines(bytes);
+        check_csv_shape(&self.path, &bytes, sep)?;
         CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(self.csv.infer_schema_rows)
             .map_parse_options(|o| o.with_separator(sep))
-            .try_into_reader_with_file_path(Some(self.path.clone()))
-            .and_then(|r| r.finish())
+            .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+            .finish()
             .map_err(|e| ConnectorError::Unreadable {
                 path: self.path.clone(),
                 message: e.to_string(),
@@ -235,6 +241,170 @@ impl FileSource {
         }
         Ok(df)
     }
+}
+
+/// One record of a CSV file: its fields and the 1-based line it starts on.
+struct Record {
+    line: usize,
+    fields: Vec<String>,
+}
+
+/// The file without the empty lines at its end (polars would read each as a row of nulls),
+/// keeping one final line break.
+fn without_trailing_empty_lines(mut bytes: Vec<u8>) -> Vec<u8> {
+    let keep = bytes
+        .iter()
+        .rposition(|b| *b != b'\n' && *b != b'\r')
+        .map_or(0, |i| i + 1);
+    if keep < bytes.len() {
+        bytes.truncate(keep);
+        bytes.push(b'\n');
+    }
+    bytes
+}
+
+/// Splits CSV bytes into records the way polars reads them (RFC 4180: `"` quotes, `""` an
+/// escaped quote, separators and line breaks inside quotes are text; `\r\n` or `\n` end a
+/// record; an empty line is a record of one empty field). A UTF-8 byte-order mark is dropped.
+fn csv_records(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<Record>, ConnectorError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut records = Vec::new();
+    let mut fields: Vec<Vec<u8>> = Vec::new();
+    let mut field: Vec<u8> = Vec::new();
+    let (mut line, mut start_line) = (1usize, 1usize);
+    let (mut in_quotes, mut at_field_start, mut record_has_bytes) = (false, true, false);
+    let mut end_record = |fields: &mut Vec<Vec<u8>>, field: &mut Vec<u8>, start: usize, has: bool| {
+        fields.push(std::mem::take(field));
+        let done = std::mem::take(fields);
+        // Nothing after the last line break is no record.
+        if has {
+            records.push(Record {
+                line: start,
+                fields: done
+                    .into_iter()
+                    .map(|f| String::from_utf8_lossy(&f).into_owned())
+                    .collect(),
+            });
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            match b {
+                b'"' if bytes.get(i + 1) == Some(&b'"') => {
+                    field.push(b'"');
+                    i += 1;
+                }
+                b'"' => in_quotes = false,
+                b'\n' => {
+                    line += 1;
+                    field.push(b);
+                }
+                _ => field.push(b),
+            }
+        } else {
+            match b {
+                b'"' if at_field_start => {
+                    in_quotes = true;
+                    record_has_bytes = true;
+                }
+                b'\n' => {
+                    if field.last() == Some(&b'\r') {
+                        field.pop();
+                    }
+                    end_record(&mut fields, &mut field, start_line, true);
+                    line += 1;
+                    start_line = line;
+                    record_has_bytes = false;
+                    at_field_start = true;
+                    i += 1;
+                    continue;
+                }
+                _ if b == sep => {
+                    fields.push(std::mem::take(&mut field));
+                    record_has_bytes = true;
+                    at_field_start = true;
+                    i += 1;
+                    continue;
+                }
+                b'\r' => field.push(b),
+                _ => {
+                    field.push(b);
+                    record_has_bytes = true;
+                }
+            }
+        }
+        at_field_start = false;
+        i += 1;
+    }
+    if in_quotes {
+        return Err(ConnectorError::UnterminatedQuote {
+            path: path.to_path_buf(),
+            line: start_line,
+        });
+    }
+    if field.last() == Some(&b'\r') {
+        field.pop();
+    }
+    end_record(&mut fields, &mut field, start_line, record_has_bytes);
+    Ok(records)
+}
+
+/// Refuses a CSV file whose header repeats a name (as written, or after snake_case) or whose
+/// data rows have more or fewer fields than the header. An empty file is left to the reader.
+fn check_csv_shape(path: &Path, bytes: &[u8], sep: u8) -> Result<(), ConnectorError> {
+    let records = csv_records(path, bytes, sep)?;
+    let Some((header, rows)) = records.split_first() else {
+        return Ok(());
+    };
+    let names = &header.fields;
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(ConnectorError::DuplicateColumn {
+                path: path.to_path_buf(),
+                column: name.clone(),
+                positions: positions(names, |n| n == name),
+            });
+        }
+    }
+    let snake: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| core_types::names::snake_case(n, i))
+        .collect();
+    for (i, s) in snake.iter().enumerate() {
+        if snake[..i].contains(s) {
+            let at = positions(&snake, |n| n == s);
+            return Err(ConnectorError::NameCollision {
+                path: path.to_path_buf(),
+                name: s.clone(),
+                sources: at.iter().map(|p| names[p - 1].clone()).collect(),
+            });
+        }
+    }
+    for (row, r) in rows.iter().enumerate() {
+        if r.fields.len() != names.len() {
+            return Err(ConnectorError::RaggedRow {
+                path: path.to_path_buf(),
+                row,
+                line: r.line,
+                expected: names.len(),
+                found: r.fields.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// 1-based positions of the names that match.
+fn positions(names: &[String], hit: impl Fn(&String) -> bool) -> Vec<usize> {
+    names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| hit(n))
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 fn parse_dates(
@@ -342,6 +512,93 @@ mod tests {
             ConnectorError::NameCollision { name, sources, .. } => {
                 assert_eq!(name, "ventas_dia");
                 assert_eq!(sources, ["Ventas Día", "ventas_dia"]);
+            }
+            e => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn ragged_rows_name_the_file_line_row_and_field_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        for (body, line, row, found) in [
+            ("date,y\n2020-01-01,1\n2020-01-02,2,9\n", 3, 1, 3),
+            ("date,y\n2020-01-01\n2020-01-02,2\n", 2, 0, 1),
+            ("date,y\r\n2020-01-01,1\r\n2020-01-02,2,\r\n", 3, 1, 3),
+            // An empty line between rows is a row of one empty field.
+            ("date,y\n2020-01-01,1\n\n2020-01-02,2\n", 3, 1, 1),
+        ] {
+            let s = source(&dir, "r.csv", body);
+            let err = s.read().unwrap_err();
+            match &err {
+                ConnectorError::RaggedRow {
+                    path,
+                    row: r,
+                    line: l,
+                    expected,
+                    found: f,
+                } => {
+                    assert_eq!(path, &s.path);
+                    assert_eq!((*l, *r, *expected, *f), (line, row, 2, found), "{body:?}");
+                }
+                e => panic!("{body:?}: {e}"),
+            }
+            let msg = err.to_string();
+            assert!(
+                msg.contains("r.csv") && msg.contains(&format!("line {line}")),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_separators_line_breaks_and_trailing_empty_lines_are_not_ragged() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "date,y,nota\n2020-01-01,1,\"a, b\"\n2020-01-02,2,\"dijo \"\"hola, \"\"\nadiós\"\n2020-01-03,3,\n\n";
+        let df = source(&dir, "q.csv", body).read().unwrap();
+        assert_eq!(df.height(), 3);
+        let nota = df.column("nota").unwrap().str().unwrap().clone();
+        assert_eq!(nota.get(0), Some("a, b"));
+        assert_eq!(nota.get(1), Some("dijo \"hola, \"\nadiós"));
+        // CRLF with a trailing empty line, and no final line break at all.
+        for body in [
+            "date,y\r\n2020-01-01,1\r\n\r\n",
+            "date,y\n2020-01-01,1",
+        ] {
+            assert_eq!(source(&dir, "t.csv", body).read().unwrap().height(), 1);
+        }
+        // A quoted field that never closes.
+        let err = source(&dir, "u.csv", "date,y\n2020-01-01,\"1\n")
+            .read()
+            .unwrap_err();
+        assert!(
+            matches!(err, ConnectorError::UnterminatedQuote { line: 2, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicate_headers_name_the_column_as_written_or_after_snake_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = source(&dir, "d.csv", "fecha,y,fecha\n2020-01-01,1,2020-01-01\n");
+        let err = s.read().unwrap_err();
+        match &err {
+            ConnectorError::DuplicateColumn {
+                path,
+                column,
+                positions,
+            } => {
+                assert_eq!(path, &s.path);
+                assert_eq!(column, "fecha");
+                assert_eq!(positions, &[1, 3]);
+            }
+            e => panic!("{e}"),
+        }
+        assert!(err.to_string().contains("`fecha`"), "{err}");
+        let s = source(&dir, "e.csv", "Fecha,y,fecha\n2020-01-01,1,2020-01-01\n");
+        match s.read().unwrap_err() {
+            ConnectorError::NameCollision { name, sources, .. } => {
+                assert_eq!(name, "fecha");
+                assert_eq!(sources, ["Fecha", "fecha"]);
             }
             e => panic!("{e}"),
         }

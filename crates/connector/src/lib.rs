@@ -90,6 +90,38 @@ pub enum ConnectorError {
         /// The original headers.
         sources: Vec<String>,
     },
+    /// A CSV header names the same column twice (exactly as written).
+    #[error("{path}: the header names column `{column}` more than once (fields {positions:?})")]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The repeated name.
+        column: String,
+        /// 1-based positions of the fields that carry it.
+        positions: Vec<usize>,
+    },
+    /// A CSV data row with more or fewer fields than the header.
+    #[error("{path}: line {line} (row {row}) has {found} field(s), the header has {expected}")]
+    RaggedRow {
+        /// The file.
+        path: PathBuf,
+        /// 0-based data row.
+        row: usize,
+        /// 1-based line of the file where the row starts.
+        line: usize,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the row.
+        found: usize,
+    },
+    /// A quoted CSV field that is never closed.
+    #[error("{path}: the quoted field opened in the record at line {line} is never closed")]
+    UnterminatedQuote {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line where the record starts.
+        line: usize,
+    },
     /// A mapping would rename a column onto one that already exists.
     #[error("{path}: mapping column `{from}` to `{to}` collides with an existing column `{to}`")]
     ColumnCollision {
