@@ -3,12 +3,26 @@
 //! The Colombian calendar rules behind the buñuelo forecaster, as pure date functions
 //! (`../shared/domain.md` §0–5). No data frames, no I/O.
 //!
-//! - Festivos: the `holidays` crate (feature `CO`) plus Ley 2578 de 2026, plus the config's
-//!   additions and removals ([`festivos`]); the Ley 51 rule is also implemented in code
-//!   ([`festivos::rule_festivos`]) and may serve as a fallback outside the crate's years.
+//! - Festivos ([`festivos`]): Colombia by default — the `holidays` crate (`CO`) plus Ley 2578
+//!   de 2026, plus the config's additions and removals; the Ley 51 rule is also implemented in
+//!   code ([`festivos::rule_festivos`]) and may serve as a fallback outside the crate's years.
+//! - Other countries: `calendar.festivos.pais` takes any of the `holidays` crate's 101
+//!   country codes ([`festivos::PAISES`], all compiled in), optionally with an ISO 3166-2
+//!   subdivision: every German Land (`DE-BY`, `DE-SH`, …) and the US states in
+//!   [`festivos::US_CUBIERTAS`] (`US-MN`, …), whose own holidays are implemented in
+//!   [`festivos::subdivisiones`] (the crate has national holidays only). Any other subdivision
+//!   is refused with [`PaisError::SubdivisionNotImplemented`] rather than silently treated as
+//!   national; an unknown code is a [`PaisError`] at config load.
+//! - Years: the crate covers 2000–2030 for every country. Outside, `fuera_de_rango: error`
+//!   (default) fails with [`CalendarError::YearNotCovered`]; `regla` uses the Ley 51 rule for
+//!   `CO`, and for other countries the fixed-date, Easter-relative and weekday rules recognised
+//!   in the nearest covered years ([`festivos::fallback`]), or fails with
+//!   [`CalendarError::RuleFallbackUnavailable`] naming the holidays no rule explains (lunar
+//!   calendars). Subdivision rules apply in every year.
 //! - `dow_eff` ("festivo como sábado", [`dow_eff`]), with the named constant [`SATURDAY`].
 //! - Adjusted quincena paydays and their windows ([`paydays`]), prima windows, the December
-//!   block and the novenas, special days, pandemic phases ([`special`]).
+//!   block and the novenas, special days, pandemic phases ([`special`]). These are Colombian
+//!   rules whatever the country of the festivos.
 //!
 //! Build a [`Calendar`] once for the span you need, then ask it about any date of that span
 //! with [`Calendar::day`].
