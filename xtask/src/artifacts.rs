@@ -7,9 +7,18 @@
 //!   file is never overwritten.
 //! - [`ArtifactWriter::write_once`]: immutable files (raw snapshots): writing over an existing
 //!   file is an error.
+//! - Per-phase staging ([`ArtifactWriter::begin_phase`], [`ArtifactWriter::promote`],
+//!   [`ArtifactWriter::discard`]): while a phase runs, dual-persisted files are staged as hidden
+//!   `.tmp-*` files in their destination folders (same file system, so promotion is a rename).
+//!   Only a phase that succeeds promotes them (history copies first, never overwritten, then
+//!   the `_latest` files); a failed phase's staged files are removed, so a failed or killed
+//!   phase never replaces a `_latest` file. Files written with
+//!   [`ArtifactWriter::write_dual_evidence`] explain a failure and are published either way.
+//!   A killed run's leftovers are removed by [`remove_leftovers`] when the next run starts.
 //!
 //! Every written file is recorded (path, SHA-256, size, rows) for the run manifest.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -48,7 +57,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Ar
         return Err(ArtifactError::Exists(path.to_path_buf()));
     }
     let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
+        .prefix(TMP_PREFIX)
         .tempfile_in(dir)
         .map_err(io(dir))?;
     tmp.write_all(bytes).map_err(io(path))?;
@@ -129,6 +138,25 @@ pub struct DualPaths {
     pub history: PathBuf,
 }
 
+/// Prefix of the hidden temporary files the writer creates (atomic writes and staging).
+pub const TMP_PREFIX: &str = ".tmp-";
+/// Prefix of the hidden staging folders of [`ArtifactWriter::write_dir_once`].
+pub const STAGING_PREFIX: &str = ".staging_";
+
+/// One dual-persisted artifact staged by the open phase: two hidden temporary files, one in
+/// the `_latest` folder and one in `history/`, removed when dropped unless promoted.
+#[derive(Debug)]
+struct Staged {
+    paths: DualPaths,
+    latest_tmp: tempfile::TempPath,
+    history_tmp: tempfile::TempPath,
+    sha256: String,
+    bytes: u64,
+    rows: Option<u64>,
+    /// Published even when the phase fails (it explains the failure).
+    evidence: bool,
+}
+
 /// Writes a run's artifacts and remembers what it wrote.
 #[derive(Debug)]
 pub struct ArtifactWriter {
@@ -136,6 +164,67 @@ pub struct ArtifactWriter {
     run_id: String,
     stamp: String,
     written: Vec<FileRecord>,
+    /// `_latest` files this run published (relative paths), in order.
+    latest: Vec<String>,
+    /// The open phase's staged files; `None` outside a phase (files are written at once).
+    staging: Option<Vec<Staged>>,
+}
+
+fn stage_file(path: &Path, bytes: &[u8]) -> Result<tempfile::TempPath, ArtifactError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(io(dir))?;
+    tmp.write_all(bytes).map_err(io(path))?;
+    tmp.as_file().sync_all().map_err(io(path))?;
+    Ok(tmp.into_temp_path())
+}
+
+fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) {
+    let unique: BTreeSet<&Path> = dirs.into_iter().collect();
+    for d in unique {
+        if let Ok(f) = std::fs::File::open(d) {
+            let _ = f.sync_all();
+        }
+    }
+}
+
+/// Removes what a killed run left behind under `dirs` (recursively): hidden `.tmp-*` files
+/// (atomic writes and staged files never promoted) and `.staging_*` folders. Call it only while
+/// holding the run lock, so no live run's files are touched. Returns what was removed.
+pub fn remove_leftovers(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, ArtifactError> {
+    let mut removed = Vec::new();
+    let mut stack: Vec<PathBuf> = dirs.iter().filter(|d| d.is_dir()).cloned().collect();
+    let mut seen = BTreeSet::new();
+    while let Some(dir) = stack.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+            let entry = entry.map_err(io(&dir))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            let kind = entry.file_type().map_err(io(&path))?;
+            if kind.is_symlink() {
+                continue;
+            }
+            if kind.is_dir() {
+                if name.starts_with(STAGING_PREFIX) {
+                    std::fs::remove_dir_all(&path).map_err(io(&path))?;
+                    removed.push(path);
+                } else {
+                    stack.push(path);
+                }
+            } else if name.starts_with(TMP_PREFIX) {
+                std::fs::remove_file(&path).map_err(io(&path))?;
+                removed.push(path);
+            }
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 impl ArtifactWriter {
@@ -147,12 +236,121 @@ impl ArtifactWriter {
             run_id: run_id.to_string(),
             stamp: stamp.to_string(),
             written: Vec::new(),
+            latest: Vec::new(),
+            staging: None,
         }
     }
 
-    /// Files written so far.
+    /// Files written so far (promoted ones only while a phase is open).
     pub fn written(&self) -> &[FileRecord] {
         &self.written
+    }
+
+    /// The `_latest` files this run published, with their SHA-256, newest write last.
+    pub fn latest_written(&self) -> Vec<(String, String)> {
+        self.latest
+            .iter()
+            .filter_map(|p| {
+                self.written
+                    .iter()
+                    .rev()
+                    .find(|r| &r.path == p)
+                    .map(|r| (p.clone(), r.sha256.clone()))
+            })
+            .collect()
+    }
+
+    /// Opens a phase: from now on dual-persisted files are staged until [`Self::promote`] or
+    /// [`Self::discard`]. A phase still open is discarded first.
+    pub fn begin_phase(&mut self) {
+        if self.staging.is_some() {
+            let _ = self.discard();
+        }
+        self.staging = Some(Vec::new());
+    }
+
+    /// Whether a phase is open.
+    pub fn in_phase(&self) -> bool {
+        self.staging.is_some()
+    }
+
+    /// Closes the phase successfully: every staged file is renamed into place, the history
+    /// copies first (never overwriting), then the `_latest` files.
+    pub fn promote(&mut self) -> Result<(), ArtifactError> {
+        let staged = self.staging.take().unwrap_or_default();
+        self.publish(staged)
+    }
+
+    /// Closes a failed phase: its staged files are removed (evidence files excepted, which are
+    /// published), so its `_latest` files stay as they were. Returns the `_latest` paths
+    /// (relative to the root) that were not replaced.
+    pub fn discard(&mut self) -> Result<Vec<String>, ArtifactError> {
+        let staged = self.staging.take().unwrap_or_default();
+        let (evidence, dropped): (Vec<Staged>, Vec<Staged>) =
+            staged.into_iter().partition(|s| s.evidence);
+        let kept: Vec<String> = dropped
+            .iter()
+            .map(|s| relative(&self.root, &s.paths.latest))
+            .collect();
+        drop(dropped); // removes the temporary files
+        self.publish(evidence)?;
+        Ok(kept)
+    }
+
+    fn publish(&mut self, staged: Vec<Staged>) -> Result<(), ArtifactError> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        let mut ready = Vec::with_capacity(staged.len());
+        let mut rest = staged.into_iter();
+        for s in rest.by_ref() {
+            let Staged {
+                paths,
+                latest_tmp,
+                history_tmp,
+                sha256,
+                bytes,
+                rows,
+                ..
+            } = s;
+            if let Err(e) = history_tmp.persist_noclobber(&paths.history) {
+                // The remaining temporary files are removed when `rest` and `latest_tmp` drop.
+                return Err(if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    ArtifactError::Exists(paths.history.clone())
+                } else {
+                    ArtifactError::Io {
+                        path: paths.history.clone(),
+                        source: e.error,
+                    }
+                });
+            }
+            self.written.push(FileRecord {
+                path: relative(&self.root, &paths.history),
+                sha256: sha256.clone(),
+                bytes,
+                rows,
+            });
+            dirs.extend(paths.history.parent().map(Path::to_path_buf));
+            ready.push((paths, latest_tmp, sha256, bytes, rows));
+        }
+        let mut ready = ready.into_iter();
+        for (paths, latest_tmp, sha256, bytes, rows) in ready.by_ref() {
+            latest_tmp
+                .persist(&paths.latest)
+                .map_err(|e| ArtifactError::Io {
+                    path: paths.latest.clone(),
+                    source: e.error,
+                })?;
+            let rel = relative(&self.root, &paths.latest);
+            self.written.push(FileRecord {
+                path: rel.clone(),
+                sha256,
+                bytes,
+                rows,
+            });
+            self.latest.push(rel);
+            dirs.extend(paths.latest.parent().map(Path::to_path_buf));
+        }
+        sync_dirs(dirs.iter().map(PathBuf::as_path));
+        Ok(())
     }
 
     /// The paths a dual-persisted artifact `name.ext` gets in `dir`.
@@ -165,7 +363,8 @@ impl ArtifactWriter {
         }
     }
 
-    /// Dual persistence: the history copy first (never overwritten), then `_latest`.
+    /// Dual persistence: the history copy first (never overwritten), then `_latest`. Inside
+    /// a phase both are staged and appear only when the phase succeeds.
     pub fn write_dual(
         &mut self,
         dir: &Path,
@@ -174,13 +373,56 @@ impl ArtifactWriter {
         bytes: &[u8],
         rows: Option<u64>,
     ) -> Result<DualPaths, ArtifactError> {
+        self.dual(dir, name, ext, bytes, rows, false)
+    }
+
+    /// [`Self::write_dual`] for a file that explains a failure of its phase (the contract
+    /// validation report): staged like any other, but published even when the phase fails.
+    pub fn write_dual_evidence(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        ext: &str,
+        bytes: &[u8],
+        rows: Option<u64>,
+    ) -> Result<DualPaths, ArtifactError> {
+        self.dual(dir, name, ext, bytes, rows, true)
+    }
+
+    fn dual(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        ext: &str,
+        bytes: &[u8],
+        rows: Option<u64>,
+        evidence: bool,
+    ) -> Result<DualPaths, ArtifactError> {
         let p = self.dual_paths(dir, name, ext);
-        write_atomic(&p.history, bytes, false)?;
-        write_atomic(&p.latest, bytes, true)?;
-        for path in [&p.history, &p.latest] {
-            self.written
-                .push(FileRecord::of(&self.root, path, bytes, rows));
+        let Some(staging) = self.staging.as_mut() else {
+            write_atomic(&p.history, bytes, false)?;
+            write_atomic(&p.latest, bytes, true)?;
+            for path in [&p.history, &p.latest] {
+                self.written
+                    .push(FileRecord::of(&self.root, path, bytes, rows));
+            }
+            self.latest.push(relative(&self.root, &p.latest));
+            return Ok(p);
+        };
+        if p.history.exists() || staging.iter().any(|s| s.paths.history == p.history) {
+            return Err(ArtifactError::Exists(p.history));
         }
+        let history_tmp = stage_file(&p.history, bytes)?;
+        let latest_tmp = stage_file(&p.latest, bytes)?;
+        staging.push(Staged {
+            paths: p.clone(),
+            latest_tmp,
+            history_tmp,
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+            rows,
+            evidence,
+        });
         Ok(p)
     }
 
@@ -214,7 +456,7 @@ impl ArtifactWriter {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let staging = parent.join(format!(".staging_{name}"));
+        let staging = parent.join(format!("{STAGING_PREFIX}{name}"));
         let result = (|| {
             if staging.exists() {
                 std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
@@ -299,6 +541,83 @@ mod tests {
         w2.write_dual(&out, "explore", "json", b"[]", None).unwrap();
         assert_eq!(std::fs::read(&p.latest).unwrap(), b"[]");
         assert_eq!(entries(&out.join("history")).len(), 2);
+    }
+
+    #[test]
+    fn a_promoted_phase_publishes_and_a_discarded_one_leaves_latest_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("outputs/reports");
+        let mut w = ArtifactWriter::new(dir.path(), "run1", "20261129T000000Z");
+        w.write_dual(&out, "train", "json", b"old", None).unwrap();
+        let latest = out.join("train_latest.json");
+
+        let mut w2 = ArtifactWriter::new(dir.path(), "run2", "20261129T000001Z");
+        w2.begin_phase();
+        w2.write_dual(&out, "train", "json", b"new", None).unwrap();
+        w2.write_dual_evidence(&out, "validation", "json", b"why", None)
+            .unwrap();
+        // Staged, not visible: `_latest` still holds the old bytes; only hidden temp files.
+        assert_eq!(std::fs::read(&latest).unwrap(), b"old");
+        assert!(entries(&out).iter().any(|n| n.starts_with(TMP_PREFIX)));
+        assert!(w2.written().is_empty());
+        let kept = w2.discard().unwrap();
+        assert_eq!(kept, ["outputs/reports/train_latest.json"]);
+        assert_eq!(std::fs::read(&latest).unwrap(), b"old");
+        // The evidence file is published; no temporary file remains.
+        assert_eq!(
+            std::fs::read(out.join("validation_latest.json")).unwrap(),
+            b"why"
+        );
+        assert_eq!(
+            entries(&out),
+            ["history", "train_latest.json", "validation_latest.json"]
+        );
+        assert_eq!(entries(&out.join("history")).len(), 2);
+        assert_eq!(w2.latest_written().len(), 1);
+
+        w2.begin_phase();
+        w2.write_dual(&out, "train", "json", b"new", None).unwrap();
+        w2.promote().unwrap();
+        assert_eq!(std::fs::read(&latest).unwrap(), b"new");
+        assert_eq!(
+            w2.latest_written().last().unwrap(),
+            &(
+                "outputs/reports/train_latest.json".to_string(),
+                sha256_hex(b"new")
+            )
+        );
+        assert!(!entries(&out).iter().any(|n| n.starts_with(TMP_PREFIX)));
+    }
+
+    #[test]
+    fn a_dropped_writer_removes_its_staged_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("outputs/models");
+        {
+            let mut w = ArtifactWriter::new(dir.path(), "run1", "20261129T000000Z");
+            w.begin_phase();
+            w.write_dual(&out, "champion", "json", b"{}", None).unwrap();
+        }
+        assert_eq!(entries(&out), ["history"]);
+        assert!(entries(&out.join("history")).is_empty());
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("outputs/reports/history");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(".tmp-abc"), b"x").unwrap();
+        std::fs::write(out.join("keep.json"), b"x").unwrap();
+        let raw = dir.path().join("data/01_raw/.staging_pages");
+        std::fs::create_dir_all(&raw).unwrap();
+        std::fs::write(raw.join("page_0001.json"), b"x").unwrap();
+        let removed =
+            remove_leftovers(&[dir.path().join("outputs"), dir.path().join("data/01_raw")])
+                .unwrap();
+        assert_eq!(removed.len(), 2, "{removed:?}");
+        assert_eq!(entries(&out), ["keep.json"]);
+        assert!(entries(&dir.path().join("data/01_raw")).is_empty());
     }
 
     #[test]

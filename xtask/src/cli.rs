@@ -1,6 +1,10 @@
 //! The command line: `phase <NN|name>`, `run`, `phases`, `test`.
 //!
-//! Exit codes: 0 success, 1 a phase (or the tests) failed, 2 invalid config or usage.
+//! Exit codes: 0 success, 1 a phase (or the tests) failed, 2 invalid config or usage, 3 another
+//! run holds the project's lock (`<outputs>/.run.lock`; nothing was written).
+//!
+//! `run`, `phase` and `verify` hold the run lock for their whole duration, and remove what a
+//! killed run left behind (hidden `.tmp-*` files, `.staging_*` folders) before they start.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,6 +20,8 @@ use crate::run::RunContext;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code of an invalid config or command line.
 pub const EXIT_CONFIG: u8 = 2;
+/// Exit code of a command refused because another run holds the project's lock.
+pub const EXIT_LOCKED: u8 = crate::run::EXIT_LOCKED;
 
 /// Buñuelo demand forecaster: runs the pipeline phases on the configured source.
 #[derive(Debug, Parser)]
@@ -30,6 +36,11 @@ pub struct Cli {
     /// Override one key: --set key.path=value (repeatable; wins over the environment).
     #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
     pub sets: Vec<String>,
+    /// Test hook (debug builds only, hidden): make this phase fail after it has computed and
+    /// staged its outputs, to check that a failed phase publishes nothing.
+    #[cfg(debug_assertions)]
+    #[arg(long = "fail-phase", value_parser = parse_phase, global = true, hide = true)]
+    pub fail_phase: Option<Phase>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -151,14 +162,42 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
         }
     };
     init_logging(&cfg.run.log_level, env);
+    #[cfg(debug_assertions)]
+    let fail_phase = cli.fail_phase;
+    #[cfg(not(debug_assertions))]
+    let fail_phase = None;
     match cli.command {
         Command::Phases => unreachable!("handled above"),
-        Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false, env),
-        Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true, env),
+        Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false, env, fail_phase),
+        Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true, env, fail_phase),
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
         Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
         Command::Verify { run } => run_verify(&root, &cfg, &run),
     }
+}
+
+/// Takes the project's run lock, printing why not (the caller exits [`EXIT_LOCKED`]).
+fn lock(root: &Path, cfg: &AppConfig, run_id: &str, command: &str) -> Option<crate::run::RunLock> {
+    match crate::run::RunLock::acquire(root, &cfg.paths.outputs, run_id, command) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("nothing was written.");
+            None
+        }
+    }
+}
+
+/// Removes a killed run's leftovers; only called while holding the lock.
+fn remove_leftovers(root: &Path, cfg: &AppConfig) -> anyhow::Result<()> {
+    let removed = crate::artifacts::remove_leftovers(&crate::run::written_folders(root, cfg))?;
+    for p in &removed {
+        tracing::warn!(
+            "removed {} left behind by an interrupted run",
+            crate::artifacts::relative(root, p)
+        );
+    }
+    Ok(())
 }
 
 fn print_phases() {
@@ -189,8 +228,17 @@ fn run_phases(
     phases: &[Phase],
     whole_run: bool,
     env: &[(String, String)],
+    fail_phase: Option<Phase>,
 ) -> u8 {
     let mut ctx = RunContext::new(root, cfg, args.to_vec());
+    let Some(_lock) = lock(root, &ctx.cfg, &ctx.run_id, &args.join(" ")) else {
+        return EXIT_LOCKED;
+    };
+    if let Err(e) = remove_leftovers(root, &ctx.cfg) {
+        eprintln!("error: cannot remove an interrupted run's leftovers: {e:#}");
+        return EXIT_FAILED;
+    }
+    ctx.fail_phase = fail_phase;
     // Network secrets: held redacted, handed to the source only (never config, logs or files).
     ctx.secrets = env
         .iter()
@@ -322,6 +370,10 @@ fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize, only: &[String]) -> u8
 }
 
 fn run_verify(root: &Path, cfg: &AppConfig, run: &str) -> u8 {
+    let id = crate::run::new_run_id(chrono::Utc::now());
+    let Some(_lock) = lock(root, cfg, &id, &format!("verify {run}")) else {
+        return EXIT_LOCKED;
+    };
     let scratch = match tempfile::tempdir() {
         Ok(d) => d,
         Err(e) => {

@@ -1,4 +1,8 @@
-//! One run: its id, its context, its report envelopes and its manifest.
+//! One run: its id, its context, its report envelopes, its manifest and its lock.
+//!
+//! Phases are staged ([`RunContext::run_phase`]): a phase's dual-persisted files are published
+//! only when it succeeds, so the manifest's `latest` map says, for every `_latest` file, which
+//! run wrote the content now on disk. One run at a time per project: [`RunLock`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,7 +11,7 @@ use std::time::Instant;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::artifacts::{sha256_hex, ArtifactWriter, FileRecord};
+use crate::artifacts::{relative, sha256_hex, ArtifactWriter, FileRecord};
 use crate::config::AppConfig;
 use crate::phases::Phase;
 
@@ -45,6 +49,20 @@ pub struct PhaseRecord {
     pub duration_ms: u64,
     /// The error, when failed.
     pub error: Option<String>,
+    /// A failed phase: the `_latest` files it had staged and did not publish (they keep the
+    /// content of the run named in the manifest's `latest` map).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discarded: Vec<String>,
+}
+
+/// Where the content of one `_latest` file came from (manifest field `latest`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatestSource {
+    /// The run that wrote the content now on disk (`unknown` when no manifest or history
+    /// copy tells).
+    pub run_id: String,
+    /// SHA-256 of that content.
+    pub sha256: String,
 }
 
 /// Git state of the checkout at the start of the run.
@@ -87,6 +105,11 @@ pub struct RunManifest {
     pub outputs: Vec<FileRecord>,
     /// The raw snapshot this run wrote or read, relative to the root.
     pub raw_snapshot: Option<String>,
+    /// Every `_latest` file of the project (the manifest itself excepted) → the run whose
+    /// content it holds: this run's for the files it published, carried over from the previous
+    /// manifest (and checked against the disk) for the others.
+    #[serde(default)]
+    pub latest: BTreeMap<String, LatestSource>,
     /// Versions of the workspace crates.
     pub crate_versions: BTreeMap<String, String>,
     /// `rustc --version` of the build.
@@ -126,6 +149,9 @@ pub struct RunContext {
     pub raw_snapshot: Option<String>,
     /// Secrets of the network sources, from the environment (redacted in `Debug`).
     pub secrets: Vec<(String, connector::Secret)>,
+    /// Test hook: this phase fails after computing (and staging) its outputs, as if its last
+    /// step had failed (`--fail-phase NN`, debug builds only).
+    pub fail_phase: Option<Phase>,
     git: GitInfo,
     command_line: Vec<String>,
     phases: Vec<PhaseRecord>,
@@ -209,6 +235,7 @@ impl RunContext {
             inputs: Vec::new(),
             raw_snapshot: None,
             secrets: Vec::new(),
+            fail_phase: None,
             git: git_info(root),
             command_line,
             phases: Vec::new(),
@@ -227,11 +254,17 @@ impl RunContext {
         }
     }
 
-    /// Writes `outputs/reports/<name>_latest.json` and its history copy.
+    /// Writes `outputs/reports/<name>_latest.json` and its history copy (staged with the
+    /// phase; the reports in [`EVIDENCE_REPORTS`] are published even when the phase fails).
     pub fn write_report<T: Serialize>(&mut self, name: &str, body: &T) -> anyhow::Result<()> {
         let bytes = serde_json::to_vec_pretty(&self.envelope(name, body))?;
         let dir = self.root.join(&self.cfg.paths.outputs).join("reports");
-        self.writer.write_dual(&dir, name, "json", &bytes, None)?;
+        if EVIDENCE_REPORTS.contains(&name) {
+            self.writer
+                .write_dual_evidence(&dir, name, "json", &bytes, None)?;
+        } else {
+            self.writer.write_dual(&dir, name, "json", &bytes, None)?;
+        }
         Ok(())
     }
 
@@ -244,10 +277,33 @@ impl RunContext {
         }
     }
 
-    /// Runs one phase, timing it and recording the outcome.
+    /// Runs one phase, timing it and recording the outcome. Its dual-persisted outputs are
+    /// staged and published only when it succeeds; a failed phase's are removed, so its
+    /// `_latest` files keep their content (listed in [`PhaseRecord::discarded`]).
     pub fn run_phase(&mut self, phase: Phase) -> anyhow::Result<()> {
         let t0 = Instant::now();
-        let result = phase.execute(self);
+        self.writer.begin_phase();
+        let mut result = phase.execute(self);
+        if result.is_ok() && self.fail_phase == Some(phase) {
+            result = Err(anyhow::anyhow!(
+                "injected failure of phase {} (--fail-phase, a test hook of debug builds)",
+                phase.number()
+            ));
+        }
+        let mut discarded = Vec::new();
+        result = match result {
+            Ok(()) => self
+                .writer
+                .promote()
+                .map_err(|e| anyhow::anyhow!(e).context("publishing the phase's outputs")),
+            Err(e) => {
+                match self.writer.discard() {
+                    Ok(kept) => discarded = kept,
+                    Err(d) => tracing::error!("publishing the failed phase's evidence: {d}"),
+                }
+                Err(e)
+            }
+        };
         let ms = t0.elapsed().as_millis() as u64;
         let status = match (&result, phase.is_built()) {
             (Ok(()), _) => "ok",
@@ -268,6 +324,7 @@ impl RunContext {
             status: status.to_string(),
             duration_ms: ms,
             error: result.as_ref().err().map(|e| format!("{e:#}")),
+            discarded,
         });
         result
     }
@@ -295,9 +352,70 @@ impl RunContext {
             inputs: self.inputs.clone(),
             outputs: self.writer.written().to_vec(),
             raw_snapshot: self.raw_snapshot.clone(),
+            latest: self.latest_sources(),
             crate_versions: crate_versions(),
             rustc_version: env!("XTASK_RUSTC_VERSION").to_string(),
         }
+    }
+
+    /// The manifest's `latest` map: this run's published `_latest` files, and the others
+    /// carried over from the previous manifest (its `latest` map, or for older manifests its
+    /// own `_latest` outputs), each checked against the disk: a missing file is dropped, a
+    /// changed one is traced to its history copy by hash (else `unknown`).
+    pub fn latest_sources(&self) -> BTreeMap<String, LatestSource> {
+        let reports = self.root.join(&self.cfg.paths.outputs).join("reports");
+        let manifest_path = reports.join("run_manifest_latest.json");
+        let own: BTreeMap<String, String> = self.writer.latest_written().into_iter().collect();
+        let mut carried: BTreeMap<String, LatestSource> = BTreeMap::new();
+        match std::fs::read_to_string(&manifest_path)
+            .map(|t| serde_json::from_str::<RunManifest>(&t))
+        {
+            Ok(Ok(prev)) => {
+                carried = prev.latest;
+                for o in prev.outputs.iter().filter(|o| is_latest_path(&o.path)) {
+                    carried
+                        .entry(o.path.clone())
+                        .or_insert_with(|| LatestSource {
+                            run_id: prev.run_id.clone(),
+                            sha256: o.sha256.clone(),
+                        });
+                }
+            }
+            Ok(Err(e)) => tracing::warn!(
+                "previous manifest {} unreadable ({e}): `latest` lists this run's files only",
+                manifest_path.display()
+            ),
+            Err(_) => {}
+        }
+        let mut map = BTreeMap::new();
+        for (path, mut source) in carried {
+            if own.contains_key(&path) {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(self.root.join(&path)) else {
+                continue;
+            };
+            let sha = sha256_hex(&bytes);
+            if sha != source.sha256 {
+                source = LatestSource {
+                    run_id: history_run_of(&self.root.join(&path), &sha)
+                        .unwrap_or_else(|| "unknown".into()),
+                    sha256: sha,
+                };
+            }
+            map.insert(path, source);
+        }
+        for (path, sha256) in own {
+            map.insert(
+                path,
+                LatestSource {
+                    run_id: self.run_id.clone(),
+                    sha256,
+                },
+            );
+        }
+        map.remove(&relative(&self.root, &manifest_path));
+        map
     }
 
     /// Writes the manifest (dual-persisted) and returns its `_latest` path.
@@ -310,6 +428,160 @@ impl RunContext {
             .write_dual(&dir, "run_manifest", "json", &bytes, None)?;
         Ok(p.latest)
     }
+}
+
+/// Reports published even when their phase fails: they are the evidence of the failure (the
+/// contract validation report that phase 01's error points at).
+pub const EVIDENCE_REPORTS: [&str; 1] = ["validation"];
+
+/// Whether `path` names a `_latest` file.
+fn is_latest_path(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|n| n.contains("_latest."))
+}
+
+/// The run whose history copy of the `_latest` file `latest` has SHA-256 `sha`, from the copy's
+/// name `history/<name>_<stamp>_<run id>.<ext>` (newest copies tried first).
+fn history_run_of(latest: &Path, sha: &str) -> Option<String> {
+    let file = latest.file_name()?.to_str()?;
+    let (name, ext) = file.split_once("_latest.")?;
+    let hist = latest.parent()?.join("history");
+    let mut found: Vec<(String, String, PathBuf)> = std::fs::read_dir(&hist)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_str()?.to_string();
+            let rest = n.strip_prefix(name)?.strip_prefix('_')?;
+            let rest = rest.strip_suffix(ext)?.strip_suffix('.')?;
+            let (stamp, run) = rest.split_once('_')?;
+            let stamp_ok = stamp.len() == 16 && stamp.ends_with('Z') && stamp.contains('T');
+            (stamp_ok && !run.is_empty() && !run.contains('_'))
+                .then(|| (stamp.to_string(), run.to_string(), e.path()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().rev().find_map(|(_, run, p)| {
+        let bytes = std::fs::read(p).ok()?;
+        (sha256_hex(&bytes) == sha).then_some(run)
+    })
+}
+
+/// Exit code of a command refused because another run holds the project's lock.
+pub const EXIT_LOCKED: u8 = 3;
+
+/// File name of the run lock, in the outputs folder.
+pub const LOCK_FILE: &str = ".run.lock";
+
+/// Another run holds the lock.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// The lock is held.
+    #[error("another run holds the lock {path} ({holder}); wait for it to finish, or stop it")]
+    Held {
+        /// The lock file, relative to the root.
+        path: String,
+        /// What the holder wrote into it (pid, run id, command), or `holder unknown`.
+        holder: String,
+    },
+    /// The lock file could not be opened or locked.
+    #[error("cannot lock {path}: {source}")]
+    Io {
+        /// The lock file.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// The project's run lock: an exclusive OS lock (`flock`) on `<outputs>/.run.lock`, held for
+/// the whole command and released when dropped, or by the OS when the process ends in any
+/// way (panic, kill). The file holds the holder's pid, run id and command for the message of
+/// a refused second run; it stays in place between runs (the lock, not the file, is what
+/// counts).
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
+    path: PathBuf,
+}
+
+impl RunLock {
+    /// Takes the lock of the project at `root` for `run_id` running `command`, or fails at
+    /// once (no waiting) when another process or handle holds it.
+    #[allow(clippy::incompatible_msrv)] // File::try_lock: Rust 1.89 (the toolchain is 1.95)
+    pub fn acquire(
+        root: &Path,
+        outputs: &Path,
+        run_id: &str,
+        command: &str,
+    ) -> Result<RunLock, LockError> {
+        use std::io::{Read as _, Seek as _, Write as _};
+        let path = root.join(outputs).join(LOCK_FILE);
+        let rel = relative(root, &path);
+        let io_err = |source| LockError::Io {
+            path: rel.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                let holder = text.trim();
+                return Err(LockError::Held {
+                    path: rel,
+                    holder: if holder.is_empty() {
+                        "holder unknown".into()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(e)),
+        }
+        let who = format!(
+            "pid {}, run {run_id}, command `{command}`, since {}",
+            std::process::id(),
+            utc(Utc::now())
+        );
+        file.set_len(0).map_err(io_err)?;
+        file.rewind().map_err(io_err)?;
+        file.write_all(who.as_bytes()).map_err(io_err)?;
+        let _ = file.sync_all();
+        Ok(RunLock { _file: file, path })
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The folders a run writes into (data layers, outputs, executive summaries), absolute:
+/// where a killed run's leftovers are looked for.
+pub fn written_folders(root: &Path, cfg: &AppConfig) -> Vec<PathBuf> {
+    let p = &cfg.paths;
+    [
+        &p.raw,
+        &p.cleansed,
+        &p.features,
+        &p.processed,
+        &p.outputs,
+        &p.executive,
+    ]
+    .into_iter()
+    .map(|d| root.join(d))
+    .collect()
 }
 
 /// The raw snapshot named by the newest manifest that names one and whose ingest did not fail
