@@ -273,20 +273,21 @@ fn csv_records(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<Record>, Connec
     let mut field: Vec<u8> = Vec::new();
     let (mut line, mut start_line) = (1usize, 1usize);
     let (mut in_quotes, mut at_field_start, mut record_has_bytes) = (false, true, false);
-    let mut end_record = |fields: &mut Vec<Vec<u8>>, field: &mut Vec<u8>, start: usize, has: bool| {
-        fields.push(std::mem::take(field));
-        let done = std::mem::take(fields);
-        // Nothing after the last line break is no record.
-        if has {
-            records.push(Record {
-                line: start,
-                fields: done
-                    .into_iter()
-                    .map(|f| String::from_utf8_lossy(&f).into_owned())
-                    .collect(),
-            });
-        }
-    };
+    let mut end_record =
+        |fields: &mut Vec<Vec<u8>>, field: &mut Vec<u8>, start: usize, has: bool| {
+            fields.push(std::mem::take(field));
+            let done = std::mem::take(fields);
+            // Nothing after the last line break is no record.
+            if has {
+                records.push(Record {
+                    line: start,
+                    fields: done
+                        .into_iter()
+                        .map(|f| String::from_utf8_lossy(&f).into_owned())
+                        .collect(),
+                });
+            }
+        };
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -560,10 +561,7 @@ mod tests {
         assert_eq!(nota.get(0), Some("a, b"));
         assert_eq!(nota.get(1), Some("dijo \"hola, \"\nadiós"));
         // CRLF with a trailing empty line, and no final line break at all.
-        for body in [
-            "date,y\r\n2020-01-01,1\r\n\r\n",
-            "date,y\n2020-01-01,1",
-        ] {
+        for body in ["date,y\r\n2020-01-01,1\r\n\r\n", "date,y\n2020-01-01,1"] {
             assert_eq!(source(&dir, "t.csv", body).read().unwrap().height(), 1);
         }
         // A quoted field that never closes.

@@ -206,7 +206,7 @@ pub enum RemoteError {
     /// The server answered with an error that is not retried.
     #[error("{request}: HTTP {status}{}: {message}{}{}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default(), details.as_ref().map(|d| format!("; details: {d}")).unwrap_or_default(), hint.as_ref().map(|h| format!("; hint: {h}")).unwrap_or_default())]
     Http {
-        /// Path and query of the request (no host, no key).
+        /// Path and query of the request (no host, no key, filter values redacted).
         request: String,
         /// Status.
         status: u16,
@@ -218,6 +218,24 @@ pub enum RemoteError {
         details: Option<String>,
         /// `hint`.
         hint: Option<String>,
+    },
+    /// The server answered with a redirect, which is never followed: the `apikey` and bearer
+    /// would go to the origin it names. Neither the `Location` nor the URL is recorded.
+    #[error("{request}: HTTP {status} redirect not followed (credentials are never sent to another origin); set SUPABASE_URL to the project's final https:// URL")]
+    Redirect {
+        /// Path and query of the request (no host, no key, filter values redacted).
+        request: String,
+        /// The 3xx status.
+        status: u16,
+    },
+    /// A URL from the environment that is refused before any request (the error never holds
+    /// the URL).
+    #[error("{variable} is refused: {reason}")]
+    RefusedUrl {
+        /// The environment variable.
+        variable: &'static str,
+        /// Why.
+        reason: supabase::UrlRefusal,
     },
     /// HTTP 540: the Supabase project is paused.
     #[error("the Supabase project is paused (HTTP 540): restore it in the Supabase dashboard, then rerun")]
@@ -294,6 +312,13 @@ pub struct SourceConfig {
     pub demo: DemoConfig,
     /// Supabase/PostgreSQL table settings (secrets come from the environment only).
     pub supabase: supabase::RemoteTableConfig,
+    /// Keep only the rows whose column equals the value (any kind, applied after reading),
+    /// e.g. `{serie: brot}` to take one series out of a long file.
+    pub filters: BTreeMap<String, String>,
+    /// How rows sharing a date become one day (transaction-level input): `none` (one row per
+    /// date expected), `sum`, `count` or `mean`. Applied by validation and cleansing; the raw
+    /// snapshot keeps the rows as fetched.
+    pub aggregate: core_types::Aggregate,
 }
 
 impl Default for SourceConfig {
@@ -311,6 +336,8 @@ impl Default for SourceConfig {
             utc_offset_hours: -5,
             demo: DemoConfig::default(),
             supabase: supabase::RemoteTableConfig::default(),
+            filters: BTreeMap::new(),
+            aggregate: core_types::Aggregate::None,
         }
     }
 }
@@ -587,6 +614,37 @@ pub fn build_source(
             })
         }
     })
+}
+
+/// Keeps the rows of `frame` whose column equals the value for every `(column, value)` of
+/// `filters` (values compared as trimmed text; an unknown column is an error naming it).
+pub fn apply_filters(
+    frame: DataFrame,
+    filters: &BTreeMap<String, String>,
+) -> Result<DataFrame, ConnectorError> {
+    let mut out = frame;
+    for (col, value) in filters {
+        let names: Vec<String> = out
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let c = out.column(col).map_err(|_| ConnectorError::InvalidConfig {
+            key: format!("source.filters.{col}"),
+            message: format!(
+                "the source has no column `{col}` (columns: {})",
+                names.join(", ")
+            ),
+        })?;
+        let text = c.cast(&DataType::String)?;
+        let mask: BooleanChunked = text
+            .str()?
+            .iter()
+            .map(|v| Some(v.is_some_and(|v| v.trim() == value.trim())))
+            .collect();
+        out = out.filter(&mask)?;
+    }
+    Ok(out)
 }
 
 /// Serialises a frame as Parquet bytes (deterministic: same frame ⇒ same bytes).

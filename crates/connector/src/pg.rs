@@ -2,14 +2,18 @@
 //! with the same keyset query as the PostgREST source and the same guarantees: each page is
 //! the JSON text PostgreSQL builds (`coalesce(json_agg(t), '[]')`, exactly what PostgREST
 //! sends), kept byte for byte; bounded retries; typed errors; the connection string only from
-//! the environment (`SUPABASE_DB_URL`).
+//! the environment (`SUPABASE_DB_URL`), never in an error or a log (its host, user, password
+//! and database name are scrubbed from every message; dependencies' debug logs are muted).
+//!
+//! Pages are keyed on `(date, id)` when the select includes `id`
+//! (`where ("fecha", "id") > ($1, $2) order by "fecha", "id"`), else on the date alone.
 
 use std::time::{Duration, Instant};
 
 use postgres::Client;
 
-use crate::remote::{backoff, jitter_rng, FetchReport, RawPage, Secret};
-use crate::supabase::RemoteTableConfig;
+use crate::remote::{backoff, jitter_rng, FetchReport, RawPage, Scrubber, Secret};
+use crate::supabase::{Keyset, RemoteTableConfig};
 use crate::{ConnectorError, RemoteError};
 
 /// The PostgreSQL source.
@@ -42,13 +46,25 @@ impl PostgresSource {
     }
 
     /// The WHERE clause shared by the count and the pages; parameters start at `$first`.
-    fn conditions(&self, first: usize, with_keyset: bool) -> (String, usize) {
+    /// `keyset`: none (first page and count), after a date (`None`), or after a `(date, id)`
+    /// whose id has the given SQL type.
+    fn conditions(&self, first: usize, keyset: Option<Option<&str>>) -> (String, usize) {
         let date = format!("\"{}\"", self.cfg.date_column);
         let mut parts = Vec::new();
         let mut k = first;
-        if with_keyset {
-            parts.push(format!("({date} > ${k}::text::timestamptz)"));
-            k += 1;
+        match (keyset, self.cfg.keyset_id()) {
+            (Some(Some(id_type)), Some(id)) => {
+                parts.push(format!(
+                    "(({date}, \"{id}\") > (${k}::text::timestamptz, ${}::text::{id_type}))",
+                    k + 1
+                ));
+                k += 2;
+            }
+            (Some(_), _) => {
+                parts.push(format!("({date} > ${k}::text::timestamptz)"));
+                k += 1;
+            }
+            (None, _) => {}
         }
         parts.push(format!(
             "(${k}::text is null or {date} >= ${k}::text::date) and (${0}::text is null or {date} <= ${0}::text::date)",
@@ -79,19 +95,58 @@ impl PostgresSource {
             .join(", ")
     }
 
-    fn page_sql(&self, with_keyset: bool, page_size: usize) -> String {
-        let (cond, _) = self.conditions(1, with_keyset);
+    fn page_sql(&self, keyset: Option<Option<&str>>, page_size: usize) -> String {
+        let (cond, _) = self.conditions(1, keyset);
+        let order = match self.cfg.keyset_id() {
+            Some(id) => format!("\"{}\" asc, \"{id}\" asc", self.cfg.date_column),
+            None => format!("\"{}\" asc", self.cfg.date_column),
+        };
         format!(
-            "select coalesce(json_agg(t), '[]')::text from (select {} from {} where {cond} order by \"{}\" asc limit {page_size}) t",
+            "select coalesce(json_agg(t), '[]')::text from (select {} from {} where {cond} order by {order} limit {page_size}) t",
             self.select_list(),
             self.relation(),
-            self.cfg.date_column
         )
     }
 
     fn count_sql(&self) -> String {
-        let (cond, _) = self.conditions(1, false);
+        let (cond, _) = self.conditions(1, None);
         format!("select count(*) from {} where {cond}", self.relation())
+    }
+
+    /// What must never appear in an error: the connection string, its hosts, user, password
+    /// and database name (unless the default `postgres`), and the filter values.
+    fn scrubber(&self) -> Scrubber {
+        let url = self.url.expose();
+        let mut s = Scrubber::default().hide(url);
+        if let Ok(cfg) = url.parse::<postgres::Config>() {
+            for h in cfg.get_hosts() {
+                if let postgres::config::Host::Tcp(h) = h {
+                    s = s.hide(h);
+                }
+            }
+            if let Some(u) = cfg.get_user() {
+                s = s.hide(u);
+            }
+            if let Some(p) = cfg.get_password() {
+                s = s.hide(&String::from_utf8_lossy(p));
+            }
+            if let Some(d) = cfg.get_dbname().filter(|d| *d != "postgres") {
+                s = s.hide(d);
+            }
+        }
+        self.cfg.filters.values().fold(s, |s, v| s.hide(v))
+    }
+
+    /// The SQL type of the id column (`bigint`, `uuid`, …), for the keyset parameter's cast.
+    fn id_type(&self, c: &mut Client, id: &str) -> Result<String, postgres::Error> {
+        let row = c.query_opt(
+            "select format_type(a.atttypid, a.atttypmod) from pg_attribute a \
+             where a.attrelid = $1::text::regclass and a.attname = $2::text \
+             and a.attnum > 0 and not a.attisdropped",
+            &[&self.relation(), &id],
+        )?;
+        // Not found: the page query will name the missing column itself.
+        Ok(row.map_or_else(|| "text".to_string(), |r| r.get(0)))
     }
 
     fn connect(&self, tls: &postgres_openssl::MakeTlsConnector) -> Result<Client, postgres::Error> {
@@ -109,6 +164,14 @@ impl PostgresSource {
         span: Option<core_types::DateSpan>,
     ) -> Result<(Vec<RawPage>, FetchReport), ConnectorError> {
         self.cfg.validate()?;
+        crate::remote::quietly(|_| self.fetch_pages_quietly(span))
+    }
+
+    fn fetch_pages_quietly(
+        &self,
+        span: Option<core_types::DateSpan>,
+    ) -> Result<(Vec<RawPage>, FetchReport), ConnectorError> {
+        let scrub = self.scrubber();
         // TLS as the connection string's `sslmode` asks (`prefer` by default; use `require`
         // for Supabase's pooler), certificates checked against the system's roots.
         let tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())
@@ -122,7 +185,8 @@ impl PostgresSource {
         let started = Instant::now();
         let mut page_size = self.cfg.page_size;
         let mut client: Option<Client> = None;
-        let mut last: Option<String> = None;
+        let mut id_type: Option<String> = None;
+        let mut last: Option<Keyset> = None;
         let mut pages = Vec::new();
         let mut report = FetchReport::default();
         let (from, to) = (
@@ -135,15 +199,28 @@ impl PostgresSource {
             let mut attempts = 0u32;
             let (sql, text, count) = loop {
                 attempts += 1;
-                let sql = self.page_sql(last.is_some(), page_size);
-                let result = (|| -> Result<(String, Option<i64>), postgres::Error> {
+                tracing::debug!(
+                    page = number,
+                    attempt = attempts,
+                    "query {}",
+                    self.relation()
+                );
+                let result = (|| -> Result<(String, String, Option<i64>), postgres::Error> {
                     if client.is_none() {
                         client = Some(self.connect(&tls)?);
                     }
                     let c = client.as_mut().expect("connected");
+                    if let (Some(id), None) = (self.cfg.keyset_id(), &id_type) {
+                        id_type = Some(self.id_type(c, id)?);
+                    }
+                    let keyset = last.as_ref().map(|k| k.id.as_ref().and(id_type.as_deref()));
+                    let sql = self.page_sql(keyset, page_size);
                     let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
                     if let Some(l) = &last {
-                        params.push(l);
+                        params.push(&l.date);
+                        if let Some(i) = &l.id {
+                            params.push(i);
+                        }
                     }
                     params.push(&from);
                     params.push(&to);
@@ -161,16 +238,17 @@ impl PostgresSource {
                     } else {
                         None
                     };
-                    Ok((text, count))
+                    Ok((sql, text, count))
                 })();
                 let why = match result {
-                    Ok((text, count)) => break (sql, text, count),
+                    Ok(done) => break done,
                     Err(e) => {
                         let code = e.code().map(|c| c.code().to_string());
-                        let message = e
-                            .as_db_error()
-                            .map(|d| d.message().to_string())
-                            .unwrap_or_else(|| e.to_string());
+                        let message = scrub.scrub(
+                            &e.as_db_error()
+                                .map(|d| d.message().to_string())
+                                .unwrap_or_else(|| e.to_string()),
+                        );
                         match code.as_deref() {
                             Some("57014") => {
                                 page_size = (page_size / 2).max(policy.min_page_size);
@@ -207,16 +285,9 @@ impl PostgresSource {
             let body = text.into_bytes();
             let rows = crate::remote::parse_page(number, &body)?;
             let n = rows.len();
-            if n > 0 {
-                let date = &self.cfg.date_column;
-                last = Some(rows[n - 1].get(date).cloned().flatten().ok_or_else(|| {
-                    ConnectorError::Decode {
-                        page: number,
-                        row: Some(n - 1),
-                        field: Some(date.clone()),
-                        message: "the date column is missing or null: pages cannot continue".into(),
-                    }
-                })?);
+            tracing::debug!(page = number, rows = n, "page received");
+            if let Some(k) = self.cfg.next_keyset(number, &rows)? {
+                last = Some(k);
             }
             pages.push(RawPage::new(number, sql, 200, None, body, n, attempts));
             report.rows += n;
@@ -228,10 +299,10 @@ impl PostgresSource {
         report.final_page_size = page_size;
         if let Some(c) = report.announced_count {
             if c != report.rows as u64 {
-                report.warnings.push(format!(
-                    "count(*) said {c} rows but {} arrived (rows sharing a date across a page \
-                     boundary, or a table changing during the read)",
-                    report.rows
+                report.warnings.push(crate::supabase::count_mismatch(
+                    c,
+                    report.rows,
+                    self.cfg.keyset_id(),
                 ));
             }
         }
@@ -252,12 +323,12 @@ mod tests {
     fn the_page_query_is_postgrest_shaped_and_parameterised() {
         let mut cfg = RemoteTableConfig::default();
         cfg.filters.insert("producto".into(), "bunuelo".into());
-        let s = PostgresSource {
+        let mut s = PostgresSource {
             cfg,
             url: Secret::new("postgresql://x@localhost/db"),
             seed: 1,
         };
-        let sql = s.page_sql(true, 1000);
+        let sql = s.page_sql(Some(None), 1000);
         assert!(
             sql.starts_with("select coalesce(json_agg(t), '[]')::text from (select \"id\", \"fecha\", \"unidades_vendidas\"::text as \"unidades_vendidas\""),
             "{sql}"
@@ -265,9 +336,19 @@ mod tests {
         assert!(sql.contains("(\"fecha\" > $1::text::timestamptz)"), "{sql}");
         assert!(sql.contains("\"producto\"::text = $4::text"), "{sql}");
         assert!(
-            sql.ends_with("order by \"fecha\" asc limit 1000) t"),
+            sql.ends_with("order by \"fecha\" asc, \"id\" asc limit 1000) t"),
             "{sql}"
         );
+        let sql = s.page_sql(Some(Some("bigint")), 10);
+        assert!(
+            sql.contains("((\"fecha\", \"id\") > ($1::text::timestamptz, $2::text::bigint))"),
+            "{sql}"
+        );
+        assert!(sql.contains("\"producto\"::text = $5::text"), "{sql}");
+        s.cfg.select = "fecha,unidades_vendidas".into();
+        assert!(s
+            .page_sql(Some(None), 10)
+            .ends_with("order by \"fecha\" asc limit 10) t"));
         assert!(s.count_sql().contains("\"producto\"::text = $3::text"));
         assert!(!format!("{s:?}").contains("localhost"));
     }

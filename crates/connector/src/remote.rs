@@ -48,6 +48,119 @@ impl std::fmt::Display for Secret {
     }
 }
 
+/// Removes secrets from free text (a transport error, a server's message) before it reaches an
+/// error or a log: every occurrence of a needle becomes `***`. Needles shorter than three
+/// characters are ignored (they would shred ordinary text and hide almost nothing).
+#[derive(Clone, Default)]
+pub struct Scrubber {
+    needles: Vec<String>,
+}
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrubber({} needle(s))", self.needles.len())
+    }
+}
+
+impl Scrubber {
+    /// Adds a value to hide.
+    pub fn hide(mut self, value: &str) -> Self {
+        let v = value.trim();
+        if v.chars().count() >= 3 && !self.needles.iter().any(|n| n == v) {
+            self.needles.push(v.to_string());
+            // Longest first, so a URL goes before the host inside it.
+            self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        }
+        self
+    }
+    /// The text with every needle replaced by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        self.needles
+            .iter()
+            .fold(text.to_string(), |t, n| t.replace(n.as_str(), "***"))
+    }
+}
+
+/// Dependencies' own log events (reqwest, hyper, rustls, tokio-postgres …) print URLs, hosts
+/// and statement parameters at info, debug and trace level. While a network source runs, the
+/// subscriber in force is wrapped so that only this crate's events (which never hold a
+/// secret) and dependencies' warnings and errors reach it.
+struct Quiet {
+    inner: tracing::Dispatch,
+}
+
+fn muted(meta: &tracing::Metadata<'_>) -> bool {
+    let ours = meta.target() == "connector" || meta.target().starts_with("connector::");
+    !ours && *meta.level() > tracing::Level::WARN
+}
+
+impl tracing::Subscriber for Quiet {
+    fn register_callsite(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if muted(meta) {
+            tracing::subscriber::Interest::never()
+        } else {
+            self.inner.register_callsite(meta)
+        }
+    }
+    fn enabled(&self, meta: &tracing::Metadata<'_>) -> bool {
+        !muted(meta) && self.inner.enabled(meta)
+    }
+    fn new_span(&self, attrs: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        self.inner.new_span(attrs)
+    }
+    fn record(&self, span: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        self.inner.record(span, values)
+    }
+    fn record_follows_from(&self, span: &tracing::span::Id, follows: &tracing::span::Id) {
+        self.inner.record_follows_from(span, follows)
+    }
+    fn event(&self, event: &tracing::Event<'_>) {
+        self.inner.event(event)
+    }
+    fn enter(&self, span: &tracing::span::Id) {
+        self.inner.enter(span)
+    }
+    fn exit(&self, span: &tracing::span::Id) {
+        self.inner.exit(span)
+    }
+    fn clone_span(&self, id: &tracing::span::Id) -> tracing::span::Id {
+        self.inner.clone_span(id)
+    }
+    fn try_close(&self, id: tracing::span::Id) -> bool {
+        self.inner.try_close(id)
+    }
+    // `current_span` keeps its default (`Span::current()` is unknown while fetching): its type
+    // lives in `tracing-core`, which this crate does not name; the fmt layers that print spans
+    // read them from their registry, not from here.
+}
+
+thread_local! {
+    static QUIET_GUARD: std::cell::RefCell<Option<tracing::dispatcher::DefaultGuard>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with dependencies' chatter muted (see [`Quiet`]), on this thread and on the threads
+/// of the runtime it is handed (tokio's blocking pool resolves host names there, and hyper
+/// logs the name it resolves).
+pub(crate) fn quietly<T>(f: impl FnOnce(tokio::runtime::Builder) -> T) -> T {
+    let quiet = tracing::Dispatch::new(Quiet {
+        inner: tracing::dispatcher::get_default(|d| d.clone()),
+    });
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    let for_threads = quiet.clone();
+    builder
+        .enable_all()
+        .on_thread_start(move || {
+            let guard = tracing::dispatcher::set_default(&for_threads);
+            QUIET_GUARD.with(|g| *g.borrow_mut() = Some(guard));
+        })
+        .on_thread_stop(|| QUIET_GUARD.with(|g| drop(g.borrow_mut().take())));
+    tracing::dispatcher::with_default(&quiet, || f(builder))
+}
+
 /// Retries with exponential backoff and jitter, bounded in attempts and total time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

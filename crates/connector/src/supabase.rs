@@ -2,17 +2,25 @@
 //! and jitter, typed errors, the raw pages kept byte for byte. The URL and key come only from
 //! the environment and never reach a log, an error message or an artifact.
 //!
-//! Paging: `select=…&<date>=gt.<last>&order=<date>.asc` with `Range: 0-(page−1)`, until an
-//! **empty** page — PostgREST silently caps every response (1,000 rows by default), so a short
-//! page does not mean the end. The first page asks for an exact count (`Prefer: count=exact`)
-//! and the rows received are compared with it.
+//! Paging: keyset pages with `Range: 0-(page−1)`, until an **empty** page — PostgREST silently
+//! caps every response (1,000 rows by default), so a short page does not mean the end. When the
+//! select includes `id`, pages are keyed on `(date, id)`:
+//! `or=(<date>.gt."<d>",and(<date>.eq."<d>",id.gt."<i>"))&order=<date>.asc,id.asc`, so rows
+//! sharing a date across a page boundary are all read; without `id`, on the date alone
+//! (`<date>=gt.<d>&order=<date>.asc`, which can skip such rows). The first page asks for an exact
+//! count (`Prefer: count=exact`) and the rows received are compared with it.
+//!
+//! Security: redirects are never followed (the `apikey` and bearer would go to whatever origin
+//! the `Location` names) and a 3xx is an error; `http://` is refused except to loopback;
+//! requests are recorded as path and query only, with the values of `source.supabase.filters`
+//! replaced by `***`; dependencies' debug logs (which print URLs) are muted while fetching.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::remote::{backoff, jitter_rng, FetchReport, RawPage, RetryPolicy, Secret};
+use crate::remote::{backoff, jitter_rng, FetchReport, RawPage, RetryPolicy, Scrubber, Secret};
 use crate::{ConnectorError, RemoteError};
 
 /// Settings of a remote table (`source.supabase`), shared by the Supabase and PostgreSQL
@@ -57,6 +65,18 @@ impl Default for RemoteTableConfig {
     }
 }
 
+/// The column that, with the date, keys the pages when the select includes it (unique).
+pub const KEYSET_ID: &str = "id";
+
+/// Where the next page starts: after this date, or after this `(date, id)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keyset {
+    /// The last row's date cell, as text.
+    pub date: String,
+    /// The last row's id cell, as text, when pages are keyed on `(date, id)`.
+    pub id: Option<String>,
+}
+
 /// `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn is_identifier(s: &str) -> bool {
     let mut c = s.chars();
@@ -74,6 +94,39 @@ impl RemoteTableConfig {
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty())
             .collect()
+    }
+
+    /// The id column that keys the pages with the date (when the select includes `id`).
+    pub fn keyset_id(&self) -> Option<&'static str> {
+        (self.date_column != KEYSET_ID && self.column_names().iter().any(|c| c == KEYSET_ID))
+            .then_some(KEYSET_ID)
+    }
+
+    /// Where the page after `rows` starts: the last row's date (and id). Errors when a key cell
+    /// is missing or null (pages could not continue).
+    pub fn next_keyset(
+        &self,
+        page: usize,
+        rows: &[BTreeMap<String, Option<String>>],
+    ) -> Result<Option<Keyset>, ConnectorError> {
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        let cell = |col: &str| {
+            last.get(col)
+                .cloned()
+                .flatten()
+                .ok_or_else(|| ConnectorError::Decode {
+                    page,
+                    row: Some(rows.len() - 1),
+                    field: Some(col.to_string()),
+                    message: "a paging key column is missing or null: pages cannot continue".into(),
+                })
+        };
+        Ok(Some(Keyset {
+            date: cell(&self.date_column)?,
+            id: self.keyset_id().map(cell).transpose()?,
+        }))
     }
 
     /// Checks the settings; errors name `source.supabase.<key>`. Names must be plain
@@ -157,6 +210,42 @@ impl SupabaseCredentials {
         })
     }
 
+    /// Refuses a project URL that cannot be used safely: unparseable, not `https://`, or
+    /// `http://` to anything but loopback (127.0.0.0/8, ::1, `localhost`). The error never
+    /// holds the URL.
+    pub fn check_url(&self) -> Result<reqwest::Url, RemoteError> {
+        let refuse = |reason| RemoteError::RefusedUrl {
+            variable: "SUPABASE_URL",
+            reason,
+        };
+        let url = reqwest::Url::parse(self.url.expose().trim())
+            .map_err(|_| refuse(UrlRefusal::Unparseable))?;
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if is_loopback(url.host_str().unwrap_or_default()) => Ok(url),
+            "http" => Err(refuse(UrlRefusal::PlainHttp)),
+            _ => Err(refuse(UrlRefusal::Scheme)),
+        }
+    }
+
+    /// What must never appear in an error: the URL, its host, the key and the user JWT.
+    fn scrubber(&self, filters: &BTreeMap<String, String>) -> Scrubber {
+        let url = self.url.expose();
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(String::from))
+            .unwrap_or_default();
+        let mut s = Scrubber::default()
+            .hide(url)
+            .hide(url.trim_end_matches('/'))
+            .hide(&host)
+            .hide(self.key.expose());
+        if let Some(j) = &self.user_jwt {
+            s = s.hide(j.expose());
+        }
+        filters.values().fold(s, |s, v| s.hide(v))
+    }
+
     /// The bearer token: the user JWT when given, else the key when it is a JWT (legacy
     /// `anon`/`service_role`); never the new `sb_secret_…`/`sb_publishable_…` keys, which
     /// Supabase rejects as bearers.
@@ -168,6 +257,43 @@ impl SupabaseCredentials {
         let jwt_like = k.starts_with("eyJ") && k.split('.').count() == 3;
         (jwt_like && !k.starts_with("sb_")).then_some(k)
     }
+}
+
+/// Why a project URL is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlRefusal {
+    /// Not a URL.
+    Unparseable,
+    /// Neither `https://` nor `http://`.
+    Scheme,
+    /// `http://` to a host that is not loopback: the key would travel in clear text.
+    PlainHttp,
+}
+
+impl std::fmt::Display for UrlRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UrlRefusal::Unparseable => "it is not a URL",
+            UrlRefusal::Scheme => "only https:// is accepted",
+            UrlRefusal::PlainHttp => {
+                "plain http:// is accepted only for loopback (127.0.0.0/8, ::1, localhost); use https://"
+            }
+        })
+    }
+}
+
+/// 127.0.0.0/8, ::1 (written `[::1]` in URLs) or `localhost`.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// A PostgREST logic-tree value in double quotes (reserved characters `,.:()` stay text).
+fn quoted(v: &str) -> String {
+    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// PostgREST's JSON error body.
@@ -236,7 +362,7 @@ pub struct SupabaseSource {
 impl SupabaseSource {
     fn request(
         &self,
-        last: Option<&str>,
+        last: Option<&Keyset>,
         span: Option<core_types::DateSpan>,
         page_size: usize,
         with_count: bool,
@@ -251,17 +377,32 @@ impl SupabaseSource {
             client = client.schema(s);
         }
         let date = &self.cfg.date_column;
+        let order = match self.cfg.keyset_id() {
+            Some(id) => format!("{date}.asc,{id}.asc"),
+            None => format!("{date}.asc"),
+        };
         let mut b = client
             .from(&self.cfg.table)
             .select(&self.cfg.select)
-            .order(format!("{date}.asc"));
+            .order(order);
         if let Some(span) = span {
             b = b
                 .gte(date, span.start().to_string())
                 .lte(date, span.end().to_string());
         }
-        if let Some(l) = last {
-            b = b.gt(date, l);
+        match (last, self.cfg.keyset_id()) {
+            (
+                Some(Keyset {
+                    date: d,
+                    id: Some(i),
+                }),
+                Some(id),
+            ) => {
+                let (d, i) = (quoted(d), quoted(i));
+                b = b.or(format!("{date}.gt.{d},and({date}.eq.{d},{id}.gt.{i})"));
+            }
+            (Some(k), _) => b = b.gt(date, &k.date),
+            (None, _) => {}
         }
         for (k, v) in &self.cfg.filters {
             b = b.eq(k, v);
@@ -280,11 +421,23 @@ impl SupabaseSource {
             .build()
             .map_err(|e| ConnectorError::InvalidConfig {
                 key: "SUPABASE_URL".into(),
-                message: format!("cannot build a request: {}", without_url(&e.to_string())),
+                message: format!("cannot build a request: {}", self.safe_error(e)),
             })
     }
 
-    async fn attempt(client: &reqwest::Client, req: reqwest::Request, what: &str) -> Attempt {
+    /// A reqwest error as text without the URL (reqwest puts it in `Display`), the host, the
+    /// key or a filter value.
+    fn safe_error(&self, e: reqwest::Error) -> String {
+        let scrub = self.credentials.scrubber(&self.cfg.filters);
+        scrub.scrub(&without_url(&e.without_url().to_string()))
+    }
+
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        req: reqwest::Request,
+        what: &str,
+    ) -> Attempt {
         let resp = match client.execute(req).await {
             Ok(r) => r,
             Err(e) => {
@@ -294,7 +447,7 @@ impl SupabaseSource {
                     "transport error"
                 };
                 return Attempt::Retry {
-                    why: format!("{kind}: {}", without_url(&e.to_string())),
+                    why: format!("{kind}: {}", self.safe_error(e)),
                     after: None,
                 };
             }
@@ -305,7 +458,7 @@ impl SupabaseSource {
             Ok(b) => b.to_vec(),
             Err(e) => {
                 return Attempt::Retry {
-                    why: format!("body not received: {}", without_url(&e.to_string())),
+                    why: format!("body not received: {}", self.safe_error(e)),
                     after: None,
                 }
             }
@@ -314,7 +467,23 @@ impl SupabaseSource {
             .get(reqwest::header::CONTENT_RANGE)
             .and_then(|v| v.to_str().ok())
             .map(String::from);
+        let scrub = self.credentials.scrubber(&self.cfg.filters);
+        let parse = |body: &[u8]| {
+            let e = parse_error_body(body);
+            PgrstError {
+                code: e.code,
+                message: e.message.map(|m| scrub.scrub(&m)),
+                details: e.details.map(|m| scrub.scrub(&m)),
+                hint: e.hint.map(|m| scrub.scrub(&m)),
+            }
+        };
         match status {
+            // Never followed (the client has no redirect policy): the credentials would go to
+            // whatever origin `Location` names. The error names the status only.
+            300..=399 => Attempt::Fail(RemoteError::Redirect {
+                request: what.to_string(),
+                status,
+            }),
             200 | 206 => Attempt::Page {
                 status,
                 content_range,
@@ -327,7 +496,7 @@ impl SupabaseSource {
                 why: "statement timeout (57014)".into(),
             },
             429 | 502 | 503 | 504 | 520..=524 | 544 => {
-                let e = parse_error_body(&body);
+                let e = parse(&body);
                 Attempt::Retry {
                     why: format!(
                         "HTTP {status}{}: {}",
@@ -339,7 +508,7 @@ impl SupabaseSource {
             }
             540 => Attempt::Fail(RemoteError::ProjectPaused),
             _ => {
-                let e = parse_error_body(&body);
+                let e = parse(&body);
                 Attempt::Fail(RemoteError::Http {
                     request: what.to_string(),
                     status,
@@ -359,26 +528,32 @@ impl SupabaseSource {
         span: Option<core_types::DateSpan>,
     ) -> Result<(Vec<RawPage>, FetchReport), ConnectorError> {
         self.cfg.validate()?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| RemoteError::Postgres {
+        self.credentials.check_url()?;
+        crate::remote::quietly(|mut builder| {
+            let rt = builder.build().map_err(|e| RemoteError::Postgres {
                 code: None,
                 message: format!("cannot start the async runtime: {e}"),
             })?;
-        rt.block_on(self.fetch_pages_async(span))
+            rt.block_on(self.fetch_pages_async(span))
+        })
     }
 
     async fn fetch_pages_async(
         &self,
         span: Option<core_types::DateSpan>,
     ) -> Result<(Vec<RawPage>, FetchReport), ConnectorError> {
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ConnectorError::InvalidConfig {
+                key: "SUPABASE_URL".into(),
+                message: format!("cannot build the HTTP client: {}", self.safe_error(e)),
+            })?;
         let policy = &self.cfg.retry;
         let mut rng = jitter_rng(self.seed);
         let started = Instant::now();
         let mut page_size = self.cfg.page_size;
-        let mut last: Option<String> = None;
+        let mut last: Option<Keyset> = None;
         let mut pages = Vec::new();
         let mut report = FetchReport::default();
         loop {
@@ -387,9 +562,13 @@ impl SupabaseSource {
             let mut attempts = 0u32;
             let (status, content_range, body, end, request) = loop {
                 attempts += 1;
-                let req = self.request(last.as_deref(), span, page_size, with_count)?;
-                let what = describe(req.url());
-                let outcome = Self::attempt(&client, req, &what).await;
+                let req = self.request(last.as_ref(), span, page_size, with_count)?;
+                let what = describe(req.url(), &self.cfg.filters);
+                tracing::debug!(page = number, attempt = attempts, "GET {what}");
+                let outcome = self.attempt(&client, req, &what).await;
+                if let Attempt::Retry { why, .. } | Attempt::Shrink { why } = &outcome {
+                    tracing::debug!(page = number, attempt = attempts, "will retry: {why}");
+                }
                 let (why, after) = match outcome {
                     Attempt::Page {
                         status,
@@ -435,17 +614,9 @@ impl SupabaseSource {
                     .and_then(|n| n.parse().ok());
             }
             let n = rows.len();
-            if n > 0 {
-                let date = &self.cfg.date_column;
-                let value = rows[n - 1].get(date).cloned().flatten().ok_or_else(|| {
-                    ConnectorError::Decode {
-                        page: number,
-                        row: Some(n - 1),
-                        field: Some(date.clone()),
-                        message: "the date column is missing or null: pages cannot continue".into(),
-                    }
-                })?;
-                last = Some(value);
+            tracing::debug!(page = number, status, rows = n, "page received");
+            if let Some(k) = self.cfg.next_keyset(number, &rows)? {
+                last = Some(k);
             }
             pages.push(RawPage::new(
                 number,
@@ -472,23 +643,71 @@ impl SupabaseSource {
         }
         if let Some(c) = report.announced_count {
             if c != report.rows as u64 {
-                report.warnings.push(format!(
-                    "the server announced {c} rows (exact count) but {} arrived: rows sharing a \
-                     date across a page boundary, or a table changing during the read",
-                    report.rows
-                ));
+                report
+                    .warnings
+                    .push(count_mismatch(c, report.rows, self.cfg.keyset_id()));
             }
         }
         Ok((pages, report))
     }
 }
 
-/// Path and query of a URL: what may be recorded (no scheme, host or port).
-pub fn describe(url: &reqwest::Url) -> String {
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
-    }
+/// A command line as a manifest may record it: the values of `source.supabase.filters`
+/// replaced by `***` (`--set source.supabase.filters.producto=***`), whether written
+/// `--set k=v` or `--set=k=v`. Everything else is kept as it is.
+pub fn redact_filter_overrides(args: &[String]) -> Vec<String> {
+    let hide = |kv: &str| match kv.split_once('=') {
+        Some((k, _))
+            if k.trim() == "source.supabase.filters"
+                || k.trim().starts_with("source.supabase.filters.") =>
+        {
+            format!("{k}=***")
+        }
+        _ => kv.to_string(),
+    };
+    let mut after_set = false;
+    args.iter()
+        .map(|a| {
+            let out = match a.strip_prefix("--set=") {
+                _ if after_set => hide(a),
+                Some(kv) => format!("--set={}", hide(kv)),
+                None => a.clone(),
+            };
+            after_set = a == "--set";
+            out
+        })
+        .collect()
+}
+
+/// The warning when the rows received differ from the count announced first.
+pub(crate) fn count_mismatch(announced: u64, rows: usize, id: Option<&str>) -> String {
+    let why = match id {
+        Some(_) => "the table changed during the read",
+        None => {
+            "rows sharing a date across a page boundary (the select has no `id` to page on), \
+             or the table changed during the read"
+        }
+    };
+    format!("the server announced {announced} rows (exact count) but {rows} arrived: {why}")
+}
+
+/// Path and query of a URL: what may be recorded (no scheme, host or port), with the values of
+/// the configured equality `filters` replaced by `***`.
+pub fn describe(url: &reqwest::Url, filters: &BTreeMap<String, String>) -> String {
+    let Some(q) = url.query() else {
+        return url.path().to_string();
+    };
+    // Filter keys are plain identifiers (validated), so the raw key is the key.
+    let q: Vec<String> = q
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if filters.contains_key(k) && v.starts_with("eq.") => {
+                format!("{k}=eq.***")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{}?{}", url.path(), q.join("&"))
 }
 
 /// Removes anything that looks like a URL from an error message (reqwest puts the URL in).
@@ -516,6 +735,189 @@ mod tests {
             key: Secret::new(key),
             user_jwt: jwt.map(Secret::new),
         }
+    }
+
+    fn fast() -> RemoteTableConfig {
+        RemoteTableConfig {
+            timeout_secs: 2.0,
+            retry: RetryPolicy {
+                max_attempts: 2,
+                base_delay_ms: 1,
+                max_delay_ms: 5,
+                max_total_secs: 10.0,
+                min_page_size: 1,
+            },
+            ..RemoteTableConfig::default()
+        }
+    }
+
+    fn source_at(url: &str, cfg: RemoteTableConfig) -> SupabaseSource {
+        SupabaseSource {
+            cfg,
+            credentials: SupabaseCredentials {
+                url: Secret::new(url),
+                key: Secret::new("sb_secret_NEVERSHOWN"),
+                user_jwt: None,
+            },
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn a_redirect_is_not_followed_and_the_other_origin_receives_nothing() {
+        use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (origin, elsewhere) =
+            rt.block_on(async { (MockServer::start().await, MockServer::start().await) });
+        let location = format!("{}/rest/v1/ventas_diarias?token=LEAKED", elsewhere.uri());
+        rt.block_on(async {
+            Mock::given(any())
+                .respond_with(
+                    ResponseTemplate::new(302).insert_header("Location", location.as_str()),
+                )
+                .mount(&origin)
+                .await;
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+                .mount(&elsewhere)
+                .await;
+        });
+        let err = source_at(&origin.uri(), fast())
+            .fetch_pages(None)
+            .unwrap_err();
+        match &err {
+            ConnectorError::Remote(r) => assert!(
+                matches!(**r, RemoteError::Redirect { status: 302, .. }),
+                "{err}"
+            ),
+            e => panic!("{e}"),
+        }
+        let msg = err.to_string();
+        for needle in [
+            elsewhere.uri(),
+            origin.uri(),
+            "LEAKED".into(),
+            "NEVERSHOWN".into(),
+        ] {
+            assert!(!msg.contains(&needle), "{needle} in {msg}");
+        }
+        assert!(msg.contains("HTTP 302"), "{msg}");
+        let got = |s: &MockServer| rt.block_on(s.received_requests()).unwrap().len();
+        assert_eq!(got(&elsewhere), 0, "the other origin receives nothing");
+        assert_eq!(got(&origin), 1, "a redirect is not retried");
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        for ok in [
+            "https://abc.supabase.co",
+            "http://127.0.0.1:54321",
+            "http://127.8.9.10",
+            "http://[::1]:3000/",
+            "http://localhost:54321",
+            "http://LOCALHOST",
+        ] {
+            assert!(
+                source_at(ok, fast()).credentials.check_url().is_ok(),
+                "{ok}"
+            );
+        }
+        for (bad, why) in [
+            ("http://abc.supabase.co", UrlRefusal::PlainHttp),
+            ("http://localhost.abc.supabase.co", UrlRefusal::PlainHttp),
+            ("http://127.0.0.1.abc.supabase.co", UrlRefusal::PlainHttp),
+            ("http://[::ffff:10.0.0.1]", UrlRefusal::PlainHttp),
+            ("ftp://abc.supabase.co", UrlRefusal::Scheme),
+            ("abc.supabase.co", UrlRefusal::Unparseable),
+        ] {
+            let s = source_at(bad, fast());
+            assert_eq!(
+                s.credentials.check_url(),
+                Err(RemoteError::RefusedUrl {
+                    variable: "SUPABASE_URL",
+                    reason: why
+                }),
+                "{bad}"
+            );
+            // Refused before any request, and the error does not show the URL.
+            let msg = s.fetch_pages(None).unwrap_err().to_string();
+            assert!(
+                msg.contains("SUPABASE_URL") && !msg.contains("abc.supabase"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn pages_are_keyed_on_date_and_id_when_the_select_has_an_id() {
+        let s = source_at("https://abc.supabase.co", fast());
+        let k = Keyset {
+            date: "2024-01-02".into(),
+            id: Some("7".into()),
+        };
+        let req = s.request(Some(&k), None, 2, false).unwrap();
+        let q: Vec<(String, String)> = req
+            .url()
+            .query_pairs()
+            .map(|(a, b)| (a.into_owned(), b.into_owned()))
+            .collect();
+        assert!(q.contains(&(
+            "or".into(),
+            "(fecha.gt.\"2024-01-02\",and(fecha.eq.\"2024-01-02\",id.gt.\"7\"))".into()
+        )));
+        assert!(
+            q.contains(&("order".into(), "fecha.asc,id.asc".into())),
+            "{q:?}"
+        );
+        assert!(!q.iter().any(|(k, _)| k == "fecha"), "{q:?}");
+        // Without an id in the select: the date alone.
+        let cfg = RemoteTableConfig {
+            select: "fecha,unidades_vendidas".into(),
+            ..fast()
+        };
+        let s = source_at("https://abc.supabase.co", cfg);
+        let k = Keyset {
+            date: "2024-01-02".into(),
+            id: None,
+        };
+        let req = s.request(Some(&k), None, 2, false).unwrap();
+        let q = req.url().query().unwrap().to_string();
+        assert!(
+            q.contains("fecha=gt.2024-01-02") && q.contains("order=fecha.asc"),
+            "{q}"
+        );
+        assert_eq!(s.cfg.keyset_id(), None);
+        assert!(quoted("a\"b\\c") == "\"a\\\"b\\\\c\"");
+    }
+
+    #[test]
+    fn filter_values_are_redacted_from_a_command_line() {
+        let args: Vec<String> = [
+            "phase",
+            "01",
+            "--set",
+            "source.supabase.filters.producto=bunuelo",
+            "--set=source.supabase.filters={tienda: centro}",
+            "--set",
+            "source.kind=supabase",
+            "source.supabase.filters.x=kept-not-after-set",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            redact_filter_overrides(&args),
+            [
+                "phase",
+                "01",
+                "--set",
+                "source.supabase.filters.producto=***",
+                "--set=source.supabase.filters=***",
+                "--set",
+                "source.kind=supabase",
+                "source.supabase.filters.x=kept-not-after-set",
+            ]
+        );
     }
 
     #[test]
@@ -567,7 +969,17 @@ mod tests {
         let u =
             reqwest::Url::parse("https://abc.supabase.co/rest/v1/t?select=a&fecha=gt.2020-01-01")
                 .unwrap();
-        assert_eq!(describe(&u), "/rest/v1/t?select=a&fecha=gt.2020-01-01");
+        assert_eq!(
+            describe(&u, &BTreeMap::new()),
+            "/rest/v1/t?select=a&fecha=gt.2020-01-01"
+        );
+        let u = reqwest::Url::parse("https://h/rest/v1/t?select=a&producto=eq.bunuelo&fecha=gt.x")
+            .unwrap();
+        let f = BTreeMap::from([("producto".to_string(), "bunuelo".to_string())]);
+        assert_eq!(
+            describe(&u, &f),
+            "/rest/v1/t?select=a&producto=eq.***&fecha=gt.x"
+        );
         assert_eq!(
             without_url(
                 "error sending request for url (https://abc.supabase.co/rest/v1/t): timed out"
