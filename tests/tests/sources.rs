@@ -11,7 +11,7 @@ use std::time::Duration;
 use e2e::{pg_or_skip, PgServer};
 use polars::prelude::*;
 use serde_json::Value;
-use wiremock::matchers::{header, method, query_param};
+use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const KEY: &str = "sb_secret_TESTKEY_d41d8cd98f00b204e9800998ecf8427e";
@@ -116,20 +116,26 @@ impl Respond for PostgrestDouble {
                 None => format!("\"{i}\""),
             })
             .collect();
+        let table = req.url.path().rsplit('/').next().unwrap().to_string();
+        let order =
+            q.iter()
+                .find(|(k, _)| k == "order")
+                .map_or("\"fecha\" asc".to_string(), |(_, v)| {
+                    v.split(',')
+                        .map(|o| {
+                            let (c, dir) = o.split_once('.').unwrap();
+                            format!("\"{c}\" {dir}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
         let mut conds = vec!["true".to_string()];
         for (k, v) in &q {
-            if k == "select" || k == "order" {
-                continue;
+            match k.as_str() {
+                "select" | "order" => {}
+                "or" => conds.push(logic_tree("or", v)),
+                _ => conds.push(condition(k, v)),
             }
-            let (op, val) = v.split_once('.').unwrap();
-            let op = match op {
-                "gt" => ">",
-                "gte" => ">=",
-                "lte" => "<=",
-                "eq" => "=",
-                other => panic!("operator {other}"),
-            };
-            conds.push(format!("\"{k}\"::text {op} '{}'", val.replace('\'', "''")));
         }
         let range = req
             .headers
@@ -145,10 +151,10 @@ impl Respond for PostgrestDouble {
             .is_some_and(|p| p.contains("count=exact"));
         let where_ = conds.join(" and ");
         let body_sql = format!(
-            "select coalesce(json_agg(t), '[]')::text from (select {} from ventas_diarias where {where_} order by fecha asc limit {limit}) t",
+            "select coalesce(json_agg(t), '[]')::text from (select {} from \"{table}\" where {where_} order by {order} limit {limit}) t",
             cols.join(", ")
         );
-        let count_sql = format!("select count(*) from ventas_diarias where {where_}");
+        let count_sql = format!("select count(*) from \"{table}\" where {where_}");
         let url = self.pg_url.clone();
         // The sync client runs its own runtime: query from a plain thread.
         let (body, total): (String, Option<i64>) = std::thread::spawn(move || {
@@ -178,6 +184,57 @@ impl Respond for PostgrestDouble {
             .insert_header("Content-Range", content_range.as_str())
             .set_body_raw(body.into_bytes(), "application/json; charset=utf-8")
     }
+}
+
+/// `column op value` as SQL (the literal takes the column's type, as in PostgREST).
+fn condition(col: &str, op_val: &str) -> String {
+    let (op, val) = op_val.split_once('.').unwrap();
+    let op = match op {
+        "gt" => ">",
+        "gte" => ">=",
+        "lte" => "<=",
+        "eq" => "=",
+        other => panic!("operator {other}"),
+    };
+    let val = match val.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(q) => q.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => val.to_string(),
+    };
+    format!("\"{col}\" {op} '{}'", val.replace('\'', "''"))
+}
+
+/// A PostgREST logic tree (`or=(a.gt.1,and(a.eq.1,b.gt.2))`, values maybe in double quotes)
+/// as SQL.
+fn logic_tree(join: &str, tree: &str) -> String {
+    let inner = tree.strip_prefix('(').unwrap().strip_suffix(')').unwrap();
+    let (mut items, mut depth, mut quoted, mut start) = (Vec::new(), 0, false, 0);
+    let bytes = inner.as_bytes();
+    for (i, c) in inner.char_indices() {
+        match c {
+            '"' if i == 0 || bytes[i - 1] != b'\\' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                items.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&inner[start..]);
+    let parts: Vec<String> = items
+        .iter()
+        .map(|item| {
+            for j in ["and", "or"] {
+                if let Some(rest) = item.strip_prefix(j).filter(|r| r.starts_with('(')) {
+                    return logic_tree(j, rest);
+                }
+            }
+            let (col, op_val) = item.split_once('.').unwrap();
+            condition(col, op_val)
+        })
+        .collect();
+    format!("({})", parts.join(&format!(" {join} ")))
 }
 
 struct Fixture {
@@ -404,8 +461,17 @@ fn supabase_source_against_a_postgrest_double_backed_by_postgresql() {
             .all(|r| r.headers.get("Authorization").is_none()),
         "no bearer for an sb_secret_ key"
     );
-    assert!(reqs[1].url.query().unwrap().contains("fecha=gt."));
-    assert!(reqs[0].url.query().unwrap().contains("order=fecha.asc"));
+    // Keyset pages on (fecha, id): the select has an id.
+    let pairs = |r: &Request| -> Vec<(String, String)> {
+        r.url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    };
+    assert!(pairs(&reqs[1])
+        .iter()
+        .any(|(k, v)| k == "or" && v.starts_with("(fecha.gt.\"")));
+    assert!(pairs(&reqs[0]).contains(&("order".into(), "fecha.asc,id.asc".into())));
 
     // 2. A server that silently caps at 300 rows: short pages are not the end.
     let server = fx.server(300, vec![]);
@@ -424,7 +490,10 @@ fn supabase_source_against_a_postgrest_double_backed_by_postgresql() {
     let server = fx.server(
         1000,
         vec![Mock::given(method("GET"))
-            .and(query_param("fecha", format!("gt.{last}")))
+            .and(wiremock::matchers::query_param_contains(
+                "or",
+                format!("fecha.gt.\"{last}\""),
+            ))
             .respond_with(pgrst_error(
                 416,
                 "PGRST103",
@@ -551,7 +620,7 @@ fn supabase_source_against_a_postgrest_double_backed_by_postgresql() {
         1000,
         vec![Mock::given(method("GET"))
             .and(header("Range", "0-999"))
-            .and(wiremock::matchers::query_param_contains("fecha", "gt."))
+            .and(wiremock::matchers::query_param_contains("or", "fecha.gt."))
             .respond_with(
                 ResponseTemplate::new(200).set_body_raw("[{\"fecha\": \"2021-", "application/json"),
             )
@@ -786,4 +855,85 @@ fn postgres_source_reads_the_table_with_the_same_keyset_query_end_to_end() {
         }
         assert!(files > 30, "{kind}: {files} files checked");
     }
+}
+
+#[test]
+fn rows_sharing_a_date_across_a_page_boundary_are_all_read() {
+    let Some(fx) = fixture("rows_sharing_a_date_across_a_page_boundary_are_all_read") else {
+        return;
+    };
+    // Three rows on 2024-01-02 (ids 2, 3, 4, inserted out of order); pages of 2 rows put the
+    // page boundary between ids 2 and 3.
+    std::thread::spawn({
+        let pg = fx.pg.clone();
+        move || {
+            pg.lock()
+                .unwrap()
+                .batch_execute(
+                    "create table dup_dates (id bigint primary key, fecha date, unidades_vendidas numeric); \
+                     insert into dup_dates values (4, '2024-01-02', 40), (1, '2024-01-01', 10), \
+                     (3, '2024-01-02', 30), (5, '2024-01-03', 50), (2, '2024-01-02', 20)",
+                )
+                .unwrap()
+        }
+    })
+    .join()
+    .unwrap();
+    let server = fx.server(1000, vec![]);
+    let cfg = |kind, select: &str| {
+        let mut c = source_cfg(kind);
+        c.supabase.table = "dup_dates".into();
+        c.supabase.select = select.into();
+        c.supabase.page_size = 2;
+        c
+    };
+    let secrets = {
+        let mut s = supabase_ref(&server);
+        s.push((
+            "SUPABASE_DB_URL",
+            Box::leak(fx.pg_url.clone().into_boxed_str()),
+        ));
+        s
+    };
+    let ids = |f: &connector::Fetched| -> Vec<String> {
+        f.frame
+            .column("id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().to_string())
+            .collect()
+    };
+    for kind in [
+        connector::SourceKind::Supabase,
+        connector::SourceKind::Postgres,
+    ] {
+        // With the id in the select: pages on (fecha, id), every row arrives, in order.
+        let f = fetch(&cfg(kind, "id,fecha,unidades_vendidas::text"), &secrets).unwrap();
+        assert_eq!(ids(&f), ["1", "2", "3", "4", "5"], "{kind:?}");
+        let rep = f.fetch_report.as_ref().unwrap();
+        assert_eq!(rep.announced_count, Some(5), "{kind:?}");
+        assert!(rep.warnings.is_empty(), "{kind:?}: {:?}", rep.warnings);
+        // Without an id: date-only keyset pages skip rows, and the count comparison says so.
+        let f = fetch(&cfg(kind, "fecha,unidades_vendidas::text"), &secrets).unwrap();
+        assert!(
+            f.frame.height() < 5,
+            "{kind:?}: date-only paging loses rows"
+        );
+        let rep = f.fetch_report.unwrap();
+        assert!(
+            rep.warnings
+                .iter()
+                .any(|w| w.contains("announced 5") && w.contains("no `id`")),
+            "{kind:?}: {:?}",
+            rep.warnings
+        );
+    }
+    // The PostgREST requests carried the (date, id) keyset and order.
+    let reqs = fx.requests(&server);
+    assert!(reqs
+        .iter()
+        .any(|r| r.url.query_pairs().any(|(k, v)| k == "or"
+            && v == "(fecha.gt.\"2024-01-02\",and(fecha.eq.\"2024-01-02\",id.gt.\"2\"))")));
 }
