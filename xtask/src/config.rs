@@ -215,6 +215,11 @@ impl AppConfig {
                     message: "config file not found".into(),
                 });
             }
+            let text = std::fs::read_to_string(f).map_err(|e| ConfigError {
+                key: f.display().to_string(),
+                message: format!("cannot read the config file: {e}"),
+            })?;
+            check_duplicate_keys(&text, f)?;
             fig = fig.merge(Yaml::file_exact(f));
         }
         let mut overrides: Vec<(String, String, String)> = Vec::new();
@@ -357,11 +362,20 @@ impl AppConfig {
                 });
             }
         }
-        if self.train.cv.steps == 0 || self.train.cv.n_folds == 0 {
-            return Err(ConfigError {
-                key: "train.cv.steps".into(),
-                message: "steps and n_folds must be at least 1".into(),
-            });
+        for (i, c) in self.train.candidates.iter().enumerate() {
+            check_model(&format!("train.candidates[{i}].model"), &c.model)?;
+        }
+        check_search(&self.train.search)?;
+        for (k, v) in [
+            ("steps", self.train.cv.steps),
+            ("n_folds", self.train.cv.n_folds),
+        ] {
+            if v == 0 {
+                return Err(ConfigError {
+                    key: format!("train.cv.{k}"),
+                    message: "expected at least 1, found 0".into(),
+                });
+            }
         }
         if self.eda.max_lag == 0 || self.eda.local_window == 0 {
             return Err(ConfigError {
@@ -387,6 +401,304 @@ impl AppConfig {
         let mut v = serde_json::to_value(self).expect("config serialises");
         redact(&mut v);
         v
+    }
+}
+
+fn invalid(key: String, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key,
+        message: message.into(),
+    }
+}
+
+/// A model spec's settings serde cannot check: lags and windows (at least one, each ≥ 1),
+/// penalties and the other hyper-parameters of its regressor, steps and periods ≥ 1.
+fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> {
+    use models::ModelSpec;
+    match model {
+        ModelSpec::Recursive {
+            regressor,
+            autoregressive,
+            ..
+        } => {
+            check_regressor(&format!("{key}.regressor"), regressor)?;
+            check_autoregressive(&format!("{key}.autoregressive"), autoregressive)
+        }
+        ModelSpec::Direct {
+            regressor,
+            autoregressive,
+            steps,
+            ..
+        } => {
+            check_regressor(&format!("{key}.regressor"), regressor)?;
+            check_autoregressive(&format!("{key}.autoregressive"), autoregressive)?;
+            if *steps == 0 {
+                return Err(invalid(
+                    format!("{key}.steps"),
+                    "expected at least 1, found 0",
+                ));
+            }
+            Ok(())
+        }
+        ModelSpec::SeasonalNaive { period: 0 } => Err(invalid(
+            format!("{key}.period"),
+            "expected at least 1, found 0",
+        )),
+        ModelSpec::EquivalentDate { offset, n_offsets } => {
+            for (k, v) in [("offset", offset), ("n_offsets", n_offsets)] {
+                if *v == 0 {
+                    return Err(invalid(
+                        format!("{key}.{k}"),
+                        "expected at least 1, found 0",
+                    ));
+                }
+            }
+            Ok(())
+        }
+        ModelSpec::Naive | ModelSpec::SeasonalNaive { .. } => Ok(()),
+    }
+}
+
+fn check_lags(key: &str, lags: &[usize]) -> Result<(), ConfigError> {
+    if let Some(j) = lags.iter().position(|&l| l == 0) {
+        return Err(invalid(
+            key.to_string(),
+            format!(
+                "lag 0 (position {j}) is invalid: lags start at 1 (lag 1 = the previous day), found {lags:?}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_windows(key: &str, windows: &[models::WindowFeature]) -> Result<(), ConfigError> {
+    if let Some(j) = windows.iter().position(|w| w.window == 0) {
+        return Err(invalid(
+            format!("{key}[{j}].window"),
+            "expected a window of at least 1 observation, found 0",
+        ));
+    }
+    Ok(())
+}
+
+fn check_autoregressive(key: &str, ar: &models::Autoregressive) -> Result<(), ConfigError> {
+    check_lags(&format!("{key}.lags"), &ar.lags)?;
+    check_windows(&format!("{key}.windows"), &ar.windows)?;
+    if ar.lags.is_empty() && ar.windows.is_empty() {
+        return Err(invalid(
+            format!("{key}.lags"),
+            "empty lags and no windows: a recursive or direct model needs at least one lag (e.g. [7]) or window feature",
+        ));
+    }
+    ar.validate()
+        .map_err(|e| invalid(key.to_string(), e.to_string()))
+}
+
+fn check_regressor(key: &str, r: &models::Regressor) -> Result<(), ConfigError> {
+    use models::Regressor;
+    let alpha = |a: f64| {
+        if a.is_finite() && a >= 0.0 {
+            Ok(())
+        } else {
+            Err(invalid(
+                format!("{key}.alpha"),
+                format!("expected a penalty >= 0, found {a}"),
+            ))
+        }
+    };
+    let at_least_one = |k: &str, v: usize| {
+        if v == 0 {
+            Err(invalid(
+                format!("{key}.{k}"),
+                "expected at least 1, found 0",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match *r {
+        Regressor::LinearRegression => Ok(()),
+        Regressor::Ridge { alpha: a } | Regressor::Lasso { alpha: a } => alpha(a),
+        Regressor::ElasticNet { alpha: a, l1_ratio } => {
+            alpha(a)?;
+            if (0.0..=1.0).contains(&l1_ratio) {
+                Ok(())
+            } else {
+                Err(invalid(
+                    format!("{key}.l1_ratio"),
+                    format!("expected 0 <= l1_ratio <= 1, found {l1_ratio}"),
+                ))
+            }
+        }
+        Regressor::DecisionTree {
+            min_samples_leaf,
+            min_samples_split,
+            ..
+        } => {
+            at_least_one("min_samples_leaf", min_samples_leaf)?;
+            at_least_one("min_samples_split", min_samples_split)
+        }
+        Regressor::RandomForest {
+            n_trees,
+            min_samples_leaf,
+            max_features,
+            ..
+        } => {
+            at_least_one("n_trees", n_trees)?;
+            at_least_one("min_samples_leaf", min_samples_leaf)?;
+            match max_features {
+                Some(f) if !(f > 0.0 && f <= 1.0) => Err(invalid(
+                    format!("{key}.max_features"),
+                    format!("expected a share 0 < x <= 1 (or null: all), found {f}"),
+                )),
+                _ => Ok(()),
+            }
+        }
+        Regressor::Knn { k, .. } => at_least_one("k", k),
+    }
+}
+
+/// `train.search`: every regressor, lag set and window set, and no combination without a lag
+/// and a window.
+fn check_search(search: &models::SearchConfig) -> Result<(), ConfigError> {
+    for (i, r) in search.regressors.iter().enumerate() {
+        check_regressor(&format!("train.search.regressors[{i}]"), r)?;
+    }
+    for (i, lags) in search.lags_grid.iter().enumerate() {
+        check_lags(&format!("train.search.lags_grid[{i}]"), lags)?;
+    }
+    for (i, w) in search.windows_grid.iter().enumerate() {
+        check_windows(&format!("train.search.windows_grid[{i}]"), w)?;
+    }
+    let empty_windows = search.windows_grid.iter().any(Vec::is_empty);
+    if let Some(i) = search.lags_grid.iter().position(Vec::is_empty) {
+        if empty_windows || search.windows_grid.is_empty() {
+            return Err(invalid(
+                format!("train.search.lags_grid[{i}]"),
+                "an empty lag set crossed with an empty window set gives a model without lags or windows; give at least one lag",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a YAML file in which a mapping names a key twice: YAML parsers (and so figment)
+/// silently keep the last value. The error names the dotted key path (`train.cv.n_folds`,
+/// `train.candidates[2].model.tipo`), the line of the mapping and the file. A file YAML cannot parse is left
+/// to figment, which reports it.
+pub fn check_duplicate_keys(text: &str, file: &Path) -> Result<(), ConfigError> {
+    use serde::de::DeserializeSeed as _;
+    let found = std::cell::RefCell::new(None);
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let result = DupSeed {
+            path: String::new(),
+            found: &found,
+        }
+        .deserialize(doc);
+        if let Some(key) = found.borrow_mut().take() {
+            let line = result
+                .err()
+                .and_then(|e| e.location())
+                .map(|l| format!(" in the mapping at line {}", l.line()))
+                .unwrap_or_default();
+            return Err(ConfigError {
+                key,
+                message: format!(
+                    "duplicate key{line}: YAML would silently keep the last value; remove one [from YAML file {}]",
+                    file.display()
+                ),
+            });
+        }
+        if result.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Walks a YAML document, recording the first key a mapping repeats.
+struct DupSeed<'a> {
+    path: String,
+    found: &'a std::cell::RefCell<Option<String>>,
+}
+
+impl<'a> DupSeed<'a> {
+    fn child(&self, segment: String) -> DupSeed<'a> {
+        DupSeed {
+            path: segment,
+            found: self.found,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DupSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DupSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while seq
+            .next_element_seed(self.child(format!("{}[{i}]", self.path)))?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(k) = map.next_key::<serde_yaml::Value>()? {
+            let name = match &k {
+                serde_yaml::Value::String(s) => s.clone(),
+                serde_yaml::Value::Number(n) => n.to_string(),
+                serde_yaml::Value::Bool(b) => b.to_string(),
+                serde_yaml::Value::Null => "null".into(),
+                other => format!("{other:?}"),
+            };
+            let path = if self.path.is_empty() {
+                name.clone()
+            } else {
+                format!("{}.{name}", self.path)
+            };
+            if !seen.insert(name) {
+                *self.found.borrow_mut() = Some(path.clone());
+                return Err(serde::de::Error::custom(format!("duplicate key `{path}`")));
+            }
+            map.next_value_seed(self.child(path))?;
+        }
+        Ok(())
     }
 }
 
@@ -565,6 +877,123 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("not found"));
+    }
+
+    fn load_extra(yaml: &str, sets: &[&str]) -> Result<AppConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("extra.yaml");
+        std::fs::write(&f, yaml).unwrap();
+        AppConfig::load(
+            &root(),
+            &LoadOptions {
+                config_file: Some(f),
+                sets: sets.iter().map(|s| s.to_string()).collect(),
+                ..LoadOptions::default()
+            },
+        )
+    }
+
+    fn one_candidate(model: &str) -> String {
+        format!("train:\n  candidates:\n    - nombre: c\n      model: {model}\n")
+    }
+
+    #[test]
+    fn model_specs_are_checked_at_load_naming_the_key() {
+        let rec = |reg: &str, ar: &str| {
+            one_candidate(&format!(
+                "{{tipo: recursive, regressor: {reg}, autoregressive: {ar}, transform: log1p, clip_negative: true}}"
+            ))
+        };
+        let ridge = "{tipo: ridge, alpha: 1.0}";
+        let e = load_extra(&rec(ridge, "{lags: [7, 0], windows: []}"), &[]).unwrap_err();
+        assert_eq!(e.key, "train.candidates[0].model.autoregressive.lags");
+        assert!(e.message.contains("lag 0"), "{e}");
+        let e = load_extra(&rec(ridge, "{lags: [], windows: []}"), &[]).unwrap_err();
+        assert_eq!(e.key, "train.candidates[0].model.autoregressive.lags");
+        assert!(e.message.contains("empty lags"), "{e}");
+        let direct = one_candidate(
+            "{tipo: direct, regressor: {tipo: linear_regression}, autoregressive: {lags: [], windows: []}, transform: none, clip_negative: true, steps: 7}",
+        );
+        let e = load_extra(&direct, &[]).unwrap_err();
+        assert_eq!(e.key, "train.candidates[0].model.autoregressive.lags");
+        let e = load_extra(
+            &rec(ridge, "{lags: [1], windows: [{stat: mean, window: 0}]}"),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.key,
+            "train.candidates[0].model.autoregressive.windows[0].window"
+        );
+        for reg in [
+            "{tipo: ridge, alpha: -1.0}",
+            "{tipo: lasso, alpha: -0.5}",
+            "{tipo: elastic_net, alpha: -0.1, l1_ratio: 0.5}",
+        ] {
+            let e = load_extra(&rec(reg, "{lags: [7], windows: []}"), &[]).unwrap_err();
+            assert_eq!(e.key, "train.candidates[0].model.regressor.alpha", "{reg}");
+            assert!(e.message.contains(">= 0"), "{e}");
+        }
+        let e = load_extra(
+            &rec(
+                "{tipo: elastic_net, alpha: 0.1, l1_ratio: 1.5}",
+                "{lags: [7], windows: []}",
+            ),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "train.candidates[0].model.regressor.l1_ratio");
+        // A valid candidate list still loads.
+        assert!(load_extra(&rec(ridge, "{lags: [7], windows: []}"), &[]).is_ok());
+    }
+
+    #[test]
+    fn search_space_and_folds_are_checked_at_load() {
+        let e = load_extra(
+            "train:\n  search:\n    regressors: [{tipo: ridge, alpha: 1.0}, {tipo: ridge, alpha: -3}]\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "train.search.regressors[1].alpha");
+        let e = load_extra("train:\n  search:\n    lags_grid: [[7], [0, 7]]\n", &[]).unwrap_err();
+        assert_eq!(e.key, "train.search.lags_grid[1]");
+        let e = load_extra("train:\n  search:\n    lags_grid: [[]]\n", &[]).unwrap_err();
+        assert_eq!(e.key, "train.search.lags_grid[0]");
+        let e = load(&["train.cv.n_folds=0"]).unwrap_err();
+        assert_eq!(e.key, "train.cv.n_folds");
+        let e = load(&["train.cv.steps=0"]).unwrap_err();
+        assert_eq!(e.key, "train.cv.steps");
+    }
+
+    #[test]
+    fn duplicate_yaml_keys_are_named_with_their_path_line_and_file() {
+        let f = Path::new("x.yaml");
+        let e =
+            check_duplicate_keys("train:\n  cv:\n    n_folds: 3\n    n_folds: 2\n", f).unwrap_err();
+        assert_eq!(e.key, "train.cv.n_folds");
+        assert!(e.message.contains("duplicate key"), "{e}");
+        assert!(e.message.contains("x.yaml"), "{e}");
+        assert!(e.message.contains("mapping at line 3"), "{e}");
+        let e =
+            check_duplicate_keys("run:\n  seed: 1\nexplore: {}\nrun:\n  seed: 2\n", f).unwrap_err();
+        assert_eq!(e.key, "run");
+        let e = check_duplicate_keys(
+            "train:\n  candidates:\n    - {nombre: a, model: {tipo: naive}}\n    - {nombre: b, nombre: c}\n",
+            f,
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "train.candidates[1].nombre");
+        // Same key in different mappings, anchors and aliases: fine.
+        check_duplicate_keys("a: &x {k: 1}\nb: *x\nc: [{k: 1}, {k: 2}]\nd: {a: 1}\n", f).unwrap();
+        // Unparsable YAML is left to figment.
+        check_duplicate_keys("a: [1, 2\n", f).unwrap();
+        // The repository's config.yaml has none.
+        let text = std::fs::read_to_string(root().join(CONFIG_FILE)).unwrap();
+        check_duplicate_keys(&text, f).unwrap();
+        // Through load: the --config file is named.
+        let e = load_extra("run:\n  seed: 1\n  seed: 2\n", &[]).unwrap_err();
+        assert_eq!(e.key, "run.seed");
+        assert!(e.message.contains("extra.yaml"), "{e}");
     }
 
     #[test]
