@@ -237,7 +237,7 @@ impl RunContext {
             secrets: Vec::new(),
             fail_phase: None,
             git: git_info(root),
-            command_line,
+            command_line: connector::supabase::redact_filter_overrides(&command_line),
             phases: Vec::new(),
         }
     }
