@@ -192,6 +192,19 @@ fn a_failed_phase_05_replaces_no_latest_file_and_the_manifest_says_whose_they_ar
         assert_ne!(path, "outputs/models/champion_latest.json");
     }
 
+    // verify re-derives the failed run's published outputs, and checks every `_latest` file
+    // against the map (run 1's carried-over files included).
+    assert_eq!(xtask(root, &["verify", "latest"]), 0);
+    let champion = root.join("outputs/models/champion_latest.json");
+    let good = std::fs::read(&champion).unwrap();
+    std::fs::write(&champion, b"{}").unwrap();
+    assert_eq!(
+        xtask(root, &["verify", "latest"]),
+        1,
+        "a carried-over file changed behind the manifest"
+    );
+    std::fs::write(&champion, &good).unwrap();
+
     // A later run starting at phase 06 reads run 1's champion, and the map follows.
     assert_eq!(xtask(root, &["phase", "06"]), 0);
     let m3 = json(&reports.join("run_manifest_latest.json"));

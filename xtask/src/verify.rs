@@ -2,7 +2,8 @@
 //! resolved config (hence the same seed) in a fresh temporary project — and compares every
 //! output the manifest recorded with the new one: data layers, CSVs, figures and model
 //! artifacts byte for byte, reports and the executive summary with the run ids set aside
-//! (they differ by construction).
+//! (they differ by construction). For the newest manifest, every `_latest` file on disk is
+//! also checked against its `latest` map (which run's content each one holds).
 
 use std::path::{Path, PathBuf};
 
@@ -175,6 +176,25 @@ pub fn verify(
             same: hash(root.join(a)).is_some() && hash(root.join(a)) == hash(scratch.join(b)),
             how: "sha256 (raw snapshot)",
         });
+    }
+    // The newest manifest also says what every `_latest` file holds now (its `latest` map,
+    // files carried over from earlier runs included): check the disk against it.
+    let newest = manifest_path(root, outputs, "latest")?;
+    let is_newest = std::fs::read_to_string(&newest)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|n| n["run_id"] == run_id.as_str());
+    if is_newest {
+        for (rel, source) in m["latest"].as_object().into_iter().flatten() {
+            let on_disk = std::fs::read(root.join(rel))
+                .ok()
+                .map(|b| crate::artifacts::sha256_hex(&b));
+            checks.push(Check {
+                path: rel.clone(),
+                same: on_disk.is_some() && on_disk.as_deref() == source["sha256"].as_str(),
+                how: "sha256 of the published file (manifest's latest map)",
+            });
+        }
     }
     Ok(Verification {
         run_id,
