@@ -375,6 +375,15 @@ fn ingest_via_xtask(url: &str, extra: &[&str]) -> (u8, tempfile::TempDir) {
     (code, dir)
 }
 
+/// Pages kept in a raw pages folder.
+fn page_count(root: &Path, rel: &str) -> u64 {
+    std::fs::read_dir(root.join(rel))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("page_"))
+        .count() as u64
+}
+
 /// What the raw layer holds: (parquet snapshots, page folders, staging leftovers).
 fn raw_layer(root: &Path) -> (usize, usize, usize) {
     let mut out = (0, 0, 0);
@@ -423,21 +432,28 @@ fn supabase_source_against_a_postgrest_double_backed_by_postgresql() {
     .unwrap();
     let body = &ingest["body"];
     assert_eq!(body["rows"], n as u64);
+    // The pages folder sits beside the snapshot the manifest names (report bodies hold no
+    // run id, so no path).
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("outputs/reports/run_manifest_latest.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let pages_rel = manifest["raw_snapshot"]
+        .as_str()
+        .unwrap()
+        .replace(".parquet", "_pages");
+    assert_eq!(body["raw_pages"], page_count(dir.path(), &pages_rel));
     assert_eq!(
         body["fetch"]["pages"],
         n.div_ceil(1000) as u64 + 1,
         "{}\n{}",
         body["fetch"],
-        std::fs::read_to_string(
-            dir.path()
-                .join(body["raw_pages"].as_str().unwrap())
-                .join("pages.json")
-        )
-        .unwrap()
+        std::fs::read_to_string(dir.path().join(&pages_rel).join("pages.json")).unwrap()
     );
     assert_eq!(body["fetch"]["announced_count"], n as u64);
     assert!(body["fetch"]["warnings"].as_array().unwrap().is_empty());
-    let pages_dir = dir.path().join(body["raw_pages"].as_str().unwrap());
+    let pages_dir = dir.path().join(&pages_rel);
     let meta: Value =
         serde_json::from_str(&std::fs::read_to_string(pages_dir.join("pages.json")).unwrap())
             .unwrap();

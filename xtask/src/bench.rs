@@ -211,6 +211,7 @@ fn run_workload(
         exog: Some(exog),
         cv: &cv,
         metric: models::Metric::Mae,
+        fit_mask: None,
     };
     let mut timings = Vec::new();
     let mut mae = std::collections::BTreeMap::new();

@@ -127,7 +127,11 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let cfg = ctx.cfg.forecast.clone();
     let seed = ctx.cfg.run.seed;
     let fc = service.forecast(&inputs, &cfg.intervals, seed)?;
-    // Hold-out: actuals after the cutoff, when the cleansed layer has them.
+    // Hold-out: the source's rows after the cutoff, exactly as observed (phase 02 sets them
+    // aside; nothing before this phase reads their target). The MASE scale is the weekly-naive
+    // MAE of the observed history: raw source values (not cleansed, not imputed) on days 7
+    // days apart that both have a row.
+    let actuals = crate::layers::observed_actuals(&crate::phases::read_after_cutoff(ctx)?)?;
     let cleansed_dir = ctx.cfg.paths.cleansed.clone();
     let (cleansed, _) = crate::phases::read_layer(
         ctx,
@@ -135,17 +139,9 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         "ventas_diarias_latest.parquet",
         "02 cleanse",
     )?;
-    let actuals: BTreeMap<NaiveDate, f64> = dates(&cleansed)?
-        .into_iter()
-        .zip(f64s(&cleansed, core_types::cols::UNIDADES_VENDIDAS)?)
-        .filter(|(d, v)| *d >= inputs.dates[0] && v.is_finite())
-        .collect();
-    let y_train: Vec<f64> = f64s(&train, core_types::cols::UNIDADES_VENDIDAS)?
-        .into_iter()
-        .zip(bools(&train, core_types::cols::ABIERTO)?)
-        .map(|(v, o)| if o { v } else { f64::NAN })
-        .collect();
-    let holdout = forecaster::score_holdout(&fc, &actuals, &y_train);
+    let observed = crate::layers::observed_history(&cleansed)?;
+    let holdout = forecaster::weekly_naive_scale(&observed)
+        .and_then(|scale| forecaster::score_holdout_scaled(&fc, &actuals, scale));
     if let Some(h) = &holdout {
         tracing::info!(
             days = h.overall.days,

@@ -99,6 +99,11 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         .zip(column(&cleansed, core_types::cols::UNIDADES_VENDIDAS)?)
         .filter(|(_, v)| v.is_finite())
         .collect();
+    // Actuals that arrived after the cutoff (a hold-out run): read here on purpose, like phase
+    // 06's scoring — monitoring is scoring kept forecasts against what came after them.
+    actual.extend(crate::layers::observed_actuals(
+        &crate::phases::read_after_cutoff(ctx)?,
+    )?);
     if let Some(s) = &cfg.nivel_inyectado {
         for (d, v) in actual.iter_mut() {
             if *d >= s.desde {

@@ -185,10 +185,11 @@ pub struct ExploreBody {
 pub struct IngestBody {
     /// Where the data came from.
     pub source: SourceSummary,
-    /// The snapshot written.
-    pub snapshot: FileRecord,
-    /// Its metadata file.
-    pub snapshot_meta: String,
+    /// SHA-256 of the snapshot written (its path and its metadata file's, which name the
+    /// run, are in the run manifest: report bodies carry no run id).
+    pub snapshot_sha256: String,
+    /// Its size in bytes.
+    pub snapshot_bytes: u64,
     /// Rows in the snapshot.
     pub rows: u64,
     /// Columns and their types.
@@ -197,8 +198,8 @@ pub struct IngestBody {
     pub first_date: Option<chrono::NaiveDate>,
     /// Last date in the snapshot.
     pub last_date: Option<chrono::NaiveDate>,
-    /// Network sources: the folder with every page as received.
-    pub raw_pages: Option<String>,
+    /// Network sources: pages kept as received, in `<snapshot>_pages/` beside the snapshot.
+    pub raw_pages: Option<usize>,
     /// Network sources: pages, retries, announced count, warnings.
     pub fetch: Option<connector::FetchReport>,
 }
@@ -225,9 +226,12 @@ fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSumm
         },
     )
     .context("cannot build the source")?;
-    let fetched = source
+    let mut fetched = source
         .fetch(cfg.source.span)
         .context("cannot fetch from the source")?;
+    if !cfg.source.filters.is_empty() {
+        fetched.frame = connector::apply_filters(fetched.frame, &cfg.source.filters)?;
+    }
     let mut inputs = Vec::new();
     for f in &fetched.meta.input_files {
         let rec = FileRecord::read(&ctx.root, f, Some(fetched.frame.height() as u64))?;
@@ -350,7 +354,7 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
             None,
         ));
         ctx.writer.write_dir_once(&pages_dir, &files)?;
-        Some(relative(&ctx.root, &pages_dir))
+        Some(fetched.raw_pages.len())
     };
     if let Some(r) = &fetched.fetch_report {
         for w in &r.warnings {
@@ -360,8 +364,8 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
     let snapshot = FileRecord::of(&ctx.root, &snap_path, &bytes, Some(rows));
     let body = IngestBody {
         source,
-        snapshot: snapshot.clone(),
-        snapshot_meta: relative(&ctx.root, &meta_path),
+        snapshot_sha256: snapshot.sha256.clone(),
+        snapshot_bytes: snapshot.bytes,
         rows,
         columns,
         first_date: range.map(|r| r.0),
@@ -376,11 +380,12 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
     ctx.raw_snapshot = Some(snapshot.path.clone());
     tracing::info!(rows, snapshot = %snapshot.path, sha256 = %snapshot.sha256, "raw snapshot written");
     ctx.write_report("ingest", &body)?;
-    let report = contract::validate(
+    let report = contract::validate_with(
         frame,
         &ctx.cfg.contract,
         today(ctx),
         ctx.cfg.source.utc_offset_hours,
+        &scope(ctx),
     )?;
     for line in report.summary_lines() {
         tracing::warn!("contract: {line}");
@@ -397,6 +402,17 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The rows phases 01–05 see: up to `run.cutoff`, aggregated per `source.aggregate`.
+fn scope(ctx: &RunContext) -> contract::Scope {
+    contract::Scope {
+        cutoff: ctx.cfg.run.cutoff,
+        aggregate: ctx.cfg.source.aggregate,
+    }
+}
+
+/// File name (in `data/02_cleansed`) of the source's rows after the cutoff, as observed.
+pub const AFTER_CUTOFF: &str = "despues_del_corte";
+
 fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
     let snapshot = match ctx.raw_snapshot.clone() {
         Some(s) => s,
@@ -408,19 +424,35 @@ fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
     let input = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
     ctx.record_inputs(&[input]);
     ctx.raw_snapshot = Some(snapshot.clone());
-    let cleansed = contract::cleanse(
+    let scope = scope(ctx);
+    let cleansed = contract::cleanse_with(
         &frame,
         &ctx.cfg.contract,
         &ctx.cfg.cleanse,
         &ctx.cfg.calendar,
         ctx.cfg.plan.descuento_por_defecto,
         ctx.cfg.source.utc_offset_hours,
+        &scope,
     )
     .with_context(|| format!("cannot cleanse {snapshot}"))?;
     let bytes = connector::to_parquet_bytes(&cleansed.frame)?;
+    // The rows after the cutoff, exactly as observed: read only by phase 06 (hold-out scores)
+    // and phase 04 (the future of flags known in advance). Empty without a cutoff.
+    let after = match scope.cutoff {
+        Some(c) => contract::observed_after(
+            &frame,
+            &ctx.cfg.contract,
+            ctx.cfg.source.utc_offset_hours,
+            c,
+            scope.aggregate,
+        )?,
+        None => contract::ObservedAfter::default(),
+    };
+    let after_bytes = connector::to_parquet_bytes(&crate::layers::observed_frame(&after)?)?;
     let body = CleanseBody {
-        snapshot,
+        snapshot_sha256: input_sha(ctx, &snapshot),
         output_rows: cleansed.frame.height() as u64,
+        rows_after_cutoff: after.dates.len() as u64,
         report: cleansed.report,
     };
     tracing::info!(
@@ -438,6 +470,13 @@ fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
         &bytes,
         Some(body.output_rows),
     )?;
+    ctx.writer.write_dual(
+        &dir,
+        AFTER_CUTOFF,
+        "parquet",
+        &after_bytes,
+        Some(body.rows_after_cutoff),
+    )?;
     ctx.write_report("cleansing", &body)?;
     Ok(())
 }
@@ -445,10 +484,13 @@ fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
 /// Body of the phase 02 report.
 #[derive(Debug, Clone, Serialize)]
 pub struct CleanseBody {
-    /// The raw snapshot cleansed.
-    pub snapshot: String,
+    /// SHA-256 of the raw snapshot cleansed (its path, which names the run, is in the
+    /// manifest).
+    pub snapshot_sha256: String,
     /// Rows of the cleansed layer.
     pub output_rows: u64,
+    /// Source rows after the cutoff, set aside in `despues_del_corte_latest.parquet`.
+    pub rows_after_cutoff: u64,
     /// What cleansing did.
     pub report: contract::CleansingReport,
 }
@@ -491,6 +533,28 @@ pub(crate) fn read_layer(
     let rec = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
     ctx.record_inputs(std::slice::from_ref(&rec));
     Ok((frame, rec))
+}
+
+fn input_sha(ctx: &RunContext, path: &str) -> String {
+    ctx.inputs
+        .iter()
+        .find(|r| r.path == path)
+        .map(|r| r.sha256.clone())
+        .unwrap_or_default()
+}
+
+/// The source's rows after the cutoff (phase 02's `despues_del_corte` layer).
+pub(crate) fn read_after_cutoff(
+    ctx: &mut RunContext,
+) -> anyhow::Result<polars::prelude::DataFrame> {
+    let dir = ctx.cfg.paths.cleansed.clone();
+    Ok(read_layer(
+        ctx,
+        &dir,
+        &format!("{AFTER_CUTOFF}_latest.parquet"),
+        "02 cleanse",
+    )?
+    .0)
 }
 
 fn read_cleansed(ctx: &mut RunContext) -> anyhow::Result<polars::prelude::DataFrame> {
@@ -677,14 +741,27 @@ pub struct FeaturesBody {
 
 fn features_phase(ctx: &mut RunContext) -> anyhow::Result<()> {
     let frame = read_cleansed(ctx)?;
-    let layers = features::build_layers(
+    // Read on purpose: the future of flags known in advance (never the history).
+    let known = crate::layers::known_after(&read_after_cutoff(ctx)?)?;
+    let layers = features::build_layers_with(
         &frame,
         &ctx.cfg.calendar,
         &ctx.cfg.features,
         &ctx.cfg.plan,
         ctx.cfg.run.horizon,
         ctx.cfg.run.cutoff,
+        &known,
     )?;
+    for n in &layers.report.extra_notes {
+        tracing::info!(
+            column = %n.columna,
+            uso = %n.uso,
+            from_source = n.futuro_de_la_fuente,
+            from_plan = n.futuro_del_plan,
+            filled = n.futuro_relleno,
+            "extra source column"
+        );
+    }
     for d in &layers.report.planned_outside_horizon {
         tracing::warn!("planned promotion on {d} is outside the horizon and is ignored");
     }
@@ -788,7 +865,11 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
             .map(|(v, o)| if *o { v } else { f64::NAN })
             .collect()
     };
-    let y = mask(f64s(&cfg.target)?);
+    // Closed days and long gaps are never training targets (the fit mask), but the lags and
+    // windows need a value there: the same weekday of the previous weeks.
+    let model_y = mask(f64s(&cfg.target)?);
+    let fit_mask: Vec<bool> = model_y.iter().map(|v| v.is_finite()).collect();
+    let y = models::fill_for_lags(&model_y, 7, 4);
     // Scored against what was observed: imputed days are not evidence.
     let actuals = mask(f64s(core_types::cols::UNIDADES_VENDIDAS)?);
     let feature_columns: Vec<String> = match cfg.exog {
@@ -857,6 +938,7 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         exog: Some(&exog),
         cv: &fold_cfg,
         metric: cfg.metric,
+        fit_mask: Some(&fit_mask),
     };
     let (leaderboard, backtests) = models::compete(&candidates, arena, &|_| bar.inc(1))?;
     bar.finish_and_clear();
@@ -882,9 +964,10 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         .model
         .clone();
     let uses_exog = spec.uses_exog() && !exog.names.is_empty();
-    let mut fitted = spec.fit(&y, uses_exog.then_some(&exog))?;
-    // The champion's backtest errors travel with it for out-of-sample intervals (phase 06).
-    if let (Some(bt), Some(_)) = (backtests.get(&champion.nombre), fitted.state.as_ref()) {
+    let mut fitted = spec.fit_masked(&y, uses_exog.then_some(&exog), Some(&fit_mask))?;
+    // The champion's backtest errors travel with it for out-of-sample intervals (phase 06);
+    // a baseline champion has no other residuals.
+    if let Some(bt) = backtests.get(&champion.nombre) {
         let (t, p): (Vec<f64>, Vec<f64>) = bt
             .predictions
             .iter()

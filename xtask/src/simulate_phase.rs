@@ -23,6 +23,9 @@ pub struct SimulationBody {
     pub seed: u64,
     /// Per scenario: name, description, effect flag, notes, totals and monthly rows.
     pub resumen: Vec<serde_json::Value>,
+    /// Scenarios not simulated because none of their interventions falls in the horizon:
+    /// name, description, reason and one note per intervention (Spanish, planner-facing).
+    pub omitidos: Vec<simulator::Omitido>,
     /// Baseline total.
     pub base_total: f64,
     /// Files written.
@@ -115,11 +118,62 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         .parse()
         .context("artifact trained_until")?;
     let days = ctx.cfg.run.horizon.days() as usize;
+    // The features and plan as phase 04 applied them (Colombian groups by country, extra
+    // columns found in the data, recurring closures), and the extras' future it used.
+    let features_report = ctx
+        .root
+        .join(&ctx.cfg.paths.outputs)
+        .join("reports")
+        .join("features_latest.json");
+    let applied: features::FeaturesReport = {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            report: features::FeaturesReport,
+        }
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            body: Body,
+        }
+        let text = std::fs::read_to_string(&features_report).with_context(|| {
+            format!("reading {}: run phase 04 first", features_report.display())
+        })?;
+        serde_json::from_str::<Envelope>(&text)
+            .with_context(|| format!("reading {}", features_report.display()))?
+            .body
+            .report
+    };
+    let processed = ctx.cfg.paths.processed.clone();
+    let (future, _) =
+        crate::phases::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;
+    let future_dates = crate::layers::dates(&future)?;
+    let extra_values: Vec<Vec<f64>> = applied
+        .resolved
+        .exogenas
+        .iter()
+        .map(|e| crate::layers::f64s(&future, &e.nombre))
+        .collect::<anyhow::Result<_>>()?;
+    let known = future_dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            (
+                *d,
+                features::DayInputs {
+                    promo: false,
+                    discount_pct: 0.0,
+                    closed: false,
+                    pandemic: false,
+                    extras: extra_values.iter().map(|c| c[i]).collect(),
+                },
+            )
+        })
+        .collect();
     let runner = forecaster::scenario::PlanForecaster {
         service,
         calendar: ctx.cfg.calendar.clone(),
-        features: ctx.cfg.features.clone(),
-        plan: ctx.cfg.plan.clone(),
+        features: applied.resolved.clone(),
+        plan: applied.plan.clone(),
+        known,
         origin,
         start: until + chrono::Days::new(1),
         days,
@@ -161,7 +215,10 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
             })
         })
         .collect();
-    let summary = serde_json::to_vec_pretty(&ctx.envelope("simulation_summary", &resumen))?;
+    let summary = serde_json::to_vec_pretty(&ctx.envelope(
+        "simulation_summary",
+        &serde_json::json!({"escenarios": resumen, "omitidos": sim.omitidos}),
+    ))?;
     ctx.writer
         .write_dual(&dir, "resumen", "json", &summary, None)?;
     archivos.push("resumen_latest.json".into());
@@ -235,6 +292,9 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
             .write_dual(&fig_dir, "sim_deltas_mensuales", "png", &png, None)?;
         archivos.push("sim_deltas_mensuales_latest.png".into());
     }
+    for o in &sim.omitidos {
+        tracing::warn!(scenario = %o.nombre, reason = %o.motivo, "scenario skipped");
+    }
     for s in &sim.escenarios {
         tracing::info!(
             scenario = %s.nombre,
@@ -251,9 +311,160 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         n_boot: ctx.cfg.forecast.intervals.n_boot,
         seed: ctx.cfg.run.seed,
         resumen,
+        omitidos: sim.omitidos.clone(),
         base_total: sim.base_total,
         archivos,
     };
     ctx.write_report("simulation", &body)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use chrono::{Datelike, Days, NaiveDate, Weekday};
+    use core_types::scenario::{FutureChanges, PathForecast, ScenarioForecaster};
+
+    use crate::config::{AppConfig, LoadOptions};
+
+    /// Demand 100 a day, 0 when closed, ×1.2 on promotion days; two paths.
+    struct Flat {
+        start: NaiveDate,
+        days: u64,
+    }
+
+    impl ScenarioForecaster for Flat {
+        fn horizon(&self) -> Vec<NaiveDate> {
+            (0..self.days).map(|i| self.start + Days::new(i)).collect()
+        }
+        fn model_inputs(&self) -> Vec<String> {
+            vec!["promocion".into()]
+        }
+        fn forecast(&self, c: &FutureChanges) -> Result<PathForecast, String> {
+            let dates = self.horizon();
+            let point: Vec<f64> = dates
+                .iter()
+                .map(|d| {
+                    if c.closures.contains(d) {
+                        0.0
+                    } else if c.promotions.iter().any(|p| p.0 == *d) {
+                        120.0
+                    } else {
+                        100.0
+                    }
+                })
+                .collect();
+            let paths = vec![point.iter().map(|v| v * 0.9).collect(), point.clone()];
+            Ok(PathForecast {
+                dates,
+                point,
+                paths,
+            })
+        }
+    }
+
+    fn default_scenarios() -> AppConfig {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        AppConfig::load(root, &LoadOptions::default()).unwrap()
+    }
+
+    fn run(start: NaiveDate, days: u64) -> simulator::Simulation {
+        let cfg = default_scenarios();
+        simulator::simulate(
+            &Flat { start, days },
+            &cfg.simulate.scenarios,
+            &cfg.forecast.intervals.levels,
+            cfg.plan.descuento_por_defecto,
+        )
+        .unwrap()
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// The default scenarios are relative to the horizon: on the Kiel bakery's hold-out horizon
+    /// (2018-01-28 to 2018-07-31) every one of them runs, on the days its description names.
+    #[test]
+    fn default_scenarios_run_on_a_horizon_starting_2018_01_28() {
+        let sim = run(d(2018, 1, 28), 185);
+        assert!(sim.omitidos.is_empty(), "{:?}", sim.omitidos);
+        assert_eq!(sim.escenarios.len(), 4);
+        let by = |n: &str| sim.escenarios.iter().find(|s| s.nombre == n).unwrap();
+        let changed = |n: &str| -> Vec<NaiveDate> {
+            by(n)
+                .diario
+                .iter()
+                .filter(|r| r.delta.valor != 0.0)
+                .map(|r| r.fecha)
+                .collect()
+        };
+        // Saturdays of February 2018, the first complete month.
+        assert_eq!(
+            changed("promocion_sabados_primer_mes"),
+            [3, 10, 17, 24].map(|x| d(2018, 2, x))
+        );
+        assert_eq!(changed("cierre_primer_dia"), [d(2018, 1, 28)]);
+        let march: Vec<NaiveDate> = (1..=31).map(|x| d(2018, 3, x)).collect();
+        assert_eq!(changed("promocion_tercer_mes"), march);
+        assert_eq!(changed("choque_tercer_mes"), march);
+        for s in &sim.escenarios {
+            assert!(
+                s.notas.iter().all(|n| !n.contains("omitida")),
+                "{:?}",
+                s.notas
+            );
+            assert!(
+                !s.descripcion.chars().any(|c| c.is_ascii_digit())
+                    || s.descripcion.contains("0.38")
+            );
+        }
+    }
+
+    /// On the demo's default horizon (from 2025-12-01) the defaults ask what they asked when
+    /// they were dates: the Saturdays of December, and February 2026 as the third month.
+    #[test]
+    fn default_scenarios_on_the_demo_horizon() {
+        let sim = run(d(2025, 12, 1), 185);
+        assert!(sim.omitidos.is_empty());
+        let sat = &sim.escenarios[0];
+        assert_eq!(sat.dias_afectados, 4);
+        assert!(sat
+            .diario
+            .iter()
+            .filter(|r| r.delta.valor != 0.0)
+            .all(|r| r.fecha.month() == 12 && r.fecha.weekday() == Weekday::Sat));
+        assert!(sim.escenarios.iter().all(|s| s
+            .notas
+            .iter()
+            .all(|n| !n.contains("omitida") && !n.contains("recortada"))));
+    }
+
+    /// Any horizon start, and a horizon too short for the third month: phase 07's library call
+    /// never fails on the defaults; what does not fit is skipped with a Spanish reason.
+    #[test]
+    fn default_scenarios_never_fail_and_skip_what_the_horizon_lacks() {
+        for offset in (0..800).step_by(7) {
+            let start = d(2017, 1, 1) + Days::new(offset);
+            let sim = run(start, 185);
+            assert!(sim.omitidos.is_empty(), "{start}: {:?}", sim.omitidos);
+        }
+        let sim = run(d(2018, 1, 28), 30);
+        let skipped: Vec<&str> = sim.omitidos.iter().map(|o| o.nombre.as_str()).collect();
+        assert_eq!(skipped, ["promocion_tercer_mes", "choque_tercer_mes"]);
+        assert_eq!(
+            sim.omitidos[0].motivo,
+            "no se simula: ninguna de sus intervenciones cae en el horizonte (2018-01-28 a 2018-02-26)"
+        );
+        assert!(sim.omitidos[0].notas[0].contains("2018-03-01 a 2018-03-31"));
+        // February 2018 is cut at the 26th: still all four Saturdays, noted as clipped.
+        let sat = &sim.escenarios[0];
+        assert_eq!(sat.dias_afectados, 4);
+        assert!(
+            sat.notas[0].contains("recortada al horizonte"),
+            "{:?}",
+            sat.notas
+        );
+    }
 }

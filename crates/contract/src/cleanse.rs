@@ -90,10 +90,29 @@ pub struct ImputationConfig {
     pub max_gap_days: u32,
 }
 
+/// What a date without any row in the source means (`cleanse.ausentes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbsentPolicy {
+    /// Decided per day: an absent day is a closure when it is a festivo, a weekday the shop
+    /// (almost) never trades, or a day of the year absent in every year — and its run of absent
+    /// days is at most [`MAX_CLOSURE_RUN`] long; otherwise it is a gap (missing, imputable).
+    Auto,
+    /// Every absent day is a closure (not fitted, not scored, never imputed).
+    Cierre,
+    /// Every absent day is a gap in the data (missing; short gaps imputed by policy).
+    Faltante,
+}
+
+/// Longest run of absent days that [`AbsentPolicy::Auto`] still reads as closures.
+pub const MAX_CLOSURE_RUN: usize = 4;
+
 /// Cleansing settings (`cleanse:`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CleanseConfig {
+    /// What absent dates mean.
+    pub ausentes: AbsentPolicy,
     /// Outlier flags.
     pub outliers: OutlierConfig,
     /// Imputation into `unidades_modelo`.
@@ -103,6 +122,7 @@ pub struct CleanseConfig {
 impl Default for CleanseConfig {
     fn default() -> Self {
         Self {
+            ausentes: AbsentPolicy::Auto,
             outliers: OutlierConfig::default(),
             imputation: ImputationConfig {
                 policy: ImputationPolicy::Seasonal,
@@ -274,6 +294,23 @@ pub struct CleansingReport {
     pub left_missing: u64,
     /// Promotion days whose discount was filled.
     pub discounts_filled: u64,
+    /// Absent dates read as closures (see `cleanse.ausentes`), with the reason.
+    pub closures_inferred: Vec<InferredClosure>,
+    /// Closures that repeat (weekdays, days of the year), carried into the horizon.
+    pub recurring_closures: core_types::closures::RecurringClosures,
+    /// The rows cleansed: cutoff and aggregation.
+    pub scope: crate::ScopeReport,
+    /// What the target measures (decided from the data when its dtype is `auto`).
+    pub target_kind: crate::TargetKind,
+}
+
+/// An absent date read as a closure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferredClosure {
+    /// The date.
+    pub fecha: NaiveDate,
+    /// `festivo`, `dia_semana_sin_ventas`, `fecha_anual_sin_ventas` or `politica`.
+    pub motivo: String,
 }
 
 /// The cleansed daily series and its report.
@@ -400,6 +437,67 @@ fn flag_outliers(days: &mut [Day], cfg: &OutlierConfig) -> Vec<(usize, f64, f64)
     found
 }
 
+/// Marks absent days as closures by policy; returns them with their reason.
+fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure> {
+    let mut out = Vec::new();
+    if policy == AbsentPolicy::Faltante {
+        return out;
+    }
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return out;
+    };
+    let (first, last) = (first.fecha, last.fecha);
+    let absent: BTreeSet<NaiveDate> = days
+        .iter()
+        .filter(|d| d.missing || d.units == Some(0.0) || !d.abierto)
+        .map(|d| d.fecha)
+        .collect();
+    let recurring = core_types::closures::recurring(&absent, first, last);
+    // Length of the run of absent days each day belongs to.
+    let mut run = vec![0usize; days.len()];
+    let mut i = 0;
+    while i < days.len() {
+        if days[i].missing {
+            let start = i;
+            while i < days.len() && days[i].missing {
+                i += 1;
+            }
+            run[start..i].fill(i - start);
+        } else {
+            i += 1;
+        }
+    }
+    for (k, d) in days.iter_mut().enumerate() {
+        if !d.missing {
+            continue;
+        }
+        let motivo = match policy {
+            AbsentPolicy::Cierre => Some("politica"),
+            AbsentPolicy::Faltante => None,
+            AbsentPolicy::Auto if run[k] > MAX_CLOSURE_RUN => None,
+            AbsentPolicy::Auto => {
+                if recurring.weekdays.contains(&d.fecha.weekday()) {
+                    Some("dia_semana_sin_ventas")
+                } else if d.info.is_festivo {
+                    Some("festivo")
+                } else if recurring.annual.contains(&(d.fecha.month(), d.fecha.day())) {
+                    Some("fecha_anual_sin_ventas")
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(m) = motivo {
+            d.abierto = false;
+            out.push(InferredClosure {
+                fecha: d.fecha,
+                motivo: m.into(),
+            });
+        }
+    }
+    out
+}
+
 fn impute(days: &[Day], cfg: &ImputationConfig) -> Vec<Option<f64>> {
     let base: Vec<Option<f64>> = days
         .iter()
@@ -474,6 +572,29 @@ pub fn cleanse(
     default_discount: f64,
     utc_offset_hours: i32,
 ) -> Result<Cleansed, ContractError> {
+    cleanse_with(
+        frame,
+        contract,
+        cfg,
+        calendar,
+        default_discount,
+        utc_offset_hours,
+        &crate::Scope::default(),
+    )
+}
+
+/// [`cleanse`] on the rows of `scope`: rows after the cutoff are set aside before anything
+/// (flags, imputation and statistics never see them), and rows sharing a date are aggregated
+/// when the scope says so.
+pub fn cleanse_with(
+    frame: &DataFrame,
+    contract: &ContractConfig,
+    cfg: &CleanseConfig,
+    calendar: &CalendarConfig,
+    default_discount: f64,
+    utc_offset_hours: i32,
+    scope: &crate::Scope,
+) -> Result<Cleansed, ContractError> {
     cfg.validate()?;
     let raw = RawTable::from_frame(frame)?;
     let canon = canonicalize(&raw, contract)?;
@@ -486,6 +607,8 @@ pub fn cleanse(
         }
     }
     let (rows, _) = type_rows(&canon, contract, utc_offset_hours);
+    let (rows, scoped) = crate::scope::apply(rows, scope);
+    let target_kind = crate::validate::target_kind(&rows, contract);
     let bad_dates: Vec<(usize, String)> = rows
         .iter()
         .filter(|r| r.fecha.is_none())
@@ -536,7 +659,14 @@ pub fn cleanse(
         }
     }
     let first = *winner.keys().next().expect("non-empty");
-    let last = *winner.keys().next_back().expect("non-empty");
+    // With a cutoff, the grid runs up to it: days the source lacks at its end are absent days
+    // like any other, and the forecast starts the day after the cutoff.
+    let last = (*winner.keys().next_back().expect("non-empty")).max(
+        scope
+            .cutoff
+            .filter(|c| *c >= first)
+            .unwrap_or(NaiveDate::MIN),
+    );
     let span = DateSpan::new(first, last).expect("ordered");
     let cal = Calendar::new(calendar, span)?;
     // Known discounts, for promotion days without one.
@@ -602,6 +732,13 @@ pub fn cleanse(
             info,
         });
     }
+    let closures_inferred = infer_closures(&mut days, cfg.ausentes);
+    let closed_set: BTreeSet<NaiveDate> = days
+        .iter()
+        .filter(|d| !d.abierto || d.units == Some(0.0))
+        .map(|d| d.fecha)
+        .collect();
+    let recurring_closures = core_types::closures::recurring(&closed_set, first, last);
     let outliers = flag_outliers(&mut days, &cfg.outliers);
     let stats: BTreeMap<usize, (f64, f64)> =
         outliers.into_iter().map(|(i, b, r)| (i, (b, r))).collect();
@@ -682,6 +819,10 @@ pub fn cleanse(
         imputed_days: imputed,
         left_missing,
         discounts_filled,
+        closures_inferred,
+        recurring_closures,
+        scope: scoped,
+        target_kind,
     };
     let frame = build_frame(&days, &model, &canon.extras)?;
     Ok(Cleansed { frame, report })

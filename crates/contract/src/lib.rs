@@ -17,16 +17,18 @@ pub mod cleanse;
 pub mod profile;
 pub mod propose;
 pub mod raw;
+pub mod scope;
 pub mod spec;
 pub mod typed;
 pub mod validate;
 
-pub use cleanse::{cleanse, CleanseConfig, Cleansed, CleansingReport, Motivo};
+pub use cleanse::{cleanse, cleanse_with, CleanseConfig, Cleansed, CleansingReport, Motivo};
 pub use profile::{profile, ColumnProfile, DateProfile, Profile};
 pub use propose::{propose, ContractProposal};
-pub use spec::{ColumnRule, ContractConfig, Dtype, Severity, TableRules};
+pub use scope::{observed_after, ObservedAfter, Scope, ScopeReport};
+pub use spec::{ColumnRule, ContractConfig, Dtype, Severity, TableRules, TargetKind};
 pub use typed::Rule;
-pub use validate::{validate, RuleFailure, ValidationReport};
+pub use validate::{validate, validate_with, RuleFailure, ValidationReport};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

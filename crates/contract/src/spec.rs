@@ -18,6 +18,10 @@ pub enum Dtype {
     Integer,
     /// Any finite number.
     Number,
+    /// Decided from the data (the target's default): whole units when every value is a whole
+    /// number, amounts (turnover, log values, …) otherwise; reported as [`TargetKind`] by
+    /// validation and cleansing. Checked like [`Dtype::Number`].
+    Auto,
     /// true/false, 1/0, si/sí/no.
     Boolean,
     /// Free text.
@@ -105,6 +109,32 @@ impl ColumnRule {
     }
 }
 
+/// What the target measures, as decided from the data when its dtype is [`Dtype::Auto`] (or
+/// as configured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// Whole units (every value is a whole number).
+    Units,
+    /// Amounts: turnover, weights, log values (some value has a fraction).
+    Amounts,
+}
+
+impl TargetKind {
+    /// The kind of a column of values: `Units` when every finite value is whole.
+    pub fn infer(values: impl IntoIterator<Item = f64>) -> Self {
+        if values
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .all(|v| v.fract() == 0.0)
+        {
+            TargetKind::Units
+        } else {
+            TargetKind::Amounts
+        }
+    }
+}
+
 /// Table-level rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,13 +189,12 @@ impl Default for ContractConfig {
             cols::FECHA.into(),
             ColumnRule::new(Date, true, false, Error).aliases(&["dia", "fecha_venta", "date"]),
         );
-        let mut units = ColumnRule::new(Integer, true, false, Warning).aliases(&[
+        let mut units = ColumnRule::new(Auto, true, false, Warning).aliases(&[
             "cantidad",
             "unidades",
             "cantidad_vendida",
         ]);
         units.min = Some(0.0);
-        units.max = Some(100_000.0);
         columns.insert(cols::UNIDADES_VENDIDAS.into(), units);
         columns.insert(
             cols::PROMOCION.into(),
@@ -207,7 +236,7 @@ impl Default for ContractConfig {
                 min_date: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid"),
                 future_dates: Error,
                 duplicate_dates: Warning,
-                min_clean_days: 730,
+                min_clean_days: 365,
                 freshness_days: None,
                 freshness: Warning,
                 min_rows: 1,
@@ -311,12 +340,13 @@ mod tests {
     fn ranges_follow_the_domain() {
         let c = ContractConfig::default();
         let units = &c.columns["unidades_vendidas"];
-        assert!(units.in_range(0.0) && units.in_range(100_000.0) && !units.in_range(-1.0));
+        assert!(units.in_range(0.0) && units.in_range(1e9) && !units.in_range(-1.0));
+        assert_eq!(units.dtype, Dtype::Auto);
         let disc = &c.columns["descuento_pct"];
         assert!(disc.in_range(0.0) && disc.in_range(99.99) && !disc.in_range(100.0));
         let price = &c.columns["precio_unitario"];
         assert!(!price.in_range(0.0) && price.in_range(0.01));
-        assert_eq!(units.range_text(), "0 ≤ x ≤ 100000");
+        assert_eq!(units.range_text(), "0 ≤ x");
     }
 
     #[test]

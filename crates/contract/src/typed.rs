@@ -50,6 +50,9 @@ pub enum Rule {
     MissingShare,
     /// Too long a run of missing days.
     LongestGap,
+    /// Most dates have several conflicting rows: the input is transaction-level and needs
+    /// `source.aggregate`.
+    AggregateNeeded,
 }
 
 /// One refused value or broken rule, before aggregation.
@@ -266,7 +269,7 @@ pub fn type_rows(
                 continue;
             }
             match rule.dtype {
-                Dtype::Integer | Dtype::Number => {
+                Dtype::Integer | Dtype::Number | Dtype::Auto => {
                     let v = check_number(rule, name, i, fecha, cell, &mut issues);
                     match name.as_str() {
                         n if n == cols::UNIDADES_VENDIDAS => {
@@ -425,8 +428,13 @@ mod tests {
                 vec![Cell::Int(10), Cell::Int(5), Cell::Int(100), Cell::Null],
             ),
         ]);
-        let c = canonicalize(&t, &ContractConfig::default()).unwrap();
-        let (rows, issues) = type_rows(&c, &ContractConfig::default(), -5);
+        // Whole units declared: a fraction is refused.
+        let mut contract = ContractConfig::default();
+        let units = contract.columns.get_mut("unidades_vendidas").unwrap();
+        units.dtype = Dtype::Integer;
+        units.max = Some(100_000.0);
+        let c = canonicalize(&t, &contract).unwrap();
+        let (rows, issues) = type_rows(&c, &contract, -5);
         assert_eq!(rows[0].units, Units::Valid(12.0));
         assert_eq!(rows[0].promocion, Some(true));
         assert_eq!(rows[1].units, Units::Invalid(Rule::Integer));

@@ -14,6 +14,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use crate::raw::RawTable;
+use crate::scope::Scope;
 use crate::spec::{ContractConfig, Severity};
 use crate::typed::{canonicalize, type_rows, Issue, Rule, TypedRow, Units};
 use crate::ContractError;
@@ -71,6 +72,10 @@ pub struct ValidationReport {
     pub clean_days: u64,
     /// Every failure, errors first.
     pub failures: Vec<RuleFailure>,
+    /// The rows validated: cutoff and aggregation.
+    pub scope: crate::ScopeReport,
+    /// What the target measures (decided from the data when its dtype is `auto`).
+    pub target_kind: Option<crate::TargetKind>,
 }
 
 impl ValidationReport {
@@ -117,6 +122,7 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
             "dates must be unique (conflicting rows: the highest id / latest created_at is kept)"
                 .into()
         }
+        Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows".into(),
         Rule::DateMin => format!("dates must be on or after {}", t.min_date),
         Rule::DateFuture => "dates must not be after today in Bogotá".into(),
         Rule::ClosedWithUnits => "a closed day (abierto = false) should sell 0 units".into(),
@@ -137,9 +143,11 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
 fn severity(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Severity {
     let t = &contract.table;
     match rule {
-        Rule::NameCollision | Rule::RequiredColumn | Rule::RowCount | Rule::MinCleanHistory => {
-            Severity::Error
-        }
+        Rule::NameCollision
+        | Rule::RequiredColumn
+        | Rule::RowCount
+        | Rule::MinCleanHistory
+        | Rule::AggregateNeeded => Severity::Error,
         Rule::DateMin => Severity::Error,
         Rule::DateFuture => t.future_dates,
         Rule::DuplicateIdentical | Rule::DuplicateConflict => t.duplicate_dates,
@@ -162,6 +170,24 @@ pub(crate) fn duplicate_groups(rows: &[TypedRow]) -> BTreeMap<NaiveDate, Vec<usi
     }
     by_date.retain(|_, v| v.len() > 1);
     by_date
+}
+
+/// The target's kind: as configured, or decided from the valid values when `auto`.
+pub(crate) fn target_kind(rows: &[TypedRow], contract: &ContractConfig) -> crate::TargetKind {
+    match contract
+        .columns
+        .get(cols::UNIDADES_VENDIDAS)
+        .map(|c| c.dtype)
+    {
+        Some(crate::Dtype::Integer) => crate::TargetKind::Units,
+        Some(crate::Dtype::Auto) | None => {
+            crate::TargetKind::infer(rows.iter().filter_map(|r| match r.units {
+                Units::Valid(x) => Some(x),
+                _ => None,
+            }))
+        }
+        Some(_) => crate::TargetKind::Amounts,
+    }
 }
 
 /// Longest run of missing days and count of missing days between the first and last of
@@ -190,16 +216,35 @@ pub fn validate(
     today: NaiveDate,
     utc_offset_hours: i32,
 ) -> Result<ValidationReport, ContractError> {
-    let raw = RawTable::from_frame(frame)?;
-    Ok(validate_table(&raw, contract, today, utc_offset_hours))
+    validate_with(frame, contract, today, utc_offset_hours, &Scope::default())
 }
 
-/// [`validate`] on a raw table.
+/// [`validate`] on the rows of `scope`: rows after the cutoff are set aside before any rule,
+/// and rows sharing a date are aggregated when the scope says so.
+pub fn validate_with(
+    frame: &DataFrame,
+    contract: &ContractConfig,
+    today: NaiveDate,
+    utc_offset_hours: i32,
+    scope: &Scope,
+) -> Result<ValidationReport, ContractError> {
+    let raw = RawTable::from_frame(frame)?;
+    Ok(validate_table(
+        &raw,
+        contract,
+        today,
+        utc_offset_hours,
+        scope,
+    ))
+}
+
+/// [`validate_with`] on a raw table.
 pub fn validate_table(
     raw: &RawTable,
     contract: &ContractConfig,
     today: NaiveDate,
     utc_offset_hours: i32,
+    scope: &Scope,
 ) -> ValidationReport {
     let columns_found: Vec<String> = raw.columns.iter().map(|c| c.name.clone()).collect();
     let mut issues: Vec<Issue> = Vec::new();
@@ -215,6 +260,8 @@ pub fn validate_table(
         last_date: None,
         clean_days: 0,
         failures: Vec::new(),
+        scope: crate::ScopeReport::default(),
+        target_kind: None,
     };
     let t = &contract.table;
     if (raw.rows as u64) < t.min_rows || (raw.rows as u64) > t.max_rows {
@@ -245,8 +292,35 @@ pub fn validate_table(
             }
             if canon.table.column(cols::FECHA).is_some() {
                 let (rows, row_issues) = type_rows(&canon, contract, utc_offset_hours);
-                issues.extend(row_issues);
+                // Issues of rows after the cutoff are not this run's business.
+                let late: BTreeSet<usize> = rows
+                    .iter()
+                    .filter(|r| matches!((r.fecha, scope.cutoff), (Some(d), Some(c)) if d > c))
+                    .map(|r| r.row)
+                    .collect();
+                issues.extend(
+                    row_issues
+                        .into_iter()
+                        .filter(|i| i.row.is_none_or(|r| !late.contains(&r))),
+                );
+                let (rows, scoped) = crate::scope::apply(rows, scope);
+                report.scope = scoped;
+                report.target_kind = Some(target_kind(&rows, contract));
                 table_rules(&rows, contract, today, &mut issues, &mut report);
+                let dates = rows.iter().filter_map(|r| r.fecha).collect::<BTreeSet<_>>();
+                let conflicting = duplicate_groups(&rows)
+                    .values()
+                    .filter(|idx| idx.iter().any(|&i| rows[i].content != rows[idx[0]].content))
+                    .count();
+                if scope.aggregate == core_types::Aggregate::None
+                    && !dates.is_empty()
+                    && conflicting * 2 > dates.len()
+                {
+                    issues.push(Issue::table(
+                        Rule::AggregateNeeded,
+                        format!("{conflicting} of {} dates", dates.len()),
+                    ));
+                }
             }
         }
     }

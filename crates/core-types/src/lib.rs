@@ -10,6 +10,7 @@
 //! - [`CoreError`]: the typed errors of these constructors.
 #![forbid(unsafe_code)]
 
+pub mod closures;
 pub mod dates;
 pub mod names;
 pub mod scenario;
@@ -258,4 +259,20 @@ mod tests {
     fn hex_is_lowercase_and_padded() {
         assert_eq!(to_hex(&[0x00, 0x0f, 0xab]), "000fab");
     }
+}
+
+/// How rows that share a date (transaction-level input) become one daily value
+/// (`source.aggregate`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    /// One row per date is expected; repeated dates are duplicates (flagged, one kept).
+    #[default]
+    None,
+    /// The day's value is the sum of its rows' values.
+    Sum,
+    /// The day's value is the number of its rows (e.g. tickets).
+    Count,
+    /// The day's value is the mean of its rows' values.
+    Mean,
 }

@@ -28,6 +28,8 @@ pub enum DowEncoding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PandemicEncoding {
+    /// `fases` for a Colombian calendar, `ninguna` elsewhere.
+    Auto,
     /// Not at all.
     Ninguna,
     /// One dummy per phase (`pandemic_phase_1` …).
@@ -48,15 +50,77 @@ pub struct Evento {
     pub fechas: Vec<NaiveDate>,
 }
 
+/// A Colombian feature group's switch: on, off, or `auto` (on only when
+/// `calendar.festivos.pais` is Colombia).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    /// On for Colombia, off elsewhere.
+    Auto,
+    /// As given.
+    Fixed(bool),
+}
+
+impl Switch {
+    /// Whether the group is on for a calendar of Colombia (`colombia`) or another country.
+    pub fn on(self, colombia: bool) -> bool {
+        match self {
+            Switch::Auto => colombia,
+            Switch::Fixed(b) => b,
+        }
+    }
+}
+
+impl From<bool> for Switch {
+    fn from(b: bool) -> Self {
+        Switch::Fixed(b)
+    }
+}
+
+impl Serialize for Switch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Switch::Auto => s.serialize_str("auto"),
+            Switch::Fixed(b) => s.serialize_bool(*b),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Switch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Switch;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false or auto")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Switch, E> {
+                Ok(Switch::Fixed(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Switch, E> {
+                match v.trim() {
+                    "auto" => Ok(Switch::Auto),
+                    "true" => Ok(Switch::Fixed(true)),
+                    "false" => Ok(Switch::Fixed(false)),
+                    other => Err(E::invalid_value(serde::de::Unexpected::Str(other), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// An extra exogenous column passed through from the source, and its planned future.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExtraColumn {
     /// Column name in the cleansed layer.
     pub nombre: String,
-    /// Value on future dates outside `futuro_uno`.
-    pub futuro_por_defecto: f64,
+    /// Value on future dates outside `futuro_uno` and without a source row; `null` = unknown
+    /// (a future date that needs it is an error naming the column).
+    #[serde(default)]
+    pub futuro_por_defecto: Option<f64>,
     /// Future spans where the value is 1 (e.g. planned school holidays).
+    #[serde(default)]
     pub futuro_uno: Vec<DateSpan>,
     /// When the source itself has rows after the cutoff (a hold-out run, or a source that
     /// lists flags known in advance), take the future value from there; `futuro_uno` and
@@ -79,15 +143,16 @@ pub struct FeatureConfig {
     pub festivo_como_sabado: bool,
     /// `is_holiday`.
     pub festivos: bool,
-    /// `is_payday`, `days_since_payday`, `post_payday_window`, `payday_window` (Colombian).
-    pub quincenas: bool,
-    /// `is_prima_window` (Colombian).
-    pub primas: bool,
-    /// December block, novenas, 1–6 January (Colombian).
-    pub diciembre: bool,
-    /// Madre, Amor y Amistad, Halloween, Semana Santa (Colombian).
-    pub dias_especiales: bool,
-    /// Pandemic encoding (Colombian phases).
+    /// `is_payday`, `days_since_payday`, `post_payday_window`, `payday_window` (Colombian;
+    /// `auto` = on only for `CO`).
+    pub quincenas: Switch,
+    /// `is_prima_window` (Colombian; `auto` = on only for `CO`).
+    pub primas: Switch,
+    /// December block, novenas, 1–6 January (Colombian; `auto` = on only for `CO`).
+    pub diciembre: Switch,
+    /// Madre, Amor y Amistad, Halloween, Semana Santa (Colombian; `auto` = on only for `CO`).
+    pub dias_especiales: Switch,
+    /// Pandemic encoding (Colombian phases; `auto` = `fases` for `CO`, `ninguna` elsewhere).
     pub pandemia: PandemicEncoding,
     /// `promo`, `discount_pct`.
     pub promociones: bool,
@@ -101,6 +166,9 @@ pub struct FeatureConfig {
     pub eventos: Vec<Evento>,
     /// Extra source columns passed through as features.
     pub exogenas: Vec<ExtraColumn>,
+    /// Every other numeric source column becomes a feature too (its future from the source
+    /// rows after the cutoff; unknown future = an error naming it).
+    pub exogenas_auto: bool,
 }
 
 impl FeatureConfig {
@@ -109,10 +177,10 @@ impl FeatureConfig {
     pub fn all_groups(&self) -> Self {
         Self {
             festivos: true,
-            quincenas: true,
-            primas: true,
-            diciembre: true,
-            dias_especiales: true,
+            quincenas: Switch::Fixed(true),
+            primas: Switch::Fixed(true),
+            diciembre: Switch::Fixed(true),
+            dias_especiales: Switch::Fixed(true),
             pandemia: PandemicEncoding::Ambas,
             promociones: true,
             tendencia: true,
@@ -127,17 +195,18 @@ impl Default for FeatureConfig {
             dia_semana: DowEncoding::OneHot,
             festivo_como_sabado: true,
             festivos: true,
-            quincenas: true,
-            primas: true,
-            diciembre: true,
-            dias_especiales: true,
-            pandemia: PandemicEncoding::Fases,
+            quincenas: Switch::Auto,
+            primas: Switch::Auto,
+            diciembre: Switch::Auto,
+            dias_especiales: Switch::Auto,
+            pandemia: PandemicEncoding::Auto,
             promociones: true,
             tendencia: true,
             fourier_anual: 2,
             fourier_semanal: 0,
             eventos: Vec::new(),
             exogenas: Vec::new(),
+            exogenas_auto: true,
         }
     }
 }
@@ -300,6 +369,7 @@ fn phases(cal: &Calendar) -> Vec<u8> {
     v
 }
 
+#[allow(clippy::too_many_arguments)]
 fn row(
     b: &mut Builder,
     cfg: &FeatureConfig,
@@ -308,6 +378,7 @@ fn row(
     origin: NaiveDate,
     phase_ids: &[u8],
     events: &[(String, BTreeSet<NaiveDate>)],
+    colombia: bool,
 ) {
     let d = info.date;
     let dow = if cfg.festivo_como_sabado {
@@ -330,7 +401,7 @@ fn row(
     if cfg.festivos {
         b.flag("is_holiday", info.is_festivo);
     }
-    if cfg.quincenas {
+    if cfg.quincenas.on(colombia) {
         b.flag("is_payday", info.is_payday);
         b.push(
             || "days_since_payday".into(),
@@ -339,10 +410,10 @@ fn row(
         b.flag("post_payday_window", info.post_payday_window);
         b.flag("payday_window", info.payday_window);
     }
-    if cfg.primas {
+    if cfg.primas.on(colombia) {
         b.flag("is_prima_window", info.is_prima_window);
     }
-    if cfg.diciembre {
+    if cfg.diciembre.on(colombia) {
         let s = &info.special;
         b.flag("is_dic_inicio", s.is_dic_inicio);
         b.flag("is_velitas", s.is_velitas);
@@ -356,7 +427,7 @@ fn row(
         b.flag("is_ano_nuevo", s.is_ano_nuevo);
         b.flag("is_enero_reyes", s.is_enero_reyes);
     }
-    if cfg.dias_especiales {
+    if cfg.dias_especiales.on(colombia) {
         let s = &info.special;
         b.flag("is_dia_madre", s.is_dia_madre);
         b.flag("is_amor_amistad", s.is_amor_amistad);
@@ -368,10 +439,12 @@ fn row(
     } else {
         (0, 0.0)
     };
-    if matches!(
-        cfg.pandemia,
-        PandemicEncoding::Fases | PandemicEncoding::Ambas
-    ) {
+    let pandemia = match cfg.pandemia {
+        PandemicEncoding::Auto if colombia => PandemicEncoding::Fases,
+        PandemicEncoding::Auto => PandemicEncoding::Ninguna,
+        other => other,
+    };
+    if matches!(pandemia, PandemicEncoding::Fases | PandemicEncoding::Ambas) {
         for &p in phase_ids {
             b.push(
                 || format!("pandemic_phase_{p}"),
@@ -380,7 +453,7 @@ fn row(
         }
     }
     if matches!(
-        cfg.pandemia,
+        pandemia,
         PandemicEncoding::Intensidad | PandemicEncoding::Ambas
     ) {
         b.push(|| "pandemic_intensity".into(), intensity);
@@ -442,10 +515,20 @@ pub fn feature_rows(
         first_row: true,
     };
     let mut dates = Vec::with_capacity(span.len_days());
+    let colombia = cal.config().festivos.pais.is_colombia();
     for d in span.dates() {
         let info = cal.day(d)?;
         b.col = 0;
-        row(&mut b, cfg, &info, &inputs(d), origin, &phase_ids, &events);
+        row(
+            &mut b,
+            cfg,
+            &info,
+            &inputs(d),
+            origin,
+            &phase_ids,
+            &events,
+            colombia,
+        );
         b.first_row = false;
         dates.push(d);
     }
@@ -483,7 +566,8 @@ pub fn future_inputs(
                 } else if e.futuro_uno.iter().any(|s| s.contains(d)) {
                     1.0
                 } else {
-                    e.futuro_por_defecto
+                    // Unknown stays NaN: phase 04 refuses it, naming the column.
+                    e.futuro_por_defecto.unwrap_or(f64::NAN)
                 }
             })
             .collect(),

@@ -10,15 +10,20 @@
 //!   strength, suggested lags).
 #![forbid(unsafe_code)]
 
+use chrono::NaiveDate;
+
 pub mod build;
 pub mod eda;
 pub mod processed;
 
 pub use build::{
     feature_rows, future_inputs, DayInputs, DowEncoding, Evento, ExtraColumn, FeatureConfig,
-    FeatureTable, FuturePlan, PandemicEncoding, PlannedPromo,
+    FeatureTable, FuturePlan, PandemicEncoding, PlannedPromo, Switch,
 };
-pub use processed::{build_layers, future_table, history_inputs, FeatureLayers, FeaturesReport};
+pub use processed::{
+    build_layers, build_layers_with, future_table, history_inputs, ExtraNote, FeatureLayers,
+    FeaturesReport, KnownAfter,
+};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -39,6 +44,18 @@ pub enum FeaturesError {
         key: String,
         /// What is wrong.
         message: String,
+    },
+    /// An extra column's value is unknown on future dates.
+    #[error("the future of column `{column}` is unknown on {days} horizon day(s) ({first} … {last}): the source has no rows there and the plan gives none; give it in features.exogenas (futuro_uno / futuro_por_defecto), or leave the column out of the source (features.exogenas_auto: false stops passing columns through)")]
+    UnknownFuture {
+        /// The column.
+        column: String,
+        /// Horizon days without a value.
+        days: usize,
+        /// First such day.
+        first: NaiveDate,
+        /// Last such day.
+        last: NaiveDate,
     },
     /// The calendar refused a date.
     #[error(transparent)]

@@ -2,16 +2,16 @@
 //! (`04_processed`, the configured features with the target), for the history up to the
 //! cutoff and the horizon after it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use calendar::{Calendar, CalendarConfig};
 use chrono::NaiveDate;
 use core_types::{cols, DateSpan, Horizon};
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::build::{
-    feature_rows, future_inputs, DayInputs, FeatureConfig, FeatureTable, FuturePlan,
+    feature_rows, future_inputs, DayInputs, ExtraColumn, FeatureConfig, FeatureTable, FuturePlan,
 };
 use crate::FeaturesError;
 
@@ -25,8 +25,39 @@ pub const NON_FEATURE_COLUMNS: [&str; 6] = [
     cols::ES_ATIPICO,
 ];
 
+/// The source's own values after the cutoff, for flags known in advance (school holidays,
+/// fairs…): read only for the future rows, never for the history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownAfter {
+    /// Dates with a source row after the cutoff, ascending.
+    pub dates: Vec<NaiveDate>,
+    /// Column → one value per date (`None`: null in the source).
+    pub columns: BTreeMap<String, Vec<Option<f64>>>,
+}
+
+/// How one extra source column entered (or did not enter) the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtraNote {
+    /// The column.
+    pub columna: String,
+    /// `feature` (passed through), `festivos` (repeats the calendar's festivos, which the
+    /// model already has as `is_holiday`), `constante` (one value only: no information).
+    pub uso: String,
+    /// Future days valued from the source rows after the cutoff.
+    pub futuro_de_la_fuente: u64,
+    /// Future days valued from the plan (`futuro_uno`, `futuro_por_defecto`).
+    pub futuro_del_plan: u64,
+    /// Future days without a source row inside the span the source covers (closures or gaps
+    /// of the source), valued with the column's most frequent history value.
+    pub futuro_relleno: u64,
+    /// The value used for those days.
+    pub valor_relleno: Option<f64>,
+    /// Days of agreement with the calendar's festivos, when `uso` is `festivos`.
+    pub coincidencia_festivos: Option<f64>,
+}
+
 /// What phase 04 built.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeaturesReport {
     /// First history date (trend origin).
     pub origin: NaiveDate,
@@ -56,8 +87,19 @@ pub struct FeaturesReport {
     pub planned_outside_horizon: Vec<NaiveDate>,
     /// Planned closures inside the horizon.
     pub planned_closures: u64,
-    /// Days after the cutoff with actuals (kept in the cleansed layer for hold-out scoring).
+    /// Source rows after the cutoff (read only for the future of known-in-advance flags).
     pub actuals_after_cutoff: u64,
+    /// The feature settings as applied: Colombian groups decided by the country, extra
+    /// columns found in the data. Phases that rebuild the future (07) use these.
+    pub resolved: FeatureConfig,
+    /// The plan as applied: configured closures plus the recurring ones in the horizon.
+    pub plan: FuturePlan,
+    /// Recurring closures found in the history (weekdays, days of the year).
+    pub recurring_closures: core_types::closures::RecurringClosures,
+    /// Horizon days closed because a closure recurs there.
+    pub recurring_closures_in_horizon: Vec<NaiveDate>,
+    /// How each extra source column was used.
+    pub extra_notes: Vec<ExtraNote>,
 }
 
 /// The future's feature rows and open flags for `days` days from `start`, for a model whose
@@ -178,7 +220,30 @@ pub fn history_inputs(
         .collect())
 }
 
-/// Builds both layers from the cleansed frame.
+/// Columns of the cleansed layer that are never pass-through features.
+const NOT_EXTRA: [&str; 15] = [
+    cols::FECHA,
+    cols::UNIDADES_VENDIDAS,
+    cols::UNIDADES_ORIGINALES,
+    cols::ES_FALTANTE,
+    cols::ES_ATIPICO,
+    cols::MOTIVO,
+    cols::ABIERTO,
+    cols::PROMOCION,
+    cols::DESCUENTO_PCT,
+    cols::PRECIO_UNITARIO,
+    cols::UNIDADES_MODELO,
+    cols::ES_IMPUTADO,
+    cols::ID,
+    cols::OBSERVACIONES,
+    cols::CREATED_AT,
+];
+
+/// Largest share of a 0/1 column's history days that may disagree with the calendar's
+/// festivos for the column to count as a copy of them.
+const FESTIVO_COPY_TOLERANCE: f64 = 0.02;
+
+/// Builds both layers from the cleansed frame (no source rows after the cutoff known).
 pub fn build_layers(
     cleansed: &DataFrame,
     calendar: &CalendarConfig,
@@ -187,6 +252,126 @@ pub fn build_layers(
     horizon: Horizon,
     cutoff: Option<NaiveDate>,
 ) -> Result<FeatureLayers, FeaturesError> {
+    build_layers_with(
+        cleansed,
+        calendar,
+        cfg,
+        plan,
+        horizon,
+        cutoff,
+        &KnownAfter::default(),
+    )
+}
+
+fn mode(v: &[Option<f64>]) -> Option<f64> {
+    let mut counts: BTreeMap<u64, (usize, f64)> = BTreeMap::new();
+    for x in v.iter().flatten() {
+        let e = counts.entry(x.to_bits()).or_insert((0, *x));
+        e.0 += 1;
+    }
+    counts
+        .values()
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+        .map(|(_, x)| *x)
+}
+
+/// The extra columns the model uses: the configured ones plus (with `exogenas_auto`) every
+/// other numeric column of the cleansed layer that is not constant and does not merely repeat
+/// the calendar's festivos.
+fn resolve_extras(
+    cleansed: &DataFrame,
+    cfg: &FeatureConfig,
+    cal: &Calendar,
+    fechas: &[NaiveDate],
+) -> Result<(Vec<ExtraColumn>, Vec<ExtraNote>), FeaturesError> {
+    let mut extras = cfg.exogenas.clone();
+    let mut notes = Vec::new();
+    let note = |columna: &str, uso: &str, coincidencia: Option<f64>| ExtraNote {
+        columna: columna.into(),
+        uso: uso.into(),
+        futuro_de_la_fuente: 0,
+        futuro_del_plan: 0,
+        futuro_relleno: 0,
+        valor_relleno: None,
+        coincidencia_festivos: coincidencia,
+    };
+    if !cfg.exogenas_auto {
+        return Ok((extras, notes));
+    }
+    for c in cleansed.columns() {
+        let name = c.name().as_str();
+        if NOT_EXTRA.contains(&name)
+            || extras.iter().any(|e| e.nombre == name)
+            || !c.dtype().is_primitive_numeric()
+        {
+            continue;
+        }
+        let v = f64_col(cleansed, name)?;
+        let present: Vec<(usize, f64)> = v
+            .iter()
+            .enumerate()
+            .filter_map(|(i, x)| x.map(|x| (i, x)))
+            .collect();
+        let distinct: BTreeSet<u64> = present.iter().map(|(_, x)| x.to_bits()).collect();
+        if distinct.len() <= 1 {
+            notes.push(note(name, "constante", None));
+            continue;
+        }
+        if present.iter().all(|(_, x)| *x == 0.0 || *x == 1.0) {
+            let mut disagree = 0usize;
+            let mut ones = 0usize;
+            for (i, x) in &present {
+                let festivo = cal.day(fechas[*i])?.is_festivo;
+                ones += usize::from(*x == 1.0 || festivo);
+                disagree += usize::from((*x == 1.0) != festivo);
+            }
+            if ones > 0 && (disagree as f64) <= (FESTIVO_COPY_TOLERANCE * ones as f64).max(1.0) {
+                let agree = 1.0 - disagree as f64 / present.len() as f64;
+                notes.push(note(name, "festivos", Some(agree)));
+                continue;
+            }
+        }
+        extras.push(ExtraColumn {
+            nombre: name.to_string(),
+            futuro_por_defecto: None,
+            futuro_uno: Vec::new(),
+            futuro_de_la_fuente: true,
+        });
+    }
+    Ok((extras, notes))
+}
+
+/// Builds both layers from the cleansed frame; `known` holds the source's rows after the
+/// cutoff, read only for the future of the extra columns (flags known in advance).
+pub fn build_layers_with(
+    cleansed: &DataFrame,
+    calendar: &CalendarConfig,
+    cfg: &FeatureConfig,
+    plan: &FuturePlan,
+    horizon: Horizon,
+    cutoff: Option<NaiveDate>,
+    known: &KnownAfter,
+) -> Result<FeatureLayers, FeaturesError> {
+    let fechas_all: Vec<NaiveDate> = cleansed
+        .column(cols::FECHA)
+        .map_err(|_| FeaturesError::MissingColumn(cols::FECHA.into()))?
+        .date()?
+        .as_date_iter()
+        .map(|d| d.ok_or_else(|| FeaturesError::MissingColumn(cols::FECHA.into())))
+        .collect::<Result<_, _>>()?;
+    let (Some(first_all), Some(last_all)) = (fechas_all.first(), fechas_all.last()) else {
+        return Err(FeaturesError::Empty);
+    };
+    let cal_hist = Calendar::new(
+        calendar,
+        DateSpan::new(*first_all, *last_all).expect("ordered"),
+    )?;
+    let (extras, mut extra_notes) = resolve_extras(cleansed, cfg, &cal_hist, &fechas_all)?;
+    let cfg = &FeatureConfig {
+        exogenas: extras,
+        exogenas_auto: false,
+        ..cfg.clone()
+    };
     let inputs = history_inputs(cleansed, cfg)?;
     let (Some(first), Some(last)) = (
         inputs.keys().next().copied(),
@@ -207,6 +392,99 @@ pub fn build_layers(
         calendar,
         DateSpan::new(first, horizon_span.end()).expect("ordered"),
     )?;
+    // Closures that recur in the history (a weekday never traded, a date closed every year)
+    // are closures of the horizon too.
+    let closed: BTreeSet<NaiveDate> = inputs
+        .iter()
+        .filter(|(d, i)| i.closed && **d <= cutoff)
+        .map(|(d, _)| *d)
+        .collect();
+    let recurring = core_types::closures::recurring(&closed, first, cutoff);
+    let recurring_in_horizon: Vec<NaiveDate> = horizon_span
+        .dates()
+        .filter(|d| recurring.contains(*d) && !plan.cierres_planeados.contains(d))
+        .collect();
+    let plan = &FuturePlan {
+        cierres_planeados: plan
+            .cierres_planeados
+            .iter()
+            .copied()
+            .chain(recurring_in_horizon.iter().copied())
+            .collect(),
+        ..plan.clone()
+    };
+    // The extra columns' future: the source's rows after the cutoff where present, then the
+    // plan; days the source skips inside the span it covers take the column's most frequent
+    // history value; any other unknown day is an error naming the column.
+    let mut future_known: BTreeMap<NaiveDate, DayInputs> = BTreeMap::new();
+    let covered_until = known.dates.last().copied();
+    for d in horizon_span.dates() {
+        future_known.insert(
+            d,
+            DayInputs {
+                promo: false,
+                discount_pct: 0.0,
+                closed: false,
+                pandemic: false,
+                extras: vec![f64::NAN; cfg.exogenas.len()],
+            },
+        );
+    }
+    let position: BTreeMap<NaiveDate, usize> = known
+        .dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (*d, i))
+        .collect();
+    for (k, e) in cfg.exogenas.iter().enumerate() {
+        let hist = f64_col(cleansed, &e.nombre)?;
+        let fill = mode(&hist);
+        let mut n = ExtraNote {
+            columna: e.nombre.clone(),
+            uso: "feature".into(),
+            futuro_de_la_fuente: 0,
+            futuro_del_plan: 0,
+            futuro_relleno: 0,
+            valor_relleno: None,
+            coincidencia_festivos: None,
+        };
+        let mut unknown = Vec::new();
+        for d in horizon_span.dates() {
+            let from_source = e
+                .futuro_de_la_fuente
+                .then(|| {
+                    position
+                        .get(&d)
+                        .and_then(|i| known.columns.get(&e.nombre).and_then(|c| c[*i]))
+                })
+                .flatten();
+            let slot = &mut future_known.get_mut(&d).expect("every horizon day").extras[k];
+            if let Some(v) = from_source {
+                *slot = v;
+                n.futuro_de_la_fuente += 1;
+            } else if e.futuro_uno.iter().any(|s| s.contains(d)) || e.futuro_por_defecto.is_some() {
+                n.futuro_del_plan += 1;
+            } else if e.futuro_de_la_fuente
+                && covered_until.is_some_and(|c| d < c)
+                && known.columns.contains_key(&e.nombre)
+            {
+                *slot = fill.unwrap_or(0.0);
+                n.futuro_relleno += 1;
+                n.valor_relleno = fill;
+            } else {
+                unknown.push(d);
+            }
+        }
+        if let (Some(f), Some(l)) = (unknown.first(), unknown.last()) {
+            return Err(FeaturesError::UnknownFuture {
+                column: e.nombre.clone(),
+                days: unknown.len(),
+                first: *f,
+                last: *l,
+            });
+        }
+        extra_notes.push(n);
+    }
     let (promos, outside) = plan.promotions(horizon_span)?;
     let closures = plan.closures_in(horizon_span);
     let hist = |d: NaiveDate| {
@@ -221,7 +499,7 @@ pub fn build_layers(
             cfg,
             &promos,
             &closures,
-            inputs.get(&d).map(|k| k.extras.as_slice()),
+            future_known.get(&d).map(|k| k.extras.as_slice()),
         )
     };
     let history_table = feature_rows(history_span, &cal, cfg, first, hist)?;
@@ -232,7 +510,7 @@ pub fn build_layers(
         first,
         horizon_span.start(),
         horizon_span.len_days(),
-        &inputs,
+        &future_known,
     )?;
     let all_cfg = cfg.all_groups();
     let all_hist = feature_rows(history_span, &cal, &all_cfg, first, hist)?;
@@ -307,7 +585,12 @@ pub fn build_layers(
         planned_promotion_days: promos.len() as u64,
         planned_outside_horizon: outside,
         planned_closures: closures.len() as u64,
-        actuals_after_cutoff: (last - cutoff).num_days() as u64,
+        actuals_after_cutoff: known.dates.len() as u64,
+        resolved: cfg.clone(),
+        plan: plan.clone(),
+        recurring_closures: recurring,
+        recurring_closures_in_horizon: recurring_in_horizon,
+        extra_notes,
     };
     Ok(FeatureLayers {
         all_features,

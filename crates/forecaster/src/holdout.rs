@@ -32,7 +32,8 @@ pub struct Scores {
     pub wape: f64,
     /// Symmetric MAPE (0–200).
     pub smape: f64,
-    /// MASE with the weekly seasonal-naive scale of the training target.
+    /// MAE divided by the weekly-naive scale (the in-sample MAE of `y[d] − y[d − 7 days]`
+    /// over observed pairs of the history).
     pub mase7: f64,
     /// Sum of actuals.
     pub actual_total: f64,
@@ -45,6 +46,8 @@ pub struct Scores {
 /// The hold-out score: overall and per calendar month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HoldoutScore {
+    /// The MASE scale used (weekly-naive MAE of the observed history).
+    pub mase_scale: f64,
     /// First and last scored dates.
     pub from: NaiveDate,
     /// Last scored date.
@@ -55,7 +58,26 @@ pub struct HoldoutScore {
     pub by_month: BTreeMap<String, Scores>,
 }
 
-fn scores(idx: &[(usize, f64)], fc: &Forecast, y_train: &[f64]) -> Scores {
+/// The weekly-naive MASE scale of an observed history: the mean of `|y[d] − y[d − 7 days]|`
+/// over the dates `d` where both days were observed (days without data are skipped, never
+/// filled). `None` without any such pair or with a zero scale.
+pub fn weekly_naive_scale(observed: &BTreeMap<NaiveDate, f64>) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (d, v) in observed {
+        if let Some(prev) = d
+            .checked_sub_days(chrono::Days::new(7))
+            .and_then(|p| observed.get(&p))
+        {
+            if v.is_finite() && prev.is_finite() {
+                sum += (v - prev).abs();
+                n += 1;
+            }
+        }
+    }
+    (n > 0 && sum > 0.0).then(|| sum / n as f64)
+}
+
+fn scores(idx: &[(usize, f64)], fc: &Forecast, scale: f64) -> Scores {
     let y: Vec<f64> = idx.iter().map(|(_, a)| *a).collect();
     let p: Vec<f64> = idx.iter().map(|(i, _)| fc.daily[*i].point).collect();
     let levels: Vec<f64> = fc
@@ -80,13 +102,14 @@ fn scores(idx: &[(usize, f64)], fc: &Forecast, y_train: &[f64]) -> Scores {
             }
         })
         .collect();
+    let mae = Metric::Mae.compute(&y, &p, &[]);
     Scores {
         days: idx.len(),
-        mae: Metric::Mae.compute(&y, &p, y_train),
-        rmse: Metric::Rmse.compute(&y, &p, y_train),
-        wape: Metric::Wape.compute(&y, &p, y_train),
-        smape: Metric::Smape.compute(&y, &p, y_train),
-        mase7: Metric::Mase7.compute(&y, &p, y_train),
+        mae,
+        rmse: Metric::Rmse.compute(&y, &p, &[]),
+        wape: Metric::Wape.compute(&y, &p, &[]),
+        smape: Metric::Smape.compute(&y, &p, &[]),
+        mase7: mae / scale,
         actual_total: y.iter().sum(),
         forecast_total: p.iter().sum(),
         intervals,
@@ -99,6 +122,23 @@ pub fn score_holdout(
     forecast: &Forecast,
     actuals: &BTreeMap<NaiveDate, f64>,
     y_train: &[f64],
+) -> Option<HoldoutScore> {
+    // Consecutive training days: pairs exactly 7 positions apart are 7 days apart.
+    let start = NaiveDate::MIN;
+    let observed: BTreeMap<NaiveDate, f64> = y_train
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(i, v)| (start + chrono::Days::new(i as u64), *v))
+        .collect();
+    score_holdout_scaled(forecast, actuals, weekly_naive_scale(&observed)?)
+}
+
+/// [`score_holdout`] with the MASE scale given (see [`weekly_naive_scale`]).
+pub fn score_holdout_scaled(
+    forecast: &Forecast,
+    actuals: &BTreeMap<NaiveDate, f64>,
+    scale: f64,
 ) -> Option<HoldoutScore> {
     let idx: Vec<(usize, f64)> = forecast
         .daily
@@ -121,12 +161,13 @@ pub fn score_holdout(
             .push((*i, *a));
     }
     Some(HoldoutScore {
+        mase_scale: scale,
         from: forecast.daily[first.0].fecha,
         until: forecast.daily[last.0].fecha,
-        overall: scores(&idx, forecast, y_train),
+        overall: scores(&idx, forecast, scale),
         by_month: months
             .into_iter()
-            .map(|(m, v)| (m, scores(&v, forecast, y_train)))
+            .map(|(m, v)| (m, scores(&v, forecast, scale)))
             .collect(),
     })
 }

@@ -53,7 +53,7 @@ impl Default for IntervalConfig {
             levels: vec![80.0, 95.0],
             n_boot: 250,
             n_bins: 10,
-            residuals: ResidualSource::InSample,
+            residuals: ResidualSource::OutSample,
         }
     }
 }
@@ -108,25 +108,45 @@ pub struct BinnedResiduals {
 const MAX_RESIDUALS: usize = 10_000;
 const RESIDUAL_SUBSAMPLE_SEED: u64 = 123;
 
-/// Bins the residuals of a fitted model (§B.5).
-pub fn binned_residuals(
-    model: &FittedModel,
+fn in_or_out(
+    state: &models::forecaster::RegressionState,
     source: ResidualSource,
-    n_bins: usize,
-) -> Result<BinnedResiduals, ForecastError> {
-    let state = model
-        .state
-        .as_ref()
-        .ok_or(ForecastError::NoResiduals("a baseline has no residuals"))?;
-    let binner = QuantileBinner::fit(&state.in_sample_predictions, n_bins)
-        .ok_or(ForecastError::NoResiduals("no in-sample predictions"))?;
-    let (preds, res): (&[f64], &[f64]) = match source {
+) -> Result<(&[f64], &[f64]), ForecastError> {
+    Ok(match source {
         ResidualSource::InSample => (&state.in_sample_predictions, &state.in_sample_residuals),
         ResidualSource::OutSample => {
             let o = state.out_sample.as_ref().ok_or(ForecastError::NoResiduals(
                 "the artifact keeps no out-of-sample residuals (phase 05 stores them)",
             ))?;
             (&o.predictions, &o.residuals)
+        }
+    })
+}
+
+/// Bins the residuals of a fitted model (§B.5).
+pub fn binned_residuals(
+    model: &FittedModel,
+    source: ResidualSource,
+    n_bins: usize,
+) -> Result<BinnedResiduals, ForecastError> {
+    let (binner, preds, res): (QuantileBinner, &[f64], &[f64]) = match (&model.state, source) {
+        // A baseline has no in-sample fit: its backtest errors are its only residuals.
+        (None, _) => {
+            let o = model
+                .baseline_out_sample
+                .as_ref()
+                .ok_or(ForecastError::NoResiduals(
+                    "the baseline keeps no backtest residuals (phase 05 stores them)",
+                ))?;
+            let binner = QuantileBinner::fit(&o.predictions, n_bins)
+                .ok_or(ForecastError::NoResiduals("no backtest predictions"))?;
+            (binner, &o.predictions, &o.residuals)
+        }
+        (Some(state), source) => {
+            let binner = QuantileBinner::fit(&state.in_sample_predictions, n_bins)
+                .ok_or(ForecastError::NoResiduals("no in-sample predictions"))?;
+            let (p, r) = in_or_out(state, source)?;
+            (binner, p, r)
         }
     };
     let mut by_bin = vec![Vec::new(); binner.n_bins()];
@@ -248,10 +268,6 @@ pub fn conformal_bounds(
     level: f64,
     binned: bool,
 ) -> Result<(Vec<f64>, Vec<f64>), ForecastError> {
-    let state = model
-        .state
-        .as_ref()
-        .ok_or(ForecastError::NoResiduals("a baseline has no residuals"))?;
     let d = match &model.spec {
         ModelSpec::Recursive {
             differentiation, ..
@@ -286,9 +302,18 @@ pub fn conformal_bounds(
                 .sum::<f64>()
                 .sqrt()
         };
-        let z = state.scale.forward(point[h]);
-        lo.push(state.scale.inverse(z - c * widen));
-        hi.push(state.scale.inverse(z + c * widen));
+        match &model.state {
+            Some(state) => {
+                let z = state.scale.forward(point[h]);
+                lo.push(state.scale.inverse(z - c * widen));
+                hi.push(state.scale.inverse(z + c * widen));
+            }
+            // Baselines work in the original scale.
+            None => {
+                lo.push(point[h] - c * widen);
+                hi.push(point[h] + c * widen);
+            }
+        }
     }
     Ok((lo, hi))
 }

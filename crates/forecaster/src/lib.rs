@@ -14,7 +14,7 @@
 //!
 //! ```
 //! use chrono::NaiveDate;
-//! use forecaster::{Forecaster, FutureInputs, IntervalConfig};
+//! use forecaster::{Forecaster, FutureInputs, IntervalConfig, ResidualSource};
 //! use models::{Autoregressive, ModelArtifact, ModelSpec, Regressor, Transform};
 //!
 //! // A toy history with a weekly cycle, and a model trained on it.
@@ -32,9 +32,11 @@
 //! let artifact = ModelArtifact::new("toy", "y", start, until, "", Default::default(), fitted);
 //! let service = Forecaster::new(artifact);
 //!
-//! // Ten days ahead, all open, no exogenous columns.
+//! // Ten days ahead, all open, no exogenous columns. The default intervals use the
+//! // backtest (out-of-sample) residuals phase 05 keeps; this toy model has only in-sample ones.
 //! let future = FutureInputs::open_days(until + chrono::Days::new(1), 10, None);
-//! let fc = service.forecast(&future, &IntervalConfig::default(), 42).unwrap();
+//! let intervals = IntervalConfig { residuals: ResidualSource::InSample, ..Default::default() };
+//! let fc = service.forecast(&future, &intervals, 42).unwrap();
 //! assert_eq!(fc.daily.len(), 10);
 //! let day = &fc.daily[0];
 //! assert!(day.bounds[0].lower <= day.point && day.point <= day.bounds[0].upper);
@@ -54,7 +56,7 @@ use chrono::{Datelike, NaiveDate};
 use models::{Exog, ModelArtifact, ModelError};
 use serde::{Deserialize, Serialize};
 
-pub use holdout::{score_holdout, HoldoutScore};
+pub use holdout::{score_holdout, score_holdout_scaled, weekly_naive_scale, HoldoutScore};
 pub use intervals::{IntervalConfig, IntervalMethod, ResidualSource};
 
 /// Version of this crate, recorded in run manifests.

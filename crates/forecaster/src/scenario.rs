@@ -33,6 +33,9 @@ pub struct PlanForecaster {
     pub intervals: IntervalConfig,
     /// Bootstrap seed (the same for every scenario).
     pub seed: u64,
+    /// The extra columns' future values phase 04 used (from the source after the cutoff or
+    /// the plan), by date, in `features.exogenas` order; scenarios change them from there.
+    pub known: BTreeMap<NaiveDate, DayInputs>,
 }
 
 impl PlanForecaster {
@@ -83,7 +86,7 @@ impl PlanForecaster {
                 .collect();
         }
         // Extra columns: known future values, read by the projection like a source's own.
-        let mut known: BTreeMap<NaiveDate, DayInputs> = BTreeMap::new();
+        let mut known: BTreeMap<NaiveDate, DayInputs> = self.known.clone();
         for (col, d, v) in &c.exog {
             if let Some(k) = self.features.exogenas.iter().position(|e| &e.nombre == col) {
                 let entry = known.entry(*d).or_insert_with(|| DayInputs {

@@ -165,6 +165,19 @@ pub fn backtest(
     exog: Option<&Exog>,
     cfg: &FoldConfig,
 ) -> Result<Backtest, ModelError> {
+    backtest_masked(spec, y, actuals, exog, cfg, None)
+}
+
+/// [`backtest`] where each fold fits only the targets of `fit_mask` (see
+/// [`ModelSpec::fit_masked`]).
+pub fn backtest_masked(
+    spec: &ModelSpec,
+    y: &[f64],
+    actuals: Option<&[f64]>,
+    exog: Option<&Exog>,
+    cfg: &FoldConfig,
+    fit_mask: Option<&[bool]>,
+) -> Result<Backtest, ModelError> {
     let truth_series = actuals.unwrap_or(y);
     if truth_series.len() != y.len() {
         return Err(ModelError::InvalidSpec(
@@ -190,7 +203,8 @@ pub fn backtest(
     for fo in &folds {
         if fo.fit || model.is_none() {
             let ex = exog.map(|e| e.slice(fo.train.clone()));
-            let m = spec.fit(&y[fo.train.clone()], ex.as_ref())?;
+            let mask = fit_mask.map(|m| &m[fo.train.clone()]);
+            let m = spec.fit_masked(&y[fo.train.clone()], ex.as_ref(), mask)?;
             if first_model.is_none() {
                 first_model = Some(m.clone());
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backtest::{backtest, Backtest, FoldConfig};
+use crate::backtest::{Backtest, FoldConfig};
 use crate::forecaster::ModelSpec;
 use crate::matrix::Exog;
 use crate::metrics::Metric;
@@ -65,6 +65,8 @@ pub struct Arena<'a> {
     pub cv: &'a FoldConfig,
     /// Ranking metric.
     pub metric: Metric,
+    /// Targets that are fitted (`None` = all); see [`ModelSpec::fit_masked`].
+    pub fit_mask: Option<&'a [bool]>,
 }
 
 /// Backtests every candidate in parallel (rayon; the result does not depend on the number of
@@ -82,6 +84,7 @@ pub fn compete(
         exog,
         cv,
         metric,
+        fit_mask,
     } = arena;
     let mut names = std::collections::BTreeSet::new();
     for c in candidates {
@@ -94,28 +97,30 @@ pub fn compete(
     }
     let mut runs: Vec<(Entry, Option<Backtest>)> = candidates
         .par_iter()
-        .map(|c| match backtest(&c.model, y, actuals, exog, cv) {
-            Ok(b) => (
-                Entry {
-                    nombre: c.nombre.clone(),
-                    label: c.model.label(),
-                    metrics: b.metrics.clone(),
-                    folds: b.folds,
-                    error: None,
-                },
-                Some(b),
-            ),
-            Err(e) => (
-                Entry {
-                    nombre: c.nombre.clone(),
-                    label: c.model.label(),
-                    metrics: BTreeMap::new(),
-                    folds: 0,
-                    error: Some(e.to_string()),
-                },
-                None,
-            ),
-        })
+        .map(
+            |c| match crate::backtest::backtest_masked(&c.model, y, actuals, exog, cv, fit_mask) {
+                Ok(b) => (
+                    Entry {
+                        nombre: c.nombre.clone(),
+                        label: c.model.label(),
+                        metrics: b.metrics.clone(),
+                        folds: b.folds,
+                        error: None,
+                    },
+                    Some(b),
+                ),
+                Err(e) => (
+                    Entry {
+                        nombre: c.nombre.clone(),
+                        label: c.model.label(),
+                        metrics: BTreeMap::new(),
+                        folds: 0,
+                        error: Some(e.to_string()),
+                    },
+                    None,
+                ),
+            },
+        )
         .inspect(|(e, _)| on_done(e))
         .collect();
     let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
@@ -198,6 +203,7 @@ mod tests {
             exog: None,
             cv: &cv,
             metric: Metric::Mae,
+            fit_mask: None,
         };
         let seen = std::sync::atomic::AtomicUsize::new(0);
         let count = |_: &Entry| {
@@ -222,8 +228,13 @@ pub struct CvConfig {
     pub steps: usize,
     /// First training length; `null` = `n − n_folds · steps`.
     pub initial_train_size: Option<usize>,
-    /// Folds when `initial_train_size` is null.
+    /// Folds when `initial_train_size` is null (fewer on a short history, see
+    /// `min_train_size`).
     pub n_folds: usize,
+    /// Shortest first training range wanted when `initial_train_size` is null: a history too
+    /// short for `n_folds` folds of `steps` after it gets fewer folds, and with one fold the
+    /// training range shrinks to what exists (at least 3/5 of the history).
+    pub min_train_size: usize,
     /// Refit policy.
     pub refit: crate::backtest::Refit,
     /// Rolling (true) or expanding (false) window when refitting.
@@ -240,11 +251,25 @@ impl CvConfig {
         let initial = match self.initial_train_size {
             Some(k) => k,
             None => {
-                n.checked_sub(self.n_folds * self.steps + self.gap)
-                    .ok_or(ModelError::TooShort {
-                        needed: self.n_folds * self.steps + self.gap + 1,
-                        got: n,
-                    })?
+                let budget =
+                    n.checked_sub(self.gap)
+                        .filter(|b| *b >= 2)
+                        .ok_or(ModelError::TooShort {
+                            needed: self.gap + 2,
+                            got: n,
+                        })?;
+                let mut folds = self.n_folds.max(1);
+                while folds > 1 && budget < folds * self.steps + self.min_train_size {
+                    folds -= 1;
+                }
+                let after = budget.saturating_sub(folds * self.steps);
+                if after >= self.min_train_size {
+                    after
+                } else {
+                    // Too short for even one full fold after min_train_size: train on what
+                    // exists, keeping at least 3/5 of it (the last fold is then incomplete).
+                    after.max(budget * 3 / 5).min(budget - 1)
+                }
             }
         };
         Ok(FoldConfig {

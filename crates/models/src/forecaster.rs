@@ -354,6 +354,28 @@ impl ModelSpec {
 
     /// Fits the model on `y` (original scale) with optional `exog` aligned with `y`.
     pub fn fit(&self, y: &[f64], exog: Option<&Exog>) -> Result<FittedModel, ModelError> {
+        self.fit_masked(y, exog, None)
+    }
+
+    /// [`fit`](Self::fit) where only the targets with `fit_mask[t] == true` are fitted: the
+    /// other values (closed days, long gaps filled for the lags) still feed the lags and
+    /// windows but are never a training target. `None` fits every target.
+    pub fn fit_masked(
+        &self,
+        y: &[f64],
+        exog: Option<&Exog>,
+        fit_mask: Option<&[bool]>,
+    ) -> Result<FittedModel, ModelError> {
+        if let Some(m) = fit_mask {
+            if m.len() != y.len() {
+                return Err(ModelError::InvalidSpec(format!(
+                    "fit mask of {} values for a series of {}",
+                    m.len(),
+                    y.len()
+                )));
+            }
+        }
+        let fitted = |t: usize| fit_mask.is_none_or(|m| m[t]);
         let w = self.window_size();
         if w == 0 {
             return Err(ModelError::InvalidSpec("window size 0".into()));
@@ -382,6 +404,10 @@ impl ModelSpec {
                     // Rows start at W = window + d (§B.1), even where NaN-tolerant window
                     // statistics could be computed earlier.
                     let keep: Vec<bool> = m.positions.iter().map(|p| *p >= w).collect();
+                    m.retain_rows(&keep);
+                }
+                if fit_mask.is_some() {
+                    let keep: Vec<bool> = m.positions.iter().map(|p| fitted(*p)).collect();
                     m.retain_rows(&keep);
                 }
                 if m.rows() == 0 {
@@ -462,7 +488,7 @@ impl ModelSpec {
                         if let Some(e) = exog {
                             x.extend(e.columns.iter().map(|c| c[target]));
                         }
-                        if z[target].is_nan() || x.iter().any(|v| v.is_nan()) {
+                        if z[target].is_nan() || x.iter().any(|v| v.is_nan()) || !fitted(target) {
                             continue;
                         }
                         m.x.extend(x);
@@ -499,6 +525,7 @@ impl ModelSpec {
             spec: self.clone(),
             last_window,
             state,
+            baseline_out_sample: None,
         })
     }
 }
@@ -587,6 +614,10 @@ pub struct FittedModel {
     pub last_window: Vec<f64>,
     /// The regression state of a recursive or direct model (`None` for the baselines).
     pub state: Option<RegressionState>,
+    /// A baseline's backtest residuals (original scale): a baseline has no in-sample fit, so
+    /// its intervals always come from its out-of-sample errors.
+    #[serde(default)]
+    pub baseline_out_sample: Option<OutSample>,
 }
 
 impl FittedModel {
@@ -609,10 +640,32 @@ impl FittedModel {
                 ));
             }
         }
-        let state = self
-            .state
-            .as_mut()
-            .ok_or_else(|| ModelError::InvalidSpec("a baseline keeps no residuals".into()))?;
+        if y_true.len() != y_pred.len() {
+            return Err(ModelError::InvalidSpec(format!(
+                "{} actuals for {} predictions",
+                y_true.len(),
+                y_pred.len()
+            )));
+        }
+        let Some(state) = self.state.as_mut() else {
+            let mut out = OutSample {
+                predictions: Vec::new(),
+                residuals: Vec::new(),
+            };
+            for (t, p) in y_true.iter().zip(y_pred) {
+                if t.is_finite() && p.is_finite() {
+                    out.predictions.push(*p);
+                    out.residuals.push(t - p);
+                }
+            }
+            if out.residuals.is_empty() {
+                return Err(ModelError::InvalidSpec(
+                    "no backtest prediction has an observed actual".into(),
+                ));
+            }
+            self.baseline_out_sample = Some(out);
+            return Ok(());
+        };
         if y_true.len() != y_pred.len() {
             return Err(ModelError::InvalidSpec(format!(
                 "{} actuals for {} predictions",

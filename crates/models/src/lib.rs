@@ -28,12 +28,14 @@ pub mod nonlinear;
 pub mod search;
 
 pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
-pub use backtest::{backtest, folds, Backtest, Fold, FoldConfig, Refit};
+pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig, Refit};
 pub use compete::{
     compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
 };
 pub use forecaster::{FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
-pub use matrix::{train_matrix, Autoregressive, Exog, Stat, TrainMatrix, WindowFeature};
+pub use matrix::{
+    fill_for_lags, train_matrix, Autoregressive, Exog, Stat, TrainMatrix, WindowFeature,
+};
 pub use metrics::Metric;
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};

@@ -375,3 +375,65 @@ mod tests {
         );
     }
 }
+
+/// A copy of `y` without NaN, for lags and windows only: each missing value (a closed day, a
+/// gap) becomes the mean of the values `period`, 2·`period`, … `weeks`·`period` steps before
+/// it (filled ones included, so long gaps carry the last seasonal pattern), or after it at the
+/// start of the series, or the series mean. Pair it with a fit mask so that filled values are
+/// never training targets ([`crate::ModelSpec::fit_masked`]).
+pub fn fill_for_lags(y: &[f64], period: usize, weeks: usize) -> Vec<f64> {
+    let period = period.max(1);
+    let weeks = weeks.max(1);
+    let finite: Vec<f64> = y.iter().copied().filter(|v| v.is_finite()).collect();
+    let mean = if finite.is_empty() {
+        0.0
+    } else {
+        finite.iter().sum::<f64>() / finite.len() as f64
+    };
+    let mut out = y.to_vec();
+    for t in 0..out.len() {
+        if out[t].is_finite() {
+            continue;
+        }
+        let before: Vec<f64> = (1..=weeks)
+            .filter_map(|k| t.checked_sub(k * period))
+            .map(|i| out[i])
+            .filter(|v| v.is_finite())
+            .collect();
+        let pool = if before.is_empty() {
+            (1..=weeks)
+                .map(|k| t + k * period)
+                .filter(|i| *i < y.len())
+                .map(|i| y[i])
+                .filter(|v| v.is_finite())
+                .collect()
+        } else {
+            before
+        };
+        out[t] = if pool.is_empty() {
+            mean
+        } else {
+            pool.iter().sum::<f64>() / pool.len() as f64
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::fill_for_lags;
+
+    #[test]
+    fn missing_values_take_the_same_weekday_of_earlier_weeks() {
+        let mut y: Vec<f64> = (0..28).map(|t| (t % 7) as f64 * 10.0).collect();
+        y[21] = f64::NAN; // a Monday-like day: earlier ones are 0
+        y[24] = f64::NAN;
+        y[2] = f64::NAN; // at the start: taken from the weeks after
+        let f = fill_for_lags(&y, 7, 4);
+        assert_eq!(f[21], 0.0);
+        assert_eq!(f[24], 30.0);
+        assert_eq!(f[2], 20.0);
+        assert!(f.iter().all(|v| v.is_finite()));
+        assert_eq!(fill_for_lags(&[f64::NAN, f64::NAN], 7, 4), vec![0.0, 0.0]);
+    }
+}

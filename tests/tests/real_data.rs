@@ -1,0 +1,310 @@
+//! Other people's data: a daily CSV with `date,y[,flags…]` runs end to end with source and
+//! country alone; the hold-out is honest (phases 02–05 never see a row after the cutoff) and
+//! its scores equal an independent scorer's on the CSVs the run wrote.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Days, NaiveDate};
+use e2e::{project, repo_root};
+use serde_json::Value;
+
+fn xtask(root: &Path, args: &[String]) -> u8 {
+    xtask::cli::main_with(args, Some(root), &[])
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// A turnover-like series (amounts, not units) with a weekly and a yearly cycle, closed every
+/// 25 December and 1 January (absent from the file, as real exports do), and a few random
+/// gaps.
+fn synthetic_csv(first: NaiveDate, days: u64) -> String {
+    let mut out = String::from("date,y\n");
+    let mut state: u64 = 42;
+    let mut noise = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5
+    };
+    let week = [0.9, 0.95, 1.0, 1.0, 1.1, 1.4, 1.2];
+    for i in 0..days {
+        let d = first + Days::new(i);
+        let n = noise();
+        if (d.month(), d.day()) == (12, 25) || (d.month(), d.day()) == (1, 1) || n > 0.49 {
+            continue;
+        }
+        let yearly =
+            1.0 + 0.2 * (2.0 * std::f64::consts::PI * f64::from(d.ordinal()) / 365.25).sin();
+        let y =
+            500.0 * week[d.weekday().num_days_from_monday() as usize] * yearly * (1.0 + 0.1 * n);
+        out.push_str(&format!("{d},{y:.4}\n"));
+    }
+    out
+}
+
+fn minimal_args(csv: &Path, pais: &str, cutoff: Option<NaiveDate>) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "run".to_string(),
+        "--set".into(),
+        "source.kind=file".into(),
+        "--set".into(),
+        format!("source.path={}", csv.display()),
+        "--set".into(),
+        format!("calendar.festivos.pais={pais}"),
+    ]
+    .to_vec();
+    if let Some(c) = cutoff {
+        v.push("--set".into());
+        v.push(format!("run.cutoff={c}"));
+    }
+    v
+}
+
+/// (date, value) rows of a `date,y,…` CSV.
+fn read_series(csv: &str) -> BTreeMap<NaiveDate, f64> {
+    csv.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut it = l.split(',');
+            (
+                day(it.next().unwrap()),
+                it.next().unwrap().parse::<f64>().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The user's own scorer: MAE and weekly-naive MASE of the forecast CSV against the raw file,
+/// on the raw days after the cutoff; the scale from raw pairs exactly 7 days apart up to it.
+fn independent_score(
+    raw: &BTreeMap<NaiveDate, f64>,
+    forecast_csv: &str,
+    cutoff: NaiveDate,
+) -> (f64, f64, usize) {
+    let fc = read_series(forecast_csv);
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (d, a) in raw.range(cutoff + Days::new(1)..) {
+        if let Some(p) = fc.get(d) {
+            sum += (a - p).abs();
+            n += 1;
+        }
+    }
+    let (mut s, mut m) = (0.0, 0usize);
+    for (d, v) in raw.range(..=cutoff) {
+        if let Some(prev) = raw.get(&(*d - Days::new(7))) {
+            s += (v - prev).abs();
+            m += 1;
+        }
+    }
+    let mae = sum / n as f64;
+    (mae, mae / (s / m as f64), n)
+}
+
+fn holdout(root: &Path) -> Value {
+    json(&root.join("outputs/reports/forecast_latest.json"))["body"]["holdout"].clone()
+}
+
+#[test]
+fn a_short_amounts_series_runs_with_source_and_country_alone_and_scores_like_the_users_scorer() {
+    // A year and a half of turnover with a 185-day hold-out: short history, amounts, closures.
+    let p = project();
+    let root = p.path();
+    let csv = root.join("ventas.csv");
+    let text = synthetic_csv(day("2023-01-02"), 548 + 185);
+    std::fs::write(&csv, &text).unwrap();
+    let raw = read_series(&text);
+    let last = *raw.keys().next_back().unwrap();
+    let cutoff = last - Days::new(185);
+    assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 0);
+    let cleansing = json(&root.join("outputs/reports/cleansing_latest.json"));
+    assert_eq!(cleansing["body"]["report"]["target_kind"], "amounts");
+    // Absent 25 Dec / 1 Jan are closures (festivos in DE), not gaps to impute.
+    let closures = cleansing["body"]["report"]["closures_inferred"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        closures.iter().any(|c| c["fecha"] == "2023-12-25"),
+        "{closures:?}"
+    );
+    // No Colombian group for a German series.
+    let features = json(&root.join("outputs/reports/features_latest.json"));
+    let names: Vec<String> = features["body"]["report"]["feature_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("novena") || n.contains("payday") || n.contains("pandemic")),
+        "{names:?}"
+    );
+    // The user's scorer and the report agree to 1e-9, on the same days.
+    let fc =
+        std::fs::read_to_string(root.join("outputs/forecast/forecast_daily_latest.csv")).unwrap();
+    let (mae, mase, n) = independent_score(&raw, &fc, cutoff);
+    let h = holdout(root);
+    assert_eq!(h["overall"]["days"].as_u64().unwrap() as usize, n);
+    assert!((h["overall"]["mae"].as_f64().unwrap() - mae).abs() < 1e-9 * mae.max(1.0));
+    assert!((h["overall"]["mase7"].as_f64().unwrap() - mase).abs() < 1e-9);
+    // Intervals exist and no artifact holds NaN.
+    assert!(h["overall"]["intervals"][0]["coverage"].as_f64().unwrap() > 0.0);
+    assert!(!fc.to_lowercase().contains("nan"));
+    let champion = json(&root.join("outputs/models/champion_latest.json"));
+    let window = champion["model"]["last_window"].as_array().unwrap();
+    assert!(
+        !window.is_empty()
+            && window
+                .iter()
+                .all(|v| v.as_f64().is_some_and(f64::is_finite))
+    );
+}
+
+/// Report bodies with the fields that describe the input beyond the cutoff removed: the
+/// counts of set-aside rows and the raw snapshot's hash (the snapshots differ by exactly those
+/// rows).
+fn body_without_after_counts(path: &Path) -> String {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.remove("rows_after_cutoff");
+                m.remove("actuals_after_cutoff");
+                m.remove("snapshot_sha256");
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v = json(path)["body"].clone();
+    strip(&mut v);
+    serde_json::to_string(&v).unwrap()
+}
+
+#[test]
+fn phases_02_to_05_are_identical_with_and_without_the_rows_after_the_cutoff() {
+    let text = synthetic_csv(day("2021-03-01"), 1100);
+    let raw = read_series(&text);
+    let cutoff = *raw.keys().next_back().unwrap() - Days::new(185);
+    let truncated: String = std::iter::once("date,y\n".to_string())
+        .chain(
+            text.lines()
+                .skip(1)
+                .filter(|l| day(&l[..10]) <= cutoff)
+                .map(|l| format!("{l}\n")),
+        )
+        .collect();
+    let run = |csv_text: &str| {
+        let p = project();
+        let csv = p.path().join("ventas.csv");
+        std::fs::write(&csv, csv_text).unwrap();
+        assert_eq!(xtask(p.path(), &minimal_args(&csv, "US", Some(cutoff))), 0);
+        p
+    };
+    let full = run(&text);
+    let cut = run(&truncated);
+    let same_bytes: [&str; 6] = [
+        "data/02_cleansed/ventas_diarias_latest.parquet",
+        "data/03_features/features_latest.parquet",
+        "data/04_processed/train_latest.parquet",
+        "data/04_processed/future_latest.parquet",
+        "outputs/reports/leaderboard_latest.csv",
+        "outputs/models/backtest_predictions_latest.csv",
+    ];
+    for f in same_bytes {
+        assert_eq!(
+            std::fs::read(full.path().join(f)).unwrap(),
+            std::fs::read(cut.path().join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    for r in ["cleansing", "eda", "features", "train"] {
+        let f = format!("outputs/reports/{r}_latest.json");
+        assert_eq!(
+            body_without_after_counts(&full.path().join(&f)),
+            body_without_after_counts(&cut.path().join(&f)),
+            "{f} differs"
+        );
+    }
+    let champ = |p: &Path| {
+        let mut v = json(&p.join("outputs/models/champion_latest.json"));
+        v.as_object_mut().unwrap().remove("training_data_sha256");
+        v
+    };
+    assert_eq!(champ(full.path()), champ(cut.path()));
+    // Only phase 06 reads what came after: the full run is scored, the truncated one is not.
+    assert!(holdout(full.path()).is_object());
+    assert!(holdout(cut.path()).is_null());
+}
+
+/// The shared real series (not in a user's clone: skipped without `../shared`).
+fn shared_real() -> Option<PathBuf> {
+    let d = repo_root().join("../shared/data/real");
+    d.join("kiel_bakery.csv").is_file().then_some(d)
+}
+
+#[test]
+fn every_shared_real_series_runs_with_source_and_country_alone() {
+    let Some(dir) = shared_real() else {
+        eprintln!("SKIPPED: ../shared/data/real is not here");
+        return;
+    };
+    let cases: [(&str, &str, Option<&str>); 9] = [
+        ("kiel_bakery.csv", "DE", None),
+        ("peyton_manning.csv", "US", None),
+        ("traffic_i94_daily.csv", "US", None),
+        ("kiel_brot.csv", "DE", None),
+        ("kiel_broetchen.csv", "DE", None),
+        ("kiel_croissant.csv", "DE", None),
+        ("kiel_konditorei.csv", "DE", None),
+        ("kiel_kuchen.csv", "DE", None),
+        ("kiel_groups_long.csv", "DE", Some("brot")),
+    ];
+    for (file, pais, serie) in cases {
+        let csv = dir.join(file);
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let mut raw = BTreeMap::new();
+        for l in text.lines().skip(1) {
+            let cells: Vec<&str> = l.split(',').collect();
+            let (d, y) = match serie {
+                Some(s) if cells[1] != s => continue,
+                Some(_) => (cells[0], cells[2]),
+                None => (cells[0], cells[1]),
+            };
+            raw.insert(day(d), y.parse::<f64>().unwrap());
+        }
+        let cutoff = *raw.keys().next_back().unwrap() - Days::new(185);
+        let p = project();
+        let mut args = minimal_args(&csv, pais, Some(cutoff));
+        if let Some(s) = serie {
+            args.push("--set".into());
+            args.push(format!("source.filters.serie={s}"));
+        }
+        assert_eq!(xtask(p.path(), &args), 0, "{file} failed");
+        let fc =
+            std::fs::read_to_string(p.path().join("outputs/forecast/forecast_daily_latest.csv"))
+                .unwrap();
+        let (mae, mase, n) = independent_score(&raw, &fc, cutoff);
+        let h = holdout(p.path());
+        assert_eq!(h["overall"]["days"].as_u64().unwrap() as usize, n, "{file}");
+        assert!(
+            (h["overall"]["mae"].as_f64().unwrap() - mae).abs() < 1e-9 * mae.max(1.0),
+            "{file}"
+        );
+        assert!(
+            (h["overall"]["mase7"].as_f64().unwrap() - mase).abs() < 1e-9,
+            "{file}"
+        );
+        eprintln!("{file}: {n} days scored, MAE {mae:.4}, MASE {mase:.4}");
+    }
+}
