@@ -308,3 +308,59 @@ fn every_shared_real_series_runs_with_source_and_country_alone() {
         eprintln!("{file}: {n} days scored, MAE {mae:.4}, MASE {mase:.4}");
     }
 }
+
+#[test]
+fn transaction_level_input_asks_for_an_aggregate_and_sums_with_one() {
+    // Three tickets a day for 500 days.
+    let first = day("2023-01-02");
+    let mut text = String::from("date,y\n");
+    let mut daily: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+    for i in 0..500u64 {
+        let d = first + Days::new(i);
+        for k in 0..3u64 {
+            let v = 10.0 + ((i * 7 + k * 3) % 11) as f64;
+            text.push_str(&format!("{d},{v}\n"));
+            *daily.entry(d).or_default() += v;
+        }
+    }
+    let p = project();
+    let csv = p.path().join("tickets.csv");
+    std::fs::write(&csv, &text).unwrap();
+    assert_eq!(xtask(p.path(), &minimal_args(&csv, "CO", None)), 1);
+    let v = json(&p.path().join("outputs/reports/validation_latest.json"));
+    let failure = v["body"]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "aggregate_needed")
+        .cloned()
+        .expect("the aggregate rule fails");
+    assert_eq!(failure["severity"], "error");
+    assert!(failure["message"]
+        .as_str()
+        .unwrap()
+        .contains("source.aggregate"));
+    let mut args = minimal_args(&csv, "CO", None);
+    args.extend(["--set".to_string(), "source.aggregate=sum".to_string()]);
+    let args: Vec<String> = args
+        .into_iter()
+        .chain(["--set".to_string(), "simulate.scenarios=[]".to_string()])
+        .collect();
+    assert_eq!(xtask(p.path(), &args), 0);
+    let frame = connector::read_parquet(
+        &p.path()
+            .join("data/02_cleansed/ventas_diarias_latest.parquet"),
+    )
+    .unwrap();
+    let units: Vec<Option<f64>> = frame
+        .column("unidades_vendidas")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(units.len(), daily.len());
+    for (u, (d, s)) in units.iter().zip(&daily) {
+        assert_eq!(*u, Some(*s), "{d}");
+    }
+}
