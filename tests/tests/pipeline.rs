@@ -463,8 +463,8 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
     let entries = t["body"]["leaderboard"]["entries"].as_array().unwrap();
     assert_eq!(
         entries.len(),
-        8 + 8,
-        "configured candidates plus 8 searched"
+        8 + 24,
+        "configured candidates plus 24 searched"
     );
     let mase7: Vec<f64> = entries
         .iter()

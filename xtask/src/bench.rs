@@ -82,6 +82,7 @@ fn w1_candidates() -> Vec<models::Candidate> {
                     clip_negative: false,
                     differentiation: 0,
                 },
+                exog: models::ExogFilter::default(),
             });
         }
     }
@@ -107,6 +108,7 @@ fn w2_candidates(seed: u64) -> Vec<models::Candidate> {
             clip_negative: false,
             differentiation: 0,
         },
+        exog: models::ExogFilter::default(),
     }]
 }
 

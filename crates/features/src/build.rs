@@ -202,7 +202,7 @@ impl Default for FeatureConfig {
             pandemia: PandemicEncoding::Auto,
             promociones: true,
             tendencia: true,
-            fourier_anual: 2,
+            fourier_anual: 10,
             fourier_semanal: 0,
             eventos: Vec::new(),
             exogenas: Vec::new(),

@@ -19,6 +19,60 @@ pub struct Candidate {
     pub nombre: String,
     /// The model.
     pub model: ModelSpec,
+    /// Which of the calendar's exog columns the candidate uses (default: all).
+    #[serde(default, skip_serializing_if = "ExogFilter::is_all")]
+    pub exog: ExogFilter,
+}
+
+/// A candidate's choice among the feature layer's columns, by the features crate's column
+/// names: yearly Fourier pairs `year_sin_k`/`year_cos_k` up to an order, and the linear
+/// `trend`. The feature layer holds the largest order; each candidate keeps what it asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExogFilter {
+    /// Keep yearly Fourier pairs `1..=k` only (`null`: all there are).
+    #[serde(default)]
+    pub fourier_anual: Option<u32>,
+    /// Keep (`true`) or drop (`false`) the `trend` column (`null`: as it is).
+    #[serde(default)]
+    pub tendencia: Option<bool>,
+}
+
+impl ExogFilter {
+    /// Whether the filter keeps every column.
+    pub fn is_all(&self) -> bool {
+        self.fourier_anual.is_none() && self.tendencia.is_none()
+    }
+
+    /// Whether the column `name` is kept.
+    pub fn keeps(&self, name: &str) -> bool {
+        if name == "trend" {
+            return self.tendencia.unwrap_or(true);
+        }
+        let order = name
+            .strip_prefix("year_sin_")
+            .or_else(|| name.strip_prefix("year_cos_"))
+            .and_then(|k| k.parse::<u32>().ok());
+        match (order, self.fourier_anual) {
+            (Some(k), Some(max)) => k <= max,
+            _ => true,
+        }
+    }
+
+    /// The kept columns of `exog`, in order.
+    pub fn apply(&self, exog: &Exog) -> Exog {
+        if self.is_all() {
+            return exog.clone();
+        }
+        let (names, columns) = exog
+            .names
+            .iter()
+            .zip(&exog.columns)
+            .filter(|(n, _)| self.keeps(n))
+            .map(|(n, c)| (n.clone(), c.clone()))
+            .unzip();
+        Exog { names, columns }
+    }
 }
 
 /// One leaderboard row.
@@ -97,8 +151,15 @@ pub fn compete(
     }
     let mut runs: Vec<(Entry, Option<Backtest>)> = candidates
         .par_iter()
-        .map(
-            |c| match crate::backtest::backtest_masked(&c.model, y, actuals, exog, cv, fit_mask) {
+        .map(|c| {
+            match crate::backtest::backtest_masked(
+                &c.model,
+                y,
+                actuals,
+                exog.map(|e| c.exog.apply(e)).as_ref(),
+                cv,
+                fit_mask,
+            ) {
                 Ok(b) => (
                     Entry {
                         nombre: c.nombre.clone(),
@@ -119,8 +180,8 @@ pub fn compete(
                     },
                     None,
                 ),
-            },
-        )
+            }
+        })
         .inspect(|(e, _)| on_done(e))
         .collect();
     let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
@@ -156,6 +217,37 @@ mod tests {
     use crate::matrix::Autoregressive;
 
     #[test]
+    fn exog_filters_keep_fourier_pairs_up_to_the_order_and_the_trend_by_choice() {
+        let names: Vec<String> = [
+            "dow_0",
+            "trend",
+            "year_sin_1",
+            "year_cos_1",
+            "year_sin_2",
+            "year_cos_2",
+            "holiday",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let exog = Exog::new(names.clone(), vec![vec![0.0; 3]; names.len()]).unwrap();
+        assert_eq!(ExogFilter::default().apply(&exog), exog);
+        let f = ExogFilter {
+            fourier_anual: Some(1),
+            tendencia: Some(false),
+        };
+        assert_eq!(
+            f.apply(&exog).names,
+            ["dow_0", "year_sin_1", "year_cos_1", "holiday"]
+        );
+        let none = ExogFilter {
+            fourier_anual: Some(0),
+            tendencia: None,
+        };
+        assert_eq!(none.apply(&exog).names, ["dow_0", "trend", "holiday"]);
+    }
+
+    #[test]
     fn the_model_that_knows_the_season_wins_and_failures_rank_last() {
         let y: Vec<f64> = (0..400)
             .map(|t| 100.0 + 30.0 * ((t % 7) as f64) + 0.1 * t as f64)
@@ -164,10 +256,12 @@ mod tests {
             Candidate {
                 nombre: "naive".into(),
                 model: ModelSpec::Naive,
+                exog: ExogFilter::default(),
             },
             Candidate {
                 nombre: "snaive7".into(),
                 model: ModelSpec::SeasonalNaive { period: 7 },
+                exog: ExogFilter::default(),
             },
             Candidate {
                 nombre: "ols".into(),
@@ -181,10 +275,12 @@ mod tests {
                     clip_negative: false,
                     differentiation: 0,
                 },
+                exog: ExogFilter::default(),
             },
             Candidate {
                 nombre: "too_long".into(),
                 model: ModelSpec::SeasonalNaive { period: 1000 },
+                exog: ExogFilter::default(),
             },
         ];
         let cv = FoldConfig {

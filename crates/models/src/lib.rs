@@ -30,7 +30,7 @@ pub mod search;
 pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
 pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig, Refit};
 pub use compete::{
-    compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
+    compete, Arena, Candidate, CvConfig, Entry, ExogFilter, ExogSelection, Leaderboard, TrainConfig,
 };
 pub use forecaster::{FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
 pub use matrix::{

@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::compete::Candidate;
+use crate::compete::{Candidate, ExogFilter};
 use crate::forecaster::{ModelSpec, Regressor, Transform};
 use crate::matrix::{Autoregressive, WindowFeature};
 
@@ -45,6 +45,13 @@ pub struct SearchConfig {
     pub transform: Transform,
     /// Clip predictions at 0.
     pub clip_negative: bool,
+    /// Yearly Fourier orders tried (each candidate keeps pairs `1..=k` of the feature layer's;
+    /// empty: the layer's as they are).
+    #[serde(default)]
+    pub fourier_grid: Vec<u32>,
+    /// Trend on/off tried (empty: the layer's as it is).
+    #[serde(default)]
+    pub trend_grid: Vec<bool>,
 }
 
 impl Default for SearchConfig {
@@ -58,6 +65,8 @@ impl Default for SearchConfig {
             windows_grid: vec![vec![]],
             transform: Transform::Log1p,
             clip_negative: true,
+            fourier_grid: Vec::new(),
+            trend_grid: Vec::new(),
         }
     }
 }
@@ -87,25 +96,50 @@ pub fn search_candidates(
             lags_grid.push(l.to_vec());
         }
     }
+    let fouriers: Vec<Option<u32>> = if cfg.fourier_grid.is_empty() {
+        vec![None]
+    } else {
+        cfg.fourier_grid.iter().copied().map(Some).collect()
+    };
+    let trends: Vec<Option<bool>> = if cfg.trend_grid.is_empty() {
+        vec![None]
+    } else {
+        cfg.trend_grid.iter().copied().map(Some).collect()
+    };
     let mut grid = Vec::new();
     for lags in &lags_grid {
         for (k, windows) in cfg.windows_grid.iter().enumerate() {
             for regressor in &cfg.regressors {
-                let regressor = *regressor;
-                let rname = regressor.short_name();
-                grid.push(Candidate {
-                    nombre: format!("search_{rname}_l{}_w{k}", label(lags)),
-                    model: ModelSpec::Recursive {
-                        regressor,
-                        autoregressive: Autoregressive {
-                            lags: lags.clone(),
-                            windows: windows.clone(),
-                        },
-                        transform: cfg.transform,
-                        clip_negative: cfg.clip_negative,
-                        differentiation: 0,
-                    },
-                });
+                for fourier in &fouriers {
+                    for trend in &trends {
+                        let regressor = *regressor;
+                        let rname = regressor.short_name();
+                        let mut nombre = format!("search_{rname}_l{}_w{k}", label(lags));
+                        if let Some(f) = fourier {
+                            nombre.push_str(&format!("_f{f}"));
+                        }
+                        if let Some(t) = trend {
+                            nombre.push_str(if *t { "_t" } else { "_nt" });
+                        }
+                        grid.push(Candidate {
+                            nombre,
+                            model: ModelSpec::Recursive {
+                                regressor,
+                                autoregressive: Autoregressive {
+                                    lags: lags.clone(),
+                                    windows: windows.clone(),
+                                },
+                                transform: cfg.transform,
+                                clip_negative: cfg.clip_negative,
+                                differentiation: 0,
+                            },
+                            exog: ExogFilter {
+                                fourier_anual: *fourier,
+                                tendencia: *trend,
+                            },
+                        });
+                    }
+                }
             }
         }
     }
