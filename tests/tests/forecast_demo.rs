@@ -115,7 +115,10 @@ fn demo_forecast_is_well_formed_tracks_the_known_demand_and_peaks_on_christmas_e
             .filter(|d| d.fecha.format("%Y-%m").to_string() == r[0])
             .map(|d| d.hi80 - d.lo80)
             .sum();
-        assert!(hi80 - lo80 < 0.6 * daily_width, "{}", r[0]);
+        // (A month of a few days has little to average: checked on weeks or more.)
+        if days >= 7 {
+            assert!(hi80 - lo80 < 0.6 * daily_width, "{}", r[0]);
+        }
     }
     assert_eq!(rows[0][2], "false", "December 2025 is complete");
     assert_eq!(rows.last().unwrap()[2], "true", "June 2026 is partial");

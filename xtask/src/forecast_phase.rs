@@ -127,6 +127,18 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let cfg = ctx.cfg.forecast.clone();
     let seed = ctx.cfg.run.seed;
     let fc = service.forecast(&inputs, &cfg.intervals, seed)?;
+    // Checked before anything is written: no artifact of this phase holds NaN.
+    if let Some(d) = fc.daily.iter().find(|d| {
+        !d.point.is_finite()
+            || d.bounds
+                .iter()
+                .any(|b| !b.lower.is_finite() || !b.upper.is_finite())
+    }) {
+        anyhow::bail!(
+            "the forecast of {} is not a finite number: nothing was written",
+            d.fecha
+        );
+    }
     // Hold-out: the source's rows after the cutoff, exactly as observed (phase 02 sets them
     // aside; nothing before this phase reads their target). The MASE scale is the weekly-naive
     // MAE of the observed history: raw source values (not cleansed, not imputed) on days 7

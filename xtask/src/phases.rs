@@ -944,10 +944,9 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     };
     let (leaderboard, backtests) = models::compete(&candidates, arena, &|_| bar.inc(1))?;
     bar.finish_and_clear();
-    let champion = leaderboard
+    leaderboard
         .champion()
-        .context("no candidate could be backtested")?
-        .clone();
+        .context("no candidate could be backtested")?;
     for e in &leaderboard.entries {
         match &e.error {
             None => tracing::info!(
@@ -959,16 +958,60 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
             Some(err) => tracing::warn!("candidate {} failed: {err}", e.nombre),
         }
     }
-    let chosen = candidates
+    // The champion: the best-ranked candidate whose refit on the whole history has a finite
+    // last window and forecasts the horizon without NaN (checked on phase 04's future rows);
+    // a candidate that cannot is passed over with a warning.
+    let (future, _) = read_layer(ctx, &dir, "future_latest.parquet", "04 features")?;
+    let mut picked = None;
+    for e in leaderboard
+        .entries
         .iter()
-        .find(|c| c.nombre == champion.nombre)
-        .expect("the champion is a candidate");
-    let spec = chosen.model.clone();
-    // The champion's own columns (its Fourier order and trend choice).
-    let exog = chosen.exog.apply(&exog);
+        .filter(|e| e.error.is_none() && e.metrics.get(&cfg.metric).is_some_and(|v| v.is_finite()))
+    {
+        let chosen = candidates
+            .iter()
+            .find(|c| c.nombre == e.nombre)
+            .expect("every entry is a candidate");
+        let spec = chosen.model.clone();
+        // The candidate's own columns (its Fourier order and trend choice).
+        let exog = chosen.exog.apply(&exog);
+        let uses_exog = spec.uses_exog() && !exog.names.is_empty();
+        let fitted = match spec.fit_masked(&y, uses_exog.then_some(&exog), Some(&fit_mask)) {
+            Ok(f) => f,
+            Err(err) => {
+                tracing::warn!("candidate {} cannot be refitted: {err}", e.nombre);
+                continue;
+            }
+        };
+        let future_exog = if uses_exog {
+            Some(models::Exog::new(
+                exog.names.clone(),
+                exog.names
+                    .iter()
+                    .map(|n| crate::layers::f64s(&future, n))
+                    .collect::<anyhow::Result<_>>()?,
+            )?)
+        } else {
+            None
+        };
+        let steps = future.height();
+        let finite = fitted.last_window.iter().all(|v| v.is_finite())
+            && fitted
+                .predict(steps, None, future_exog.as_ref())
+                .is_ok_and(|p| p.iter().all(|v| v.is_finite()));
+        if !finite {
+            tracing::warn!(
+                "candidate {} forecasts NaN or has missing values in its last window: not a champion",
+                e.nombre
+            );
+            continue;
+        }
+        picked = Some((e.clone(), spec, exog, uses_exog, fitted));
+        break;
+    }
+    let (champion, spec, exog, uses_exog, mut fitted) =
+        picked.context("no candidate gives a finite forecast of the horizon")?;
     let feature_columns = exog.names.clone();
-    let uses_exog = spec.uses_exog() && !exog.names.is_empty();
-    let mut fitted = spec.fit_masked(&y, uses_exog.then_some(&exog), Some(&fit_mask))?;
     // The champion's backtest errors travel with it for out-of-sample intervals (phase 06);
     // a baseline champion has no other residuals.
     if let Some(bt) = backtests.get(&champion.nombre) {

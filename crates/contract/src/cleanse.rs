@@ -830,20 +830,7 @@ pub fn cleanse_with(
 
 /// Columns the cleanser writes; extras with these names (from an earlier cleanse) are
 /// replaced.
-pub const CLEANSED_COLUMNS: [&str; 12] = [
-    cols::FECHA,
-    cols::UNIDADES_VENDIDAS,
-    cols::UNIDADES_ORIGINALES,
-    cols::ES_FALTANTE,
-    cols::ES_ATIPICO,
-    cols::MOTIVO,
-    cols::ABIERTO,
-    cols::PROMOCION,
-    cols::DESCUENTO_PCT,
-    cols::PRECIO_UNITARIO,
-    cols::UNIDADES_MODELO,
-    cols::ES_IMPUTADO,
-];
+pub const CLEANSED_COLUMNS: [&str; 12] = cols::CLEANSED;
 
 fn build_frame(
     days: &[Day],

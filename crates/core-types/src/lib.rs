@@ -68,6 +68,22 @@ pub mod cols {
         OBSERVACIONES,
         CREATED_AT,
     ];
+
+    /// The columns the cleanser writes (phase 02's layer), in order.
+    pub const CLEANSED: [&str; 12] = [
+        FECHA,
+        UNIDADES_VENDIDAS,
+        UNIDADES_ORIGINALES,
+        ES_FALTANTE,
+        ES_ATIPICO,
+        MOTIVO,
+        ABIERTO,
+        PROMOCION,
+        DESCUENTO_PCT,
+        PRECIO_UNITARIO,
+        UNIDADES_MODELO,
+        ES_IMPUTADO,
+    ];
 }
 
 /// Errors of the constructors in this crate.

@@ -56,6 +56,20 @@ pub struct ExtraNote {
     pub coincidencia_festivos: Option<f64>,
 }
 
+impl ExtraNote {
+    fn new(columna: &str, uso: &str) -> Self {
+        Self {
+            columna: columna.into(),
+            uso: uso.into(),
+            futuro_de_la_fuente: 0,
+            futuro_del_plan: 0,
+            futuro_relleno: 0,
+            valor_relleno: None,
+            coincidencia_festivos: None,
+        }
+    }
+}
+
 /// What phase 04 built.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeaturesReport {
@@ -220,24 +234,11 @@ pub fn history_inputs(
         .collect())
 }
 
-/// Columns of the cleansed layer that are never pass-through features.
-const NOT_EXTRA: [&str; 15] = [
-    cols::FECHA,
-    cols::UNIDADES_VENDIDAS,
-    cols::UNIDADES_ORIGINALES,
-    cols::ES_FALTANTE,
-    cols::ES_ATIPICO,
-    cols::MOTIVO,
-    cols::ABIERTO,
-    cols::PROMOCION,
-    cols::DESCUENTO_PCT,
-    cols::PRECIO_UNITARIO,
-    cols::UNIDADES_MODELO,
-    cols::ES_IMPUTADO,
-    cols::ID,
-    cols::OBSERVACIONES,
-    cols::CREATED_AT,
-];
+/// Whether a column of the cleansed layer is one of the contract's own (never a pass-through
+/// feature).
+fn not_extra(name: &str) -> bool {
+    cols::CLEANSED.contains(&name) || cols::RAW_CONTRACT.contains(&name)
+}
 
 /// Largest share of a 0/1 column's history days that may disagree with the calendar's
 /// festivos for the column to count as a copy of them.
@@ -287,20 +288,15 @@ fn resolve_extras(
     let mut extras = cfg.exogenas.clone();
     let mut notes = Vec::new();
     let note = |columna: &str, uso: &str, coincidencia: Option<f64>| ExtraNote {
-        columna: columna.into(),
-        uso: uso.into(),
-        futuro_de_la_fuente: 0,
-        futuro_del_plan: 0,
-        futuro_relleno: 0,
-        valor_relleno: None,
         coincidencia_festivos: coincidencia,
+        ..ExtraNote::new(columna, uso)
     };
     if !cfg.exogenas_auto {
         return Ok((extras, notes));
     }
     for c in cleansed.columns() {
         let name = c.name().as_str();
-        if NOT_EXTRA.contains(&name)
+        if not_extra(name)
             || extras.iter().any(|e| e.nombre == name)
             || !c.dtype().is_primitive_numeric()
         {
@@ -439,15 +435,7 @@ pub fn build_layers_with(
     for (k, e) in cfg.exogenas.iter().enumerate() {
         let hist = f64_col(cleansed, &e.nombre)?;
         let fill = mode(&hist);
-        let mut n = ExtraNote {
-            columna: e.nombre.clone(),
-            uso: "feature".into(),
-            futuro_de_la_fuente: 0,
-            futuro_del_plan: 0,
-            futuro_relleno: 0,
-            valor_relleno: None,
-            coincidencia_festivos: None,
-        };
+        let mut n = ExtraNote::new(&e.nombre, "feature");
         let mut unknown = Vec::new();
         for d in horizon_span.dates() {
             let from_source = e

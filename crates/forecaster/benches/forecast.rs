@@ -59,7 +59,12 @@ fn artifact_json() -> (Vec<u8>, Exog, NaiveDate) {
 fn benches(c: &mut Criterion) {
     let (json, future_exog, until) = artifact_json();
     let future = FutureInputs::open_days(until + chrono::Days::new(1), H, Some(future_exog));
-    let cfg = IntervalConfig::default();
+    // skforecast's defaults: in-sample residuals, 10 bins.
+    let cfg = IntervalConfig {
+        residuals: forecaster::ResidualSource::InSample,
+        n_bins: 10,
+        ..IntervalConfig::default()
+    };
     c.bench_function("load artifact (JSON)", |b| {
         b.iter(|| Forecaster::from_json(black_box(&json), None).expect("artifact"))
     });

@@ -52,7 +52,7 @@ impl Default for IntervalConfig {
             method: IntervalMethod::Bootstrapping,
             levels: vec![80.0, 95.0],
             n_boot: 250,
-            n_bins: 10,
+            n_bins: 1,
             residuals: ResidualSource::OutSample,
         }
     }
