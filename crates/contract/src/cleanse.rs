@@ -644,7 +644,7 @@ pub fn cleanse_with(
             let best = idx
                 .iter()
                 .copied()
-                .max_by_key(|&i| (rows[i].id, rows[i].created_at, rows[i].row))
+                .max_by_key(|&i| rows[i].precedence())
                 .expect("non-empty group");
             winner.insert(*d, &rows[best]);
             dup_motivo.insert(*d, Motivo::DuplicadoEnConflicto);

@@ -190,7 +190,7 @@ pub fn observed_after(
         let d = r.fecha.expect("filtered on dates");
         let replace = best
             .get(&d)
-            .is_none_or(|b| (r.id, r.created_at, r.row) >= (b.id, b.created_at, b.row));
+            .is_none_or(|b| r.precedence() >= b.precedence());
         if replace {
             best.insert(d, r);
         }

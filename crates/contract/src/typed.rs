@@ -193,6 +193,14 @@ pub struct TypedRow {
     pub extras: Vec<Cell>,
 }
 
+impl TypedRow {
+    /// Which of several rows of one date wins: the highest `id`, then the latest
+    /// `created_at`, then the last row.
+    pub(crate) fn precedence(&self) -> (Option<i64>, Option<i64>, usize) {
+        (self.id, self.created_at, self.row)
+    }
+}
+
 fn check_number(
     rule: &crate::spec::ColumnRule,
     name: &str,

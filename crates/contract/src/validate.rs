@@ -307,20 +307,6 @@ pub fn validate_table(
                 report.scope = scoped;
                 report.target_kind = Some(target_kind(&rows, contract));
                 table_rules(&rows, contract, today, &mut issues, &mut report);
-                let dates = rows.iter().filter_map(|r| r.fecha).collect::<BTreeSet<_>>();
-                let conflicting = duplicate_groups(&rows)
-                    .values()
-                    .filter(|idx| idx.iter().any(|&i| rows[i].content != rows[idx[0]].content))
-                    .count();
-                if scope.aggregate == core_types::Aggregate::None
-                    && !dates.is_empty()
-                    && conflicting * 2 > dates.len()
-                {
-                    issues.push(Issue::table(
-                        Rule::AggregateNeeded,
-                        format!("{conflicting} of {} dates", dates.len()),
-                    ));
-                }
             }
         }
     }
@@ -358,9 +344,11 @@ fn table_rules(
             }
         }
     }
+    let mut conflicting = 0usize;
     for (d, idx) in duplicate_groups(rows) {
         let first = &rows[idx[0]];
         let identical = idx.iter().all(|&i| rows[i].content == first.content);
+        conflicting += usize::from(!identical);
         let rule = if identical {
             Rule::DuplicateIdentical
         } else {
@@ -377,6 +365,14 @@ fn table_rules(
         }
     }
     let dates: BTreeSet<NaiveDate> = rows.iter().filter_map(|r| r.fecha).collect();
+    // Most dates with several different rows: transaction-level input (after
+    // `source.aggregate` there are no repeated dates, so this never fires with one).
+    if conflicting * 2 > dates.len() {
+        issues.push(Issue::table(
+            Rule::AggregateNeeded,
+            format!("{conflicting} of {} dates", dates.len()),
+        ));
+    }
     report.first_date = dates.first().copied();
     report.last_date = dates.last().copied();
     let clean: BTreeSet<NaiveDate> = rows

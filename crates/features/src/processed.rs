@@ -358,23 +358,7 @@ pub fn build_layers_with(
     let (Some(first_all), Some(last_all)) = (fechas_all.first(), fechas_all.last()) else {
         return Err(FeaturesError::Empty);
     };
-    let cal_hist = Calendar::new(
-        calendar,
-        DateSpan::new(*first_all, *last_all).expect("ordered"),
-    )?;
-    let (extras, mut extra_notes) = resolve_extras(cleansed, cfg, &cal_hist, &fechas_all)?;
-    let cfg = &FeatureConfig {
-        exogenas: extras,
-        exogenas_auto: false,
-        ..cfg.clone()
-    };
-    let inputs = history_inputs(cleansed, cfg)?;
-    let (Some(first), Some(last)) = (
-        inputs.keys().next().copied(),
-        inputs.keys().next_back().copied(),
-    ) else {
-        return Err(FeaturesError::Empty);
-    };
+    let (first, last) = (*first_all, *last_all);
     let cutoff = cutoff.unwrap_or(last);
     if cutoff < first || cutoff > last {
         return Err(FeaturesError::InvalidConfig {
@@ -384,10 +368,18 @@ pub fn build_layers_with(
     }
     let history_span = DateSpan::new(first, cutoff).expect("ordered");
     let horizon_span = history_span.following(horizon);
+    // One calendar for the history (extras are compared with its festivos) and the horizon.
     let cal = Calendar::new(
         calendar,
-        DateSpan::new(first, horizon_span.end()).expect("ordered"),
+        DateSpan::new(first, horizon_span.end().max(last)).expect("ordered"),
     )?;
+    let (extras, mut extra_notes) = resolve_extras(cleansed, cfg, &cal, &fechas_all)?;
+    let cfg = &FeatureConfig {
+        exogenas: extras,
+        exogenas_auto: false,
+        ..cfg.clone()
+    };
+    let inputs = history_inputs(cleansed, cfg)?;
     // Closures that recur in the history (a weekday never traded, a date closed every year)
     // are closures of the horizon too.
     let closed: BTreeSet<NaiveDate> = inputs
