@@ -83,7 +83,8 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
         files(&root.join("outputs/simulations/history")).len(),
         2 * (4 * 2 + 1)
     );
-    assert_eq!(files(&root.join("outputs/models/history")).len(), 4);
+    // Champion, backtest predictions and every candidate's horizon forecast, twice each.
+    assert_eq!(files(&root.join("outputs/models/history")).len(), 6);
     assert_eq!(files(&root.join("data/04_processed/history")).len(), 4);
     // The cleansed grid and the rows after the cutoff (empty here), twice each.
     assert_eq!(files(&root.join("data/02_cleansed/history")).len(), 4);
@@ -463,9 +464,11 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
     let entries = t["body"]["leaderboard"]["entries"].as_array().unwrap();
     assert_eq!(
         entries.len(),
-        8 + 24,
-        "configured candidates plus 24 searched"
+        8 + 24 + 2,
+        "configured candidates, 24 searched and the two ensembles"
     );
+    assert_eq!(t["body"]["candidates_ensembles"], 2);
+    assert_eq!(t["body"]["candidates_total"], 8 + 24 + 2);
     let mase7: Vec<f64> = entries
         .iter()
         .map(|e| e["metrics"]["mase7"].as_f64().unwrap())

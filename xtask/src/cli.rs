@@ -75,6 +75,19 @@ pub enum Command {
         #[arg(default_value = "latest")]
         run: String,
     },
+    /// The hold-out protocol on each file: cutoff = its last date − run.horizon, the pipeline
+    /// 00–06 with the minimal settings (source + country) in `<outputs>/evaluate/<name>/`;
+    /// writes `<outputs>/evaluate/evaluacion_latest.{json,csv}` (MAE, MASE, coverage 80/95,
+    /// champion, backtest-vs-hold-out rank correlation, seconds).
+    Evaluate {
+        /// Files, each `path` or `path:PAIS` (e.g. `kiel.csv:DE`, `traffic.csv:US-MN`).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Drop the last N days of every file first: a development hold-out before the
+        /// official one, for choosing settings without looking at the official hold-out.
+        #[arg(long, default_value_t = 0)]
+        skip_last: u32,
+    },
     /// Run `cargo test --workspace` and write tests/reports/test_report_latest.json.
     Test {
         /// Extra arguments passed to cargo test.
@@ -173,6 +186,9 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
         Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
         Command::Verify { run } => run_verify(&root, &cfg, &run),
+        Command::Evaluate { files, skip_last } => {
+            run_evaluate(&root, &cfg, &opts, args, &files, skip_last)
+        }
     }
 }
 
@@ -341,6 +357,59 @@ fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
     ctx.writer
         .write_dual(&dir, "executive_summary", "md", text.as_bytes(), None)?;
     Ok(())
+}
+
+fn run_evaluate(
+    root: &Path,
+    cfg: &AppConfig,
+    opts: &LoadOptions,
+    args: &[String],
+    files: &[String],
+    skip_last: u32,
+) -> u8 {
+    let ctx = RunContext::new(root, cfg.clone(), args.to_vec());
+    let Some(_lock) = lock(root, cfg, &ctx.run_id, &args.join(" ")) else {
+        return EXIT_LOCKED;
+    };
+    let files: Vec<crate::evaluate::EvalFile> = files
+        .iter()
+        .map(|f| crate::evaluate::EvalFile::parse(f))
+        .collect();
+    let (ev, dir) = match crate::evaluate::evaluate(root, opts, &files, skip_last) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: evaluation failed: {e:#}");
+            return EXIT_FAILED;
+        }
+    };
+    let mut writer = ArtifactWriter::new(root, &ctx.run_id, &ctx.stamp);
+    let written = serde_json::to_vec_pretty(&ctx.envelope("evaluacion", &ev))
+        .map_err(anyhow::Error::from)
+        .and_then(|json| {
+            writer.write_dual(&dir, "evaluacion", "json", &json, None)?;
+            let csv = crate::evaluate::to_csv(&ev)?;
+            writer.write_dual(&dir, "evaluacion", "csv", &csv, Some(ev.filas.len() as u64))?;
+            Ok(())
+        });
+    if let Err(e) = written {
+        eprintln!("error: evaluation table not written: {e:#}");
+        return EXIT_FAILED;
+    }
+    if let Some(g) = ev.mase_media_geometrica {
+        println!(
+            "geometric mean of MASE over {} files: {g:.3}",
+            ev.filas.len()
+        );
+    }
+    println!(
+        "table: {}",
+        crate::artifacts::relative(root, &dir.join("evaluacion_latest.csv"))
+    );
+    if ev.filas.iter().all(|r| r.estado == "ok") {
+        0
+    } else {
+        EXIT_FAILED
+    }
 }
 
 fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize, only: &[String]) -> u8 {

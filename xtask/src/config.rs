@@ -366,6 +366,20 @@ impl AppConfig {
             check_model(&format!("train.candidates[{i}].model"), &c.model)?;
         }
         check_search(&self.train.search)?;
+        if self.train.cv.stride == Some(0) {
+            return Err(ConfigError {
+                key: "train.cv.stride".into(),
+                message: "expected at least 1 day between fold origins, found 0".into(),
+            });
+        }
+        for (i, k) in self.train.ensemble.top_k.iter().enumerate() {
+            if *k < 2 {
+                return Err(ConfigError {
+                    key: format!("train.ensemble.top_k[{i}]"),
+                    message: format!("an ensemble combines at least 2 candidates, found {k}"),
+                });
+            }
+        }
         for (k, v) in [
             ("steps", self.train.cv.steps),
             ("n_folds", self.train.cv.n_folds),
@@ -452,6 +466,18 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
                         "expected at least 1, found 0",
                     ));
                 }
+            }
+            Ok(())
+        }
+        ModelSpec::Ensemble { members, .. } => {
+            if members.is_empty() {
+                return Err(invalid(
+                    format!("{key}.members"),
+                    "expected at least one member",
+                ));
+            }
+            for (i, m) in members.iter().enumerate() {
+                check_model(&format!("{key}.members[{i}].model"), &m.model)?;
             }
             Ok(())
         }

@@ -278,12 +278,13 @@ pub fn render(r: &Reports, lang: Language) -> String {
         }
     }
     if let Some(f) = &r.features {
+        let n = show(&get(f, "body")["n_features"]);
         let b = get(f, "body.report");
         power.push(tr!(
             lang,
             "Capa de modelado: {} variables para {} días de historia y {} días de horizonte ({} a {}).",
             "Modelling layer: {} features for {} days of history and {} days of horizon ({} to {}).",
-            b["feature_columns"].as_array().map_or(0, |c| c.len()),
+            n,
             show(&b["history_rows"]),
             show(&b["future_rows"]),
             show(&b["horizon_start"]),

@@ -13,6 +13,7 @@ pub mod artifacts;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod evaluate;
 pub mod executive;
 pub mod figures;
 pub mod forecast_phase;

@@ -162,6 +162,11 @@ pub struct FeatureConfig {
     pub fourier_anual: u32,
     /// Weekly Fourier orders (`week_sin_k`, `week_cos_k`).
     pub fourier_semanal: u32,
+    /// Days before and after a festivo flagged on their own (`festivo_antes_k`: the festivo
+    /// is k days later; `festivo_despues_k`: k days earlier), as Prophet's holiday windows:
+    /// the eve of a closed holiday sells more, the day after less.
+    #[serde(default)]
+    pub ventana_festivos: HolidayWindow,
     /// Named event dummies.
     pub eventos: Vec<Evento>,
     /// Extra source columns passed through as features.
@@ -204,9 +209,38 @@ impl Default for FeatureConfig {
             tendencia: true,
             fourier_anual: 10,
             fourier_semanal: 0,
+            ventana_festivos: HolidayWindow::default(),
             eventos: Vec::new(),
             exogenas: Vec::new(),
             exogenas_auto: true,
+        }
+    }
+}
+
+/// Days around each festivo with a flag of their own (`features.ventana_festivos`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayWindow {
+    /// Days before (0 = none).
+    pub antes: u32,
+    /// Days after (0 = none).
+    pub despues: u32,
+}
+
+impl HolidayWindow {
+    /// `span` widened by the window on both sides: the calendar a feature table over `span`
+    /// needs.
+    pub fn pad(&self, span: DateSpan) -> DateSpan {
+        let m = chrono::Days::new(u64::from(self.antes.max(self.despues)));
+        DateSpan::new(span.start() - m, span.end() + m).expect("widened span is ordered")
+    }
+}
+
+impl Default for HolidayWindow {
+    fn default() -> Self {
+        Self {
+            antes: 1,
+            despues: 1,
         }
     }
 }
@@ -379,6 +413,7 @@ fn row(
     phase_ids: &[u8],
     events: &[(String, BTreeSet<NaiveDate>)],
     colombia: bool,
+    around: &[bool],
 ) {
     let d = info.date;
     let dow = if cfg.festivo_como_sabado {
@@ -400,6 +435,16 @@ fn row(
     }
     if cfg.festivos {
         b.flag("is_holiday", info.is_festivo);
+        let w = &cfg.ventana_festivos;
+        for k in 1..=w.antes {
+            b.flag(&format!("festivo_antes_{k}"), around[(k - 1) as usize]);
+        }
+        for k in 1..=w.despues {
+            b.flag(
+                &format!("festivo_despues_{k}"),
+                around[(w.antes + k - 1) as usize],
+            );
+        }
     }
     if cfg.quincenas.on(colombia) {
         b.flag("is_payday", info.is_payday);
@@ -516,8 +561,25 @@ pub fn feature_rows(
     };
     let mut dates = Vec::with_capacity(span.len_days());
     let colombia = cal.config().festivos.pais.is_colombia();
+    let w = cfg.ventana_festivos;
+    let mut around = Vec::with_capacity((w.antes + w.despues) as usize);
     for d in span.dates() {
         let info = cal.day(d)?;
+        around.clear();
+        if cfg.festivos {
+            // A neighbour outside the calendar's span counts as no festivo: phase 04 pads the
+            // calendar by the window (`HolidayWindow::pad`), so its tables are exact.
+            let festivo = |x: Option<NaiveDate>| {
+                x.and_then(|x| cal.day(x).ok())
+                    .is_some_and(|i| i.is_festivo)
+            };
+            for k in 1..=w.antes {
+                around.push(festivo(d.checked_add_days(chrono::Days::new(u64::from(k)))));
+            }
+            for k in 1..=w.despues {
+                around.push(festivo(d.checked_sub_days(chrono::Days::new(u64::from(k)))));
+            }
+        }
         b.col = 0;
         row(
             &mut b,
@@ -528,6 +590,7 @@ pub fn feature_rows(
             &phase_ids,
             &events,
             colombia,
+            &around,
         );
         b.first_row = false;
         dates.push(d);

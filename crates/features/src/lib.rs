@@ -18,7 +18,7 @@ pub mod processed;
 
 pub use build::{
     feature_rows, future_inputs, DayInputs, DowEncoding, Evento, ExtraColumn, FeatureConfig,
-    FeatureTable, FuturePlan, PandemicEncoding, PlannedPromo, Switch,
+    FeatureTable, FuturePlan, HolidayWindow, PandemicEncoding, PlannedPromo, Switch,
 };
 pub use processed::{
     build_layers, build_layers_with, future_table, history_inputs, ExtraNote, FeatureLayers,

@@ -147,7 +147,8 @@ pub fn future_table(
     }
     let cal = Calendar::new(
         calendar,
-        DateSpan::new(origin, horizon_span.end()).expect("ordered"),
+        cfg.ventana_festivos
+            .pad(DateSpan::new(origin, horizon_span.end()).expect("ordered")),
     )?;
     let (promos, _) = plan.promotions(horizon_span)?;
     let closures = plan.closures_in(horizon_span);
@@ -371,7 +372,8 @@ pub fn build_layers_with(
     // One calendar for the history (extras are compared with its festivos) and the horizon.
     let cal = Calendar::new(
         calendar,
-        DateSpan::new(first, horizon_span.end().max(last)).expect("ordered"),
+        cfg.ventana_festivos
+            .pad(DateSpan::new(first, horizon_span.end().max(last)).expect("ordered")),
     )?;
     let (extras, mut extra_notes) = resolve_extras(cleansed, cfg, &cal, &fechas_all)?;
     let cfg = &FeatureConfig {

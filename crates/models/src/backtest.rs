@@ -87,7 +87,8 @@ pub fn folds(n: usize, w: usize, cfg: &FoldConfig) -> Result<Vec<Fold>, ModelErr
     }
     let mut out = Vec::new();
     let mut i = 0;
-    while big_n + i * f + g < n {
+    // Staggered folds (stride < steps) stop once a fold reaches the end of the series.
+    while big_n + i * f + g < n && out.last().is_none_or(|p: &Fold| p.test.end < n) {
         let start = big_n + i * f;
         let refit = !matches!(cfg.refit, Refit::Never);
         let train = if refit {
@@ -145,7 +146,8 @@ pub struct Prediction {
 /// The outcome of a backtest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Backtest {
-    /// Every scored prediction, in position order.
+    /// Every scored prediction, fold by fold, in position order within a fold (staggered
+    /// folds predict some positions more than once).
     pub predictions: Vec<Prediction>,
     /// Pooled metrics.
     pub metrics: BTreeMap<Metric, f64>,
@@ -197,7 +199,8 @@ pub fn backtest_masked(
     }
     let mut model: Option<FittedModel> = None;
     let mut first_model = None;
-    let mut by_position: BTreeMap<usize, Prediction> = BTreeMap::new();
+    // Staggered folds overlap: every fold's predictions are kept, fold by fold.
+    let mut predictions: Vec<Prediction> = Vec::new();
     let mut train_positions = std::collections::BTreeSet::new();
     let mut full_train_positions = std::collections::BTreeSet::new();
     for fo in &folds {
@@ -217,18 +220,13 @@ pub fn backtest_masked(
         let preds = m.predict(fo.test.len(), Some(&y[fo.last_window.clone()]), ex.as_ref())?;
         let gap = fo.scored.start - fo.test.start;
         for (k, p) in preds.iter().enumerate().skip(gap) {
-            let position = fo.test.start + k;
-            by_position.insert(
-                position,
-                Prediction {
-                    fold: fo.id,
-                    position,
-                    pred: *p,
-                },
-            );
+            predictions.push(Prediction {
+                fold: fo.id,
+                position: fo.test.start + k,
+                pred: *p,
+            });
         }
     }
-    let predictions: Vec<Prediction> = by_position.into_values().collect();
     let truth: Vec<f64> = predictions
         .iter()
         .map(|p| truth_series[p.position])

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backtest::{Backtest, FoldConfig};
 use crate::forecaster::ModelSpec;
-use crate::matrix::Exog;
+use crate::matrix::{Exog, ExogFilter};
 use crate::metrics::Metric;
 use crate::ModelError;
 
@@ -22,57 +22,6 @@ pub struct Candidate {
     /// Which of the calendar's exog columns the candidate uses (default: all).
     #[serde(default, skip_serializing_if = "ExogFilter::is_all")]
     pub exog: ExogFilter,
-}
-
-/// A candidate's choice among the feature layer's columns, by the features crate's column
-/// names: yearly Fourier pairs `year_sin_k`/`year_cos_k` up to an order, and the linear
-/// `trend`. The feature layer holds the largest order; each candidate keeps what it asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExogFilter {
-    /// Keep yearly Fourier pairs `1..=k` only (`null`: all there are).
-    #[serde(default)]
-    pub fourier_anual: Option<u32>,
-    /// Keep (`true`) or drop (`false`) the `trend` column (`null`: as it is).
-    #[serde(default)]
-    pub tendencia: Option<bool>,
-}
-
-impl ExogFilter {
-    /// Whether the filter keeps every column.
-    pub fn is_all(&self) -> bool {
-        self.fourier_anual.is_none() && self.tendencia.is_none()
-    }
-
-    /// Whether the column `name` is kept.
-    pub fn keeps(&self, name: &str) -> bool {
-        if name == "trend" {
-            return self.tendencia.unwrap_or(true);
-        }
-        let order = name
-            .strip_prefix("year_sin_")
-            .or_else(|| name.strip_prefix("year_cos_"))
-            .and_then(|k| k.parse::<u32>().ok());
-        match (order, self.fourier_anual) {
-            (Some(k), Some(max)) => k <= max,
-            _ => true,
-        }
-    }
-
-    /// The kept columns of `exog`, in order.
-    pub fn apply(&self, exog: &Exog) -> Exog {
-        if self.is_all() {
-            return exog.clone();
-        }
-        let (names, columns) = exog
-            .names
-            .iter()
-            .zip(&exog.columns)
-            .filter(|(n, _)| self.keeps(n))
-            .map(|(n, c)| (n.clone(), c.clone()))
-            .unzip();
-        Exog { names, columns }
-    }
 }
 
 /// One leaderboard row.
@@ -149,7 +98,7 @@ pub fn compete(
             )));
         }
     }
-    let mut runs: Vec<(Entry, Option<Backtest>)> = candidates
+    let runs: Vec<(Entry, Option<Backtest>)> = candidates
         .par_iter()
         .map(|c| {
             match crate::backtest::backtest_masked(
@@ -184,29 +133,20 @@ pub fn compete(
         })
         .inspect(|(e, _)| on_done(e))
         .collect();
+    let (mut entries, bts): (Vec<Entry>, Vec<Option<Backtest>>) = runs.into_iter().unzip();
+    let backtests: BTreeMap<String, Backtest> = entries
+        .iter()
+        .zip(bts)
+        .filter_map(|(e, b)| b.map(|b| (e.nombre.clone(), b)))
+        .collect();
+    crate::train::rank_entries(&mut entries, metric);
     let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
-    runs.sort_by(|a, b| match (key(&a.0), key(&b.0)) {
-        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.0.nombre.cmp(&b.0.nombre)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.0.nombre.cmp(&b.0.nombre),
-    });
-    if runs.first().is_none_or(|r| key(&r.0).is_none()) {
+    if entries.first().is_none_or(|e| key(e).is_none()) {
         return Err(ModelError::Numerical(
             "no candidate produced a finite metric".into(),
         ));
     }
-    let backtests = runs
-        .iter()
-        .filter_map(|(e, b)| b.clone().map(|b| (e.nombre.clone(), b)))
-        .collect();
-    Ok((
-        Leaderboard {
-            metric,
-            entries: runs.into_iter().map(|r| r.0).collect(),
-        },
-        backtests,
-    ))
+    Ok((Leaderboard { metric, entries }, backtests))
 }
 
 #[cfg(test)]
@@ -235,6 +175,7 @@ mod tests {
         let f = ExogFilter {
             fourier_anual: Some(1),
             tendencia: Some(false),
+            ..ExogFilter::default()
         };
         assert_eq!(
             f.apply(&exog).names,
@@ -243,6 +184,7 @@ mod tests {
         let none = ExogFilter {
             fourier_anual: Some(0),
             tendencia: None,
+            ..ExogFilter::default()
         };
         assert_eq!(none.apply(&exog).names, ["dow_0", "trend", "holiday"]);
     }
@@ -339,6 +281,11 @@ pub struct CvConfig {
     pub gap: usize,
     /// Keep a short last fold.
     pub allow_incomplete_fold: bool,
+    /// Days between fold origins (`null` = `steps`: folds side by side). Shorter than
+    /// `steps`, the folds overlap: `n_folds` origins `stride` apart, each forecasting the
+    /// whole horizon, the last one ending with the history.
+    #[serde(default)]
+    pub stride: Option<usize>,
 }
 
 impl CvConfig {
@@ -354,11 +301,14 @@ impl CvConfig {
                             needed: self.gap + 2,
                             got: n,
                         })?;
+                let stride = self.stride.unwrap_or(self.steps).max(1);
+                // Days the folds cover: the origins `stride` apart, the last one's horizon.
+                let span = |k: usize| (k - 1) * stride + self.steps;
                 let mut folds = self.n_folds.max(1);
-                while folds > 1 && budget < folds * self.steps + self.min_train_size {
+                while folds > 1 && budget < span(folds) + self.min_train_size {
                     folds -= 1;
                 }
-                let after = budget.saturating_sub(folds * self.steps);
+                let after = budget.saturating_sub(span(folds));
                 if after >= self.min_train_size {
                     after
                 } else {
@@ -376,7 +326,7 @@ impl CvConfig {
             gap: self.gap,
             skip_folds: None,
             allow_incomplete_fold: self.allow_incomplete_fold,
-            fold_stride: None,
+            fold_stride: self.stride,
         })
     }
 }
@@ -407,4 +357,7 @@ pub struct TrainConfig {
     pub candidates: Vec<Candidate>,
     /// Extra candidates generated by a grid or random search.
     pub search: crate::search::SearchConfig,
+    /// Forecast combinations of the best candidates, competing like any other.
+    #[serde(default)]
+    pub ensemble: crate::train::EnsembleConfig,
 }

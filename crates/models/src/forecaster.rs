@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::linear::{elastic_net, ols, ridge, LinearFit, CD_MAX_ITER, CD_TOL, SKLEARN_RCOND};
 use std::sync::Arc;
 
-use crate::matrix::{train_matrix, Autoregressive, Exog};
+use crate::matrix::{train_matrix, Autoregressive, Exog, ExogFilter};
 use crate::nonlinear::{ForestFit, KnnFit, KnnWeights, TreeFit, TreeSettings};
 use crate::ModelError;
 
@@ -142,6 +142,59 @@ pub enum ModelSpec {
         /// How many offsets are averaged.
         n_offsets: usize,
     },
+    /// A forecast combination: every member is fitted on the same history (each with its own
+    /// exog columns) and the forecast is the mean or median of theirs. Like a baseline, its
+    /// intervals come from its own backtest errors in the original scale.
+    Ensemble {
+        /// The combined models.
+        members: Vec<Member>,
+        /// How the members' forecasts are combined.
+        combine: Combine,
+    },
+}
+
+/// One model of an [`ModelSpec::Ensemble`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// The candidate it came from.
+    pub nombre: String,
+    /// The model.
+    pub model: ModelSpec,
+    /// Its exog columns among the ensemble's.
+    #[serde(default, skip_serializing_if = "ExogFilter::is_all")]
+    pub exog: ExogFilter,
+}
+
+/// How an ensemble combines its members' forecasts, step by step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    /// Arithmetic mean.
+    Mean,
+    /// Median (mean of the two middle values for an even count).
+    Median,
+}
+
+impl Combine {
+    /// Combines one step's member forecasts (NaN when any is NaN).
+    pub fn apply(self, values: &mut [f64]) -> f64 {
+        if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+            return f64::NAN;
+        }
+        match self {
+            Combine::Mean => values.iter().sum::<f64>() / values.len() as f64,
+            Combine::Median => {
+                values.sort_by(f64::total_cmp);
+                let n = values.len();
+                if n % 2 == 1 {
+                    values[n / 2]
+                } else {
+                    0.5 * (values[n / 2 - 1] + values[n / 2])
+                }
+            }
+        }
+    }
 }
 
 fn regressor_label(r: &Regressor) -> String {
@@ -317,11 +370,20 @@ impl ModelSpec {
             ModelSpec::EquivalentDate { offset, n_offsets } => {
                 format!("equivalent_date(offset={offset}, n_offsets={n_offsets})")
             }
+            ModelSpec::Ensemble { members, combine } => {
+                let names: Vec<&str> = members.iter().map(|m| m.nombre.as_str()).collect();
+                format!("ensemble({combine:?} of {})", names.join(", ")).to_lowercase()
+            }
         }
     }
 
     /// Fills the seed of seeded regressors that do not name one (`run.seed` in the pipeline).
     pub fn with_default_seed(mut self, run_seed: u64) -> Self {
+        if let ModelSpec::Ensemble { members, .. } = &mut self {
+            for m in members.iter_mut() {
+                m.model = m.model.clone().with_default_seed(run_seed);
+            }
+        }
         if let ModelSpec::Recursive { regressor, .. } | ModelSpec::Direct { regressor, .. } =
             &mut self
         {
@@ -344,12 +406,21 @@ impl ModelSpec {
             ModelSpec::Naive => 1,
             ModelSpec::SeasonalNaive { period } => *period,
             ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
+            ModelSpec::Ensemble { members, .. } => members
+                .iter()
+                .map(|m| m.model.window_size())
+                .max()
+                .unwrap_or(0),
         }
     }
 
     /// Whether the model uses exogenous columns.
     pub fn uses_exog(&self) -> bool {
-        matches!(self, ModelSpec::Recursive { .. } | ModelSpec::Direct { .. })
+        match self {
+            ModelSpec::Recursive { .. } | ModelSpec::Direct { .. } => true,
+            ModelSpec::Ensemble { members, .. } => members.iter().any(|m| m.model.uses_exog()),
+            _ => false,
+        }
     }
 
     /// Fits the model on `y` (original scale) with optional `exog` aligned with `y`.
@@ -387,6 +458,27 @@ impl ModelSpec {
             });
         }
         let last_window = y[y.len() - w..].to_vec();
+        if let ModelSpec::Ensemble { members, .. } = self {
+            if members.is_empty() {
+                return Err(ModelError::InvalidSpec(
+                    "an ensemble without members".into(),
+                ));
+            }
+            let fitted = members
+                .iter()
+                .map(|m| {
+                    let ex = member_exog(m, exog);
+                    m.model.fit_masked(y, ex.as_ref(), fit_mask)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(FittedModel {
+                spec: self.clone(),
+                last_window,
+                state: None,
+                baseline_out_sample: None,
+                members: fitted,
+            });
+        }
         let state = match self {
             ModelSpec::Recursive {
                 regressor,
@@ -430,6 +522,7 @@ impl ModelSpec {
                     in_sample_residuals: residuals,
                     in_sample_predictions: fitted_values,
                     out_sample: None,
+                    held: held_values(exog),
                 })
             }
             ModelSpec::Direct {
@@ -517,6 +610,7 @@ impl ModelSpec {
                     in_sample_residuals: residuals,
                     in_sample_predictions: fitted_values,
                     out_sample: None,
+                    held: held_values(exog),
                 })
             }
             _ => None,
@@ -526,8 +620,42 @@ impl ModelSpec {
             last_window,
             state,
             baseline_out_sample: None,
+            members: Vec::new(),
         })
     }
+}
+
+/// The last training value of every held exog column.
+fn held_values(exog: Option<&Exog>) -> Vec<(usize, f64)> {
+    exog.map(|e| {
+        (0..e.names.len())
+            .filter(|j| e.is_held(*j))
+            .map(|j| (j, e.columns[j].last().copied().unwrap_or(f64::NAN)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// `exog` with the held columns of `state` replaced by their training values.
+fn hold<'a>(state: &RegressionState, exog: Option<&'a Exog>) -> Option<std::borrow::Cow<'a, Exog>> {
+    let e = exog?;
+    if state.held.is_empty() {
+        return Some(std::borrow::Cow::Borrowed(e));
+    }
+    let mut e = e.clone();
+    for (j, v) in &state.held {
+        if let Some(c) = e.columns.get_mut(*j) {
+            c.iter_mut().for_each(|x| *x = *v);
+        }
+    }
+    Some(std::borrow::Cow::Owned(e))
+}
+
+/// A member's exog: its own columns of the ensemble's, when it uses exog at all.
+fn member_exog(m: &Member, exog: Option<&Exog>) -> Option<Exog> {
+    exog.filter(|_| m.model.uses_exog())
+        .map(|e| m.exog.apply(e))
+        .filter(|e| !e.names.is_empty())
 }
 
 /// Parameters of a fitted target transform.
@@ -594,6 +722,9 @@ pub struct RegressionState {
     pub in_sample_predictions: Vec<f64>,
     /// Out-of-sample residuals from a backtest (skforecast `set_out_sample_residuals`).
     pub out_sample: Option<OutSample>,
+    /// Exog columns held flat after training (column index, last training value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<(usize, f64)>,
 }
 
 /// Backtest residuals kept with a model for its prediction intervals, in the model space.
@@ -618,6 +749,9 @@ pub struct FittedModel {
     /// its intervals always come from its out-of-sample errors.
     #[serde(default)]
     pub baseline_out_sample: Option<OutSample>,
+    /// An ensemble's fitted members, in the order of its spec (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<FittedModel>,
 }
 
 impl FittedModel {
@@ -728,7 +862,8 @@ impl FittedModel {
                 },
                 Some(state),
             ) => {
-                let exog = check_exog(&state.exog_names, exog, steps)?;
+                let exog = hold(state, check_exog(&state.exog_names, exog, steps)?);
+                let exog = exog.as_deref();
                 let d = *differentiation;
                 let window: Vec<f64> = lw.iter().map(|v| state.scale.forward(*v)).collect();
                 // Recursion runs on Δᵈ z; the first d differenced values are undefined and are
@@ -773,7 +908,8 @@ impl FittedModel {
                         "this direct forecaster predicts at most {max_steps} steps, {steps} asked"
                     )));
                 }
-                let exog = check_exog(&state.exog_names, exog, steps)?;
+                let exog = hold(state, check_exog(&state.exog_names, exog, steps)?);
+                let exog = exog.as_deref();
                 let buf: Vec<f64> = lw.iter().map(|v| state.scale.forward(*v)).collect();
                 let mut base = Vec::new();
                 autoregressive.row(&buf, w, &mut base);
@@ -818,6 +954,31 @@ impl FittedModel {
                     .collect();
                 Ok((0..steps)
                     .map(|h| pattern[h % offset] + noise(h, pattern[h % offset]))
+                    .collect())
+            }
+            (ModelSpec::Ensemble { members, combine }, _) => {
+                if members.len() != self.members.len() {
+                    return Err(ModelError::Numerical(
+                        "ensemble without its fitted members".into(),
+                    ));
+                }
+                let forecasts = members
+                    .iter()
+                    .zip(&self.members)
+                    .map(|(m, f)| {
+                        let ex = member_exog(m, exog);
+                        f.predict(steps, Some(lw), ex.as_ref())
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut step = vec![0.0; forecasts.len()];
+                Ok((0..steps)
+                    .map(|h| {
+                        for (v, f) in step.iter_mut().zip(&forecasts) {
+                            *v = f[h];
+                        }
+                        let c = combine.apply(&mut step);
+                        c + noise(h, c)
+                    })
                     .collect())
             }
             (ModelSpec::Recursive { .. } | ModelSpec::Direct { .. }, None) => Err(

@@ -15,6 +15,8 @@
 //! - [`artifact`]: the versioned, portable JSON model artifact, checked on load.
 //! - [`compete`]: competitive training of named candidates on the same folds, leaderboard
 //!   and champion.
+//! - [`train`]: forecast combinations of the best candidates (ensembles that compete like any
+//!   other) and the champion's selection and refit with every candidate's horizon forecast.
 #![forbid(unsafe_code)]
 
 pub mod artifact;
@@ -26,19 +28,26 @@ pub mod matrix;
 pub mod metrics;
 pub mod nonlinear;
 pub mod search;
+pub mod train;
 
 pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
 pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig, Refit};
 pub use compete::{
-    compete, Arena, Candidate, CvConfig, Entry, ExogFilter, ExogSelection, Leaderboard, TrainConfig,
+    compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
 };
-pub use forecaster::{FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
+pub use forecaster::{
+    Combine, FittedModel, FittedRegressor, Member, ModelSpec, OutSample, Regressor, Transform,
+};
 pub use matrix::{
-    fill_for_lags, train_matrix, Autoregressive, Exog, Stat, TrainMatrix, WindowFeature,
+    fill_for_lags, train_matrix, Autoregressive, Exog, ExogFilter, Stat, TrainMatrix, WindowFeature,
 };
 pub use metrics::Metric;
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
+pub use train::{
+    ensemble_candidates, merge, rank_entries, select_champion, Champion, EnsembleConfig, Selected,
+    Selection,
+};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -238,6 +238,11 @@ pub struct Exog {
     pub names: Vec<String>,
     /// Column values.
     pub columns: Vec<Vec<f64>>,
+    /// Columns held flat after the training range (parallel to `names`; empty = none): a
+    /// model fitted on them keeps their last training value for every forecast step — a
+    /// trend that explains the history without being extrapolated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<bool>,
 }
 
 impl Exog {
@@ -261,7 +266,15 @@ impl Exog {
                 });
             }
         }
-        Ok(Self { names, columns })
+        Ok(Self {
+            names,
+            columns,
+            held: Vec::new(),
+        })
+    }
+    /// Whether column `j` is held flat after the training range.
+    pub fn is_held(&self, j: usize) -> bool {
+        self.held.get(j).copied().unwrap_or(false)
     }
     /// Rows.
     pub fn len(&self) -> usize {
@@ -280,6 +293,7 @@ impl Exog {
                 .iter()
                 .map(|c| c[range.clone()].to_vec())
                 .collect(),
+            held: self.held.clone(),
         }
     }
 }
@@ -339,6 +353,66 @@ pub fn train_matrix(
         m.positions.push(t);
     }
     Ok(m)
+}
+
+/// A candidate's choice among the feature layer's columns, by the features crate's column
+/// names: yearly Fourier pairs `year_sin_k`/`year_cos_k` up to an order, and the linear
+/// `trend`. The feature layer holds the largest order; each candidate keeps what it asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExogFilter {
+    /// Keep yearly Fourier pairs `1..=k` only (`null`: all there are).
+    #[serde(default)]
+    pub fourier_anual: Option<u32>,
+    /// Keep (`true`) or drop (`false`) the `trend` column (`null`: as it is).
+    #[serde(default)]
+    pub tendencia: Option<bool>,
+    /// A kept `trend` is held flat after the training range (a damped trend: fitted on the
+    /// history, not extrapolated over the horizon).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tendencia_plana: bool,
+}
+
+impl ExogFilter {
+    /// Whether the filter keeps every column.
+    pub fn is_all(&self) -> bool {
+        self.fourier_anual.is_none() && self.tendencia.is_none() && !self.tendencia_plana
+    }
+
+    /// Whether the column `name` is kept.
+    pub fn keeps(&self, name: &str) -> bool {
+        if name == "trend" {
+            return self.tendencia.unwrap_or(true);
+        }
+        let order = name
+            .strip_prefix("year_sin_")
+            .or_else(|| name.strip_prefix("year_cos_"))
+            .and_then(|k| k.parse::<u32>().ok());
+        match (order, self.fourier_anual) {
+            (Some(k), Some(max)) => k <= max,
+            _ => true,
+        }
+    }
+
+    /// The kept columns of `exog`, in order.
+    pub fn apply(&self, exog: &Exog) -> Exog {
+        if self.is_all() {
+            return exog.clone();
+        }
+        let mut out = Exog::default();
+        for (j, (n, c)) in exog.names.iter().zip(&exog.columns).enumerate() {
+            if self.keeps(n) {
+                out.names.push(n.clone());
+                out.columns.push(c.clone());
+                out.held
+                    .push(exog.is_held(j) || (self.tendencia_plana && n == "trend"));
+            }
+        }
+        if !out.held.iter().any(|h| *h) {
+            out.held.clear();
+        }
+        out
+    }
 }
 
 #[cfg(test)]

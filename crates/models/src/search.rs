@@ -7,8 +7,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::compete::{Candidate, ExogFilter};
+use crate::compete::Candidate;
 use crate::forecaster::{ModelSpec, Regressor, Transform};
+use crate::matrix::ExogFilter;
 use crate::matrix::{Autoregressive, WindowFeature};
 
 /// How the search space is explored.
@@ -52,6 +53,14 @@ pub struct SearchConfig {
     /// Trend on/off tried (empty: the layer's as it is).
     #[serde(default)]
     pub trend_grid: Vec<bool>,
+    /// Also try every kept trend held flat after the training range (candidate exog
+    /// `{tendencia_plana: true}`, names ending `_tp`): a damped trend.
+    #[serde(default)]
+    pub trend_flat: bool,
+    /// Target transforms tried (empty: `transform` only); e.g. `[log1p, none]` lets a series
+    /// with many zeros or an additive pattern be modelled in its own scale.
+    #[serde(default)]
+    pub transform_grid: Vec<Transform>,
 }
 
 impl Default for SearchConfig {
@@ -67,6 +76,8 @@ impl Default for SearchConfig {
             clip_negative: true,
             fourier_grid: Vec::new(),
             trend_grid: Vec::new(),
+            transform_grid: Vec::new(),
+            trend_flat: false,
         }
     }
 }
@@ -101,17 +112,34 @@ pub fn search_candidates(
     } else {
         cfg.fourier_grid.iter().copied().map(Some).collect()
     };
-    let trends: Vec<Option<bool>> = if cfg.trend_grid.is_empty() {
+    // (keep the trend?, held flat?)
+    let mut trends: Vec<(Option<bool>, bool)> = if cfg.trend_grid.is_empty() {
+        vec![(None, false)]
+    } else {
+        cfg.trend_grid.iter().map(|t| (Some(*t), false)).collect()
+    };
+    if cfg.trend_flat {
+        let flat: Vec<(Option<bool>, bool)> = trends
+            .iter()
+            .filter(|(t, _)| t.unwrap_or(true))
+            .map(|(t, _)| (*t, true))
+            .collect();
+        trends.extend(flat);
+    }
+    let transforms: Vec<Option<Transform>> = if cfg.transform_grid.is_empty() {
         vec![None]
     } else {
-        cfg.trend_grid.iter().copied().map(Some).collect()
+        cfg.transform_grid.iter().copied().map(Some).collect()
     };
     let mut grid = Vec::new();
     for lags in &lags_grid {
         for (k, windows) in cfg.windows_grid.iter().enumerate() {
             for regressor in &cfg.regressors {
                 for fourier in &fouriers {
-                    for trend in &trends {
+                    for ((trend, flat), transform) in trends
+                        .iter()
+                        .flat_map(|t| transforms.iter().map(move |x| (t, x)))
+                    {
                         let regressor = *regressor;
                         let rname = regressor.short_name();
                         let mut nombre = format!("search_{rname}_l{}_w{k}", label(lags));
@@ -121,6 +149,16 @@ pub fn search_candidates(
                         if let Some(t) = trend {
                             nombre.push_str(if *t { "_t" } else { "_nt" });
                         }
+                        if *flat {
+                            nombre.push_str("_tp");
+                        }
+                        if let Some(x) = transform {
+                            nombre.push_str(match x {
+                                Transform::None => "_raw",
+                                Transform::Log1p => "_log",
+                                Transform::Standardize => "_std",
+                            });
+                        }
                         grid.push(Candidate {
                             nombre,
                             model: ModelSpec::Recursive {
@@ -129,13 +167,14 @@ pub fn search_candidates(
                                     lags: lags.clone(),
                                     windows: windows.clone(),
                                 },
-                                transform: cfg.transform,
+                                transform: transform.unwrap_or(cfg.transform),
                                 clip_negative: cfg.clip_negative,
                                 differentiation: 0,
                             },
                             exog: ExogFilter {
                                 fourier_anual: *fourier,
                                 tendencia: *trend,
+                                tendencia_plana: *flat,
                             },
                         });
                     }

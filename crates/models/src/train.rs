@@ -1,0 +1,401 @@
+//! From a leaderboard to a champion: forecast combinations of the best candidates that compete
+//! like any other ([`ensemble_candidates`]), and the champion's selection and refit on the
+//! whole history, with every candidate's forecast of the horizon ([`select_champion`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backtest::Backtest;
+use crate::compete::{Candidate, Entry, Leaderboard};
+use crate::forecaster::{Combine, FittedModel, Member, ModelSpec};
+use crate::matrix::{Exog, ExogFilter};
+use crate::metrics::Metric;
+use crate::ModelError;
+
+/// Forecast combination (`train.ensemble`): for each `k` of `top_k`, a candidate combining the
+/// `k` best-ranked candidates of the first round, backtested on the same folds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnsembleConfig {
+    /// Sizes of the combinations tried (empty = no ensemble); each needs at least 2.
+    pub top_k: Vec<usize>,
+    /// How the members' forecasts are combined.
+    pub combine: Combine,
+}
+
+impl Default for EnsembleConfig {
+    fn default() -> Self {
+        Self {
+            top_k: vec![3, 5],
+            combine: Combine::Mean,
+        }
+    }
+}
+
+/// Sorts leaderboard rows best first: finite `metric` ascending (name breaks ties), then the
+/// rows without one by name.
+pub fn rank_entries(entries: &mut [Entry], metric: Metric) {
+    let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
+    entries.sort_by(|a, b| match (key(a), key(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.nombre.cmp(&b.nombre)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.nombre.cmp(&b.nombre),
+    });
+}
+
+/// The ensemble candidates of `cfg` over `leaderboard`'s best rows with a finite metric
+/// (named `ensemble_top<k>`); a size larger than the rows available is skipped.
+pub fn ensemble_candidates(
+    leaderboard: &Leaderboard,
+    candidates: &[Candidate],
+    cfg: &EnsembleConfig,
+) -> Vec<Candidate> {
+    let ranked: Vec<&Candidate> = leaderboard
+        .entries
+        .iter()
+        .filter(|e| {
+            e.error.is_none()
+                && e.metrics
+                    .get(&leaderboard.metric)
+                    .is_some_and(|v| v.is_finite())
+        })
+        .filter_map(|e| candidates.iter().find(|c| c.nombre == e.nombre))
+        .filter(|c| !matches!(c.model, ModelSpec::Ensemble { .. }))
+        .collect();
+    let mut sizes = cfg.top_k.clone();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+        .into_iter()
+        .filter(|k| *k >= 2 && *k <= ranked.len())
+        .map(|k| Candidate {
+            nombre: format!("ensemble_top{k}"),
+            model: ModelSpec::Ensemble {
+                members: ranked[..k]
+                    .iter()
+                    .map(|c| Member {
+                        nombre: c.nombre.clone(),
+                        model: c.model.clone(),
+                        exog: c.exog,
+                    })
+                    .collect(),
+                combine: cfg.combine,
+            },
+            exog: ExogFilter::default(),
+        })
+        .collect()
+}
+
+/// Adds a second round's rows and backtests to the first's and re-ranks.
+pub fn merge(
+    leaderboard: &mut Leaderboard,
+    backtests: &mut BTreeMap<String, Backtest>,
+    more: (Leaderboard, BTreeMap<String, Backtest>),
+) {
+    leaderboard.entries.extend(more.0.entries);
+    backtests.extend(more.1);
+    rank_entries(&mut leaderboard.entries, leaderboard.metric);
+}
+
+/// What the champion's selection needs: the training series, the fit mask and the exog of the
+/// history and of the horizon (same columns).
+#[derive(Debug, Clone, Copy)]
+pub struct Selection<'a> {
+    /// Model-ready series (closed days filled for the lags).
+    pub y: &'a [f64],
+    /// Observed values the backtest predictions were scored against.
+    pub actuals: &'a [f64],
+    /// Targets that are fitted.
+    pub fit_mask: &'a [bool],
+    /// Every exog column of the history (`None`: no exog).
+    pub exog: Option<&'a Exog>,
+    /// The same columns over the horizon.
+    pub future_exog: Option<&'a Exog>,
+    /// Days forecast.
+    pub steps: usize,
+}
+
+/// The chosen model, refitted on the whole history.
+#[derive(Debug, Clone)]
+pub struct Champion {
+    /// Its leaderboard row.
+    pub entry: Entry,
+    /// Its candidate.
+    pub candidate: Candidate,
+    /// The exog columns it was fitted with (empty when it uses none).
+    pub exog_names: Vec<String>,
+    /// The fitted model, with its backtest errors as out-of-sample residuals.
+    pub model: FittedModel,
+}
+
+/// The outcome of [`select_champion`].
+#[derive(Debug, Clone)]
+pub struct Selected {
+    /// The champion.
+    pub champion: Champion,
+    /// Every ranked candidate's forecast of the horizon (refitted on the whole history), in
+    /// leaderboard order; candidates that cannot be refitted or forecast NaN are left out.
+    pub forecasts: Vec<(String, Vec<f64>)>,
+    /// Candidates ranked above the champion and passed over, with why.
+    pub passed_over: Vec<(String, String)>,
+}
+
+/// A refit: the model, its exog columns and its horizon forecast, or why not.
+type RefitOutcome = Result<(FittedModel, Vec<String>, Vec<f64>), String>;
+
+/// Refits every candidate with a finite backtest metric on the whole history (in parallel;
+/// the result does not depend on the thread count) and forecasts the horizon; the champion is
+/// the best-ranked one whose last window is complete and whose forecast is finite. Its
+/// backtest errors are kept for out-of-sample intervals.
+pub fn select_champion(
+    candidates: &[Candidate],
+    leaderboard: &Leaderboard,
+    backtests: &BTreeMap<String, Backtest>,
+    data: Selection<'_>,
+) -> Result<Selected, ModelError> {
+    use rayon::prelude::*;
+    let ranked: Vec<(&Entry, &Candidate)> = leaderboard
+        .entries
+        .iter()
+        .filter(|e| {
+            e.error.is_none()
+                && e.metrics
+                    .get(&leaderboard.metric)
+                    .is_some_and(|v| v.is_finite())
+        })
+        .filter_map(|e| {
+            candidates
+                .iter()
+                .find(|c| c.nombre == e.nombre)
+                .map(|c| (e, c))
+        })
+        .collect();
+    let refits: Vec<RefitOutcome> = ranked
+        .par_iter()
+        .map(|(_, c)| {
+            let exog = data.exog.map(|e| c.exog.apply(e));
+            let exog = exog.filter(|e| c.model.uses_exog() && !e.names.is_empty());
+            let fitted = c
+                .model
+                .fit_masked(data.y, exog.as_ref(), Some(data.fit_mask))
+                .map_err(|e| format!("cannot be refitted: {e}"))?;
+            if !fitted.last_window.iter().all(|v| v.is_finite()) {
+                return Err("its last window has missing values".to_string());
+            }
+            let future = match (&exog, data.future_exog) {
+                (Some(_), Some(f)) => Some(c.exog.apply(f)),
+                (Some(_), None) => {
+                    return Err("no future exog for a model that uses exog".to_string())
+                }
+                _ => None,
+            };
+            let forecast = fitted
+                .predict(data.steps, None, future.as_ref())
+                .map_err(|e| format!("cannot forecast: {e}"))?;
+            if forecast.iter().any(|v| !v.is_finite()) {
+                return Err("forecasts NaN".to_string());
+            }
+            let names = exog.map(|e| e.names).unwrap_or_default();
+            Ok((fitted, names, forecast))
+        })
+        .collect();
+    let mut forecasts = Vec::new();
+    let mut passed_over = Vec::new();
+    let mut champion = None;
+    for ((entry, cand), r) in ranked.iter().zip(refits) {
+        match r {
+            Ok((model, names, forecast)) => {
+                forecasts.push((cand.nombre.clone(), forecast));
+                if champion.is_none() {
+                    champion = Some(Champion {
+                        entry: (*entry).clone(),
+                        candidate: (*cand).clone(),
+                        exog_names: names,
+                        model,
+                    });
+                }
+            }
+            Err(why) if champion.is_none() => passed_over.push((cand.nombre.clone(), why)),
+            Err(_) => {}
+        }
+    }
+    let mut champion = champion.ok_or_else(|| {
+        ModelError::Numerical("no candidate gives a finite forecast of the horizon".into())
+    })?;
+    if let Some(bt) = backtests.get(&champion.candidate.nombre) {
+        let (t, p): (Vec<f64>, Vec<f64>) = bt
+            .predictions
+            .iter()
+            .map(|pr| (data.actuals[pr.position], pr.pred))
+            .unzip();
+        champion.model.set_out_sample_residuals(&t, &p)?;
+    }
+    Ok(Selected {
+        champion,
+        forecasts,
+        passed_over,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::{FoldConfig, Refit};
+    use crate::compete::{compete, Arena};
+    use crate::forecaster::{Regressor, Transform};
+    use crate::matrix::Autoregressive;
+
+    fn ridge(lags: Vec<usize>) -> ModelSpec {
+        ModelSpec::Recursive {
+            regressor: Regressor::Ridge { alpha: 1.0 },
+            autoregressive: Autoregressive {
+                lags,
+                windows: vec![],
+            },
+            transform: Transform::None,
+            clip_negative: false,
+            differentiation: 0,
+        }
+    }
+
+    #[test]
+    fn an_ensemble_forecasts_the_mean_of_its_members_and_competes() {
+        let y: Vec<f64> = (0..500)
+            .map(|t| 100.0 + 20.0 * ((t % 7) as f64) + ((t * 37 % 11) as f64))
+            .collect();
+        let cands: Vec<Candidate> = [vec![7], vec![1, 7], vec![7, 14]]
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| Candidate {
+                nombre: format!("r{i}"),
+                model: ridge(l),
+                exog: ExogFilter::default(),
+            })
+            .chain(std::iter::once(Candidate {
+                nombre: "snaive".into(),
+                model: ModelSpec::SeasonalNaive { period: 7 },
+                exog: ExogFilter::default(),
+            }))
+            .collect();
+        let cv = FoldConfig {
+            steps: 28,
+            initial_train_size: 400,
+            refit: Refit::Never,
+            fixed_train_size: true,
+            gap: 0,
+            skip_folds: None,
+            allow_incomplete_fold: true,
+            fold_stride: None,
+        };
+        let arena = Arena {
+            y: &y,
+            actuals: None,
+            exog: None,
+            cv: &cv,
+            metric: Metric::Mae,
+            fit_mask: None,
+        };
+        let (mut lb, mut bts) = compete(&cands, arena, &|_| {}).unwrap();
+        let cfg = EnsembleConfig {
+            top_k: vec![3, 2, 9, 1],
+            combine: Combine::Mean,
+        };
+        let ens = ensemble_candidates(&lb, &cands, &cfg);
+        assert_eq!(
+            ens.iter().map(|c| c.nombre.as_str()).collect::<Vec<_>>(),
+            ["ensemble_top2", "ensemble_top3"]
+        );
+        // Its backtest is the mean of its members' backtests (refit never: one fit each).
+        let second = compete(&ens, arena, &|_| {}).unwrap();
+        let ModelSpec::Ensemble { members, .. } = &ens[1].model else {
+            panic!("an ensemble")
+        };
+        let b = &second.1["ensemble_top3"];
+        for (k, p) in b.predictions.iter().enumerate() {
+            let mean = members
+                .iter()
+                .map(|m| bts[&m.nombre].predictions[k].pred)
+                .sum::<f64>()
+                / 3.0;
+            assert!((p.pred - mean).abs() < 1e-9);
+        }
+        let total = lb.entries.len() + 2;
+        merge(&mut lb, &mut bts, second);
+        assert_eq!(lb.entries.len(), total);
+        assert!(lb
+            .entries
+            .windows(2)
+            .all(|w| w[0].metrics[&Metric::Mae] <= w[1].metrics[&Metric::Mae]));
+        let mut all = cands.clone();
+        all.extend(ens.iter().cloned());
+        let mask = vec![true; y.len()];
+        let sel = select_champion(
+            &all,
+            &lb,
+            &bts,
+            Selection {
+                y: &y,
+                actuals: &y,
+                fit_mask: &mask,
+                exog: None,
+                future_exog: None,
+                steps: 10,
+            },
+        )
+        .unwrap();
+        assert_eq!(sel.champion.entry.nombre, lb.entries[0].nombre);
+        assert_eq!(sel.forecasts.len(), lb.entries.len());
+        // The ensemble's refit forecast is the mean of its members' refit forecasts.
+        let f = |n: &str| &sel.forecasts.iter().find(|x| x.0 == n).unwrap().1;
+        let e3 = f("ensemble_top3");
+        for (h, v) in e3.iter().enumerate() {
+            let mean = members.iter().map(|m| f(&m.nombre)[h]).sum::<f64>() / 3.0;
+            assert!((v - mean).abs() < 1e-9);
+        }
+        // The artifact round-trips an ensemble.
+        let json = serde_json::to_string(&sel.champion.model).unwrap();
+        let back: FittedModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, sel.champion.model);
+    }
+
+    #[test]
+    fn a_flat_trend_is_fitted_on_the_history_and_held_at_its_last_value() {
+        let n = 300;
+        let trend: Vec<f64> = (0..n + 20).map(|t| t as f64 / 100.0).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|t| 50.0 + 10.0 * trend[t] + 5.0 * ((t % 7) as f64))
+            .collect();
+        let exog = Exog::new(vec!["trend".into()], vec![trend[..n].to_vec()]).unwrap();
+        let future = Exog::new(vec!["trend".into()], vec![trend[n..].to_vec()]).unwrap();
+        let flat = ExogFilter {
+            tendencia_plana: true,
+            ..ExogFilter::default()
+        };
+        let spec = ridge(vec![7]);
+        let held = spec.fit(&y, Some(&flat.apply(&exog))).unwrap();
+        let linear = spec.fit(&y, Some(&exog)).unwrap();
+        assert_eq!(held.state.as_ref().unwrap().held, vec![(0, trend[n - 1])]);
+        // Same fit; the held model forecasts as the linear one does with the trend frozen.
+        let frozen = Exog::new(vec!["trend".into()], vec![vec![trend[n - 1]; 20]]).unwrap();
+        let a = held.predict(20, None, Some(&flat.apply(&future))).unwrap();
+        let b = linear.predict(20, None, Some(&frozen)).unwrap();
+        let c = linear.predict(20, None, Some(&future)).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-9);
+        }
+        assert!(c[19] > a[19], "the linear trend keeps growing");
+        // Held without the filter's flags too: the fitted state decides, not the caller.
+        let d = held.predict(20, None, Some(&future)).unwrap();
+        assert_eq!(a, d);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(Combine::Median.apply(&mut [3.0, 1.0, 10.0, 2.0]), 2.5);
+        assert_eq!(Combine::Median.apply(&mut [3.0, 1.0, 10.0]), 3.0);
+        assert_eq!(Combine::Mean.apply(&mut [1.0, 2.0]), 1.5);
+        assert!(Combine::Mean.apply(&mut [1.0, f64::NAN]).is_nan());
+    }
+}

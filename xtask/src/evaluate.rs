@@ -1,0 +1,453 @@
+//! `cargo xtask evaluate <file[:PAIS]>…`: the hold-out protocol on other people's files.
+//!
+//! For each file: the cutoff is its last date − `run.horizon` days; the whole pipeline (phases
+//! 00–06) runs with the minimal settings (`source.kind=file`, the path, the country) plus the
+//! command line's `--set`s, in its own folder `<outputs>/evaluate/<name>/`, so the project's
+//! layers are never touched. Phase 06 scores the forecast on the raw observed days after the
+//! cutoff (MASE on the weekly-naive scale of the observed history); this command collects the
+//! scores into one table, `<outputs>/evaluate/evaluacion_latest.{json,csv}` (dual-persisted),
+//! with the champion, the run time and, per file, the rank correlation between the
+//! candidates' backtest scores and their hold-out scores (how well the backtest predicts the
+//! hold-out).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{AppConfig, LoadOptions};
+use crate::phases::Phase;
+use crate::run::RunContext;
+
+/// One file to evaluate: its path and the country of its calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalFile {
+    /// The CSV or Parquet file.
+    pub path: PathBuf,
+    /// `calendar.festivos.pais` for it (`None`: the configured one).
+    pub pais: Option<String>,
+}
+
+impl EvalFile {
+    /// Parses `path` or `path:PAIS` (a country code such as `DE`, `US-MN`).
+    pub fn parse(arg: &str) -> Self {
+        if let Some((p, c)) = arg.rsplit_once(':') {
+            let code = !c.is_empty()
+                && c.len() <= 6
+                && c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '-')
+                && c.chars().next().is_some_and(|ch| ch.is_ascii_uppercase());
+            if code && !p.is_empty() {
+                return Self {
+                    path: PathBuf::from(p),
+                    pais: Some(c.to_string()),
+                };
+            }
+        }
+        Self {
+            path: PathBuf::from(arg),
+            pais: None,
+        }
+    }
+
+    /// The row's name: the file stem, plus the filters' values when `source.filters` is set.
+    fn name(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "serie".into())
+    }
+}
+
+/// One row of the evaluation table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalRow {
+    /// File stem.
+    pub serie: String,
+    /// The file as given.
+    pub archivo: String,
+    /// Country used.
+    pub pais: String,
+    /// Last training date (last date − horizon).
+    pub corte: Option<chrono::NaiveDate>,
+    /// Days scored (observed days after the cutoff).
+    pub dias: usize,
+    /// Mean absolute error.
+    pub mae: Option<f64>,
+    /// Root mean squared error.
+    pub rmse: Option<f64>,
+    /// MAE / in-sample weekly-naive MAE.
+    pub mase: Option<f64>,
+    /// Σ|e| / Σ|y|.
+    pub wape: Option<f64>,
+    /// Empirical coverage of the 80 % interval.
+    pub cobertura_80: Option<f64>,
+    /// Empirical coverage of the 95 % interval.
+    pub cobertura_95: Option<f64>,
+    /// Champion name.
+    pub campeon: Option<String>,
+    /// Spearman rank correlation between the candidates' backtest metric and their hold-out
+    /// MASE (1 = the backtest orders the candidates as the hold-out does).
+    pub rango_backtest_holdout: Option<f64>,
+    /// Candidates in that correlation.
+    pub candidatos_comparados: usize,
+    /// Hold-out MASE of the best candidate in hindsight (what a perfect selection would get).
+    pub mase_mejor_candidato: Option<f64>,
+    /// Wall time of the run, seconds.
+    pub segundos: f64,
+    /// `ok`, or the error that stopped the run.
+    pub estado: String,
+}
+
+/// The evaluation table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Horizon held out.
+    pub horizonte: usize,
+    /// The `--set`s common to every file.
+    pub ajustes: Vec<String>,
+    /// Days dropped from the end of every file before the hold-out (0 = the official one).
+    pub dias_omitidos_al_final: u32,
+    /// One row per file, in the order given.
+    pub filas: Vec<EvalRow>,
+    /// Geometric mean of MASE over the files that were scored.
+    pub mase_media_geometrica: Option<f64>,
+}
+
+/// What one pipeline run left for the table.
+struct Scored {
+    holdout: forecaster::HoldoutScore,
+    champion: String,
+    ranks: Option<(f64, usize, f64)>,
+}
+
+/// Runs the evaluation of `files` for the project at `root`; `opts` are the command line's
+/// config layers (applied to every file before the per-file settings).
+pub fn evaluate(
+    root: &Path,
+    opts: &LoadOptions,
+    files: &[EvalFile],
+    skip_last: u32,
+) -> anyhow::Result<(Evaluation, PathBuf)> {
+    let base = AppConfig::load(root, opts)?;
+    let out_dir = root.join(&base.paths.outputs).join("evaluate");
+    let mut filas = Vec::new();
+    for f in files {
+        let t0 = Instant::now();
+        let name = f.name();
+        let result = evaluate_one(root, opts, f, &out_dir.join(&name), skip_last);
+        let secs = t0.elapsed().as_secs_f64();
+        let row = match result {
+            Ok((pais, corte, s)) => {
+                let o = &s.holdout.overall;
+                let cov = |l: f64| {
+                    o.intervals
+                        .iter()
+                        .find(|i| (i.level - l).abs() < 1e-9)
+                        .map(|i| i.coverage)
+                };
+                EvalRow {
+                    serie: name.clone(),
+                    archivo: f.path.display().to_string(),
+                    pais,
+                    corte: Some(corte),
+                    dias: o.days,
+                    mae: Some(o.mae),
+                    rmse: Some(o.rmse),
+                    mase: Some(o.mase7),
+                    wape: Some(o.wape),
+                    cobertura_80: cov(80.0),
+                    cobertura_95: cov(95.0),
+                    campeon: Some(s.champion),
+                    rango_backtest_holdout: s.ranks.map(|r| r.0),
+                    candidatos_comparados: s.ranks.map(|r| r.1).unwrap_or(0),
+                    mase_mejor_candidato: s.ranks.map(|r| r.2),
+                    segundos: secs,
+                    estado: "ok".into(),
+                }
+            }
+            Err(e) => EvalRow {
+                serie: name.clone(),
+                archivo: f.path.display().to_string(),
+                pais: f.pais.clone().unwrap_or_default(),
+                corte: None,
+                dias: 0,
+                mae: None,
+                rmse: None,
+                mase: None,
+                wape: None,
+                cobertura_80: None,
+                cobertura_95: None,
+                campeon: None,
+                rango_backtest_holdout: None,
+                candidatos_comparados: 0,
+                mase_mejor_candidato: None,
+                segundos: secs,
+                estado: format!("{e:#}"),
+            },
+        };
+        println!(
+            "{:<24} mase {:>7} cob80 {:>6} campeón {:<36} {:>6.1} s {}",
+            row.serie,
+            row.mase.map(|v| format!("{v:.3}")).unwrap_or("-".into()),
+            row.cobertura_80
+                .map(|v| format!("{v:.3}"))
+                .unwrap_or("-".into()),
+            row.campeon.clone().unwrap_or_default(),
+            row.segundos,
+            if row.estado == "ok" { "" } else { &row.estado }
+        );
+        filas.push(row);
+    }
+    let mases: Vec<f64> = filas
+        .iter()
+        .filter_map(|r| r.mase)
+        .filter(|v| *v > 0.0)
+        .collect();
+    let geo = (!mases.is_empty())
+        .then(|| (mases.iter().map(|v| v.ln()).sum::<f64>() / mases.len() as f64).exp());
+    Ok((
+        Evaluation {
+            horizonte: base.run.horizon.days() as usize,
+            ajustes: opts.sets.clone(),
+            dias_omitidos_al_final: skip_last,
+            filas,
+            mase_media_geometrica: geo,
+        },
+        out_dir,
+    ))
+}
+
+fn evaluate_one(
+    root: &Path,
+    opts: &LoadOptions,
+    f: &EvalFile,
+    work: &Path,
+    skip_last: u32,
+) -> anyhow::Result<(String, chrono::NaiveDate, Scored)> {
+    let path = std::fs::canonicalize(&f.path)
+        .with_context(|| format!("cannot open {}", f.path.display()))?;
+    let mut sets = opts.sets.clone();
+    sets.push("source.kind=file".into());
+    sets.push(format!("source.path={}", path.display()));
+    if let Some(p) = &f.pais {
+        sets.push(format!("calendar.festivos.pais={p}"));
+    }
+    let layered = LoadOptions {
+        config_file: opts.config_file.clone(),
+        env: opts.env.clone(),
+        sets: sets.clone(),
+    };
+    let cfg = AppConfig::load(root, &layered)?;
+    // The last date as the pipeline will see it (mapping, aliases and filters applied).
+    let (first, last) = date_range(root, &cfg)?;
+    // A development hold-out: the last `skip_last` days are dropped before anything else.
+    let last = last - chrono::Days::new(u64::from(skip_last));
+    anyhow::ensure!(last > first, "--skip-last {skip_last} leaves no history");
+    if skip_last > 0 {
+        sets.push(format!("source.span={{start: {first}, end: {last}}}"));
+    }
+    let corte = last - chrono::Days::new(u64::from(cfg.run.horizon.days()));
+    sets.push(format!("run.cutoff={corte}"));
+    let cfg = AppConfig::load(
+        root,
+        &LoadOptions {
+            sets: sets.clone(),
+            ..layered
+        },
+    )?;
+    let pais = cfg.calendar.festivos.pais.to_string();
+    std::fs::create_dir_all(work).with_context(|| format!("cannot create {}", work.display()))?;
+    let mut ctx = RunContext::new(work, cfg, sets);
+    for p in Phase::ALL {
+        if p.number().as_str() > "06" {
+            break;
+        }
+        ctx.run_phase(p)
+            .with_context(|| format!("phase {} {}", p.number(), p.name()))?;
+    }
+    ctx.write_manifest()?;
+    let reports = work.join(&ctx.cfg.paths.outputs).join("reports");
+    let forecast: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(reports.join("forecast_latest.json"))
+            .context("phase 06 wrote no report")?,
+    )?;
+    let holdout: forecaster::HoldoutScore =
+        serde_json::from_value(forecast["body"]["holdout"].clone())
+            .context("no observed day after the cutoff to score")?;
+    let champion = forecast["body"]["champion"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ranks = rank_correlation(work, &ctx.cfg, &holdout)?;
+    Ok((
+        pais,
+        corte,
+        Scored {
+            holdout,
+            champion,
+            ranks,
+        },
+    ))
+}
+
+fn date_range(
+    root: &Path,
+    cfg: &AppConfig,
+) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let aliases = cfg
+        .contract
+        .columns
+        .get(core_types::cols::FECHA)
+        .map(|c| c.aliases.clone())
+        .unwrap_or_default();
+    let source = connector::build_source(
+        &cfg.source,
+        cfg.run.seed,
+        &cfg.calendar,
+        &aliases,
+        root,
+        &|_| None,
+    )?;
+    let mut fetched = source.fetch(cfg.source.span)?;
+    if !cfg.source.filters.is_empty() {
+        fetched.frame = connector::apply_filters(fetched.frame, &cfg.source.filters)?;
+    }
+    connector::date_range(&fetched.frame)?.context("the file has no rows")
+}
+
+/// Spearman correlation of the candidates' backtest metric with their hold-out MASE, the
+/// candidates compared and the best hold-out MASE among them; from phase 05's horizon
+/// forecast of every candidate (`outputs/models/candidate_forecasts_latest.csv`).
+fn rank_correlation(
+    work: &Path,
+    cfg: &AppConfig,
+    holdout: &forecaster::HoldoutScore,
+) -> anyhow::Result<Option<(f64, usize, f64)>> {
+    let outputs = work.join(&cfg.paths.outputs);
+    let Ok(text) = std::fs::read_to_string(outputs.join("models/candidate_forecasts_latest.csv"))
+    else {
+        return Ok(None);
+    };
+    let leaderboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        outputs.join("reports/train_latest.json"),
+    )?)?;
+    let metric = leaderboard["body"]["leaderboard"]["metric"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // Actuals after the cutoff, raw and observed, as phase 06 scored them.
+    let after = work
+        .join(&cfg.paths.cleansed)
+        .join(format!("{}_latest.parquet", crate::phases::AFTER_CUTOFF));
+    let actuals = crate::layers::observed_actuals(&connector::read_parquet(&after)?)?;
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let mut per: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
+    for rec in rdr.records() {
+        let rec = rec?;
+        let (Some(fecha), Some(nombre), Some(pred)) = (rec.get(0), rec.get(1), rec.get(2)) else {
+            continue;
+        };
+        let fecha: chrono::NaiveDate = fecha.parse()?;
+        let Ok(pred) = pred.parse::<f64>() else {
+            continue;
+        };
+        if let Some(a) = actuals.get(&fecha) {
+            let e = per.entry(nombre.to_string()).or_default();
+            e.0 += (a - pred).abs();
+            e.1 += 1;
+        }
+    }
+    let mut pairs = Vec::new();
+    for e in leaderboard["body"]["leaderboard"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let nombre = e["nombre"].as_str().unwrap_or_default();
+        let Some(bt) = e["metrics"][&metric].as_f64() else {
+            continue;
+        };
+        if let Some((sum, n)) = per.get(nombre) {
+            if *n > 0 {
+                pairs.push((bt, sum / *n as f64 / holdout.mase_scale));
+            }
+        }
+    }
+    if pairs.len() < 3 {
+        return Ok(None);
+    }
+    let best = pairs.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let (a, b): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
+    Ok(Some((spearman(&a, &b), pairs.len(), best)))
+}
+
+/// Average ranks (ties share the mean rank), 1-based.
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+    let mut r = vec![0.0; v.len()];
+    let mut k = 0;
+    while k < idx.len() {
+        let mut m = k;
+        while m + 1 < idx.len() && v[idx[m + 1]] == v[idx[k]] {
+            m += 1;
+        }
+        let mean = (k + m) as f64 / 2.0 + 1.0;
+        for &i in &idx[k..=m] {
+            r[i] = mean;
+        }
+        k = m + 1;
+    }
+    r
+}
+
+/// Spearman's ρ: the Pearson correlation of the average ranks.
+pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = ra.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
+    if va == 0.0 || vb == 0.0 {
+        return f64::NAN;
+    }
+    cov / (va * vb).sqrt()
+}
+
+/// The table as CSV (one row per file).
+pub fn to_csv(ev: &Evaluation) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &ev.filas {
+        w.serialize(r)?;
+    }
+    Ok(w.into_inner()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_take_an_optional_country_suffix() {
+        let f = EvalFile::parse("data/kiel.csv:DE-SH");
+        assert_eq!(f.path, PathBuf::from("data/kiel.csv"));
+        assert_eq!(f.pais.as_deref(), Some("DE-SH"));
+        let g = EvalFile::parse("C:/x/ventas.csv");
+        assert_eq!(g.pais, None);
+        assert_eq!(EvalFile::parse("ventas.csv").pais, None);
+        assert_eq!(EvalFile::parse("a:b/ventas.csv").pais, None);
+    }
+
+    #[test]
+    fn spearman_matches_hand_computed_values() {
+        assert!((spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]) - 1.0).abs() < 1e-12);
+        assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+        // Ranks (1, 2, 3, 4) vs (2, 1, 4, 3): 1 − 6·4 / (4·15) = 0.6.
+        assert!((spearman(&[1.0, 2.0, 3.0, 4.0], &[2.0, 1.0, 4.0, 3.0]) - 0.6).abs() < 1e-12);
+        // Ties share the mean rank.
+        assert_eq!(ranks(&[5.0, 1.0, 5.0]), vec![2.5, 1.0, 2.5]);
+        assert!(spearman(&[1.0, 1.0], &[1.0, 2.0]).is_nan());
+    }
+}
