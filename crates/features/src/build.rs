@@ -162,6 +162,15 @@ pub struct FeatureConfig {
     pub fourier_anual: u32,
     /// Weekly Fourier orders (`week_sin_k`, `week_cos_k`).
     pub fourier_semanal: u32,
+    /// A piecewise-linear trend (as Prophet's changepoints): one knot every this many days
+    /// from the first history date, the last at least this many days before the cutoff;
+    /// `trend_cp_k = max(0, years since knot k)` next to `trend` (`null` = no knots). Phase
+    /// 04 resolves the knots into `cambios_tendencia`.
+    #[serde(default)]
+    pub cambios_tendencia_cada_dias: Option<u32>,
+    /// The trend's knots (resolved by phase 04 from `cambios_tendencia_cada_dias`, or given).
+    #[serde(default)]
+    pub cambios_tendencia: Vec<NaiveDate>,
     /// Days before and after a festivo flagged on their own (`festivo_antes_k`: the festivo
     /// is k days later; `festivo_despues_k`: k days earlier), as Prophet's holiday windows:
     /// the eve of a closed holiday sells more, the day after less.
@@ -177,6 +186,25 @@ pub struct FeatureConfig {
 }
 
 impl FeatureConfig {
+    /// The trend knots for a history `first..=cutoff`: every `cambios_tendencia_cada_dias`
+    /// days from `first`, the last at least that many days before `cutoff` (given knots are
+    /// kept as they are).
+    pub fn trend_knots(&self, first: NaiveDate, cutoff: NaiveDate) -> Vec<NaiveDate> {
+        match self.cambios_tendencia_cada_dias {
+            Some(every) if self.cambios_tendencia.is_empty() && every > 0 => {
+                let step = chrono::Days::new(u64::from(every));
+                let mut out = Vec::new();
+                let mut k = first + step;
+                while k + step <= cutoff {
+                    out.push(k);
+                    k = k + step;
+                }
+                out
+            }
+            _ => self.cambios_tendencia.clone(),
+        }
+    }
+
     /// Every calendar group on (the exploratory `03_features` table), keeping `self`'s
     /// encodings, Fourier orders, events and extras.
     pub fn all_groups(&self) -> Self {
@@ -209,6 +237,8 @@ impl Default for FeatureConfig {
             tendencia: true,
             fourier_anual: 10,
             fourier_semanal: 0,
+            cambios_tendencia_cada_dias: None,
+            cambios_tendencia: Vec::new(),
             ventana_festivos: HolidayWindow::default(),
             eventos: Vec::new(),
             exogenas: Vec::new(),
@@ -512,6 +542,12 @@ fn row(
     }
     if cfg.tendencia {
         b.push(|| "trend".into(), (d - origin).num_days() as f64 / 365.25);
+        for (k, knot) in cfg.cambios_tendencia.iter().enumerate() {
+            b.push(
+                || format!("trend_cp_{}", k + 1),
+                ((d - *knot).num_days().max(0)) as f64 / 365.25,
+            );
+        }
     }
     let doy = f64::from(d.ordinal());
     for k in 1..=cfg.fourier_anual {

@@ -379,6 +379,7 @@ pub fn build_layers_with(
     let cfg = &FeatureConfig {
         exogenas: extras,
         exogenas_auto: false,
+        cambios_tendencia: cfg.trend_knots(first, cutoff),
         ..cfg.clone()
     };
     let inputs = history_inputs(cleansed, cfg)?;

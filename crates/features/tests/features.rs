@@ -213,3 +213,56 @@ proptest! {
         prop_assert_eq!(&a.future_table.values, &b.future_table.values);
     }
 }
+
+#[test]
+fn holiday_windows_flag_the_eve_and_the_day_after_each_festivo() {
+    let cal = calendar("2025-12-01", "2026-01-31");
+    let cfg = FeatureConfig::default();
+    let span = DateSpan::new(d("2025-12-05"), d("2026-01-20")).unwrap();
+    let t = feature_rows(span, &cal, &cfg, d("2025-12-05"), history(1000)).unwrap();
+    // 8 December (Inmaculada Concepción) is a Colombian festivo; so is 25 December.
+    assert_eq!(value(&t, "festivo_antes_1", "2025-12-07"), 1.0);
+    assert_eq!(value(&t, "festivo_despues_1", "2025-12-09"), 1.0);
+    assert_eq!(value(&t, "festivo_antes_1", "2025-12-24"), 1.0);
+    assert_eq!(value(&t, "festivo_antes_1", "2025-12-08"), 0.0);
+    assert_eq!(value(&t, "festivo_despues_1", "2025-12-15"), 0.0);
+    let none = FeatureConfig {
+        ventana_festivos: features::HolidayWindow {
+            antes: 0,
+            despues: 0,
+        },
+        ..FeatureConfig::default()
+    };
+    let t = feature_rows(span, &cal, &none, d("2025-12-05"), history(1000)).unwrap();
+    assert!(!t.names.iter().any(|n| n.starts_with("festivo_")));
+}
+
+#[test]
+fn trend_knots_make_a_piecewise_linear_trend_that_is_zero_before_each_knot() {
+    let cfg = FeatureConfig {
+        cambios_tendencia_cada_dias: Some(365),
+        ..FeatureConfig::default()
+    };
+    // Knots every 365 days from the first date, the last at least 365 days before the cutoff.
+    let knots = cfg.trend_knots(d("2020-01-01"), d("2023-06-30"));
+    assert_eq!(knots, vec![d("2020-12-31"), d("2021-12-31")]);
+    let resolved = FeatureConfig {
+        cambios_tendencia: knots.clone(),
+        ..cfg.clone()
+    };
+    // Given knots are kept as they are.
+    assert_eq!(
+        resolved.trend_knots(d("2000-01-01"), d("2030-01-01")),
+        knots
+    );
+    let cal = calendar("2020-01-01", "2024-12-31");
+    let span = DateSpan::new(d("2020-01-01"), d("2023-06-30")).unwrap();
+    let t = feature_rows(span, &cal, &resolved, d("2020-01-01"), history(1000)).unwrap();
+    assert_eq!(value(&t, "trend_cp_1", "2020-12-31"), 0.0);
+    assert_eq!(value(&t, "trend_cp_2", "2021-06-30"), 0.0);
+    let a = value(&t, "trend_cp_1", "2022-12-31");
+    assert!((a - 730.0 / 365.25).abs() < 1e-12);
+    assert!(FeatureConfig::default()
+        .trend_knots(d("2020-01-01"), d("2023-06-30"))
+        .is_empty());
+}

@@ -371,18 +371,31 @@ pub struct ExogFilter {
     /// history, not extrapolated over the horizon).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tendencia_plana: bool,
+    /// Keep (`true`) or drop (`false`) the trend's changepoint hinges `trend_cp_k` (`null`: as
+    /// the trend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cambios: Option<bool>,
+}
+
+/// The trend and its changepoint hinges (`trend_cp_k`).
+fn is_trend(name: &str) -> bool {
+    name == "trend" || name.starts_with("trend_cp_")
 }
 
 impl ExogFilter {
     /// Whether the filter keeps every column.
     pub fn is_all(&self) -> bool {
-        self.fourier_anual.is_none() && self.tendencia.is_none() && !self.tendencia_plana
+        self.fourier_anual.is_none()
+            && self.tendencia.is_none()
+            && !self.tendencia_plana
+            && self.cambios.is_none()
     }
 
     /// Whether the column `name` is kept.
     pub fn keeps(&self, name: &str) -> bool {
-        if name == "trend" {
-            return self.tendencia.unwrap_or(true);
+        if is_trend(name) {
+            let hinge = name != "trend";
+            return self.tendencia.unwrap_or(true) && (!hinge || self.cambios.unwrap_or(true));
         }
         let order = name
             .strip_prefix("year_sin_")
@@ -405,7 +418,7 @@ impl ExogFilter {
                 out.names.push(n.clone());
                 out.columns.push(c.clone());
                 out.held
-                    .push(exog.is_held(j) || (self.tendencia_plana && n == "trend"));
+                    .push(exog.is_held(j) || (self.tendencia_plana && is_trend(n)));
             }
         }
         if !out.held.iter().any(|h| *h) {

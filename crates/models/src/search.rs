@@ -53,6 +53,10 @@ pub struct SearchConfig {
     /// Trend on/off tried (empty: the layer's as it is).
     #[serde(default)]
     pub trend_grid: Vec<bool>,
+    /// Changepoint hinges on/off tried with each kept trend (empty: as the trend; the feature
+    /// layer has them when `features.cambios_tendencia_cada_dias` is set).
+    #[serde(default)]
+    pub changepoint_grid: Vec<bool>,
     /// Also try every kept trend held flat after the training range (candidate exog
     /// `{tendencia_plana: true}`, names ending `_tp`): a damped trend.
     #[serde(default)]
@@ -78,6 +82,7 @@ impl Default for SearchConfig {
             trend_grid: Vec::new(),
             transform_grid: Vec::new(),
             trend_flat: false,
+            changepoint_grid: Vec::new(),
         }
     }
 }
@@ -112,19 +117,36 @@ pub fn search_candidates(
     } else {
         cfg.fourier_grid.iter().copied().map(Some).collect()
     };
-    // (keep the trend?, held flat?)
-    let mut trends: Vec<(Option<bool>, bool)> = if cfg.trend_grid.is_empty() {
-        vec![(None, false)]
+    // (keep the trend?, held flat?, hinges?)
+    let mut trends: Vec<(Option<bool>, bool, Option<bool>)> = if cfg.trend_grid.is_empty() {
+        vec![(None, false, None)]
     } else {
-        cfg.trend_grid.iter().map(|t| (Some(*t), false)).collect()
+        cfg.trend_grid
+            .iter()
+            .map(|t| (Some(*t), false, None))
+            .collect()
     };
     if cfg.trend_flat {
-        let flat: Vec<(Option<bool>, bool)> = trends
+        let flat: Vec<_> = trends
             .iter()
-            .filter(|(t, _)| t.unwrap_or(true))
-            .map(|(t, _)| (*t, true))
+            .filter(|(t, _, _)| t.unwrap_or(true))
+            .map(|(t, _, c)| (*t, true, *c))
             .collect();
         trends.extend(flat);
+    }
+    if !cfg.changepoint_grid.is_empty() {
+        trends = trends
+            .into_iter()
+            .flat_map(|(t, f, _)| {
+                let kept = t.unwrap_or(true);
+                let grid: Vec<Option<bool>> = if kept {
+                    cfg.changepoint_grid.iter().copied().map(Some).collect()
+                } else {
+                    vec![None]
+                };
+                grid.into_iter().map(move |c| (t, f, c))
+            })
+            .collect();
     }
     let transforms: Vec<Option<Transform>> = if cfg.transform_grid.is_empty() {
         vec![None]
@@ -136,7 +158,7 @@ pub fn search_candidates(
         for (k, windows) in cfg.windows_grid.iter().enumerate() {
             for regressor in &cfg.regressors {
                 for fourier in &fouriers {
-                    for ((trend, flat), transform) in trends
+                    for ((trend, flat, hinges), transform) in trends
                         .iter()
                         .flat_map(|t| transforms.iter().map(move |x| (t, x)))
                     {
@@ -151,6 +173,9 @@ pub fn search_candidates(
                         }
                         if *flat {
                             nombre.push_str("_tp");
+                        }
+                        if let Some(c) = hinges {
+                            nombre.push_str(if *c { "_cp" } else { "_ncp" });
                         }
                         if let Some(x) = transform {
                             nombre.push_str(match x {
@@ -175,6 +200,7 @@ pub fn search_candidates(
                                 fourier_anual: *fourier,
                                 tendencia: *trend,
                                 tendencia_plana: *flat,
+                                cambios: *hinges,
                             },
                         });
                     }
@@ -217,6 +243,44 @@ mod tests {
             ],
             ..SearchConfig::default()
         }
+    }
+
+    #[test]
+    fn trend_variants_transforms_and_hinges_multiply_the_grid_with_their_own_names() {
+        let base = SearchConfig {
+            n_iter: 1000,
+            regressors: vec![Regressor::Ridge { alpha: 1.0 }],
+            lags_grid: vec![vec![7]],
+            windows_grid: vec![vec![]],
+            ..cfg(SearchMethod::Grid)
+        };
+        let g = SearchConfig {
+            trend_grid: vec![true, false],
+            trend_flat: true,
+            changepoint_grid: vec![true, false],
+            transform_grid: vec![Transform::Log1p, Transform::None],
+            ..base
+        };
+        let c = search_candidates(&g, 42, None);
+        // Trend kept (linear or flat) × hinges on/off, plus no trend; × 2 transforms.
+        assert_eq!(c.len(), (2 * 2 + 1) * 2);
+        let names: Vec<&str> = c.iter().map(|c| c.nombre.as_str()).collect();
+        assert!(names.contains(&"search_ridge_a1_l7_w0_t_cp_log"));
+        assert!(names.contains(&"search_ridge_a1_l7_w0_t_tp_ncp_raw"));
+        assert!(names.contains(&"search_ridge_a1_l7_w0_nt_raw"));
+        let flat = c
+            .iter()
+            .find(|c| c.nombre == "search_ridge_a1_l7_w0_t_tp_cp_log")
+            .unwrap();
+        assert!(flat.exog.tendencia_plana);
+        assert_eq!(flat.exog.cambios, Some(true));
+        assert!(matches!(
+            c.iter().find(|c| c.nombre.ends_with("_raw")).unwrap().model,
+            ModelSpec::Recursive {
+                transform: Transform::None,
+                ..
+            }
+        ));
     }
 
     #[test]
