@@ -364,3 +364,84 @@ fn transaction_level_input_asks_for_an_aggregate_and_sums_with_one() {
         assert_eq!(*u, Some(*s), "{d}");
     }
 }
+
+/// A product sold only from November to January (no rows the rest of the year).
+fn seasonal_csv() -> String {
+    let mut out = String::from("fecha,unidades_vendidas\n");
+    let mut d = day("2020-11-01");
+    while d <= day("2025-01-31") {
+        if matches!(d.month(), 11 | 12 | 1) {
+            let base = if d.month() == 12 { 200.0 } else { 120.0 };
+            let weekend = if d.weekday().num_days_from_monday() >= 5 {
+                1.3
+            } else {
+                1.0
+            };
+            let wobble = f64::from(d.ordinal() % 7) - 3.0;
+            out.push_str(&format!("{d},{}\n", (base * weekend + wobble).round()));
+        }
+        d = d.succ_opt().unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_product_sold_part_of_the_year_forecasts_zero_outside_its_season() {
+    let p = project();
+    let csv = p.path().join("temporada.csv");
+    std::fs::write(&csv, seasonal_csv()).unwrap();
+    // The hold-out protocol of `evaluate`: cutoff = last date − 185 days.
+    let args: Vec<String> = ["evaluate".to_string(), format!("{}:CO", csv.display())].to_vec();
+    assert_eq!(xtask(p.path(), &args), 0);
+    let c = json(
+        &p.path()
+            .join("outputs/evaluate/temporada/outputs/reports/cleansing_latest.json"),
+    );
+    assert!(c["body"]["report"]["closures_inferred"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["motivo"] == "fuera_de_temporada"));
+    let daily = std::fs::read_to_string(
+        p.path()
+            .join("outputs/evaluate/temporada/outputs/forecast/forecast_daily_latest.csv"),
+    )
+    .unwrap();
+    let mut by_month: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+    for line in daily.lines().skip(1) {
+        let mut it = line.split(',');
+        let d = day(it.next().unwrap());
+        by_month
+            .entry(d.month())
+            .or_default()
+            .push(it.next().unwrap().parse().unwrap());
+    }
+    for m in [8, 9, 10] {
+        assert!(
+            by_month[&m].iter().all(|v| *v == 0.0),
+            "month {m} is off-season"
+        );
+    }
+    let dec = &by_month[&12];
+    let mean = dec.iter().sum::<f64>() / dec.len() as f64;
+    assert!((mean - 215.0).abs() < 30.0, "December's level: {mean}");
+    // The evaluation table: one scored row with its coverage, champion and rank correlation.
+    let table =
+        std::fs::read_to_string(p.path().join("outputs/evaluate/evaluacion_latest.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(table.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let row = rows.records().next().unwrap().unwrap();
+    let get = |k: &str| {
+        row.get(header.iter().position(|h| h == k).unwrap())
+            .unwrap()
+    };
+    assert_eq!(get("serie"), "temporada");
+    assert_eq!(get("estado"), "ok");
+    assert_eq!(get("corte"), "2024-07-30");
+    let mase: f64 = get("mase").parse().unwrap();
+    assert!(mase.is_finite() && mase < 1.0, "mase {mase}");
+    let cov: f64 = get("cobertura_80").parse().unwrap();
+    assert!((0.0..=1.0).contains(&cov));
+    assert!(get("rango_backtest_holdout").parse::<f64>().is_ok());
+    assert!(!get("campeon").is_empty());
+}

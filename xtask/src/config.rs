@@ -366,6 +366,14 @@ impl AppConfig {
             check_model(&format!("train.candidates[{i}].model"), &c.model)?;
         }
         check_search(&self.train.search)?;
+        if let Some(z) = self.train.search.intermittent_zero_share {
+            if !(z > 0.0 && z <= 1.0) {
+                return Err(ConfigError {
+                    key: "train.search.intermittent_zero_share".into(),
+                    message: format!("expected a share in (0, 1] or null, found {z}"),
+                });
+            }
+        }
         if self.train.cv.stride == Some(0) {
             return Err(ConfigError {
                 key: "train.cv.stride".into(),

@@ -918,7 +918,9 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     } else {
         None
     };
-    let searched = models::search_candidates(&cfg.search, ctx.cfg.run.seed, suggested.as_deref());
+    // An intermittent series (many zeros) also searches the raw scale.
+    let search = cfg.search.adapted_to(&model_y);
+    let searched = models::search_candidates(&search, ctx.cfg.run.seed, suggested.as_deref());
     let mut candidates = cfg.candidates.clone();
     for c in &searched {
         anyhow::ensure!(

@@ -107,6 +107,11 @@ pub enum AbsentPolicy {
 /// Longest run of absent days that [`AbsentPolicy::Auto`] still reads as closures.
 pub const MAX_CLOSURE_RUN: usize = 4;
 
+/// Shortest run of days without sales (absent or 0) that can be an off-season: a run this
+/// long whose every date of the year is without sales in every year of the history is a
+/// closure (`fuera_de_temporada`), carried into the horizon like any recurring closure.
+pub const MIN_SEASON_RUN: usize = 14;
+
 /// Cleansing settings (`cleanse:`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -309,7 +314,8 @@ pub struct CleansingReport {
 pub struct InferredClosure {
     /// The date.
     pub fecha: NaiveDate,
-    /// `festivo`, `dia_semana_sin_ventas`, `fecha_anual_sin_ventas` or `politica`.
+    /// `festivo`, `dia_semana_sin_ventas`, `fecha_anual_sin_ventas`, `fuera_de_temporada`
+    /// (a long run without sales on dates without sales every year) or `politica`.
     pub motivo: String,
 }
 
@@ -467,7 +473,37 @@ fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure
             i += 1;
         }
     }
+    // Off-season: long runs without sales (absent or 0) on dates without sales every year.
+    let mut season = vec![false; days.len()];
+    if policy == AbsentPolicy::Auto {
+        let quiet = |d: &Day| d.missing || d.units == Some(0.0);
+        let mut i = 0;
+        while i < days.len() {
+            if quiet(&days[i]) {
+                let start = i;
+                while i < days.len() && quiet(&days[i]) {
+                    i += 1;
+                }
+                let yearly = days[start..i]
+                    .iter()
+                    .all(|d| recurring.annual.contains(&(d.fecha.month(), d.fecha.day())));
+                if i - start >= MIN_SEASON_RUN && yearly {
+                    season[start..i].fill(true);
+                }
+            } else {
+                i += 1;
+            }
+        }
+    }
     for (k, d) in days.iter_mut().enumerate() {
+        if season[k] && d.abierto {
+            d.abierto = false;
+            out.push(InferredClosure {
+                fecha: d.fecha,
+                motivo: "fuera_de_temporada".into(),
+            });
+            continue;
+        }
         if !d.missing {
             continue;
         }

@@ -61,6 +61,10 @@ pub struct SearchConfig {
     /// `{tendencia_plana: true}`, names ending `_tp`): a damped trend.
     #[serde(default)]
     pub trend_flat: bool,
+    /// An intermittent series (at least this share of its fitted targets are 0) also tries the
+    /// raw scale: log1p of a smooth level is a poor model of many zeros (`null`: never).
+    #[serde(default)]
+    pub intermittent_zero_share: Option<f64>,
     /// Target transforms tried (empty: `transform` only); e.g. `[log1p, none]` lets a series
     /// with many zeros or an additive pattern be modelled in its own scale.
     #[serde(default)]
@@ -83,7 +87,30 @@ impl Default for SearchConfig {
             transform_grid: Vec::new(),
             trend_flat: false,
             changepoint_grid: Vec::new(),
+            intermittent_zero_share: None,
         }
+    }
+}
+
+impl SearchConfig {
+    /// The search for the series `y` (NaN = not a target): an intermittent one (see
+    /// [`SearchConfig::intermittent_zero_share`]) also tries the raw scale.
+    pub fn adapted_to(&self, y: &[f64]) -> SearchConfig {
+        let fitted: Vec<f64> = y.iter().copied().filter(|v| v.is_finite()).collect();
+        let zeros = fitted.iter().filter(|v| **v == 0.0).count();
+        let intermittent = self
+            .intermittent_zero_share
+            .is_some_and(|s| !fitted.is_empty() && zeros as f64 >= s * fitted.len() as f64);
+        let mut out = self.clone();
+        if intermittent {
+            if out.transform_grid.is_empty() {
+                out.transform_grid.push(out.transform);
+            }
+            if !out.transform_grid.contains(&Transform::None) {
+                out.transform_grid.push(Transform::None);
+            }
+        }
+        out
     }
 }
 
@@ -243,6 +270,26 @@ mod tests {
             ],
             ..SearchConfig::default()
         }
+    }
+
+    #[test]
+    fn an_intermittent_series_also_tries_the_raw_scale() {
+        let c = SearchConfig {
+            intermittent_zero_share: Some(0.3),
+            ..cfg(SearchMethod::Grid)
+        };
+        let sparse = [0.0, 0.0, 5.0, f64::NAN, 0.0, 3.0];
+        let dense = [1.0, 0.0, 5.0, f64::NAN, 2.0, 3.0];
+        assert_eq!(
+            c.adapted_to(&sparse).transform_grid,
+            vec![Transform::Log1p, Transform::None]
+        );
+        assert!(c.adapted_to(&dense).transform_grid.is_empty());
+        let off = SearchConfig {
+            intermittent_zero_share: None,
+            ..c
+        };
+        assert!(off.adapted_to(&sparse).transform_grid.is_empty());
     }
 
     #[test]

@@ -1,0 +1,93 @@
+//! A product sold only part of the year: its off-season is a closure (forecast 0 later), not a
+//! gap to impute; a short gap inside the season stays a gap.
+
+use calendar::CalendarConfig;
+use chrono::{Datelike, NaiveDate};
+use contract::{cleanse, CleanseConfig, ContractConfig};
+use polars::prelude::*;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// 2021-01-01..2023-12-31, sold 1 November – 15 January; off-season days are absent rows,
+/// or rows with 0 when `zeros`.
+fn seasonal(zeros: bool) -> DataFrame {
+    let (mut fechas, mut units) = (Vec::new(), Vec::new());
+    let mut day = d("2021-01-01");
+    while day <= d("2023-12-31") {
+        let in_season = day.month() >= 11 || (day.month() == 1 && day.day() <= 15);
+        // A five-day gap inside the 2022 season.
+        let gap = (d("2022-11-20")..=d("2022-11-24")).contains(&day);
+        if in_season && !gap {
+            fechas.push(day.to_string());
+            units.push(Some(
+                100.0 + f64::from(day.weekday().num_days_from_monday()) * 10.0,
+            ));
+        } else if !in_season && zeros {
+            fechas.push(day.to_string());
+            units.push(Some(0.0));
+        }
+        day = day.succ_opt().unwrap();
+    }
+    DataFrame::new(
+        fechas.len(),
+        vec![
+            Column::new("fecha".into(), fechas),
+            Column::new("unidades_vendidas".into(), units),
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_off_season_is_a_closure_whether_absent_or_zero() {
+    let mut contract = ContractConfig::default();
+    contract.table.min_clean_days = 1;
+    for zeros in [false, true] {
+        let c = cleanse(
+            &seasonal(zeros),
+            &contract,
+            &CleanseConfig::default(),
+            &CalendarConfig::default(),
+            15.0,
+            -5,
+        )
+        .unwrap();
+        let season: Vec<NaiveDate> = c
+            .report
+            .closures_inferred
+            .iter()
+            .filter(|x| x.motivo == "fuera_de_temporada")
+            .map(|x| x.fecha)
+            .collect();
+        // The off-season of 2021-2023 (16 January – 31 October) lies between the first and the
+        // last dates of the history; 1–15 January 2021 is in season.
+        assert!(season.contains(&d("2021-06-15")), "zeros: {zeros}");
+        assert!(season.contains(&d("2023-10-31")));
+        assert!(!season.contains(&d("2022-12-01")));
+        // A gap inside the season is not an off-season: it stays a gap.
+        assert!(!season.contains(&d("2022-11-22")));
+        assert_eq!(
+            season.len(),
+            3 * (365 - 61 - 15),
+            "every off-season day of three years, zeros: {zeros}"
+        );
+        let abierto = c.frame.column("abierto").unwrap().bool().unwrap().clone();
+        let fechas: Vec<NaiveDate> = c
+            .frame
+            .column("fecha")
+            .unwrap()
+            .date()
+            .unwrap()
+            .as_date_iter()
+            .map(|x| x.unwrap())
+            .collect();
+        let at = |s: &str| {
+            let i = fechas.iter().position(|x| *x == d(s)).unwrap();
+            abierto.get(i).unwrap()
+        };
+        assert!(!at("2022-07-01"));
+        assert!(at("2022-12-01"));
+    }
+}
