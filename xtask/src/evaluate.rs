@@ -268,18 +268,13 @@ fn evaluate_one(
     }
     ctx.write_manifest()?;
     let reports = work.join(&ctx.cfg.paths.outputs).join("reports");
-    let forecast: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(reports.join("forecast_latest.json"))
-            .context("phase 06 wrote no report")?,
-    )?;
-    let holdout: forecaster::HoldoutScore =
-        serde_json::from_value(forecast["body"]["holdout"].clone())
-            .context("no observed day after the cutoff to score")?;
-    let champion = forecast["body"]["champion"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let ranks = rank_correlation(work, &ctx.cfg, &holdout)?;
+    let forecast: crate::forecast_phase::ForecastBody = read_body(&reports, "forecast")?;
+    let holdout = forecast
+        .holdout
+        .context("no observed day after the cutoff to score")?;
+    let train: crate::phases::TrainBody = read_body(&reports, "train")?;
+    let ranks = rank_correlation(work, &ctx.cfg, &train.leaderboard, &holdout)?;
+    let champion = forecast.champion;
     Ok((
         pais,
         corte,
@@ -289,6 +284,20 @@ fn evaluate_one(
             ranks,
         },
     ))
+}
+
+/// The typed body of `<reports>/<name>_latest.json`.
+fn read_body<T: serde::de::DeserializeOwned>(reports: &Path, name: &str) -> anyhow::Result<T> {
+    #[derive(Deserialize)]
+    struct Envelope<T> {
+        body: T,
+    }
+    let path = reports.join(format!("{name}_latest.json"));
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("no report at {}", path.display()))?;
+    let e: Envelope<T> = serde_json::from_str(&text)
+        .with_context(|| format!("unreadable report {}", path.display()))?;
+    Ok(e.body)
 }
 
 fn date_range(
@@ -322,6 +331,7 @@ fn date_range(
 fn rank_correlation(
     work: &Path,
     cfg: &AppConfig,
+    leaderboard: &models::Leaderboard,
     holdout: &forecaster::HoldoutScore,
 ) -> anyhow::Result<Option<(f64, usize, f64)>> {
     let outputs = work.join(&cfg.paths.outputs);
@@ -329,13 +339,6 @@ fn rank_correlation(
     else {
         return Ok(None);
     };
-    let leaderboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
-        outputs.join("reports/train_latest.json"),
-    )?)?;
-    let metric = leaderboard["body"]["leaderboard"]["metric"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     // Actuals after the cutoff, raw and observed, as phase 06 scored them.
     let after = work
         .join(&cfg.paths.cleansed)
@@ -359,16 +362,11 @@ fn rank_correlation(
         }
     }
     let mut pairs = Vec::new();
-    for e in leaderboard["body"]["leaderboard"]["entries"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let nombre = e["nombre"].as_str().unwrap_or_default();
-        let Some(bt) = e["metrics"][&metric].as_f64() else {
+    for e in &leaderboard.entries {
+        let Some(bt) = e.metrics.get(&leaderboard.metric).copied() else {
             continue;
         };
-        if let Some((sum, n)) = per.get(nombre) {
+        if let Some((sum, n)) = per.get(&e.nombre) {
             if *n > 0 {
                 pairs.push((bt, sum / *n as f64 / holdout.mase_scale));
             }

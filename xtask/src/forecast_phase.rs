@@ -12,7 +12,7 @@ use crate::layers::{bools, dates, f64s};
 use crate::run::RunContext;
 
 /// Body of the phase 06 report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ForecastBody {
     /// Champion name.
     pub champion: String,

@@ -812,7 +812,7 @@ fn features_phase(ctx: &mut RunContext) -> anyhow::Result<()> {
 }
 
 /// One backtest prediction with its date and actual value.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct BacktestRow {
     /// Date.
     pub fecha: chrono::NaiveDate,
@@ -825,7 +825,7 @@ pub struct BacktestRow {
 }
 
 /// Body of the phase 05 report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TrainBody {
     /// Observations of the target.
     pub rows: u64,

@@ -109,7 +109,7 @@ const MAX_RESIDUALS: usize = 10_000;
 const RESIDUAL_SUBSAMPLE_SEED: u64 = 123;
 
 fn in_or_out(
-    state: &models::forecaster::RegressionState,
+    state: &models::spec::RegressionState,
     source: ResidualSource,
 ) -> Result<(&[f64], &[f64]), ForecastError> {
     Ok(match source {

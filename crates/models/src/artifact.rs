@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::forecaster::{FittedModel, ModelSpec};
 use crate::metrics::Metric;
+use crate::spec::{FittedModel, ModelSpec};
 use crate::ModelError;
 
 /// Layout version of [`ModelArtifact`]; bump on any incompatible change.
@@ -114,8 +114,8 @@ impl ModelArtifact {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forecaster::{Regressor, Transform};
     use crate::matrix::{Autoregressive, Exog};
+    use crate::spec::{Regressor, Transform};
     use proptest::prelude::*;
 
     fn artifact(y: &[f64], lags: Vec<usize>, with_exog: bool) -> ModelArtifact {

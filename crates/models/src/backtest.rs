@@ -7,9 +7,9 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::forecaster::{FittedModel, ModelSpec};
 use crate::matrix::Exog;
 use crate::metrics::Metric;
+use crate::spec::{FittedModel, ModelSpec};
 use crate::ModelError;
 
 /// When folds refit the model.

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::backtest::{Backtest, FoldConfig};
-use crate::forecaster::ModelSpec;
 use crate::matrix::{Exog, ExogFilter};
 use crate::metrics::Metric;
+use crate::spec::ModelSpec;
 use crate::ModelError;
 
 /// A named candidate (`train.candidates[]`).
@@ -25,7 +25,7 @@ pub struct Candidate {
 }
 
 /// One leaderboard row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     /// Candidate name.
     pub nombre: String,
@@ -40,7 +40,7 @@ pub struct Entry {
 }
 
 /// The leaderboard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Leaderboard {
     /// Ranking metric.
     pub metric: Metric,
@@ -153,8 +153,8 @@ pub fn compete(
 mod tests {
     use super::*;
     use crate::backtest::Refit;
-    use crate::forecaster::{Regressor, Transform};
     use crate::matrix::Autoregressive;
+    use crate::spec::{Regressor, Transform};
 
     #[test]
     fn exog_filters_keep_fourier_pairs_up_to_the_order_and_the_trend_by_choice() {

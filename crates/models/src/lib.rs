@@ -7,7 +7,7 @@
 //!   on values up to t−1, then exog at the target's position.
 //! - [`linear`]: `LinearRegression` (centred minimum-norm SVD, relative cut-off 1e-6) and
 //!   `Ridge` (Cholesky, unpenalised intercept) exactly as scikit-learn (§B.3).
-//! - [`forecaster`]: the unfitted [`ModelSpec`] (recursive regressors and the naive, seasonal
+//! - [`spec`]: the unfitted [`ModelSpec`] (recursive regressors and the naive, seasonal
 //!   naive and equivalent-date baselines) fitted into a [`FittedModel`] that predicts
 //!   recursively (§B.4), with clear exog errors.
 //! - [`backtest`]: `TimeSeriesFold` arithmetic and the backtesting loop with pooled metrics
@@ -22,12 +22,12 @@
 pub mod artifact;
 pub mod backtest;
 pub mod compete;
-pub mod forecaster;
 pub mod linear;
 pub mod matrix;
 pub mod metrics;
 pub mod nonlinear;
 pub mod search;
+pub mod spec;
 pub mod train;
 
 pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
@@ -35,15 +35,15 @@ pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig,
 pub use compete::{
     compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
 };
-pub use forecaster::{
-    Combine, FittedModel, FittedRegressor, Member, ModelSpec, OutSample, Regressor, Transform,
-};
 pub use matrix::{
     fill_for_lags, train_matrix, Autoregressive, Exog, ExogFilter, Stat, TrainMatrix, WindowFeature,
 };
 pub use metrics::Metric;
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
+pub use spec::{
+    Combine, FittedModel, FittedRegressor, Member, ModelSpec, OutSample, Regressor, Transform,
+};
 pub use train::{
     ensemble_candidates, merge, rank_entries, select_champion, Champion, EnsembleConfig, Selected,
     Selection,

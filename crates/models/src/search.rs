@@ -8,9 +8,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::compete::Candidate;
-use crate::forecaster::{ModelSpec, Regressor, Transform};
 use crate::matrix::ExogFilter;
 use crate::matrix::{Autoregressive, WindowFeature};
+use crate::spec::{ModelSpec, Regressor, Transform};
 
 /// How the search space is explored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::backtest::Backtest;
 use crate::compete::{Candidate, Entry, Leaderboard};
-use crate::forecaster::{Combine, FittedModel, Member, ModelSpec};
 use crate::matrix::{Exog, ExogFilter};
 use crate::metrics::Metric;
+use crate::spec::{Combine, FittedModel, Member, ModelSpec};
 use crate::ModelError;
 
 /// Forecast combination (`train.ensemble`): for each `k` of `top_k`, a candidate combining the
@@ -244,8 +244,8 @@ mod tests {
     use super::*;
     use crate::backtest::{FoldConfig, Refit};
     use crate::compete::{compete, Arena};
-    use crate::forecaster::{Regressor, Transform};
     use crate::matrix::Autoregressive;
+    use crate::spec::{Regressor, Transform};
 
     fn ridge(lags: Vec<usize>) -> ModelSpec {
         ModelSpec::Recursive {
