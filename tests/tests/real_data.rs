@@ -444,4 +444,23 @@ fn a_product_sold_part_of_the_year_forecasts_zero_outside_its_season() {
     assert!((0.0..=1.0).contains(&cov));
     assert!(get("rango_backtest_holdout").parse::<f64>().is_ok());
     assert!(!get("campeon").is_empty());
+    // A development window: the last 30 days dropped first, then the same protocol.
+    let args: Vec<String> = [
+        "evaluate".to_string(),
+        "--skip-last".into(),
+        "30".into(),
+        format!("{}:CO", csv.display()),
+    ]
+    .to_vec();
+    assert_eq!(xtask(p.path(), &args), 0);
+    let ev = json(&p.path().join("outputs/evaluate/evaluacion_latest.json"));
+    let row = &ev["body"]["filas"][0];
+    assert_eq!(row["omitidos"], 30);
+    assert_eq!(row["corte"], "2024-06-30");
+    // Scored on the rows observed in the window: 1 November – 1 January.
+    assert_eq!(row["dias"], 62);
+    assert!(p
+        .path()
+        .join("outputs/evaluate/temporada_menos_30/outputs/reports/forecast_latest.json")
+        .is_file());
 }

@@ -85,8 +85,9 @@ pub enum Command {
         files: Vec<String>,
         /// Drop the last N days of every file first: a development hold-out before the
         /// official one, for choosing settings without looking at the official hold-out.
-        #[arg(long, default_value_t = 0)]
-        skip_last: u32,
+        /// Several windows, comma-separated (e.g. `185,277,370,462`), are run and pooled.
+        #[arg(long, value_delimiter = ',')]
+        skip_last: Vec<u32>,
     },
     /// Run `cargo test --workspace` and write tests/reports/test_report_latest.json.
     Test {
@@ -187,7 +188,7 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
         Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
         Command::Verify { run } => run_verify(&root, &cfg, &run),
         Command::Evaluate { files, skip_last } => {
-            run_evaluate(&root, &cfg, &opts, args, &files, skip_last)
+            run_evaluate(&root, &cfg, &opts, args, &files, &skip_last)
         }
     }
 }
@@ -365,7 +366,7 @@ fn run_evaluate(
     opts: &LoadOptions,
     args: &[String],
     files: &[String],
-    skip_last: u32,
+    skip_last: &[u32],
 ) -> u8 {
     let ctx = RunContext::new(root, cfg.clone(), args.to_vec());
     let Some(_lock) = lock(root, cfg, &ctx.run_id, &args.join(" ")) else {
@@ -395,9 +396,16 @@ fn run_evaluate(
         eprintln!("error: evaluation table not written: {e:#}");
         return EXIT_FAILED;
     }
+    if ev.dias_omitidos_al_final.len() > 1 {
+        for (k, g) in &ev.mase_media_geometrica_por_ventana {
+            if let Some(g) = g {
+                println!("geometric mean of MASE, {k} days dropped: {g:.3}");
+            }
+        }
+    }
     if let Some(g) = ev.mase_media_geometrica {
         println!(
-            "geometric mean of MASE over {} files: {g:.3}",
+            "geometric mean of MASE over {} runs: {g:.3}",
             ev.filas.len()
         );
     }

@@ -66,6 +66,8 @@ pub struct EvalRow {
     pub serie: String,
     /// The file as given.
     pub archivo: String,
+    /// Days dropped from its end before the hold-out (0 = the official hold-out).
+    pub omitidos: u32,
     /// Country used.
     pub pais: String,
     /// Last training date (last date − horizon).
@@ -106,12 +108,15 @@ pub struct Evaluation {
     pub horizonte: usize,
     /// The `--set`s common to every file.
     pub ajustes: Vec<String>,
-    /// Days dropped from the end of every file before the hold-out (0 = the official one).
-    pub dias_omitidos_al_final: u32,
+    /// The windows: days dropped from the end of every file before its hold-out (0 = the
+    /// official one).
+    pub dias_omitidos_al_final: Vec<u32>,
     /// One row per file, in the order given.
     pub filas: Vec<EvalRow>,
-    /// Geometric mean of MASE over the files that were scored.
+    /// Geometric mean of MASE over every scored row (all windows pooled).
     pub mase_media_geometrica: Option<f64>,
+    /// The same per window (days dropped).
+    pub mase_media_geometrica_por_ventana: std::collections::BTreeMap<u32, Option<f64>>,
 }
 
 /// What one pipeline run left for the table.
@@ -127,15 +132,28 @@ pub fn evaluate(
     root: &Path,
     opts: &LoadOptions,
     files: &[EvalFile],
-    skip_last: u32,
+    skip_last: &[u32],
 ) -> anyhow::Result<(Evaluation, PathBuf)> {
     let base = AppConfig::load(root, opts)?;
     let out_dir = root.join(&base.paths.outputs).join("evaluate");
+    let skips: Vec<u32> = if skip_last.is_empty() {
+        vec![0]
+    } else {
+        skip_last.to_vec()
+    };
     let mut filas = Vec::new();
-    for f in files {
+    for (f, skip) in files
+        .iter()
+        .flat_map(|f| skips.iter().map(move |k| (f, *k)))
+    {
         let t0 = Instant::now();
         let name = f.name();
-        let result = evaluate_one(root, opts, f, &out_dir.join(&name), skip_last);
+        let folder = if skip == 0 {
+            name.clone()
+        } else {
+            format!("{name}_menos_{skip}")
+        };
+        let result = evaluate_one(root, opts, f, &out_dir.join(folder), skip);
         let secs = t0.elapsed().as_secs_f64();
         let row = match result {
             Ok((pais, corte, s)) => {
@@ -149,6 +167,7 @@ pub fn evaluate(
                 EvalRow {
                     serie: name.clone(),
                     archivo: f.path.display().to_string(),
+                    omitidos: skip,
                     pais,
                     corte: Some(corte),
                     dias: o.days,
@@ -169,6 +188,7 @@ pub fn evaluate(
             Err(e) => EvalRow {
                 serie: name.clone(),
                 archivo: f.path.display().to_string(),
+                omitidos: skip,
                 pais: f.pais.clone().unwrap_or_default(),
                 corte: None,
                 dias: 0,
@@ -187,8 +207,9 @@ pub fn evaluate(
             },
         };
         println!(
-            "{:<24} mase {:>7} cob80 {:>6} campeón {:<36} {:>6.1} s {}",
+            "{:<24} {:>4} mase {:>7} cob80 {:>6} campeón {:<36} {:>6.1} s {}",
             row.serie,
+            row.omitidos,
             row.mase.map(|v| format!("{v:.3}")).unwrap_or("-".into()),
             row.cobertura_80
                 .map(|v| format!("{v:.3}"))
@@ -204,18 +225,35 @@ pub fn evaluate(
         .filter_map(|r| r.mase)
         .filter(|v| *v > 0.0)
         .collect();
-    let geo = (!mases.is_empty())
-        .then(|| (mases.iter().map(|v| v.ln()).sum::<f64>() / mases.len() as f64).exp());
+    let geo = geo_mean(&mases);
+    let por_ventana = skips
+        .iter()
+        .map(|k| {
+            let v: Vec<f64> = filas
+                .iter()
+                .filter(|r| r.omitidos == *k)
+                .filter_map(|r| r.mase)
+                .filter(|v| *v > 0.0)
+                .collect();
+            (*k, geo_mean(&v))
+        })
+        .collect();
     Ok((
         Evaluation {
             horizonte: base.run.horizon.days() as usize,
             ajustes: opts.sets.clone(),
-            dias_omitidos_al_final: skip_last,
+            dias_omitidos_al_final: skips,
             filas,
             mase_media_geometrica: geo,
+            mase_media_geometrica_por_ventana: por_ventana,
         },
         out_dir,
     ))
+}
+
+/// Geometric mean (`None` when empty).
+fn geo_mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp())
 }
 
 fn evaluate_one(
