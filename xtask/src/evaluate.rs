@@ -342,24 +342,7 @@ fn date_range(
     root: &Path,
     cfg: &AppConfig,
 ) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
-    let aliases = cfg
-        .contract
-        .columns
-        .get(core_types::cols::FECHA)
-        .map(|c| c.aliases.clone())
-        .unwrap_or_default();
-    let source = connector::build_source(
-        &cfg.source,
-        cfg.run.seed,
-        &cfg.calendar,
-        &aliases,
-        root,
-        &|_| None,
-    )?;
-    let mut fetched = source.fetch(cfg.source.span)?;
-    if !cfg.source.filters.is_empty() {
-        fetched.frame = connector::apply_filters(fetched.frame, &cfg.source.filters)?;
-    }
+    let fetched = crate::phases::fetch_rows(cfg, root, &|_| None)?;
     connector::date_range(&fetched.frame)?.context("the file has no rows")
 }
 

@@ -204,8 +204,13 @@ pub struct IngestBody {
     pub fetch: Option<connector::FetchReport>,
 }
 
-fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSummary)> {
-    let cfg = &ctx.cfg;
+/// The configured source's rows (span and filters applied); `secret` gives the network
+/// secrets by name.
+pub(crate) fn fetch_rows(
+    cfg: &crate::config::AppConfig,
+    root: &std::path::Path,
+    secret: &dyn Fn(&str) -> Option<connector::Secret>,
+) -> anyhow::Result<connector::Fetched> {
     let date_aliases = cfg
         .contract
         .columns
@@ -217,13 +222,8 @@ fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSumm
         cfg.run.seed,
         &cfg.calendar,
         &date_aliases,
-        &ctx.root,
-        &|name: &str| {
-            ctx.secrets
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        },
+        root,
+        secret,
     )
     .context("cannot build the source")?;
     let mut fetched = source
@@ -232,6 +232,17 @@ fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSumm
     if !cfg.source.filters.is_empty() {
         fetched.frame = connector::apply_filters(fetched.frame, &cfg.source.filters)?;
     }
+    Ok(fetched)
+}
+
+fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSummary)> {
+    let secrets = ctx.secrets.clone();
+    let fetched = fetch_rows(&ctx.cfg, &ctx.root, &|name: &str| {
+        secrets
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    })?;
     let mut inputs = Vec::new();
     for f in &fetched.meta.input_files {
         let rec = FileRecord::read(&ctx.root, f, Some(fetched.frame.height() as u64))?;

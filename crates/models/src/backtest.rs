@@ -46,6 +46,23 @@ pub struct FoldConfig {
     pub fold_stride: Option<usize>,
 }
 
+impl FoldConfig {
+    /// Folds of `steps` side by side after a first training range of `initial_train_size`,
+    /// fitted once (skforecast's defaults: refit never, no gap, a short last fold kept).
+    pub fn new(steps: usize, initial_train_size: usize) -> Self {
+        Self {
+            steps,
+            initial_train_size,
+            refit: Refit::Never,
+            fixed_train_size: true,
+            gap: 0,
+            skip_folds: None,
+            allow_incomplete_fold: true,
+            fold_stride: None,
+        }
+    }
+}
+
 /// One fold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fold {

@@ -53,6 +53,13 @@ impl Leaderboard {
     pub fn champion(&self) -> Option<&Entry> {
         self.entries.first().filter(|e| e.error.is_none())
     }
+
+    /// The rows with a finite ranking metric, best first.
+    pub fn ranked(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| {
+            e.error.is_none() && e.metrics.get(&self.metric).is_some_and(|v| v.is_finite())
+        })
+    }
 }
 
 /// What a competition needs besides the candidates.
@@ -152,7 +159,6 @@ pub fn compete(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backtest::Refit;
     use crate::matrix::Autoregressive;
     use crate::spec::{Regressor, Transform};
 
@@ -225,16 +231,7 @@ mod tests {
                 exog: ExogFilter::default(),
             },
         ];
-        let cv = FoldConfig {
-            steps: 28,
-            initial_train_size: 300,
-            refit: Refit::Never,
-            fixed_train_size: true,
-            gap: 0,
-            skip_folds: None,
-            allow_incomplete_fold: true,
-            fold_stride: None,
-        };
+        let cv = FoldConfig::new(28, 300);
         let arena = Arena {
             y: &y,
             actuals: None,

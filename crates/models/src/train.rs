@@ -53,14 +53,7 @@ pub fn ensemble_candidates(
     cfg: &EnsembleConfig,
 ) -> Vec<Candidate> {
     let ranked: Vec<&Candidate> = leaderboard
-        .entries
-        .iter()
-        .filter(|e| {
-            e.error.is_none()
-                && e.metrics
-                    .get(&leaderboard.metric)
-                    .is_some_and(|v| v.is_finite())
-        })
+        .ranked()
         .filter_map(|e| candidates.iter().find(|c| c.nombre == e.nombre))
         .filter(|c| !matches!(c.model, ModelSpec::Ensemble { .. }))
         .collect();
@@ -157,14 +150,7 @@ pub fn select_champion(
 ) -> Result<Selected, ModelError> {
     use rayon::prelude::*;
     let ranked: Vec<(&Entry, &Candidate)> = leaderboard
-        .entries
-        .iter()
-        .filter(|e| {
-            e.error.is_none()
-                && e.metrics
-                    .get(&leaderboard.metric)
-                    .is_some_and(|v| v.is_finite())
-        })
+        .ranked()
         .filter_map(|e| {
             candidates
                 .iter()
@@ -242,7 +228,7 @@ pub fn select_champion(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backtest::{FoldConfig, Refit};
+    use crate::backtest::FoldConfig;
     use crate::compete::{compete, Arena};
     use crate::matrix::Autoregressive;
     use crate::spec::{Regressor, Transform};
@@ -279,16 +265,7 @@ mod tests {
                 exog: ExogFilter::default(),
             }))
             .collect();
-        let cv = FoldConfig {
-            steps: 28,
-            initial_train_size: 400,
-            refit: Refit::Never,
-            fixed_train_size: true,
-            gap: 0,
-            skip_folds: None,
-            allow_incomplete_fold: true,
-            fold_stride: None,
-        };
+        let cv = FoldConfig::new(28, 400);
         let arena = Arena {
             y: &y,
             actuals: None,
