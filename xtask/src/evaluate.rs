@@ -50,7 +50,7 @@ impl EvalFile {
         }
     }
 
-    /// The row's name: the file stem, plus the filters' values when `source.filters` is set.
+    /// The row's name: the file stem.
     fn name(&self) -> String {
         self.path
             .file_stem()
@@ -155,7 +155,27 @@ pub fn evaluate(
         };
         let result = evaluate_one(root, opts, f, &out_dir.join(folder), skip);
         let secs = t0.elapsed().as_secs_f64();
-        let row = match result {
+        let mut row = EvalRow {
+            serie: name.clone(),
+            archivo: f.path.display().to_string(),
+            omitidos: skip,
+            pais: f.pais.clone().unwrap_or_default(),
+            corte: None,
+            dias: 0,
+            mae: None,
+            rmse: None,
+            mase: None,
+            wape: None,
+            cobertura_80: None,
+            cobertura_95: None,
+            campeon: None,
+            rango_backtest_holdout: None,
+            candidatos_comparados: 0,
+            mase_mejor_candidato: None,
+            segundos: secs,
+            estado: "ok".into(),
+        };
+        match result {
             Ok((pais, corte, s)) => {
                 let o = &s.holdout.overall;
                 let cov = |l: f64| {
@@ -164,48 +184,24 @@ pub fn evaluate(
                         .find(|i| (i.level - l).abs() < 1e-9)
                         .map(|i| i.coverage)
                 };
-                EvalRow {
-                    serie: name.clone(),
-                    archivo: f.path.display().to_string(),
-                    omitidos: skip,
-                    pais,
-                    corte: Some(corte),
-                    dias: o.days,
-                    mae: Some(o.mae),
-                    rmse: Some(o.rmse),
-                    mase: Some(o.mase7),
-                    wape: Some(o.wape),
-                    cobertura_80: cov(80.0),
-                    cobertura_95: cov(95.0),
-                    campeon: Some(s.champion),
-                    rango_backtest_holdout: s.ranks.map(|r| r.0),
-                    candidatos_comparados: s.ranks.map(|r| r.1).unwrap_or(0),
-                    mase_mejor_candidato: s.ranks.map(|r| r.2),
-                    segundos: secs,
-                    estado: "ok".into(),
+                row.pais = pais;
+                row.corte = Some(corte);
+                row.dias = o.days;
+                row.mae = Some(o.mae);
+                row.rmse = Some(o.rmse);
+                row.mase = Some(o.mase7);
+                row.wape = Some(o.wape);
+                row.cobertura_80 = cov(80.0);
+                row.cobertura_95 = cov(95.0);
+                row.campeon = Some(s.champion);
+                if let Some((rho, n, best)) = s.ranks {
+                    row.rango_backtest_holdout = Some(rho);
+                    row.candidatos_comparados = n;
+                    row.mase_mejor_candidato = Some(best);
                 }
             }
-            Err(e) => EvalRow {
-                serie: name.clone(),
-                archivo: f.path.display().to_string(),
-                omitidos: skip,
-                pais: f.pais.clone().unwrap_or_default(),
-                corte: None,
-                dias: 0,
-                mae: None,
-                rmse: None,
-                mase: None,
-                wape: None,
-                cobertura_80: None,
-                cobertura_95: None,
-                campeon: None,
-                rango_backtest_holdout: None,
-                candidatos_comparados: 0,
-                mase_mejor_candidato: None,
-                segundos: secs,
-                estado: format!("{e:#}"),
-            },
-        };
+            Err(e) => row.estado = format!("{e:#}"),
+        }
         println!(
             "{:<24} {:>4} mase {:>7} cob80 {:>6} campeón {:<36} {:>6.1} s {}",
             row.serie,

@@ -1025,18 +1025,14 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         model: fitted,
     } = selected.champion;
     let spec = chosen.model.clone();
-    let uses_exog = !feature_columns.is_empty();
     let artifact = models::ModelArtifact {
         schema_version: models::ARTIFACT_SCHEMA_VERSION,
         nombre: champion.nombre.clone(),
         window_size: spec.window_size(),
         spec,
         target: cfg.target.clone(),
-        feature_names: if uses_exog {
-            feature_columns
-        } else {
-            Vec::new()
-        },
+        // Empty when the champion uses no exog (`Champion::exog_names`).
+        feature_names: feature_columns,
         trained_from: fechas.first().context("empty processed layer")?.to_string(),
         trained_until: fechas.last().context("empty processed layer")?.to_string(),
         training_data_sha256: input.sha256.clone(),

@@ -6,23 +6,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::backtest::{Backtest, FoldConfig};
-use crate::matrix::{Exog, ExogFilter};
+use crate::matrix::Exog;
 use crate::metrics::Metric;
-use crate::spec::ModelSpec;
+pub use crate::spec::Candidate;
 use crate::ModelError;
-
-/// A named candidate (`train.candidates[]`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Candidate {
-    /// Unique name.
-    pub nombre: String,
-    /// The model.
-    pub model: ModelSpec,
-    /// Which of the calendar's exog columns the candidate uses (default: all).
-    #[serde(default, skip_serializing_if = "ExogFilter::is_all")]
-    pub exog: ExogFilter,
-}
 
 /// One leaderboard row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,7 +62,7 @@ pub struct Arena<'a> {
     pub cv: &'a FoldConfig,
     /// Ranking metric.
     pub metric: Metric,
-    /// Targets that are fitted (`None` = all); see [`ModelSpec::fit_masked`].
+    /// Targets that are fitted (`None` = all); see [`crate::ModelSpec::fit_masked`].
     pub fit_mask: Option<&'a [bool]>,
 }
 
@@ -112,7 +99,7 @@ pub fn compete(
                 &c.model,
                 y,
                 actuals,
-                exog.map(|e| c.exog.apply(e)).as_ref(),
+                c.exog_for(exog).as_ref(),
                 cv,
                 fit_mask,
             ) {
@@ -159,8 +146,8 @@ pub fn compete(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::Autoregressive;
-    use crate::spec::{Regressor, Transform};
+    use crate::matrix::{Autoregressive, ExogFilter};
+    use crate::spec::{ModelSpec, Regressor, Transform};
 
     #[test]
     fn exog_filters_keep_fourier_pairs_up_to_the_order_and_the_trend_by_choice() {

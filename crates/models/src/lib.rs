@@ -41,9 +41,7 @@ pub use matrix::{
 pub use metrics::Metric;
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
-pub use spec::{
-    Combine, FittedModel, FittedRegressor, Member, ModelSpec, OutSample, Regressor, Transform,
-};
+pub use spec::{Combine, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
 pub use train::{
     ensemble_candidates, merge, rank_entries, select_champion, Champion, EnsembleConfig, Selected,
     Selection,

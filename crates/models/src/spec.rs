@@ -146,24 +146,35 @@ pub enum ModelSpec {
     /// exog columns) and the forecast is the mean or median of theirs. Like a baseline, its
     /// intervals come from its own backtest errors in the original scale.
     Ensemble {
-        /// The combined models.
-        members: Vec<Member>,
+        /// The combined candidates, each with its own exog columns among the ensemble's.
+        members: Vec<Candidate>,
         /// How the members' forecasts are combined.
         combine: Combine,
     },
 }
 
-/// One model of an [`ModelSpec::Ensemble`].
+/// A named model with its choice of exog columns (`train.candidates[]`, an ensemble's
+/// members).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Member {
-    /// The candidate it came from.
+pub struct Candidate {
+    /// Unique name.
     pub nombre: String,
     /// The model.
     pub model: ModelSpec,
-    /// Its exog columns among the ensemble's.
+    /// Which of the calendar's exog columns the candidate uses (default: all).
     #[serde(default, skip_serializing_if = "ExogFilter::is_all")]
     pub exog: ExogFilter,
+}
+
+impl Candidate {
+    /// The candidate's own columns of `exog`, or `None` when its model uses no exog or none
+    /// of its columns are there.
+    pub fn exog_for(&self, exog: Option<&Exog>) -> Option<Exog> {
+        exog.filter(|_| self.model.uses_exog())
+            .map(|e| self.exog.apply(e))
+            .filter(|e| !e.names.is_empty())
+    }
 }
 
 /// How an ensemble combines its members' forecasts, step by step.
@@ -467,7 +478,7 @@ impl ModelSpec {
             let fitted = members
                 .iter()
                 .map(|m| {
-                    let ex = member_exog(m, exog);
+                    let ex = m.exog_for(exog);
                     m.model.fit_masked(y, ex.as_ref(), fit_mask)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -649,13 +660,6 @@ fn hold<'a>(state: &RegressionState, exog: Option<&'a Exog>) -> Option<std::borr
         }
     }
     Some(std::borrow::Cow::Owned(e))
-}
-
-/// A member's exog: its own columns of the ensemble's, when it uses exog at all.
-fn member_exog(m: &Member, exog: Option<&Exog>) -> Option<Exog> {
-    exog.filter(|_| m.model.uses_exog())
-        .map(|e| m.exog.apply(e))
-        .filter(|e| !e.names.is_empty())
 }
 
 /// Parameters of a fitted target transform.
@@ -966,7 +970,7 @@ impl FittedModel {
                     .iter()
                     .zip(&self.members)
                     .map(|(m, f)| {
-                        let ex = member_exog(m, exog);
+                        let ex = m.exog_for(exog);
                         f.predict(steps, Some(lw), ex.as_ref())
                     })
                     .collect::<Result<Vec<_>, _>>()?;

@@ -10,7 +10,7 @@ use crate::backtest::Backtest;
 use crate::compete::{Candidate, Entry, Leaderboard};
 use crate::matrix::{Exog, ExogFilter};
 use crate::metrics::Metric;
-use crate::spec::{Combine, FittedModel, Member, ModelSpec};
+use crate::spec::{Combine, FittedModel, ModelSpec};
 use crate::ModelError;
 
 /// Forecast combination (`train.ensemble`): for each `k` of `top_k`, a candidate combining the
@@ -66,14 +66,7 @@ pub fn ensemble_candidates(
         .map(|k| Candidate {
             nombre: format!("ensemble_top{k}"),
             model: ModelSpec::Ensemble {
-                members: ranked[..k]
-                    .iter()
-                    .map(|c| Member {
-                        nombre: c.nombre.clone(),
-                        model: c.model.clone(),
-                        exog: c.exog,
-                    })
-                    .collect(),
+                members: ranked[..k].iter().map(|c| (*c).clone()).collect(),
                 combine: cfg.combine,
             },
             exog: ExogFilter::default(),
@@ -161,8 +154,7 @@ pub fn select_champion(
     let refits: Vec<RefitOutcome> = ranked
         .par_iter()
         .map(|(_, c)| {
-            let exog = data.exog.map(|e| c.exog.apply(e));
-            let exog = exog.filter(|e| c.model.uses_exog() && !e.names.is_empty());
+            let exog = c.exog_for(data.exog);
             let fitted = c
                 .model
                 .fit_masked(data.y, exog.as_ref(), Some(data.fit_mask))
