@@ -51,7 +51,11 @@ fn invalid_models_search_and_folds_exit_2_naming_the_key_and_write_nothing() {
             "train.candidates[1].model.autoregressive.lags",
         ),
         (
-            candidate(ridge, "{lags: [], windows: []}"),
+            // A regression on the exog alone needs exog.
+            format!(
+                "{}  exog: none\n",
+                candidate(ridge, "{lags: [], windows: []}")
+            ),
             "train.candidates[1].model.autoregressive.lags",
         ),
         (

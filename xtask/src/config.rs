@@ -362,10 +362,32 @@ impl AppConfig {
                 });
             }
         }
+        let no_exog = self.train.exog == models::ExogSelection::None;
         for (i, c) in self.train.candidates.iter().enumerate() {
-            check_model(&format!("train.candidates[{i}].model"), &c.model)?;
+            let key = format!("train.candidates[{i}].model");
+            check_model(&key, &c.model)?;
+            if let (true, models::ModelSpec::Recursive { autoregressive, .. }) = (no_exog, &c.model)
+            {
+                if autoregressive.is_empty() {
+                    return Err(invalid(
+                        format!("{key}.autoregressive.lags"),
+                        "no lags and no windows with train.exog: none leaves nothing to regress on; give a lag or set train.exog: all",
+                    ));
+                }
+            }
         }
         check_search(&self.train.search)?;
+        if no_exog && self.train.search.method != models::SearchMethod::None {
+            let empty_w = self.train.search.windows_grid.iter().any(Vec::is_empty);
+            if let Some(i) = self.train.search.lags_grid.iter().position(Vec::is_empty) {
+                if empty_w {
+                    return Err(invalid(
+                        format!("train.search.lags_grid[{i}]"),
+                        "an empty lag set with an empty window set and train.exog: none leaves nothing to regress on",
+                    ));
+                }
+            }
+        }
         if let Some(z) = self.train.search.intermittent_zero_share {
             if !(z > 0.0 && z <= 1.0) {
                 return Err(ConfigError {
@@ -444,7 +466,7 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             ..
         } => {
             check_regressor(&format!("{key}.regressor"), regressor)?;
-            check_autoregressive(&format!("{key}.autoregressive"), autoregressive)
+            check_autoregressive(&format!("{key}.autoregressive"), autoregressive, true)
         }
         ModelSpec::Direct {
             regressor,
@@ -453,7 +475,7 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             ..
         } => {
             check_regressor(&format!("{key}.regressor"), regressor)?;
-            check_autoregressive(&format!("{key}.autoregressive"), autoregressive)?;
+            check_autoregressive(&format!("{key}.autoregressive"), autoregressive, false)?;
             if *steps == 0 {
                 return Err(invalid(
                     format!("{key}.steps"),
@@ -515,13 +537,19 @@ fn check_windows(key: &str, windows: &[models::WindowFeature]) -> Result<(), Con
     Ok(())
 }
 
-fn check_autoregressive(key: &str, ar: &models::Autoregressive) -> Result<(), ConfigError> {
+/// `exog_only`: whether no lags and no windows is allowed (a recursive model is then a
+/// regression on the exog columns; a direct one would be the same regression once per step).
+fn check_autoregressive(
+    key: &str,
+    ar: &models::Autoregressive,
+    exog_only: bool,
+) -> Result<(), ConfigError> {
     check_lags(&format!("{key}.lags"), &ar.lags)?;
     check_windows(&format!("{key}.windows"), &ar.windows)?;
-    if ar.lags.is_empty() && ar.windows.is_empty() {
+    if ar.is_empty() && !exog_only {
         return Err(invalid(
             format!("{key}.lags"),
-            "empty lags and no windows: a recursive or direct model needs at least one lag (e.g. [7]) or window feature",
+            "empty lags and no windows: a direct model needs at least one lag (e.g. [7]) or window feature; for a regression on the exog alone use tipo: recursive",
         ));
     }
     ar.validate()
@@ -592,8 +620,8 @@ fn check_regressor(key: &str, r: &models::Regressor) -> Result<(), ConfigError> 
     }
 }
 
-/// `train.search`: every regressor, lag set and window set, and no combination without a lag
-/// and a window.
+/// `train.search`: every regressor, lag set and window set (an empty lag set with an empty
+/// window set is an exog-only regression).
 fn check_search(search: &models::SearchConfig) -> Result<(), ConfigError> {
     for (i, r) in search.regressors.iter().enumerate() {
         check_regressor(&format!("train.search.regressors[{i}]"), r)?;
@@ -603,15 +631,6 @@ fn check_search(search: &models::SearchConfig) -> Result<(), ConfigError> {
     }
     for (i, w) in search.windows_grid.iter().enumerate() {
         check_windows(&format!("train.search.windows_grid[{i}]"), w)?;
-    }
-    let empty_windows = search.windows_grid.iter().any(Vec::is_empty);
-    if let Some(i) = search.lags_grid.iter().position(Vec::is_empty) {
-        if empty_windows || search.windows_grid.is_empty() {
-            return Err(invalid(
-                format!("train.search.lags_grid[{i}]"),
-                "an empty lag set crossed with an empty window set gives a model without lags or windows; give at least one lag",
-            ));
-        }
     }
     Ok(())
 }
@@ -942,9 +961,8 @@ mod tests {
         let e = load_extra(&rec(ridge, "{lags: [7, 0], windows: []}"), &[]).unwrap_err();
         assert_eq!(e.key, "train.candidates[0].model.autoregressive.lags");
         assert!(e.message.contains("lag 0"), "{e}");
-        let e = load_extra(&rec(ridge, "{lags: [], windows: []}"), &[]).unwrap_err();
-        assert_eq!(e.key, "train.candidates[0].model.autoregressive.lags");
-        assert!(e.message.contains("empty lags"), "{e}");
+        // A recursive model without lags or windows is a regression on the exog.
+        load_extra(&rec(ridge, "{lags: [], windows: []}"), &[]).unwrap();
         let direct = one_candidate(
             "{tipo: direct, regressor: {tipo: linear_regression}, autoregressive: {lags: [], windows: []}, transform: none, clip_negative: true, steps: 7}",
         );
@@ -991,8 +1009,7 @@ mod tests {
         assert_eq!(e.key, "train.search.regressors[1].alpha");
         let e = load_extra("train:\n  search:\n    lags_grid: [[7], [0, 7]]\n", &[]).unwrap_err();
         assert_eq!(e.key, "train.search.lags_grid[1]");
-        let e = load_extra("train:\n  search:\n    lags_grid: [[]]\n", &[]).unwrap_err();
-        assert_eq!(e.key, "train.search.lags_grid[0]");
+        load_extra("train:\n  search:\n    lags_grid: [[]]\n", &[]).unwrap();
         let e = load(&["train.cv.n_folds=0"]).unwrap_err();
         assert_eq!(e.key, "train.cv.n_folds");
         let e = load(&["train.cv.steps=0"]).unwrap_err();

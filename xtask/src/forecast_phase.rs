@@ -30,6 +30,10 @@ pub struct ForecastBody {
     pub closed_days: usize,
     /// Interval settings used.
     pub intervals: forecaster::IntervalConfig,
+    /// The cross-fold calibration of the intervals: the factor applied to the backtest
+    /// residuals and the held-out folds' coverage before and after it, next to nominal.
+    #[serde(default)]
+    pub calibracion: Option<forecaster::CalibrationReport>,
     /// Bootstrap seed.
     pub seed: u64,
     /// Sum of the daily points over the horizon.
@@ -199,6 +203,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         horizon_end: *inputs.dates.last().context("empty horizon")?,
         days: fc.daily.len(),
         closed_days: inputs.open.iter().filter(|o| !**o).count(),
+        calibracion: fc.calibration.clone(),
         intervals: cfg.intervals.clone(),
         seed,
         total_units: fc.daily.iter().map(|d| d.point).sum(),

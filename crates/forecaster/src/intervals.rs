@@ -30,6 +30,20 @@ pub enum ResidualSource {
     OutSample,
 }
 
+/// Whether the out-of-sample residuals are rescaled so that held-out folds are covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Calibration {
+    /// The residuals as the backtest gave them.
+    None,
+    /// Cross-fold (leave-one-fold-out) calibration: each backtest fold is covered by the
+    /// interval the *other* folds' residuals give, and the residuals are multiplied by the
+    /// smallest factor whose pooled coverage reaches the nominal levels. Backtest residuals
+    /// are optimistic out of sample (the champion won on them; a new period can shift the
+    /// level as a new fold does); the factor measures how much from the folds themselves.
+    CrossFold,
+}
+
 /// Interval settings (`forecast.intervals` in config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +58,13 @@ pub struct IntervalConfig {
     pub n_bins: usize,
     /// In-sample or out-of-sample residuals.
     pub residuals: ResidualSource,
+    /// Cross-fold calibration of out-of-sample residuals (in-sample ones are never rescaled).
+    #[serde(default = "cross_fold")]
+    pub calibration: Calibration,
+}
+
+fn cross_fold() -> Calibration {
+    Calibration::CrossFold
 }
 
 impl Default for IntervalConfig {
@@ -54,6 +75,7 @@ impl Default for IntervalConfig {
             n_boot: 250,
             n_bins: 1,
             residuals: ResidualSource::OutSample,
+            calibration: Calibration::CrossFold,
         }
     }
 }
@@ -121,6 +143,180 @@ fn in_or_out(
             (&o.predictions, &o.residuals)
         }
     })
+}
+
+/// What the cross-fold calibration found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationReport {
+    /// The factor the residuals were multiplied by (1 = unchanged): the cross-fold factor
+    /// times the selection optimism.
+    pub factor: f64,
+    /// The factor that brings the held-out folds' coverage to nominal.
+    pub cross_fold_factor: f64,
+    /// How much worse the candidate chosen on earlier folds did on the next fold
+    /// (`models::selection_optimism`; 1 when unknown).
+    pub selection_optimism: f64,
+    /// Folds held out in turn.
+    pub folds: usize,
+    /// Per nominal level (percent): the pooled coverage of the held-out folds before and
+    /// after the factor.
+    pub levels: Vec<LevelCoverage>,
+}
+
+/// Held-out coverage of one nominal level.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LevelCoverage {
+    /// Nominal coverage, percent.
+    pub level: f64,
+    /// Pooled held-out coverage with the residuals as they are (share).
+    pub before: f64,
+    /// Pooled held-out coverage after the factor (share).
+    pub after: f64,
+}
+
+impl CalibrationReport {
+    /// The report with the selection optimism (when known) multiplied into the factor.
+    pub fn with_selection_optimism(mut self, optimism: Option<f64>) -> Self {
+        if let Some(o) = optimism.filter(|o| o.is_finite() && *o > 0.0) {
+            self.selection_optimism = o;
+            self.factor = self.cross_fold_factor * o;
+        }
+        self
+    }
+}
+
+/// One fold held out: its residuals and the other folds' quantiles per level.
+struct HeldOut {
+    residuals: Vec<f64>,
+    bounds: Vec<(f64, f64)>,
+}
+
+/// Fewest residuals a fold needs to be held out, and the fewest the others must keep.
+const MIN_FOLD_RESIDUALS: usize = 10;
+const MIN_OTHER_RESIDUALS: usize = 30;
+/// The factors tried, from `FACTOR_MIN` to `FACTOR_MAX` by `FACTOR_STEP`.
+const FACTOR_MIN: f64 = 0.5;
+const FACTOR_MAX: f64 = 4.0;
+const FACTOR_STEP: f64 = 0.01;
+
+/// Leave-one-fold-out calibration of residuals `r` from backtest folds `folds` for the
+/// nominal `levels` (percent): for each fold, the `(100 ± level)/2` quantiles of the other
+/// folds' residuals, scaled by a factor `s` around 0 (the point forecast), give the
+/// interval the fold is scored against; the chosen `s` is the one whose pooled coverages are
+/// closest to nominal (the sum over levels of the shortfall plus the excess), the smallest
+/// among ties. `None` with fewer than two usable folds.
+pub fn cross_fold_calibration(
+    r: &[f64],
+    folds: &[usize],
+    levels: &[f64],
+) -> Option<CalibrationReport> {
+    if r.len() != folds.len() || levels.is_empty() {
+        return None;
+    }
+    let mut ids: Vec<usize> = folds.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // Each fold's residuals, with the (lo, hi) quantiles of the others' per level.
+    let mut held: Vec<HeldOut> = Vec::new();
+    for id in ids {
+        let of = |mine: bool| -> Vec<f64> {
+            r.iter()
+                .zip(folds)
+                .filter(|(v, f)| v.is_finite() && (**f == id) == mine)
+                .map(|(v, _)| *v)
+                .collect()
+        };
+        let (mine, mut others) = (of(true), of(false));
+        if mine.len() < MIN_FOLD_RESIDUALS || others.len() < MIN_OTHER_RESIDUALS {
+            continue;
+        }
+        others.sort_unstable_by(f64::total_cmp);
+        let bounds = levels
+            .iter()
+            .map(|l| {
+                let (lo, hi) = IntervalConfig::quantiles(*l);
+                (quantile_sorted(&others, lo), quantile_sorted(&others, hi))
+            })
+            .collect();
+        held.push(HeldOut {
+            residuals: mine,
+            bounds,
+        });
+    }
+    if held.len() < 2 {
+        return None;
+    }
+    let total: usize = held.iter().map(|h| h.residuals.len()).sum();
+    let coverage = |s: f64| -> Vec<f64> {
+        (0..levels.len())
+            .map(|k| {
+                let inside: usize = held
+                    .iter()
+                    .map(|h| {
+                        let (lo, hi) = (s * h.bounds[k].0, s * h.bounds[k].1);
+                        h.residuals
+                            .iter()
+                            .filter(|v| **v >= lo && **v <= hi)
+                            .count()
+                    })
+                    .sum();
+                inside as f64 / total as f64
+            })
+            .collect()
+    };
+    let miss = |c: &[f64]| -> f64 {
+        c.iter()
+            .zip(levels)
+            .map(|(c, l)| (c - l / 100.0).abs())
+            .sum()
+    };
+    let steps = ((FACTOR_MAX - FACTOR_MIN) / FACTOR_STEP).round() as usize;
+    let mut best = (f64::INFINITY, 1.0);
+    for i in 0..=steps {
+        let s = FACTOR_MIN + i as f64 * FACTOR_STEP;
+        let m = miss(&coverage(s));
+        if m < best.0 - 1e-12 {
+            best = (m, s);
+        }
+    }
+    let factor = best.1;
+    let before = coverage(1.0);
+    let after = coverage(factor);
+    Some(CalibrationReport {
+        factor,
+        cross_fold_factor: factor,
+        selection_optimism: 1.0,
+        folds: held.len(),
+        levels: levels
+            .iter()
+            .zip(before.iter().zip(after))
+            .map(|(l, (b, a))| LevelCoverage {
+                level: *l,
+                before: *b,
+                after: a,
+            })
+            .collect(),
+    })
+}
+
+/// The backtest residuals of a fitted model with their folds: a baseline's or ensemble's in
+/// the original scale, a regression's in the model space.
+pub fn out_sample_of(model: &FittedModel) -> Option<&models::OutSample> {
+    match &model.state {
+        Some(state) => state.out_sample.as_ref(),
+        None => model.baseline_out_sample.as_ref(),
+    }
+}
+
+/// Multiplies every residual by `factor`.
+pub fn scale_residuals(residuals: &mut BinnedResiduals, factor: f64) {
+    for v in residuals
+        .all
+        .iter_mut()
+        .chain(residuals.by_bin.iter_mut().flatten())
+    {
+        *v *= factor;
+    }
 }
 
 /// Bins the residuals of a fitted model (§B.5).
@@ -346,6 +542,34 @@ mod tests {
         assert_eq!(w(4, 1), 2.0);
         // d = 2: C(k, 1) = k → sqrt(1 + 4 + 9).
         assert!((w(3, 2) - 14f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cross_fold_calibration_widens_when_the_folds_disagree_on_the_level() {
+        // Five folds of 50 residuals spread evenly over ±1, each around its own level (a
+        // period the model over- or under-forecasts as a whole): the other folds' quantiles
+        // miss the outer folds.
+        let even = |c: f64| (0..50).map(move |i| c + (i as f64 / 49.0 * 2.0 - 1.0));
+        let mut r: Vec<f64> = Vec::new();
+        let mut f: Vec<usize> = Vec::new();
+        for (fold, c) in [-1.0, -0.5, 0.0, 0.5, 1.0].into_iter().enumerate() {
+            r.extend(even(c));
+            f.extend(std::iter::repeat_n(fold, 50));
+        }
+        let c = cross_fold_calibration(&r, &f, &[80.0]).unwrap();
+        assert_eq!(c.folds, 5);
+        assert!(c.factor > 1.0, "{c:?}");
+        assert!(c.levels[0].before < 0.8 && c.levels[0].after >= c.levels[0].before);
+        assert!((c.levels[0].after - 0.8).abs() < 0.03, "{c:?}");
+        // Exchangeable folds need (about) no factor.
+        let same: Vec<f64> = (0..5).flat_map(|_| even(0.0)).collect();
+        let c = cross_fold_calibration(&same, &f, &[80.0, 95.0]).unwrap();
+        assert!((c.factor - 1.0).abs() <= 0.1, "{c:?}");
+        // One fold cannot be held out against the others.
+        assert!(cross_fold_calibration(&r, &vec![0; r.len()], &[80.0]).is_none());
+        let o = c.clone().with_selection_optimism(Some(1.5));
+        assert_eq!(o.factor, c.cross_fold_factor * 1.5);
+        assert_eq!(c.clone().with_selection_optimism(None), c);
     }
 
     #[test]

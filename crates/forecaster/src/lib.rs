@@ -57,7 +57,9 @@ use models::{Exog, ModelArtifact, ModelError};
 use serde::{Deserialize, Serialize};
 
 pub use holdout::{score_holdout, score_holdout_scaled, weekly_naive_scale, HoldoutScore};
-pub use intervals::{IntervalConfig, IntervalMethod, ResidualSource};
+pub use intervals::{
+    Calibration, CalibrationReport, IntervalConfig, IntervalMethod, LevelCoverage, ResidualSource,
+};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -236,6 +238,9 @@ pub struct Forecast {
     pub paths: Vec<Vec<f64>>,
     /// How the intervals were computed.
     pub method: IntervalMethod,
+    /// The cross-fold calibration applied to the residuals (`None`: not asked for, in-sample
+    /// residuals, or fewer than two usable folds).
+    pub calibration: Option<CalibrationReport>,
 }
 
 /// Per-step `(lower, upper)` of one level.
@@ -289,7 +294,19 @@ impl Forecaster {
         let steps = future.dates.len();
         let exog = future.exog.as_ref();
         let points = model.predict(steps, None, exog)?;
-        let residuals = intervals::binned_residuals(model, intervals.residuals, intervals.n_bins)?;
+        let mut residuals =
+            intervals::binned_residuals(model, intervals.residuals, intervals.n_bins)?;
+        let calibration = match (intervals.residuals, intervals.calibration) {
+            (ResidualSource::OutSample, Calibration::CrossFold) => intervals::out_sample_of(model)
+                .and_then(|o| {
+                    intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.levels)
+                        .map(|c| c.with_selection_optimism(o.selection_optimism))
+                }),
+            _ => None,
+        };
+        if let Some(c) = &calibration {
+            intervals::scale_residuals(&mut residuals, c.factor);
+        }
         let binned = intervals.n_bins > 1;
         let finish = |v: f64, open: bool| if open { v.max(0.0) } else { 0.0 };
         let (paths, daily_bounds): (Vec<Vec<f64>>, Vec<LevelBounds>) = match intervals.method {
@@ -370,6 +387,7 @@ impl Forecaster {
             monthly,
             paths,
             method: intervals.method,
+            calibration,
         })
     }
 }

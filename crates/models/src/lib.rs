@@ -43,8 +43,8 @@ pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
 pub use spec::{Combine, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
 pub use train::{
-    ensemble_candidates, merge, rank_entries, select_champion, Champion, EnsembleConfig, Selected,
-    Selection,
+    ensemble_candidates, merge, rank_entries, select_champion, selection_optimism, Champion,
+    EnsembleConfig, Selected, Selection, MAX_SELECTION_OPTIMISM,
 };
 
 /// Version of this crate, recorded in run manifests.

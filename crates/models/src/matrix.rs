@@ -136,13 +136,10 @@ pub struct Autoregressive {
 }
 
 impl Autoregressive {
-    /// Checks the lags and windows.
+    /// Checks the lags and windows. Neither lags nor windows is allowed: the model is then a
+    /// regression on the exog columns alone (trend, seasonality, holidays: the family of
+    /// Prophet's additive model), which [`train_matrix`] refuses without exog.
     pub fn validate(&self) -> Result<(), ModelError> {
-        if self.lags.is_empty() && self.windows.is_empty() {
-            return Err(ModelError::InvalidSpec(
-                "at least one lag or window feature is needed".into(),
-            ));
-        }
         if self.lags.contains(&0) || self.windows.iter().any(|w| w.window == 0) {
             return Err(ModelError::InvalidSpec(
                 "lags and windows start at 1".into(),
@@ -157,11 +154,17 @@ impl Autoregressive {
         Ok(())
     }
 
-    /// `W`: the largest lag or window.
+    /// `W`: the largest lag or window; 1 without either, so that every fitted model keeps a
+    /// last window (its one value is read by no feature).
     pub fn window_size(&self) -> usize {
         let l = self.lags.iter().copied().max().unwrap_or(0);
         let w = self.windows.iter().map(|w| w.window).max().unwrap_or(0);
-        l.max(w)
+        l.max(w).max(1)
+    }
+
+    /// True without lags and windows: an exog-only regression.
+    pub fn is_empty(&self) -> bool {
+        self.lags.is_empty() && self.windows.is_empty()
     }
 
     /// Column names of the autoregressive block.
@@ -306,6 +309,11 @@ pub fn train_matrix(
     exog: Option<&Exog>,
 ) -> Result<TrainMatrix, ModelError> {
     ar.validate()?;
+    if ar.is_empty() && exog.is_none_or(|e| e.names.is_empty()) {
+        return Err(ModelError::InvalidSpec(
+            "a model without lags or windows needs exog columns to regress on".into(),
+        ));
+    }
     let w = ar.window_size();
     if z.len() <= w {
         return Err(ModelError::TooShort {

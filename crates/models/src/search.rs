@@ -114,7 +114,11 @@ impl SearchConfig {
     }
 }
 
+/// `7-14`; `none` for an exog-only regression.
 fn label(lags: &[usize]) -> String {
+    if lags.is_empty() {
+        return "none".into();
+    }
     lags.iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()

@@ -738,6 +738,14 @@ pub struct OutSample {
     pub predictions: Vec<f64>,
     /// `actual − prediction` (model space).
     pub residuals: Vec<f64>,
+    /// The backtest fold of each residual (empty when unknown): what the cross-fold
+    /// calibration of the intervals holds out fold by fold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folds: Vec<usize>,
+    /// How much worse than its own backtest the candidate chosen on the earlier folds did on
+    /// the next one ([`crate::selection_optimism`]), when known: the intervals widen by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_optimism: Option<f64>,
 }
 
 /// A fitted model: only this type can predict.
@@ -768,6 +776,25 @@ impl FittedModel {
         y_true: &[f64],
         y_pred: &[f64],
     ) -> Result<(), ModelError> {
+        self.set_out_sample_residuals_by_fold(y_true, y_pred, None)
+    }
+
+    /// [`set_out_sample_residuals`](Self::set_out_sample_residuals) with the backtest fold of
+    /// each pair, kept for the cross-fold calibration of the intervals.
+    pub fn set_out_sample_residuals_by_fold(
+        &mut self,
+        y_true: &[f64],
+        y_pred: &[f64],
+        folds: Option<&[usize]>,
+    ) -> Result<(), ModelError> {
+        if folds.is_some_and(|f| f.len() != y_true.len()) {
+            return Err(ModelError::InvalidSpec(format!(
+                "{} fold ids for {} actuals",
+                folds.map_or(0, <[usize]>::len),
+                y_true.len()
+            )));
+        }
+        let fold_of = |i: usize| folds.map(|f| f[i]);
         if let ModelSpec::Recursive {
             differentiation, ..
         } = &self.spec
@@ -789,11 +816,14 @@ impl FittedModel {
             let mut out = OutSample {
                 predictions: Vec::new(),
                 residuals: Vec::new(),
+                folds: Vec::new(),
+                selection_optimism: None,
             };
-            for (t, p) in y_true.iter().zip(y_pred) {
+            for (i, (t, p)) in y_true.iter().zip(y_pred).enumerate() {
                 if t.is_finite() && p.is_finite() {
                     out.predictions.push(*p);
                     out.residuals.push(t - p);
+                    out.folds.extend(fold_of(i));
                 }
             }
             if out.residuals.is_empty() {
@@ -814,12 +844,15 @@ impl FittedModel {
         let mut out = OutSample {
             predictions: Vec::new(),
             residuals: Vec::new(),
+            folds: Vec::new(),
+            selection_optimism: None,
         };
-        for (t, p) in y_true.iter().zip(y_pred) {
+        for (i, (t, p)) in y_true.iter().zip(y_pred).enumerate() {
             let (zt, zp) = (state.scale.forward(*t), state.scale.forward(*p));
             if zt.is_finite() && zp.is_finite() {
                 out.predictions.push(zp);
                 out.residuals.push(zt - zp);
+                out.folds.extend(fold_of(i));
             }
         }
         state.out_sample = Some(out);
@@ -1126,6 +1159,26 @@ mod tests {
             Err(ModelError::ExogNotTrained)
         ));
         assert!(f.predict(3, None, Some(&ex.slice(0..3))).is_ok());
+    }
+
+    #[test]
+    fn without_lags_a_recursive_model_is_a_regression_on_the_exog() {
+        let x: Vec<f64> = (0..40).map(|i| ((i * 7) % 11) as f64).collect();
+        let y: Vec<f64> = x.iter().map(|v| 3.0 + 2.0 * v).collect();
+        let ex = Exog::new(vec!["x".into()], vec![x]).unwrap();
+        let spec = recursive(vec![]);
+        let f = spec.fit(&y, Some(&ex)).unwrap();
+        assert_eq!(f.last_window, [y[39]]);
+        let fut = Exog::new(vec!["x".into()], vec![vec![0.0, 10.0, 1.5]]).unwrap();
+        let p = f.predict(3, None, Some(&fut)).unwrap();
+        for (got, want) in p.iter().zip([3.0, 23.0, 6.0]) {
+            assert!((got - want).abs() < 1e-9, "{p:?}");
+        }
+        // Without exog there is nothing to regress on.
+        assert!(matches!(
+            spec.fit(&y, None),
+            Err(ModelError::InvalidSpec(m)) if m.contains("without lags")
+        ));
     }
 
     #[test]

@@ -85,6 +85,63 @@ pub fn merge(
     rank_entries(&mut leaderboard.entries, leaderboard.metric);
 }
 
+/// Largest widening [`selection_optimism`] reports.
+pub const MAX_SELECTION_OPTIMISM: f64 = 2.0;
+
+/// The optimism of choosing a model by its backtest, measured on the backtest itself: for
+/// each fold after the first, the candidate with the lowest mean MAE over the earlier folds is
+/// chosen, and its MAE on that fold is compared with its mean over the earlier ones (the
+/// forecast after the last fold is the same choice one step later). The ratio of the summed
+/// MAEs, between 1 and [`MAX_SELECTION_OPTIMISM`]; `None` with fewer than two folds. It
+/// measures both the winner's luck and how much harder a later period is than the earlier
+/// ones — why a champion's backtest residuals give intervals that are too narrow.
+pub fn selection_optimism(backtests: &BTreeMap<String, Backtest>, actuals: &[f64]) -> Option<f64> {
+    // Per candidate: fold id -> MAE over the fold's scored predictions.
+    let per_fold: Vec<BTreeMap<usize, f64>> = backtests
+        .values()
+        .map(|bt| {
+            let mut acc: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
+            for p in &bt.predictions {
+                let a = actuals.get(p.position).copied().unwrap_or(f64::NAN);
+                if a.is_finite() && p.pred.is_finite() {
+                    let e = acc.entry(p.fold).or_insert((0.0, 0));
+                    e.0 += (a - p.pred).abs();
+                    e.1 += 1;
+                }
+            }
+            acc.into_iter()
+                .map(|(f, (s, n))| (f, s / n as f64))
+                .collect()
+        })
+        .collect();
+    let folds: Vec<usize> = per_fold
+        .iter()
+        .max_by_key(|m| m.len())?
+        .keys()
+        .copied()
+        .collect();
+    if folds.len() < 2 {
+        return None;
+    }
+    let (mut next, mut before) = (0.0, 0.0);
+    for k in 1..folds.len() {
+        let earlier = &folds[..k];
+        let best = per_fold
+            .iter()
+            .filter_map(|m| {
+                let prior: Option<Vec<f64>> = earlier.iter().map(|f| m.get(f).copied()).collect();
+                let prior = prior?;
+                let mean = prior.iter().sum::<f64>() / prior.len() as f64;
+                let here = m.get(&folds[k]).copied()?;
+                mean.is_finite().then_some((mean, here))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        before += best.0;
+        next += best.1;
+    }
+    (before > 0.0).then(|| (next / before).clamp(1.0, MAX_SELECTION_OPTIMISM))
+}
+
 /// What the champion's selection needs: the training series, the fit mask and the exog of the
 /// history and of the horizon (same columns).
 #[derive(Debug, Clone, Copy)]
@@ -203,12 +260,24 @@ pub fn select_champion(
         ModelError::Numerical("no candidate gives a finite forecast of the horizon".into())
     })?;
     if let Some(bt) = backtests.get(&champion.candidate.nombre) {
-        let (t, p): (Vec<f64>, Vec<f64>) = bt
+        let t: Vec<f64> = bt
             .predictions
             .iter()
-            .map(|pr| (data.actuals[pr.position], pr.pred))
-            .unzip();
-        champion.model.set_out_sample_residuals(&t, &p)?;
+            .map(|pr| data.actuals[pr.position])
+            .collect();
+        let p: Vec<f64> = bt.predictions.iter().map(|pr| pr.pred).collect();
+        let f: Vec<usize> = bt.predictions.iter().map(|pr| pr.fold).collect();
+        champion
+            .model
+            .set_out_sample_residuals_by_fold(&t, &p, Some(&f))?;
+        let optimism = selection_optimism(backtests, data.actuals);
+        let out = match champion.model.state.as_mut() {
+            Some(state) => state.out_sample.as_mut(),
+            None => champion.model.baseline_out_sample.as_mut(),
+        };
+        if let Some(out) = out {
+            out.selection_optimism = optimism;
+        }
     }
     Ok(Selected {
         champion,
@@ -224,6 +293,48 @@ mod tests {
     use crate::compete::{compete, Arena};
     use crate::matrix::Autoregressive;
     use crate::spec::{Regressor, Transform};
+
+    fn backtest(fold_errors: &[f64]) -> Backtest {
+        // One prediction per fold at position = fold, actual 0: the fold's MAE is its error.
+        Backtest {
+            predictions: fold_errors
+                .iter()
+                .enumerate()
+                .map(|(k, e)| crate::backtest::Prediction {
+                    fold: k,
+                    position: k,
+                    pred: *e,
+                })
+                .collect(),
+            metrics: BTreeMap::new(),
+            folds: fold_errors.len(),
+            first_model: None,
+        }
+    }
+
+    #[test]
+    fn selection_optimism_compares_the_earlier_winner_with_its_next_fold() {
+        let actuals = [0.0; 3];
+        let mut bts = BTreeMap::new();
+        // Fold 0 picks `a` (1 < 2), which does 3 on fold 1; folds 0-1 tie at a mean of 2 and
+        // the first, `a`, does 4 on fold 2: (3 + 4) / (1 + 2) = 2.33, capped at 2.
+        bts.insert("a".to_string(), backtest(&[1.0, 3.0, 4.0]));
+        bts.insert("b".to_string(), backtest(&[2.0, 2.0, 2.0]));
+        let o = selection_optimism(&bts, &actuals).unwrap();
+        assert_eq!(o, MAX_SELECTION_OPTIMISM);
+        let mut calm = BTreeMap::new();
+        calm.insert("a".to_string(), backtest(&[2.0, 2.2, 2.0]));
+        calm.insert("b".to_string(), backtest(&[3.0, 3.0, 3.0]));
+        let o = selection_optimism(&calm, &actuals).unwrap();
+        assert!((o - (2.2 + 2.0) / (2.0 + 2.1)).abs() < 1e-12, "{o}");
+        // Never below 1, and nothing to say with one fold.
+        let mut better = BTreeMap::new();
+        better.insert("a".to_string(), backtest(&[2.0, 1.0]));
+        assert_eq!(selection_optimism(&better, &actuals), Some(1.0));
+        let mut one = BTreeMap::new();
+        one.insert("a".to_string(), backtest(&[2.0]));
+        assert_eq!(selection_optimism(&one, &actuals), None);
+    }
 
     fn ridge(lags: Vec<usize>) -> ModelSpec {
         ModelSpec::Recursive {
