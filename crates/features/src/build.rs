@@ -8,8 +8,7 @@ use std::f64::consts::PI;
 
 use calendar::{Calendar, DayInfo};
 use chrono::{Datelike, NaiveDate};
-use core_types::{cols, DateSpan};
-use polars::prelude::*;
+use core_types::DateSpan;
 use serde::{Deserialize, Serialize};
 
 use crate::FeaturesError;
@@ -395,8 +394,13 @@ impl FeatureTable {
     }
 
     /// As a data frame: `fecha` then the features.
-    pub fn to_frame(&self) -> Result<DataFrame, FeaturesError> {
-        let mut columns = vec![Column::new(cols::FECHA.into(), self.dates.clone())];
+    #[cfg(feature = "polars")]
+    pub fn to_frame(&self) -> Result<polars::prelude::DataFrame, FeaturesError> {
+        use polars::prelude::*;
+        let mut columns = vec![Column::new(
+            core_types::cols::FECHA.into(),
+            self.dates.clone(),
+        )];
         for (name, v) in self.names.iter().zip(&self.values) {
             columns.push(Column::new(name.as_str().into(), v.clone()));
         }

@@ -5,25 +5,30 @@
 //! - [`build`]: [`feature_rows`], the one function that builds the feature rows of any date
 //!   span — history and future alike (domain.md §7) — and the plan for the future
 //!   ([`FuturePlan`]: planned promotions and closures; pandemic 0; extras as configured).
-//! - [`processed`]: phase 04, the `03_features` and `04_processed` layers.
-//! - [`eda`]: phase 03, the exploratory analysis (profiles, uplifts, ACF/PACF, seasonality
+//! - [`processed`]: phase 04's report and [`future_table`], the horizon's rows (no data
+//!   frames: what a serving process needs).
+//! - `layers` (feature `polars`, default): phase 04, the `03_features` and `04_processed`
+//!   layers as data frames.
+//! - `eda` (feature `polars`): phase 03, the exploratory analysis (profiles, uplifts, ACF/PACF, seasonality
 //!   strength, suggested lags).
 #![forbid(unsafe_code)]
 
 use chrono::NaiveDate;
 
 pub mod build;
+#[cfg(feature = "polars")]
 pub mod eda;
+#[cfg(feature = "polars")]
+pub mod layers;
 pub mod processed;
 
 pub use build::{
     feature_rows, future_inputs, DayInputs, DowEncoding, Evento, ExtraColumn, FeatureConfig,
     FeatureTable, FuturePlan, HolidayWindow, PandemicEncoding, PlannedPromo, Switch,
 };
-pub use processed::{
-    build_layers, build_layers_with, future_table, history_inputs, ExtraNote, FeatureLayers,
-    FeaturesReport, KnownAfter,
-};
+#[cfg(feature = "polars")]
+pub use layers::{build_layers, build_layers_with, history_inputs, FeatureLayers};
+pub use processed::{future_table, ExtraNote, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -61,6 +66,7 @@ pub enum FeaturesError {
     #[error(transparent)]
     Calendar(#[from] calendar::CalendarError),
     /// A data-frame operation failed.
+    #[cfg(feature = "polars")]
     #[error("data frame error: {0}")]
     Polars(#[from] polars::prelude::PolarsError),
 }

@@ -1,8 +1,11 @@
 //! # models
 //!
 //! skforecast-style forecasting over plain slices (never a data frame), with the numerical
-//! semantics of skforecast 0.26 (`../shared/skforecast_semantics.md`):
+//! semantics of skforecast 0.26 (the § numbers below are those of the project's skforecast
+//! semantics notes):
 //!
+//! - [`builder`]: builders with defaults, e.g.
+//!   `ModelSpec::recursive(Regressor::ridge(1.0)).lags(1..=14).build()`.
 //! - [`matrix`]: the training matrix (§B.2): `lag_k`, then `roll_{stat}_{w}` window features
 //!   on values up to t−1, then exog at the target's position.
 //! - [`linear`]: `LinearRegression` (centred minimum-norm SVD, relative cut-off 1e-6) and
@@ -21,6 +24,7 @@
 
 pub mod artifact;
 pub mod backtest;
+pub mod builder;
 pub mod compete;
 pub mod linear;
 pub mod matrix;
@@ -32,6 +36,7 @@ pub mod train;
 
 pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
 pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig, Refit};
+pub use builder::RecursiveBuilder;
 pub use compete::{
     compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
 };
