@@ -56,10 +56,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Ar
     if !overwrite && path.exists() {
         return Err(ArtifactError::Exists(path.to_path_buf()));
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(io(dir))?;
+    let mut tmp = temp_in(dir).map_err(io(dir))?;
     tmp.write_all(bytes).map_err(io(path))?;
     tmp.as_file().sync_all().map_err(io(path))?;
     if overwrite {
@@ -173,13 +170,24 @@ pub struct ArtifactWriter {
 fn stage_file(path: &Path, bytes: &[u8]) -> Result<tempfile::TempPath, ArtifactError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(io(dir))?;
+    let mut tmp = temp_in(dir).map_err(io(dir))?;
     tmp.write_all(bytes).map_err(io(path))?;
     tmp.as_file().sync_all().map_err(io(path))?;
     Ok(tmp.into_temp_path())
+}
+
+/// A temporary file in `dir` that becomes an output by rename. On Unix it is created with
+/// mode `0o666` less the user's umask, as any file the user's tools write (tempfile's
+/// default, `0o600`, would make every output private to its owner).
+fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(TMP_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b.tempfile_in(dir)
 }
 
 fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) {
@@ -501,6 +509,19 @@ mod tests {
         write_atomic(&p, b"two", true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(entries(&dir.path().join("a")), ["b.json"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_follow_the_umask_like_any_file_the_user_creates() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, b"x").unwrap();
+        let out = dir.path().join("out.json");
+        write_atomic(&out, b"x", true).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), mode(&plain));
     }
 
     #[test]

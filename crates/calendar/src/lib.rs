@@ -1,7 +1,7 @@
 //! # calendar
 //!
 //! The Colombian calendar rules behind the buñuelo forecaster, as pure date functions
-//! (`../shared/domain.md` §0–5). No data frames, no I/O.
+//! (domain notes §0–5). No data frames, no I/O.
 //!
 //! - Festivos ([`festivos`]): Colombia by default — the `holidays` crate (`CO`) plus Ley 2578
 //!   de 2026, plus the config's additions and removals; the Ley 51 rule is also implemented in
@@ -148,7 +148,7 @@ pub struct CalendarConfig {
 }
 
 impl Default for CalendarConfig {
-    /// The defaults of `../shared/domain.md`.
+    /// The defaults of the domain notes (Colombian payroll and pandemic phases).
     fn default() -> Self {
         Self {
             festivos: FestivosConfig::default(),

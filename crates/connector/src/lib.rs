@@ -4,7 +4,7 @@
 //! [`Source`] trait: fetch the rows over an optional date span as a polars `DataFrame` plus
 //! metadata about where they came from.
 //!
-//! - [`demo`]: the embedded, seeded synthetic buñuelo history of `../shared/domain.md` §8
+//! - [`demo`]: the embedded, seeded synthetic buñuelo history of the domain notes (§8)
 //!   (the default source): same seed ⇒ byte-identical data.
 //! - [`file`]: CSV or Parquet with a configurable column mapping onto the contract's names.
 //! - [`supabase`]: Supabase through PostgREST (crate `postgrest`): keyset pages, retries,

@@ -1,6 +1,6 @@
 //! # contract
 //!
-//! The data contract of the buñuelo forecaster (`../shared/domain.md` §9): which raw data is
+//! The data contract of the buñuelo forecaster (domain notes §9): which raw data is
 //! acceptable, every problem reported at once, and raw rows turned into a clean daily series
 //! without losing or inventing data.
 //!

@@ -3,7 +3,7 @@
 //! The shared vocabulary of the buñuelo demand forecaster. Every other crate depends on
 //! this one and on nothing else of ours unless `ARCHITECTURE.md` says so.
 //!
-//! - [`cols`]: the canonical column names of the raw contract (`../shared/domain.md` §9),
+//! - [`cols`]: the canonical column names of the raw contract (domain notes §9),
 //!   in the business's Spanish. No other crate spells a column name as a literal.
 //! - [`DateSpan`], [`Horizon`]: validated date newtypes; their preconditions are checked once,
 //!   in the constructor (and on deserialisation), never again downstream.
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Canonical column names of the raw table `ventas_diarias` (`../shared/domain.md` §9).
+/// Canonical column names of the raw table `ventas_diarias` (domain notes §9).
 pub mod cols {
     /// Row identifier (bigint identity).
     pub const ID: &str = "id";

@@ -1,4 +1,4 @@
-//! The training matrix of skforecast 0.26 (`../shared/skforecast_semantics.md` §B.2) and the
+//! The training matrix of skforecast 0.26 (skforecast semantics notes §B.2) and the
 //! window statistics shared by training and recursive prediction (§B.4).
 //!
 //! Rows are the targets `t = W .. n−1`; columns are, in this order, `lag_l` for each lag,
