@@ -62,18 +62,21 @@ fn bool_col(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>, FeaturesErr
     Ok(c.bool()?.iter().collect())
 }
 
+fn dates_col(df: &DataFrame) -> Result<Vec<NaiveDate>, FeaturesError> {
+    df.column(cols::FECHA)
+        .map_err(|_| FeaturesError::MissingColumn(cols::FECHA.into()))?
+        .date()?
+        .as_date_iter()
+        .map(|d| d.ok_or_else(|| FeaturesError::MissingColumn(cols::FECHA.into())))
+        .collect()
+}
+
 /// The per-day inputs of the history, read from the cleansed layer.
 pub fn history_inputs(
     cleansed: &DataFrame,
     cfg: &FeatureConfig,
 ) -> Result<BTreeMap<NaiveDate, DayInputs>, FeaturesError> {
-    let fechas: Vec<NaiveDate> = cleansed
-        .column(cols::FECHA)
-        .map_err(|_| FeaturesError::MissingColumn(cols::FECHA.into()))?
-        .date()?
-        .as_date_iter()
-        .map(|d| d.ok_or_else(|| FeaturesError::MissingColumn(cols::FECHA.into())))
-        .collect::<Result<_, _>>()?;
+    let fechas: Vec<NaiveDate> = dates_col(cleansed)?;
     let promo = bool_col(cleansed, cols::PROMOCION)?;
     let disc = f64_col(cleansed, cols::DESCUENTO_PCT)?;
     let open = bool_col(cleansed, cols::ABIERTO)?;
@@ -214,13 +217,7 @@ pub fn build_layers_with(
     cutoff: Option<NaiveDate>,
     known: &KnownAfter,
 ) -> Result<FeatureLayers, FeaturesError> {
-    let fechas_all: Vec<NaiveDate> = cleansed
-        .column(cols::FECHA)
-        .map_err(|_| FeaturesError::MissingColumn(cols::FECHA.into()))?
-        .date()?
-        .as_date_iter()
-        .map(|d| d.ok_or_else(|| FeaturesError::MissingColumn(cols::FECHA.into())))
-        .collect::<Result<_, _>>()?;
+    let fechas_all: Vec<NaiveDate> = dates_col(cleansed)?;
     let (Some(first_all), Some(last_all)) = (fechas_all.first(), fechas_all.last()) else {
         return Err(FeaturesError::Empty);
     };

@@ -299,15 +299,6 @@ pub fn cross_fold_calibration(
     })
 }
 
-/// The backtest residuals of a fitted model with their folds: a baseline's or ensemble's in
-/// the original scale, a regression's in the model space.
-pub fn out_sample_of(model: &FittedModel) -> Option<&models::OutSample> {
-    match &model.state {
-        Some(state) => state.out_sample.as_ref(),
-        None => model.baseline_out_sample.as_ref(),
-    }
-}
-
 /// Multiplies every residual by `factor`.
 pub fn scale_residuals(residuals: &mut BinnedResiduals, factor: f64) {
     for v in residuals

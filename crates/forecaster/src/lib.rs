@@ -297,11 +297,12 @@ impl Forecaster {
         let mut residuals =
             intervals::binned_residuals(model, intervals.residuals, intervals.n_bins)?;
         let calibration = match (intervals.residuals, intervals.calibration) {
-            (ResidualSource::OutSample, Calibration::CrossFold) => intervals::out_sample_of(model)
-                .and_then(|o| {
+            (ResidualSource::OutSample, Calibration::CrossFold) => {
+                model.out_sample().and_then(|o| {
                     intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.levels)
                         .map(|c| c.with_selection_optimism(o.selection_optimism))
-                }),
+                })
+            }
             _ => None,
         };
         if let Some(c) = &calibration {

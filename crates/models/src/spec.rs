@@ -767,6 +767,23 @@ pub struct FittedModel {
 }
 
 impl FittedModel {
+    /// The backtest residuals kept for out-of-sample intervals: a regression's (model space)
+    /// or a baseline's and an ensemble's (original scale).
+    pub fn out_sample(&self) -> Option<&OutSample> {
+        match &self.state {
+            Some(state) => state.out_sample.as_ref(),
+            None => self.baseline_out_sample.as_ref(),
+        }
+    }
+
+    /// [`FittedModel::out_sample`], mutable.
+    pub fn out_sample_mut(&mut self) -> Option<&mut OutSample> {
+        match &mut self.state {
+            Some(state) => state.out_sample.as_mut(),
+            None => self.baseline_out_sample.as_mut(),
+        }
+    }
+
     /// Keeps backtest residuals for out-of-sample intervals (skforecast
     /// `set_out_sample_residuals`): `y_true` and `y_pred` in the original scale are moved to
     /// the model space; pairs with a missing value are skipped. Needs a regression model
@@ -812,35 +829,9 @@ impl FittedModel {
                 y_pred.len()
             )));
         }
-        let Some(state) = self.state.as_mut() else {
-            let mut out = OutSample {
-                predictions: Vec::new(),
-                residuals: Vec::new(),
-                folds: Vec::new(),
-                selection_optimism: None,
-            };
-            for (i, (t, p)) in y_true.iter().zip(y_pred).enumerate() {
-                if t.is_finite() && p.is_finite() {
-                    out.predictions.push(*p);
-                    out.residuals.push(t - p);
-                    out.folds.extend(fold_of(i));
-                }
-            }
-            if out.residuals.is_empty() {
-                return Err(ModelError::InvalidSpec(
-                    "no backtest prediction has an observed actual".into(),
-                ));
-            }
-            self.baseline_out_sample = Some(out);
-            return Ok(());
-        };
-        if y_true.len() != y_pred.len() {
-            return Err(ModelError::InvalidSpec(format!(
-                "{} actuals for {} predictions",
-                y_true.len(),
-                y_pred.len()
-            )));
-        }
+        // A regression's residuals live in its model space; a baseline's in the original scale.
+        let scale = self.state.as_ref().map(|st| st.scale);
+        let forward = |v: f64| scale.as_ref().map_or(v, |sc| sc.forward(v));
         let mut out = OutSample {
             predictions: Vec::new(),
             residuals: Vec::new(),
@@ -848,14 +839,22 @@ impl FittedModel {
             selection_optimism: None,
         };
         for (i, (t, p)) in y_true.iter().zip(y_pred).enumerate() {
-            let (zt, zp) = (state.scale.forward(*t), state.scale.forward(*p));
+            let (zt, zp) = (forward(*t), forward(*p));
             if zt.is_finite() && zp.is_finite() {
                 out.predictions.push(zp);
                 out.residuals.push(zt - zp);
                 out.folds.extend(fold_of(i));
             }
         }
-        state.out_sample = Some(out);
+        match self.state.as_mut() {
+            Some(state) => state.out_sample = Some(out),
+            None if out.residuals.is_empty() => {
+                return Err(ModelError::InvalidSpec(
+                    "no backtest prediction has an observed actual".into(),
+                ))
+            }
+            None => self.baseline_out_sample = Some(out),
+        }
         Ok(())
     }
 

@@ -271,11 +271,7 @@ pub fn select_champion(
             .model
             .set_out_sample_residuals_by_fold(&t, &p, Some(&f))?;
         let optimism = selection_optimism(backtests, data.actuals);
-        let out = match champion.model.state.as_mut() {
-            Some(state) => state.out_sample.as_mut(),
-            None => champion.model.baseline_out_sample.as_mut(),
-        };
-        if let Some(out) = out {
+        if let Some(out) = champion.model.out_sample_mut() {
             out.selection_optimism = optimism;
         }
     }
