@@ -464,11 +464,11 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
     let entries = t["body"]["leaderboard"]["entries"].as_array().unwrap();
     assert_eq!(
         entries.len(),
-        12 + 24 + 2,
-        "configured candidates (8 on lags and baselines, 4 on the calendar alone), 24 searched and the two ensembles"
+        16 + 24 + 2,
+        "configured candidates (8 on lags and baselines, 8 on the calendar alone), 24 searched and the two ensembles"
     );
     assert_eq!(t["body"]["candidates_ensembles"], 2);
-    assert_eq!(t["body"]["candidates_total"], 12 + 24 + 2);
+    assert_eq!(t["body"]["candidates_total"], 16 + 24 + 2);
     let mase7: Vec<f64> = entries
         .iter()
         .map(|e| e["metrics"]["mase7"].as_f64().unwrap())

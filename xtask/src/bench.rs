@@ -81,6 +81,7 @@ fn w1_candidates() -> Vec<models::Candidate> {
                     transform: models::Transform::None,
                     clip_negative: false,
                     differentiation: 0,
+                    local_level: None,
                 },
                 exog: models::ExogFilter::default(),
             });
@@ -107,6 +108,7 @@ fn w2_candidates(seed: u64) -> Vec<models::Candidate> {
             transform: models::Transform::None,
             clip_negative: false,
             differentiation: 0,
+            local_level: None,
         },
         exog: models::ExogFilter::default(),
     }]
@@ -304,6 +306,7 @@ pub fn f1(data: &BenchData, seed: u64, repeat: usize) -> anyhow::Result<Forecast
         transform: models::Transform::Log1p,
         clip_negative: false,
         differentiation: 0,
+        local_level: None,
     };
     let fitted = spec.fit(&data.y[..n], Some(&data.exog.slice(0..n)))?;
     let start = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).context("date")?;

@@ -463,10 +463,23 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
         ModelSpec::Recursive {
             regressor,
             autoregressive,
+            differentiation,
+            local_level,
             ..
         } => {
             check_regressor(&format!("{key}.regressor"), regressor)?;
-            check_autoregressive(&format!("{key}.autoregressive"), autoregressive, true)
+            check_autoregressive(&format!("{key}.autoregressive"), autoregressive, true)?;
+            match (local_level, differentiation) {
+                (Some(0), _) => Err(invalid(
+                    format!("{key}.local_level"),
+                    "expected at least 1 day, found 0",
+                )),
+                (Some(_), d) if *d > 0 => Err(invalid(
+                    format!("{key}.local_level"),
+                    "a local level needs differentiation: 0 (a differenced model already follows the level)",
+                )),
+                _ => Ok(()),
+            }
         }
         ModelSpec::Direct {
             regressor,
@@ -963,6 +976,17 @@ mod tests {
         assert!(e.message.contains("lag 0"), "{e}");
         // A recursive model without lags or windows is a regression on the exog.
         load_extra(&rec(ridge, "{lags: [], windows: []}"), &[]).unwrap();
+        // A local level needs at least one day and no differencing.
+        let level = |extra: &str| {
+            one_candidate(&format!(
+                "{{tipo: recursive, regressor: {ridge}, autoregressive: {{lags: [], windows: []}}, transform: log1p, clip_negative: true, {extra}}}"
+            ))
+        };
+        load_extra(&level("local_level: 56"), &[]).unwrap();
+        for extra in ["local_level: 0", "local_level: 28, differentiation: 1"] {
+            let e = load_extra(&level(extra), &[]).unwrap_err();
+            assert_eq!(e.key, "train.candidates[0].model.local_level", "{extra}");
+        }
         let direct = one_candidate(
             "{tipo: direct, regressor: {tipo: linear_regression}, autoregressive: {lags: [], windows: []}, transform: none, clip_negative: true, steps: 7}",
         );

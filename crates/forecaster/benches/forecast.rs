@@ -48,6 +48,7 @@ fn artifact_json() -> (Vec<u8>, Exog, NaiveDate) {
         transform: Transform::Log1p,
         clip_negative: true,
         differentiation: 0,
+        local_level: None,
     };
     let fitted = spec.fit(&y, Some(&exog.slice(0..N))).expect("fit");
     let start = NaiveDate::from_ymd_opt(2018, 1, 1).expect("date");

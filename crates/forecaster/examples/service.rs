@@ -94,6 +94,7 @@ fn train_and_persist(
         transform: Transform::Log1p,
         clip_negative: true,
         differentiation: 0,
+        local_level: None,
     };
     let exog = Exog::new(table.names.clone(), table.values.clone())?;
     let fitted = spec.fit(&y, Some(&exog))?;

@@ -25,6 +25,7 @@
 //!     transform: Transform::Log1p,
 //!     clip_negative: true,
 //!     differentiation: 0,
+//!     local_level: None,
 //! };
 //! let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
 //! let until = start + chrono::Days::new(199);

@@ -35,6 +35,7 @@ fn service(noise: f64) -> Forecaster {
         transform: Transform::Log1p,
         clip_negative: true,
         differentiation: 0,
+        local_level: None,
     };
     let mut fitted = spec.fit(&y, Some(&exog(0, N))).unwrap();
     // Pretend backtest errors: the actuals against 95 % of them.

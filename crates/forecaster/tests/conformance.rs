@@ -78,6 +78,7 @@ fn bootstrap_and_conformal_intervals_match_skforecast() {
             },
             clip_negative: false,
             differentiation: case["differentiation"].as_u64().unwrap() as usize,
+            local_level: None,
         };
         let with_exog = case["exog"].as_bool().unwrap();
         let train_exog = with_exog.then(|| exog(0, n));

@@ -43,6 +43,7 @@ fn spec() -> ModelSpec {
         transform: Transform::Log1p,
         clip_negative: true,
         differentiation: 0,
+        local_level: None,
     }
 }
 

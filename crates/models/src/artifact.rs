@@ -128,6 +128,7 @@ mod tests {
             transform: Transform::None,
             clip_negative: false,
             differentiation: 0,
+            local_level: None,
         };
         let ex = Exog::new(
             vec!["x".into()],

@@ -53,6 +53,7 @@ pub struct RecursiveBuilder {
     transform: Transform,
     clip_negative: bool,
     differentiation: usize,
+    local_level: Option<usize>,
 }
 
 impl ModelSpec {
@@ -67,6 +68,7 @@ impl ModelSpec {
             transform: Transform::None,
             clip_negative: true,
             differentiation: 0,
+            local_level: None,
         }
     }
 }
@@ -104,6 +106,14 @@ impl RecursiveBuilder {
         self
     }
 
+    /// Re-levels the forecast on the last `days` training days (default off): the mean
+    /// in-sample residual of those days (model space) is added to every forecast step, as an
+    /// exponential-smoothing level would be. Needs no differencing.
+    pub fn local_level(mut self, days: usize) -> Self {
+        self.local_level = Some(days);
+        self
+    }
+
     /// The recursive specification.
     pub fn build(self) -> ModelSpec {
         ModelSpec::Recursive {
@@ -112,6 +122,7 @@ impl RecursiveBuilder {
             transform: self.transform,
             clip_negative: self.clip_negative,
             differentiation: self.differentiation,
+            local_level: self.local_level,
         }
     }
 
@@ -157,6 +168,7 @@ mod tests {
             transform: Transform::Log1p,
             clip_negative: true,
             differentiation: 0,
+            local_level: None,
         };
         assert_eq!(built, by_hand);
         let direct = ModelSpec::recursive(Regressor::linear())

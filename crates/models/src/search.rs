@@ -226,6 +226,7 @@ pub fn search_candidates(
                                 transform: transform.unwrap_or(cfg.transform),
                                 clip_negative: cfg.clip_negative,
                                 differentiation: 0,
+                                local_level: None,
                             },
                             exog: ExogFilter {
                                 fourier_anual: *fourier,

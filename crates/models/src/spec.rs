@@ -111,6 +111,12 @@ pub enum ModelSpec {
         /// observed values. 0 = none.
         #[serde(default)]
         differentiation: usize,
+        /// Re-level on the last `local_level` training days: their mean in-sample residual
+        /// (model space) is added to every forecast step, so a level shift late in the
+        /// history — which a regression on the calendar averages away — carries into the
+        /// forecast. `null`: off. Needs `differentiation: 0`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        local_level: Option<usize>,
     },
     /// Direct multi-step forecaster: one regressor per step h = 1..=steps, each fitted on the
     /// same lag block with the target h−1 steps ahead and exog at that step (skforecast
@@ -496,8 +502,19 @@ impl ModelSpec {
                 autoregressive,
                 transform,
                 differentiation,
+                local_level,
                 ..
             } => {
+                if local_level.is_some() && *differentiation > 0 {
+                    return Err(ModelError::InvalidSpec(
+                        "local_level needs differentiation 0".into(),
+                    ));
+                }
+                if *local_level == Some(0) {
+                    return Err(ModelError::InvalidSpec(
+                        "local_level needs at least 1 day".into(),
+                    ));
+                }
                 let scale = Scale::fit(*transform, y)?;
                 let z: Vec<f64> = y.iter().map(|v| scale.forward(*v)).collect();
                 let z = difference(&z, *differentiation);
@@ -524,6 +541,21 @@ impl ModelSpec {
                     (0..m.rows()).map(|i| fit.predict_row(m.row(i))).collect();
                 let residuals: Vec<f64> =
                     (0..m.rows()).map(|i| m.y[i] - fitted_values[i]).collect();
+                let level_offset = local_level.map_or(0.0, |days| {
+                    let from = y.len().saturating_sub(days);
+                    let recent: Vec<f64> = m
+                        .positions
+                        .iter()
+                        .zip(&residuals)
+                        .filter(|(p, r)| **p >= from && r.is_finite())
+                        .map(|(_, r)| *r)
+                        .collect();
+                    if recent.is_empty() {
+                        0.0
+                    } else {
+                        recent.iter().sum::<f64>() / recent.len() as f64
+                    }
+                });
                 Some(RegressionState {
                     fit,
                     direct_fits: Vec::new(),
@@ -534,6 +566,7 @@ impl ModelSpec {
                     in_sample_predictions: fitted_values,
                     out_sample: None,
                     held: held_values(exog),
+                    level_offset,
                 })
             }
             ModelSpec::Direct {
@@ -622,6 +655,7 @@ impl ModelSpec {
                     in_sample_predictions: fitted_values,
                     out_sample: None,
                     held: held_values(exog),
+                    level_offset: 0.0,
                 })
             }
             _ => None,
@@ -729,6 +763,14 @@ pub struct RegressionState {
     /// Exog columns held flat after training (column index, last training value).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<(usize, f64)>,
+    /// Added to every forecast step in the model space: the mean in-sample residual of the
+    /// last training days of a spec with `local_level` (0 otherwise).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub level_offset: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// Backtest residuals kept with a model for its prediction intervals, in the model space.
@@ -921,7 +963,7 @@ impl FittedModel {
                 let z = integrate(&buf[w..], &window, d);
                 Ok(z.iter()
                     .map(|v| {
-                        let y = state.scale.inverse(*v);
+                        let y = state.scale.inverse(*v + state.level_offset);
                         if *clip_negative {
                             y.max(0.0)
                         } else {
@@ -1102,6 +1144,7 @@ mod tests {
             transform: Transform::None,
             clip_negative: false,
             differentiation: 0,
+            local_level: None,
         }
     }
 
@@ -1181,6 +1224,45 @@ mod tests {
     }
 
     #[test]
+    fn a_local_level_carries_a_late_level_shift_into_the_forecast() {
+        // y = 10 + 2x for 100 days, then 6 units higher for the last 20: the regression on x
+        // averages the shift away; re-levelled on the last 20 days it forecasts the new level.
+        let x: Vec<f64> = (0..120).map(|i| ((i * 7) % 11) as f64).collect();
+        let y: Vec<f64> = (0..120)
+            .map(|t| 10.0 + 2.0 * x[t] + if t >= 100 { 6.0 } else { 0.0 })
+            .collect();
+        let ex = Exog::new(vec!["x".into()], vec![x.clone()]).unwrap();
+        let fut = Exog::new(vec!["x".into()], vec![vec![0.0, 5.0]]).unwrap();
+        let plain = recursive(vec![]).fit(&y, Some(&ex)).unwrap();
+        let relevel = |days: usize| {
+            ModelSpec::recursive(Regressor::linear())
+                .local_level(days)
+                .build()
+        };
+        let f = relevel(20).fit(&y, Some(&ex)).unwrap();
+        let state = f.state.as_ref().unwrap();
+        let res = &plain.state.as_ref().unwrap().in_sample_residuals;
+        let tail = &res[res.len() - 20..];
+        let want = tail.iter().sum::<f64>() / 20.0;
+        assert!((state.level_offset - want).abs() < 1e-9);
+        assert!(state.level_offset > 4.0, "{}", state.level_offset);
+        let p = f.predict(2, None, Some(&fut)).unwrap();
+        let q = plain.predict(2, None, Some(&fut)).unwrap();
+        for (a, b) in p.iter().zip(&q) {
+            assert!((a - b - want).abs() < 1e-9);
+        }
+        assert!((p[1] - 26.0).abs() < 1.5, "{p:?}");
+        // The offset survives the artifact round trip; an unlevelled model writes no field.
+        let back: FittedModel = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+        assert_eq!(back, f);
+        assert!(!serde_json::to_string(&plain)
+            .unwrap()
+            .contains("level_offset"));
+        // Zero days and a differenced model are refused.
+        assert!(relevel(0).fit(&y, Some(&ex)).is_err());
+    }
+
+    #[test]
     fn recursion_feeds_predictions_into_window_features() {
         // y = constant 5 with a rolling mean feature predicts 5 forever.
         let y = vec![5.0; 40];
@@ -1196,6 +1278,7 @@ mod tests {
             transform: Transform::Log1p,
             clip_negative: true,
             differentiation: 0,
+            local_level: None,
         };
         let f = spec.fit(&y, None).unwrap();
         for p in f.predict(30, None, None).unwrap() {

@@ -342,6 +342,7 @@ mod tests {
             transform: Transform::None,
             clip_negative: false,
             differentiation: 0,
+            local_level: None,
         }
     }
 

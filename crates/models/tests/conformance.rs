@@ -52,6 +52,7 @@ fn ols(lags: usize) -> ModelSpec {
         transform: Transform::None,
         clip_negative: false,
         differentiation: 0,
+        local_level: None,
     }
 }
 
@@ -309,6 +310,7 @@ fn recursive_with_differencing_matches_skforecast() {
             transform: Transform::None,
             clip_negative: false,
             differentiation: case["differentiation"].as_u64().unwrap() as usize,
+            local_level: None,
         };
         assert_eq!(
             spec.window_size() as u64,
