@@ -85,5 +85,6 @@ fn the_edge_table_is_parsed() {
     let edges = allowed_edges(&workspace_root());
     assert!(edges["core-types"].is_empty());
     assert!(edges["models"].contains("core-types"));
-    assert!(!edges["models"].contains("features"));
+    assert!(edges["models"].contains("features"));
+    assert!(!edges["features"].contains("models"));
 }

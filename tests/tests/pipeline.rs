@@ -488,7 +488,31 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
     let bytes = std::fs::read(root.join("outputs/models/champion_latest.json")).unwrap();
     let art = models::ModelArtifact::from_json(&bytes, None).unwrap();
     assert_eq!(art.nombre, t["body"]["champion"].as_str().unwrap());
-    assert_eq!(art.trained_until, "2025-11-30");
+    assert_eq!(art.trained_until.to_string(), "2025-11-30");
+    // The champion file alone (no config, no layers) builds its own future rows and
+    // forecasts exactly what phase 06 wrote.
+    let cfg_intervals = forecaster::IntervalConfig::default();
+    let fc = forecaster::Forecaster::new(art.clone())
+        .forecast_days(185, &cfg_intervals, 42)
+        .unwrap();
+    let daily =
+        std::fs::read_to_string(root.join("outputs/forecast/forecast_daily_latest.csv")).unwrap();
+    let rows: Vec<&str> = daily.lines().skip(1).collect();
+    assert_eq!(rows.len(), fc.daily.len());
+    for (row, d) in rows.iter().zip(&fc.daily) {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells[0], d.fecha.to_string());
+        let point: f64 = cells[1].parse().unwrap();
+        assert!((point - d.point).abs() < 1e-9, "{row} vs {}", d.point);
+        for (k, b) in d.bounds.iter().enumerate() {
+            let lo: f64 = cells[2 + 2 * k].parse().unwrap();
+            let hi: f64 = cells[3 + 2 * k].parse().unwrap();
+            assert!(
+                (lo - b.lower).abs() < 1e-9 && (hi - b.upper).abs() < 1e-9,
+                "{row}"
+            );
+        }
+    }
     let m = json(&root.join("outputs/reports/run_manifest_latest.json"));
     let train_sha = m["inputs"]
         .as_array()

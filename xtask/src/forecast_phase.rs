@@ -198,7 +198,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let body = ForecastBody {
         champion: artifact.nombre.clone(),
         modelo: artifact.spec.label(),
-        trained_until: NaiveDate::parse_from_str(&artifact.trained_until, "%Y-%m-%d")?,
+        trained_until: artifact.trained_until,
         horizon_start: inputs.dates[0],
         horizon_end: *inputs.dates.last().context("empty horizon")?,
         days: fc.daily.len(),

@@ -555,6 +555,38 @@ fn input_sha(ctx: &RunContext, path: &str) -> String {
 }
 
 /// The source's rows after the cutoff (phase 02's `despues_del_corte` layer).
+/// Phase 04's report (`outputs/reports/features_latest.json`): the feature settings and the
+/// plan as applied, which phase 05 records in the champion and phase 07 rebuilds the future
+/// with. Recorded as an input of the run.
+pub(crate) fn read_features_report(
+    ctx: &mut RunContext,
+) -> anyhow::Result<features::FeaturesReport> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        report: features::FeaturesReport,
+    }
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        body: Body,
+    }
+    let path = ctx
+        .root
+        .join(&ctx.cfg.paths.outputs)
+        .join("reports")
+        .join("features_latest.json");
+    anyhow::ensure!(
+        path.is_file(),
+        "no features report at {}: run phase 04 features first",
+        relative(&ctx.root, &path)
+    );
+    let text = std::fs::read_to_string(&path)?;
+    ctx.record_inputs(&[FileRecord::read(&ctx.root, &path, None)?]);
+    Ok(serde_json::from_str::<Envelope>(&text)
+        .with_context(|| format!("reading {}", path.display()))?
+        .body
+        .report)
+}
+
 pub(crate) fn read_after_cutoff(
     ctx: &mut RunContext,
 ) -> anyhow::Result<polars::prelude::DataFrame> {
@@ -872,6 +904,7 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     use plotters::style::{RGBColor, BLUE, GREEN, RED};
     let dir = ctx.cfg.paths.processed.clone();
     let (frame, input) = read_layer(ctx, &dir, "train_latest.parquet", "04 features")?;
+    let applied = read_features_report(ctx)?;
     let cfg = ctx.cfg.train.clone();
     let f64s = |name: &str| crate::layers::f64s(&frame, name);
     let fechas = crate::layers::dates(&frame)?;
@@ -1033,11 +1066,18 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         target: cfg.target.clone(),
         // Empty when the champion uses no exog (`Champion::exog_names`).
         feature_names: feature_columns,
-        trained_from: fechas.first().context("empty processed layer")?.to_string(),
-        trained_until: fechas.last().context("empty processed layer")?.to_string(),
+        trained_from: *fechas.first().context("empty processed layer")?,
+        trained_until: *fechas.last().context("empty processed layer")?,
         training_data_sha256: input.sha256.clone(),
         metrics: champion.metrics.clone(),
         model: fitted,
+        // What the champion's exog rows were built with: a service builds its own future.
+        context: Some(features::FeatureContext {
+            calendario: ctx.cfg.calendar.clone(),
+            features: applied.resolved,
+            plan: applied.plan,
+            origen: applied.origin,
+        }),
     };
     // Leaderboard CSV and every candidate's backtest predictions (long format).
     let mut lb_csv = String::from("rank,nombre,modelo,folds,error");

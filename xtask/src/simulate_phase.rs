@@ -1,6 +1,5 @@
 //! Phase 07: what-if scenarios from config, answered by the champion (see `crates/simulator`).
 
-use anyhow::Context as _;
 use chrono::NaiveDate;
 use plotters::style::RGBColor;
 use serde::Serialize;
@@ -112,36 +111,12 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     ctx.record_inputs(&[FileRecord::read(&ctx.root, &artifact_path, None)?]);
     let service = forecaster::Forecaster::from_json(&bytes, None)?;
     let art = service.artifact().clone();
-    let origin: NaiveDate = art.trained_from.parse().context("artifact trained_from")?;
-    let until: NaiveDate = art
-        .trained_until
-        .parse()
-        .context("artifact trained_until")?;
+    let origin = art.trained_from;
+    let until = art.trained_until;
     let days = ctx.cfg.run.horizon.days() as usize;
     // The features and plan as phase 04 applied them (Colombian groups by country, extra
     // columns found in the data, recurring closures), and the extras' future it used.
-    let features_report = ctx
-        .root
-        .join(&ctx.cfg.paths.outputs)
-        .join("reports")
-        .join("features_latest.json");
-    let applied: features::FeaturesReport = {
-        #[derive(serde::Deserialize)]
-        struct Body {
-            report: features::FeaturesReport,
-        }
-        #[derive(serde::Deserialize)]
-        struct Envelope {
-            body: Body,
-        }
-        let text = std::fs::read_to_string(&features_report).with_context(|| {
-            format!("reading {}: run phase 04 first", features_report.display())
-        })?;
-        serde_json::from_str::<Envelope>(&text)
-            .with_context(|| format!("reading {}", features_report.display()))?
-            .body
-            .report
-    };
+    let applied = crate::phases::read_features_report(ctx)?;
     let processed = ctx.cfg.paths.processed.clone();
     let (future, _) =
         crate::phases::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;

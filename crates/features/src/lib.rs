@@ -28,7 +28,9 @@ pub use build::{
 };
 #[cfg(feature = "polars")]
 pub use layers::{build_layers, build_layers_with, history_inputs, FeatureLayers};
-pub use processed::{future_table, ExtraNote, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS};
+pub use processed::{
+    future_table, ExtraNote, FeatureContext, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS,
+};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

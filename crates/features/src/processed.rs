@@ -101,6 +101,46 @@ pub struct FeaturesReport {
     pub extra_notes: Vec<ExtraNote>,
 }
 
+/// The settings a model's feature rows were built with: what a trained model carries so it
+/// can build its own future rows (calendar, feature groups as phase 04 applied them, plan,
+/// trend origin) without the pipeline's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureContext {
+    /// The calendar (country, paydays, primas, pandemic phases).
+    pub calendario: CalendarConfig,
+    /// The feature settings as applied (phase 04's `resolved`: groups decided by the
+    /// country, extra columns found in the data, trend knots).
+    pub features: FeatureConfig,
+    /// The plan for the horizon as applied (planned promotions and closures, recurring
+    /// closures).
+    pub plan: FuturePlan,
+    /// First history date: where the trend starts.
+    pub origen: NaiveDate,
+}
+
+impl FeatureContext {
+    /// The future's rows and open flags for `days` days from `start` ([`future_table`] with
+    /// these settings); `plan` replaces the recorded plan when given.
+    pub fn future(
+        &self,
+        start: NaiveDate,
+        days: usize,
+        plan: Option<&FuturePlan>,
+        known: &BTreeMap<NaiveDate, DayInputs>,
+    ) -> Result<(FeatureTable, Vec<bool>), FeaturesError> {
+        future_table(
+            &self.calendario,
+            &self.features,
+            plan.unwrap_or(&self.plan),
+            self.origen,
+            start,
+            days,
+            known,
+        )
+    }
+}
+
 /// The future's feature rows and open flags for `days` days from `start`, for a model whose
 /// history starts at `origin`: the one projection of the calendar and the plan (planned
 /// promotions and closures, extras' future values) that phase 04 writes to

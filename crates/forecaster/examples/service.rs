@@ -33,8 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Request time: reload, build the future from the calendar, forecast.
     let service = Forecaster::from_json(&json, None)?;
     let art = service.artifact();
-    let origin: NaiveDate = art.trained_from.parse()?;
-    let start = art.trained_until.parse::<NaiveDate>()? + Days::new(1);
+    let origin = art.trained_from;
+    let start = art.trained_until + Days::new(1);
     let future =
         FutureInputs::from_calendar(&calendar_cfg, &feature_cfg, &plan, origin, start, 185)?;
     let fc = service.forecast(&future, &IntervalConfig::default(), 42)?;

@@ -273,6 +273,66 @@ impl Forecaster {
         &self.artifact
     }
 
+    /// The model's own future: `days` rows from the day after its training data, built by
+    /// the calendar, feature and plan settings recorded in the artifact (the projection of
+    /// phase 04), with the model's exog columns in its order. `plan` replaces the recorded
+    /// plan (planned promotions and closures); `known` gives extra source columns' future
+    /// values where the model uses such columns. A model without exog needs no context.
+    pub fn future(
+        &self,
+        days: usize,
+        plan: Option<&features::FuturePlan>,
+        known: &BTreeMap<NaiveDate, features::DayInputs>,
+    ) -> Result<FutureInputs, ForecastError> {
+        let a = &self.artifact;
+        let start = a.trained_until + chrono::Days::new(1);
+        let Some(context) = &a.context else {
+            if a.feature_names.is_empty() && plan.is_none() {
+                return Ok(FutureInputs::open_days(start, days, None));
+            }
+            return Err(ForecastError::Future(
+                "the artifact records no calendar or feature settings (schema 3 artifacts written by phase 05 do): pass the future rows to `forecast`".into(),
+            ));
+        };
+        let (table, open) = context
+            .future(start, days, plan, known)
+            .map_err(|e| ForecastError::Future(e.to_string()))?;
+        let exog = if a.feature_names.is_empty() {
+            None
+        } else {
+            let columns = a
+                .feature_names
+                .iter()
+                .map(|n| {
+                    table.column(n).map(<[f64]>::to_vec).ok_or_else(|| {
+                        ForecastError::Future(format!(
+                            "the recorded feature settings build no column `{n}`"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(Exog::new(a.feature_names.clone(), columns)?)
+        };
+        Ok(FutureInputs {
+            dates: table.dates,
+            open,
+            exog,
+        })
+    }
+
+    /// Forecasts `days` days from the day after the training data on the model's own future
+    /// rows ([`Forecaster::future`] with the recorded plan): what a service calls with
+    /// nothing but the champion file.
+    pub fn forecast_days(
+        &self,
+        days: usize,
+        intervals: &IntervalConfig,
+        seed: u64,
+    ) -> Result<Forecast, ForecastError> {
+        let future = self.future(days, None, &BTreeMap::new())?;
+        self.forecast(&future, intervals, seed)
+    }
+
     /// Forecasts every date of `future` with intervals; `seed` drives the bootstrap.
     pub fn forecast(
         &self,
@@ -283,9 +343,7 @@ impl Forecaster {
         intervals.validate()?;
         future.validate()?;
         let first = future.dates[0];
-        let until = NaiveDate::parse_from_str(&self.artifact.trained_until, "%Y-%m-%d")
-            .map_err(|e| ForecastError::Future(format!("artifact trained_until: {e}")))?;
-        let expected = until + chrono::Days::new(1);
+        let expected = self.artifact.trained_until + chrono::Days::new(1);
         if first != expected {
             return Err(ForecastError::Future(format!(
                 "the forecast must start the day after the training data ({expected}), not {first}"

@@ -1,8 +1,13 @@
 //! The champion artifact: a versioned, portable JSON document with everything needed to
-//! predict without retraining. Loading checks the schema version and the feature set, so a
-//! model never silently runs on inputs it was not trained with.
+//! predict without retraining — the fitted model and, since schema 3, the calendar, feature
+//! and plan settings its rows were built with, so it can build its own future rows. Loading
+//! checks the schema version and the feature set, so a model never silently runs on inputs
+//! it was not trained with.
 
 use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use features::FeatureContext;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +16,7 @@ use crate::spec::{FittedModel, ModelSpec};
 use crate::ModelError;
 
 /// Layout version of [`ModelArtifact`]; bump on any incompatible change.
-pub const ARTIFACT_SCHEMA_VERSION: u32 = 2;
+pub const ARTIFACT_SCHEMA_VERSION: u32 = 3;
 
 /// A fitted model with its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,16 +34,20 @@ pub struct ModelArtifact {
     pub feature_names: Vec<String>,
     /// Past values a prediction needs.
     pub window_size: usize,
-    /// First training date (ISO).
-    pub trained_from: String,
-    /// Last training date (ISO): the forecast origin.
-    pub trained_until: String,
+    /// First training date.
+    pub trained_from: NaiveDate,
+    /// Last training date: the forecast origin.
+    pub trained_until: NaiveDate,
     /// SHA-256 of the training data file.
     pub training_data_sha256: String,
     /// Backtest metrics of the candidate.
     pub metrics: BTreeMap<Metric, f64>,
     /// The fitted parameters, last window and in-sample residuals.
     pub model: FittedModel,
+    /// The settings the model's exog rows were built with (`None`: a model without exog or
+    /// built by hand; its caller supplies the future rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<FeatureContext>,
 }
 
 impl ModelArtifact {
@@ -47,8 +56,8 @@ impl ModelArtifact {
     pub fn new(
         nombre: &str,
         target: &str,
-        trained_from: impl ToString,
-        trained_until: impl ToString,
+        trained_from: NaiveDate,
+        trained_until: NaiveDate,
         training_data_sha256: &str,
         metrics: BTreeMap<Metric, f64>,
         model: FittedModel,
@@ -64,12 +73,20 @@ impl ModelArtifact {
                 .map(|s| s.exog_names.clone())
                 .unwrap_or_default(),
             window_size: model.spec.window_size(),
-            trained_from: trained_from.to_string(),
-            trained_until: trained_until.to_string(),
+            trained_from,
+            trained_until,
             training_data_sha256: training_data_sha256.to_string(),
             metrics,
             model,
+            context: None,
         }
+    }
+
+    /// The artifact with the settings its exog rows were built with, so that it can build
+    /// its own future rows.
+    pub fn with_context(mut self, context: FeatureContext) -> Self {
+        self.context = Some(context);
+        self
     }
 
     /// Serialises to pretty JSON.
@@ -143,11 +160,12 @@ mod tests {
             spec,
             target: "y".into(),
             feature_names: if with_exog { vec!["x".into()] } else { vec![] },
-            trained_from: "2024-01-01".into(),
-            trained_until: "2024-03-01".into(),
+            trained_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            trained_until: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
             training_data_sha256: "00".into(),
             metrics: BTreeMap::new(),
             model,
+            context: None,
         }
     }
 
@@ -173,6 +191,11 @@ mod tests {
         let err = ModelArtifact::from_json(&json, Some(&["z".to_string()])).unwrap_err();
         assert!(matches!(err, ModelError::ExogColumns { .. }), "{err}");
         let mut v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        // Schema 2 (before the artifact recorded its feature context) is refused by name.
+        v["schema_version"] = 2.into();
+        let err = ModelArtifact::from_json(&serde_json::to_vec(&v).unwrap(), None).unwrap_err();
+        assert!(err.to_string().contains("schema version 2"), "{err}");
+        assert!(err.to_string().contains("retrain"), "{err}");
         v["schema_version"] = 99.into();
         let err = ModelArtifact::from_json(&serde_json::to_vec(&v).unwrap(), None).unwrap_err();
         assert_eq!(
