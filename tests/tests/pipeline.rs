@@ -526,6 +526,21 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
     assert!(models::ModelArtifact::from_json(&bytes, Some(&wrong)).is_err());
     let csv = std::fs::read_to_string(root.join("outputs/reports/leaderboard_latest.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + entries.len());
+    // The library alone, in memory (no file read or written), runs the same pipeline: the
+    // same champion, byte for byte the same daily and monthly forecasts.
+    let cfg = xtask::config::AppConfig::load(root, &Default::default()).unwrap();
+    let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let out = pipeline::run_in_memory(&raw, &cfg, &|_| {}).unwrap();
+    assert_eq!(out.trained.champion.nombre, art.nombre);
+    assert_eq!(
+        pipeline::tables::daily_csv(&out.forecast).unwrap(),
+        daily.as_bytes()
+    );
+    let monthly = std::fs::read(root.join("outputs/forecast/forecast_monthly_latest.csv")).unwrap();
+    assert_eq!(
+        pipeline::tables::monthly_csv(&out.forecast, &cfg.forecast.intervals.levels).unwrap(),
+        monthly
+    );
 }
 
 #[test]

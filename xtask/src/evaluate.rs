@@ -306,7 +306,7 @@ fn evaluate_one(
     let holdout = forecast
         .holdout
         .context("no observed day after the cutoff to score")?;
-    let train: crate::phases::TrainBody = read_body(&reports, "train")?;
+    let train: pipeline::TrainBody = read_body(&reports, "train")?;
     let ranks = rank_correlation(work, &ctx.cfg, &train.leaderboard, &holdout)?;
     let champion = forecast.champion;
     Ok((
@@ -338,7 +338,7 @@ fn date_range(
     root: &Path,
     cfg: &AppConfig,
 ) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
-    let fetched = crate::phases::fetch_rows(cfg, root, &|_| None)?;
+    let fetched = pipeline::fetch(cfg, root, &|_| None)?;
     connector::date_range(&fetched.frame)?.context("the file has no rows")
 }
 
@@ -360,7 +360,7 @@ fn rank_correlation(
     let after = work
         .join(&cfg.paths.cleansed)
         .join(format!("{}_latest.parquet", crate::phases::AFTER_CUTOFF));
-    let actuals = crate::layers::observed_actuals(&connector::read_parquet(&after)?)?;
+    let actuals = pipeline::frames::observed_actuals(&connector::read_parquet(&after)?)?;
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let mut per: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
     for rec in rdr.records() {

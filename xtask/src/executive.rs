@@ -66,24 +66,7 @@ impl Reports {
     }
 }
 
-/// Language of the executive summary (`report.language`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Language {
-    /// Spanish (the business's language; default).
-    #[default]
-    Es,
-    /// English.
-    En,
-}
-
-/// Report settings (`report` in config).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportConfig {
-    /// Language of the executive summary.
-    pub language: Language,
-}
+pub use pipeline::{Language, ReportConfig};
 
 fn pick(lang: Language, es: &'static str, en: &'static str) -> &'static str {
     match lang {

@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::artifacts::FileRecord;
-use crate::layers::{bools, dates, f64s};
 use crate::run::RunContext;
 
 /// Body of the phase 06 report.
@@ -46,49 +45,6 @@ pub struct ForecastBody {
     pub figures: Vec<String>,
 }
 
-/// The daily CSV: `fecha,unidades_pronosticadas,limite_inferior_<l>,limite_superior_<l>…`.
-pub fn daily_csv(fc: &forecaster::Forecast) -> String {
-    let mut out = String::from("fecha,unidades_pronosticadas");
-    if let Some(d) = fc.daily.first() {
-        for b in &d.bounds {
-            out.push_str(&format!(
-                ",limite_inferior_{0},limite_superior_{0}",
-                b.level
-            ));
-        }
-    }
-    out.push('\n');
-    for d in &fc.daily {
-        out.push_str(&format!("{},{}", d.fecha, d.point));
-        for b in &d.bounds {
-            out.push_str(&format!(",{},{}", b.lower, b.upper));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// The monthly CSV: `mes,dias,parcial,unidades_pronosticadas,limite_inferior_<l>,…` (bounds
-/// empty for conformal intervals, which have no paths to sum).
-pub fn monthly_csv(fc: &forecaster::Forecast, levels: &[f64]) -> String {
-    let mut out = String::from("mes,dias,parcial,unidades_pronosticadas");
-    for l in levels {
-        out.push_str(&format!(",limite_inferior_{l},limite_superior_{l}"));
-    }
-    out.push('\n');
-    for m in &fc.monthly {
-        out.push_str(&format!("{},{},{},{}", m.mes, m.dias, m.parcial, m.point));
-        for k in 0..levels.len() {
-            match m.bounds.get(k) {
-                Some(b) => out.push_str(&format!(",{},{}", b.lower, b.upper)),
-                None => out.push_str(",,"),
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
 /// Runs phase 06.
 pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let models_dir = ctx.root.join(&ctx.cfg.paths.outputs).join("models");
@@ -108,46 +64,20 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let service = forecaster::Forecaster::from_json(&bytes, None)
         .with_context(|| format!("reading {}", artifact_path.display()))?;
     let artifact = service.artifact().clone();
-    // The model's exog columns, in its order, from the future rows.
-    let exog = if artifact.feature_names.is_empty() {
-        None
-    } else {
-        let cols = artifact
-            .feature_names
-            .iter()
-            .map(|n| {
-                f64s(&future, n).with_context(|| {
-                    format!("the champion needs future column `{n}`: rerun phase 04 with the features it was trained on")
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Some(models::Exog::new(artifact.feature_names.clone(), cols)?)
-    };
-    let inputs = forecaster::FutureInputs {
-        dates: dates(&future)?,
-        open: bools(&future, core_types::cols::ABIERTO)?,
-        exog,
-    };
     let cfg = ctx.cfg.forecast.clone();
     let seed = ctx.cfg.run.seed;
-    let fc = service.forecast(&inputs, &cfg.intervals, seed)?;
-    // Checked before anything is written: no artifact of this phase holds NaN.
-    if let Some(d) = fc.daily.iter().find(|d| {
-        !d.point.is_finite()
-            || d.bounds
-                .iter()
-                .any(|b| !b.lower.is_finite() || !b.upper.is_finite())
-    }) {
-        anyhow::bail!(
-            "the forecast of {} is not a finite number: nothing was written",
-            d.fecha
-        );
-    }
+    let fc = pipeline::forecast(&service, &future, &ctx.cfg)
+        .context("nothing of phase 06 was written")?;
+    let closed_days = pipeline::frames::bools(&future, "future", core_types::cols::ABIERTO)?
+        .iter()
+        .filter(|o| !**o)
+        .count();
     // Hold-out: the source's rows after the cutoff, exactly as observed (phase 02 sets them
     // aside; nothing before this phase reads their target). The MASE scale is the weekly-naive
     // MAE of the observed history: raw source values (not cleansed, not imputed) on days 7
     // days apart that both have a row.
-    let actuals = crate::layers::observed_actuals(&crate::phases::read_after_cutoff(ctx)?)?;
+    let after = crate::phases::read_after_cutoff(ctx)?;
+    let actuals = pipeline::frames::observed_actuals(&after)?;
     let cleansed_dir = ctx.cfg.paths.cleansed.clone();
     let (cleansed, _) = crate::phases::read_layer(
         ctx,
@@ -155,9 +85,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         "ventas_diarias_latest.parquet",
         "02 cleanse",
     )?;
-    let observed = crate::layers::observed_history(&cleansed)?;
-    let holdout = forecaster::weekly_naive_scale(&observed)
-        .and_then(|scale| forecaster::score_holdout_scaled(&fc, &actuals, scale));
+    let holdout = pipeline::score(&fc, &cleansed, &after)?;
     if let Some(h) = &holdout {
         tracing::info!(
             days = h.overall.days,
@@ -172,14 +100,14 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         &out_dir,
         "forecast_daily",
         "csv",
-        daily_csv(&fc).as_bytes(),
+        &pipeline::tables::daily_csv(&fc)?,
         Some(fc.daily.len() as u64),
     )?;
     ctx.writer.write_dual(
         &out_dir,
         "forecast_monthly",
         "csv",
-        monthly_csv(&fc, &cfg.intervals.levels).as_bytes(),
+        &pipeline::tables::monthly_csv(&fc, &cfg.intervals.levels)?,
         Some(fc.monthly.len() as u64),
     )?;
     let figures = figures(
@@ -199,10 +127,10 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         champion: artifact.nombre.clone(),
         modelo: artifact.spec.label(),
         trained_until: artifact.trained_until,
-        horizon_start: inputs.dates[0],
-        horizon_end: *inputs.dates.last().context("empty horizon")?,
+        horizon_start: fc.daily.first().context("empty horizon")?.fecha,
+        horizon_end: fc.daily.last().context("empty horizon")?.fecha,
         days: fc.daily.len(),
-        closed_days: inputs.open.iter().filter(|o| !**o).count(),
+        closed_days,
         calibracion: fc.calibration.clone(),
         intervals: cfg.intervals.clone(),
         seed,
@@ -227,8 +155,8 @@ fn figures(
     history_days: usize,
     holdout: bool,
 ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let hist_dates = dates(train)?;
-    let hist_vals = f64s(train, core_types::cols::UNIDADES_VENDIDAS)?;
+    let hist_dates = pipeline::frames::dates(train, "train")?;
+    let hist_vals = pipeline::frames::f64s(train, "train", core_types::cols::UNIDADES_VENDIDAS)?;
     let from = hist_dates.len().saturating_sub(history_days);
     let mut labels: Vec<String> = hist_dates[from..].iter().map(|d| d.to_string()).collect();
     labels.extend(fc.daily.iter().map(|d| d.fecha.to_string()));

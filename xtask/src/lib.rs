@@ -17,7 +17,6 @@ pub mod evaluate;
 pub mod executive;
 pub mod figures;
 pub mod forecast_phase;
-pub mod layers;
 pub mod monitor_phase;
 pub mod phases;
 pub mod run;

@@ -9,7 +9,6 @@ use plotters::style::RGBColor;
 use serde::Serialize;
 
 use crate::artifacts::FileRecord;
-use crate::layers::{dates, f64s as column};
 use crate::run::RunContext;
 
 /// Health of one kept forecast.
@@ -94,14 +93,18 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         "ventas_diarias_latest.parquet",
         "02 cleanse",
     )?;
-    let mut actual: BTreeMap<NaiveDate, f64> = dates(&cleansed)?
+    let mut actual: BTreeMap<NaiveDate, f64> = pipeline::frames::dates(&cleansed, "cleansed")?
         .into_iter()
-        .zip(column(&cleansed, core_types::cols::UNIDADES_VENDIDAS)?)
+        .zip(pipeline::frames::f64s(
+            &cleansed,
+            "cleansed",
+            core_types::cols::UNIDADES_VENDIDAS,
+        )?)
         .filter(|(_, v)| v.is_finite())
         .collect();
     // Actuals that arrived after the cutoff (a hold-out run): read here on purpose, like phase
     // 06's scoring — monitoring is scoring kept forecasts against what came after them.
-    actual.extend(crate::layers::observed_actuals(
+    actual.extend(pipeline::frames::observed_actuals(
         &crate::phases::read_after_cutoff(ctx)?,
     )?);
     if let Some(s) = &cfg.nivel_inyectado {
@@ -240,7 +243,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         let feat_dir = ctx.cfg.paths.features.clone();
         let (feats, _) =
             crate::phases::read_layer(ctx, &feat_dir, "features_latest.parquet", "04 features")?;
-        let fd = dates(&feats)?;
+        let fd = pipeline::frames::dates(&feats, "features")?;
         let ref_days: std::collections::BTreeSet<NaiveDate> =
             reference.iter().map(|r| r.0).collect();
         let cur_days: std::collections::BTreeSet<NaiveDate> = recent.iter().copied().collect();
@@ -249,7 +252,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
             if name == core_types::cols::FECHA || name == "es_futuro" {
                 continue;
             }
-            let Ok(v) = column(&feats, &name) else {
+            let Ok(v) = pipeline::frames::f64s(&feats, "features", &name) else {
                 continue;
             };
             let pick = |days: &std::collections::BTreeSet<NaiveDate>| -> Vec<f64> {

@@ -204,45 +204,15 @@ pub struct IngestBody {
     pub fetch: Option<connector::FetchReport>,
 }
 
-/// The configured source's rows (span and filters applied); `secret` gives the network
-/// secrets by name.
-pub(crate) fn fetch_rows(
-    cfg: &crate::config::AppConfig,
-    root: &std::path::Path,
-    secret: &dyn Fn(&str) -> Option<connector::Secret>,
-) -> anyhow::Result<connector::Fetched> {
-    let date_aliases = cfg
-        .contract
-        .columns
-        .get(core_types::cols::FECHA)
-        .map(|c| c.aliases.clone())
-        .unwrap_or_default();
-    let source = connector::build_source(
-        &cfg.source,
-        cfg.run.seed,
-        &cfg.calendar,
-        &date_aliases,
-        root,
-        secret,
-    )
-    .context("cannot build the source")?;
-    let mut fetched = source
-        .fetch(cfg.source.span)
-        .context("cannot fetch from the source")?;
-    if !cfg.source.filters.is_empty() {
-        fetched.frame = connector::apply_filters(fetched.frame, &cfg.source.filters)?;
-    }
-    Ok(fetched)
-}
-
 fn fetch(ctx: &mut RunContext) -> anyhow::Result<(connector::Fetched, SourceSummary)> {
     let secrets = ctx.secrets.clone();
-    let fetched = fetch_rows(&ctx.cfg, &ctx.root, &|name: &str| {
+    let fetched = pipeline::fetch(&ctx.cfg, &ctx.root, &|name: &str| {
         secrets
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
-    })?;
+    })
+    .context("cannot read the source")?;
     let mut inputs = Vec::new();
     for f in &fetched.meta.input_files {
         let rec = FileRecord::read(&ctx.root, f, Some(fetched.frame.height() as u64))?;
@@ -307,13 +277,6 @@ pub struct ProposalBody {
     pub configured: contract::ContractConfig,
     /// The proposal and its differences.
     pub proposal: contract::ContractProposal,
-}
-
-fn today(ctx: &RunContext) -> chrono::NaiveDate {
-    ctx.cfg
-        .run
-        .today
-        .unwrap_or_else(|| core_types::dates::today_at(ctx.cfg.source.utc_offset_hours))
 }
 
 fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
@@ -391,13 +354,7 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
     ctx.raw_snapshot = Some(snapshot.path.clone());
     tracing::info!(rows, snapshot = %snapshot.path, sha256 = %snapshot.sha256, "raw snapshot written");
     ctx.write_report("ingest", &body)?;
-    let report = contract::validate_with(
-        frame,
-        &ctx.cfg.contract,
-        today(ctx),
-        ctx.cfg.source.utc_offset_hours,
-        &scope(ctx),
-    )?;
+    let report = pipeline::validate(frame, &ctx.cfg, pipeline::today(&ctx.cfg))?;
     for line in report.summary_lines() {
         tracing::warn!("contract: {line}");
     }
@@ -411,14 +368,6 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
     );
     tracing::info!(warnings = report.warnings, "contract validation passed");
     Ok(())
-}
-
-/// The rows phases 01–05 see: up to `run.cutoff`, aggregated per `source.aggregate`.
-fn scope(ctx: &RunContext) -> contract::Scope {
-    contract::Scope {
-        cutoff: ctx.cfg.run.cutoff,
-        aggregate: ctx.cfg.source.aggregate,
-    }
 }
 
 /// File name (in `data/02_cleansed`) of the source's rows after the cutoff, as observed.
@@ -435,31 +384,10 @@ fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
     let input = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
     ctx.record_inputs(&[input]);
     ctx.raw_snapshot = Some(snapshot.clone());
-    let scope = scope(ctx);
-    let cleansed = contract::cleanse_with(
-        &frame,
-        &ctx.cfg.contract,
-        &ctx.cfg.cleanse,
-        &ctx.cfg.calendar,
-        ctx.cfg.plan.descuento_por_defecto,
-        ctx.cfg.source.utc_offset_hours,
-        &scope,
-    )
-    .with_context(|| format!("cannot cleanse {snapshot}"))?;
+    let pipeline::CleansedData { cleansed, after } = pipeline::cleanse(&frame, &ctx.cfg)
+        .with_context(|| format!("cannot cleanse {snapshot}"))?;
     let bytes = connector::to_parquet_bytes(&cleansed.frame)?;
-    // The rows after the cutoff, exactly as observed: read only by phase 06 (hold-out scores)
-    // and phase 04 (the future of flags known in advance). Empty without a cutoff.
-    let after = match scope.cutoff {
-        Some(c) => contract::observed_after(
-            &frame,
-            &ctx.cfg.contract,
-            ctx.cfg.source.utc_offset_hours,
-            c,
-            scope.aggregate,
-        )?,
-        None => contract::ObservedAfter::default(),
-    };
-    let after_bytes = connector::to_parquet_bytes(&crate::layers::observed_frame(&after)?)?;
+    let after_bytes = connector::to_parquet_bytes(&pipeline::frames::observed_frame(&after)?)?;
     let body = CleanseBody {
         snapshot_sha256: input_sha(ctx, &snapshot),
         output_rows: cleansed.frame.height() as u64,
@@ -617,7 +545,7 @@ pub struct EdaBody {
 fn eda(ctx: &mut RunContext) -> anyhow::Result<()> {
     use plotters::style::{RGBColor, BLUE, GREEN};
     let frame = read_cleansed(ctx)?;
-    let report = features::eda::analyse(&frame, &ctx.cfg.calendar, &ctx.cfg.eda)?;
+    let report = pipeline::analyse(&frame, &ctx.cfg)?;
     // Figure data (presentation only).
     let fechas: Vec<String> = frame
         .column(core_types::cols::FECHA)?
@@ -787,16 +715,8 @@ pub struct FeaturesBody {
 fn features_phase(ctx: &mut RunContext) -> anyhow::Result<()> {
     let frame = read_cleansed(ctx)?;
     // Read on purpose: the future of flags known in advance (never the history).
-    let known = crate::layers::known_after(&read_after_cutoff(ctx)?)?;
-    let layers = features::build_layers_with(
-        &frame,
-        &ctx.cfg.calendar,
-        &ctx.cfg.features,
-        &ctx.cfg.plan,
-        ctx.cfg.run.horizon,
-        ctx.cfg.run.cutoff,
-        &known,
-    )?;
+    let after = read_after_cutoff(ctx)?;
+    let layers = pipeline::features(&frame, &after, &ctx.cfg)?;
     for n in &layers.report.extra_notes {
         tracing::info!(
             column = %n.columna,
@@ -854,91 +774,14 @@ fn features_phase(ctx: &mut RunContext) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One backtest prediction with its date and actual value.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct BacktestRow {
-    /// Date.
-    pub fecha: chrono::NaiveDate,
-    /// Fold.
-    pub fold: usize,
-    /// Observed value (null where none was observed).
-    pub actual: Option<f64>,
-    /// Prediction.
-    pub pred: f64,
-}
-
-/// Body of the phase 05 report.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct TrainBody {
-    /// Observations of the target.
-    pub rows: u64,
-    /// First training length of the folds.
-    pub initial_train_size: usize,
-    /// Candidates from the configuration and from the search.
-    pub candidates_configured: usize,
-    /// Candidates generated by the search.
-    pub candidates_searched: usize,
-    /// Forecast combinations of the best candidates (`ensemble_top<k>`).
-    pub candidates_ensembles: usize,
-    /// Candidates in the competition (configured, searched and ensembles).
-    pub candidates_total: usize,
-    /// The leaderboard.
-    pub leaderboard: models::Leaderboard,
-    /// The champion.
-    pub champion: String,
-    /// The champion's backtest predictions.
-    pub champion_backtest: Vec<BacktestRow>,
-    /// Figures written.
-    pub figures: Vec<String>,
-}
-
-fn csv_cell(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else {
-        format!("{v}")
-    }
-}
-
 fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     use plotters::style::{RGBColor, BLUE, GREEN, RED};
     let dir = ctx.cfg.paths.processed.clone();
     let (frame, input) = read_layer(ctx, &dir, "train_latest.parquet", "04 features")?;
+    let (future, _) = read_layer(ctx, &dir, "future_latest.parquet", "04 features")?;
     let applied = read_features_report(ctx)?;
     let cfg = ctx.cfg.train.clone();
-    let f64s = |name: &str| crate::layers::f64s(&frame, name);
-    let fechas = crate::layers::dates(&frame)?;
-    let open = crate::layers::bools(&frame, core_types::cols::ABIERTO)?;
-    // Closed days are neither fitted nor scored.
-    let mask = |v: Vec<f64>| -> Vec<f64> {
-        v.into_iter()
-            .zip(&open)
-            .map(|(v, o)| if *o { v } else { f64::NAN })
-            .collect()
-    };
-    // Closed days and long gaps are never training targets (the fit mask), but the lags and
-    // windows need a value there: the same weekday of the previous weeks.
-    let model_y = mask(f64s(&cfg.target)?);
-    let fit_mask: Vec<bool> = model_y.iter().map(|v| v.is_finite()).collect();
-    let y = models::fill_for_lags(&model_y, 7, 4);
-    // Scored against what was observed: imputed days are not evidence.
-    let actuals = mask(f64s(core_types::cols::UNIDADES_VENDIDAS)?);
-    let feature_columns: Vec<String> = match cfg.exog {
-        models::ExogSelection::None => Vec::new(),
-        models::ExogSelection::All => frame
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|n| !features::processed::NON_FEATURE_COLUMNS.contains(&n.as_str()))
-            .collect(),
-    };
-    let exog = models::Exog::new(
-        feature_columns.clone(),
-        feature_columns
-            .iter()
-            .map(|n| f64s(n))
-            .collect::<anyhow::Result<_>>()?,
-    )?;
+    let data = pipeline::TrainData::from_layers(&frame, &future, &cfg.target, cfg.exog)?;
     // The EDA's suggested lags (phase 03), when the search asks for them.
     let eda_report = ctx
         .root
@@ -962,51 +805,22 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
     } else {
         None
     };
-    // An intermittent series (many zeros) also searches the raw scale.
-    let search = cfg.search.adapted_to(&model_y);
-    let searched = models::search_candidates(&search, ctx.cfg.run.seed, suggested.as_deref());
-    let mut candidates = cfg.candidates.clone();
-    for c in &searched {
-        anyhow::ensure!(
-            !candidates.iter().any(|x| x.nombre == c.nombre),
-            "search candidate {} collides with a configured candidate name",
-            c.nombre
-        );
-    }
-    let n_searched = searched.len();
-    candidates.extend(searched);
-    // Seeded regressors (random forests) that name no seed use run.seed.
-    for c in candidates.iter_mut() {
-        c.model = c.model.clone().with_default_seed(ctx.cfg.run.seed);
-    }
-    let fold_cfg = cfg.cv.fold_config(y.len())?;
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(candidates.len() as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_message("backtesting candidates");
-    let arena = models::Arena {
-        y: &y,
-        actuals: Some(&actuals),
-        exog: Some(&exog),
-        cv: &fold_cfg,
-        metric: cfg.metric,
-        fit_mask: Some(&fit_mask),
-    };
-    let (mut leaderboard, mut backtests) = models::compete(&candidates, arena, &|_| bar.inc(1))?;
-    // Forecast combinations of the best candidates compete on the same folds.
-    let ensembles = models::ensemble_candidates(&leaderboard, &candidates, &cfg.ensemble);
-    if !ensembles.is_empty() {
-        bar.inc_length(ensembles.len() as u64);
-        let second = models::compete(&ensembles, arena, &|_| bar.inc(1))?;
-        models::merge(&mut leaderboard, &mut backtests, second);
-        candidates.extend(ensembles);
-    }
+    let trained = pipeline::train(
+        &data,
+        &cfg,
+        pipeline::TrainOptions {
+            seed: ctx.cfg.run.seed,
+            suggested_lags: suggested.as_deref(),
+            context: Some(pipeline::feature_context(&ctx.cfg, &applied)),
+            training_data_sha256: input.sha256.clone(),
+        },
+        &|_| bar.inc(1),
+    )?;
     bar.finish_and_clear();
-    leaderboard
-        .champion()
-        .context("no candidate could be backtested")?;
-    for e in &leaderboard.entries {
+    for e in &trained.leaderboard.entries {
         match &e.error {
             None => tracing::info!(
                 "candidate {:<32} {:?} = {:.4}",
@@ -1017,109 +831,14 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
             Some(err) => tracing::warn!("candidate {} failed: {err}", e.nombre),
         }
     }
-    // The champion: the best-ranked candidate whose refit on the whole history has a complete
-    // last window and forecasts the horizon without NaN (on phase 04's future rows); every
-    // candidate's horizon forecast is kept beside it.
-    let (future, _) = read_layer(ctx, &dir, "future_latest.parquet", "04 features")?;
-    let future_exog = models::Exog::new(
-        exog.names.clone(),
-        exog.names
-            .iter()
-            .map(|n| crate::layers::f64s(&future, n))
-            .collect::<anyhow::Result<_>>()?,
-    )?;
-    let selected = models::select_champion(
-        &candidates,
-        &leaderboard,
-        &backtests,
-        models::Selection {
-            y: &y,
-            actuals: &actuals,
-            fit_mask: &fit_mask,
-            exog: Some(&exog),
-            future_exog: Some(&future_exog),
-            steps: future.height(),
-        },
-    )?;
-    for (nombre, why) in &selected.passed_over {
+    for (nombre, why) in &trained.passed_over {
         tracing::warn!("candidate {nombre} {why}: not a champion");
     }
-    let future_dates = crate::layers::dates(&future)?;
-    let mut fc_csv = String::from("fecha,nombre,pred\n");
-    for (nombre, f) in &selected.forecasts {
-        for (d, v) in future_dates.iter().zip(f) {
-            fc_csv.push_str(&format!("{d},{nombre},{}\n", csv_cell(*v)));
-        }
-    }
-    let models::Champion {
-        entry: champion,
-        candidate: chosen,
-        exog_names: feature_columns,
-        model: fitted,
-    } = selected.champion;
-    let spec = chosen.model.clone();
-    let artifact = models::ModelArtifact {
-        schema_version: models::ARTIFACT_SCHEMA_VERSION,
-        nombre: champion.nombre.clone(),
-        window_size: spec.window_size(),
-        spec,
-        target: cfg.target.clone(),
-        // Empty when the champion uses no exog (`Champion::exog_names`).
-        feature_names: feature_columns,
-        trained_from: *fechas.first().context("empty processed layer")?,
-        trained_until: *fechas.last().context("empty processed layer")?,
-        training_data_sha256: input.sha256.clone(),
-        metrics: champion.metrics.clone(),
-        model: fitted,
-        // What the champion's exog rows were built with: a service builds its own future.
-        context: Some(features::FeatureContext {
-            calendario: ctx.cfg.calendar.clone(),
-            features: applied.resolved,
-            plan: applied.plan,
-            origen: applied.origin,
-        }),
-    };
-    // Leaderboard CSV and every candidate's backtest predictions (long format).
-    let mut lb_csv = String::from("rank,nombre,modelo,folds,error");
-    for m in models::Metric::ALL {
-        lb_csv.push_str(&format!(
-            ",{}",
-            serde_json::to_value(m)?.as_str().unwrap_or_default()
-        ));
-    }
-    lb_csv.push('\n');
-    for (i, e) in leaderboard.entries.iter().enumerate() {
-        lb_csv.push_str(&format!(
-            "{},{},\"{}\",{},\"{}\"",
-            i + 1,
-            e.nombre,
-            e.label.replace('"', "'"),
-            e.folds,
-            e.error.clone().unwrap_or_default().replace('"', "'")
-        ));
-        for m in models::Metric::ALL {
-            lb_csv.push_str(&format!(
-                ",{}",
-                e.metrics.get(&m).map(|v| csv_cell(*v)).unwrap_or_default()
-            ));
-        }
-        lb_csv.push('\n');
-    }
-    let mut bt_csv = String::from("fecha,nombre,fold,actual,pred\n");
-    for e in &leaderboard.entries {
-        if let Some(b) = backtests.get(&e.nombre) {
-            for p in &b.predictions {
-                bt_csv.push_str(&format!(
-                    "{},{},{},{},{}\n",
-                    fechas[p.position],
-                    e.nombre,
-                    p.fold,
-                    csv_cell(actuals[p.position]),
-                    csv_cell(p.pred)
-                ));
-            }
-        }
-    }
+    let leaderboard = &trained.leaderboard;
+    let backtests = &trained.backtests;
+    let fechas = &data.fechas;
+    let actuals = &data.actuals;
+    let steps = trained.steps;
     // Figures: the top three against the actuals, error by horizon step and by month.
     let top: Vec<&models::Entry> = leaderboard
         .entries
@@ -1127,7 +846,7 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         .filter(|e| e.error.is_none())
         .take(3)
         .collect();
-    let best = &backtests[&champion.nombre];
+    let best = &backtests[&trained.champion.nombre];
     // Staggered origins predict a day more than once: the chart shows each day's prediction
     // from the latest origin (the closest to it).
     let latest = |b: &models::Backtest| -> std::collections::BTreeMap<usize, f64> {
@@ -1158,7 +877,7 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
                 m.entry(p.fold).or_insert(p.position);
                 m
             });
-        let mut acc = vec![(0.0, 0usize); fold_cfg.steps];
+        let mut acc = vec![(0.0, 0usize); steps];
         for p in &b.predictions {
             let h = p.position - start[&p.fold];
             let a = actuals[p.position];
@@ -1185,7 +904,7 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
             .map(|(s, n)| (*n > 0).then(|| s / *n as f64))
             .collect()
     };
-    let steps_labels: Vec<String> = (1..=fold_cfg.steps).map(|h| h.to_string()).collect();
+    let steps_labels: Vec<String> = (1..=steps).map(|h| h.to_string()).collect();
     let months = [
         "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
     ]
@@ -1234,42 +953,27 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         ctx.writer.write_dual(&fig_dir, name, "png", bytes, None)?;
         names.push(format!("{name}_latest.png"));
     }
-    let body = TrainBody {
-        rows: y.len() as u64,
-        initial_train_size: fold_cfg.initial_train_size,
-        candidates_configured: cfg.candidates.len(),
-        candidates_searched: n_searched,
-        candidates_ensembles: leaderboard.entries.len() - cfg.candidates.len() - n_searched,
-        candidates_total: leaderboard.entries.len(),
-        champion: champion.nombre.clone(),
-        champion_backtest: best
-            .predictions
-            .iter()
-            .map(|p| BacktestRow {
-                fecha: fechas[p.position],
-                fold: p.fold,
-                actual: Some(actuals[p.position]).filter(|v| !v.is_nan()),
-                pred: p.pred,
-            })
-            .collect(),
-        leaderboard,
-        figures: names,
-    };
+    let body = pipeline::TrainBody::new(&trained, &data, names);
     let models_dir = ctx.root.join(&ctx.cfg.paths.outputs).join("models");
-    ctx.writer
-        .write_dual(&models_dir, "champion", "json", &artifact.to_json()?, None)?;
+    ctx.writer.write_dual(
+        &models_dir,
+        "champion",
+        "json",
+        &trained.champion.to_json()?,
+        None,
+    )?;
     ctx.writer.write_dual(
         &models_dir,
         "backtest_predictions",
         "csv",
-        bt_csv.as_bytes(),
+        &pipeline::tables::backtest_csv(&trained, &data)?,
         None,
     )?;
     ctx.writer.write_dual(
         &models_dir,
         "candidate_forecasts",
         "csv",
-        fc_csv.as_bytes(),
+        &pipeline::tables::candidate_forecasts_csv(&trained, &data)?,
         None,
     )?;
     let reports = ctx.root.join(&ctx.cfg.paths.outputs).join("reports");
@@ -1277,7 +981,7 @@ fn train(ctx: &mut RunContext) -> anyhow::Result<()> {
         &reports,
         "leaderboard",
         "csv",
-        lb_csv.as_bytes(),
+        &pipeline::tables::leaderboard_csv(&body.leaderboard)?,
         Some(body.leaderboard.entries.len() as u64),
     )?;
     tracing::info!(champion = %body.champion, "champion selected and refitted on the whole history");

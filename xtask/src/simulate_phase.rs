@@ -31,70 +31,6 @@ pub struct SimulationBody {
     pub archivos: Vec<String>,
 }
 
-fn bands_header(prefix: &str, levels: &[f64]) -> String {
-    levels
-        .iter()
-        .map(|l| format!(",{prefix}_inferior_{l},{prefix}_superior_{l}"))
-        .collect()
-}
-
-fn bands(b: &simulator::Banded) -> String {
-    b.bandas
-        .iter()
-        .map(|(_, lo, hi)| format!(",{lo},{hi}"))
-        .collect()
-}
-
-fn opt(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
-/// Daily CSV of one scenario.
-pub fn daily_csv(s: &simulator::ScenarioResult, levels: &[f64]) -> String {
-    let mut out = format!(
-        "fecha,unidades_base,unidades_escenario{},delta,delta_pct{}\n",
-        bands_header("limite", levels),
-        bands_header("delta", levels)
-    );
-    for d in &s.diario {
-        out.push_str(&format!(
-            "{},{},{}{},{},{}{}\n",
-            d.fecha,
-            d.base,
-            d.escenario.valor,
-            bands(&d.escenario),
-            d.delta.valor,
-            opt(d.delta_pct),
-            bands(&d.delta)
-        ));
-    }
-    out
-}
-
-/// Monthly CSV of one scenario.
-pub fn monthly_csv(s: &simulator::ScenarioResult, levels: &[f64]) -> String {
-    let mut out = format!(
-        "mes,dias,parcial,unidades_base,unidades_escenario{},delta,delta_pct{}\n",
-        bands_header("limite", levels),
-        bands_header("delta", levels)
-    );
-    for m in &s.mensual {
-        out.push_str(&format!(
-            "{},{},{},{},{}{},{},{}{}\n",
-            m.mes,
-            m.dias,
-            m.parcial,
-            m.base,
-            m.escenario.valor,
-            bands(&m.escenario),
-            m.delta.valor,
-            opt(m.delta_pct),
-            bands(&m.delta)
-        ));
-    }
-    out
-}
-
 /// Runs phase 07.
 pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let artifact_path = ctx
@@ -111,67 +47,32 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     ctx.record_inputs(&[FileRecord::read(&ctx.root, &artifact_path, None)?]);
     let service = forecaster::Forecaster::from_json(&bytes, None)?;
     let art = service.artifact().clone();
-    let origin = art.trained_from;
     let until = art.trained_until;
     let days = ctx.cfg.run.horizon.days() as usize;
-    // The features and plan as phase 04 applied them (Colombian groups by country, extra
-    // columns found in the data, recurring closures), and the extras' future it used.
-    let applied = crate::phases::read_features_report(ctx)?;
+    // The champion records the calendar, features and plan it was trained with; phase 04's
+    // report stands in for a hand-built champion that records none.
+    let applied = if art.context.is_none() {
+        Some(crate::phases::read_features_report(ctx)?)
+    } else {
+        None
+    };
     let processed = ctx.cfg.paths.processed.clone();
     let (future, _) =
         crate::phases::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;
-    let future_dates = crate::layers::dates(&future)?;
-    let extra_values: Vec<Vec<f64>> = applied
-        .resolved
-        .exogenas
-        .iter()
-        .map(|e| crate::layers::f64s(&future, &e.nombre))
-        .collect::<anyhow::Result<_>>()?;
-    let known = future_dates
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            (
-                *d,
-                features::DayInputs {
-                    promo: false,
-                    discount_pct: 0.0,
-                    closed: false,
-                    pandemic: false,
-                    extras: extra_values.iter().map(|c| c[i]).collect(),
-                },
-            )
-        })
-        .collect();
-    let runner = forecaster::scenario::PlanForecaster {
-        service,
-        calendar: ctx.cfg.calendar.clone(),
-        features: applied.resolved.clone(),
-        plan: applied.plan.clone(),
-        known,
-        origin,
-        start: until + chrono::Days::new(1),
-        days,
-        intervals: ctx.cfg.forecast.intervals.clone(),
-        seed: ctx.cfg.run.seed,
-    };
     let levels = ctx.cfg.forecast.intervals.levels.clone();
-    let sim = simulator::simulate(
-        &runner,
-        &ctx.cfg.simulate.scenarios,
-        &levels,
-        ctx.cfg.plan.descuento_por_defecto,
-    )?;
+    let sim = pipeline::flow::simulate(service, &future, &ctx.cfg, applied.as_ref())?;
     let dir = ctx.root.join(&ctx.cfg.paths.outputs).join("simulations");
     let mut archivos = Vec::new();
     for s in &sim.escenarios {
         for (kind, text) in [
-            ("diario", daily_csv(s, &levels)),
-            ("mensual", monthly_csv(s, &levels)),
+            ("diario", pipeline::tables::scenario_daily_csv(s, &levels)?),
+            (
+                "mensual",
+                pipeline::tables::scenario_monthly_csv(s, &levels)?,
+            ),
         ] {
             let name = format!("escenario_{}_{kind}", s.nombre);
-            ctx.writer
-                .write_dual(&dir, &name, "csv", text.as_bytes(), None)?;
+            ctx.writer.write_dual(&dir, &name, "csv", &text, None)?;
             archivos.push(format!("{name}_latest.csv"));
         }
     }

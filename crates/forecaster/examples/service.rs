@@ -3,41 +3,32 @@
 //! 1. a history of daily sales (here a synthetic one; a service would read its database),
 //! 2. the Colombian calendar features for that history (`features::feature_rows`),
 //! 3. a Ridge recursive model with lags and calendar exog, persisted as a model artifact,
-//! 4. at request time: the artifact reloaded, the future rows built by the calendar and the
-//!    plan (`FutureInputs::from_calendar`), a 185-day forecast with 80 % / 95 % intervals,
-//!    monthly totals printed as JSON.
+//!    that records the calendar, feature settings and plan it was trained with,
+//! 4. at request time: the artifact reloaded and nothing else (no config file, no calendar
+//!    settings written here): it builds its own future rows (`Forecaster::forecast_days`),
+//!    a 185-day forecast with 80 % / 95 % intervals, monthly totals printed as JSON.
 //!
-//! `cargo run -p forecaster --example service [path/to/champion.json]` — with a path, the
-//! artifact is read from there instead of being trained here.
+//! `cargo run -p forecaster --example service [path/to/champion.json]` — with a path (e.g.
+//! `outputs/models/champion_latest.json` of a `cargo xtask run`), the artifact is read from
+//! there instead of being trained here, and the numbers are phase 06's.
 
 use calendar::{Calendar, CalendarConfig};
 use chrono::{Datelike, Days, NaiveDate};
 use core_types::DateSpan;
-use features::{DayInputs, FeatureConfig, FuturePlan, PandemicEncoding};
-use forecaster::{Forecaster, FutureInputs, IntervalConfig};
+use features::{DayInputs, FeatureConfig, FeatureContext, FuturePlan, PandemicEncoding};
+use forecaster::{Forecaster, IntervalConfig};
 use models::{Autoregressive, Exog, ModelArtifact, ModelSpec, Regressor, Transform};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let calendar_cfg = CalendarConfig::default();
-    let feature_cfg = FeatureConfig {
-        pandemia: PandemicEncoding::Ninguna,
-        promociones: false,
-        ..FeatureConfig::default()
-    };
-    let plan = FuturePlan::default();
     let json = match std::env::args().nth(1) {
         Some(path) => std::fs::read(path)?,
-        None => train_and_persist(&calendar_cfg, &feature_cfg)?,
+        None => train_and_persist()?,
     };
 
-    // Request time: reload, build the future from the calendar, forecast.
+    // Request time: reload and forecast; the artifact builds its own future rows.
     let service = Forecaster::from_json(&json, None)?;
     let art = service.artifact();
-    let origin = art.trained_from;
-    let start = art.trained_until + Days::new(1);
-    let future =
-        FutureInputs::from_calendar(&calendar_cfg, &feature_cfg, &plan, origin, start, 185)?;
-    let fc = service.forecast(&future, &IntervalConfig::default(), 42)?;
+    let fc = service.forecast_days(185, &IntervalConfig::default(), 42)?;
     let first_week: Vec<_> = fc.daily.iter().take(7).collect();
     println!(
         "{}",
@@ -53,10 +44,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Trains a model on a synthetic three-year history and returns its artifact as JSON.
-fn train_and_persist(
-    calendar_cfg: &CalendarConfig,
-    feature_cfg: &FeatureConfig,
-) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+fn train_and_persist() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let calendar_cfg = &CalendarConfig::default();
+    let feature_cfg = &FeatureConfig {
+        pandemia: PandemicEncoding::Ninguna,
+        promociones: false,
+        ..FeatureConfig::default()
+    };
     let origin = NaiveDate::from_ymd_opt(2022, 1, 1).ok_or("date")?;
     let until = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("date")?;
     let span = DateSpan::new(origin, until)?;
@@ -106,7 +100,13 @@ fn train_and_persist(
         "",
         Default::default(),
         fitted,
-    );
+    )
+    .with_context(FeatureContext {
+        calendario: calendar_cfg.clone(),
+        features: feature_cfg.clone(),
+        plan: FuturePlan::default(),
+        origen: origin,
+    });
     let json = artifact.to_json()?;
     let path = std::env::temp_dir().join("forecaster_service_example.json");
     std::fs::write(&path, &json)?;

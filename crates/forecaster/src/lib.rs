@@ -66,7 +66,7 @@ pub use intervals::{
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Errors of the forecaster crate.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ForecastError {
     /// The model refused the inputs (exog columns, lengths, ...).
     #[error(transparent)]
@@ -79,9 +79,53 @@ pub enum ForecastError {
         /// Why.
         message: String,
     },
-    /// The future inputs are inconsistent.
-    #[error("future inputs: {0}")]
-    Future(String),
+    /// The recorded calendar or feature settings could not build the future rows.
+    #[error("future rows: {0}")]
+    Features(#[source] std::sync::Arc<features::FeaturesError>),
+    /// The future has no dates.
+    #[error("future inputs: no dates to forecast")]
+    NoDates,
+    /// Open flags and dates differ in number.
+    #[error("future inputs: {open} open flags for {dates} dates")]
+    OpenFlags {
+        /// Open flags given.
+        open: usize,
+        /// Dates given.
+        dates: usize,
+    },
+    /// The future's dates are not consecutive days.
+    #[error("future inputs: dates must be consecutive days: {before} is followed by {after}")]
+    NotConsecutive {
+        /// A date.
+        before: NaiveDate,
+        /// The date given after it.
+        after: NaiveDate,
+    },
+    /// Exog rows and dates differ in number.
+    #[error("future inputs: exog has {rows} rows for {dates} dates")]
+    ExogRows {
+        /// Exog rows.
+        rows: usize,
+        /// Dates.
+        dates: usize,
+    },
+    /// The future does not start the day after the training data.
+    #[error("future inputs: the forecast must start the day after the training data ({expected}), not {first}")]
+    WrongStart {
+        /// The day after the training data.
+        expected: NaiveDate,
+        /// The first date given.
+        first: NaiveDate,
+    },
+    /// A model with exog whose artifact records no feature context cannot build its future.
+    #[error("the artifact records no calendar or feature settings (schema 3 artifacts written by phase 05 do): pass the future rows to `forecast`")]
+    NoContext,
+    /// The recorded feature settings do not build a column the model needs.
+    #[error("the recorded feature settings build no column `{column}`")]
+    MissingFeature {
+        /// The column.
+        column: String,
+    },
     /// Intervals need residuals the model does not have.
     #[error("prediction intervals need residuals: {0}")]
     NoResiduals(&'static str),
@@ -148,7 +192,7 @@ impl FutureInputs {
             days,
             &Default::default(),
         )
-        .map_err(|e| ForecastError::Future(e.to_string()))?;
+        .map_err(|e| ForecastError::Features(std::sync::Arc::new(e)))?;
         let exog = Exog::new(table.names, table.values)?;
         Ok(Self {
             dates: table.dates,
@@ -159,30 +203,28 @@ impl FutureInputs {
 
     fn validate(&self) -> Result<(), ForecastError> {
         if self.dates.is_empty() {
-            return Err(ForecastError::Future("no dates to forecast".into()));
+            return Err(ForecastError::NoDates);
         }
         if self.open.len() != self.dates.len() {
-            return Err(ForecastError::Future(format!(
-                "{} open flags for {} dates",
-                self.open.len(),
-                self.dates.len()
-            )));
+            return Err(ForecastError::OpenFlags {
+                open: self.open.len(),
+                dates: self.dates.len(),
+            });
         }
         for w in self.dates.windows(2) {
             if w[1] != w[0] + chrono::Days::new(1) {
-                return Err(ForecastError::Future(format!(
-                    "dates must be consecutive days: {} is followed by {}",
-                    w[0], w[1]
-                )));
+                return Err(ForecastError::NotConsecutive {
+                    before: w[0],
+                    after: w[1],
+                });
             }
         }
         if let Some(e) = &self.exog {
             if e.len() != self.dates.len() {
-                return Err(ForecastError::Future(format!(
-                    "exog has {} rows for {} dates",
-                    e.len(),
-                    self.dates.len()
-                )));
+                return Err(ForecastError::ExogRows {
+                    rows: e.len(),
+                    dates: self.dates.len(),
+                });
             }
         }
         Ok(())
@@ -290,13 +332,11 @@ impl Forecaster {
             if a.feature_names.is_empty() && plan.is_none() {
                 return Ok(FutureInputs::open_days(start, days, None));
             }
-            return Err(ForecastError::Future(
-                "the artifact records no calendar or feature settings (schema 3 artifacts written by phase 05 do): pass the future rows to `forecast`".into(),
-            ));
+            return Err(ForecastError::NoContext);
         };
         let (table, open) = context
             .future(start, days, plan, known)
-            .map_err(|e| ForecastError::Future(e.to_string()))?;
+            .map_err(|e| ForecastError::Features(std::sync::Arc::new(e)))?;
         let exog = if a.feature_names.is_empty() {
             None
         } else {
@@ -304,11 +344,10 @@ impl Forecaster {
                 .feature_names
                 .iter()
                 .map(|n| {
-                    table.column(n).map(<[f64]>::to_vec).ok_or_else(|| {
-                        ForecastError::Future(format!(
-                            "the recorded feature settings build no column `{n}`"
-                        ))
-                    })
+                    table
+                        .column(n)
+                        .map(<[f64]>::to_vec)
+                        .ok_or_else(|| ForecastError::MissingFeature { column: n.clone() })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Some(Exog::new(a.feature_names.clone(), columns)?)
@@ -345,9 +384,7 @@ impl Forecaster {
         let first = future.dates[0];
         let expected = self.artifact.trained_until + chrono::Days::new(1);
         if first != expected {
-            return Err(ForecastError::Future(format!(
-                "the forecast must start the day after the training data ({expected}), not {first}"
-            )));
+            return Err(ForecastError::WrongStart { expected, first });
         }
         let model = &self.artifact.model;
         let steps = future.dates.len();

@@ -1,0 +1,333 @@
+//! One function per phase on typed inputs and results, and [`run_in_memory`], the whole
+//! pipeline from the source's rows to the forecast without the file system. The `xtask`
+//! CLI calls the same functions and persists what they return.
+
+use chrono::NaiveDate;
+use polars::prelude::DataFrame;
+
+use crate::config::AppConfig;
+use crate::train::{TrainData, TrainOptions, Trained};
+use crate::PipelineError;
+
+/// The rows phases 01–05 see: up to `run.cutoff`, aggregated per `source.aggregate`.
+pub fn scope(cfg: &AppConfig) -> contract::Scope {
+    contract::Scope {
+        cutoff: cfg.run.cutoff,
+        aggregate: cfg.source.aggregate,
+    }
+}
+
+/// The configured source's rows (span and filters applied); `root` resolves relative file
+/// paths, `secret` gives network secrets by name (never logged).
+pub fn fetch(
+    cfg: &AppConfig,
+    root: &std::path::Path,
+    secret: &dyn Fn(&str) -> Option<connector::Secret>,
+) -> Result<connector::Fetched, PipelineError> {
+    let date_aliases = cfg
+        .contract
+        .columns
+        .get(core_types::cols::FECHA)
+        .map(|c| c.aliases.clone())
+        .unwrap_or_default();
+    let source = connector::build_source(
+        &cfg.source,
+        cfg.run.seed,
+        &cfg.calendar,
+        &date_aliases,
+        root,
+        secret,
+    )?;
+    let mut fetched = source.fetch(cfg.source.span)?;
+    if !cfg.source.filters.is_empty() {
+        fetched.frame = connector::apply_filters(fetched.frame, &cfg.source.filters)?;
+    }
+    Ok(fetched)
+}
+
+/// "Today" for the contract's freshness rules: `run.today`, else the clock at the source's
+/// UTC offset.
+pub fn today(cfg: &AppConfig) -> NaiveDate {
+    cfg.run
+        .today
+        .unwrap_or_else(|| core_types::dates::today_at(cfg.source.utc_offset_hours))
+}
+
+/// Phase 01's check: the contract's validation of the source's rows (every failure at once).
+pub fn validate(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    today: NaiveDate,
+) -> Result<contract::ValidationReport, PipelineError> {
+    Ok(contract::validate_with(
+        raw,
+        &cfg.contract,
+        today,
+        cfg.source.utc_offset_hours,
+        &scope(cfg),
+    )?)
+}
+
+/// What phase 02 produces.
+#[derive(Debug, Clone)]
+pub struct CleansedData {
+    /// The daily grid up to the cutoff, with its report.
+    pub cleansed: contract::Cleansed,
+    /// The source's rows after the cutoff, exactly as observed (empty without a cutoff):
+    /// the hold-out's actuals and the future of flags known in advance.
+    pub after: contract::ObservedAfter,
+}
+
+/// Phase 02: the source's rows cleansed to the daily grid, and the rows after the cutoff
+/// set aside.
+pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, PipelineError> {
+    let scope = scope(cfg);
+    let cleansed = contract::cleanse_with(
+        raw,
+        &cfg.contract,
+        &cfg.cleanse,
+        &cfg.calendar,
+        cfg.plan.descuento_por_defecto,
+        cfg.source.utc_offset_hours,
+        &scope,
+    )?;
+    let after = match scope.cutoff {
+        Some(c) => contract::observed_after(
+            raw,
+            &cfg.contract,
+            cfg.source.utc_offset_hours,
+            c,
+            scope.aggregate,
+        )?,
+        None => contract::ObservedAfter::default(),
+    };
+    Ok(CleansedData { cleansed, after })
+}
+
+/// Phase 03's analysis of the cleansed history (profiles, uplifts, ACF/PACF, suggested lags).
+pub fn analyse(
+    cleansed: &DataFrame,
+    cfg: &AppConfig,
+) -> Result<features::eda::EdaReport, PipelineError> {
+    Ok(features::eda::analyse(cleansed, &cfg.calendar, &cfg.eda)?)
+}
+
+/// Phase 04: the feature layers of the history and the horizon; `after` is the layer of the
+/// rows after the cutoff (see [`crate::frames::observed_frame`]), read only for the future of
+/// flags known in advance.
+pub fn features(
+    cleansed: &DataFrame,
+    after: &DataFrame,
+    cfg: &AppConfig,
+) -> Result<features::FeatureLayers, PipelineError> {
+    let known = crate::frames::known_after(after)?;
+    Ok(features::build_layers_with(
+        cleansed,
+        &cfg.calendar,
+        &cfg.features,
+        &cfg.plan,
+        cfg.run.horizon,
+        cfg.run.cutoff,
+        &known,
+    )?)
+}
+
+/// The settings a champion records so that it builds its own future rows: the calendar of
+/// `cfg` and the feature settings, plan and trend origin phase 04 applied (`report`).
+pub fn feature_context(
+    cfg: &AppConfig,
+    report: &features::FeaturesReport,
+) -> features::FeatureContext {
+    features::FeatureContext {
+        calendario: cfg.calendar.clone(),
+        features: report.resolved.clone(),
+        plan: report.plan.clone(),
+        origen: report.origin,
+    }
+}
+
+/// Phase 06: the champion's forecast of the horizon's rows (`future`, phase 04's layer) with
+/// the configured intervals, refused when any value is not finite.
+pub fn forecast(
+    champion: &forecaster::Forecaster,
+    future: &DataFrame,
+    cfg: &AppConfig,
+) -> Result<forecaster::Forecast, PipelineError> {
+    let artifact = champion.artifact();
+    let exog = if artifact.feature_names.is_empty() {
+        None
+    } else {
+        Some(crate::frames::exog(
+            future,
+            "future",
+            &artifact.feature_names,
+        )?)
+    };
+    let inputs = forecaster::FutureInputs {
+        dates: crate::frames::dates(future, "future")?,
+        open: crate::frames::bools(future, "future", core_types::cols::ABIERTO)?,
+        exog,
+    };
+    let fc = champion.forecast(&inputs, &cfg.forecast.intervals, cfg.run.seed)?;
+    if let Some(d) = fc.daily.iter().find(|d| {
+        !d.point.is_finite()
+            || d.bounds
+                .iter()
+                .any(|b| !b.lower.is_finite() || !b.upper.is_finite())
+    }) {
+        return Err(PipelineError::NonFinite { fecha: d.fecha });
+    }
+    Ok(fc)
+}
+
+/// The hold-out score of a forecast against the rows after the cutoff (`after`), on the
+/// MASE scale of the observed history (raw source values on days 7 days apart that both
+/// have a row in `cleansed`). `None` without observed days after the cutoff.
+pub fn score(
+    fc: &forecaster::Forecast,
+    cleansed: &DataFrame,
+    after: &DataFrame,
+) -> Result<Option<forecaster::HoldoutScore>, PipelineError> {
+    let actuals = crate::frames::observed_actuals(after)?;
+    let observed = crate::frames::observed_history(cleansed)?;
+    Ok(forecaster::weekly_naive_scale(&observed)
+        .and_then(|scale| forecaster::score_holdout_scaled(fc, &actuals, scale)))
+}
+
+/// Phase 07: the configured what-if scenarios answered by the champion. The calendar,
+/// feature settings, plan and trend origin are the ones the champion records (schema 3);
+/// `applied` (phase 04's report) stands in for a champion that records none. The extra
+/// columns' future values are read from `future` (phase 04's horizon rows: the source's
+/// rows after the cutoff or the plan), and scenarios change them from there.
+pub fn simulate(
+    champion: forecaster::Forecaster,
+    future: &DataFrame,
+    cfg: &AppConfig,
+    applied: Option<&features::FeaturesReport>,
+) -> Result<simulator::Simulation, PipelineError> {
+    let art = champion.artifact();
+    let context = match (&art.context, applied) {
+        (Some(c), _) => c.clone(),
+        (None, Some(report)) => feature_context(cfg, report),
+        (None, None) => return Err(PipelineError::NoFeatureContext),
+    };
+    let start = art.trained_until + chrono::Days::new(1);
+    let future_dates = crate::frames::dates(future, "future")?;
+    let extra_values: Vec<Vec<f64>> = context
+        .features
+        .exogenas
+        .iter()
+        .map(|e| crate::frames::f64s(future, "future", &e.nombre))
+        .collect::<Result<_, _>>()?;
+    let known = future_dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            (
+                *d,
+                features::DayInputs {
+                    promo: false,
+                    discount_pct: 0.0,
+                    closed: false,
+                    pandemic: false,
+                    extras: extra_values.iter().map(|c| c[i]).collect(),
+                },
+            )
+        })
+        .collect();
+    let runner = forecaster::scenario::PlanForecaster {
+        service: champion,
+        calendar: context.calendario,
+        features: context.features,
+        plan: context.plan,
+        known,
+        origin: context.origen,
+        start,
+        days: cfg.run.horizon.days() as usize,
+        intervals: cfg.forecast.intervals.clone(),
+        seed: cfg.run.seed,
+    };
+    Ok(simulator::simulate(
+        &runner,
+        &cfg.simulate.scenarios,
+        &cfg.forecast.intervals.levels,
+        cfg.plan.descuento_por_defecto,
+    )?)
+}
+
+/// Everything an in-memory run produced, phase by phase.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Phase 01's validation of the rows.
+    pub validation: contract::ValidationReport,
+    /// Phase 02's daily grid and the rows after the cutoff.
+    pub cleansed: CleansedData,
+    /// Phase 03's analysis.
+    pub eda: features::eda::EdaReport,
+    /// Phase 04's layers.
+    pub layers: features::FeatureLayers,
+    /// What phase 05 trained on.
+    pub data: TrainData,
+    /// Phase 05's competition and champion.
+    pub trained: Trained,
+    /// Phase 06's forecast with intervals and monthly totals.
+    pub forecast: forecaster::Forecast,
+    /// The hold-out score, when rows after the cutoff were observed.
+    pub holdout: Option<forecaster::HoldoutScore>,
+}
+
+/// Runs phases 01–06 on the source's rows `raw` (the columns the contract maps) with the
+/// settings `cfg`, in memory: nothing is read from or written to disk. `on_candidate` is
+/// called as each backtest ends.
+pub fn run_in_memory(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    on_candidate: crate::train::OnCandidate<'_>,
+) -> Result<Outcome, PipelineError> {
+    let validation = validate(raw, cfg, today(cfg))?;
+    if !validation.passed {
+        return Err(PipelineError::Validation {
+            errors: validation.errors,
+            warnings: validation.warnings,
+            report: Box::new(validation),
+        });
+    }
+    let cleansed = cleanse(raw, cfg)?;
+    let after = crate::frames::observed_frame(&cleansed.after)?;
+    let eda = analyse(&cleansed.cleansed.frame, cfg)?;
+    let layers = features(&cleansed.cleansed.frame, &after, cfg)?;
+    let data = TrainData::from_layers(
+        &layers.train,
+        &layers.future,
+        &cfg.train.target,
+        cfg.train.exog,
+    )?;
+    let trained = crate::train::train(
+        &data,
+        &cfg.train,
+        TrainOptions {
+            seed: cfg.run.seed,
+            suggested_lags: cfg
+                .train
+                .search
+                .lags_auto
+                .then_some(eda.suggested_lags.as_slice()),
+            context: Some(feature_context(cfg, &layers.report)),
+            training_data_sha256: String::new(),
+        },
+        on_candidate,
+    )?;
+    let champion = forecaster::Forecaster::new(trained.champion.clone());
+    let fc = forecast(&champion, &layers.future, cfg)?;
+    let holdout = score(&fc, &cleansed.cleansed.frame, &after)?;
+    Ok(Outcome {
+        validation,
+        cleansed,
+        eda,
+        layers,
+        data,
+        trained,
+        forecast: fc,
+        holdout,
+    })
+}
