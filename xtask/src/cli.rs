@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 use crate::artifacts::ArtifactWriter;
 use crate::config::{AppConfig, LoadOptions, CONFIG_FILE};
-use crate::phases::Phase;
+use crate::phase::Phase;
 use crate::run::RunContext;
 
 /// Exit code of a failed phase.
@@ -271,7 +271,7 @@ fn run_phases(
             pending.push(p);
             continue;
         }
-        if ctx.run_phase(p).is_err() {
+        if ctx.run_phase(p, |c| crate::phases::execute(p, c)).is_err() {
             failed = true;
             break;
         }
@@ -459,7 +459,14 @@ fn run_verify(root: &Path, cfg: &AppConfig, run: &str) -> u8 {
         }
     };
     let outputs = cfg.paths.outputs.to_string_lossy().to_string();
-    match crate::verify::verify(root, &outputs, run, scratch.path()) {
+    let rerun = |what: crate::verify::Rerun<'_>, at: &Path| -> u8 {
+        let args: Vec<String> = match what {
+            crate::verify::Rerun::Run => vec!["run".into()],
+            crate::verify::Rerun::Phase(p) => vec!["phase".into(), p.into()],
+        };
+        main_with(&args, Some(at), &[])
+    };
+    match crate::verify::verify(root, &outputs, run, scratch.path(), &rerun) {
         Ok(v) => {
             for c in &v.checks {
                 println!(

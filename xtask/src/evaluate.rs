@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AppConfig, LoadOptions};
-use crate::phases::Phase;
+use crate::phase::Phase;
 use crate::run::RunContext;
 
 /// One file to evaluate: its path and the country of its calendar.
@@ -297,7 +297,7 @@ fn evaluate_one(
         if p.number().as_str() > "06" {
             break;
         }
-        ctx.run_phase(p)
+        ctx.run_phase(p, |c| crate::phases::execute(p, c))
             .with_context(|| format!("phase {} {}", p.number(), p.name()))?;
     }
     ctx.write_manifest()?;
@@ -359,7 +359,7 @@ fn rank_correlation(
     // Actuals after the cutoff, raw and observed, as phase 06 scored them.
     let after = work
         .join(&cfg.paths.cleansed)
-        .join(format!("{}_latest.parquet", crate::phases::AFTER_CUTOFF));
+        .join(format!("{}_latest.parquet", crate::inputs::AFTER_CUTOFF));
     let actuals = pipeline::frames::observed_actuals(&connector::read_parquet(&after)?)?;
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let mut per: std::collections::BTreeMap<String, (f64, usize)> = Default::default();

@@ -58,9 +58,9 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     ctx.record_inputs(&[FileRecord::read(&ctx.root, &artifact_path, None)?]);
     let processed = ctx.cfg.paths.processed.clone();
     let (future, _) =
-        crate::phases::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;
+        crate::inputs::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;
     let (train, _) =
-        crate::phases::read_layer(ctx, &processed, "train_latest.parquet", "04 features")?;
+        crate::inputs::read_layer(ctx, &processed, "train_latest.parquet", "04 features")?;
     let service = forecaster::Forecaster::from_json(&bytes, None)
         .with_context(|| format!("reading {}", artifact_path.display()))?;
     let artifact = service.artifact().clone();
@@ -76,10 +76,10 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     // aside; nothing before this phase reads their target). The MASE scale is the weekly-naive
     // MAE of the observed history: raw source values (not cleansed, not imputed) on days 7
     // days apart that both have a row.
-    let after = crate::phases::read_after_cutoff(ctx)?;
+    let after = crate::inputs::read_after_cutoff(ctx)?;
     let actuals = pipeline::frames::observed_actuals(&after)?;
     let cleansed_dir = ctx.cfg.paths.cleansed.clone();
-    let (cleansed, _) = crate::phases::read_layer(
+    let (cleansed, _) = crate::inputs::read_layer(
         ctx,
         &cleansed_dir,
         "ventas_diarias_latest.parquet",

@@ -87,7 +87,7 @@ fn read_forecast(text: &str) -> anyhow::Result<KeptForecast> {
 pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let cfg = ctx.cfg.monitor.clone();
     let cleansed_dir = ctx.cfg.paths.cleansed.clone();
-    let (cleansed, _) = crate::phases::read_layer(
+    let (cleansed, _) = crate::inputs::read_layer(
         ctx,
         &cleansed_dir,
         "ventas_diarias_latest.parquet",
@@ -105,7 +105,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     // Actuals that arrived after the cutoff (a hold-out run): read here on purpose, like phase
     // 06's scoring — monitoring is scoring kept forecasts against what came after them.
     actual.extend(pipeline::frames::observed_actuals(
-        &crate::phases::read_after_cutoff(ctx)?,
+        &crate::inputs::read_after_cutoff(ctx)?,
     )?);
     if let Some(s) = &cfg.nivel_inyectado {
         for (d, v) in actual.iter_mut() {
@@ -242,7 +242,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
             });
         let feat_dir = ctx.cfg.paths.features.clone();
         let (feats, _) =
-            crate::phases::read_layer(ctx, &feat_dir, "features_latest.parquet", "04 features")?;
+            crate::inputs::read_layer(ctx, &feat_dir, "features_latest.parquet", "04 features")?;
         let fd = pipeline::frames::dates(&feats, "features")?;
         let ref_days: std::collections::BTreeSet<NaiveDate> =
             reference.iter().map(|r| r.0).collect();

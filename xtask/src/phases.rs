@@ -11,148 +11,25 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::artifacts::{relative, FileRecord};
+use crate::inputs::{
+    input_sha, read_after_cutoff, read_cleansed, read_features_report, read_layer, AFTER_CUTOFF,
+};
 use crate::run::RunContext;
 
-/// The pipeline phases, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Phase {
-    /// 00: source metadata, columns and types, nulls, a first look.
-    Explore,
-    /// 01: the immutable raw snapshot.
-    Ingest,
-    /// 02: contract validation and cleansing to the daily grid.
-    Cleanse,
-    /// 03: exploratory analysis and figures.
-    Eda,
-    /// 04: calendar features and the 185-day exogenous projection.
-    Features,
-    /// 05: backtesting, search, champion.
-    Train,
-    /// 06: the 185-day forecast with intervals and monthly totals.
-    Forecast,
-    /// 07: what-if scenarios.
-    Simulate,
-    /// 08: model health and drift.
-    Monitor,
-}
+pub use crate::phase::Phase;
 
-impl Phase {
-    /// Every phase in order.
-    pub const ALL: [Phase; 9] = [
-        Phase::Explore,
-        Phase::Ingest,
-        Phase::Cleanse,
-        Phase::Eda,
-        Phase::Features,
-        Phase::Train,
-        Phase::Forecast,
-        Phase::Simulate,
-        Phase::Monitor,
-    ];
-
-    /// Two-digit number, `00`…`08`.
-    pub fn number(self) -> String {
-        format!("{:02}", self as u8)
-    }
-
-    /// Lower-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::Explore => "explore",
-            Phase::Ingest => "ingest",
-            Phase::Cleanse => "cleanse",
-            Phase::Eda => "eda",
-            Phase::Features => "features",
-            Phase::Train => "train",
-            Phase::Forecast => "forecast",
-            Phase::Simulate => "simulate",
-            Phase::Monitor => "monitor",
-        }
-    }
-
-    /// What the phase reads.
-    pub fn reads(self) -> &'static str {
-        match self {
-            Phase::Explore => "the configured source (demo, file)",
-            Phase::Ingest => "the configured source",
-            Phase::Cleanse => "data/01_raw (snapshot named by the latest manifest)",
-            Phase::Eda => "data/02_cleansed",
-            Phase::Features => "data/02_cleansed",
-            Phase::Train => "data/04_processed",
-            Phase::Forecast => "outputs/models/champion, data/04_processed (+ 02 for hold-out)",
-            Phase::Simulate => "champion model + scenarios in config",
-            Phase::Monitor => {
-                "outputs/forecast/history, data/02_cleansed, data/03_features, train report"
-            }
-        }
-    }
-
-    /// What the phase writes.
-    pub fn writes(self) -> &'static str {
-        match self {
-            Phase::Explore => "outputs/reports/explore_latest.json, contract_proposal_latest.json",
-            Phase::Ingest => {
-                "data/01_raw/<source>_<run id>.parquet + .meta.json, outputs/reports/ingest_latest.json, validation_latest.json"
-            }
-            Phase::Cleanse => "data/02_cleansed/ventas_diarias_latest.parquet, outputs/reports/cleansing_latest.json",
-            Phase::Eda => "outputs/reports/eda_latest.json, outputs/figures/eda_*.png + eda_latest.html",
-            Phase::Features => {
-                "data/03_features/features_latest.parquet, data/04_processed/{train,future}_latest.parquet, outputs/reports/features_latest.json"
-            }
-            Phase::Train => {
-                "outputs/reports/train_latest.json (leaderboard, champion backtest), outputs/models/champion_latest.json"
-            }
-            Phase::Forecast => {
-                "outputs/forecast/forecast_{daily,monthly}_latest.csv, outputs/reports/forecast_latest.json, figures"
-            }
-            Phase::Simulate => {
-                "outputs/simulations/escenario_*_{diario,mensual}_latest.csv, resumen_latest.json, outputs/reports/simulation_latest.json, figures"
-            }
-            Phase::Monitor => "outputs/reports/monitor_latest.json (health, drift), figures monitor_*",
-        }
-    }
-
-    /// The issue that builds the phase, when it is not built yet.
-    pub fn pending_issue(self) -> Option<u32> {
-        match self {
-            Phase::Explore
-            | Phase::Ingest
-            | Phase::Cleanse
-            | Phase::Eda
-            | Phase::Features
-            | Phase::Train
-            | Phase::Forecast
-            | Phase::Simulate
-            | Phase::Monitor => None,
-        }
-    }
-
-    /// Whether the phase is built.
-    pub fn is_built(self) -> bool {
-        self.pending_issue().is_none()
-    }
-
-    /// Parses `00`, `0`, `explore`, …
-    pub fn parse(s: &str) -> Option<Phase> {
-        let s = s.trim().to_ascii_lowercase();
-        Phase::ALL
-            .into_iter()
-            .find(|p| p.name() == s || p.number() == s || s.parse::<u8>().ok() == Some(*p as u8))
-    }
-
-    /// Runs the phase.
-    pub fn execute(self, ctx: &mut RunContext) -> anyhow::Result<()> {
-        match self {
-            Phase::Explore => explore(ctx),
-            Phase::Ingest => ingest(ctx),
-            Phase::Cleanse => cleanse(ctx),
-            Phase::Eda => eda(ctx),
-            Phase::Features => features_phase(ctx),
-            Phase::Train => train(ctx),
-            Phase::Forecast => crate::forecast_phase::run(ctx),
-            Phase::Simulate => crate::simulate_phase::run(ctx),
-            Phase::Monitor => crate::monitor_phase::run(ctx),
-        }
+/// Runs `phase` on the run context (the body [`RunContext::run_phase`] stages).
+pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
+    match phase {
+        Phase::Explore => explore(ctx),
+        Phase::Ingest => ingest(ctx),
+        Phase::Cleanse => cleanse(ctx),
+        Phase::Eda => eda(ctx),
+        Phase::Features => features_phase(ctx),
+        Phase::Train => train(ctx),
+        Phase::Forecast => crate::forecast_phase::run(ctx),
+        Phase::Simulate => crate::simulate_phase::run(ctx),
+        Phase::Monitor => crate::monitor_phase::run(ctx),
     }
 }
 
@@ -370,9 +247,6 @@ fn ingest(ctx: &mut RunContext) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// File name (in `data/02_cleansed`) of the source's rows after the cutoff, as observed.
-pub const AFTER_CUTOFF: &str = "despues_del_corte";
-
 fn cleanse(ctx: &mut RunContext) -> anyhow::Result<()> {
     let snapshot = match ctx.raw_snapshot.clone() {
         Some(s) => s,
@@ -452,85 +326,6 @@ mod tests {
             ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
         );
     }
-}
-
-/// Reads a layer file written by an earlier phase, records it as an input, and says which
-/// phase to run when it is missing.
-pub(crate) fn read_layer(
-    ctx: &mut RunContext,
-    dir: &std::path::Path,
-    file: &str,
-    producer: &str,
-) -> anyhow::Result<(polars::prelude::DataFrame, FileRecord)> {
-    let path = ctx.root.join(dir).join(file);
-    anyhow::ensure!(
-        path.is_file(),
-        "no layer at {}: run phase {producer} first",
-        relative(&ctx.root, &path)
-    );
-    let frame = connector::read_parquet(&path)?;
-    let rec = FileRecord::read(&ctx.root, &path, Some(frame.height() as u64))?;
-    ctx.record_inputs(std::slice::from_ref(&rec));
-    Ok((frame, rec))
-}
-
-fn input_sha(ctx: &RunContext, path: &str) -> String {
-    ctx.inputs
-        .iter()
-        .find(|r| r.path == path)
-        .map(|r| r.sha256.clone())
-        .unwrap_or_default()
-}
-
-/// The source's rows after the cutoff (phase 02's `despues_del_corte` layer).
-/// Phase 04's report (`outputs/reports/features_latest.json`): the feature settings and the
-/// plan as applied, which phase 05 records in the champion and phase 07 rebuilds the future
-/// with. Recorded as an input of the run.
-pub(crate) fn read_features_report(
-    ctx: &mut RunContext,
-) -> anyhow::Result<features::FeaturesReport> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        report: features::FeaturesReport,
-    }
-    #[derive(serde::Deserialize)]
-    struct Envelope {
-        body: Body,
-    }
-    let path = ctx
-        .root
-        .join(&ctx.cfg.paths.outputs)
-        .join("reports")
-        .join("features_latest.json");
-    anyhow::ensure!(
-        path.is_file(),
-        "no features report at {}: run phase 04 features first",
-        relative(&ctx.root, &path)
-    );
-    let text = std::fs::read_to_string(&path)?;
-    ctx.record_inputs(&[FileRecord::read(&ctx.root, &path, None)?]);
-    Ok(serde_json::from_str::<Envelope>(&text)
-        .with_context(|| format!("reading {}", path.display()))?
-        .body
-        .report)
-}
-
-pub(crate) fn read_after_cutoff(
-    ctx: &mut RunContext,
-) -> anyhow::Result<polars::prelude::DataFrame> {
-    let dir = ctx.cfg.paths.cleansed.clone();
-    Ok(read_layer(
-        ctx,
-        &dir,
-        &format!("{AFTER_CUTOFF}_latest.parquet"),
-        "02 cleanse",
-    )?
-    .0)
-}
-
-fn read_cleansed(ctx: &mut RunContext) -> anyhow::Result<polars::prelude::DataFrame> {
-    let dir = ctx.cfg.paths.cleansed.clone();
-    Ok(read_layer(ctx, &dir, "ventas_diarias_latest.parquet", "02 cleanse")?.0)
 }
 
 /// Body of the phase 03 report.

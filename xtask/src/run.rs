@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifacts::{relative, sha256_hex, ArtifactWriter, FileRecord};
 use crate::config::AppConfig;
-use crate::phases::Phase;
+use crate::phase::Phase;
 
 /// Version of the report and manifest layouts.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -280,10 +280,14 @@ impl RunContext {
     /// Runs one phase, timing it and recording the outcome. Its dual-persisted outputs are
     /// staged and published only when it succeeds; a failed phase's are removed, so its
     /// `_latest` files keep their content (listed in [`PhaseRecord::discarded`]).
-    pub fn run_phase(&mut self, phase: Phase) -> anyhow::Result<()> {
+    pub fn run_phase(
+        &mut self,
+        phase: Phase,
+        body: impl FnOnce(&mut RunContext) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let t0 = Instant::now();
         self.writer.begin_phase();
-        let mut result = phase.execute(self);
+        let mut result = body(self);
         if result.is_ok() && self.fail_phase == Some(phase) {
             result = Err(anyhow::anyhow!(
                 "injected failure of phase {} (--fail-phase, a test hook of debug builds)",

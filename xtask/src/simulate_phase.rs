@@ -52,13 +52,13 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     // The champion records the calendar, features and plan it was trained with; phase 04's
     // report stands in for a hand-built champion that records none.
     let applied = if art.context.is_none() {
-        Some(crate::phases::read_features_report(ctx)?)
+        Some(crate::inputs::read_features_report(ctx)?)
     } else {
         None
     };
     let processed = ctx.cfg.paths.processed.clone();
     let (future, _) =
-        crate::phases::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;
+        crate::inputs::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;
     let levels = ctx.cfg.forecast.intervals.levels.clone();
     let sim = pipeline::flow::simulate(service, &future, &ctx.cfg, applied.as_ref())?;
     let dir = ctx.root.join(&ctx.cfg.paths.outputs).join("simulations");

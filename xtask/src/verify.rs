@@ -59,11 +59,23 @@ fn manifest_path(root: &Path, outputs: &str, run: &str) -> anyhow::Result<PathBu
 }
 
 /// Re-runs the manifest's run in `scratch` and compares its outputs.
+/// What verify re-runs in the scratch copy: the whole run, or one phase by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rerun<'a> {
+    /// `cargo xtask run`.
+    Run,
+    /// `cargo xtask phase <name>`.
+    Phase(&'a str),
+}
+
+/// Re-derives `run` in `scratch`, re-running through `rerun` (the CLI's runner: it returns
+/// the exit code), and compares every output with the manifest's hashes.
 pub fn verify(
     root: &Path,
     outputs: &str,
     run: &str,
     scratch: &Path,
+    rerun: &dyn Fn(Rerun<'_>, &Path) -> u8,
 ) -> anyhow::Result<Verification> {
     let path = manifest_path(root, outputs, run)?;
     let m: serde_json::Value = serde_json::from_str(
@@ -89,11 +101,11 @@ pub fn verify(
         .collect();
     // A whole run is re-run whole (one run id); otherwise phase by phase.
     if m["command_line"][0] == "run" {
-        let code = crate::cli::main_with(&["run".into()], Some(scratch), &[]);
+        let code = rerun(Rerun::Run, scratch);
         anyhow::ensure!(code == 0, "the re-run failed (exit {code})");
     } else {
         for phase in &phases {
-            let code = crate::cli::main_with(&["phase".into(), phase.clone()], Some(scratch), &[]);
+            let code = rerun(Rerun::Phase(phase), scratch);
             anyhow::ensure!(
                 code == 0,
                 "the re-run of phase {phase} failed (exit {code})"

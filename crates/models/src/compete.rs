@@ -9,6 +9,7 @@ use crate::backtest::{Backtest, FoldConfig};
 use crate::matrix::Exog;
 use crate::metrics::Metric;
 pub use crate::spec::Candidate;
+use crate::spec::Combine;
 use crate::ModelError;
 
 /// One leaderboard row.
@@ -133,7 +134,7 @@ pub fn compete(
         .zip(bts)
         .filter_map(|(e, b)| b.map(|b| (e.nombre.clone(), b)))
         .collect();
-    crate::train::rank_entries(&mut entries, metric);
+    rank_entries(&mut entries, metric);
     let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
     if entries.first().is_none_or(|e| key(e).is_none()) {
         return Err(ModelError::Numerical(
@@ -141,6 +142,38 @@ pub fn compete(
         ));
     }
     Ok((Leaderboard { metric, entries }, backtests))
+}
+
+/// Sorts leaderboard rows best first: finite `metric` ascending (name breaks ties), then the
+/// rows without one by name.
+pub fn rank_entries(entries: &mut [Entry], metric: Metric) {
+    let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
+    entries.sort_by(|a, b| match (key(a), key(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.nombre.cmp(&b.nombre)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.nombre.cmp(&b.nombre),
+    });
+}
+
+/// Forecast combination (`train.ensemble`): for each `k` of `top_k`, a candidate combining the
+/// `k` best-ranked candidates of the first round, backtested on the same folds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnsembleConfig {
+    /// Sizes of the combinations tried (empty = no ensemble); each needs at least 2.
+    pub top_k: Vec<usize>,
+    /// How the members' forecasts are combined.
+    pub combine: Combine,
+}
+
+impl Default for EnsembleConfig {
+    fn default() -> Self {
+        Self {
+            top_k: vec![3, 5],
+            combine: Combine::Mean,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -344,5 +377,5 @@ pub struct TrainConfig {
     pub search: crate::search::SearchConfig,
     /// Forecast combinations of the best candidates, competing like any other.
     #[serde(default)]
-    pub ensemble: crate::train::EnsembleConfig,
+    pub ensemble: EnsembleConfig,
 }

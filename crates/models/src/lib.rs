@@ -38,7 +38,8 @@ pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
 pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig, Refit};
 pub use builder::RecursiveBuilder;
 pub use compete::{
-    compete, Arena, Candidate, CvConfig, Entry, ExogSelection, Leaderboard, TrainConfig,
+    compete, rank_entries, Arena, Candidate, CvConfig, EnsembleConfig, Entry, ExogSelection,
+    Leaderboard, TrainConfig,
 };
 pub use matrix::{
     fill_for_lags, train_matrix, Autoregressive, Exog, ExogFilter, Stat, TrainMatrix, WindowFeature,
@@ -48,8 +49,8 @@ pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
 pub use spec::{Combine, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
 pub use train::{
-    ensemble_candidates, merge, rank_entries, select_champion, selection_optimism, Champion,
-    EnsembleConfig, Selected, Selection, MAX_SELECTION_OPTIMISM,
+    ensemble_candidates, merge, select_champion, selection_optimism, Champion, Selected, Selection,
+    MAX_SELECTION_OPTIMISM,
 };
 
 /// Version of this crate, recorded in run manifests.

@@ -4,46 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::backtest::Backtest;
-use crate::compete::{Candidate, Entry, Leaderboard};
+use crate::compete::{rank_entries, Candidate, EnsembleConfig, Entry, Leaderboard};
 use crate::matrix::{Exog, ExogFilter};
-use crate::metrics::Metric;
-use crate::spec::{Combine, FittedModel, ModelSpec};
+use crate::spec::{FittedModel, ModelSpec};
 use crate::ModelError;
-
-/// Forecast combination (`train.ensemble`): for each `k` of `top_k`, a candidate combining the
-/// `k` best-ranked candidates of the first round, backtested on the same folds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnsembleConfig {
-    /// Sizes of the combinations tried (empty = no ensemble); each needs at least 2.
-    pub top_k: Vec<usize>,
-    /// How the members' forecasts are combined.
-    pub combine: Combine,
-}
-
-impl Default for EnsembleConfig {
-    fn default() -> Self {
-        Self {
-            top_k: vec![3, 5],
-            combine: Combine::Mean,
-        }
-    }
-}
-
-/// Sorts leaderboard rows best first: finite `metric` ascending (name breaks ties), then the
-/// rows without one by name.
-pub fn rank_entries(entries: &mut [Entry], metric: Metric) {
-    let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
-    entries.sort_by(|a, b| match (key(a), key(b)) {
-        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.nombre.cmp(&b.nombre)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.nombre.cmp(&b.nombre),
-    });
-}
 
 /// The ensemble candidates of `cfg` over `leaderboard`'s best rows with a finite metric
 /// (named `ensemble_top<k>`); a size larger than the rows available is skipped.
@@ -288,6 +253,8 @@ mod tests {
     use crate::backtest::FoldConfig;
     use crate::compete::{compete, Arena};
     use crate::matrix::Autoregressive;
+    use crate::metrics::Metric;
+    use crate::spec::Combine;
     use crate::spec::{Regressor, Transform};
 
     fn backtest(fold_errors: &[f64]) -> Backtest {
