@@ -161,31 +161,56 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// One row of a scenario table: its lead cells, the scenario's value with bands, the delta
+/// with bands, the delta in percent.
+type ScenarioRow<'a> = (
+    Vec<String>,
+    &'a simulator::Banded,
+    &'a simulator::Banded,
+    Option<f64>,
+);
+
+/// The columns of a scenario table after its `lead` columns, and its rows: each row's lead
+/// cells, then `unidades_escenario` with its bands, `delta`, `delta_pct` and the delta's bands.
+fn scenario_table<'a>(
+    lead: &[&str],
+    levels: &[f64],
+    rows: impl Iterator<Item = ScenarioRow<'a>>,
+) -> Result<Vec<u8>, PipelineError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = lead.iter().map(|c| c.to_string()).collect();
+    header.push("unidades_escenario".into());
+    band_header(&mut header, "limite", levels);
+    header.extend(["delta".to_string(), "delta_pct".to_string()]);
+    band_header(&mut header, "delta", levels);
+    w.write_record(&header)?;
+    for (mut row, escenario, delta, pct) in rows {
+        row.push(escenario.valor.to_string());
+        bands(&mut row, escenario);
+        row.extend([delta.valor.to_string(), opt(pct)]);
+        bands(&mut row, delta);
+        w.write_record(&row)?;
+    }
+    finish(w)
+}
+
 /// One scenario's days: `fecha,unidades_base,unidades_escenario,<bands>,delta,delta_pct,<delta bands>`.
 pub fn scenario_daily_csv(
     s: &simulator::ScenarioResult,
     levels: &[f64],
 ) -> Result<Vec<u8>, PipelineError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = ["fecha", "unidades_base", "unidades_escenario"]
-        .map(String::from)
-        .to_vec();
-    band_header(&mut header, "limite", levels);
-    header.extend(["delta".to_string(), "delta_pct".to_string()]);
-    band_header(&mut header, "delta", levels);
-    w.write_record(&header)?;
-    for d in &s.diario {
-        let mut row = vec![
-            d.fecha.to_string(),
-            d.base.to_string(),
-            d.escenario.valor.to_string(),
-        ];
-        bands(&mut row, &d.escenario);
-        row.extend([d.delta.valor.to_string(), opt(d.delta_pct)]);
-        bands(&mut row, &d.delta);
-        w.write_record(&row)?;
-    }
-    finish(w)
+    scenario_table(
+        &["fecha", "unidades_base"],
+        levels,
+        s.diario.iter().map(|d| {
+            (
+                vec![d.fecha.to_string(), d.base.to_string()],
+                &d.escenario,
+                &d.delta,
+                d.delta_pct,
+            )
+        }),
+    )
 }
 
 /// One scenario's months: `mes,dias,parcial,unidades_base,unidades_escenario,<bands>,delta,delta_pct,<delta bands>`.
@@ -193,32 +218,21 @@ pub fn scenario_monthly_csv(
     s: &simulator::ScenarioResult,
     levels: &[f64],
 ) -> Result<Vec<u8>, PipelineError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = [
-        "mes",
-        "dias",
-        "parcial",
-        "unidades_base",
-        "unidades_escenario",
-    ]
-    .map(String::from)
-    .to_vec();
-    band_header(&mut header, "limite", levels);
-    header.extend(["delta".to_string(), "delta_pct".to_string()]);
-    band_header(&mut header, "delta", levels);
-    w.write_record(&header)?;
-    for m in &s.mensual {
-        let mut row = vec![
-            m.mes.to_string(),
-            m.dias.to_string(),
-            m.parcial.to_string(),
-            m.base.to_string(),
-            m.escenario.valor.to_string(),
-        ];
-        bands(&mut row, &m.escenario);
-        row.extend([m.delta.valor.to_string(), opt(m.delta_pct)]);
-        bands(&mut row, &m.delta);
-        w.write_record(&row)?;
-    }
-    finish(w)
+    scenario_table(
+        &["mes", "dias", "parcial", "unidades_base"],
+        levels,
+        s.mensual.iter().map(|m| {
+            (
+                vec![
+                    m.mes.to_string(),
+                    m.dias.to_string(),
+                    m.parcial.to_string(),
+                    m.base.to_string(),
+                ],
+                &m.escenario,
+                &m.delta,
+                m.delta_pct,
+            )
+        }),
+    )
 }
