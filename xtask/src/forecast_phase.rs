@@ -7,7 +7,6 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::artifacts::FileRecord;
 use crate::run::RunContext;
 
 /// Body of the phase 06 report.
@@ -47,22 +46,12 @@ pub struct ForecastBody {
 
 /// Runs phase 06.
 pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
-    let models_dir = ctx.root.join(&ctx.cfg.paths.outputs).join("models");
-    let artifact_path = models_dir.join("champion_latest.json");
-    anyhow::ensure!(
-        artifact_path.is_file(),
-        "no champion at {}: run phase 05 train first",
-        crate::artifacts::relative(&ctx.root, &artifact_path)
-    );
-    let bytes = std::fs::read(&artifact_path)?;
-    ctx.record_inputs(&[FileRecord::read(&ctx.root, &artifact_path, None)?]);
+    let service = crate::inputs::read_champion(ctx)?;
     let processed = ctx.cfg.paths.processed.clone();
     let (future, _) =
         crate::inputs::read_layer(ctx, &processed, "future_latest.parquet", "04 features")?;
     let (train, _) =
         crate::inputs::read_layer(ctx, &processed, "train_latest.parquet", "04 features")?;
-    let service = forecaster::Forecaster::from_json(&bytes, None)
-        .with_context(|| format!("reading {}", artifact_path.display()))?;
     let artifact = service.artifact().clone();
     let cfg = ctx.cfg.forecast.clone();
     let seed = ctx.cfg.run.seed;

@@ -85,3 +85,22 @@ pub fn read_cleansed(ctx: &mut RunContext) -> anyhow::Result<polars::prelude::Da
     let dir = ctx.cfg.paths.cleansed.clone();
     Ok(read_layer(ctx, &dir, "ventas_diarias_latest.parquet", "02 cleanse")?.0)
 }
+
+/// The champion phase 05 wrote (`outputs/models/champion_latest.json`), loaded and recorded as
+/// an input of the run.
+pub fn read_champion(ctx: &mut RunContext) -> anyhow::Result<forecaster::Forecaster> {
+    let path = ctx
+        .root
+        .join(&ctx.cfg.paths.outputs)
+        .join("models")
+        .join("champion_latest.json");
+    anyhow::ensure!(
+        path.is_file(),
+        "no champion at {}: run phase 05 train first",
+        relative(&ctx.root, &path)
+    );
+    let bytes = std::fs::read(&path)?;
+    ctx.record_inputs(&[FileRecord::read(&ctx.root, &path, None)?]);
+    forecaster::Forecaster::from_json(&bytes, None)
+        .with_context(|| format!("reading {}", path.display()))
+}

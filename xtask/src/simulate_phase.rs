@@ -4,7 +4,6 @@ use chrono::NaiveDate;
 use plotters::style::RGBColor;
 use serde::Serialize;
 
-use crate::artifacts::FileRecord;
 use crate::run::RunContext;
 
 /// Body of the phase 07 report.
@@ -33,19 +32,7 @@ pub struct SimulationBody {
 
 /// Runs phase 07.
 pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
-    let artifact_path = ctx
-        .root
-        .join(&ctx.cfg.paths.outputs)
-        .join("models")
-        .join("champion_latest.json");
-    anyhow::ensure!(
-        artifact_path.is_file(),
-        "no champion at {}: run phase 05 train first",
-        crate::artifacts::relative(&ctx.root, &artifact_path)
-    );
-    let bytes = std::fs::read(&artifact_path)?;
-    ctx.record_inputs(&[FileRecord::read(&ctx.root, &artifact_path, None)?]);
-    let service = forecaster::Forecaster::from_json(&bytes, None)?;
+    let service = crate::inputs::read_champion(ctx)?;
     let art = service.artifact().clone();
     let until = art.trained_until;
     let days = ctx.cfg.run.horizon.days() as usize;
