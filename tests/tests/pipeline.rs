@@ -159,7 +159,7 @@ fn two_runs_are_reproducible_and_never_overwrite_history_or_snapshots() {
     }
     assert_eq!(m1["config_sha256"], m2["config_sha256"]);
     assert!(m2["rustc_version"].as_str().unwrap().starts_with("rustc"));
-    assert_eq!(m2["crate_versions"].as_object().unwrap().len(), 10);
+    assert_eq!(m2["crate_versions"].as_object().unwrap().len(), 13);
     let snapshot = m2["raw_snapshot"].as_str().unwrap();
     assert!(root.join(snapshot).is_file());
     let outputs = m2["outputs"].as_array().unwrap();
@@ -213,12 +213,12 @@ fn executive_summary_numbers_all_come_from_the_reports() {
     .map(|n| json(&root.join(format!("outputs/reports/{n}_latest.json"))))
     .collect();
     let refs: Vec<&Value> = reports.iter().collect();
-    let stray = xtask::executive::all_numbers_come_from(&text, &refs);
+    let stray = pipeline::executive::all_numbers_come_from(&text, &refs);
     assert!(
         stray.is_empty(),
         "numbers not in any report: {stray:?}\n{text}"
     );
-    assert!(xtask::executive::numbers_in(&text).len() >= 10);
+    assert!(pipeline::executive::numbers_in(&text).len() >= 10);
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn executive_summary_in_english_keeps_every_number_from_the_reports() {
         .map(|p| json(&p))
         .collect();
     let refs: Vec<&Value> = reports.iter().collect();
-    let stray = xtask::executive::all_numbers_come_from(&text, &refs);
+    let stray = pipeline::executive::all_numbers_come_from(&text, &refs);
     assert!(stray.is_empty(), "numbers not in any report: {stray:?}");
 }
 
@@ -354,7 +354,7 @@ fn a_failing_phase_leaves_earlier_outputs_intact_and_writes_no_snapshot() {
         "{err}"
     );
     // The snapshot named by the newest manifest that names one is still the good one.
-    let snap = xtask::run::latest_raw_snapshot(root, Path::new("outputs"))
+    let snap = store::manifest::latest_raw_snapshot(root, Path::new("outputs"))
         .unwrap()
         .unwrap();
     assert!(snap.starts_with("data/01_raw/demo_"), "{snap}");
@@ -438,7 +438,7 @@ fn contract_errors_stop_the_run_keep_the_snapshot_and_leave_later_layers_untouch
     assert_eq!(v["run_id"], m["run_id"]);
     assert_eq!(v["body"]["failures"][0]["rule"], "min_clean_history");
     // Phase 02 alone still reads the last snapshot that passed validation.
-    let good = xtask::run::latest_raw_snapshot(root, Path::new("outputs"))
+    let good = store::manifest::latest_raw_snapshot(root, Path::new("outputs"))
         .unwrap()
         .unwrap();
     assert_ne!(good, snap);

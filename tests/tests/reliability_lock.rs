@@ -19,7 +19,7 @@ fn tree(dir: &Path) -> Vec<String> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let p = e.path();
-            out.push(xtask::artifacts::relative(dir, &p));
+            out.push(store::relative(dir, &p));
             if p.is_dir() {
                 stack.push(p);
             }
@@ -49,7 +49,7 @@ fn a_second_run_in_a_locked_root_fails_at_once_and_writes_nothing() {
     assert_eq!(xtask::cli::EXIT_LOCKED, 3);
     // The refusal names the lock file and the holder.
     let err =
-        xtask::run::RunLock::acquire(root, Path::new("outputs"), "cafe0001", "run").unwrap_err();
+        store::lock::RunLock::acquire(root, Path::new("outputs"), "cafe0001", "run").unwrap_err();
     let text = err.to_string();
     assert!(text.contains("outputs/.run.lock"), "{text}");
     assert!(
@@ -72,19 +72,19 @@ fn the_lock_is_released_when_its_holder_ends_even_by_panic() {
     let p = project();
     let root = p.path().to_path_buf();
     let lock =
-        xtask::run::RunLock::acquire(&root, Path::new("outputs"), "aaaa0001", "run").unwrap();
+        store::lock::RunLock::acquire(&root, Path::new("outputs"), "aaaa0001", "run").unwrap();
     assert!(lock.path().ends_with("outputs/.run.lock"));
-    let second = xtask::run::RunLock::acquire(&root, Path::new("outputs"), "bbbb0002", "run");
-    assert!(matches!(second, Err(xtask::run::LockError::Held { .. })));
+    let second = store::lock::RunLock::acquire(&root, Path::new("outputs"), "bbbb0002", "run");
+    assert!(matches!(second, Err(store::lock::LockError::Held { .. })));
     drop(lock);
     let r = root.clone();
     let joined = std::thread::spawn(move || {
         let _lock =
-            xtask::run::RunLock::acquire(&r, Path::new("outputs"), "cccc0003", "run").unwrap();
+            store::lock::RunLock::acquire(&r, Path::new("outputs"), "cccc0003", "run").unwrap();
         panic!("the holder dies");
     })
     .join();
     assert!(joined.is_err());
-    xtask::run::RunLock::acquire(&root, Path::new("outputs"), "dddd0004", "run")
+    store::lock::RunLock::acquire(&root, Path::new("outputs"), "dddd0004", "run")
         .expect("free again after the panic");
 }

@@ -34,7 +34,7 @@ fn tree(root: &Path, dir: &Path) -> Vec<String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push(xtask::artifacts::relative(root, &p));
+                out.push(store::relative(root, &p));
             }
         }
     }
@@ -129,7 +129,7 @@ fn a_failed_phase_05_replaces_no_latest_file_and_the_manifest_says_whose_they_ar
         let source = &map2[path];
         assert_eq!(
             source["sha256"].as_str().unwrap(),
-            xtask::artifacts::sha256_hex(bytes),
+            store::sha256_hex(bytes),
             "{path}: the manifest records the bytes on disk"
         );
         let unchanged = before[path] == *bytes;

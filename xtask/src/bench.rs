@@ -174,11 +174,11 @@ pub fn prepare(root: &Path, cfg: &AppConfig) -> anyhow::Result<BenchData> {
         .join(&cfg.paths.outputs)
         .join("bench")
         .join("w1_data.csv");
-    crate::artifacts::write_atomic(&data_path, csv.as_bytes(), true)?;
+    store::writer::write_atomic(&data_path, csv.as_bytes(), true)?;
     Ok(BenchData {
         y,
         exog,
-        data_csv: crate::artifacts::relative(root, &data_path),
+        data_csv: store::relative(root, &data_path),
     })
 }
 

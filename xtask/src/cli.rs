@@ -11,9 +11,11 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use crate::artifacts::ArtifactWriter;
+use pipeline::Phase;
+use store::lock::RunLock;
+use store::relative;
+
 use crate::config::{AppConfig, LoadOptions, CONFIG_FILE};
-use crate::phase::Phase;
 use crate::run::RunContext;
 
 /// Exit code of a failed phase.
@@ -21,7 +23,7 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit code of an invalid config or command line.
 pub const EXIT_CONFIG: u8 = 2;
 /// Exit code of a command refused because another run holds the project's lock.
-pub const EXIT_LOCKED: u8 = crate::run::EXIT_LOCKED;
+pub const EXIT_LOCKED: u8 = 3;
 
 /// Buñuelo demand forecaster: runs the pipeline phases on the configured source.
 #[derive(Debug, Parser)]
@@ -194,8 +196,8 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
 }
 
 /// Takes the project's run lock, printing why not (the caller exits [`EXIT_LOCKED`]).
-fn lock(root: &Path, cfg: &AppConfig, run_id: &str, command: &str) -> Option<crate::run::RunLock> {
-    match crate::run::RunLock::acquire(root, &cfg.paths.outputs, run_id, command) {
+fn lock(root: &Path, cfg: &AppConfig, run_id: &str, command: &str) -> Option<RunLock> {
+    match RunLock::acquire(root, &cfg.paths.outputs, run_id, command) {
         Ok(l) => Some(l),
         Err(e) => {
             eprintln!("error: {e}");
@@ -207,34 +209,21 @@ fn lock(root: &Path, cfg: &AppConfig, run_id: &str, command: &str) -> Option<cra
 
 /// Removes a killed run's leftovers; only called while holding the lock.
 fn remove_leftovers(root: &Path, cfg: &AppConfig) -> anyhow::Result<()> {
-    let removed = crate::artifacts::remove_leftovers(&crate::run::written_folders(root, cfg))?;
+    let removed = store::writer::remove_leftovers(&crate::run::folders(cfg).written(root))?;
     for p in &removed {
         tracing::warn!(
             "removed {} left behind by an interrupted run",
-            crate::artifacts::relative(root, p)
+            relative(root, p)
         );
     }
     Ok(())
 }
 
 fn print_phases() {
-    println!(
-        "{:<4} {:<10} {:<10} {:<55} writes",
-        "nn", "name", "status", "reads"
-    );
+    println!("{:<4} {:<10} {:<55} writes", "nn", "name", "reads");
     for p in Phase::ALL {
-        let status = match p.pending_issue() {
-            None => "built".to_string(),
-            Some(i) => format!("issue {i}"),
-        };
-        println!(
-            "{:<4} {:<10} {:<10} {:<55} {}",
-            p.number(),
-            p.name(),
-            status,
-            p.reads(),
-            p.writes()
-        );
+        let (n, name, reads, writes) = (p.number(), p.name(), p.reads(), p.writes());
+        println!("{n:<4} {name:<10} {reads:<55} {writes}");
     }
 }
 
@@ -248,7 +237,7 @@ fn run_phases(
     fail_phase: Option<Phase>,
 ) -> u8 {
     let mut ctx = RunContext::new(root, cfg, args.to_vec());
-    let Some(_lock) = lock(root, &ctx.cfg, &ctx.run_id, &args.join(" ")) else {
+    let Some(_lock) = lock(root, &ctx.cfg, ctx.run_id(), &args.join(" ")) else {
         return EXIT_LOCKED;
     };
     if let Err(e) = remove_leftovers(root, &ctx.cfg) {
@@ -263,21 +252,16 @@ fn run_phases(
         .filter(|(_, v)| !v.trim().is_empty())
         .map(|(k, v)| (k.clone(), connector::Secret::new(v.trim())))
         .collect();
-    tracing::info!(run_id = %ctx.run_id, root = %root.display(), "run started");
+    tracing::info!(run_id = %ctx.run_id(), root = %root.display(), "run started");
     let mut failed = false;
-    let mut pending = Vec::new();
     for &p in phases {
-        if whole_run && !p.is_built() {
-            pending.push(p);
-            continue;
-        }
         if ctx.run_phase(p, |c| crate::phases::execute(p, c)).is_err() {
             failed = true;
             break;
         }
     }
     if whole_run && !failed {
-        if let Err(e) = write_executive(&mut ctx) {
+        if let Err(e) = pipeline::stages::executive(&mut ctx.store, &ctx.cfg) {
             tracing::error!("executive summary not written: {e:#}");
             failed = true;
         }
@@ -296,26 +280,8 @@ fn run_phases(
                 .unwrap_or_default()
         );
     }
-    if !pending.is_empty() {
-        let names: Vec<String> = pending
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} {} (issue {})",
-                    p.number(),
-                    p.name(),
-                    p.pending_issue().unwrap_or_default()
-                )
-            })
-            .collect();
-        println!("not built yet: {}", names.join(", "));
-    }
     match manifest {
-        Ok(p) => println!(
-            "run {} manifest: {}",
-            ctx.run_id,
-            crate::artifacts::relative(root, &p)
-        ),
+        Ok(p) => println!("run {} manifest: {}", ctx.run_id(), relative(root, &p)),
         Err(e) => {
             eprintln!("error: manifest not written: {e:#}");
             failed = true;
@@ -328,38 +294,6 @@ fn run_phases(
     }
 }
 
-fn write_executive(ctx: &mut RunContext) -> anyhow::Result<()> {
-    let reports = ctx.root.join(&ctx.cfg.paths.outputs).join("reports");
-    // Only reports written by this run: an older `_latest` never leaks into the summary.
-    let read = |name: &str| -> anyhow::Result<Option<serde_json::Value>> {
-        let p = reports.join(format!("{name}_latest.json"));
-        let Ok(text) = std::fs::read_to_string(&p) else {
-            return Ok(None);
-        };
-        let v: serde_json::Value = serde_json::from_str(&text)?;
-        Ok((v["run_id"] == ctx.run_id.as_str()).then_some(v))
-    };
-    let text = crate::executive::render(
-        &crate::executive::Reports {
-            explore: read("explore")?,
-            ingest: read("ingest")?,
-            validation: read("validation")?,
-            cleansing: read("cleansing")?,
-            eda: read("eda")?,
-            features: read("features")?,
-            train: read("train")?,
-            forecast: read("forecast")?,
-            simulation: read("simulation")?,
-            monitor: read("monitor")?,
-        },
-        ctx.cfg.report.language,
-    );
-    let dir = ctx.root.join(&ctx.cfg.paths.executive);
-    ctx.writer
-        .write_dual(&dir, "executive_summary", "md", text.as_bytes(), None)?;
-    Ok(())
-}
-
 fn run_evaluate(
     root: &Path,
     cfg: &AppConfig,
@@ -368,27 +302,38 @@ fn run_evaluate(
     files: &[String],
     skip_last: &[u32],
 ) -> u8 {
-    let ctx = RunContext::new(root, cfg.clone(), args.to_vec());
-    let Some(_lock) = lock(root, cfg, &ctx.run_id, &args.join(" ")) else {
+    let mut ctx = RunContext::new(root, cfg.clone(), args.to_vec());
+    let Some(_lock) = lock(root, cfg, ctx.run_id(), &args.join(" ")) else {
         return EXIT_LOCKED;
     };
-    let files: Vec<crate::evaluate::EvalFile> = files
-        .iter()
-        .map(|f| crate::evaluate::EvalFile::parse(f))
-        .collect();
-    let (ev, dir) = match crate::evaluate::evaluate(root, opts, &files, skip_last) {
+    use pipeline::evaluate::{EvalFile, EvalRow};
+    let files: Vec<EvalFile> = files.iter().map(|f| EvalFile::parse(f)).collect();
+    let print = |row: &EvalRow| {
+        let num = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or("-".into());
+        println!(
+            "{:<24} {:>4} mase {:>7} cob80 {:>6} campeón {:<36} {:>6.1} s {}",
+            row.serie,
+            row.omitidos,
+            num(row.mase),
+            num(row.cobertura_80),
+            row.campeon.clone().unwrap_or_default(),
+            row.segundos,
+            if row.estado == "ok" { "" } else { &row.estado }
+        );
+    };
+    let (ev, dir) = match pipeline::evaluate::evaluate(root, opts, &files, skip_last, &print) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: evaluation failed: {e:#}");
             return EXIT_FAILED;
         }
     };
-    let mut writer = ArtifactWriter::new(root, &ctx.run_id, &ctx.stamp);
-    let written = serde_json::to_vec_pretty(&ctx.envelope("evaluacion", &ev))
+    let written = store::envelope_json(&ctx.store, "evaluacion", &ev)
         .map_err(anyhow::Error::from)
         .and_then(|json| {
+            let writer = ctx.store.writer();
             writer.write_dual(&dir, "evaluacion", "json", &json, None)?;
-            let csv = crate::evaluate::to_csv(&ev)?;
+            let csv = pipeline::evaluate::to_csv(&ev)?;
             writer.write_dual(&dir, "evaluacion", "csv", &csv, Some(ev.filas.len() as u64))?;
             Ok(())
         });
@@ -411,7 +356,7 @@ fn run_evaluate(
     }
     println!(
         "table: {}",
-        crate::artifacts::relative(root, &dir.join("evaluacion_latest.csv"))
+        relative(root, &dir.join("evaluacion_latest.csv"))
     );
     if ev.filas.iter().all(|r| r.estado == "ok") {
         0
@@ -428,9 +373,8 @@ fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize, only: &[String]) -> u8
             return EXIT_FAILED;
         }
     };
-    let ctx = RunContext::new(root, cfg.clone(), vec!["bench".into()]);
-    let mut writer = ArtifactWriter::new(root, &ctx.run_id, &ctx.stamp);
-    let body = match serde_json::to_vec_pretty(&ctx.envelope("bench", &result)) {
+    let mut ctx = RunContext::new(root, cfg.clone(), vec!["bench".into()]);
+    let body = match store::envelope_json(&ctx.store, "bench", &result) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
@@ -439,7 +383,11 @@ fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize, only: &[String]) -> u8
     };
     println!("{}", String::from_utf8_lossy(&body));
     let dir = root.join(&cfg.paths.outputs).join("bench");
-    if let Err(e) = writer.write_dual(&dir, "bench", "json", &body, None) {
+    if let Err(e) = ctx
+        .store
+        .writer()
+        .write_dual(&dir, "bench", "json", &body, None)
+    {
         eprintln!("error: bench report not written: {e}");
         return EXIT_FAILED;
     }
@@ -447,7 +395,7 @@ fn run_bench(root: &Path, cfg: &AppConfig, repeat: usize, only: &[String]) -> u8
 }
 
 fn run_verify(root: &Path, cfg: &AppConfig, run: &str) -> u8 {
-    let id = crate::run::new_run_id(chrono::Utc::now());
+    let id = store::manifest::new_run_id(chrono::Utc::now());
     let Some(_lock) = lock(root, cfg, &id, &format!("verify {run}")) else {
         return EXIT_LOCKED;
     };
@@ -523,9 +471,8 @@ fn run_tests(root: &Path, cfg: &AppConfig, extra: &[String]) -> u8 {
         failures,
         duration_s: (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     };
-    let ctx = RunContext::new(root, cfg.clone(), vec!["test".into()]);
-    let mut writer = ArtifactWriter::new(root, &ctx.run_id, &ctx.stamp);
-    let bytes = match serde_json::to_vec_pretty(&ctx.envelope("test_report", &report)) {
+    let mut ctx = RunContext::new(root, cfg.clone(), vec!["test".into()]);
+    let bytes = match store::envelope_json(&ctx.store, "test_report", &report) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
@@ -533,10 +480,14 @@ fn run_tests(root: &Path, cfg: &AppConfig, extra: &[String]) -> u8 {
         }
     };
     let dir = root.join(&cfg.paths.test_reports);
-    match writer.write_dual(&dir, "test_report", "json", &bytes, None) {
+    match ctx
+        .store
+        .writer()
+        .write_dual(&dir, "test_report", "json", &bytes, None)
+    {
         Ok(p) => println!(
             "test report: {} ({} passed, {} failed)",
-            crate::artifacts::relative(root, &p.latest),
+            relative(root, &p.latest),
             report.counts.passed,
             report.counts.failed
         ),

@@ -9,19 +9,10 @@
 //! what the binary and the end-to-end tests call: [`cli::main_with`].
 #![forbid(unsafe_code)]
 
-pub mod artifacts;
 pub mod bench;
 pub mod cli;
 pub mod config;
-pub mod evaluate;
-pub mod executive;
-pub mod figures;
-pub mod forecast_phase;
-pub mod inputs;
-pub mod monitor_phase;
-pub mod phase;
 pub mod phases;
 pub mod run;
-pub mod simulate_phase;
 pub mod testreport;
 pub mod verify;

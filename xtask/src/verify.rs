@@ -163,11 +163,7 @@ pub fn verify(
                 "text, run ids aside",
             )
         } else {
-            let hash = |p: &Path| {
-                std::fs::read(p)
-                    .ok()
-                    .map(|b| crate::artifacts::sha256_hex(&b))
-            };
+            let hash = |p: &Path| std::fs::read(p).ok().map(|b| store::sha256_hex(&b));
             (hash(&new).as_deref() == o["sha256"].as_str(), "sha256")
         };
         checks.push(Check {
@@ -178,11 +174,7 @@ pub fn verify(
     }
     // The raw snapshot is named by run id: compare it with the re-run's.
     if let (Some(a), Some(b)) = (m["raw_snapshot"].as_str(), new_m["raw_snapshot"].as_str()) {
-        let hash = |p: PathBuf| {
-            std::fs::read(p)
-                .ok()
-                .map(|b| crate::artifacts::sha256_hex(&b))
-        };
+        let hash = |p: PathBuf| std::fs::read(p).ok().map(|b| store::sha256_hex(&b));
         checks.push(Check {
             path: a.to_string(),
             same: hash(root.join(a)).is_some() && hash(root.join(a)) == hash(scratch.join(b)),
@@ -200,7 +192,7 @@ pub fn verify(
         for (rel, source) in m["latest"].as_object().into_iter().flatten() {
             let on_disk = std::fs::read(root.join(rel))
                 .ok()
-                .map(|b| crate::artifacts::sha256_hex(&b));
+                .map(|b| store::sha256_hex(&b));
             checks.push(Check {
                 path: rel.clone(),
                 same: on_disk.is_some() && on_disk.as_deref() == source["sha256"].as_str(),

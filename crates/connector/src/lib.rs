@@ -374,7 +374,7 @@ impl SourceConfig {
 }
 
 /// Where fetched data came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceMeta {
     /// Kind of source.
     pub kind: SourceKind,
@@ -667,6 +667,16 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, ConnectorError> {
         .finish()
         .map_err(|e| ConnectorError::Unreadable {
             path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// Reads Parquet bytes (as a store returns them); `label` names them in the error.
+pub fn parquet_from_bytes(bytes: &[u8], label: &str) -> Result<DataFrame, ConnectorError> {
+    ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| ConnectorError::Unreadable {
+            path: PathBuf::from(label),
             message: e.to_string(),
         })
 }

@@ -300,7 +300,7 @@ impl RawPage {
 }
 
 /// What a network fetch reports besides the rows.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct FetchReport {
     /// Pages requested (the final empty one included).
     pub pages: usize,

@@ -174,7 +174,7 @@ impl CleanseConfig {
 }
 
 /// Why a day's value was flagged (`motivo`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Motivo {
     /// The value was null on an open day.
@@ -222,7 +222,7 @@ impl Motivo {
 }
 
 /// One flagged day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Flag {
     /// Date.
     pub fecha: NaiveDate,
@@ -237,7 +237,7 @@ pub struct Flag {
 }
 
 /// A date that appeared in conflicting rows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Conflict {
     /// Date.
     pub fecha: NaiveDate,
@@ -250,7 +250,7 @@ pub struct Conflict {
 }
 
 /// A run of missing days.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Gap {
     /// First missing day.
     pub start: NaiveDate,
@@ -261,7 +261,7 @@ pub struct Gap {
 }
 
 /// The cleansing report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CleansingReport {
     /// Raw rows in.
     pub rows_in: u64,

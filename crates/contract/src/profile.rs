@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::ContractError;
 
 /// Profile of one column.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ColumnProfile {
     /// Column name.
     pub name: String,
@@ -30,7 +30,7 @@ pub struct ColumnProfile {
 }
 
 /// Coverage of the date column.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DateProfile {
     /// First date.
     pub first: NaiveDate,
@@ -53,7 +53,7 @@ pub struct DateProfile {
 }
 
 /// The profile of a frame.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Profile {
     /// Rows.
     pub rows: u64,

@@ -9,7 +9,7 @@ use crate::typed::canonicalize;
 use crate::ContractError;
 
 /// What one column looks like.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ProposedColumn {
     /// Name after snake_case and aliases.
     pub name: String,
@@ -28,7 +28,7 @@ pub struct ProposedColumn {
 }
 
 /// A difference between the data and the configured contract.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Difference {
     /// Column.
     pub column: String,
@@ -41,7 +41,7 @@ pub struct Difference {
 }
 
 /// The proposal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ContractProposal {
     /// The column that looks like the date (canonical `fecha` first).
     pub date_column: Option<String>,

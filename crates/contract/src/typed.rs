@@ -13,7 +13,9 @@ use crate::spec::{ContractConfig, Dtype};
 use crate::ContractError;
 
 /// The closed set of contract rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// Two source columns map to the same name.

@@ -20,7 +20,7 @@ use crate::typed::{canonicalize, type_rows, Issue, Rule, TypedRow, Units};
 use crate::ContractError;
 
 /// One example of a failure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Example {
     /// 0-based raw row.
     pub row: Option<usize>,
@@ -31,7 +31,7 @@ pub struct Example {
 }
 
 /// All failures of one rule on one column.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RuleFailure {
     /// The rule.
     pub rule: Rule,
@@ -48,7 +48,7 @@ pub struct RuleFailure {
 }
 
 /// The validation report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ValidationReport {
     /// No failure of severity error.
     pub passed: bool,

@@ -42,7 +42,7 @@ impl Default for EdaConfig {
 }
 
 /// Coverage of the cleansed series.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// First date.
     pub first: NaiveDate,
@@ -63,7 +63,7 @@ pub struct Coverage {
 }
 
 /// Mean level of a period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Level {
     /// `YYYY` or `YYYY-MM`.
     pub period: String,
@@ -76,7 +76,7 @@ pub struct Level {
 }
 
 /// An uplift: the mean of a group of days relative to the comparison days.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Uplift {
     /// What the group is.
     pub name: String,
@@ -87,7 +87,7 @@ pub struct Uplift {
 }
 
 /// Level of each pandemic phase against the year before the pandemic.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PhaseLevel {
     /// Phase number (0 = none).
     pub phase: u8,
@@ -100,7 +100,7 @@ pub struct PhaseLevel {
 }
 
 /// A suggested window feature.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct WindowSuggestion {
     /// Statistic (`mean`, `std`, …).
     pub stat: String,
@@ -111,7 +111,7 @@ pub struct WindowSuggestion {
 }
 
 /// The EDA report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct EdaReport {
     /// Coverage.
     pub coverage: Coverage,

@@ -191,7 +191,7 @@ impl Default for DriftThresholds {
 }
 
 /// Every drift measure of one variable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DriftReport {
     /// KS statistic.
     pub ks_statistic: f64,

@@ -80,7 +80,7 @@ pub struct Scored {
 }
 
 /// Error measures over some days.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Errors {
     /// Days.
     pub days: usize,
@@ -137,7 +137,7 @@ fn errors(rows: &[&Scored], scale: f64) -> Errors {
 }
 
 /// The health of one kept forecast.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Health {
     /// Status.
     pub status: Status,

@@ -79,4 +79,104 @@ pub enum PipelineError {
     /// A table could not be written.
     #[error("writing a table: {0}")]
     Table(#[from] csv::Error),
+    /// The store could not read or write.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// A figure could not be drawn.
+    #[error("drawing a figure: {0}")]
+    Chart(#[from] report::ChartError),
+    /// A report could not be written or read as JSON.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// An input an earlier phase publishes is not there.
+    #[error("no {what} at {at}: run phase {phase} first")]
+    Missing {
+        /// What is missing (`layer`, `champion`, …).
+        what: &'static str,
+        /// Where it was looked for.
+        at: String,
+        /// The phase that publishes it (`04 features`).
+        phase: &'static str,
+    },
+    /// The champion file could not be loaded.
+    #[error("reading {at}: {source}")]
+    Champion {
+        /// Where it is.
+        at: String,
+        /// Why.
+        source: Box<forecaster::ForecastError>,
+    },
+    /// The contract validation refused the snapshot (kept as evidence).
+    #[error("contract validation failed with {errors} error(s) and {warnings} warning(s); the raw snapshot {snapshot} is kept as evidence; see {report}")]
+    Refused {
+        /// Errors found.
+        errors: u64,
+        /// Warnings found.
+        warnings: u64,
+        /// The snapshot kept.
+        snapshot: String,
+        /// The validation report.
+        report: String,
+    },
+    /// A step failed on a named input.
+    #[error("cannot cleanse {what}: {source}")]
+    In {
+        /// The input (the raw snapshot).
+        what: String,
+        /// Why.
+        source: Box<PipelineError>,
+    },
+    /// A kept forecast file that is not a forecast table.
+    #[error("reading {at}: row {row} is not a forecast row")]
+    KeptForecast {
+        /// The file.
+        at: String,
+        /// The row (0 = header).
+        row: usize,
+    },
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A file to evaluate cannot be opened.
+    #[error("cannot open {path}: {source}")]
+    Open {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Dropping the last days of a file left no history.
+    #[error("--skip-last {skip_last} leaves no history")]
+    NoHistoryLeft {
+        /// Days dropped.
+        skip_last: u32,
+    },
+    /// No observed day after the cutoff to score.
+    #[error("no observed day after the cutoff to score")]
+    NoHoldout,
+    /// A phase of an evaluation run failed.
+    #[error("phase {phase} {name}: {source}")]
+    Phase {
+        /// Its number.
+        phase: String,
+        /// Its name.
+        name: &'static str,
+        /// Why.
+        source: Box<PipelineError>,
+    },
+}
+
+/// An error and its sources, `: `-separated (what a log line or a table cell shows).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        src = s.source();
+    }
+    out
 }

@@ -2,17 +2,24 @@
 
 pub mod config;
 mod error;
+pub mod evaluate;
+pub mod executive;
 pub mod flow;
 pub mod frames;
+mod phase;
+pub mod stages;
 pub mod tables;
 pub mod train;
 
 pub use config::{AppConfig, ConfigError, Language, LoadOptions, ReportConfig};
-pub use error::PipelineError;
+pub use error::{chain, PipelineError};
 pub use flow::{
     analyse, cleanse, feature_context, features, fetch, forecast, run_in_memory, score, today,
     validate, CleansedData, Outcome,
 };
+pub use phase::Phase;
+pub use stages::{run_stage, SourceAccess};
+pub use store::{Area, FileStore, MemoryStore, Store};
 pub use train::{train, BacktestRow, TrainBody, TrainData, TrainOptions, Trained};
 
 /// Version of this crate, recorded in run manifests.

@@ -421,7 +421,7 @@ pub fn validate(
 }
 
 /// A value with its interval bounds per level.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Banded {
     /// Central value.
     pub valor: f64,
@@ -430,7 +430,7 @@ pub struct Banded {
 }
 
 /// One day of a scenario.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DayRow {
     /// Date.
     pub fecha: NaiveDate,
@@ -445,7 +445,7 @@ pub struct DayRow {
 }
 
 /// One month of a scenario.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct MonthRow {
     /// `YYYY-MM`.
     pub mes: String,
@@ -464,7 +464,7 @@ pub struct MonthRow {
 }
 
 /// The result of one scenario.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScenarioResult {
     /// Name.
     pub nombre: String,
@@ -486,7 +486,7 @@ pub struct ScenarioResult {
 }
 
 /// Every scenario against the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Simulation {
     /// Levels of the intervals (percent).
     pub niveles: Vec<f64>,
@@ -499,7 +499,7 @@ pub struct Simulation {
 }
 
 /// A scenario that was not simulated, and why (planner-facing Spanish).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Omitido {
     /// Name.
     pub nombre: String,

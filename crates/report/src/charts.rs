@@ -5,9 +5,31 @@
 use std::io::Cursor;
 use std::sync::Once;
 
-use anyhow::Context as _;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+
+/// Colours the charts take, re-exported so callers need no plotters dependency.
+pub use plotters::style::{RGBColor, BLACK, BLUE, GREEN, RED};
+
+/// Errors of drawing a chart.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// Plotters failed to draw.
+    #[error("drawing failed: {0}")]
+    Draw(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The pixel buffer did not match the canvas size (a bug).
+    #[error("the pixel buffer does not match the canvas size")]
+    Canvas,
+    /// PNG encoding failed.
+    #[error("PNG encoding failed: {0}")]
+    Encode(#[from] image::ImageError),
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError::Draw(Box::new(e))
+    }
+}
 
 /// Width and height of every figure, in pixels.
 pub const SIZE: (u32, u32) = (1200, 600);
@@ -24,8 +46,8 @@ fn register_fonts() {
 
 /// Renders with `draw` on a white RGB canvas and encodes the result as PNG.
 pub fn png(
-    draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> anyhow::Result<()>,
-) -> anyhow::Result<Vec<u8>> {
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> Result<(), ChartError>,
+) -> Result<Vec<u8>, ChartError> {
     register_fonts();
     let (w, h) = SIZE;
     let mut buf = vec![255u8; (w * h * 3) as usize];
@@ -35,7 +57,7 @@ pub fn png(
         draw(&root)?;
         root.present()?;
     }
-    let img = image::RgbImage::from_raw(w, h, buf).context("canvas size")?;
+    let img = image::RgbImage::from_raw(w, h, buf).ok_or(ChartError::Canvas)?;
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png)?;
     Ok(out.into_inner())
@@ -51,7 +73,7 @@ pub fn line_chart(
     labels: &[String],
     series: &[(&str, Vec<Option<f64>>, RGBColor)],
     marks: &[(usize, f64)],
-) -> anyhow::Result<Vec<u8>> {
+) -> Result<Vec<u8>, ChartError> {
     let n = labels.len().max(2);
     let hi = series
         .iter()
@@ -108,7 +130,7 @@ pub fn bar_chart(
     categories: &[String],
     groups: &[(&str, Vec<Option<f64>>, RGBColor)],
     reference: Option<f64>,
-) -> anyhow::Result<Vec<u8>> {
+) -> Result<Vec<u8>, ChartError> {
     let k = groups.len().max(1) as f64;
     let hi = groups
         .iter()
@@ -189,7 +211,7 @@ pub fn fan_chart(
     point: &[f64],
     bands: &[(String, Vec<f64>, Vec<f64>)],
     actuals: Option<&[Option<f64>]>,
-) -> anyhow::Result<Vec<u8>> {
+) -> Result<Vec<u8>, ChartError> {
     let n = labels.len().max(2);
     let h0 = history.len();
     let hi = history
@@ -283,7 +305,7 @@ pub fn whisker_bar_chart(
     values: &[f64],
     whiskers: &[Option<(f64, f64)>],
     actuals: Option<&[Option<f64>]>,
-) -> anyhow::Result<Vec<u8>> {
+) -> Result<Vec<u8>, ChartError> {
     let n = categories.len();
     let hi = values
         .iter()
@@ -363,7 +385,7 @@ pub fn whisker_bar_chart(
 }
 
 /// ACF (top) and PACF (bottom) stems with the confidence band.
-pub fn acf_chart(acf: &[f64], pacf: &[f64], band: f64) -> anyhow::Result<Vec<u8>> {
+pub fn acf_chart(acf: &[f64], pacf: &[f64], band: f64) -> Result<Vec<u8>, ChartError> {
     png(|root| {
         let panels = root.split_evenly((2, 1));
         for (area, (name, values)) in panels.iter().zip([("ACF", acf), ("PACF", pacf)]) {

@@ -1,4 +1,4 @@
-//! The one artifact writer every phase uses.
+//! The one artifact writer every file the store publishes goes through.
 //!
 //! - [`write_atomic`]: temp file in the destination folder, write, fsync, rename (and fsync
 //!   the folder), so a reader never sees a half-written file.

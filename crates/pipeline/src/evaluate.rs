@@ -13,12 +13,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
+use store::{Area, FileStore, Folders, Store};
 
 use crate::config::{AppConfig, LoadOptions};
-use crate::phase::Phase;
-use crate::run::RunContext;
+use crate::{Phase, PipelineError, SourceAccess};
 
 /// One file to evaluate: its path and the country of its calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +132,8 @@ pub fn evaluate(
     opts: &LoadOptions,
     files: &[EvalFile],
     skip_last: &[u32],
-) -> anyhow::Result<(Evaluation, PathBuf)> {
+    on_row: &dyn Fn(&EvalRow),
+) -> Result<(Evaluation, PathBuf), PipelineError> {
     let base = AppConfig::load(root, opts)?;
     let out_dir = root.join(&base.paths.outputs).join("evaluate");
     let skips: Vec<u32> = if skip_last.is_empty() {
@@ -200,20 +200,9 @@ pub fn evaluate(
                     row.mase_mejor_candidato = Some(best);
                 }
             }
-            Err(e) => row.estado = format!("{e:#}"),
+            Err(e) => row.estado = crate::error::chain(&e),
         }
-        println!(
-            "{:<24} {:>4} mase {:>7} cob80 {:>6} campeón {:<36} {:>6.1} s {}",
-            row.serie,
-            row.omitidos,
-            row.mase.map(|v| format!("{v:.3}")).unwrap_or("-".into()),
-            row.cobertura_80
-                .map(|v| format!("{v:.3}"))
-                .unwrap_or("-".into()),
-            row.campeon.clone().unwrap_or_default(),
-            row.segundos,
-            if row.estado == "ok" { "" } else { &row.estado }
-        );
+        on_row(&row);
         filas.push(row);
     }
     let mases: Vec<f64> = filas
@@ -258,9 +247,11 @@ fn evaluate_one(
     f: &EvalFile,
     work: &Path,
     skip_last: u32,
-) -> anyhow::Result<(String, chrono::NaiveDate, Scored)> {
-    let path = std::fs::canonicalize(&f.path)
-        .with_context(|| format!("cannot open {}", f.path.display()))?;
+) -> Result<(String, chrono::NaiveDate, Scored), PipelineError> {
+    let path = std::fs::canonicalize(&f.path).map_err(|source| PipelineError::Open {
+        path: f.path.clone(),
+        source,
+    })?;
     let mut sets = opts.sets.clone();
     sets.push("source.kind=file".into());
     sets.push(format!("source.path={}", path.display()));
@@ -277,7 +268,9 @@ fn evaluate_one(
     let (first, last) = date_range(root, &cfg)?;
     // A development hold-out: the last `skip_last` days are dropped before anything else.
     let last = last - chrono::Days::new(u64::from(skip_last));
-    anyhow::ensure!(last > first, "--skip-last {skip_last} leaves no history");
+    if last <= first {
+        return Err(PipelineError::NoHistoryLeft { skip_last });
+    }
     if skip_last > 0 {
         sets.push(format!("source.span={{start: {first}, end: {last}}}"));
     }
@@ -291,23 +284,45 @@ fn evaluate_one(
         },
     )?;
     let pais = cfg.calendar.festivos.pais.to_string();
-    std::fs::create_dir_all(work).with_context(|| format!("cannot create {}", work.display()))?;
-    let mut ctx = RunContext::new(work, cfg, sets);
-    for p in Phase::ALL {
-        if p.number().as_str() > "06" {
-            break;
+    let p = &cfg.paths;
+    let folders = Folders {
+        raw: p.raw.clone(),
+        cleansed: p.cleansed.clone(),
+        features: p.features.clone(),
+        processed: p.processed.clone(),
+        outputs: p.outputs.clone(),
+        executive: p.executive.clone(),
+    };
+    let sha = store::sha256_hex(cfg.redacted_json().to_string().as_bytes());
+    let mut store = FileStore::new(work, folders, &sha);
+    let access = SourceAccess {
+        root: work,
+        secret: &|_| None,
+    };
+    for phase in Phase::ALL
+        .into_iter()
+        .filter(|p| p.number().as_str() <= "06")
+    {
+        store.begin_phase();
+        let done = crate::run_stage(phase, &mut store, &cfg, &access);
+        match done {
+            Ok(()) => store.promote()?,
+            Err(e) => {
+                store.discard()?;
+                return Err(PipelineError::Phase {
+                    phase: phase.number(),
+                    name: phase.name(),
+                    source: Box::new(e),
+                });
+            }
         }
-        ctx.run_phase(p, |c| crate::phases::execute(p, c))
-            .with_context(|| format!("phase {} {}", p.number(), p.name()))?;
     }
-    ctx.write_manifest()?;
-    let reports = work.join(&ctx.cfg.paths.outputs).join("reports");
-    let forecast: crate::forecast_phase::ForecastBody = read_body(&reports, "forecast")?;
-    let holdout = forecast
-        .holdout
-        .context("no observed day after the cutoff to score")?;
-    let train: pipeline::TrainBody = read_body(&reports, "train")?;
-    let ranks = rank_correlation(work, &ctx.cfg, &train.leaderboard, &holdout)?;
+    let forecast: crate::stages::ForecastBody =
+        crate::stages::read_report(&mut store, "forecast", "forecast report", "06 forecast")?;
+    let holdout = forecast.holdout.ok_or(PipelineError::NoHoldout)?;
+    let train: crate::TrainBody =
+        crate::stages::read_report(&mut store, "train", "train report", "05 train")?;
+    let ranks = rank_correlation(&mut store, &train.leaderboard, &holdout)?;
     let champion = forecast.champion;
     Ok((
         pais,
@@ -320,56 +335,36 @@ fn evaluate_one(
     ))
 }
 
-/// The typed body of `<reports>/<name>_latest.json`.
-fn read_body<T: serde::de::DeserializeOwned>(reports: &Path, name: &str) -> anyhow::Result<T> {
-    #[derive(Deserialize)]
-    struct Envelope<T> {
-        body: T,
-    }
-    let path = reports.join(format!("{name}_latest.json"));
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("no report at {}", path.display()))?;
-    let e: Envelope<T> = serde_json::from_str(&text)
-        .with_context(|| format!("unreadable report {}", path.display()))?;
-    Ok(e.body)
-}
-
 fn date_range(
     root: &Path,
     cfg: &AppConfig,
-) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
-    let fetched = pipeline::fetch(cfg, root, &|_| None)?;
-    connector::date_range(&fetched.frame)?.context("the file has no rows")
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), PipelineError> {
+    let fetched = crate::fetch(cfg, root, &|_| None)?;
+    connector::date_range(&fetched.frame)?.ok_or(PipelineError::EmptyLayer { layer: "source" })
 }
 
 /// Spearman correlation of the candidates' backtest metric with their hold-out MASE, the
 /// candidates compared and the best hold-out MASE among them; from phase 05's horizon
 /// forecast of every candidate (`outputs/models/candidate_forecasts_latest.csv`).
 fn rank_correlation(
-    work: &Path,
-    cfg: &AppConfig,
+    store: &mut dyn Store,
     leaderboard: &models::Leaderboard,
     holdout: &forecaster::HoldoutScore,
-) -> anyhow::Result<Option<(f64, usize, f64)>> {
-    let outputs = work.join(&cfg.paths.outputs);
-    let Ok(text) = std::fs::read_to_string(outputs.join("models/candidate_forecasts_latest.csv"))
-    else {
+) -> Result<Option<(f64, usize, f64)>, PipelineError> {
+    let Some(text) = store.peek(Area::Models, "candidate_forecasts", "csv")? else {
         return Ok(None);
     };
     // Actuals after the cutoff, raw and observed, as phase 06 scored them.
-    let after = work
-        .join(&cfg.paths.cleansed)
-        .join(format!("{}_latest.parquet", crate::inputs::AFTER_CUTOFF));
-    let actuals = pipeline::frames::observed_actuals(&connector::read_parquet(&after)?)?;
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let actuals = crate::frames::observed_actuals(&crate::stages::read_after_cutoff(store)?)?;
+    let mut rdr = csv::Reader::from_reader(text.as_slice());
     let mut per: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
     for rec in rdr.records() {
         let rec = rec?;
         let (Some(fecha), Some(nombre), Some(pred)) = (rec.get(0), rec.get(1), rec.get(2)) else {
             continue;
         };
-        let fecha: chrono::NaiveDate = fecha.parse()?;
-        let Ok(pred) = pred.parse::<f64>() else {
+        let (Ok(fecha), Ok(pred)) = (fecha.parse::<chrono::NaiveDate>(), pred.parse::<f64>())
+        else {
             continue;
         };
         if let Some(a) = actuals.get(&fecha) {
@@ -432,12 +427,13 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// The table as CSV (one row per file).
-pub fn to_csv(ev: &Evaluation) -> anyhow::Result<Vec<u8>> {
+pub fn to_csv(ev: &Evaluation) -> Result<Vec<u8>, PipelineError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in &ev.filas {
         w.serialize(r)?;
     }
-    Ok(w.into_inner()?)
+    w.into_inner()
+        .map_err(|e| PipelineError::Table(csv::Error::from(e.into_error())))
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ impl Reports {
     }
 }
 
-pub use pipeline::{Language, ReportConfig};
+use crate::config::Language;
 
 fn pick(lang: Language, es: &'static str, en: &'static str) -> &'static str {
     match lang {

@@ -3,16 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Context as _;
 use chrono::NaiveDate;
-use plotters::style::RGBColor;
-use serde::Serialize;
+use report::charts::RGBColor;
+use serde::{Deserialize, Serialize};
+use store::{Area, Store};
 
-use crate::artifacts::FileRecord;
-use crate::run::RunContext;
+use super::{read_after_cutoff, read_cleansed, read_layer, read_report};
+use crate::config::AppConfig;
+use crate::PipelineError;
 
 /// Health of one kept forecast.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ForecastHealth {
     /// The forecast file (history).
     pub forecast: String,
@@ -25,7 +26,7 @@ pub struct ForecastHealth {
 }
 
 /// Drift of one variable.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariableDrift {
     /// Column.
     pub variable: String,
@@ -34,7 +35,7 @@ pub struct VariableDrift {
 }
 
 /// Body of the phase 08 report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MonitorBody {
     /// Overall status (`OK`, `WARN`, `ALERT`, or `SIN_DATOS` when no actual has arrived).
     pub status: String,
@@ -57,45 +58,48 @@ pub struct MonitorBody {
 /// A kept daily forecast CSV: dates, points and `(level, lo, hi)` per day.
 type KeptForecast = Vec<(NaiveDate, f64, Vec<(f64, f64, f64)>)>;
 
-fn read_forecast(text: &str) -> anyhow::Result<KeptForecast> {
+fn read_forecast(text: &str, label: &str) -> Result<KeptForecast, PipelineError> {
+    let bad = |row: usize| PipelineError::KeptForecast {
+        at: label.to_string(),
+        row,
+    };
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().context("empty forecast")?.split(',').collect();
+    let header: Vec<&str> = lines.next().ok_or_else(|| bad(0))?.split(',').collect();
     let levels: Vec<f64> = header
         .iter()
         .filter_map(|h| h.strip_prefix("limite_inferior_"))
-        .map(|l| l.parse::<f64>())
+        .map(|l| l.parse::<f64>().map_err(|_| bad(0)))
         .collect::<Result<_, _>>()?;
     lines
-        .map(|l| {
+        .enumerate()
+        .map(|(r, l)| {
             let c: Vec<&str> = l.split(',').collect();
-            let f =
-                |i: usize| -> anyhow::Result<f64> { Ok(c.get(i).context("short row")?.parse()?) };
+            let f = |i: usize| -> Result<f64, PipelineError> {
+                c.get(i)
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| bad(r + 1))
+            };
             Ok((
-                c[0].parse()?,
+                c[0].parse().map_err(|_| bad(r + 1))?,
                 f(1)?,
                 levels
                     .iter()
                     .enumerate()
                     .map(|(k, lv)| Ok((*lv, f(2 + 2 * k)?, f(3 + 2 * k)?)))
-                    .collect::<anyhow::Result<_>>()?,
+                    .collect::<Result<_, PipelineError>>()?,
             ))
         })
         .collect()
 }
 
-/// Runs phase 08.
-pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
-    let cfg = ctx.cfg.monitor.clone();
-    let cleansed_dir = ctx.cfg.paths.cleansed.clone();
-    let (cleansed, _) = crate::inputs::read_layer(
-        ctx,
-        &cleansed_dir,
-        "ventas_diarias_latest.parquet",
-        "02 cleanse",
-    )?;
-    let mut actual: BTreeMap<NaiveDate, f64> = pipeline::frames::dates(&cleansed, "cleansed")?
+/// Phase 08: the kept forecasts against the actuals that arrived since (health), the recent
+/// data against the training data (drift), with an OK / WARN / ALERT status.
+pub fn monitor(store: &mut dyn Store, app: &AppConfig) -> Result<(), PipelineError> {
+    let cfg = &app.monitor;
+    let cleansed = read_cleansed(store)?;
+    let mut actual: BTreeMap<NaiveDate, f64> = crate::frames::dates(&cleansed, "cleansed")?
         .into_iter()
-        .zip(pipeline::frames::f64s(
+        .zip(crate::frames::f64s(
             &cleansed,
             "cleansed",
             core_types::cols::UNIDADES_VENDIDAS,
@@ -104,9 +108,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         .collect();
     // Actuals that arrived after the cutoff (a hold-out run): read here on purpose, like phase
     // 06's scoring — monitoring is scoring kept forecasts against what came after them.
-    actual.extend(pipeline::frames::observed_actuals(
-        &crate::inputs::read_after_cutoff(ctx)?,
-    )?);
+    actual.extend(crate::frames::observed_actuals(&read_after_cutoff(store)?)?);
     if let Some(s) = &cfg.nivel_inyectado {
         for (d, v) in actual.iter_mut() {
             if *d >= s.desde {
@@ -115,20 +117,15 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         }
     }
     // Expectations from phase 05: the champion's backtest errors.
-    let train_path = ctx
-        .root
-        .join(&ctx.cfg.paths.outputs)
-        .join("reports")
-        .join("train_latest.json");
-    let train: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&train_path).context("no train report: run phase 05 first")?,
-    )?;
-    ctx.record_inputs(&[FileRecord::read(&ctx.root, &train_path, None)?]);
-    let bt: Vec<(f64, f64)> = train["body"]["champion_backtest"]
-        .as_array()
-        .context("train report without champion_backtest")?
+    #[derive(Deserialize)]
+    struct TrainExpect {
+        champion_backtest: Vec<crate::BacktestRow>,
+    }
+    let train: TrainExpect = read_report(store, "train", "train report", "05 train")?;
+    let bt: Vec<(f64, f64)> = train
+        .champion_backtest
         .iter()
-        .filter_map(|r| Some((r["actual"].as_f64()?, r["pred"].as_f64()?)))
+        .filter_map(|r| Some((r.actual?, r.pred)))
         .collect();
     let expected_wape = bt.iter().map(|(a, p)| (a - p).abs()).sum::<f64>()
         / bt.iter().map(|(a, _)| a.abs()).sum::<f64>();
@@ -137,27 +134,11 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     let error_sd =
         (errs.iter().map(|e| (e - mean_e).powi(2)).sum::<f64>() / errs.len().max(1) as f64).sqrt();
     // Kept forecasts, newest last.
-    let hist = ctx
-        .root
-        .join(&ctx.cfg.paths.outputs)
-        .join("forecast")
-        .join("history");
-    let mut kept: Vec<std::path::PathBuf> = std::fs::read_dir(&hist)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("forecast_daily_"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    kept.sort();
+    let kept = store.history(Area::Forecast, "forecast_daily", "csv")?;
     let mut scored = Vec::new();
-    for path in &kept {
-        let text = std::fs::read_to_string(path)?;
-        let fc = read_forecast(&text).with_context(|| format!("reading {}", path.display()))?;
+    for k in &kept {
+        let text = String::from_utf8_lossy(&k.bytes);
+        let fc = read_forecast(&text, &k.label)?;
         let Some(start) = fc.first().map(|r| r.0) else {
             continue;
         };
@@ -183,16 +164,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         if rows.is_empty() {
             continue;
         }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let run_id = name
-            .trim_end_matches(".csv")
-            .rsplit('_')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let run_id = k.run_id.clone();
         let health = monitor::health::health(
             &rows,
             monitor::weekly_naive_scale(&train_y),
@@ -202,7 +174,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         );
         scored.push((
             ForecastHealth {
-                forecast: crate::artifacts::relative(&ctx.root, path),
+                forecast: k.label.clone(),
                 run_id,
                 horizon_start: start,
                 health,
@@ -240,10 +212,8 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
                 variable: core_types::cols::UNIDADES_VENDIDAS.into(),
                 drift,
             });
-        let feat_dir = ctx.cfg.paths.features.clone();
-        let (feats, _) =
-            crate::inputs::read_layer(ctx, &feat_dir, "features_latest.parquet", "04 features")?;
-        let fd = pipeline::frames::dates(&feats, "features")?;
+        let feats = read_layer(store, Area::Features, "features", "04 features")?;
+        let fd = crate::frames::dates(&feats, "features")?;
         let ref_days: std::collections::BTreeSet<NaiveDate> =
             reference.iter().map(|r| r.0).collect();
         let cur_days: std::collections::BTreeSet<NaiveDate> = recent.iter().copied().collect();
@@ -252,7 +222,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
             if name == core_types::cols::FECHA || name == "es_futuro" {
                 continue;
             }
-            let Ok(v) = pipeline::frames::f64s(&feats, "features", &name) else {
+            let Ok(v) = crate::frames::f64s(&feats, "features", &name) else {
                 continue;
             };
             let pick = |days: &std::collections::BTreeSet<NaiveDate>| -> Vec<f64> {
@@ -286,7 +256,6 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
     };
     // Figures: daily errors with the alarm dates; PSI per variable.
     let mut figures = Vec::new();
-    let fig_dir = ctx.root.join(&ctx.cfg.paths.outputs).join("figures");
     if let Some((fh, rows)) = &latest {
         let labels: Vec<String> = rows.iter().map(|r| r.fecha.to_string()).collect();
         let errs: Vec<Option<f64>> = rows.iter().map(|r| Some(r.actual - r.forecast)).collect();
@@ -296,21 +265,20 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
             .filter_map(|d| rows.iter().position(|r| r.fecha == *d))
             .map(|i| (i, rows[i].actual - rows[i].forecast))
             .collect();
-        let png = crate::figures::line_chart(
+        let png = report::line_chart(
             "Error diario (real − pronóstico); puntos rojos: alarmas CUSUM / Page–Hinkley",
             &labels,
             &[("error", errs, RGBColor(31, 119, 180))],
             &marks,
         )?;
-        ctx.writer
-            .write_dual(&fig_dir, "monitor_error", "png", &png, None)?;
+        store.put(Area::Figures, "monitor_error", "png", &png, None)?;
         figures.push("monitor_error_latest.png".into());
         let all: Vec<&VariableDrift> = target_drift.iter().chain(feature_drift.iter()).collect();
         let names: Vec<String> = all
             .iter()
-            .map(|v| crate::figures::short_label(&v.variable))
+            .map(|v| report::short_label(&v.variable))
             .collect();
-        let png = crate::figures::bar_chart(
+        let png = report::bar_chart(
             "PSI por variable (0.10 aviso, 0.25 alerta)",
             &names,
             &[(
@@ -320,8 +288,7 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
             )],
             Some(cfg.deriva.psi_alert),
         )?;
-        ctx.writer
-            .write_dual(&fig_dir, "monitor_deriva", "png", &png, None)?;
+        store.put(Area::Figures, "monitor_deriva", "png", &png, None)?;
         figures.push("monitor_deriva_latest.png".into());
     } else {
         notas.push("aún no llegan ventas reales posteriores a ningún pronóstico guardado".into());
@@ -337,6 +304,6 @@ pub fn run(ctx: &mut RunContext) -> anyhow::Result<()> {
         notas,
         figures,
     };
-    ctx.write_report("monitor", &body)?;
+    store::put_report(store, "monitor", &body)?;
     Ok(())
 }

@@ -99,26 +99,6 @@ impl Phase {
         }
     }
 
-    /// The issue that builds the phase, when it is not built yet.
-    pub fn pending_issue(self) -> Option<u32> {
-        match self {
-            Phase::Explore
-            | Phase::Ingest
-            | Phase::Cleanse
-            | Phase::Eda
-            | Phase::Features
-            | Phase::Train
-            | Phase::Forecast
-            | Phase::Simulate
-            | Phase::Monitor => None,
-        }
-    }
-
-    /// Whether the phase is built.
-    pub fn is_built(self) -> bool {
-        self.pending_issue().is_none()
-    }
-
     /// Parses `00`, `0`, `explore`, …
     pub fn parse(s: &str) -> Option<Phase> {
         let s = s.trim().to_ascii_lowercase();

@@ -1,0 +1,293 @@
+//! Phases 02 (cleanse), 03 (exploratory analysis) and 04 (features).
+
+use report::charts::{RGBColor, BLUE, GREEN};
+use serde::{Deserialize, Serialize};
+use store::{Area, Store};
+
+use super::{put_figures, read_after_cutoff, read_cleansed, AFTER_CUTOFF};
+use crate::config::AppConfig;
+use crate::PipelineError;
+
+/// Body of the phase 02 report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CleanseBody {
+    /// SHA-256 of the raw snapshot cleansed (its path, which names the run, is in the
+    /// manifest).
+    pub snapshot_sha256: String,
+    /// Rows of the cleansed layer.
+    pub output_rows: u64,
+    /// Source rows after the cutoff, set aside in `despues_del_corte_latest.parquet`.
+    pub rows_after_cutoff: u64,
+    /// What cleansing did.
+    pub report: contract::CleansingReport,
+}
+
+/// Phase 02: the raw snapshot cleansed to the daily grid; the rows after the cutoff set aside.
+pub fn cleanse(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> {
+    let Some((snapshot, raw)) = store.get_raw()? else {
+        return Err(PipelineError::Missing {
+            what: "raw snapshot",
+            at: "the raw layer".into(),
+            phase: "01 ingest",
+        });
+    };
+    let frame = connector::parquet_from_bytes(&raw, &snapshot)?;
+    store.count_rows(&snapshot, frame.height() as u64);
+    let crate::CleansedData { cleansed, after } =
+        crate::flow::cleanse(&frame, cfg).map_err(|source| PipelineError::In {
+            what: snapshot.clone(),
+            source: Box::new(source),
+        })?;
+    let bytes = connector::to_parquet_bytes(&cleansed.frame)?;
+    let after_bytes = connector::to_parquet_bytes(&crate::frames::observed_frame(&after)?)?;
+    let body = CleanseBody {
+        snapshot_sha256: store::sha256_hex(&raw),
+        output_rows: cleansed.frame.height() as u64,
+        rows_after_cutoff: after.dates.len() as u64,
+        report: cleansed.report,
+    };
+    tracing::info!(
+        days = body.report.days_out,
+        flags = body.report.flags.len(),
+        missing = body.report.missing_dates,
+        imputed = body.report.imputed_days,
+        "cleansed to the daily grid"
+    );
+    store.put(
+        Area::Cleansed,
+        "ventas_diarias",
+        "parquet",
+        &bytes,
+        Some(body.output_rows),
+    )?;
+    store.put(
+        Area::Cleansed,
+        AFTER_CUTOFF,
+        "parquet",
+        &after_bytes,
+        Some(body.rows_after_cutoff),
+    )?;
+    store::put_report(store, "cleansing", &body)?;
+    Ok(())
+}
+
+/// Body of the phase 03 report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EdaBody {
+    /// The analysis.
+    pub analysis: features::eda::EdaReport,
+    /// Figures written (names in `outputs/figures/`).
+    pub figures: Vec<String>,
+}
+
+const MONTHS: [&str; 12] = [
+    "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
+];
+
+/// The month abbreviations the figures use.
+pub(crate) fn month_labels() -> Vec<String> {
+    MONTHS.map(String::from).to_vec()
+}
+
+/// Phase 03: the exploratory analysis, its figures and its page.
+pub fn eda(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> {
+    use core_types::cols;
+    let frame = read_cleansed(store)?;
+    let report = crate::flow::analyse(&frame, cfg)?;
+    // Figure data (presentation only).
+    let fechas: Vec<String> = crate::frames::dates(&frame, "cleansed")?
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    let y: Vec<Option<f64>> = crate::frames::f64s(&frame, "cleansed", cols::UNIDADES_VENDIDAS)?
+        .into_iter()
+        .map(|v| Some(v).filter(|v| !v.is_nan()))
+        .collect();
+    let rolling: Vec<Option<f64>> = (0..y.len())
+        .map(|i| {
+            let w: Vec<f64> = y[i.saturating_sub(27)..=i]
+                .iter()
+                .flatten()
+                .copied()
+                .collect();
+            (w.len() >= 14).then(|| w.iter().sum::<f64>() / w.len() as f64)
+        })
+        .collect();
+    let flagged: Vec<bool> = frame
+        .column(cols::ES_ATIPICO)?
+        .bool()?
+        .iter()
+        .map(|b| b.unwrap_or(false))
+        .collect();
+    let originals: Vec<Option<String>> = frame
+        .column(cols::UNIDADES_ORIGINALES)?
+        .str()?
+        .iter()
+        .map(|s| s.map(str::to_string))
+        .collect();
+    let marks: Vec<(usize, f64)> = (0..y.len())
+        .filter(|&i| flagged[i])
+        .map(|i| {
+            let v = y[i]
+                .or_else(|| originals[i].as_deref().and_then(|s| s.parse().ok()))
+                .unwrap_or(0.0);
+            (i, v.max(0.0))
+        })
+        .collect();
+    let orange = RGBColor(230, 120, 20);
+    let days = ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"].map(String::from);
+    let short = report::short_label;
+    let dec_names: Vec<String> = report.december.iter().map(|u| short(&u.name)).collect();
+    let up_names: Vec<String> = report.uplifts.iter().map(|u| short(&u.name)).collect();
+    let figures: Vec<(String, Vec<u8>)> = vec![
+        (
+            "eda_serie".into(),
+            report::line_chart(
+                "Unidades vendidas por día (limpias) y media móvil de 28 días; en rojo, días marcados",
+                &fechas,
+                &[("diario", y.clone(), BLUE), ("media 28 días", rolling, orange)],
+                &marks,
+            )?,
+        ),
+        (
+            "eda_semana".into(),
+            report::bar_chart(
+                "Perfil semanal relativo al nivel local: dow_eff (festivo = sábado) frente a dow",
+                &days,
+                &[
+                    ("dow_eff", report.weekly_profile_dow_eff.clone(), BLUE),
+                    ("dow", report.weekly_profile_dow.clone(), GREEN),
+                ],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_anual".into(),
+            report::bar_chart(
+                "Perfil anual: media del mes / media del año",
+                &month_labels(),
+                &[("mes", report.yearly_profile.clone(), BLUE)],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_diciembre".into(),
+            report::bar_chart(
+                "Bloque de diciembre y novenas frente a los días ordinarios del año",
+                &dec_names,
+                &[("razón", report.december.iter().map(|u| u.ratio).collect(), orange)],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_efectos".into(),
+            report::bar_chart(
+                "Quincena, prima, promoción, festivos y días especiales frente al nivel local",
+                &up_names,
+                &[("razón", report.uplifts.iter().map(|u| u.ratio).collect(), GREEN)],
+                Some(1.0),
+            )?,
+        ),
+        (
+            "eda_acf".into(),
+            report::acf_chart(&report.acf, &report.pacf, report.confidence_band)?,
+        ),
+    ];
+    let sections = vec![
+        ("Cobertura".to_string(), serde_json::to_string_pretty(&report.coverage)?),
+        ("Nivel por año".to_string(), serde_json::to_string_pretty(&report.level_by_year)?),
+        (
+            "Estacionalidad".to_string(),
+            format!(
+                "fuerza semanal: {:?}\nfuerza anual: {:?}\nrezagos sugeridos: {:?}\nventanas sugeridas: {}",
+                report.seasonality_strength_weekly,
+                report.seasonality_strength_yearly,
+                report.suggested_lags,
+                serde_json::to_string(&report.suggested_windows)?
+            ),
+        ),
+        ("Diciembre".to_string(), serde_json::to_string_pretty(&report.december)?),
+        ("Efectos".to_string(), serde_json::to_string_pretty(&report.uplifts)?),
+        ("Pandemia".to_string(), serde_json::to_string_pretty(&report.pandemic)?),
+    ];
+    let html = report::html_page(
+        "Análisis exploratorio — ventas de buñuelos",
+        &figures,
+        &sections,
+    );
+    let mut names = put_figures(store, &figures)?;
+    store.put(Area::Figures, "eda", "html", html.as_bytes(), None)?;
+    names.push("eda_latest.html".into());
+    tracing::info!(
+        weekly = ?report.seasonality_strength_weekly,
+        yearly = ?report.seasonality_strength_yearly,
+        lags = ?report.suggested_lags,
+        "EDA done"
+    );
+    store::put_report(
+        store,
+        "eda",
+        &EdaBody {
+            analysis: report,
+            figures: names,
+        },
+    )?;
+    Ok(())
+}
+
+/// Body of the phase 04 report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeaturesBody {
+    /// Feature columns of the processed layer.
+    pub n_features: usize,
+    /// What was built.
+    pub report: features::FeaturesReport,
+    /// The first rows of the processed history, cells as text.
+    pub first_rows: Vec<Vec<Option<String>>>,
+}
+
+/// Phase 04: the feature table, the model-ready history and the future rows.
+pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> {
+    let frame = read_cleansed(store)?;
+    // Read on purpose: the future of flags known in advance (never the history).
+    let after = read_after_cutoff(store)?;
+    let layers = crate::flow::features(&frame, &after, cfg)?;
+    for n in &layers.report.extra_notes {
+        tracing::info!(
+            column = %n.columna,
+            uso = %n.uso,
+            from_source = n.futuro_de_la_fuente,
+            from_plan = n.futuro_del_plan,
+            filled = n.futuro_relleno,
+            "extra source column"
+        );
+    }
+    for d in &layers.report.planned_outside_horizon {
+        tracing::warn!("planned promotion on {d} is outside the horizon and is ignored");
+    }
+    let profile = contract::profile(&layers.train, 3)?;
+    for (area, name, frame) in [
+        (Area::Features, "features", &layers.all_features),
+        (Area::Processed, "train", &layers.train),
+        (Area::Processed, "future", &layers.future),
+    ] {
+        let bytes = connector::to_parquet_bytes(frame)?;
+        store.put(area, name, "parquet", &bytes, Some(frame.height() as u64))?;
+    }
+    tracing::info!(
+        features = layers.report.feature_columns.len(),
+        history = layers.report.history_rows,
+        future = layers.report.future_rows,
+        "feature layers written"
+    );
+    store::put_report(
+        store,
+        "features",
+        &FeaturesBody {
+            n_features: layers.report.feature_columns.len(),
+            report: layers.report,
+            first_rows: profile.head,
+        },
+    )?;
+    Ok(())
+}
