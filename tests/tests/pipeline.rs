@@ -538,7 +538,7 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
     );
     let monthly = std::fs::read(root.join("outputs/forecast/forecast_monthly_latest.csv")).unwrap();
     assert_eq!(
-        pipeline::tables::monthly_csv(&out.forecast, &cfg.forecast.intervals.levels).unwrap(),
+        pipeline::tables::monthly_csv(&out.forecast, &cfg.forecast.intervals.percents()).unwrap(),
         monthly
     );
 }

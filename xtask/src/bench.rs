@@ -320,11 +320,11 @@ pub fn f1(data: &BenchData, seed: u64, repeat: usize) -> anyhow::Result<Forecast
     );
     // skforecast's defaults, as the comparison script runs them: in-sample residuals, 10 bins.
     let cfg = forecaster::IntervalConfig {
-        levels: vec![80.0],
         residuals: forecaster::ResidualSource::InSample,
         n_bins: 10,
         ..forecaster::IntervalConfig::default()
-    };
+    }
+    .with_levels(&[80.0])?;
     let max_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut timings = Vec::new();
     let mut last = None;

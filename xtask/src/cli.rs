@@ -209,7 +209,7 @@ fn lock(root: &Path, cfg: &AppConfig, run_id: &str, command: &str) -> Option<Run
 
 /// Removes a killed run's leftovers; only called while holding the lock.
 fn remove_leftovers(root: &Path, cfg: &AppConfig) -> anyhow::Result<()> {
-    let removed = store::writer::remove_leftovers(&crate::run::folders(cfg).written(root))?;
+    let removed = store::writer::remove_leftovers(&cfg.paths.folders().written(root))?;
     for p in &removed {
         tracing::warn!(
             "removed {} left behind by an interrupted run",

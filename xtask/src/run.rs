@@ -11,7 +11,7 @@ use std::time::Instant;
 use chrono::Utc;
 use pipeline::Phase;
 use store::manifest::{git_info, utc, GitInfo, PhaseRecord, RunManifest};
-use store::{FileStore, Folders, Store};
+use store::{FileStore, Store};
 
 use crate::config::AppConfig;
 
@@ -42,19 +42,6 @@ pub struct RunContext {
     phases: Vec<PhaseRecord>,
 }
 
-/// The project's folders from the config.
-pub fn folders(cfg: &AppConfig) -> Folders {
-    let p = &cfg.paths;
-    Folders {
-        raw: p.raw.clone(),
-        cleansed: p.cleansed.clone(),
-        features: p.features.clone(),
-        processed: p.processed.clone(),
-        outputs: p.outputs.clone(),
-        executive: p.executive.clone(),
-    }
-}
-
 /// Versions of the workspace crates, for the manifest.
 pub fn crate_versions() -> BTreeMap<String, String> {
     [
@@ -83,7 +70,7 @@ impl RunContext {
         let config_json = cfg.redacted_json();
         let config_sha256 = store::sha256_hex(config_json.to_string().as_bytes());
         Self {
-            store: FileStore::new(root, folders(&cfg), &config_sha256),
+            store: FileStore::new(root, cfg.paths.folders(), &config_sha256),
             cfg,
             config_json,
             secrets: Vec::new(),

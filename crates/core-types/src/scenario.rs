@@ -46,6 +46,10 @@ pub struct PathForecast {
     pub paths: Vec<Vec<f64>>,
 }
 
+/// Why a [`ScenarioForecaster`] could not forecast: the forecaster's own error, kept as the
+/// source of the simulator's error.
+pub type ScenarioError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Forecasts the horizon under changed future inputs.
 pub trait ScenarioForecaster {
     /// The horizon's dates.
@@ -54,5 +58,5 @@ pub trait ScenarioForecaster {
     /// effect).
     fn model_inputs(&self) -> Vec<String>;
     /// The forecast under `changes` (empty changes = the baseline).
-    fn forecast(&self, changes: &FutureChanges) -> Result<PathForecast, String>;
+    fn forecast(&self, changes: &FutureChanges) -> Result<PathForecast, ScenarioError>;
 }

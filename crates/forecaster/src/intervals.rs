@@ -51,7 +51,7 @@ pub struct IntervalConfig {
     /// Bootstrapping or conformal.
     pub method: IntervalMethod,
     /// Nominal coverages in percent, e.g. `[80, 95]`.
-    pub levels: Vec<f64>,
+    pub levels: Vec<IntervalLevel>,
     /// Bootstrap paths.
     pub n_boot: usize,
     /// Residual bins (skforecast's `QuantileBinner`, default 10); 1 = unbinned.
@@ -67,11 +67,79 @@ fn cross_fold() -> Calibration {
     Calibration::CrossFold
 }
 
+/// A nominal interval coverage in percent, strictly between 0 and 100 (`80` is an 80 %
+/// interval). Checked once, where it is made.
+///
+/// ```
+/// use forecaster::IntervalLevel;
+/// let l = IntervalLevel::new(80.0)?;
+/// assert_eq!((l.percent(), l.fraction()), (80.0, 0.8));
+/// assert!(IntervalLevel::new(100.0).is_err());
+/// # Ok::<(), forecaster::ForecastError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct IntervalLevel(f64);
+
+impl IntervalLevel {
+    /// The level `percent`, if it lies strictly between 0 and 100.
+    pub fn new(percent: f64) -> Result<Self, ForecastError> {
+        if percent > 0.0 && percent < 100.0 {
+            Ok(Self(percent))
+        } else {
+            Err(ForecastError::InvalidLevel { level: percent })
+        }
+    }
+    /// The level in percent (`80.0`).
+    pub fn percent(self) -> f64 {
+        self.0
+    }
+    /// The level as a fraction (`0.8`).
+    pub fn fraction(self) -> f64 {
+        self.0 / 100.0
+    }
+}
+
+impl TryFrom<f64> for IntervalLevel {
+    type Error = ForecastError;
+    fn try_from(percent: f64) -> Result<Self, ForecastError> {
+        Self::new(percent)
+    }
+}
+
+impl From<IntervalLevel> for f64 {
+    fn from(l: IntervalLevel) -> f64 {
+        l.0
+    }
+}
+
+impl std::fmt::Display for IntervalLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl IntervalConfig {
+    /// The same settings with the levels `percents` (each checked to lie in (0, 100)).
+    pub fn with_levels(mut self, percents: &[f64]) -> Result<Self, ForecastError> {
+        self.levels = percents
+            .iter()
+            .map(|p| IntervalLevel::new(*p))
+            .collect::<Result<_, _>>()?;
+        Ok(self)
+    }
+
+    /// The levels in percent, as the slices the interval functions take.
+    pub fn percents(&self) -> Vec<f64> {
+        self.levels.iter().map(|l| l.percent()).collect()
+    }
+}
+
 impl Default for IntervalConfig {
     fn default() -> Self {
         Self {
             method: IntervalMethod::Bootstrapping,
-            levels: vec![80.0, 95.0],
+            levels: vec![IntervalLevel(80.0), IntervalLevel(95.0)],
             n_boot: 250,
             n_bins: 1,
             residuals: ResidualSource::OutSample,
@@ -89,11 +157,6 @@ impl IntervalConfig {
         };
         if self.levels.is_empty() {
             return Err(bad("levels", "give at least one level".into()));
-        }
-        for l in &self.levels {
-            if !(*l > 0.0 && *l < 100.0) {
-                return Err(bad("levels", format!("{l} is not in (0, 100)")));
-            }
         }
         if self.n_boot < 2 && self.method == IntervalMethod::Bootstrapping {
             return Err(bad("n_boot", "at least 2 paths".into()));
@@ -566,10 +629,16 @@ mod tests {
     #[test]
     fn bad_settings_name_the_key() {
         let c = IntervalConfig {
-            levels: vec![80.0, 100.0],
+            levels: vec![],
             ..IntervalConfig::default()
         };
         let e = c.validate().unwrap_err().to_string();
         assert!(e.contains("forecast.intervals.levels"), "{e}");
+        let e = serde_json::from_str::<Vec<IntervalLevel>>("[80, 100]").unwrap_err();
+        assert!(e.to_string().contains("100 is not in (0, 100)"), "{e}");
+        assert_eq!(
+            serde_json::to_string(&IntervalLevel::new(95.0).unwrap()).unwrap(),
+            "95.0"
+        );
     }
 }

@@ -59,7 +59,8 @@ use serde::{Deserialize, Serialize};
 
 pub use holdout::{score_holdout, score_holdout_scaled, weekly_naive_scale, HoldoutScore};
 pub use intervals::{
-    Calibration, CalibrationReport, IntervalConfig, IntervalMethod, LevelCoverage, ResidualSource,
+    Calibration, CalibrationReport, IntervalConfig, IntervalLevel, IntervalMethod, LevelCoverage,
+    ResidualSource,
 };
 
 /// Version of this crate, recorded in run manifests.
@@ -123,6 +124,18 @@ pub enum ForecastError {
     /// The recorded feature settings do not build a column the model needs.
     #[error("the recorded feature settings build no column `{column}`")]
     MissingFeature {
+        /// The column.
+        column: String,
+    },
+    /// An interval level outside (0, 100).
+    #[error("interval level {level} is not in (0, 100)")]
+    InvalidLevel {
+        /// The level given, in percent.
+        level: f64,
+    },
+    /// A scenario changes an exogenous column the feature settings do not declare.
+    #[error("exogenous column `{column}` is not one of features.exogenas")]
+    UnknownExog {
         /// The column.
         column: String,
     },
@@ -395,7 +408,7 @@ impl Forecaster {
         let calibration = match (intervals.residuals, intervals.calibration) {
             (ResidualSource::OutSample, Calibration::CrossFold) => {
                 model.out_sample().and_then(|o| {
-                    intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.levels)
+                    intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.percents())
                         .map(|c| c.with_selection_optimism(o.selection_optimism))
                 })
             }
@@ -427,7 +440,7 @@ impl Forecaster {
                     .levels
                     .iter()
                     .map(|l| {
-                        let (qlo, qhi) = IntervalConfig::quantiles(*l);
+                        let (qlo, qhi) = IntervalConfig::quantiles(l.percent());
                         sorted
                             .iter()
                             .map(|v| {
@@ -446,8 +459,15 @@ impl Forecaster {
                     .levels
                     .iter()
                     .map(|l| {
-                        intervals::conformal_bounds(model, steps, exog, &residuals, *l, binned)
-                            .map(|(lo, hi)| lo.into_iter().zip(hi).collect())
+                        intervals::conformal_bounds(
+                            model,
+                            steps,
+                            exog,
+                            &residuals,
+                            l.percent(),
+                            binned,
+                        )
+                        .map(|(lo, hi)| lo.into_iter().zip(hi).collect())
                     })
                     .collect::<Result<Vec<LevelBounds>, _>>()?;
                 (Vec::new(), bounds)
@@ -469,7 +489,7 @@ impl Forecaster {
                             let (lo, hi) = b[i];
                             // The point comes from the noise-free recursion; keep it inside.
                             Bound {
-                                level: *l,
+                                level: l.percent(),
                                 lower: finish(lo, open).min(point),
                                 upper: finish(hi, open).max(point),
                             }
@@ -478,7 +498,7 @@ impl Forecaster {
                 }
             })
             .collect();
-        let monthly = monthly(&daily, &paths, &intervals.levels);
+        let monthly = monthly(&daily, &paths, &intervals.percents());
         Ok(Forecast {
             daily,
             monthly,

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
-use core_types::scenario::{FutureChanges, PathForecast, ScenarioForecaster};
+use core_types::scenario::{FutureChanges, PathForecast, ScenarioError, ScenarioForecaster};
 use features::{DayInputs, FeatureConfig, FuturePlan, PlannedPromo};
 
-use crate::{Forecaster, FutureInputs, IntervalConfig, IntervalMethod};
+use crate::{ForecastError, Forecaster, FutureInputs, IntervalConfig, IntervalMethod};
 
 /// The champion with everything needed to rebuild the future under a scenario.
 #[derive(Debug, Clone)]
@@ -114,12 +114,12 @@ impl ScenarioForecaster for PlanForecaster {
         self.service.artifact().feature_names.clone()
     }
 
-    fn forecast(&self, changes: &FutureChanges) -> Result<PathForecast, String> {
+    fn forecast(&self, changes: &FutureChanges) -> Result<PathForecast, ScenarioError> {
         for (col, _, _) in &changes.exog {
             if !self.features.exogenas.iter().any(|e| &e.nombre == col) {
-                return Err(format!(
-                    "exogenous column `{col}` is not one of features.exogenas"
-                ));
+                return Err(Box::new(ForecastError::UnknownExog {
+                    column: col.clone(),
+                }));
             }
         }
         let (cal, plan, known) = self.apply(changes);
@@ -131,8 +131,7 @@ impl ScenarioForecaster for PlanForecaster {
             self.start,
             self.days,
             &known,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let names = &self.service.artifact().feature_names;
         let exog = if names.is_empty() {
             None
@@ -143,10 +142,10 @@ impl ScenarioForecaster for PlanForecaster {
                     table
                         .column(n)
                         .map(<[f64]>::to_vec)
-                        .ok_or_else(|| format!("the future rows have no column `{n}`"))
+                        .ok_or_else(|| ForecastError::MissingFeature { column: n.clone() })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            Some(models::Exog::new(names.clone(), cols).map_err(|e| e.to_string())?)
+            Some(models::Exog::new(names.clone(), cols)?)
         };
         let future = FutureInputs {
             dates: table.dates,
@@ -157,10 +156,7 @@ impl ScenarioForecaster for PlanForecaster {
             method: IntervalMethod::Bootstrapping,
             ..self.intervals.clone()
         };
-        let fc = self
-            .service
-            .forecast(&future, &cfg, self.seed)
-            .map_err(|e| e.to_string())?;
+        let fc = self.service.forecast(&future, &cfg, self.seed)?;
         Ok(PathForecast {
             dates: fc.daily.iter().map(|d| d.fecha).collect(),
             point: fc.daily.iter().map(|d| d.point).collect(),

@@ -67,9 +67,10 @@ fn bounds_are_ordered_widen_with_the_level_and_closures_give_zero() {
             let cfg = IntervalConfig {
                 method,
                 residuals,
-                levels: vec![50.0, 80.0, 95.0],
                 ..IntervalConfig::default()
-            };
+            }
+            .with_levels(&[50.0, 80.0, 95.0])
+            .unwrap();
             let fc = s.forecast(&f, &cfg, 7).unwrap();
             for d in &fc.daily {
                 assert!(d.point >= 0.0);

@@ -4,12 +4,30 @@
 //! drift statistics (PSI, KS, Jensen–Shannon, Wasserstein, CUSUM, Page–Hinkley) with
 //! alert levels.
 //!
-//! Built so far: [`drift`] (the statistics, checked against scipy). Still to come with issue 9:
-//! forecast health from the forecast history, phase 08 and its report.
+//! - [`drift`]: the statistics, checked against scipy, with thresholds.
+//! - [`health`]: a kept forecast's errors by horizon bucket against the backtest's and the
+//!   weekly-naive baseline's, interval coverage, change detectors, a status.
+//! - [`watch`]: what the backtest leads one to expect, each kept forecast scored against the
+//!   actuals that arrived since, the drift windows, the overall status.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use chrono::NaiveDate;
+//! use monitor::watch::{score_kept, overall_status, Expectation, KeptDay};
+//!
+//! let day = |d| NaiveDate::from_ymd_opt(2025, 12, d).unwrap();
+//! let actual: BTreeMap<NaiveDate, f64> = (1..=28).map(|d| (day(d), 100.0)).collect();
+//! let kept: Vec<KeptDay> = (15..=31).map(|d| (day(d), 104.0, vec![(80.0, 90.0, 118.0)])).collect();
+//! let expect = Expectation::from_backtest(&[(100.0, 95.0), (100.0, 106.0)]);
+//! let scored = score_kept(&kept, &actual, &expect, &Default::default()).unwrap();
+//! assert_eq!(scored.rows.len(), 14); // 15–28 December have actuals
+//! println!("{}", overall_status(Some(scored.health.status)));
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod drift;
 pub mod health;
+pub mod watch;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

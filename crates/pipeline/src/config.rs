@@ -61,6 +61,20 @@ pub struct PathsConfig {
     pub executive: PathBuf,
 }
 
+impl PathsConfig {
+    /// The folders a [`store::FileStore`] reads and writes.
+    pub fn folders(&self) -> store::Folders {
+        store::Folders {
+            raw: self.raw.clone(),
+            cleansed: self.cleansed.clone(),
+            features: self.features.clone(),
+            processed: self.processed.clone(),
+            outputs: self.outputs.clone(),
+            executive: self.executive.clone(),
+        }
+    }
+}
+
 /// Phase 00 settings (`explore:`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

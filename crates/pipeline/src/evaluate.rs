@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use store::{Area, FileStore, Folders, Store};
+use store::{Area, FileStore, Store};
 
 use crate::config::{AppConfig, LoadOptions};
 use crate::{Phase, PipelineError, SourceAccess};
@@ -284,17 +284,8 @@ fn evaluate_one(
         },
     )?;
     let pais = cfg.calendar.festivos.pais.to_string();
-    let p = &cfg.paths;
-    let folders = Folders {
-        raw: p.raw.clone(),
-        cleansed: p.cleansed.clone(),
-        features: p.features.clone(),
-        processed: p.processed.clone(),
-        outputs: p.outputs.clone(),
-        executive: p.executive.clone(),
-    };
     let sha = store::sha256_hex(cfg.redacted_json().to_string().as_bytes());
-    let mut store = FileStore::new(work, folders, &sha);
+    let mut store = FileStore::new(work, cfg.paths.folders(), &sha);
     let access = SourceAccess {
         root: work,
         secret: &|_| None,

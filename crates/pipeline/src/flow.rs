@@ -250,7 +250,7 @@ pub fn simulate(
     Ok(simulator::simulate(
         &runner,
         &cfg.simulate.scenarios,
-        &cfg.forecast.intervals.levels,
+        &cfg.forecast.intervals.percents(),
         cfg.plan.descuento_por_defecto,
     )?)
 }

@@ -63,7 +63,7 @@ pub use dias::{Dia, DiaSemana, Dias, Expansion, Horizonte, Mes, NombreMes, Relat
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Errors of the simulator; configuration errors name the scenario and field.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SimError {
     /// A scenario setting that cannot be used.
     #[error("invalid setting `{key}`: {message}")]
@@ -74,12 +74,12 @@ pub enum SimError {
         message: String,
     },
     /// The forecaster failed.
-    #[error("forecast failed for scenario `{scenario}`: {message}")]
+    #[error("forecast failed for scenario `{scenario}`: {source}")]
     Forecast {
         /// Scenario (or `baseline`).
         scenario: String,
-        /// What the forecaster said.
-        message: String,
+        /// The forecaster's error.
+        source: std::sync::Arc<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -671,9 +671,9 @@ pub fn simulate(
     validate(scenarios, &horizon, default_discount)?;
     let base = forecaster
         .forecast(&FutureChanges::default())
-        .map_err(|message| SimError::Forecast {
+        .map_err(|e| SimError::Forecast {
             scenario: "baseline".into(),
-            message,
+            source: e.into(),
         })?;
     let mut escenarios = Vec::with_capacity(scenarios.len());
     let mut omitidos = Vec::new();
@@ -699,9 +699,9 @@ pub fn simulate(
         } else {
             forecaster
                 .forecast(&ex.changes)
-                .map_err(|message| SimError::Forecast {
+                .map_err(|e| SimError::Forecast {
                     scenario: s.nombre.clone(),
-                    message,
+                    source: e.into(),
                 })?
         };
         escenarios.push(compare(s, &ex, &fc, &base, levels));

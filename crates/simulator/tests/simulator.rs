@@ -27,7 +27,10 @@ impl ScenarioForecaster for Fake {
     fn model_inputs(&self) -> Vec<String> {
         vec!["promocion".into()]
     }
-    fn forecast(&self, c: &FutureChanges) -> Result<PathForecast, String> {
+    fn forecast(
+        &self,
+        c: &FutureChanges,
+    ) -> Result<PathForecast, core_types::scenario::ScenarioError> {
         let dates = self.horizon();
         let point: Vec<f64> = dates
             .iter()

@@ -127,60 +127,21 @@ pub fn monitor(store: &mut dyn Store, app: &AppConfig) -> Result<(), PipelineErr
         .iter()
         .filter_map(|r| Some((r.actual?, r.pred)))
         .collect();
-    let expected_wape = bt.iter().map(|(a, p)| (a - p).abs()).sum::<f64>()
-        / bt.iter().map(|(a, _)| a.abs()).sum::<f64>();
-    let errs: Vec<f64> = bt.iter().map(|(a, p)| a - p).collect();
-    let mean_e = errs.iter().sum::<f64>() / errs.len().max(1) as f64;
-    let error_sd =
-        (errs.iter().map(|e| (e - mean_e).powi(2)).sum::<f64>() / errs.len().max(1) as f64).sqrt();
+    let expect = monitor::watch::Expectation::from_backtest(&bt);
     // Kept forecasts, newest last.
     let kept = store.history(Area::Forecast, "forecast_daily", "csv")?;
     let mut scored = Vec::new();
     for k in &kept {
-        let text = String::from_utf8_lossy(&k.bytes);
-        let fc = read_forecast(&text, &k.label)?;
-        let Some(start) = fc.first().map(|r| r.0) else {
-            continue;
-        };
-        // The training actuals before this forecast give the MASE7 scale.
-        let train_y: Vec<f64> = actual.range(..start).map(|(_, v)| *v).collect();
-        let rows: Vec<monitor::health::Scored> = fc
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (d, p, b))| {
-                let a = *actual.get(d)?;
-                Some(monitor::health::Scored {
-                    fecha: *d,
-                    step: i + 1,
-                    forecast: *p,
-                    bounds: b.clone(),
-                    actual: a,
-                    naive: d
-                        .checked_sub_days(chrono::Days::new(7))
-                        .and_then(|w| actual.get(&w).copied()),
-                })
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let run_id = k.run_id.clone();
-        let health = monitor::health::health(
-            &rows,
-            monitor::weekly_naive_scale(&train_y),
-            expected_wape,
-            error_sd,
-            &cfg.salud,
-        );
-        scored.push((
-            ForecastHealth {
+        let fc = read_forecast(&String::from_utf8_lossy(&k.bytes), &k.label)?;
+        if let Some(s) = monitor::watch::score_kept(&fc, &actual, &expect, &cfg.salud) {
+            let fh = ForecastHealth {
                 forecast: k.label.clone(),
-                run_id,
-                horizon_start: start,
-                health,
-            },
-            rows,
-        ));
+                run_id: k.run_id.clone(),
+                horizon_start: s.horizon_start,
+                health: s.health.clone(),
+            };
+            scored.push((fh, s));
+        }
     }
     let latest = scored.last().cloned();
     let mut notas = vec![
@@ -188,20 +149,13 @@ pub fn monitor(store: &mut dyn Store, app: &AppConfig) -> Result<(), PipelineErr
             .to_string(),
     ];
     let (mut target_drift, mut feature_drift) = (None, Vec::new());
-    if let Some((fh, rows)) = &latest {
-        let start = fh.horizon_start;
-        let recent: Vec<NaiveDate> = rows
-            .iter()
-            .rev()
-            .take(cfg.ventana_reciente_dias)
-            .map(|r| r.fecha)
-            .collect();
-        let reference: Vec<(NaiveDate, f64)> = actual
-            .range(..start)
-            .rev()
-            .take(cfg.ventana_referencia_dias)
-            .map(|(d, v)| (*d, *v))
-            .collect();
+    if let Some((_, latest)) = &latest {
+        let monitor::watch::Windows { recent, reference } = monitor::watch::windows(
+            latest,
+            &actual,
+            cfg.ventana_reciente_dias,
+            cfg.ventana_referencia_dias,
+        );
         let cur_y: Vec<f64> = recent
             .iter()
             .filter_map(|d| actual.get(d).copied())
@@ -247,16 +201,12 @@ pub fn monitor(store: &mut dyn Store, app: &AppConfig) -> Result<(), PipelineErr
                 .into(),
         );
     }
-    let status = match &latest {
-        None => "SIN_DATOS".to_string(),
-        Some((fh, _)) => serde_json::to_value(fh.health.status)?
-            .as_str()
-            .unwrap_or("OK")
-            .to_string(),
-    };
+    let status =
+        monitor::watch::overall_status(latest.as_ref().map(|l| l.1.health.status)).to_string();
     // Figures: daily errors with the alarm dates; PSI per variable.
     let mut figures = Vec::new();
-    if let Some((fh, rows)) = &latest {
+    if let Some((fh, s)) = &latest {
+        let rows = &s.rows;
         let labels: Vec<String> = rows.iter().map(|r| r.fecha.to_string()).collect();
         let errs: Vec<Option<f64>> = rows.iter().map(|r| Some(r.actual - r.forecast)).collect();
         let marks: Vec<(usize, f64)> = [fh.health.cusum_alarm, fh.health.page_hinkley_alarm]

@@ -87,7 +87,7 @@ pub fn forecast(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
         Area::Forecast,
         "forecast_monthly",
         "csv",
-        &crate::tables::monthly_csv(&fc, &fcfg.intervals.levels)?,
+        &crate::tables::monthly_csv(&fc, &fcfg.intervals.percents())?,
         Some(fc.monthly.len() as u64),
     )?;
     let figures = forecast_figures(
@@ -269,7 +269,7 @@ pub fn simulate(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
         None
     };
     let future = read_layer(store, Area::Processed, "future", "04 features")?;
-    let levels = cfg.forecast.intervals.levels.clone();
+    let levels = cfg.forecast.intervals.percents();
     let sim = crate::flow::simulate(service, &future, cfg, applied.as_ref())?;
     let mut archivos = Vec::new();
     for s in &sim.escenarios {
@@ -453,7 +453,10 @@ mod tests {
         fn model_inputs(&self) -> Vec<String> {
             vec!["promocion".into()]
         }
-        fn forecast(&self, c: &FutureChanges) -> Result<PathForecast, String> {
+        fn forecast(
+            &self,
+            c: &FutureChanges,
+        ) -> Result<PathForecast, core_types::scenario::ScenarioError> {
             let dates = self.horizon();
             let point: Vec<f64> = dates
                 .iter()
@@ -485,7 +488,7 @@ mod tests {
         simulator::simulate(
             &Flat { start, days },
             &cfg.simulate.scenarios,
-            &cfg.forecast.intervals.levels,
+            &cfg.forecast.intervals.percents(),
             cfg.plan.descuento_por_defecto,
         )
         .unwrap()
