@@ -272,11 +272,10 @@ impl Store for FileStore {
         Ok(())
     }
     fn get(&mut self, area: Area, name: &str, ext: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let path = self.latest_path(area, name, ext);
-        if !path.is_file() {
+        let Some(bytes) = self.peek(area, name, ext)? else {
             return Ok(None);
-        }
-        let bytes = read(&path)?;
+        };
+        let path = self.latest_path(area, name, ext);
         self.record_inputs(&[FileRecord::of(&self.root, &path, &bytes, None)]);
         Ok(Some(bytes))
     }

@@ -303,10 +303,7 @@ impl Store for MemoryStore {
         Ok(())
     }
     fn get(&mut self, area: Area, name: &str, ext: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .files
-            .get(&(area, format!("{name}.{ext}")))
-            .and_then(|v| v.last().cloned()))
+        self.peek(area, name, ext)
     }
     fn record_file(&mut self, path: &Path, rows: Option<u64>) -> Result<FileRecord, StoreError> {
         Ok(FileRecord::read(Path::new(""), path, rows)?)
