@@ -165,6 +165,12 @@ pub struct EnsembleConfig {
     pub top_k: Vec<usize>,
     /// How the members' forecasts are combined.
     pub combine: Combine,
+    /// Also try each top-k combination with the best-ranked candidate of every model family
+    /// it lacks added (regression, statistical; baselines never), named
+    /// `ensemble_top<k>_diverso`: models of different kinds err differently, so their mean
+    /// is steadier than the mean of near-copies.
+    #[serde(default)]
+    pub diverse: bool,
 }
 
 impl Default for EnsembleConfig {
@@ -172,6 +178,7 @@ impl Default for EnsembleConfig {
         Self {
             top_k: vec![3, 5],
             combine: Combine::Mean,
+            diverse: false,
         }
     }
 }
@@ -378,4 +385,21 @@ pub struct TrainConfig {
     /// Forecast combinations of the best candidates, competing like any other.
     #[serde(default)]
     pub ensemble: EnsembleConfig,
+    /// A candidate preferred as champion unless another beats its backtest by a margin
+    /// (`null`: the best backtest wins).
+    #[serde(default)]
+    pub preferencia: Option<Preference>,
+}
+
+/// `train.preferencia`: the champion is `candidato` (when it was built and backtested) unless
+/// the best-ranked candidate's metric is below `(1 − margen) ×` its metric. Backtests over a
+/// year or two choose among near-equal candidates mostly by noise; a combination of models of
+/// different kinds is the steadier default, and the margin keeps a clearly better model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preference {
+    /// The preferred candidate's name, e.g. `ensemble_top3_diverso`.
+    pub candidato: String,
+    /// Relative backtest advantage another candidate needs to be champion instead, in [0, 1).
+    pub margen: f64,
 }

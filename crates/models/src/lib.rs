@@ -13,6 +13,8 @@
 //! - [`spec`]: the unfitted [`ModelSpec`] (recursive regressors and the naive, seasonal
 //!   naive and equivalent-date baselines) fitted into a [`FittedModel`] that predicts
 //!   recursively (§B.4), with clear exog errors.
+//! - [`mstl`]: the statistical family, MSTL decomposition with an AutoETS model of the
+//!   deseasonalised series (grafana's `augurs`).
 //! - [`backtest`]: `TimeSeriesFold` arithmetic and the backtesting loop with pooled metrics
 //!   (§B.9–B.10); [`metrics`] (§B.11 plus WAPE and the weekly MASE).
 //! - [`artifact`]: the versioned, portable JSON model artifact, checked on load.
@@ -29,7 +31,9 @@ pub mod compete;
 pub mod linear;
 pub mod matrix;
 pub mod metrics;
+pub mod mstl;
 pub mod nonlinear;
+pub mod scale;
 pub mod search;
 pub mod spec;
 pub mod train;
@@ -39,15 +43,18 @@ pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig,
 pub use builder::RecursiveBuilder;
 pub use compete::{
     compete, rank_entries, Arena, Candidate, CvConfig, EnsembleConfig, Entry, ExogSelection,
-    Leaderboard, TrainConfig,
+    Leaderboard, Preference, TrainConfig,
 };
 pub use matrix::{
     fill_for_lags, train_matrix, Autoregressive, Exog, ExogFilter, Stat, TrainMatrix, WindowFeature,
 };
 pub use metrics::Metric;
+pub use mstl::{EtsTrend, MstlState};
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
-pub use spec::{Combine, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform};
+pub use spec::{
+    Combine, Family, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform,
+};
 pub use train::{
     ensemble_candidates, merge, select_champion, selection_optimism, Champion, Selected, Selection,
     MAX_SELECTION_OPTIMISM,

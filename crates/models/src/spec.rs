@@ -8,19 +8,8 @@ use std::sync::Arc;
 
 use crate::matrix::{train_matrix, Autoregressive, Exog, ExogFilter};
 use crate::nonlinear::{ForestFit, KnnFit, KnnWeights, TreeFit, TreeSettings};
+pub use crate::scale::{Scale, Transform};
 use crate::ModelError;
-
-/// Target transform applied before the regression (and undone after it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Transform {
-    /// None.
-    None,
-    /// `ln(1 + y)` (multiplicative effects become additive).
-    Log1p,
-    /// `(y − mean) / std` (population std, as scikit-learn's StandardScaler).
-    Standardize,
-}
 
 /// The regressor of a recursive forecaster.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -131,6 +120,24 @@ pub enum ModelSpec {
         /// Clip predictions at 0.
         clip_negative: bool,
         /// Steps (models).
+        steps: usize,
+    },
+    /// The statistical family: MSTL decomposition (one seasonal component per period) with an
+    /// AutoETS model of the deseasonalised series ([`crate::mstl`]). No exog; predicts at most
+    /// `steps` ahead from the end of its training data. Like a baseline, its intervals come
+    /// from its backtest errors in the original scale.
+    Mstl {
+        /// Seasonal periods, e.g. `[7, 365]` (a period without two cycles in the training
+        /// data is dropped).
+        periods: Vec<usize>,
+        /// Target transform.
+        transform: Transform,
+        /// Trends the AutoETS model may choose.
+        #[serde(default)]
+        trend: crate::mstl::EtsTrend,
+        /// Clip predictions at 0.
+        clip_negative: bool,
+        /// Days forecast (at least the horizon).
         steps: usize,
     },
     /// Last value repeated.
@@ -362,7 +369,32 @@ impl Regressor {
     }
 }
 
+/// The kind of model a spec is, for forecast combinations of different kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Naive, seasonal naive and equivalent-date baselines.
+    Baseline,
+    /// Recursive and direct forecasters over a regressor.
+    Regression,
+    /// MSTL + AutoETS.
+    Statistical,
+    /// A combination of other candidates.
+    Ensemble,
+}
+
 impl ModelSpec {
+    /// The model's [`Family`].
+    pub fn family(&self) -> Family {
+        match self {
+            ModelSpec::Recursive { .. } | ModelSpec::Direct { .. } => Family::Regression,
+            ModelSpec::Mstl { .. } => Family::Statistical,
+            ModelSpec::Ensemble { .. } => Family::Ensemble,
+            ModelSpec::Naive
+            | ModelSpec::SeasonalNaive { .. }
+            | ModelSpec::EquivalentDate { .. } => Family::Baseline,
+        }
+    }
+
     /// A short human label.
     pub fn label(&self) -> String {
         match self {
@@ -382,6 +414,13 @@ impl ModelSpec {
             ModelSpec::Direct {
                 regressor, steps, ..
             } => format!("direct({steps} steps) {}", regressor_label(regressor)),
+            ModelSpec::Mstl {
+                periods,
+                transform,
+                trend,
+                ..
+            } => format!("mstl{periods:?} + AutoETS({trend:?}) transform={transform:?}")
+                .to_lowercase(),
             ModelSpec::Naive => "naive".into(),
             ModelSpec::SeasonalNaive { period } => format!("seasonal_naive({period})"),
             ModelSpec::EquivalentDate { offset, n_offsets } => {
@@ -420,7 +459,7 @@ impl ModelSpec {
                 ..
             } => autoregressive.window_size() + differentiation,
             ModelSpec::Direct { autoregressive, .. } => autoregressive.window_size(),
-            ModelSpec::Naive => 1,
+            ModelSpec::Naive | ModelSpec::Mstl { .. } => 1,
             ModelSpec::SeasonalNaive { period } => *period,
             ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
             ModelSpec::Ensemble { members, .. } => members
@@ -494,6 +533,29 @@ impl ModelSpec {
                 state: None,
                 baseline_out_sample: None,
                 members: fitted,
+                mstl: None,
+            });
+        }
+        if let ModelSpec::Mstl {
+            periods,
+            transform,
+            trend,
+            steps,
+            ..
+        } = self
+        {
+            // Closed days and gaps are not evidence of the level: interpolated, as missing.
+            let masked: Vec<f64> = (0..y.len())
+                .map(|t| if fitted(t) { y[t] } else { f64::NAN })
+                .collect();
+            let st = crate::mstl::fit(&masked, periods, *transform, *trend, *steps)?;
+            return Ok(FittedModel {
+                spec: self.clone(),
+                last_window,
+                state: None,
+                baseline_out_sample: None,
+                members: Vec::new(),
+                mstl: Some(st),
             });
         }
         let state = match self {
@@ -666,6 +728,7 @@ impl ModelSpec {
             state,
             baseline_out_sample: None,
             members: Vec::new(),
+            mstl: None,
         })
     }
 }
@@ -694,51 +757,6 @@ fn hold<'a>(state: &RegressionState, exog: Option<&'a Exog>) -> Option<std::borr
         }
     }
     Some(std::borrow::Cow::Owned(e))
-}
-
-/// Parameters of a fitted target transform.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Scale {
-    /// The transform.
-    pub transform: Transform,
-    /// Mean (standardisation).
-    pub mean: f64,
-    /// Std (standardisation).
-    pub std: f64,
-}
-
-impl Scale {
-    fn fit(transform: Transform, y: &[f64]) -> Result<Self, ModelError> {
-        let v: Vec<f64> = y.iter().copied().filter(|x| !x.is_nan()).collect();
-        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
-        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len().max(1) as f64;
-        if transform == Transform::Log1p && v.iter().any(|x| *x <= -1.0) {
-            return Err(ModelError::InvalidSpec(
-                "log1p needs values above -1".into(),
-            ));
-        }
-        Ok(Self {
-            transform,
-            mean,
-            std: if var > 0.0 { var.sqrt() } else { 1.0 },
-        })
-    }
-    /// Into the model space.
-    pub fn forward(&self, v: f64) -> f64 {
-        match self.transform {
-            Transform::None => v,
-            Transform::Log1p => v.ln_1p(),
-            Transform::Standardize => (v - self.mean) / self.std,
-        }
-    }
-    /// Back from the model space.
-    pub fn inverse(&self, v: f64) -> f64 {
-        match self.transform {
-            Transform::None => v,
-            Transform::Log1p => v.exp_m1(),
-            Transform::Standardize => v * self.std + self.mean,
-        }
-    }
 }
 
 /// What a fitted recursive or direct model keeps.
@@ -806,6 +824,9 @@ pub struct FittedModel {
     /// An ensemble's fitted members, in the order of its spec (empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<FittedModel>,
+    /// An MSTL model's forecast state (`None` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mstl: Option<crate::mstl::MstlState>,
 }
 
 impl FittedModel {
@@ -1003,6 +1024,46 @@ impl FittedModel {
                             y.max(0.0)
                         } else {
                             y
+                        }
+                    })
+                    .collect())
+            }
+            (
+                ModelSpec::Mstl {
+                    clip_negative,
+                    steps: max_steps,
+                    ..
+                },
+                _,
+            ) => {
+                let st = self.mstl.as_ref().ok_or_else(|| {
+                    ModelError::Numerical("MSTL model without its fitted state".into())
+                })?;
+                if steps > st.path.len() {
+                    return Err(ModelError::InvalidSpec(format!(
+                        "this MSTL model predicts at most {max_steps} steps, {steps} asked"
+                    )));
+                }
+                // It forecasts from the end of its training data only (refit to move it).
+                if lw
+                    .iter()
+                    .zip(&self.last_window[self.last_window.len() - w..])
+                    .any(|(a, b)| a.to_bits() != b.to_bits())
+                {
+                    return Err(ModelError::InvalidSpec(
+                        "an MSTL model forecasts from the end of its training data: refit it on the new history".into(),
+                    ));
+                }
+                Ok(st.path[..steps]
+                    .iter()
+                    .enumerate()
+                    .map(|(h, z)| {
+                        let v = st.scale.inverse(*z);
+                        let v = v + noise(h, v);
+                        if *clip_negative {
+                            v.max(0.0)
+                        } else {
+                            v
                         }
                     })
                     .collect())

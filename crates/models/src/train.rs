@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use crate::backtest::Backtest;
-use crate::compete::{rank_entries, Candidate, EnsembleConfig, Entry, Leaderboard};
+use crate::compete::{rank_entries, Candidate, EnsembleConfig, Entry, Leaderboard, Preference};
 use crate::matrix::{Exog, ExogFilter};
-use crate::spec::{FittedModel, ModelSpec};
+use crate::spec::{Family, FittedModel, ModelSpec};
 use crate::ModelError;
 
 /// The ensemble candidates of `cfg` over `leaderboard`'s best rows with a finite metric
-/// (named `ensemble_top<k>`); a size larger than the rows available is skipped.
+/// (named `ensemble_top<k>`, and `ensemble_top<k>_diverso` with the best of each missing
+/// family added when `cfg.diverse`); a size larger than the rows available is skipped.
 pub fn ensemble_candidates(
     leaderboard: &Leaderboard,
     candidates: &[Candidate],
@@ -25,18 +26,34 @@ pub fn ensemble_candidates(
     let mut sizes = cfg.top_k.clone();
     sizes.sort_unstable();
     sizes.dedup();
-    sizes
-        .into_iter()
-        .filter(|k| *k >= 2 && *k <= ranked.len())
-        .map(|k| Candidate {
-            nombre: format!("ensemble_top{k}"),
-            model: ModelSpec::Ensemble {
-                members: ranked[..k].iter().map(|c| (*c).clone()).collect(),
-                combine: cfg.combine,
-            },
-            exog: ExogFilter::default(),
-        })
-        .collect()
+    let ensemble = |nombre: String, members: Vec<Candidate>| Candidate {
+        nombre,
+        model: ModelSpec::Ensemble {
+            members,
+            combine: cfg.combine,
+        },
+        exog: ExogFilter::default(),
+    };
+    let mut out = Vec::new();
+    for k in sizes.into_iter().filter(|k| *k >= 2 && *k <= ranked.len()) {
+        let top: Vec<Candidate> = ranked[..k].iter().map(|c| (*c).clone()).collect();
+        let mut diverse = top.clone();
+        if cfg.diverse {
+            for fam in [Family::Regression, Family::Statistical] {
+                if diverse.iter().all(|m| m.model.family() != fam) {
+                    if let Some(best) = ranked[k..].iter().find(|c| c.model.family() == fam) {
+                        diverse.push((*best).clone());
+                    }
+                }
+            }
+        }
+        let more = diverse.len() > k;
+        out.push(ensemble(format!("ensemble_top{k}"), top));
+        if more {
+            out.push(ensemble(format!("ensemble_top{k}_diverso"), diverse));
+        }
+    }
+    out
 }
 
 /// Adds a second round's rows and backtests to the first's and re-ranks.
@@ -123,6 +140,8 @@ pub struct Selection<'a> {
     pub future_exog: Option<&'a Exog>,
     /// Days forecast.
     pub steps: usize,
+    /// The preferred champion (`train.preferencia`), if any.
+    pub prefer: Option<&'a Preference>,
 }
 
 /// The chosen model, refitted on the whole history.
@@ -164,7 +183,7 @@ pub fn select_champion(
     data: Selection<'_>,
 ) -> Result<Selected, ModelError> {
     use rayon::prelude::*;
-    let ranked: Vec<(&Entry, &Candidate)> = leaderboard
+    let mut ranked: Vec<(&Entry, &Candidate)> = leaderboard
         .ranked()
         .filter_map(|e| {
             candidates
@@ -173,6 +192,28 @@ pub fn select_champion(
                 .map(|c| (e, c))
         })
         .collect();
+    // The preferred candidate goes first unless the best one beats it by the margin.
+    let mut preferred_over = None;
+    if let Some(pref) = data.prefer {
+        let metric = |e: &Entry| e.metrics.get(&leaderboard.metric).copied();
+        if let Some(i) = ranked.iter().position(|(e, _)| e.nombre == pref.candidato) {
+            let (best, mine) = (metric(ranked[0].0), metric(ranked[i].0));
+            if let (Some(best), Some(mine)) = (best, mine) {
+                if i > 0 && best >= (1.0 - pref.margen) * mine {
+                    let p = ranked.remove(i);
+                    ranked.insert(0, p);
+                    preferred_over = Some(format!(
+                        "train.preferencia: {} is preferred unless a backtest is more than {:.0} % better ({} {:.4} vs {:.4})",
+                        pref.candidato,
+                        100.0 * pref.margen,
+                        format!("{:?}", leaderboard.metric).to_lowercase(),
+                        best,
+                        mine
+                    ));
+                }
+            }
+        }
+    }
     let refits: Vec<RefitOutcome> = ranked
         .par_iter()
         .map(|(_, c)| {
@@ -221,6 +262,16 @@ pub fn select_champion(
             Err(_) => {}
         }
     }
+    if let (Some(why), Some(ch)) = (preferred_over, champion.as_ref()) {
+        // The candidates ranked above the preferred one, passed over by the preference.
+        let above: Vec<(String, String)> = leaderboard
+            .ranked()
+            .take_while(|e| e.nombre != ch.entry.nombre)
+            .filter(|e| !passed_over.iter().any(|(n, _)| *n == e.nombre))
+            .map(|e| (e.nombre.clone(), why.clone()))
+            .collect();
+        passed_over.splice(0..0, above);
+    }
     let mut champion = champion.ok_or_else(|| {
         ModelError::Numerical("no candidate gives a finite forecast of the horizon".into())
     })?;
@@ -235,7 +286,15 @@ pub fn select_champion(
         champion
             .model
             .set_out_sample_residuals_by_fold(&t, &p, Some(&f))?;
-        let optimism = selection_optimism(backtests, data.actuals);
+        // The winner's curse of choosing by backtest; a preferred champion was not chosen so.
+        let preferred = data
+            .prefer
+            .is_some_and(|p| p.candidato == champion.candidate.nombre);
+        let optimism = if preferred {
+            None
+        } else {
+            selection_optimism(backtests, data.actuals)
+        };
         if let Some(out) = champion.model.out_sample_mut() {
             out.selection_optimism = optimism;
         }
@@ -273,6 +332,72 @@ mod tests {
             folds: fold_errors.len(),
             first_model: None,
         }
+    }
+
+    #[test]
+    fn a_diverse_ensemble_adds_the_best_of_each_missing_family() {
+        let spec = |i: usize| match i {
+            0..=2 => ModelSpec::Recursive {
+                regressor: Regressor::Ridge { alpha: 1.0 },
+                autoregressive: Autoregressive {
+                    lags: vec![7],
+                    windows: vec![],
+                },
+                transform: Transform::None,
+                clip_negative: false,
+                differentiation: 0,
+                local_level: None,
+            },
+            3 => ModelSpec::SeasonalNaive { period: 7 },
+            _ => ModelSpec::Mstl {
+                periods: vec![7],
+                transform: Transform::None,
+                trend: crate::mstl::EtsTrend::Auto,
+                clip_negative: false,
+                steps: 10,
+            },
+        };
+        // Ranked r0 < r1 < r2 < naive < mstl4 < mstl5 (by MAE).
+        let cands: Vec<Candidate> = (0..6)
+            .map(|i| Candidate {
+                nombre: format!("c{i}"),
+                model: spec(i),
+                exog: ExogFilter::default(),
+            })
+            .collect();
+        let lb = Leaderboard {
+            metric: Metric::Mae,
+            entries: cands
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Entry {
+                    nombre: c.nombre.clone(),
+                    label: c.model.label(),
+                    metrics: [(Metric::Mae, i as f64)].into_iter().collect(),
+                    folds: 1,
+                    error: None,
+                })
+                .collect(),
+        };
+        let cfg = EnsembleConfig {
+            top_k: vec![2, 5],
+            combine: Combine::Mean,
+            diverse: true,
+        };
+        let ens = ensemble_candidates(&lb, &cands, &cfg);
+        let names: Vec<&str> = ens.iter().map(|c| c.nombre.as_str()).collect();
+        // The top 5 already holds both families: no diverse copy of it.
+        assert_eq!(
+            names,
+            ["ensemble_top2", "ensemble_top2_diverso", "ensemble_top5"]
+        );
+        let ModelSpec::Ensemble { members, .. } = &ens[1].model else {
+            panic!("an ensemble")
+        };
+        let m: Vec<&str> = members.iter().map(|c| c.nombre.as_str()).collect();
+        // The best statistical model joins; the baseline never does.
+        assert_eq!(m, ["c0", "c1", "c4"]);
+        assert_eq!(spec(3).family(), Family::Baseline);
     }
 
     #[test]
@@ -345,6 +470,7 @@ mod tests {
         let cfg = EnsembleConfig {
             top_k: vec![3, 2, 9, 1],
             combine: Combine::Mean,
+            diverse: false,
         };
         let ens = ensemble_candidates(&lb, &cands, &cfg);
         assert_eq!(
@@ -386,10 +512,54 @@ mod tests {
                 exog: None,
                 future_exog: None,
                 steps: 10,
+                prefer: None,
             },
         )
         .unwrap();
         assert_eq!(sel.champion.entry.nombre, lb.entries[0].nombre);
+        // A preferred candidate within the margin is champion; the ones above it are passed
+        // over with the reason. Outside the margin the best backtest wins.
+        let select = |margen: f64| {
+            let pref = Preference {
+                candidato: "ensemble_top3".into(),
+                margen,
+            };
+            select_champion(
+                &all,
+                &lb,
+                &bts,
+                Selection {
+                    y: &y,
+                    actuals: &y,
+                    fit_mask: &mask,
+                    exog: None,
+                    future_exog: None,
+                    steps: 10,
+                    prefer: Some(&pref),
+                },
+            )
+            .unwrap()
+        };
+        let pos = lb
+            .entries
+            .iter()
+            .position(|e| e.nombre == "ensemble_top3")
+            .unwrap();
+        let wide = select(0.99);
+        assert_eq!(wide.champion.entry.nombre, "ensemble_top3");
+        assert_eq!(wide.passed_over.len(), pos);
+        assert!(wide
+            .passed_over
+            .iter()
+            .all(|(_, why)| why.contains("train.preferencia")));
+        let (best, mine) = (
+            lb.entries[0].metrics[&Metric::Mae],
+            lb.entries[pos].metrics[&Metric::Mae],
+        );
+        if pos > 0 && best < mine {
+            let narrow = select((1.0 - best / mine) / 2.0);
+            assert_eq!(narrow.champion.entry.nombre, lb.entries[0].nombre);
+        }
         assert_eq!(sel.forecasts.len(), lb.entries.len());
         // The ensemble's refit forecast is the mean of its members' refit forecasts.
         let f = |n: &str| &sel.forecasts.iter().find(|x| x.0 == n).unwrap().1;

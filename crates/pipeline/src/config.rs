@@ -420,6 +420,15 @@ impl AppConfig {
         for (i, c) in self.train.candidates.iter().enumerate() {
             let key = format!("train.candidates[{i}].model");
             check_model(&key, &c.model)?;
+            if let models::ModelSpec::Mstl { steps, .. } = &c.model {
+                let horizon = self.run.horizon.days() as usize;
+                if *steps < horizon {
+                    return Err(invalid(
+                        format!("{key}.steps"),
+                        format!("an MSTL model forecasts at most `steps` days: {steps} is shorter than run.horizon ({horizon})"),
+                    ));
+                }
+            }
             if let (true, models::ModelSpec::Recursive { autoregressive, .. }) = (no_exog, &c.model)
             {
                 if autoregressive.is_empty() {
@@ -462,6 +471,14 @@ impl AppConfig {
                     key: format!("train.ensemble.top_k[{i}]"),
                     message: format!("an ensemble combines at least 2 candidates, found {k}"),
                 });
+            }
+        }
+        if let Some(p) = &self.train.preferencia {
+            if !(0.0..1.0).contains(&p.margen) {
+                return Err(invalid(
+                    "train.preferencia.margen".into(),
+                    format!("expected a share in [0, 1), found {}", p.margen),
+                ));
             }
         }
         for (k, v) in [
@@ -575,6 +592,21 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             }
             for (i, m) in members.iter().enumerate() {
                 check_model(&format!("{key}.members[{i}].model"), &m.model)?;
+            }
+            Ok(())
+        }
+        ModelSpec::Mstl { periods, steps, .. } => {
+            if *steps == 0 {
+                return Err(invalid(
+                    format!("{key}.steps"),
+                    "expected at least 1, found 0",
+                ));
+            }
+            if let Some(j) = periods.iter().position(|p| *p < 2) {
+                return Err(invalid(
+                    format!("{key}.periods[{j}]"),
+                    format!("a seasonal period is at least 2, found {}", periods[j]),
+                ));
             }
             Ok(())
         }
@@ -940,6 +972,22 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named() {
+        let e = load(&["train.preferencia.margen=1.5"]).unwrap_err();
+        assert_eq!(e.key, "train.preferencia.margen", "{e}");
+        let mut cfg = AppConfig::shipped().unwrap();
+        let (i, c) = cfg
+            .train
+            .candidates
+            .iter_mut()
+            .enumerate()
+            .find(|(_, c)| matches!(c.model, models::ModelSpec::Mstl { .. }))
+            .expect("the shipped config has an MSTL candidate");
+        if let models::ModelSpec::Mstl { steps, .. } = &mut c.model {
+            *steps = 30;
+        }
+        let e = cfg.validate().unwrap_err();
+        assert_eq!(e.key, format!("train.candidates[{i}].model.steps"), "{e}");
+        assert!(e.message.contains("run.horizon"), "{e}");
         let e = load(&["run.horizon=0"]).unwrap_err();
         assert_eq!(e.key, "run.horizon");
         assert!(e.message.contains("1..=3660"), "{e}");

@@ -282,11 +282,25 @@ pub fn render(r: &Reports, lang: Language) -> String {
             .unwrap_or_default();
         let metric = show(&b["leaderboard"]["metric"]);
         let find = |name: &str| entries.iter().find(|e| e["nombre"] == name).cloned();
-        if let Some(champ) = entries.first() {
+        // The champion named by phase 05 (a preferred combination need not rank first).
+        let champion = b["champion"]
+            .as_str()
+            .and_then(find)
+            .or_else(|| entries.first().cloned());
+        if let Some(champ) = &champion {
+            let how = match entries.first() {
+                Some(best) if best["nombre"] != champ["nombre"] => tr!(
+                    lang,
+                    "preferida por `train.preferencia` (la mejor en backtest, `{}`, no la supera por el margen)",
+                    "preferred by `train.preferencia` (the best backtest, `{}`, does not beat it by the margin)",
+                    show(&best["nombre"]),
+                ),
+                _ => tr!(lang, "por backtest", "by backtest"),
+            };
             power.push(tr!(
                 lang,
-                "Modelo campeón: `{}` ({}), elegido entre {} candidatos por backtest: {metric} {}, WAPE {}, MAE {}.",
-                "Champion model: `{}` ({}), chosen among {} candidates by backtest: {metric} {}, WAPE {}, MAE {}.",
+                "Modelo campeón: `{}` ({}), elegido entre {} candidatos {how}: {metric} {}, WAPE {}, MAE {}.",
+                "Champion model: `{}` ({}), chosen among {} candidates {how}: {metric} {}, WAPE {}, MAE {}.",
                 show(&champ["nombre"]),
                 show(&champ["label"]),
                 entries.len(),

@@ -176,6 +176,7 @@ pub fn train(
             exog: Some(&data.exog),
             future_exog: Some(&data.future_exog),
             steps: data.future_dates.len(),
+            prefer: cfg.preferencia.as_ref(),
         },
     )?;
     let models::Champion {
