@@ -67,6 +67,18 @@ fn title_style(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().into()
 }
 
+/// The y range of a line chart: from 0 (or below the minimum when a value is negative) to
+/// above the maximum, with 5 % of the span as padding; at least `0..1`.
+pub fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    let pad = 0.05 * (hi - lo);
+    (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad)
+}
+
 /// A line chart of one or two daily series (`points` dated by index), with marked points.
 pub fn line_chart(
     title: &str,
@@ -75,19 +87,27 @@ pub fn line_chart(
     marks: &[(usize, f64)],
 ) -> Result<Vec<u8>, ChartError> {
     let n = labels.len().max(2);
-    let hi = series
-        .iter()
-        .flat_map(|s| s.1.iter().flatten())
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max)
-        .max(1.0);
+    let (lo, hi) = y_range(
+        series
+            .iter()
+            .flat_map(|s| s.1.iter().flatten())
+            .chain(marks.iter().map(|m| &m.1))
+            .copied(),
+    );
     png(|root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, title_style(26))
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0..n, 0.0..hi * 1.05)?;
+            .build_cartesian_2d(0..n, lo..hi)?;
+        if lo < 0.0 {
+            // Values of both signs (errors): the zero line they are read against.
+            chart.draw_series(LineSeries::new(
+                vec![(0, 0.0), (n, 0.0)],
+                BLACK.stroke_width(1),
+            ))?;
+        }
         chart
             .configure_mesh()
             .x_labels(10)
@@ -469,6 +489,18 @@ pub fn html_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_y_range_keeps_negative_values_in_view() {
+        // Errors of both signs (the monitor's): the minimum is inside the range, with room.
+        let (lo, hi) = y_range([-97.0, 12.0, 40.0].into_iter());
+        assert!(lo < -97.0 && hi > 40.0, "{lo}..{hi}");
+        // Positive values start at zero; NaN is ignored; nothing gives 0..1 padded.
+        let (lo, hi) = y_range([3.0, f64::NAN, 10.0].into_iter());
+        assert_eq!(lo, 0.0);
+        assert!((hi - 10.5).abs() < 1e-12);
+        assert_eq!(y_range(std::iter::empty()), (0.0, 1.05));
+    }
 
     fn decode(bytes: &[u8]) -> image::RgbImage {
         image::load_from_memory_with_format(bytes, image::ImageFormat::Png)

@@ -20,7 +20,7 @@ pub mod charts;
 
 pub use charts::{
     acf_chart, bar_chart, fan_chart, html_page, line_chart, short_label, whisker_bar_chart,
-    ChartError, SIZE,
+    y_range, ChartError, SIZE,
 };
 
 /// Crate version, recorded in run manifests.

@@ -70,7 +70,12 @@ pub fn train_with_progress(
         }
     }
     for (nombre, why) in &trained.passed_over {
-        tracing::warn!("candidate {nombre} {why}: not a champion");
+        // Passed over by the configured preference: a choice, not a failure.
+        if why.starts_with("train.preferencia") {
+            tracing::info!("candidate {nombre} not the champion: {why}");
+        } else {
+            tracing::warn!("candidate {nombre} {why}: not a champion");
+        }
     }
     let figures = figures(&trained, &data)?;
     let names = put_figures(store, &figures)?;
