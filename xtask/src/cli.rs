@@ -38,11 +38,21 @@ pub struct Cli {
     /// Override one key: --set key.path=value (repeatable; wins over the environment).
     #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
     pub sets: Vec<String>,
+    /// More log lines (`-v` debug, `-vv` trace); wins over `run.log_level`.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on the log, and no progress bars.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     /// Test hook (debug builds only, hidden): make this phase fail after it has computed and
     /// staged its outputs, to check that a failed phase publishes nothing.
     #[cfg(debug_assertions)]
     #[arg(long = "fail-phase", value_parser = parse_phase, global = true, hide = true)]
     pub fail_phase: Option<Phase>,
+    /// Re-derive as this run id (hidden; `verify` uses it so that outputs showing their run
+    /// id compare byte for byte).
+    #[arg(long = "as-run", value_name = "RUN_ID", global = true, hide = true, value_parser = parse_run_id)]
+    pub as_run: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -90,6 +100,15 @@ pub enum Command {
         /// Several windows, comma-separated (e.g. `185,277,370,462`), are run and pooled.
         #[arg(long, value_delimiter = ',')]
         skip_last: Vec<u32>,
+    },
+    /// Open the report page in headless Chromium, keep a screenshot, and fail on a blank page,
+    /// a console message, a missing section or a resource outside the file.
+    CheckPage {
+        /// The page (default: `<outputs>/figures/informe_latest.html`).
+        page: Option<PathBuf>,
+        /// Where the screenshot goes.
+        #[arg(long, default_value = "tests/reports/informe.png")]
+        screenshot: PathBuf,
     },
     /// Run `cargo test --workspace` and write tests/reports/test_report_latest.json.
     Test {
@@ -177,20 +196,92 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
             return EXIT_CONFIG;
         }
     };
-    init_logging(&cfg.run.log_level, env);
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error".to_string(),
+        (false, 0) => cfg.run.log_level.clone(),
+        (false, 1) => "debug".to_string(),
+        (false, _) => "trace".to_string(),
+    };
+    init_logging(&level, env);
+    crate::phases::set_quiet(cli.quiet);
+    let phases_of_command: Option<Vec<Phase>> = match &cli.command {
+        Command::Phase { phase } => Some(vec![*phase]),
+        Command::Run => Some(Phase::ALL.to_vec()),
+        _ => None,
+    };
+    if let Some(phases) = phases_of_command {
+        for kv in Phase::ignored_sets(&phases, &cli.sets) {
+            let names: Vec<String> = phases
+                .iter()
+                .map(|p| format!("{} {}", p.number(), p.name()))
+                .collect();
+            eprintln!(
+                "warning: --set {kv} is not read by phase {}: it has no effect on this command",
+                names.join(", ")
+            );
+        }
+    }
     #[cfg(debug_assertions)]
     let fail_phase = cli.fail_phase;
     #[cfg(not(debug_assertions))]
     let fail_phase = None;
     match cli.command {
         Command::Phases => unreachable!("handled above"),
-        Command::Phase { phase } => run_phases(&root, cfg, args, &[phase], false, env, fail_phase),
-        Command::Run => run_phases(&root, cfg, args, &Phase::ALL, true, env, fail_phase),
+        Command::Phase { phase } => {
+            let hooks = Hooks {
+                fail_phase,
+                as_run: cli.as_run,
+            };
+            run_phases(&root, cfg, args, &[phase], false, env, hooks)
+        }
+        Command::Run => {
+            let hooks = Hooks {
+                fail_phase,
+                as_run: cli.as_run,
+            };
+            run_phases(&root, cfg, args, &Phase::ALL, true, env, hooks)
+        }
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
         Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
         Command::Verify { run } => run_verify(&root, &cfg, &run),
         Command::Evaluate { files, skip_last } => {
             run_evaluate(&root, &cfg, &opts, args, &files, &skip_last)
+        }
+        Command::CheckPage { page, screenshot } => {
+            let page = page.unwrap_or_else(|| {
+                root.join(&cfg.paths.outputs)
+                    .join("figures/informe_latest.html")
+            });
+            run_check_page(&page, &root.join(screenshot))
+        }
+    }
+}
+
+fn run_check_page(page: &Path, screenshot: &Path) -> u8 {
+    match crate::browser::check_page(page, screenshot) {
+        Ok(c) => {
+            let problems = c.problems();
+            println!(
+                "{}: {} sections, {} console messages, {:.1} % ink, {} colours; screenshot {}",
+                page.display(),
+                report::page::SECTIONS.len() - c.missing_sections.len(),
+                c.console.len(),
+                100.0 * c.ink,
+                c.colours,
+                c.screenshot.display()
+            );
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            if problems.is_empty() {
+                0
+            } else {
+                EXIT_FAILED
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILED
         }
     }
 }
@@ -227,6 +318,20 @@ fn print_phases() {
     }
 }
 
+/// Hooks of a phase run that users do not set: a test's injected failure, verify's run id.
+struct Hooks {
+    fail_phase: Option<Phase>,
+    as_run: Option<String>,
+}
+
+fn parse_run_id(s: &str) -> Result<String, String> {
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("a run id is 8 hex digits, not {s:?}"))
+    }
+}
+
 fn run_phases(
     root: &Path,
     cfg: AppConfig,
@@ -234,9 +339,13 @@ fn run_phases(
     phases: &[Phase],
     whole_run: bool,
     env: &[(String, String)],
-    fail_phase: Option<Phase>,
+    hooks: Hooks,
 ) -> u8 {
+    let Hooks { fail_phase, as_run } = hooks;
     let mut ctx = RunContext::new(root, cfg, args.to_vec());
+    if let Some(id) = &as_run {
+        ctx = ctx.with_run_id(id);
+    }
     let Some(_lock) = lock(root, &ctx.cfg, ctx.run_id(), &args.join(" ")) else {
         return EXIT_LOCKED;
     };
@@ -263,6 +372,10 @@ fn run_phases(
     if whole_run && !failed {
         if let Err(e) = pipeline::stages::executive(&mut ctx.store, &ctx.cfg) {
             tracing::error!("executive summary not written: {e:#}");
+            failed = true;
+        }
+        if let Err(e) = pipeline::stages::informe(&mut ctx.store, &ctx.cfg) {
+            tracing::error!("report page not written: {e:#}");
             failed = true;
         }
     }
@@ -407,11 +520,12 @@ fn run_verify(root: &Path, cfg: &AppConfig, run: &str) -> u8 {
         }
     };
     let outputs = cfg.paths.outputs.to_string_lossy().to_string();
-    let rerun = |what: crate::verify::Rerun<'_>, at: &Path| -> u8 {
-        let args: Vec<String> = match what {
+    let rerun = |what: crate::verify::Rerun<'_>, at: &Path, as_run: &str| -> u8 {
+        let mut args: Vec<String> = match what {
             crate::verify::Rerun::Run => vec!["run".into()],
             crate::verify::Rerun::Phase(p) => vec!["phase".into(), p.into()],
         };
+        args.extend(["--as-run".to_string(), as_run.to_string()]);
         main_with(&args, Some(at), &[])
     };
     match crate::verify::verify(root, &outputs, run, scratch.path(), &rerun) {

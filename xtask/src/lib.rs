@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod browser;
 pub mod cli;
 pub mod config;
 pub mod phases;

@@ -1,9 +1,45 @@
-//! Runs a phase's stage (`pipeline::stages`) on the run's file store, with a progress bar
-//! for the competition.
+//! Runs a phase's stage (`pipeline::stages`) on the run's file store, with a progress bar on
+//! the terminal: the competition's candidates for phase 05, a spinner with what the phase is
+//! doing for the others. Nothing is drawn off a terminal or with `-q`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pipeline::{Phase, SourceAccess};
 
 use crate::run::RunContext;
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `-q`: no progress bars.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+fn target() -> ProgressDrawTarget {
+    if QUIET.load(Ordering::Relaxed) {
+        ProgressDrawTarget::hidden()
+    } else {
+        // indicatif draws on stderr only when it is a terminal.
+        ProgressDrawTarget::stderr()
+    }
+}
+
+/// What a phase is doing, for its progress line.
+fn doing(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Explore => "reading the source's columns and dates",
+        Phase::Ingest => "taking the raw snapshot",
+        Phase::Cleanse => "checking the data contract and cleansing the daily grid",
+        Phase::Eda => "analysing seasonality, holidays and paydays; drawing figures",
+        Phase::Features => "building calendar features and the future rows",
+        Phase::Train => "backtesting candidates",
+        Phase::Forecast => "forecasting the horizon with intervals",
+        Phase::Simulate => "simulating the what-if scenarios",
+        Phase::Monitor => "scoring kept forecasts and checking drift",
+    }
+}
 
 /// Runs `phase` on the run context (the body [`RunContext::run_phase`] stages).
 pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
@@ -19,18 +55,28 @@ pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
         root: &root,
         secret: &secret,
     };
+    let label = format!("phase {} {}", phase.number(), phase.name());
     if phase == Phase::Train {
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        bar.set_message("backtesting candidates");
+        let bar = ProgressBar::with_draw_target(None, target());
+        bar.set_style(
+            ProgressStyle::with_template("{prefix}: {msg} {pos} done [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(label);
+        bar.set_message(doing(phase));
         let r = pipeline::stages::train_with_progress(&mut ctx.store, &ctx.cfg, &|_| bar.inc(1));
         bar.finish_and_clear();
         return Ok(r?);
     }
-    Ok(pipeline::run_stage(
-        phase,
-        &mut ctx.store,
-        &ctx.cfg,
-        &access,
-    )?)
+    let bar = ProgressBar::with_draw_target(None, target());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(label);
+    bar.set_message(doing(phase));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let r = pipeline::run_stage(phase, &mut ctx.store, &ctx.cfg, &access);
+    bar.finish_and_clear();
+    Ok(r?)
 }

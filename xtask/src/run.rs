@@ -81,6 +81,13 @@ impl RunContext {
         }
     }
 
+    /// The same run under a given id (verify's re-derivation).
+    #[must_use]
+    pub fn with_run_id(mut self, run_id: &str) -> Self {
+        self.store = self.store.with_run_id(run_id);
+        self
+    }
+
     /// The project root.
     pub fn root(&self) -> &Path {
         self.store.root()

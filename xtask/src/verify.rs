@@ -1,8 +1,9 @@
 //! `cargo xtask verify <run id | latest>`: re-derives a run from its manifest — the same
 //! resolved config (hence the same seed) in a fresh temporary project — and compares every
-//! output the manifest recorded with the new one: data layers, CSVs, figures and model
-//! artifacts byte for byte, reports and the executive summary with the run ids set aside
-//! (they differ by construction). For the newest manifest, every `_latest` file on disk is
+//! output the manifest recorded with the new one. The re-run carries the verified run's id
+//! (figure captions and the page show it), so data layers, CSVs, figures, the page and model
+//! artifacts compare byte for byte; reports and the executive summary are compared with the
+//! run ids set aside. For the newest manifest, every `_latest` file on disk is
 //! also checked against its `latest` map (which run's content each one holds).
 
 use std::path::{Path, PathBuf};
@@ -68,14 +69,14 @@ pub enum Rerun<'a> {
     Phase(&'a str),
 }
 
-/// Re-derives `run` in `scratch`, re-running through `rerun` (the CLI's runner: it returns
-/// the exit code), and compares every output with the manifest's hashes.
+/// Re-derives `run` in `scratch`, re-running through `rerun` (the CLI's runner, given the
+/// run id to re-derive as: it returns the exit code), and compares every output with the manifest's hashes.
 pub fn verify(
     root: &Path,
     outputs: &str,
     run: &str,
     scratch: &Path,
-    rerun: &dyn Fn(Rerun<'_>, &Path) -> u8,
+    rerun: &dyn Fn(Rerun<'_>, &Path, &str) -> u8,
 ) -> anyhow::Result<Verification> {
     let path = manifest_path(root, outputs, run)?;
     let m: serde_json::Value = serde_json::from_str(
@@ -101,11 +102,11 @@ pub fn verify(
         .collect();
     // A whole run is re-run whole (one run id); otherwise phase by phase.
     if m["command_line"][0] == "run" {
-        let code = rerun(Rerun::Run, scratch);
+        let code = rerun(Rerun::Run, scratch, &run_id);
         anyhow::ensure!(code == 0, "the re-run failed (exit {code})");
     } else {
         for phase in &phases {
-            let code = rerun(Rerun::Phase(phase), scratch);
+            let code = rerun(Rerun::Phase(phase), scratch, &run_id);
             anyhow::ensure!(
                 code == 0,
                 "the re-run of phase {phase} failed (exit {code})"

@@ -458,7 +458,7 @@ impl Source for DemoSource {
             kind: SourceKind::Demo,
             name: SourceKind::Demo.as_str().to_string(),
             description: format!(
-                "synthetic buñuelo history {}..={}, seed {}",
+                "synthetic buñuelo history from {} to {}, seed {}",
                 span.start(),
                 span.end(),
                 self.seed

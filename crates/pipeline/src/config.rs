@@ -83,23 +83,28 @@ pub struct ExploreConfig {
     pub sample_rows: usize,
 }
 
-/// Language of the planner-facing texts: the executive summary (`report.language`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Language {
-    /// Spanish (the business's language; default).
-    #[default]
-    Es,
-    /// English.
-    En,
-}
+/// Language of the planner-facing texts (`report.language`): the executive summary, the
+/// page and its figures. The `report` crate's, so the page and the config share one type.
+pub use report::Lang as Language;
 
 /// Report settings (`report:`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportConfig {
-    /// Language of the executive summary.
+    /// Language of the executive summary, the page and the figures.
     pub language: Language,
+    /// Variables shown in the drift figure, highest PSI first (1–60): a bar per variable
+    /// stays readable up to a few dozen.
+    pub drift_bars: usize,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        Self {
+            language: Language::default(),
+            drift_bars: 20,
+        }
+    }
 }
 
 /// The whole resolved configuration.
@@ -323,6 +328,12 @@ impl AppConfig {
                     LEVELS.join(", "),
                     self.run.log_level
                 ),
+            });
+        }
+        if !(1..=60).contains(&self.report.drift_bars) {
+            return Err(ConfigError {
+                key: "report.drift_bars".into(),
+                message: format!("expected 1..=60, found {}", self.report.drift_bars),
             });
         }
         if self.explore.sample_rows > 1000 {

@@ -77,8 +77,11 @@ pub enum PipelineError {
     #[error(transparent)]
     Simulation(#[from] simulator::SimError),
     /// A table could not be written.
-    #[error("writing a table: {0}")]
+    #[error("reading or writing a table: {0}")]
     Table(#[from] csv::Error),
+    /// The report page could not be rendered.
+    #[error("rendering the report page: {0}")]
+    Page(#[from] report::PageError),
     /// The store could not read or write.
     #[error(transparent)]
     Store(#[from] store::StoreError),

@@ -10,6 +10,7 @@ mod phase;
 pub mod stages;
 pub mod tables;
 pub mod train;
+pub mod words;
 
 pub use config::{AppConfig, ConfigError, Language, LoadOptions, ReportConfig};
 pub use error::{chain, PipelineError};

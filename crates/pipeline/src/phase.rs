@@ -99,11 +99,66 @@ impl Phase {
         }
     }
 
+    /// The config sections (top-level keys) the phase reads, besides [`Phase::ALWAYS_READ`].
+    pub fn settings(self) -> &'static [&'static str] {
+        match self {
+            Phase::Explore => &["source", "explore", "contract", "calendar"],
+            Phase::Ingest => &["source", "contract", "calendar"],
+            Phase::Cleanse => &["source", "contract", "cleanse", "calendar", "plan"],
+            Phase::Eda => &["eda", "calendar"],
+            Phase::Features => &["features", "calendar", "plan"],
+            Phase::Train => &["train"],
+            Phase::Forecast => &["forecast"],
+            Phase::Simulate => &["simulate", "plan", "forecast"],
+            Phase::Monitor => &["monitor", "forecast"],
+        }
+    }
+
+    /// Config sections every phase reads.
+    pub const ALWAYS_READ: [&'static str; 3] = ["run", "paths", "report"];
+
+    /// The `--set key=value` overrides none of `phases` reads (their section is read by no
+    /// phase of the list), in the order given.
+    pub fn ignored_sets<'a>(phases: &[Phase], sets: &'a [String]) -> Vec<&'a str> {
+        sets.iter()
+            .map(String::as_str)
+            .filter(|kv| {
+                let key = kv.split('=').next().unwrap_or_default();
+                let section = key.split('.').next().unwrap_or_default().trim();
+                !Phase::ALWAYS_READ.contains(&section)
+                    && !phases.iter().any(|p| p.settings().contains(&section))
+            })
+            .collect()
+    }
+
     /// Parses `00`, `0`, `explore`, …
     pub fn parse(s: &str) -> Option<Phase> {
         let s = s.trim().to_ascii_lowercase();
         Phase::ALL
             .into_iter()
             .find(|p| p.name() == s || p.number() == s || s.parse::<u8>().ok() == Some(*p as u8))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_no_phase_of_the_run_reads_is_reported() {
+        let sets = vec![
+            "train.metric=mae".to_string(),
+            "run.seed=7".to_string(),
+            "eda.max_lag=30".to_string(),
+        ];
+        assert_eq!(
+            Phase::ignored_sets(&[Phase::Eda], &sets),
+            ["train.metric=mae"]
+        );
+        assert!(Phase::ignored_sets(&Phase::ALL, &sets).is_empty());
+        assert_eq!(
+            Phase::ignored_sets(&[Phase::Forecast], &sets),
+            ["train.metric=mae", "eda.max_lag=30"]
+        );
     }
 }

@@ -8,6 +8,8 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use crate::numfmt::{self, Lang};
+
 /// Colours the charts take, re-exported so callers need no plotters dependency.
 pub use plotters::style::{RGBColor, BLACK, BLUE, GREEN, RED};
 
@@ -67,6 +69,61 @@ fn title_style(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().into()
 }
 
+/// What every figure says besides its data: the title, the axis titles with their units, the
+/// caption under the chart (the run and the cutoff) and the language of numbers and legends.
+#[derive(Debug, Clone, Copy)]
+pub struct Chart<'a> {
+    /// Title above the chart.
+    pub title: &'a str,
+    /// X axis title.
+    pub x: &'a str,
+    /// Y axis title, with the unit.
+    pub y: &'a str,
+    /// Caption under the chart (run id and cutoff).
+    pub caption: &'a str,
+    /// Language of tick numbers, dates and the charts' own legend words.
+    pub lang: Lang,
+}
+
+/// The caption drawn under the chart; returns the area above it for the chart.
+fn with_caption<'a>(
+    root: &DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>,
+    c: &Chart<'_>,
+) -> Result<DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>, ChartError> {
+    let (w, h) = root.dim_in_pixel();
+    let (top, bottom) = root.split_vertically(h - 26);
+    let _ = w;
+    bottom.draw(&Text::new(
+        c.caption.to_string(),
+        (12, 4),
+        (FONT, 14).into_font().color(&RGBColor(90, 90, 90)),
+    ))?;
+    Ok(top)
+}
+
+/// A tick value in the chart's language, with as many decimals as the axis span needs (no
+/// `100.0`, thousands grouped).
+fn tick(v: f64, span: f64, lang: Lang) -> String {
+    let decimals = if span >= 20.0 {
+        0
+    } else if span >= 2.0 {
+        1
+    } else {
+        2
+    };
+    numfmt::number(v, decimals, lang)
+}
+
+/// A category or x label: ISO dates as `1 dic 2025` / `1 Dec 2025`, anything else unchanged.
+fn x_text(label: &str, lang: Lang) -> String {
+    let b = label.as_bytes();
+    if label.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        numfmt::day(label, None, lang)
+    } else {
+        label.to_string()
+    }
+}
+
 /// The y range of a line chart: from 0 (or below the minimum when a value is negative) to
 /// above the maximum, with 5 % of the span as padding; at least `0..1`.
 pub fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -79,12 +136,14 @@ pub fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad)
 }
 
-/// A line chart of one or two daily series (`points` dated by index), with marked points.
+/// A line chart of one or two daily series (`points` dated by index), with marked points
+/// drawn at their values and named `marks_label` in the legend.
 pub fn line_chart(
-    title: &str,
+    c: &Chart<'_>,
     labels: &[String],
     series: &[(&str, Vec<Option<f64>>, RGBColor)],
     marks: &[(usize, f64)],
+    marks_label: &str,
 ) -> Result<Vec<u8>, ChartError> {
     let n = labels.len().max(2);
     let (lo, hi) = y_range(
@@ -95,11 +154,12 @@ pub fn line_chart(
             .copied(),
     );
     png(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, title_style(26))
+        let area = with_caption(root, c)?;
+        let mut chart = ChartBuilder::on(&area)
+            .caption(c.title, title_style(26))
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
             .build_cartesian_2d(0..n, lo..hi)?;
         if lo < 0.0 {
             // Values of both signs (errors): the zero line they are read against.
@@ -110,9 +170,18 @@ pub fn line_chart(
         }
         chart
             .configure_mesh()
-            .x_labels(10)
-            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .x_labels(8)
+            .x_label_formatter(&|i| {
+                labels
+                    .get(*i)
+                    .map(|l| x_text(l, c.lang))
+                    .unwrap_or_default()
+            })
+            .y_label_formatter(&|v| tick(*v, hi - lo, c.lang))
+            .x_desc(c.x)
+            .y_desc(c.y)
             .label_style((FONT, 14))
+            .axis_desc_style((FONT, 16))
             .draw()?;
         for (name, values, color) in series {
             let color = *color;
@@ -128,11 +197,16 @@ pub fn line_chart(
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
                 });
         }
-        chart.draw_series(
-            marks
-                .iter()
-                .map(|(i, v)| Circle::new((*i, *v), 5, RED.filled())),
-        )?;
+        if !marks.is_empty() {
+            chart
+                .draw_series(
+                    marks
+                        .iter()
+                        .map(|(i, v)| Circle::new((*i, *v), 5, RED.filled())),
+                )?
+                .label(marks_label)
+                .legend(|(x, y)| Circle::new((x + 10, y), 5, RED.filled()));
+        }
         chart
             .configure_series_labels()
             .label_font((FONT, 16))
@@ -143,14 +217,26 @@ pub fn line_chart(
     })
 }
 
+/// Bars coloured one by one (a single group), e.g. by the thresholds of a status, with the
+/// legend saying what each colour means.
+#[derive(Debug, Clone, Copy)]
+pub struct BarColours<'a> {
+    /// One colour per category.
+    pub per_bar: &'a [RGBColor],
+    /// The legend: what each colour means.
+    pub legend: &'a [(&'a str, RGBColor)],
+}
+
 /// A bar chart of named values in groups side by side (negative values hang below zero), with
-/// an optional reference line.
+/// an optional reference line; `bar_colours` colours a single group's bars one by one.
 pub fn bar_chart(
-    title: &str,
+    c: &Chart<'_>,
     categories: &[String],
     groups: &[(&str, Vec<Option<f64>>, RGBColor)],
     reference: Option<f64>,
+    bar_colours: Option<BarColours<'_>>,
 ) -> Result<Vec<u8>, ChartError> {
+    let bar_colours = bar_colours.filter(|_| groups.len() == 1);
     let k = groups.len().max(1) as f64;
     let hi = groups
         .iter()
@@ -167,14 +253,20 @@ pub fn bar_chart(
     let bottom = if lo < 0.0 { lo - 0.1 * (hi - lo) } else { 0.0 };
     let n = categories.len();
     png(|root| {
+        let area = with_caption(root, c)?;
         // Categories sit on integer x values, so the axis ticks land on the bar centres.
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, title_style(26))
+        let mut chart = ChartBuilder::on(&area)
+            .caption(c.title, title_style(26))
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, bottom..hi * 1.1)?;
-        let label_style = TextStyle::from((FONT, if n > 12 { 12 } else { 14 }).into_font());
+        let size = match n {
+            0..=12 => 14,
+            13..=16 => 12,
+            _ => 11,
+        };
+        let label_style = TextStyle::from((FONT, size).into_font());
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -183,23 +275,42 @@ pub fn bar_chart(
             .x_label_formatter(&|x| {
                 let i = x.round();
                 if (x - i).abs() < 1e-6 && i >= 0.0 {
-                    categories.get(i as usize).cloned().unwrap_or_default()
+                    categories
+                        .get(i as usize)
+                        .map(|l| x_text(l, c.lang))
+                        .unwrap_or_default()
                 } else {
                     String::new()
                 }
             })
+            .y_label_formatter(&|v| tick(*v, hi * 1.1 - bottom, c.lang))
+            .x_desc(c.x)
+            .y_desc(c.y)
+            .axis_desc_style((FONT, 16))
             .y_label_style((FONT, 14))
             .draw()?;
         for (g, (name, values, color)) in groups.iter().enumerate() {
             let color = *color;
             let width = 0.8 / k;
+            let drawn = chart.draw_series(values.iter().enumerate().filter_map(|(i, v)| {
+                v.map(|v| {
+                    let x0 = i as f64 - 0.4 + g as f64 * width;
+                    let fill = bar_colours
+                        .and_then(|b| b.per_bar.get(i).copied())
+                        .unwrap_or(color);
+                    Rectangle::new([(x0, 0.0), (x0 + width, v)], fill.filled())
+                })
+            }))?;
+            if bar_colours.is_none() {
+                drawn.label(*name).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled())
+                });
+            }
+        }
+        for (name, color) in bar_colours.map(|b| b.legend).unwrap_or_default() {
+            let color = *color;
             chart
-                .draw_series(values.iter().enumerate().filter_map(|(i, v)| {
-                    v.map(|v| {
-                        let x0 = i as f64 - 0.4 + g as f64 * width;
-                        Rectangle::new([(x0, 0.0), (x0 + width, v)], color.filled())
-                    })
-                }))?
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
                 .label(*name)
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled())
@@ -213,7 +324,11 @@ pub fn bar_chart(
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(if bar_colours.is_some() {
+                SeriesLabelPosition::UpperRight
+            } else {
+                SeriesLabelPosition::UpperLeft
+            })
             .label_font((FONT, 16))
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
@@ -225,7 +340,7 @@ pub fn bar_chart(
 /// A fan chart: the history, the point forecast, shaded interval bands (widest first) and,
 /// on hold-out runs, the actuals over the horizon. `labels` cover history then horizon.
 pub fn fan_chart(
-    title: &str,
+    c: &Chart<'_>,
     labels: &[String],
     history: &[Option<f64>],
     point: &[f64],
@@ -247,16 +362,26 @@ pub fn fan_chart(
         )
         .fold(1.0, f64::max);
     png(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, title_style(26))
+        let area = with_caption(root, c)?;
+        let mut chart = ChartBuilder::on(&area)
+            .caption(c.title, title_style(26))
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
             .build_cartesian_2d(0..n, 0.0..hi * 1.05)?;
         chart
             .configure_mesh()
-            .x_labels(10)
-            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .x_labels(8)
+            .x_label_formatter(&|i| {
+                labels
+                    .get(*i)
+                    .map(|l| x_text(l, c.lang))
+                    .unwrap_or_default()
+            })
+            .y_label_formatter(&|v| tick(*v, hi, c.lang))
+            .x_desc(c.x)
+            .y_desc(c.y)
+            .axis_desc_style((FONT, 16))
             .label_style((FONT, 14))
             .draw()?;
         let shades = [RGBColor(198, 219, 239), RGBColor(107, 174, 214)];
@@ -280,7 +405,7 @@ pub fn fan_chart(
         let grey = RGBColor(60, 60, 60);
         chart
             .draw_series(LineSeries::new(hist, grey.stroke_width(1)))?
-            .label("historia")
+            .label(c.lang.pick("ventas observadas", "observed sales"))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(3))
             });
@@ -292,7 +417,10 @@ pub fn fan_chart(
                 .collect();
             chart
                 .draw_series(LineSeries::new(pts, BLACK.stroke_width(2)))?
-                .label("real (hold-out)")
+                .label(
+                    c.lang
+                        .pick("ventas reales del horizonte", "actual sales in the horizon"),
+                )
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3))
                 });
@@ -304,7 +432,7 @@ pub fn fan_chart(
             .collect();
         chart
             .draw_series(LineSeries::new(pts, RED.stroke_width(2)))?
-            .label("pronóstico")
+            .label(c.lang.pick("pronóstico", "forecast"))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(3)));
         chart
             .configure_series_labels()
@@ -320,7 +448,8 @@ pub fn fan_chart(
 /// Bars with interval whiskers (`lo`, `hi` per bar; `None` draws no whisker) and optional
 /// actual values as dots.
 pub fn whisker_bar_chart(
-    title: &str,
+    c: &Chart<'_>,
+    whisker_label: &str,
     categories: &[String],
     values: &[f64],
     whiskers: &[Option<(f64, f64)>],
@@ -338,11 +467,12 @@ pub fn whisker_bar_chart(
         )
         .fold(1e-9, f64::max);
     png(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, title_style(26))
+        let area = with_caption(root, c)?;
+        let mut chart = ChartBuilder::on(&area)
+            .caption(c.title, title_style(26))
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..hi * 1.1)?;
         chart
             .configure_mesh()
@@ -356,6 +486,10 @@ pub fn whisker_bar_chart(
                     String::new()
                 }
             })
+            .y_label_formatter(&|v| tick(*v, hi * 1.1, c.lang))
+            .x_desc(c.x)
+            .y_desc(c.y)
+            .axis_desc_style((FONT, 16))
             .label_style((FONT, 14))
             .draw()?;
         let bar = RGBColor(107, 174, 214);
@@ -366,15 +500,23 @@ pub fn whisker_bar_chart(
                     bar.filled(),
                 )
             }))?
-            .label("pronóstico")
+            .label(c.lang.pick("pronóstico", "forecast"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], bar.filled()));
         for (i, w) in whiskers.iter().enumerate() {
             if let Some((lo, up)) = w {
                 let x = i as f64;
-                chart.draw_series(std::iter::once(PathElement::new(
+                let line = chart.draw_series(std::iter::once(PathElement::new(
                     vec![(x, *lo), (x, *up)],
                     BLACK.stroke_width(2),
                 )))?;
+                if i == 0 {
+                    line.label(whisker_label).legend(|(x, y)| {
+                        PathElement::new(
+                            vec![(x + 8, y - 7), (x + 8, y + 7)],
+                            BLACK.stroke_width(2),
+                        )
+                    });
+                }
                 for y in [*lo, *up] {
                     chart.draw_series(std::iter::once(PathElement::new(
                         vec![(x - 0.1, y), (x + 0.1, y)],
@@ -390,7 +532,7 @@ pub fn whisker_bar_chart(
                         v.map(|v| Circle::new((i as f64, v), 6, RED.filled()))
                     }),
                 )?
-                .label("real")
+                .label(c.lang.pick("real", "actual"))
                 .legend(|(x, y)| Circle::new((x + 8, y), 5, RED.filled()));
         }
         chart
@@ -405,19 +547,46 @@ pub fn whisker_bar_chart(
 }
 
 /// ACF (top) and PACF (bottom) stems with the confidence band.
-pub fn acf_chart(acf: &[f64], pacf: &[f64], band: f64) -> Result<Vec<u8>, ChartError> {
+pub fn acf_chart(
+    c: &Chart<'_>,
+    acf: &[f64],
+    pacf: &[f64],
+    band: f64,
+) -> Result<Vec<u8>, ChartError> {
     png(|root| {
-        let panels = root.split_evenly((2, 1));
-        for (area, (name, values)) in panels.iter().zip([("ACF", acf), ("PACF", pacf)]) {
+        let area = with_caption(root, c)?;
+        let panels = area.split_evenly((2, 1));
+        let names = [
+            c.lang
+                .pick("Autocorrelación (ACF)", "Autocorrelation (ACF)"),
+            c.lang.pick(
+                "Autocorrelación parcial (PACF)",
+                "Partial autocorrelation (PACF)",
+            ),
+        ];
+        for (area, (name, values)) in panels.iter().zip([(names[0], acf), (names[1], pacf)]) {
             let lo = values.iter().copied().fold(-band, f64::min).min(-0.1);
             let hi = values.iter().copied().fold(band, f64::max).max(0.1);
             let mut chart = ChartBuilder::on(area)
-                .caption(format!("{name} (band ±{band:.3})"), title_style(20))
+                .caption(
+                    format!(
+                        "{name} ({} ±{})",
+                        c.lang.pick("banda", "band"),
+                        numfmt::number(band, 3, c.lang)
+                    ),
+                    title_style(20),
+                )
                 .margin(10)
-                .x_label_area_size(30)
-                .y_label_area_size(60)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
                 .build_cartesian_2d(0usize..values.len() + 1, lo * 1.05..hi * 1.05)?;
-            chart.configure_mesh().label_style((FONT, 12)).draw()?;
+            chart
+                .configure_mesh()
+                .y_label_formatter(&|v| numfmt::number(*v, 1, c.lang))
+                .x_desc(c.x)
+                .y_desc(c.y)
+                .label_style((FONT, 12))
+                .draw()?;
             chart.draw_series(values.iter().enumerate().map(|(i, v)| {
                 PathElement::new(vec![(i + 1, 0.0), (i + 1, *v)], BLUE.stroke_width(1))
             }))?;
@@ -432,24 +601,42 @@ pub fn acf_chart(acf: &[f64], pacf: &[f64], band: f64) -> Result<Vec<u8>, ChartE
     })
 }
 
-/// A short Spanish axis label for an EDA group name.
-pub fn short_label(name: &str) -> String {
-    match name {
-        "dic_inicio" => "1-6 dic".into(),
-        "dic_medio" => "8-15 dic".into(),
-        "nochebuena" => "24 dic".into(),
-        "navidad" => "25 dic".into(),
-        "fin_de_ano" => "26-30 dic".into(),
-        "nochevieja" => "31 dic".into(),
-        "ano_nuevo" => "1 ene".into(),
-        "enero_reyes" => "2-6 ene".into(),
-        "post_payday_window" => "quincena".into(),
-        "prima_window" => "prima".into(),
-        "amor_amistad" => "amor y amistad".into(),
-        "dia_madre" => "día madre".into(),
-        "semana_santa" => "semana santa".into(),
-        other => other.replace("novena_dia_", "nov "),
-    }
+/// A short axis label for an EDA group name, in `lang`: the novena's nine days as the December
+/// dates they fall on (16–24 Dec), not `nov 1…`.
+pub fn short_label(name: &str, lang: Lang) -> String {
+    let (es, en) = match name {
+        "dic_inicio" => ("1-6 dic", "1-6 Dec"),
+        "velitas" => ("7 dic (velitas)", "7 Dec (candles)"),
+        "dic_medio" => ("8-15 dic", "8-15 Dec"),
+        "nochebuena" => ("24 dic (Nochebuena)", "24 Dec (Christmas Eve)"),
+        "navidad" => ("25 dic (Navidad)", "25 Dec (Christmas)"),
+        "fin_de_ano" => ("26-30 dic", "26-30 Dec"),
+        "nochevieja" => ("31 dic (Nochevieja)", "31 Dec (New Year's Eve)"),
+        "ano_nuevo" => ("1 ene", "1 Jan"),
+        "enero_reyes" => ("2-6 ene", "2-6 Jan"),
+        "post_payday_window" => ("quincena", "payday"),
+        "prima_window" => ("prima", "prima bonus"),
+        "promocion" => ("promoción", "promotion"),
+        "festivo" => ("festivo", "holiday"),
+        "amor_amistad" => ("amor y amistad", "love & friendship"),
+        "dia_madre" => ("día madre", "Mother's Day"),
+        "semana_santa" => ("semana santa", "Holy Week"),
+        "halloween" => ("halloween", "Halloween"),
+        other => {
+            if let Some(k) = other
+                .strip_prefix("novena_dia_")
+                .and_then(|k| k.parse::<u32>().ok())
+            {
+                let day = 15 + k;
+                return match lang {
+                    Lang::Es => format!("{day} dic"),
+                    Lang::En => format!("{day} Dec"),
+                };
+            }
+            return other.replace('_', " ");
+        }
+    };
+    lang.pick(es, en).to_string()
 }
 
 /// A self-contained HTML page: the figures inline as base64 PNG, and preformatted sections.
@@ -502,6 +689,19 @@ mod tests {
         assert_eq!(y_range(std::iter::empty()), (0.0, 1.05));
     }
 
+    #[test]
+    fn ticks_dates_and_labels_follow_the_language() {
+        assert_eq!(tick(1500.0, 3000.0, Lang::Es), "1.500");
+        assert_eq!(tick(1500.0, 3000.0, Lang::En), "1,500");
+        assert_eq!(tick(0.5, 1.0, Lang::Es), "0,50");
+        assert_eq!(tick(100.0, 400.0, Lang::Es), "100", "no `100.0`");
+        assert_eq!(x_text("2025-12-24", Lang::Es), "24 dic 2025");
+        assert_eq!(x_text("lun", Lang::Es), "lun");
+        assert_eq!(short_label("novena_dia_1", Lang::Es), "16 dic");
+        assert_eq!(short_label("novena_dia_9", Lang::En), "24 Dec");
+        assert_eq!(short_label("post_payday_window", Lang::En), "payday");
+    }
+
     fn decode(bytes: &[u8]) -> image::RgbImage {
         image::load_from_memory_with_format(bytes, image::ImageFormat::Png)
             .unwrap()
@@ -518,19 +718,34 @@ mod tests {
         let v: Vec<Option<f64>> = (0..50)
             .map(|i| Some((i as f64 / 5.0).sin() + 2.0))
             .collect();
-        let png = line_chart("Serie", &labels, &[("y", v, BLUE)], &[(3, 2.0)]).unwrap();
+        let c = Chart {
+            title: "Serie",
+            x: "Fecha",
+            y: "Unidades por día",
+            caption: "Corrida ea9432e8 · datos hasta 30 nov 2025",
+            lang: Lang::Es,
+        };
+        let png = line_chart(&c, &labels, &[("y", v, BLUE)], &[(3, 2.0)], "marcados").unwrap();
         let img = decode(&png);
         assert_eq!(img.dimensions(), SIZE);
         assert!(ink(&img) > 5_000, "ink {}", ink(&img));
         let bars = bar_chart(
-            "Perfil",
+            &c,
             &["a".into(), "b".into()],
             &[("g", vec![Some(1.0), Some(2.0)], GREEN)],
             Some(1.0),
+            Some(BarColours {
+                per_bar: &[RED, GREEN],
+                legend: &[("alta", RED), ("baja", GREEN)],
+            }),
         )
         .unwrap();
-        assert!(ink(&decode(&bars)) > 5_000);
-        let acf = acf_chart(&[0.5, 0.2, 0.1], &[0.5, 0.0, 0.0], 0.05).unwrap();
+        let img = decode(&bars);
+        assert!(ink(&img) > 5_000);
+        // Bars are coloured one by one: both colours are on the chart.
+        let has = |c: RGBColor| img.pixels().any(|p| p.0[..3] == [c.0, c.1, c.2]);
+        assert!(has(RED) && has(GREEN));
+        let acf = acf_chart(&c, &[0.5, 0.2, 0.1], &[0.5, 0.0, 0.0], 0.05).unwrap();
         assert!(ink(&decode(&acf)) > 5_000);
     }
 

@@ -85,6 +85,16 @@ impl FileStore {
         }
     }
 
+    /// The same run under a given id: `cargo xtask verify` re-derives a run as the run it
+    /// checks, so that outputs which show their run id (figure captions, the page) compare
+    /// byte for byte.
+    #[must_use]
+    pub fn with_run_id(mut self, run_id: &str) -> Self {
+        self.run_id = run_id.to_string();
+        self.writer = ArtifactWriter::new(&self.root, run_id, &self.stamp);
+        self
+    }
+
     /// The project root.
     pub fn root(&self) -> &Path {
         &self.root

@@ -13,12 +13,14 @@ use crate::config::AppConfig;
 use crate::phase::Phase;
 use crate::PipelineError;
 
+mod informe;
 mod monitor;
 mod prepare;
 mod results;
 mod source;
 mod train;
 
+pub use informe::{build as build_informe, informe};
 pub use monitor::{monitor, ForecastHealth, MonitorBody, VariableDrift};
 pub use prepare::{cleanse, eda, features, CleanseBody, EdaBody, FeaturesBody};
 pub use results::{executive, forecast, simulate, ForecastBody, SimulationBody};
@@ -112,6 +114,45 @@ pub(crate) fn read_champion(
         at,
         source: Box::new(source),
     })
+}
+
+/// The caption under every figure: the run and the last day of data it was drawn from.
+pub(crate) fn caption(
+    store: &dyn Store,
+    lang: report::Lang,
+    cutoff: Option<chrono::NaiveDate>,
+) -> String {
+    let run = store.run_id();
+    match cutoff {
+        Some(d) => {
+            let day = report::numfmt::day(&d.to_string(), None, lang);
+            match lang {
+                report::Lang::Es => format!("Corrida {run} · datos hasta {day}"),
+                report::Lang::En => format!("Run {run} · data up to {day}"),
+            }
+        }
+        None => match lang {
+            report::Lang::Es => format!("Corrida {run}"),
+            report::Lang::En => format!("Run {run}"),
+        },
+    }
+}
+
+/// A figure's texts: title, axis titles and the run caption, in `lang`.
+pub(crate) fn chart<'a>(
+    title: &'a str,
+    x: &'a str,
+    y: &'a str,
+    caption: &'a str,
+    lang: report::Lang,
+) -> report::Chart<'a> {
+    report::Chart {
+        title,
+        x,
+        y,
+        caption,
+        lang,
+    }
 }
 
 /// Publishes figures (`<name>.png` in the figures area) and returns the names the reports list.

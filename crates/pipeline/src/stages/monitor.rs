@@ -215,28 +215,99 @@ pub fn monitor(store: &mut dyn Store, app: &AppConfig) -> Result<(), PipelineErr
             .filter_map(|d| rows.iter().position(|r| r.fecha == *d))
             .map(|i| (i, rows[i].actual - rows[i].forecast))
             .collect();
+        let lang = app.report.language;
+        let t = |es: &'static str, en: &'static str| lang.pick(es, en);
+        let cap = super::caption(store, lang, fh.horizon_start.pred_opt());
         let png = report::line_chart(
-            "Error diario (real − pronóstico); puntos rojos: alarmas CUSUM / Page–Hinkley",
+            &super::chart(
+                t(
+                    "Error diario del último pronóstico guardado (real − pronóstico)",
+                    "Daily error of the latest kept forecast (actual − forecast)",
+                ),
+                t("fecha", "date"),
+                t("error (unidades por día)", "error (units per day)"),
+                &cap,
+                lang,
+            ),
             &labels,
             &[("error", errs, RGBColor(31, 119, 180))],
             &marks,
+            t(
+                "alarmas CUSUM / Page–Hinkley",
+                "CUSUM / Page–Hinkley alarms",
+            ),
         )?;
         store.put(Area::Figures, "monitor_error", "png", &png, None)?;
         figures.push("monitor_error_latest.png".into());
-        let all: Vec<&VariableDrift> = target_drift.iter().chain(feature_drift.iter()).collect();
+        // The target first, then the variables that moved most.
+        let mut moved: Vec<&VariableDrift> = feature_drift.iter().collect();
+        moved.sort_by(|a, b| b.drift.psi.total_cmp(&a.drift.psi));
+        let all: Vec<&VariableDrift> = target_drift
+            .iter()
+            .chain(moved)
+            .take(app.report.drift_bars)
+            .collect();
         let names: Vec<String> = all
             .iter()
-            .map(|v| report::short_label(&v.variable))
+            .map(|v| report::short_label(&v.variable, lang))
             .collect();
+        let (warn, alert) = (cfg.deriva.psi_warn, cfg.deriva.psi_alert);
+        let (green, amber, red) = (
+            RGBColor(44, 160, 44),
+            RGBColor(240, 160, 30),
+            RGBColor(214, 39, 40),
+        );
+        let colours: Vec<RGBColor> = all
+            .iter()
+            .map(|v| {
+                if v.drift.psi >= alert {
+                    red
+                } else if v.drift.psi >= warn {
+                    amber
+                } else {
+                    green
+                }
+            })
+            .collect();
+        let num = |v: f64| report::numfmt::number(v, 2, lang);
+        let legend_text = [
+            format!("{} {}", t("estable: menos de", "stable: below"), num(warn)),
+            format!("{} {}", t("aviso: desde", "warning: from"), num(warn)),
+            format!("{} {}", t("alerta: desde", "alert: from"), num(alert)),
+        ];
+        let legend = [
+            (legend_text[0].as_str(), green),
+            (legend_text[1].as_str(), amber),
+            (legend_text[2].as_str(), red),
+        ];
+        let psi_title = format!(
+            "{} {} {}",
+            t("Deriva (PSI): ventas y las", "Drift (PSI): sales and the"),
+            all.len() - usize::from(target_drift.is_some()),
+            t("variables que más cambiaron", "variables that moved most"),
+        );
         let png = report::bar_chart(
-            "PSI por variable (0.10 aviso, 0.25 alerta)",
+            &super::chart(
+                &psi_title,
+                t("variable", "variable"),
+                t(
+                    "PSI (índice de estabilidad)",
+                    "PSI (population stability index)",
+                ),
+                &cap,
+                lang,
+            ),
             &names,
             &[(
                 "PSI",
                 all.iter().map(|v| Some(v.drift.psi)).collect(),
                 RGBColor(214, 39, 40),
             )],
-            Some(cfg.deriva.psi_alert),
+            Some(alert),
+            Some(report::BarColours {
+                per_bar: &colours,
+                legend: &legend,
+            }),
         )?;
         store.put(Area::Figures, "monitor_deriva", "png", &png, None)?;
         figures.push("monitor_deriva_latest.png".into());

@@ -80,15 +80,6 @@ pub struct EdaBody {
     pub figures: Vec<String>,
 }
 
-const MONTHS: [&str; 12] = [
-    "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
-];
-
-/// The month abbreviations the figures use.
-pub(crate) fn month_labels() -> Vec<String> {
-    MONTHS.map(String::from).to_vec()
-}
-
 /// Phase 03: the exploratory analysis, its figures and its page.
 pub fn eda(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> {
     use core_types::cols;
@@ -135,62 +126,158 @@ pub fn eda(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> 
         })
         .collect();
     let orange = RGBColor(230, 120, 20);
-    let days = ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"].map(String::from);
-    let short = report::short_label;
-    let dec_names: Vec<String> = report.december.iter().map(|u| short(&u.name)).collect();
-    let up_names: Vec<String> = report.uplifts.iter().map(|u| short(&u.name)).collect();
+    let lang = cfg.report.language;
+    let t = |es: &'static str, en: &'static str| lang.pick(es, en);
+    let days = report::numfmt::weekday_abbrevs(lang);
+    let dec_names: Vec<String> = report
+        .december
+        .iter()
+        .map(|u| report::short_label(&u.name, lang))
+        .collect();
+    let up_names: Vec<String> = report
+        .uplifts
+        .iter()
+        .map(|u| report::short_label(&u.name, lang))
+        .collect();
+    let cutoff = crate::frames::dates(&frame, "cleansed")?.last().copied();
+    let cap = super::caption(store, lang, cutoff);
+    let units = t("unidades por día", "units per day");
+    let ratio = t("razón frente al nivel local", "ratio to the local level");
     let figures: Vec<(String, Vec<u8>)> = vec![
         (
             "eda_serie".into(),
             report::line_chart(
-                "Unidades vendidas por día (limpias) y media móvil de 28 días; en rojo, días marcados",
+                &super::chart(
+                    t(
+                        "Unidades vendidas por día (limpias) y media móvil de 28 días",
+                        "Units sold per day (cleansed) and 28-day moving average",
+                    ),
+                    t("fecha", "date"),
+                    units,
+                    &cap,
+                    lang,
+                ),
                 &fechas,
-                &[("diario", y.clone(), BLUE), ("media 28 días", rolling, orange)],
+                &[
+                    (t("diario", "daily"), y.clone(), BLUE),
+                    (t("media 28 días", "28-day mean"), rolling, orange),
+                ],
                 &marks,
+                t("días marcados (atípicos)", "flagged days (outliers)"),
             )?,
         ),
         (
             "eda_semana".into(),
             report::bar_chart(
-                "Perfil semanal relativo al nivel local: dow_eff (festivo = sábado) frente a dow",
+                &super::chart(
+                    t(
+                        "Perfil semanal frente al nivel local (festivo cuenta como sábado o no)",
+                        "Weekly profile against the local level (holiday as Saturday or not)",
+                    ),
+                    t("día de la semana", "day of week"),
+                    ratio,
+                    &cap,
+                    lang,
+                ),
                 &days,
                 &[
-                    ("dow_eff", report.weekly_profile_dow_eff.clone(), BLUE),
-                    ("dow", report.weekly_profile_dow.clone(), GREEN),
+                    (
+                        t("festivo = sábado", "holiday = Saturday"),
+                        report.weekly_profile_dow_eff.clone(),
+                        BLUE,
+                    ),
+                    (
+                        t("día del calendario", "calendar day"),
+                        report.weekly_profile_dow.clone(),
+                        GREEN,
+                    ),
                 ],
                 Some(1.0),
+                None,
             )?,
         ),
         (
             "eda_anual".into(),
             report::bar_chart(
-                "Perfil anual: media del mes / media del año",
-                &month_labels(),
-                &[("mes", report.yearly_profile.clone(), BLUE)],
+                &super::chart(
+                    t(
+                        "Perfil anual: media del mes frente a la media del año",
+                        "Yearly profile: month mean against the year mean",
+                    ),
+                    t("mes", "month"),
+                    t("razón frente a la media anual", "ratio to the yearly mean"),
+                    &cap,
+                    lang,
+                ),
+                &report::numfmt::month_abbrevs(lang),
+                &[(t("mes", "month"), report.yearly_profile.clone(), BLUE)],
                 Some(1.0),
+                None,
             )?,
         ),
         (
             "eda_diciembre".into(),
             report::bar_chart(
-                "Bloque de diciembre y novenas frente a los días ordinarios del año",
+                &super::chart(
+                    t(
+                        "Diciembre y novenas frente a los días ordinarios del año",
+                        "December and the novenas against ordinary days of the year",
+                    ),
+                    t("día o bloque", "day or block"),
+                    ratio,
+                    &cap,
+                    lang,
+                ),
                 &dec_names,
-                &[("razón", report.december.iter().map(|u| u.ratio).collect(), orange)],
+                &[(
+                    t("razón", "ratio"),
+                    report.december.iter().map(|u| u.ratio).collect(),
+                    orange,
+                )],
                 Some(1.0),
+                None,
             )?,
         ),
         (
             "eda_efectos".into(),
             report::bar_chart(
-                "Quincena, prima, promoción, festivos y días especiales frente al nivel local",
+                &super::chart(
+                    t(
+                        "Quincena, prima, promoción, festivos y días especiales frente al nivel local",
+                        "Paydays, bonus, promotion, holidays and special days against the local level",
+                    ),
+                    t("efecto", "effect"),
+                    ratio,
+                    &cap,
+                    lang,
+                ),
                 &up_names,
-                &[("razón", report.uplifts.iter().map(|u| u.ratio).collect(), GREEN)],
+                &[(
+                    t("razón", "ratio"),
+                    report.uplifts.iter().map(|u| u.ratio).collect(),
+                    GREEN,
+                )],
                 Some(1.0),
+                None,
             )?,
         ),
         (
             "eda_acf".into(),
-            report::acf_chart(&report.acf, &report.pacf, report.confidence_band)?,
+            report::acf_chart(
+                &super::chart(
+                    t(
+                        "Autocorrelación (ACF) y autocorrelación parcial (PACF)",
+                        "Autocorrelation (ACF) and partial autocorrelation (PACF)",
+                    ),
+                    t("retardo (días)", "lag (days)"),
+                    t("correlación", "correlation"),
+                    &cap,
+                    lang,
+                ),
+                &report.acf,
+                &report.pacf,
+                report.confidence_band,
+            )?,
         ),
     ];
     let sections = vec![

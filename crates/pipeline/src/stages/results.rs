@@ -90,12 +90,15 @@ pub fn forecast(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
         &crate::tables::monthly_csv(&fc, &fcfg.intervals.percents())?,
         Some(fc.monthly.len() as u64),
     )?;
+    let lang = cfg.report.language;
+    let cap = super::caption(store, lang, Some(artifact.trained_until));
     let figures = forecast_figures(
         &fc,
         &train,
         &actuals,
         fcfg.fan_history_days,
         holdout.is_some(),
+        (lang, &cap),
     )?;
     let names = super::put_figures(store, &figures)?;
     let (Some(first), Some(last)) = (fc.daily.first(), fc.daily.last()) else {
@@ -132,7 +135,9 @@ fn forecast_figures(
     actuals: &BTreeMap<NaiveDate, f64>,
     history_days: usize,
     holdout: bool,
+    (lang, cap): (report::Lang, &str),
 ) -> Result<Vec<(String, Vec<u8>)>, PipelineError> {
+    let t = |es: &'static str, en: &'static str| lang.pick(es, en);
     let hist_dates = crate::frames::dates(train, "train")?;
     let hist_vals = crate::frames::f64s(train, "train", core_types::cols::UNIDADES_VENDIDAS)?;
     let from = hist_dates.len().saturating_sub(history_days);
@@ -155,7 +160,11 @@ fn forecast_figures(
         .iter()
         .map(|k| {
             (
-                format!("intervalo {} %", levels[*k]),
+                format!(
+                    "{} {} %",
+                    t("intervalo", "interval"),
+                    report::numfmt::number(levels[*k], 0, lang)
+                ),
                 fc.daily.iter().map(|d| d.bounds[*k].lower).collect(),
                 fc.daily.iter().map(|d| d.bounds[*k].upper).collect(),
             )
@@ -168,7 +177,16 @@ fn forecast_figures(
             .collect()
     });
     let fan = report::fan_chart(
-        "Pronóstico diario con intervalos (historia y horizonte)",
+        &super::chart(
+            t(
+                "Pronóstico diario con intervalos (historia y horizonte)",
+                "Daily forecast with intervals (history and horizon)",
+            ),
+            t("fecha", "date"),
+            t("unidades por día", "units per day"),
+            cap,
+            lang,
+        ),
         &labels,
         &history,
         &point,
@@ -179,10 +197,11 @@ fn forecast_figures(
         .monthly
         .iter()
         .map(|m| {
+            let name = report::numfmt::month_short(&m.mes, lang);
             if m.parcial {
-                format!("{} (parcial)", m.mes)
+                format!("{name} ({})", t("parcial", "partial"))
             } else {
-                m.mes.clone()
+                name
             }
         })
         .collect();
@@ -210,15 +229,26 @@ fn forecast_figures(
             })
             .collect()
     });
-    let title = match widest {
+    let whisker_label = match widest {
         Some(k) => format!(
-            "Totales mensuales con intervalo {} % (suma de trayectorias)",
-            levels[k]
+            "{} {} %",
+            t("intervalo", "interval"),
+            report::numfmt::number(levels[k], 0, lang)
         ),
-        None => "Totales mensuales".to_string(),
+        None => String::new(),
     };
     let bars = report::whisker_bar_chart(
-        &title,
+        &super::chart(
+            t(
+                "Totales mensuales pronosticados (intervalo de la suma de trayectorias)",
+                "Forecast monthly totals (interval from summed paths)",
+            ),
+            t("mes", "month"),
+            t("unidades por mes", "units per month"),
+            cap,
+            lang,
+        ),
+        &whisker_label,
         &months,
         &fc.monthly.iter().map(|m| m.point).collect::<Vec<_>>(),
         &whiskers,
@@ -252,6 +282,21 @@ pub struct SimulationBody {
     pub base_total: f64,
     /// Files written.
     pub archivos: Vec<String>,
+}
+
+/// A scenario's legend: its description (shortened to fit a legend), or its name when it has
+/// none.
+fn legend_text(descripcion: &str, nombre: &str) -> String {
+    const MAX: usize = 60;
+    let d = descripcion.trim();
+    if d.is_empty() {
+        return nombre.to_string();
+    }
+    if d.chars().count() <= MAX {
+        return d.to_string();
+    }
+    let cut: String = d.chars().take(MAX - 1).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Phase 07: the configured what-if scenarios, answered by the champion, with their tables
@@ -314,6 +359,9 @@ pub fn simulate(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
         RGBColor(148, 103, 189),
         RGBColor(140, 86, 75),
     ];
+    let lang = cfg.report.language;
+    let t = |es: &'static str, en: &'static str| lang.pick(es, en);
+    let cap = super::caption(store, lang, Some(until));
     for s in &sim.escenarios {
         let touched: Vec<&simulator::MonthRow> =
             s.mensual.iter().filter(|m| m.delta.valor != 0.0).collect();
@@ -328,46 +376,80 @@ pub fn simulate(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
             .filter(|d| months.contains(&d.fecha.format("%Y-%m").to_string().as_str()))
             .collect();
         let labels: Vec<String> = rows.iter().map(|d| d.fecha.to_string()).collect();
+        let title = format!(
+            "{}: {}",
+            t(
+                "Escenario frente a la base",
+                "Scenario against the baseline"
+            ),
+            legend_text(&s.descripcion, &s.nombre)
+        );
         let png = report::line_chart(
-            &format!("Escenario {} frente a la base", s.nombre),
+            &super::chart(
+                &title,
+                t("fecha", "date"),
+                t("unidades por día", "units per day"),
+                &cap,
+                lang,
+            ),
             &labels,
             &[
                 (
-                    "base",
+                    t("base (sin cambios)", "baseline (no change)"),
                     rows.iter().map(|d| Some(d.base)).collect(),
                     RGBColor(60, 60, 60),
                 ),
                 (
-                    s.nombre.as_str(),
+                    &legend_text(&s.descripcion, &s.nombre),
                     rows.iter().map(|d| Some(d.escenario.valor)).collect(),
                     RGBColor(214, 39, 40),
                 ),
             ],
             &[],
+            "",
         )?;
         let name = format!("sim_{}", s.nombre);
         store.put(Area::Figures, &name, "png", &png, None)?;
         archivos.push(format!("{name}_latest.png"));
     }
     if let Some(first) = sim.escenarios.first() {
-        let months: Vec<String> = first.mensual.iter().map(|m| m.mes.clone()).collect();
+        let months: Vec<String> = first
+            .mensual
+            .iter()
+            .map(|m| report::numfmt::month_short(&m.mes, lang))
+            .collect();
+        let legends: Vec<String> = sim
+            .escenarios
+            .iter()
+            .map(|s| legend_text(&s.descripcion, &s.nombre))
+            .collect();
         let groups: Vec<(&str, Vec<Option<f64>>, RGBColor)> = sim
             .escenarios
             .iter()
             .enumerate()
             .map(|(k, s)| {
                 (
-                    s.nombre.as_str(),
+                    legends[k].as_str(),
                     s.mensual.iter().map(|m| Some(m.delta.valor)).collect(),
                     palette[k % palette.len()],
                 )
             })
             .collect();
         let png = report::bar_chart(
-            "Cambio mensual frente a la base (unidades)",
+            &super::chart(
+                t(
+                    "Cambio mensual de cada escenario frente a la base",
+                    "Monthly change of each scenario against the baseline",
+                ),
+                t("mes", "month"),
+                t("cambio (unidades por mes)", "change (units per month)"),
+                &cap,
+                lang,
+            ),
             &months,
             &groups,
             Some(0.0),
+            None,
         )?;
         store.put(Area::Figures, "sim_deltas_mensuales", "png", &png, None)?;
         archivos.push("sim_deltas_mensuales_latest.png".into());
@@ -399,30 +481,18 @@ pub fn simulate(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
     Ok(())
 }
 
-/// The executive summary of the run that wrote `store`'s reports (only reports this run
-/// wrote: an older `_latest` never leaks into the summary), in `cfg.report.language`.
+/// The executive summary of a whole run, in `cfg.report.language`, from the same data as the
+/// planner's page ([`super::build_informe`]); nothing without a published forecast.
 pub fn executive(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> {
-    let run_id = store.run_id().to_string();
-    let read = |name: &str| -> Result<Option<serde_json::Value>, PipelineError> {
-        let Some(bytes) = store.peek(Area::Reports, name, "json")? else {
-            return Ok(None);
-        };
-        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
-        Ok((v["run_id"] == run_id.as_str()).then_some(v))
+    let Some(inf) = super::build_informe(store, cfg)? else {
+        tracing::info!("no forecast published yet: the executive summary is not written");
+        return Ok(());
     };
-    let reports = crate::executive::Reports {
-        explore: read("explore")?,
-        ingest: read("ingest")?,
-        validation: read("validation")?,
-        cleansing: read("cleansing")?,
-        eda: read("eda")?,
-        features: read("features")?,
-        train: read("train")?,
-        forecast: read("forecast")?,
-        simulation: read("simulation")?,
-        monitor: read("monitor")?,
+    let eda: Option<serde_json::Value> = match store.peek(Area::Reports, "eda", "json")? {
+        Some(b) => Some(serde_json::from_slice(&b)?),
+        None => None,
     };
-    let text = crate::executive::render(&reports, cfg.report.language);
+    let text = crate::executive::render(&inf, eda.as_ref());
     store.put(
         Area::Executive,
         "executive_summary",

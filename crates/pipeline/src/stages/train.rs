@@ -69,15 +69,25 @@ pub fn train_with_progress(
             Some(err) => tracing::warn!("candidate {} failed: {err}", e.nombre),
         }
     }
+    let mut preferred_over = 0;
     for (nombre, why) in &trained.passed_over {
-        // Passed over by the configured preference: a choice, not a failure.
+        // Passed over by the configured preference: a choice, not a failure (one line for
+        // all of them; each with its reason at debug level and in the train report).
         if why.starts_with("train.preferencia") {
-            tracing::info!("candidate {nombre} not the champion: {why}");
+            preferred_over += 1;
+            tracing::debug!("candidate {nombre} not the champion: {why}");
         } else {
             tracing::warn!("candidate {nombre} {why}: not a champion");
         }
     }
-    let figures = figures(&trained, &data)?;
+    if preferred_over > 0 {
+        tracing::info!(
+            "champion {} chosen by train.preferencia over {preferred_over} candidates (reasons in the train report)",
+            trained.champion.nombre
+        );
+    }
+    let cap = super::caption(store, cfg.report.language, data.fechas.last().copied());
+    let figures = figures(&trained, &data, cfg.report.language, &cap)?;
     let names = put_figures(store, &figures)?;
     let body = crate::TrainBody::new(&trained, &data, names);
     store.put(
@@ -118,6 +128,8 @@ pub fn train_with_progress(
 fn figures(
     trained: &crate::Trained,
     data: &crate::TrainData,
+    lang: report::Lang,
+    cap: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, PipelineError> {
     let leaderboard = &trained.leaderboard;
     let backtests = &trained.backtests;
@@ -140,7 +152,7 @@ fn figures(
     let labels: Vec<String> = positions.iter().map(|p| fechas[*p].to_string()).collect();
     let colours = [BLUE, GREEN, RGBColor(230, 120, 20)];
     let mut series = vec![(
-        "real",
+        lang.pick("real", "actual"),
         positions
             .iter()
             .map(|p| Some(actuals[*p]).filter(|v| !v.is_nan()))
@@ -189,30 +201,71 @@ fn figures(
             .collect()
     };
     let steps_labels: Vec<String> = (1..=steps).map(|h| h.to_string()).collect();
+    let t = |es: &'static str, en: &'static str| lang.pick(es, en);
+    let units = t("unidades por día", "units per day");
     Ok(vec![
         (
             "train_backtest".into(),
             report::line_chart(
-                "Backtest: real frente a los tres mejores modelos",
+                &super::chart(
+                    t(
+                        "Backtest: real frente a los tres mejores modelos",
+                        "Backtest: actual against the three best models",
+                    ),
+                    t("fecha", "date"),
+                    units,
+                    cap,
+                    lang,
+                ),
                 &labels,
                 &series,
                 &[],
+                "",
             )?,
         ),
         (
             "train_error_paso".into(),
             report::line_chart(
-                "Error absoluto medio por paso del horizonte (campeón)",
+                &super::chart(
+                    t(
+                        "Error absoluto medio por paso del horizonte (campeón)",
+                        "Mean absolute error by horizon step (champion)",
+                    ),
+                    t("días después del origen", "days after the origin"),
+                    t(
+                        "error absoluto medio (unidades)",
+                        "mean absolute error (units)",
+                    ),
+                    cap,
+                    lang,
+                ),
                 &steps_labels,
-                &[("MAE", step_error(best), RED)],
+                &[(
+                    t("error absoluto medio", "mean absolute error"),
+                    step_error(best),
+                    RED,
+                )],
                 &[],
+                "",
             )?,
         ),
         (
             "train_error_mes".into(),
             report::bar_chart(
-                "Error absoluto medio por mes del backtest",
-                &super::prepare::month_labels(),
+                &super::chart(
+                    t(
+                        "Error absoluto medio por mes del backtest",
+                        "Mean absolute error by month of the backtest",
+                    ),
+                    t("mes", "month"),
+                    t(
+                        "error absoluto medio (unidades)",
+                        "mean absolute error (units)",
+                    ),
+                    cap,
+                    lang,
+                ),
+                &report::numfmt::month_abbrevs(lang),
                 &top.iter()
                     .enumerate()
                     .map(|(k, e)| {
@@ -223,6 +276,7 @@ fn figures(
                         )
                     })
                     .collect::<Vec<_>>(),
+                None,
                 None,
             )?,
         ),

@@ -1,0 +1,127 @@
+//! The business's words for the codes the phases write: flag reasons, model families, the
+//! monitor's status. Shared by the executive summary and the planner's page.
+
+use models::{Combine, Family, ModelSpec};
+use report::Lang;
+
+/// A cleansing flag's reason in words (`atipico_alto` → `atípico alto`).
+pub fn motivo(code: &str, lang: Lang) -> String {
+    let (es, en) = match code {
+        "valor_nulo" => ("sin valor", "no value"),
+        "valor_invalido" => ("valor no numérico", "not a number"),
+        "negativo" => ("valor negativo", "negative value"),
+        "no_entero" => ("valor no entero", "not a whole number"),
+        "fuera_de_rango" => ("fuera del rango permitido", "outside the allowed range"),
+        "duplicado" => ("fecha repetida (mismo valor)", "repeated date (same value)"),
+        "duplicado_en_conflicto" => (
+            "fecha repetida con valores distintos",
+            "repeated date with different values",
+        ),
+        "cero_con_tienda_abierta" => ("cero con la tienda abierta", "zero with the shop open"),
+        "atipico_alto" => ("atípicamente alto", "unusually high"),
+        "atipico_bajo" => ("atípicamente bajo", "unusually low"),
+        other => return other.replace('_', " "),
+    };
+    lang.pick(es, en).to_string()
+}
+
+fn family_words(f: Family, n: usize, lang: Lang) -> String {
+    let plural = n != 1;
+    let (es, en) = match (f, plural) {
+        (Family::Regression, false) => (
+            "una regresión sobre las ventas recientes y el calendario",
+            "a regression on recent sales and the calendar",
+        ),
+        (Family::Regression, true) => (
+            "regresiones sobre las ventas recientes y el calendario",
+            "regressions on recent sales and the calendar",
+        ),
+        (Family::Statistical, false) => (
+            "una descomposición estacional (semana y año) con suavizamiento exponencial",
+            "a seasonal decomposition (week and year) with exponential smoothing",
+        ),
+        (Family::Statistical, true) => (
+            "descomposiciones estacionales (semana y año) con suavizamiento exponencial",
+            "seasonal decompositions (week and year) with exponential smoothing",
+        ),
+        (Family::Baseline, false) => (
+            "una referencia simple que repite ventas anteriores",
+            "a simple reference that repeats earlier sales",
+        ),
+        (Family::Baseline, true) => (
+            "referencias simples que repiten ventas anteriores",
+            "simple references that repeat earlier sales",
+        ),
+        (Family::Ensemble, _) => ("una combinación de modelos", "a combination of models"),
+    };
+    if plural {
+        format!("{n} {}", lang.pick(es, en))
+    } else {
+        lang.pick(es, en).to_string()
+    }
+}
+
+/// The champion in plain words: what kind of model, and for a combination what it combines.
+pub fn model(spec: &ModelSpec, lang: Lang) -> String {
+    match spec {
+        ModelSpec::Ensemble { members, combine } => {
+            let mut counts: Vec<(Family, usize)> = Vec::new();
+            for m in members {
+                let f = m.model.family();
+                match counts.iter_mut().find(|c| c.0 == f) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((f, 1)),
+                }
+            }
+            let parts: Vec<String> = counts
+                .iter()
+                .map(|(f, n)| family_words(*f, *n, lang))
+                .collect();
+            let how = match combine {
+                Combine::Mean => lang.pick("Promedio", "Mean"),
+                Combine::Median => lang.pick("Mediana", "Median"),
+            };
+            format!(
+                "{how} {} {} {}: {}",
+                lang.pick("de", "of"),
+                members.len(),
+                lang.pick("modelos", "models"),
+                parts.join(lang.pick(" y ", " and "))
+            )
+        }
+        other => {
+            let mut s = family_words(other.family(), 1, lang);
+            if let Some(c) = s.get(..1) {
+                s = c.to_uppercase() + &s[1..];
+            }
+            s
+        }
+    }
+}
+
+/// The monitor's status code as the page's drift level.
+pub fn drift_level(status: &str) -> report::page::DriftLevel {
+    use report::page::DriftLevel;
+    match status {
+        "OK" => DriftLevel::Ok,
+        "WARN" => DriftLevel::Warn,
+        "ALERT" => DriftLevel::Alert,
+        _ => DriftLevel::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_become_words() {
+        assert_eq!(motivo("atipico_alto", Lang::Es), "atípicamente alto");
+        assert_eq!(motivo("negativo", Lang::En), "negative value");
+        assert_eq!(motivo("algo_nuevo", Lang::Es), "algo nuevo");
+        assert_eq!(
+            model(&ModelSpec::Naive, Lang::Es),
+            "Una referencia simple que repite ventas anteriores"
+        );
+    }
+}
