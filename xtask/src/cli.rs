@@ -342,6 +342,15 @@ fn run_phases(
     hooks: Hooks,
 ) -> u8 {
     let Hooks { fail_phase, as_run } = hooks;
+    let many = !cfg.source.serie.is_empty();
+    if many && !whole_run {
+        eprintln!(
+            "error: source.serie is set: a many-series source runs whole with `cargo xtask run` \
+             (every series goes through phases 01-06 together)"
+        );
+        eprintln!("nothing was written.");
+        return EXIT_CONFIG;
+    }
     let mut ctx = RunContext::new(root, cfg, args.to_vec());
     if let Some(id) = &as_run {
         ctx = ctx.with_run_id(id);
@@ -363,13 +372,31 @@ fn run_phases(
         .collect();
     tracing::info!(run_id = %ctx.run_id(), root = %root.display(), "run started");
     let mut failed = false;
-    for &p in phases {
-        if ctx.run_phase(p, |c| crate::phases::execute(p, c)).is_err() {
-            failed = true;
-            break;
+    if many {
+        // Phase 00 profiles the long table; then every series runs 01-06 as one step.
+        failed = ctx
+            .run_phase(Phase::Explore, |c| {
+                crate::phases::execute(Phase::Explore, c)
+            })
+            .is_err()
+            || ctx
+                .run_step("01-06", "series", false, crate::phases::execute_many)
+                .is_err();
+        if !failed {
+            tracing::info!(
+                "many-series run: scenarios, monitoring, the summary and the page are for one \
+                 series (not run)"
+            );
+        }
+    } else {
+        for &p in phases {
+            if ctx.run_phase(p, |c| crate::phases::execute(p, c)).is_err() {
+                failed = true;
+                break;
+            }
         }
     }
-    if whole_run && !failed {
+    if whole_run && !failed && !many {
         if let Err(e) = pipeline::stages::executive(&mut ctx.store, &ctx.cfg) {
             tracing::error!("executive summary not written: {e:#}");
             failed = true;

@@ -80,3 +80,30 @@ pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
     bar.finish_and_clear();
     Ok(r?)
 }
+
+/// A many-series run's step (phases 01–06 per series, `source.serie` set) on the run context.
+pub fn execute_many(ctx: &mut RunContext) -> anyhow::Result<()> {
+    let secrets = ctx.secrets.clone();
+    let secret = move |name: &str| {
+        secrets
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let root = ctx.root().to_path_buf();
+    let access = SourceAccess {
+        root: &root,
+        secret: &secret,
+    };
+    let bar = ProgressBar::with_draw_target(None, target());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix("phases 01-06 per series");
+    bar.set_message("validating, cleansing, training and forecasting every series");
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let r = pipeline::stages::many(&mut ctx.store, &ctx.cfg, &access);
+    bar.finish_and_clear();
+    Ok(r?)
+}

@@ -106,13 +106,25 @@ impl RunContext {
         phase: Phase,
         body: impl FnOnce(&mut RunContext) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        let inject = self.fail_phase == Some(phase);
+        self.run_step(&phase.number(), phase.name(), inject, body)
+    }
+
+    /// Runs a step that stands for several phases (a many-series run is phases 01–06 per
+    /// series), staged and recorded like a phase under `number` and `name`.
+    pub fn run_step(
+        &mut self,
+        number: &str,
+        name: &str,
+        inject_failure: bool,
+        body: impl FnOnce(&mut RunContext) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let t0 = Instant::now();
         self.store.begin_phase();
         let mut result = body(self);
-        if result.is_ok() && self.fail_phase == Some(phase) {
+        if result.is_ok() && inject_failure {
             result = Err(anyhow::anyhow!(
-                "injected failure of phase {} (--fail-phase, a test hook of debug builds)",
-                phase.number()
+                "injected failure of phase {number} (--fail-phase, a test hook of debug builds)"
             ));
         }
         let mut discarded = Vec::new();
@@ -132,16 +144,12 @@ impl RunContext {
         let ms = t0.elapsed().as_millis() as u64;
         let status = if result.is_ok() { "ok" } else { "failed" };
         match &result {
-            Ok(()) => tracing::info!("phase {} {} ok in {ms} ms", phase.number(), phase.name()),
-            Err(e) => tracing::error!(
-                "phase {} {} {status} after {ms} ms: {e:#}",
-                phase.number(),
-                phase.name()
-            ),
+            Ok(()) => tracing::info!("phase {number} {name} ok in {ms} ms"),
+            Err(e) => tracing::error!("phase {number} {name} {status} after {ms} ms: {e:#}"),
         }
         self.phases.push(PhaseRecord {
-            phase: phase.number(),
-            name: phase.name().to_string(),
+            phase: number.to_string(),
+            name: name.to_string(),
             status: status.to_string(),
             duration_ms: ms,
             error: result.as_ref().err().map(|e| format!("{e:#}")),

@@ -87,10 +87,14 @@ pub fn verify(
         .context("manifest without run_id")?
         .to_string();
     let mut config = m["config"].clone();
-    // A file source's relative path points at the original project.
+    // A file source's relative path points at the original project; reports that name the
+    // file are compared with the path as the run gave it.
+    let mut moved: Option<(String, String)> = None;
     if let Some(p) = config["source"]["path"].as_str() {
         if Path::new(p).is_relative() {
-            config["source"]["path"] = root.join(p).to_string_lossy().to_string().into();
+            let abs = root.join(p).to_string_lossy().to_string();
+            moved = Some((abs.clone(), p.to_string()));
+            config["source"]["path"] = abs.into();
         }
     }
     std::fs::write(scratch.join("config.yaml"), serde_yaml::to_string(&config)?)?;
@@ -120,7 +124,13 @@ pub fn verify(
             .join("run_manifest_latest.json"),
     )?)?;
     let rerun_id = new_m["run_id"].as_str().unwrap_or_default().to_string();
-    let normalise = |text: &str, id: &str| text.replace(id, "<run>");
+    let normalise = |text: &str, id: &str| {
+        let text = match &moved {
+            Some((abs, rel)) => text.replace(abs.as_str(), rel),
+            None => text.to_string(),
+        };
+        text.replace(id, "<run>")
+    };
     // Each report carries the id of the run that wrote it.
     let body = |p: &Path| -> Option<String> {
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()?;

@@ -319,6 +319,26 @@ pub struct SourceConfig {
     /// date expected), `sum`, `count` or `mean`. Applied by validation and cleansing; the raw
     /// snapshot keeps the rows as fetched.
     pub aggregate: core_types::Aggregate,
+    /// The series key: the column(s) naming each series of a long table (`serie`, or
+    /// `[tienda, producto]`); empty = one series. Each series is validated, cleansed, trained
+    /// and forecast on its own.
+    #[serde(deserialize_with = "one_or_many")]
+    pub serie: Vec<String>,
+}
+
+/// A column name or a list of them.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) if s.trim().is_empty() => Vec::new(),
+        OneOrMany::One(s) => vec![s.trim().to_string()],
+        OneOrMany::Many(v) => v.into_iter().map(|s| s.trim().to_string()).collect(),
+    })
 }
 
 impl Default for SourceConfig {
@@ -338,6 +358,7 @@ impl Default for SourceConfig {
             supabase: supabase::RemoteTableConfig::default(),
             filters: BTreeMap::new(),
             aggregate: core_types::Aggregate::None,
+            serie: Vec::new(),
         }
     }
 }
@@ -645,6 +666,76 @@ pub fn apply_filters(
         out = out.filter(&mask)?;
     }
     Ok(out)
+}
+
+/// One series of a long table: its key (one value per key column, as text) and its rows, the
+/// key columns removed.
+#[derive(Debug, Clone)]
+pub struct SeriesFrame {
+    /// The key values, in the order of the key columns.
+    pub key: Vec<String>,
+    /// The series' rows, in the table's order, without the key columns.
+    pub frame: DataFrame,
+}
+
+impl SeriesFrame {
+    /// The key as one name: the values joined by `/` (`tienda_1/buñuelo`).
+    pub fn name(&self) -> String {
+        self.key.join("/")
+    }
+}
+
+/// Splits a long table into its series by the key columns `key` (values compared as trimmed
+/// text), in key order; a row with an empty key is an error naming its row, and so is a
+/// missing key column.
+pub fn split_series(frame: &DataFrame, key: &[String]) -> Result<Vec<SeriesFrame>, ConnectorError> {
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut texts = Vec::with_capacity(key.len());
+    for col in key {
+        let c = frame
+            .column(col)
+            .map_err(|_| ConnectorError::InvalidConfig {
+                key: "source.serie".into(),
+                message: format!(
+                    "the source has no column `{col}` (columns: {})",
+                    names.join(", ")
+                ),
+            })?;
+        texts.push(c.cast(&DataType::String)?);
+    }
+    let mut groups: BTreeMap<Vec<String>, Vec<IdxSize>> = BTreeMap::new();
+    for row in 0..frame.height() {
+        let mut k = Vec::with_capacity(key.len());
+        for (col, t) in key.iter().zip(&texts) {
+            match t.str()?.get(row).map(str::trim).filter(|v| !v.is_empty()) {
+                Some(v) => k.push(v.to_string()),
+                None => {
+                    return Err(ConnectorError::InvalidConfig {
+                        key: "source.serie".into(),
+                        message: format!("row {} has no value in the key column `{col}`", row + 1),
+                    })
+                }
+            }
+        }
+        groups.entry(k).or_default().push(row as IdxSize);
+    }
+    groups
+        .into_iter()
+        .map(|(k, idx)| {
+            let mut part = frame.take(&IdxCa::from_vec("idx".into(), idx))?;
+            for col in key {
+                part = part.drop(col)?;
+            }
+            Ok(SeriesFrame {
+                key: k,
+                frame: part,
+            })
+        })
+        .collect()
 }
 
 /// Serialises a frame as Parquet bytes (deterministic: same frame ⇒ same bytes).

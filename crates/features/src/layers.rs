@@ -206,6 +206,24 @@ fn resolve_extras(
     Ok((extras, notes))
 }
 
+/// Whether the source's rows after the cutoff value `column` on every horizon day, gaps inside
+/// the span they cover aside (those take the column's most frequent value).
+fn future_given_by_source(known: &KnownAfter, column: &str, horizon: DateSpan) -> bool {
+    let Some(values) = known.columns.get(column) else {
+        return false;
+    };
+    let covered_until = known.dates.last().copied();
+    let at: BTreeMap<NaiveDate, Option<f64>> = known
+        .dates
+        .iter()
+        .copied()
+        .zip(values.iter().copied())
+        .collect();
+    horizon
+        .dates()
+        .all(|d| at.get(&d).copied().flatten().is_some() || covered_until.is_some_and(|c| d < c))
+}
+
 /// Builds both layers from the cleansed frame; `known` holds the source's rows after the
 /// cutoff, read only for the future of the extra columns (flags known in advance).
 pub fn build_layers_with(
@@ -238,6 +256,20 @@ pub fn build_layers_with(
             .pad(DateSpan::new(first, horizon_span.end().max(last)).expect("ordered")),
     )?;
     let (extras, mut extra_notes) = resolve_extras(cleansed, cfg, &cal, &fechas_all)?;
+    // A column passed through automatically whose future the source does not give (no rows
+    // after the cutoff) cannot be a feature of the horizon: it is left out and said so. A
+    // configured column with an unknown future stays an error below.
+    let extras: Vec<ExtraColumn> = extras
+        .into_iter()
+        .filter(|e| {
+            let configured = cfg.exogenas.iter().any(|c| c.nombre == e.nombre);
+            let keep = configured || future_given_by_source(known, &e.nombre, horizon_span);
+            if !keep {
+                extra_notes.push(ExtraNote::new(&e.nombre, "sin_futuro"));
+            }
+            keep
+        })
+        .collect();
     let cfg = &FeatureConfig {
         exogenas: extras,
         exogenas_auto: false,

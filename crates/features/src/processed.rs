@@ -40,7 +40,9 @@ pub struct ExtraNote {
     /// The column.
     pub columna: String,
     /// `feature` (passed through), `festivos` (repeats the calendar's festivos, which the
-    /// model already has as `is_holiday`), `constante` (one value only: no information).
+    /// model already has as `is_holiday`), `constante` (one value only: no information),
+    /// `sin_futuro` (passed through automatically but the source gives no value for the
+    /// horizon: left out).
     pub uso: String,
     /// Future days valued from the source rows after the cutoff.
     pub futuro_de_la_fuente: u64,

@@ -158,7 +158,7 @@ impl Default for ForecastConfig {
     fn default() -> Self {
         Self {
             intervals: IntervalConfig::default(),
-            fan_history_days: 730,
+            fan_history_days: 365,
         }
     }
 }

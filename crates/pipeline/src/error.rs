@@ -73,6 +73,17 @@ pub enum PipelineError {
     /// Scenarios need the feature settings the champion was trained with.
     #[error("the champion records no feature context and no phase 04 report was given: retrain (phase 05)")]
     NoFeatureContext,
+    /// A many-series run without a key.
+    #[error("a many-series run needs the series key: set source.serie (e.g. `serie`, or `[tienda, producto]`)")]
+    NoSeriesKey,
+    /// No series of a many-series run could be forecast.
+    #[error(
+        "none of the {series} series could be forecast (each one's reason is in the series report)"
+    )]
+    NoSeriesRan {
+        /// Series in the source.
+        series: usize,
+    },
     /// A scenario could not be simulated.
     #[error(transparent)]
     Simulation(#[from] simulator::SimError),

@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod executive;
 pub mod flow;
 pub mod frames;
+pub mod many;
 mod phase;
 pub mod stages;
 pub mod tables;

@@ -236,3 +236,55 @@ pub fn scenario_monthly_csv(
         }),
     )
 }
+
+/// The key of the total across series in long tables.
+pub const TOTAL_KEY: &str = "_total";
+
+/// One long table from per-series tables of the same header: the key columns first, then
+/// each table's columns, rows in the order given (the first table's header is the header).
+pub fn keyed(
+    key_columns: &[String],
+    parts: &[(Vec<String>, Vec<u8>)],
+) -> Result<Vec<u8>, PipelineError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut wrote_header = false;
+    for (key, bytes) in parts {
+        let mut r = csv::Reader::from_reader(bytes.as_slice());
+        if !wrote_header {
+            let mut header: Vec<String> = key_columns.to_vec();
+            header.extend(r.headers()?.iter().map(str::to_string));
+            w.write_record(&header)?;
+            wrote_header = true;
+        }
+        for rec in r.records() {
+            let rec = rec?;
+            let mut row: Vec<&str> = key.iter().map(String::as_str).collect();
+            row.extend(rec.iter());
+            w.write_record(&row)?;
+        }
+    }
+    finish(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_tables_put_the_key_first_and_keep_every_row() {
+        let a = b"fecha,y\n2025-01-01,1\n2025-01-02,2\n".to_vec();
+        let b = b"fecha,y\n2025-01-01,10\n".to_vec();
+        let out = keyed(
+            &["tienda".into(), "producto".into()],
+            &[
+                (vec!["centro".into(), "buñuelo".into()], a),
+                (vec!["norte".into(), "buñuelo".into()], b),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "tienda,producto,fecha,y\ncentro,buñuelo,2025-01-01,1\ncentro,buñuelo,2025-01-02,2\nnorte,buñuelo,2025-01-01,10\n"
+        );
+    }
+}

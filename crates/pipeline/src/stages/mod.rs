@@ -14,6 +14,7 @@ use crate::phase::Phase;
 use crate::PipelineError;
 
 mod informe;
+mod many;
 mod monitor;
 mod prepare;
 mod results;
@@ -21,6 +22,7 @@ mod source;
 mod train;
 
 pub use informe::{build as build_informe, informe};
+pub use many::{many, series_body, HoldoutRow, SeriesBody, SeriesRow, TotalRow};
 pub use monitor::{monitor, ForecastHealth, MonitorBody, VariableDrift};
 pub use prepare::{cleanse, eda, features, CleanseBody, EdaBody, FeaturesBody};
 pub use results::{executive, forecast, simulate, ForecastBody, SimulationBody};

@@ -340,6 +340,14 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
     let after = read_after_cutoff(store)?;
     let layers = crate::flow::features(&frame, &after, cfg)?;
     for n in &layers.report.extra_notes {
+        if n.uso == "sin_futuro" {
+            tracing::warn!(
+                "source column `{}` left out of the model: the source gives no value for the \
+                 horizon (add rows after the cutoff, or give its future in features.exogenas)",
+                n.columna
+            );
+            continue;
+        }
         tracing::info!(
             column = %n.columna,
             uso = %n.uso,

@@ -72,7 +72,7 @@ pub struct IngestBody {
     pub fetch: Option<connector::FetchReport>,
 }
 
-fn fetch(
+pub(crate) fn fetch(
     store: &mut dyn Store,
     cfg: &AppConfig,
     access: &SourceAccess<'_>,
@@ -129,14 +129,13 @@ pub fn explore(
     Ok(())
 }
 
-/// Phase 01: the immutable raw snapshot (and the network pages as received), then the
-/// contract validation; a snapshot that fails validation is kept as evidence.
-pub fn ingest(
+/// The immutable raw snapshot of what the source returned (and the network pages as
+/// received), with the ingest report; returns the snapshot's path.
+pub(crate) fn put_snapshot(
     store: &mut dyn Store,
-    cfg: &AppConfig,
-    access: &SourceAccess<'_>,
-) -> Result<(), PipelineError> {
-    let (fetched, source) = fetch(store, cfg, access)?;
+    fetched: &connector::Fetched,
+    source: SourceSummary,
+) -> Result<String, PipelineError> {
     let frame = &fetched.frame;
     let bytes = connector::to_parquet_bytes(frame)?;
     let rows = frame.height() as u64;
@@ -194,6 +193,19 @@ pub fn ingest(
     })?;
     tracing::info!(rows, snapshot = %snapshot, sha256 = %body.snapshot_sha256, "raw snapshot written");
     store::put_report(store, "ingest", &body)?;
+    Ok(snapshot)
+}
+
+/// Phase 01: the immutable raw snapshot (and the network pages as received), then the
+/// contract validation; a snapshot that fails validation is kept as evidence.
+pub fn ingest(
+    store: &mut dyn Store,
+    cfg: &AppConfig,
+    access: &SourceAccess<'_>,
+) -> Result<(), PipelineError> {
+    let (fetched, source) = fetch(store, cfg, access)?;
+    let snapshot = put_snapshot(store, &fetched, source)?;
+    let frame = &fetched.frame;
     let report = crate::flow::validate(frame, cfg, crate::flow::today(cfg))?;
     for line in report.summary_lines() {
         tracing::warn!("contract: {line}");

@@ -1,0 +1,202 @@
+//! Many series in one run (`source.serie`): a long CSV of two healthy series and one too short
+//! to forecast, run whole through the CLI with a hold-out, and the library's run under one
+//! thread and under the default pool.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use e2e::project;
+use serde_json::Value;
+
+fn xtask(root: &Path, args: &[&str]) -> u8 {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    xtask::cli::main_with(&args, Some(root), &[])
+}
+
+/// The demo history as a long CSV: `centro` as generated, `norte` another draw of the demo
+/// (seed 7, a lower level), and `kiosco` with 30 days only (too short for the contract).
+/// Returns the last date.
+fn long_csv(root: &Path) -> chrono::NaiveDate {
+    let cfg = pipeline::AppConfig::shipped().unwrap();
+    let demo = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let dates = pipeline::frames::dates(&demo, "demo").unwrap();
+    let y = pipeline::frames::f64s(&demo, "demo", "unidades_vendidas").unwrap();
+    let mut other = cfg.clone();
+    other.run.seed = 7;
+    other.source.demo.nivel_base *= 0.6;
+    let demo2 = pipeline::fetch(&other, root, &|_| None).unwrap().frame;
+    let y2 = pipeline::frames::f64s(&demo2, "demo", "unidades_vendidas").unwrap();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["date", "tienda", "y"]).unwrap();
+    for (d, v) in dates.iter().zip(&y).filter(|p| p.1.is_finite()) {
+        w.write_record([d.to_string(), "centro".into(), v.to_string()])
+            .unwrap();
+    }
+    for (d, v) in dates.iter().zip(&y2).filter(|p| p.1.is_finite()) {
+        w.write_record([d.to_string(), "norte".into(), v.to_string()])
+            .unwrap();
+    }
+    for (d, v) in dates.iter().zip(&y).rev().take(30) {
+        w.write_record([d.to_string(), "kiosco".into(), v.to_string()])
+            .unwrap();
+    }
+    std::fs::write(root.join("long.csv"), w.into_inner().unwrap()).unwrap();
+    *dates.last().unwrap()
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_out() {
+    let p = project();
+    let root = p.path();
+    let last = long_csv(root);
+    let cutoff = (last - chrono::Days::new(185)).to_string();
+    let cutoff_set = format!("run.cutoff={cutoff}");
+    let args = [
+        "run",
+        "--set",
+        "source.kind=file",
+        "--set",
+        "source.path=long.csv",
+        "--set",
+        "source.serie=tienda",
+        "--set",
+        "train.search.method=none",
+        "--set",
+        &cutoff_set,
+    ];
+    // One series by one phase is refused up front: nothing is written.
+    let mut phase = vec!["phase", "05"];
+    phase.extend(&args[1..]);
+    assert_eq!(xtask(root, &phase), 2);
+    assert!(!root
+        .join("outputs/reports/run_manifest_latest.json")
+        .exists());
+
+    assert_eq!(xtask(root, &args), 0);
+    let series: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("outputs/reports/series_latest.json")).unwrap(),
+    )
+    .unwrap();
+    let body = &series["body"];
+    assert_eq!(body["key_columns"], serde_json::json!(["tienda"]));
+    assert_eq!(body["series"], 3);
+    assert_eq!(body["forecast"], 2);
+    let rows = body["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["serie"].as_str().unwrap()).collect();
+    assert_eq!(names, ["centro", "kiosco", "norte"], "key order");
+    // The short series says why; the others are scored on the held-out days.
+    let kiosco = &rows[1];
+    assert!(
+        kiosco["error"].as_str().unwrap().contains("contract"),
+        "{kiosco}"
+    );
+    for r in [&rows[0], &rows[2]] {
+        assert!(r["error"].is_null());
+        let h = &r["holdout"];
+        assert!(h["days"].as_u64().unwrap() >= 180, "{h}");
+        assert!(h["mase"].as_f64().unwrap() < 1.5, "{h}");
+    }
+    let total = &body["total"];
+    assert_eq!(total["series"], 2);
+    assert_eq!(total["days"], 185);
+    assert!(total["holdout"]["mase"].as_f64().unwrap() < 1.5, "{total}");
+
+    // Long daily forecast: the key first; the total is the sum of the series, day by day,
+    // and its bands come from summed paths (ordered, around the point's scale).
+    let daily = read_csv(&root.join("outputs/forecast/forecast_daily_latest.csv"));
+    let header = csv::Reader::from_path(root.join("outputs/forecast/forecast_daily_latest.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    assert_eq!(&header[0], "tienda");
+    assert_eq!(&header[1], "fecha");
+    let mut by: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for r in &daily {
+        by.insert(
+            (r["tienda"].clone(), r["fecha"].clone()),
+            r["unidades_pronosticadas"].parse().unwrap(),
+        );
+        let lo: f64 = r["limite_inferior_95"].parse().unwrap();
+        let hi: f64 = r["limite_superior_95"].parse().unwrap();
+        assert!(lo <= hi, "{r:?}");
+    }
+    assert_eq!(daily.len(), 3 * 185);
+    for ((k, d), v) in &by {
+        if k == "_total" {
+            let sum = by[&("centro".into(), d.clone())] + by[&("norte".into(), d.clone())];
+            assert!((v - sum).abs() < 1e-6 * sum.max(1.0), "{d}: {v} vs {sum}");
+        }
+    }
+    let monthly = read_csv(&root.join("outputs/forecast/forecast_monthly_latest.csv"));
+    let totals: Vec<_> = monthly.iter().filter(|r| r["tienda"] == "_total").collect();
+    assert!(totals.len() >= 6);
+    // The total's monthly 95 % band is not the sum of the series' bands: for series that do
+    // not move in lockstep, summed paths are narrower than summed bounds.
+    for t in &totals {
+        let width = |r: &BTreeMap<String, String>| {
+            r["limite_superior_95"].parse::<f64>().unwrap()
+                - r["limite_inferior_95"].parse::<f64>().unwrap()
+        };
+        let parts: f64 = monthly
+            .iter()
+            .filter(|r| r["mes"] == t["mes"] && r["tienda"] != "_total")
+            .map(width)
+            .sum();
+        assert!(
+            width(t) > 0.0 && width(t) < parts,
+            "{t:?}: {} vs {parts}",
+            width(t)
+        );
+    }
+    // The cleansed layer is long too.
+    let cleansed =
+        connector::read_parquet(&root.join("data/02_cleansed/ventas_diarias_latest.parquet"))
+            .unwrap();
+    assert_eq!(cleansed.get_column_names()[0].as_str(), "tienda");
+    // verify re-derives the many-series run byte for byte.
+    assert_eq!(xtask(root, &["verify", "latest"]), 0);
+}
+
+#[test]
+fn series_results_do_not_depend_on_the_thread_count() {
+    let p = project();
+    let root = p.path();
+    long_csv(root);
+    let mut cfg = pipeline::AppConfig::shipped().unwrap();
+    cfg.source.kind = connector::SourceKind::File;
+    cfg.source.path = Some("long.csv".into());
+    cfg.source.serie = vec!["tienda".into()];
+    cfg.train.search.method = models::SearchMethod::None;
+    let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let many = pool
+            .install(|| pipeline::many::run_many(&raw, &cfg))
+            .unwrap();
+        let mut out: Vec<Vec<u8>> = many
+            .ok()
+            .map(|(_, o)| pipeline::tables::daily_csv(&o.forecast).unwrap())
+            .collect();
+        out.push(pipeline::tables::daily_csv(&many.total.unwrap().forecast).unwrap());
+        out
+    };
+    assert_eq!(run(1), run(3));
+}
