@@ -189,7 +189,7 @@ fn series_results_do_not_depend_on_the_thread_count() {
             .build()
             .unwrap();
         let many = pool
-            .install(|| pipeline::many::run_many(&raw, &cfg))
+            .install(|| pipeline::many::run_many(&raw, &cfg, None))
             .unwrap();
         let mut out: Vec<Vec<u8>> = many
             .ok()

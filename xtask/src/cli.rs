@@ -68,7 +68,19 @@ pub enum Command {
         phase: Phase,
     },
     /// Run every built phase in order; stop at the first failure.
-    Run,
+    Run {
+        /// Many series only: run the series of shard i of n (0 <= i < n, by a stable hash of
+        /// the key) into `<paths.partitions>/shard=<i>-of-<n>/`; `merge` joins the shards.
+        #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+        shard: Option<pipeline::many::Shard>,
+    },
+    /// Merge the partitions of a sharded many-series run (`run --shard i/n` for every i) into
+    /// the project's outputs, exactly as one unsharded run writes them.
+    Merge {
+        /// Shards the run was cut into.
+        #[arg(long)]
+        shards: u32,
+    },
     /// List the phases with what each reads and writes.
     Phases,
     /// Run the named benchmark workloads (W1 Ridge grid, W2 random forest) and print their
@@ -116,6 +128,10 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+fn parse_shard(s: &str) -> Result<pipeline::many::Shard, String> {
+    pipeline::many::Shard::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_phase(s: &str) -> Result<Phase, String> {
@@ -206,7 +222,7 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
     crate::phases::set_quiet(cli.quiet);
     let phases_of_command: Option<Vec<Phase>> = match &cli.command {
         Command::Phase { phase } => Some(vec![*phase]),
-        Command::Run => Some(Phase::ALL.to_vec()),
+        Command::Run { .. } => Some(Phase::ALL.to_vec()),
         _ => None,
     };
     if let Some(phases) = phases_of_command {
@@ -231,16 +247,19 @@ pub fn main_with(args: &[String], root: Option<&Path>, env: &[(String, String)])
             let hooks = Hooks {
                 fail_phase,
                 as_run: cli.as_run,
+                shard: None,
             };
             run_phases(&root, cfg, args, &[phase], false, env, hooks)
         }
-        Command::Run => {
+        Command::Run { shard } => {
             let hooks = Hooks {
                 fail_phase,
                 as_run: cli.as_run,
+                shard,
             };
             run_phases(&root, cfg, args, &Phase::ALL, true, env, hooks)
         }
+        Command::Merge { shards } => run_merge(&root, cfg, args, shards),
         Command::Test { args: extra } => run_tests(&root, &cfg, &extra),
         Command::Bench { repeat, only } => run_bench(&root, &cfg, repeat, &only),
         Command::Verify { run } => run_verify(&root, &cfg, &run),
@@ -322,6 +341,7 @@ fn print_phases() {
 struct Hooks {
     fail_phase: Option<Phase>,
     as_run: Option<String>,
+    shard: Option<pipeline::many::Shard>,
 }
 
 fn parse_run_id(s: &str) -> Result<String, String> {
@@ -341,7 +361,12 @@ fn run_phases(
     env: &[(String, String)],
     hooks: Hooks,
 ) -> u8 {
-    let Hooks { fail_phase, as_run } = hooks;
+    let Hooks {
+        fail_phase,
+        as_run,
+        shard,
+    } = hooks;
+    let mut cfg = cfg;
     let many = !cfg.source.serie.is_empty();
     if many && !whole_run {
         eprintln!(
@@ -351,7 +376,17 @@ fn run_phases(
         eprintln!("nothing was written.");
         return EXIT_CONFIG;
     }
+    if let Some(s) = shard {
+        if !many {
+            eprintln!("error: --shard needs a many-series source: set source.serie");
+            eprintln!("nothing was written.");
+            return EXIT_CONFIG;
+        }
+        // The shard's whole tree (snapshot, layers, outputs, lock, manifest) in its partition.
+        cfg.paths = cfg.paths.for_shard(s);
+    }
     let mut ctx = RunContext::new(root, cfg, args.to_vec());
+    ctx.shard = shard;
     if let Some(id) = &as_run {
         ctx = ctx.with_run_id(id);
     }
@@ -406,6 +441,11 @@ fn run_phases(
             failed = true;
         }
     }
+    finish_run(root, &mut ctx, failed)
+}
+
+/// Writes the run's manifest and prints its phases; the exit code.
+fn finish_run(root: &Path, ctx: &mut RunContext, mut failed: bool) -> u8 {
     let manifest = ctx.write_manifest();
     for rec in ctx.phases() {
         println!(
@@ -432,6 +472,41 @@ fn run_phases(
     } else {
         0
     }
+}
+
+fn run_merge(root: &Path, cfg: AppConfig, args: &[String], shards: u32) -> u8 {
+    if cfg.source.serie.is_empty() {
+        eprintln!("error: merge joins the shards of a many-series run: set source.serie");
+        return EXIT_CONFIG;
+    }
+    if shards == 0 {
+        eprintln!("error: --shards must be at least 1");
+        return EXIT_CONFIG;
+    }
+    let stores: Vec<store::FileStore> = (0..shards)
+        .map(|index| {
+            let paths = cfg.paths.for_shard(pipeline::many::Shard {
+                index,
+                count: shards,
+            });
+            store::FileStore::new(root, paths.folders(), "")
+        })
+        .collect();
+    let mut ctx = RunContext::new(root, cfg, args.to_vec());
+    let Some(_lock) = lock(root, &ctx.cfg, ctx.run_id(), &args.join(" ")) else {
+        return EXIT_LOCKED;
+    };
+    if let Err(e) = remove_leftovers(root, &ctx.cfg) {
+        eprintln!("error: cannot remove an interrupted run's leftovers: {e:#}");
+        return EXIT_FAILED;
+    }
+    let refs: Vec<&dyn store::Store> = stores.iter().map(|s| s as &dyn store::Store).collect();
+    let failed = ctx
+        .run_step("01-06", "merge", false, |c| {
+            Ok(pipeline::stages::merge(&mut c.store, &c.cfg, &refs)?)
+        })
+        .is_err();
+    finish_run(root, &mut ctx, failed)
 }
 
 fn run_evaluate(

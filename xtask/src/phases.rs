@@ -100,10 +100,13 @@ pub fn execute_many(ctx: &mut RunContext) -> anyhow::Result<()> {
         ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    bar.set_prefix("phases 01-06 per series");
+    bar.set_prefix("phases 01-06 per series".to_string());
     bar.set_message("validating, cleansing, training and forecasting every series");
     bar.enable_steady_tick(Duration::from_millis(120));
-    let r = pipeline::stages::many(&mut ctx.store, &ctx.cfg, &access);
+    if let Some(s) = ctx.shard {
+        bar.set_prefix(format!("phases 01-06 per series, shard {s}"));
+    }
+    let r = pipeline::stages::many(&mut ctx.store, &ctx.cfg, &access, ctx.shard);
     bar.finish_and_clear();
     Ok(r?)
 }

@@ -37,6 +37,8 @@ pub struct RunContext {
     /// Test hook: this phase fails after computing (and staging) its outputs, as if its last
     /// step had failed (`--fail-phase NN`, debug builds only).
     pub fail_phase: Option<Phase>,
+    /// The shard of a sharded many-series run (`--shard i/n`).
+    pub shard: Option<pipeline::many::Shard>,
     git: GitInfo,
     command_line: Vec<String>,
     phases: Vec<PhaseRecord>,
@@ -75,6 +77,7 @@ impl RunContext {
             config_json,
             secrets: Vec::new(),
             fail_phase: None,
+            shard: None,
             git: git_info(root),
             command_line: connector::supabase::redact_filter_overrides(&command_line),
             phases: Vec::new(),

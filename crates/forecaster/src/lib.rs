@@ -284,7 +284,7 @@ pub struct MonthlyForecast {
 }
 
 /// A forecast: daily rows, monthly totals and the simulated paths they came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Forecast {
     /// Daily rows.
     pub daily: Vec<DailyForecast>,
@@ -523,7 +523,8 @@ fn days_in_month(d: NaiveDate) -> u32 {
         .day()
 }
 
-/// Monthly totals: points summed, bounds from the quantiles of each path's monthly sum.
+/// Monthly totals: points summed, bounds from the quantiles of each path's monthly sum, widened
+/// to hold the point when the paths' spread misses it (skewed paths around a noise-free point).
 pub fn monthly(
     daily: &[DailyForecast],
     paths: &[Vec<f64>],
@@ -553,10 +554,11 @@ pub fn monthly(
                     .iter()
                     .map(|l| {
                         let (qlo, qhi) = IntervalConfig::quantiles(*l);
+                        // As on the days, the point (noise-free recursion) stays inside.
                         Bound {
                             level: *l,
-                            lower: binning::quantile_sorted(&sums, qlo),
-                            upper: binning::quantile_sorted(&sums, qhi),
+                            lower: binning::quantile_sorted(&sums, qlo).min(point),
+                            upper: binning::quantile_sorted(&sums, qhi).max(point),
                         }
                     })
                     .collect()

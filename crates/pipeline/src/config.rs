@@ -59,9 +59,28 @@ pub struct PathsConfig {
     pub test_reports: PathBuf,
     /// Executive summaries.
     pub executive: PathBuf,
+    /// Where the shards of a sharded many-series run (`--shard i/n`) write their partitions:
+    /// `<partitions>/shard=<i>-of-<n>/` holds that shard's whole tree (the folders above).
+    pub partitions: PathBuf,
 }
 
 impl PathsConfig {
+    /// The folders of `shard`'s partition: every data and output folder under
+    /// `<partitions>/shard=<i>-of-<n>/` (test reports and partitions stay where they are).
+    pub fn for_shard(&self, shard: crate::many::Shard) -> Self {
+        let base = self.partitions.join(shard.folder());
+        Self {
+            raw: base.join(&self.raw),
+            cleansed: base.join(&self.cleansed),
+            features: base.join(&self.features),
+            processed: base.join(&self.processed),
+            outputs: base.join(&self.outputs),
+            test_reports: self.test_reports.clone(),
+            executive: base.join(&self.executive),
+            partitions: self.partitions.clone(),
+        }
+    }
+
     /// The folders a [`store::FileStore`] reads and writes.
     pub fn folders(&self) -> store::Folders {
         store::Folders {
@@ -351,6 +370,7 @@ impl AppConfig {
             ("outputs", &p.outputs),
             ("test_reports", &p.test_reports),
             ("executive", &p.executive),
+            ("partitions", &p.partitions),
         ] {
             if v.as_os_str().is_empty() {
                 return Err(ConfigError {

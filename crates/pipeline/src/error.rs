@@ -76,6 +76,18 @@ pub enum PipelineError {
     /// A many-series run without a key.
     #[error("a many-series run needs the series key: set source.serie (e.g. `serie`, or `[tienda, producto]`)")]
     NoSeriesKey,
+    /// A shard that is not `i/n` with `0 <= i < n`.
+    #[error("--shard expects i/n with 0 <= i < n (e.g. 0/4), got `{given}`")]
+    BadShard {
+        /// What was given.
+        given: String,
+    },
+    /// The partitions of a sharded run do not make one whole run.
+    #[error("cannot merge the shards: {problem}")]
+    Partitions {
+        /// What is wrong (a shard missing, written by another config or source, a series twice).
+        problem: PartitionProblem,
+    },
     /// No series of a many-series run could be forecast.
     #[error(
         "none of the {series} series could be forecast (each one's reason is in the series report)"
@@ -193,4 +205,43 @@ pub fn chain(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     out
+}
+
+/// Why the partitions of a sharded run cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartitionProblem {
+    /// A shard has not written its partition.
+    #[error("shard {index} of {count} has no partition (run it with --shard {index}/{count})")]
+    Missing {
+        /// The shard.
+        index: u32,
+        /// Shards.
+        count: u32,
+    },
+    /// A partition was written for another shard count.
+    #[error("the partition of shard {index} was written as one of {found} shards, not {count}")]
+    Count {
+        /// The shard.
+        index: u32,
+        /// Shards asked for.
+        count: u32,
+        /// Shards it was written for.
+        found: u32,
+    },
+    /// Partitions from different configurations or sources.
+    #[error(
+        "shard {index} was run on another {what} than shard 0 (run every shard on the same inputs)"
+    )]
+    Differs {
+        /// The shard.
+        index: u32,
+        /// `config` or `source`.
+        what: &'static str,
+    },
+    /// Two partitions hold the same series, or one the source does not.
+    #[error("series `{serie}` is in more than one partition")]
+    Twice {
+        /// The series.
+        serie: String,
+    },
 }

@@ -14,7 +14,7 @@ pub mod train;
 pub mod words;
 
 pub use config::{AppConfig, ConfigError, Language, LoadOptions, ReportConfig};
-pub use error::{chain, PipelineError};
+pub use error::{chain, PartitionProblem, PipelineError};
 pub use flow::{
     analyse, cleanse, feature_context, features, fetch, forecast, run_in_memory, score, today,
     validate, CleansedData, Outcome,

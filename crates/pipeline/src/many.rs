@@ -12,7 +12,7 @@
 //! let mut cfg = pipeline::AppConfig::shipped().unwrap();
 //! cfg.source.serie = vec!["tienda".into()];
 //! # let long = polars::prelude::DataFrame::empty();
-//! let many = pipeline::many::run_many(&long, &cfg).unwrap();
+//! let many = pipeline::many::run_many(&long, &cfg, None).unwrap();
 //! for (s, o) in many.ok() {
 //!     println!("{}: {} in 185 days", s.name, o.forecast.daily.iter().map(|d| d.point).sum::<f64>());
 //! }
@@ -27,11 +27,70 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
 use crate::{AppConfig, Outcome, PipelineError};
+
+/// One slice of a many-series run: the series whose key hashes to `index` modulo `count`
+/// ([`Shard::of`]). Every shard is a normal run of its series; the shards' partitions merge
+/// into the run of all series ([`crate::stages::merge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u32,
+    /// Shards in all.
+    pub count: u32,
+}
+
+impl Shard {
+    /// `i/n` with `0 <= i < n`.
+    pub fn parse(s: &str) -> Result<Self, PipelineError> {
+        let bad = || PipelineError::BadShard { given: s.into() };
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// The shard of `key` among `count`: the first 8 bytes of the SHA-256 of the key values
+    /// joined by U+001F, read as a big-endian integer, modulo `count`. Stable across runs,
+    /// machines and languages (a Spark or Dask job can compute it too).
+    pub fn of(key: &[String], count: u32) -> u32 {
+        let digest = Sha256::digest(key.join("\u{1f}").as_bytes());
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&digest[..8]);
+        (u64::from_be_bytes(head) % u64::from(count.max(1))) as u32
+    }
+
+    /// Whether this shard holds `key`.
+    pub fn holds(&self, key: &[String]) -> bool {
+        Self::of(key, self.count) == self.index
+    }
+
+    /// The partition folder's name: `shard=<i>-of-<n>`.
+    pub fn folder(&self) -> String {
+        format!("shard={}-of-{}", self.index, self.count)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
 
 /// One series' run.
 #[derive(Debug)]
 pub struct SeriesRun {
+    /// Where the series comes in the source's key order (first appearance), counted over
+    /// every series of the source, also on a shard.
+    pub position: usize,
     /// The key values, one per key column.
     pub key: Vec<String>,
     /// The key as one name (`/`-joined).
@@ -56,14 +115,42 @@ pub struct Total {
     pub holdout: Option<forecaster::HoldoutScore>,
 }
 
+/// What the total needs of one series: its forecast (with paths), its observed values after
+/// the cutoff and its observed history. Plain data, so a shard can hand it to the merge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TotalInput {
+    /// The series' forecast, bootstrap paths included.
+    pub forecast: forecaster::Forecast,
+    /// Observed values after the cutoff (raw, on days with a row).
+    pub actuals: BTreeMap<NaiveDate, f64>,
+    /// Observed history up to the cutoff.
+    pub history: BTreeMap<NaiveDate, f64>,
+}
+
+impl TotalInput {
+    /// What the total needs of a series' outcome.
+    pub fn of(o: &Outcome) -> Result<Self, PipelineError> {
+        let after = crate::frames::observed_frame(&o.cleansed.after)?;
+        Ok(Self {
+            forecast: o.forecast.clone(),
+            actuals: crate::frames::observed_actuals(&after)?,
+            history: crate::frames::observed_history(&o.cleansed.cleansed.frame)?,
+        })
+    }
+}
+
 /// A many-series run.
 #[derive(Debug)]
 pub struct Many {
     /// The key columns.
     pub key_columns: Vec<String>,
-    /// Every series, in key order.
+    /// Series in the source (on a shard, more than [`Many::series`] holds).
+    pub in_source: usize,
+    /// The shard run, if any.
+    pub shard: Option<Shard>,
+    /// Every series (of the shard), in key order.
     pub series: Vec<SeriesRun>,
-    /// The total across the series that ran (none when none did).
+    /// The total across the series that ran (none when none did; on a shard, the shard's).
     pub total: Option<Total>,
 }
 
@@ -77,21 +164,32 @@ impl Many {
 }
 
 /// Runs every series of the long table `raw` (keyed by `cfg.source.serie`) through phases
-/// 01–06 in memory, in parallel, and forecasts their total.
-pub fn run_many(raw: &DataFrame, cfg: &AppConfig) -> Result<Many, PipelineError> {
+/// 01–06 in memory, in parallel, and forecasts their total; with a `shard`, only the series
+/// that shard holds.
+pub fn run_many(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    shard: Option<Shard>,
+) -> Result<Many, PipelineError> {
     if cfg.source.serie.is_empty() {
         return Err(PipelineError::NoSeriesKey);
     }
     let parts = connector::split_series(raw, &cfg.source.serie)?;
+    let in_source = parts.len();
     let series: Vec<SeriesRun> = parts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, p)| shard.is_none_or(|s| s.holds(&p.key)))
+        .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|p| {
+        .map(|(position, p)| {
             let name = p.name();
             let outcome = crate::run_in_memory(&p.frame, cfg, &|_| {});
             if let Err(e) = &outcome {
                 tracing::warn!(serie = %name, "series failed: {}", crate::chain(e));
             }
             SeriesRun {
+                position,
                 rows: p.frame.height(),
                 key: p.key,
                 name,
@@ -99,13 +197,16 @@ pub fn run_many(raw: &DataFrame, cfg: &AppConfig) -> Result<Many, PipelineError>
             }
         })
         .collect();
-    let outcomes: Vec<&Outcome> = series
+    let inputs = series
         .iter()
         .filter_map(|s| s.outcome.as_ref().ok())
-        .collect();
-    let total = total(&outcomes)?;
+        .map(TotalInput::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = total(&inputs.iter().collect::<Vec<_>>())?;
     Ok(Many {
         key_columns: cfg.source.serie.clone(),
+        in_source,
+        shard,
         series,
         total,
     })
@@ -115,7 +216,7 @@ pub fn run_many(raw: &DataFrame, cfg: &AppConfig) -> Result<Many, PipelineError>
 /// paths summed index by index (each series' bootstrap is seeded alike), daily and monthly
 /// bounds the quantiles of the summed paths. Paths of different counts, or none (conformal
 /// intervals), give a total without bounds.
-pub fn total(outcomes: &[&Outcome]) -> Result<Option<Total>, PipelineError> {
+pub fn total(outcomes: &[&TotalInput]) -> Result<Option<Total>, PipelineError> {
     let Some(first) = outcomes.first() else {
         return Ok(None);
     };
@@ -161,7 +262,7 @@ pub fn total(outcomes: &[&Outcome]) -> Result<Option<Total>, PipelineError> {
         .iter()
         .enumerate()
         .map(|(t, (fecha, idx))| {
-            let point = outcomes
+            let point: f64 = outcomes
                 .iter()
                 .zip(idx)
                 .map(|(o, i)| o.forecast.daily[*i].point)
@@ -179,10 +280,11 @@ pub fn total(outcomes: &[&Outcome]) -> Result<Option<Total>, PipelineError> {
                     .iter()
                     .map(|l| {
                         let (lo, hi) = forecaster::IntervalConfig::quantiles(*l);
+                        // The summed point stays inside, as for one series.
                         forecaster::Bound {
                             level: *l,
-                            lower: core_types::stats::quantile_sorted(&step, lo),
-                            upper: core_types::stats::quantile_sorted(&step, hi),
+                            lower: core_types::stats::quantile_sorted(&step, lo).min(point),
+                            upper: core_types::stats::quantile_sorted(&step, hi).max(point),
                         }
                     })
                     .collect()
@@ -203,7 +305,7 @@ pub fn total(outcomes: &[&Outcome]) -> Result<Option<Total>, PipelineError> {
         method: first.forecast.method,
         calibration: None,
     };
-    let holdout = total_holdout(outcomes, &forecast)?;
+    let holdout = total_holdout(outcomes, &forecast);
     Ok(Some(Total {
         days: dates.len(),
         series: outcomes.len(),
@@ -228,27 +330,63 @@ fn summed(maps: &[BTreeMap<NaiveDate, f64>]) -> BTreeMap<NaiveDate, f64> {
 }
 
 fn total_holdout(
-    outcomes: &[&Outcome],
+    outcomes: &[&TotalInput],
     forecast: &forecaster::Forecast,
-) -> Result<Option<forecaster::HoldoutScore>, PipelineError> {
-    let mut actuals = Vec::new();
-    let mut history = Vec::new();
-    for o in outcomes {
-        let after = crate::frames::observed_frame(&o.cleansed.after)?;
-        actuals.push(crate::frames::observed_actuals(&after)?);
-        history.push(crate::frames::observed_history(&o.cleansed.cleansed.frame)?);
-    }
-    let actuals = summed(&actuals);
+) -> Option<forecaster::HoldoutScore> {
+    let pick = |f: fn(&TotalInput) -> &BTreeMap<NaiveDate, f64>| {
+        summed(&outcomes.iter().map(|o| f(o).clone()).collect::<Vec<_>>())
+    };
+    let actuals = pick(|o| &o.actuals);
     if actuals.is_empty() {
-        return Ok(None);
+        return None;
     }
-    Ok(forecaster::weekly_naive_scale(&summed(&history))
-        .and_then(|scale| forecaster::score_holdout_scaled(forecast, &actuals, scale)))
+    forecaster::weekly_naive_scale(&pick(|o| &o.history))
+        .and_then(|scale| forecaster::score_holdout_scaled(forecast, &actuals, scale))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_parse_and_split_keys_stably() {
+        let s = Shard::parse("1/3").unwrap();
+        assert_eq!(
+            (s.index, s.count, s.folder()),
+            (1, 3, "shard=1-of-3".into())
+        );
+        for bad in ["3/3", "1", "a/2", "1/0", "-1/2"] {
+            let e = Shard::parse(bad).unwrap_err().to_string();
+            assert!(e.contains(bad), "{e}");
+        }
+        // Every key in exactly one shard; the hash is fixed (changing it would move series
+        // between partitions of existing deployments).
+        let keys: Vec<Vec<String>> = (0..200)
+            .map(|i| vec![format!("sku{i}"), "t".into()])
+            .collect();
+        for k in &keys {
+            let held = (0..4)
+                .filter(|i| {
+                    Shard {
+                        index: *i,
+                        count: 4,
+                    }
+                    .holds(k)
+                })
+                .count();
+            assert_eq!(held, 1);
+        }
+        let counts: Vec<usize> = (0..4)
+            .map(|i| keys.iter().filter(|k| Shard::of(k, 4) == i).count())
+            .collect();
+        assert!(counts.iter().all(|c| (30..=70).contains(c)), "{counts:?}");
+        assert_eq!(Shard::of(&["brot".into()], 1), 0);
+        let fixed: Vec<u32> = ["broetchen", "brot", "croissant", "konditorei", "kuchen"]
+            .iter()
+            .map(|k| Shard::of(&[k.to_string()], 2))
+            .collect();
+        insta::assert_debug_snapshot!(fixed);
+    }
 
     #[test]
     fn sums_only_the_days_every_series_has() {

@@ -4,12 +4,19 @@
 //! monthly forecasts (plus the total across series, key `_total`), the leaderboard, and the
 //! `series` report (per series: rows, champion, backtest error, hold-out scores or why it
 //! failed; and the total's hold-out).
+//!
+//! A **shard** (`--shard i/n`) runs the series its key hashes to and publishes the same long
+//! outputs for them (no total: a shard's total is nobody's) plus its **partition**
+//! (`forecast/partition_latest.json`: per series its position, report row, tables and what the
+//! total needs). [`merge`] reads the `n` partitions and publishes exactly what the unsharded
+//! run publishes, byte for byte: both go through one `publish`.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::SourceAccess;
-use crate::many::Many;
-use crate::{AppConfig, PipelineError};
+use crate::many::{Many, Shard, TotalInput};
+use crate::{AppConfig, PartitionProblem, PipelineError};
 use store::{Area, Store};
 
 /// One series in the `series` report.
@@ -47,7 +54,8 @@ pub struct HoldoutRow {
 }
 
 impl HoldoutRow {
-    fn of(h: &forecaster::HoldoutScore) -> Self {
+    /// The row of a hold-out score.
+    pub fn of(h: &forecaster::HoldoutScore) -> Self {
         Self {
             days: h.overall.days,
             mae: h.overall.mae,
@@ -65,13 +73,15 @@ impl HoldoutRow {
 /// Body of the `series` report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesBody {
+    /// The shard this run was (none: the whole run, or the merge of its shards).
+    pub shard: Option<Shard>,
     /// The key columns.
     pub key_columns: Vec<String>,
     /// Series in the source.
     pub series: usize,
     /// Series forecast.
     pub forecast: usize,
-    /// Every series, in key order.
+    /// Every series (of the shard), in key order.
     pub rows: Vec<SeriesRow>,
     /// The total across the series forecast: days covered and hold-out scores.
     pub total: Option<TotalRow>,
@@ -90,50 +100,171 @@ pub struct TotalRow {
     pub holdout: Option<HoldoutRow>,
 }
 
-/// The `series` report body of a many-series run.
-pub fn series_body(many: &Many) -> SeriesBody {
-    let rows: Vec<SeriesRow> = many
-        .series
+/// One series as published: its position in the source's key order, its report row and,
+/// when it was forecast, its tables (CSV without the key) and what the total needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPart {
+    /// Position in the key order of the whole source.
+    pub position: usize,
+    /// The report row.
+    pub row: SeriesRow,
+    /// The tables, when the series was forecast.
+    pub tables: Option<SeriesTables>,
+}
+
+/// A forecast series' tables and total input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesTables {
+    /// `forecast_daily` rows of the series, CSV with header, without the key.
+    pub daily_csv: String,
+    /// `forecast_monthly` rows.
+    pub monthly_csv: String,
+    /// Leaderboard rows.
+    pub leaderboard_csv: String,
+    /// What the total across series needs of it.
+    pub total: TotalInput,
+}
+
+/// A shard's partition (`forecast/partition_latest.json` in its folder).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partition {
+    /// The shard.
+    pub shard: Shard,
+    /// The key columns.
+    pub key_columns: Vec<String>,
+    /// Series in the whole source.
+    pub in_source: usize,
+    /// SHA-256 of the resolved configuration without its `paths` (every shard must agree).
+    pub config_sha256: String,
+    /// SHA-256 of the source's rows as read (every shard must agree).
+    pub source_sha256: String,
+    /// The shard's series.
+    pub series: Vec<SeriesPart>,
+}
+
+fn sha_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
-        .map(|s| match &s.outcome {
-            Ok(o) => SeriesRow {
-                serie: s.name.clone(),
-                key: s.key.clone(),
-                rows: s.rows,
-                champion: Some(o.trained.champion.nombre.clone()),
-                backtest: o
-                    .trained
-                    .leaderboard
-                    .champion()
-                    .and_then(|e| e.metrics.get(&o.trained.leaderboard.metric).copied()),
-                total_units: Some(o.forecast.daily.iter().map(|d| d.point).sum()),
-                holdout: o.holdout.as_ref().map(HoldoutRow::of),
-                error: None,
-            },
-            Err(e) => SeriesRow {
-                serie: s.name.clone(),
-                key: s.key.clone(),
-                rows: s.rows,
-                champion: None,
-                backtest: None,
-                total_units: None,
-                holdout: None,
-                error: Some(crate::chain(e)),
-            },
-        })
-        .collect();
-    SeriesBody {
-        key_columns: many.key_columns.clone(),
-        series: many.series.len(),
-        forecast: rows.iter().filter(|r| r.error.is_none()).count(),
-        total: many.total.as_ref().map(|t| TotalRow {
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// SHA-256 of the resolved configuration without `paths` (shards write to their own folders).
+fn config_sha256(cfg: &AppConfig) -> Result<String, PipelineError> {
+    let mut v = serde_json::to_value(cfg)?;
+    if let Some(m) = v.as_object_mut() {
+        m.remove("paths");
+    }
+    Ok(sha_hex(serde_json::to_string(&v)?.as_bytes()))
+}
+
+/// The report row of one series' run.
+fn series_row(s: &crate::many::SeriesRun) -> SeriesRow {
+    match &s.outcome {
+        Ok(o) => SeriesRow {
+            serie: s.name.clone(),
+            key: s.key.clone(),
+            rows: s.rows,
+            champion: Some(o.trained.champion.nombre.clone()),
+            backtest: o
+                .trained
+                .leaderboard
+                .champion()
+                .and_then(|e| e.metrics.get(&o.trained.leaderboard.metric).copied()),
+            total_units: Some(o.forecast.daily.iter().map(|d| d.point).sum()),
+            holdout: o.holdout.as_ref().map(HoldoutRow::of),
+            error: None,
+        },
+        Err(e) => SeriesRow {
+            serie: s.name.clone(),
+            key: s.key.clone(),
+            rows: s.rows,
+            champion: None,
+            backtest: None,
+            total_units: None,
+            holdout: None,
+            error: Some(crate::chain(e)),
+        },
+    }
+}
+
+/// CSV text (the tables module writes UTF-8, so nothing is replaced).
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The parts of a many-series run, and each forecast series' cleansed frame with its key.
+fn parts(
+    many: &Many,
+    levels: &[f64],
+) -> Result<(Vec<SeriesPart>, Vec<polars::prelude::DataFrame>), PipelineError> {
+    let mut out = Vec::with_capacity(many.series.len());
+    let mut cleansed = Vec::new();
+    for s in &many.series {
+        let tables = match &s.outcome {
+            Ok(o) => {
+                cleansed.push(with_key(
+                    &o.cleansed.cleansed.frame,
+                    &many.key_columns,
+                    &s.key,
+                )?);
+                Some(SeriesTables {
+                    daily_csv: utf8(crate::tables::daily_csv(&o.forecast)?),
+                    monthly_csv: utf8(crate::tables::monthly_csv(&o.forecast, levels)?),
+                    leaderboard_csv: utf8(crate::tables::leaderboard_csv(&o.trained.leaderboard)?),
+                    total: TotalInput::of(o)?,
+                })
+            }
+            Err(_) => None,
+        };
+        out.push(SeriesPart {
+            position: s.position,
+            row: series_row(s),
+            tables,
+        });
+    }
+    Ok((out, cleansed))
+}
+
+/// The `series` report body of a many-series run (the total as [`crate::many::total`] of the
+/// series forecast).
+pub fn series_body(many: &Many) -> Result<SeriesBody, PipelineError> {
+    let (parts, _) = parts(many, &[])?;
+    body_of(&many.key_columns, many.in_source, many.shard, &parts)
+}
+
+fn body_of(
+    key_columns: &[String],
+    in_source: usize,
+    shard: Option<Shard>,
+    parts: &[SeriesPart],
+) -> Result<SeriesBody, PipelineError> {
+    let total = if shard.is_some() {
+        None
+    } else {
+        total_of(parts)?
+    };
+    Ok(SeriesBody {
+        shard,
+        key_columns: key_columns.to_vec(),
+        series: in_source,
+        forecast: parts.iter().filter(|p| p.tables.is_some()).count(),
+        total: total.as_ref().map(|t| TotalRow {
             series: t.series,
             days: t.days,
             total_units: t.forecast.daily.iter().map(|d| d.point).sum(),
             holdout: t.holdout.as_ref().map(HoldoutRow::of),
         }),
-        rows,
-    }
+        rows: parts.iter().map(|p| p.row.clone()).collect(),
+    })
+}
+
+fn total_of(parts: &[SeriesPart]) -> Result<Option<crate::many::Total>, PipelineError> {
+    let inputs: Vec<&TotalInput> = parts
+        .iter()
+        .filter_map(|p| p.tables.as_ref().map(|t| &t.total))
+        .collect();
+    crate::many::total(&inputs)
 }
 
 /// `frame` with the key columns first, each holding the series' value.
@@ -153,51 +284,172 @@ fn with_key(
     Ok(out)
 }
 
-/// The many-series run over a store (see the module docs). Fails when no series could be
-/// forecast; a failing series is reported and the others are published.
+/// The many-series run over a store (see the module docs); with a `shard`, the shard's run and
+/// its partition. Fails when no series could be forecast; a failing series is reported and the
+/// others are published.
 pub fn many(
     store: &mut dyn Store,
     cfg: &AppConfig,
     access: &SourceAccess<'_>,
+    shard: Option<Shard>,
 ) -> Result<(), PipelineError> {
     let (fetched, source) = super::source::fetch(store, cfg, access)?;
     super::source::put_snapshot(store, &fetched, source)?;
-    let many = crate::many::run_many(&fetched.frame, cfg)?;
-    let body = series_body(&many);
+    let many = crate::many::run_many(&fetched.frame, cfg, shard)?;
+    let levels = cfg.forecast.intervals.percents();
+    let (parts, cleansed) = parts(&many, &levels)?;
+    publish(
+        store,
+        &many.key_columns,
+        many.in_source,
+        shard,
+        &parts,
+        cleansed,
+        &levels,
+    )?;
+    if let Some(shard) = shard {
+        let partition = Partition {
+            shard,
+            key_columns: many.key_columns.clone(),
+            in_source: many.in_source,
+            config_sha256: config_sha256(cfg)?,
+            source_sha256: sha_hex(&connector::to_parquet_bytes(&fetched.frame)?),
+            series: parts,
+        };
+        let bytes = serde_json::to_vec(&partition)?;
+        store.put(
+            Area::Forecast,
+            "partition",
+            "json",
+            &bytes,
+            Some(partition.series.len() as u64),
+        )?;
+    }
+    Ok(())
+}
+
+/// Merges the partitions of the `count` shards (`shards[i]` the store of shard `i`) into the
+/// outputs of the whole run, published on `store` exactly as the unsharded run publishes them.
+/// Errors when a shard is missing, was written for another shard count, on another
+/// configuration or source, or two shards hold one series.
+pub fn merge(
+    store: &mut dyn Store,
+    cfg: &AppConfig,
+    shards: &[&dyn Store],
+) -> Result<(), PipelineError> {
+    let count = shards.len() as u32;
+    let problem = |problem| PipelineError::Partitions { problem };
+    let mut partitions = Vec::with_capacity(shards.len());
+    let mut cleansed = Vec::new();
+    for (i, s) in shards.iter().enumerate() {
+        let index = i as u32;
+        let bytes = s
+            .peek(Area::Forecast, "partition", "json")?
+            .ok_or_else(|| problem(PartitionProblem::Missing { index, count }))?;
+        let p: Partition = serde_json::from_slice(&bytes)?;
+        if p.shard.count != count || p.shard.index != index {
+            return Err(problem(PartitionProblem::Count {
+                index,
+                count,
+                found: p.shard.count,
+            }));
+        }
+        if p.series.iter().any(|x| x.tables.is_some()) {
+            let frame = s
+                .peek(Area::Cleansed, "ventas_diarias", "parquet")?
+                .ok_or_else(|| problem(PartitionProblem::Missing { index, count }))?;
+            let frame = connector::parquet_from_bytes(&frame, "partition")?;
+            for part in connector::split_series(&frame, &p.key_columns)? {
+                cleansed.push((part.key.clone(), part.frame));
+            }
+        }
+        partitions.push(p);
+    }
+    let first = partitions
+        .first()
+        .ok_or_else(|| problem(PartitionProblem::Missing { index: 0, count }))?;
+    let here = config_sha256(cfg)?;
+    for p in &partitions {
+        let index = p.shard.index;
+        if p.config_sha256 != here || p.key_columns != first.key_columns {
+            return Err(problem(PartitionProblem::Differs {
+                index,
+                what: "config",
+            }));
+        }
+        if p.source_sha256 != first.source_sha256 || p.in_source != first.in_source {
+            return Err(problem(PartitionProblem::Differs {
+                index,
+                what: "source",
+            }));
+        }
+    }
+    let (keys, in_source) = (first.key_columns.clone(), first.in_source);
+    let mut parts: Vec<SeriesPart> = partitions.into_iter().flat_map(|p| p.series).collect();
+    parts.sort_by_key(|p| p.position);
+    if let Some(w) = parts.windows(2).find(|w| w[0].position == w[1].position) {
+        return Err(problem(PartitionProblem::Twice {
+            serie: w[1].row.serie.clone(),
+        }));
+    }
+    let mut frames = Vec::new();
+    for p in parts.iter().filter(|p| p.tables.is_some()) {
+        let at = cleansed
+            .iter()
+            .position(|(k, _)| *k == p.row.key)
+            .ok_or_else(|| {
+                problem(PartitionProblem::Missing {
+                    index: Shard::of(&p.row.key, count),
+                    count,
+                })
+            })?;
+        let (_, frame) = cleansed.swap_remove(at);
+        frames.push(with_key(&frame, &keys, &p.row.key)?);
+    }
+    let levels = cfg.forecast.intervals.percents();
+    publish(store, &keys, in_source, None, &parts, frames, &levels)
+}
+
+/// Publishes a many-series run's parts: the `series` report, the long cleansed layer and the
+/// long forecast and leaderboard tables (with the total unless on a shard).
+fn publish(
+    store: &mut dyn Store,
+    keys: &[String],
+    in_source: usize,
+    shard: Option<Shard>,
+    parts: &[SeriesPart],
+    cleansed: Vec<polars::prelude::DataFrame>,
+    levels: &[f64],
+) -> Result<(), PipelineError> {
+    let body = body_of(keys, in_source, shard, parts)?;
     // Published even when no series ran: it says why each one failed.
     store::put_evidence_report(store, "series", &body)?;
     if body.forecast == 0 {
+        if shard.is_some() {
+            // A shard may hold no series, or only failing ones: its partition still counts
+            // (the merge decides, as the unsharded run would).
+            log_rows(&body);
+            return Ok(());
+        }
         return Err(PipelineError::NoSeriesRan {
-            series: body.series,
+            series: body.rows.len(),
         });
     }
-    let keys = &many.key_columns;
-    let levels = cfg.forecast.intervals.percents();
-    let mut cleansed: Option<polars::prelude::DataFrame> = None;
     let (mut daily, mut monthly, mut boards) = (Vec::new(), Vec::new(), Vec::new());
-    for (s, o) in many.ok() {
-        let keyed = with_key(&o.cleansed.cleansed.frame, keys, &s.key)?;
-        cleansed = Some(match cleansed {
-            None => keyed,
-            Some(mut all) => {
-                all.vstack_mut(&keyed)?;
-                all
-            }
-        });
-        daily.push((s.key.clone(), crate::tables::daily_csv(&o.forecast)?));
-        monthly.push((
-            s.key.clone(),
-            crate::tables::monthly_csv(&o.forecast, &levels)?,
-        ));
-        boards.push((
-            s.key.clone(),
-            crate::tables::leaderboard_csv(&o.trained.leaderboard)?,
-        ));
+    for p in parts {
+        if let Some(t) = &p.tables {
+            let k = p.row.key.clone();
+            daily.push((k.clone(), t.daily_csv.clone().into_bytes()));
+            monthly.push((k.clone(), t.monthly_csv.clone().into_bytes()));
+            boards.push((k, t.leaderboard_csv.clone().into_bytes()));
+        }
     }
-    if let Some(t) = &many.total {
-        let key = vec![crate::tables::TOTAL_KEY.to_string(); keys.len()];
-        daily.push((key.clone(), crate::tables::daily_csv(&t.forecast)?));
-        monthly.push((key, crate::tables::monthly_csv(&t.forecast, &levels)?));
+    if shard.is_none() {
+        if let Some(t) = total_of(parts)? {
+            let key = vec![crate::tables::TOTAL_KEY.to_string(); keys.len()];
+            daily.push((key.clone(), crate::tables::daily_csv(&t.forecast)?));
+            monthly.push((key, crate::tables::monthly_csv(&t.forecast, levels)?));
+        }
     }
     let rows = |parts: &[(Vec<String>, Vec<u8>)]| -> usize {
         parts
@@ -219,7 +471,11 @@ pub fn many(
         store.put(area, name, "csv", &bytes, Some(rows(parts) as u64))?;
         Ok(())
     };
-    if let Some(mut frame) = cleansed {
+    let mut frames = cleansed.into_iter();
+    if let Some(mut frame) = frames.next() {
+        for f in frames {
+            frame.vstack_mut(&f)?;
+        }
         frame.align_chunks();
         let bytes = connector::to_parquet_bytes(&frame)?;
         store.put(
@@ -233,6 +489,11 @@ pub fn many(
     put(store, Area::Forecast, "forecast_daily", &daily)?;
     put(store, Area::Forecast, "forecast_monthly", &monthly)?;
     put(store, Area::Reports, "leaderboard", &boards)?;
+    log_rows(&body);
+    Ok(())
+}
+
+fn log_rows(body: &SeriesBody) {
     for r in &body.rows {
         match (&r.holdout, &r.error) {
             (_, Some(e)) => tracing::warn!(serie = %r.serie, "not forecast: {e}"),
@@ -260,5 +521,4 @@ pub fn many(
             "total across series forecast"
         );
     }
-    Ok(())
 }

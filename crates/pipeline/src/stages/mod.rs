@@ -22,7 +22,10 @@ mod source;
 mod train;
 
 pub use informe::{build as build_informe, informe};
-pub use many::{many, series_body, HoldoutRow, SeriesBody, SeriesRow, TotalRow};
+pub use many::{
+    many, merge, series_body, HoldoutRow, Partition, SeriesBody, SeriesPart, SeriesRow,
+    SeriesTables, TotalRow,
+};
 pub use monitor::{monitor, ForecastHealth, MonitorBody, VariableDrift};
 pub use prepare::{cleanse, eda, features, CleanseBody, EdaBody, FeaturesBody};
 pub use results::{executive, forecast, simulate, ForecastBody, SimulationBody};
