@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs workloads W1 and W2 of `cargo xtask bench` in skforecast 0.26; compares timings and metrics.
+"""Runs the workloads of `cargo xtask bench` in skforecast 0.26; compares timings and metrics.
 
 Not part of the tests. Usage (from the project root):
 
@@ -13,6 +13,9 @@ rolling window, 3 folds.
 W2: RandomForestRegressor(n_estimators=100, random_state=seed), lags 1..14, same exog and folds.
 Forests differ in their random draws, so W2's MAE is compared statistically (relative gap and
 the spread of MAE over a few seeds), not to 1e-6.
+W3: many series (1,000 days each): Ridge(1), lags 1..14, fit + 185-day forecast per series, in a
+loop of ForecasterRecursive (forecast sums compared to 1e-6) and, for reference, one
+ForecasterRecursiveMultiSeries (a global model: timed, not compared).
 F1: Ridge(1), lags [1, 7, 14, 21, 28], a 7-day rolling mean, log1p, the same exog, fitted on all
 but the last 185 days; `predict_interval(steps=185, n_boot=250, interval=[0.1, 0.9])` with the
 run seed, timed against the Rust load-artifact + forecast, bounds compared to 1e-6.
@@ -20,6 +23,7 @@ run seed, timed against the Rust load-artifact + forecast, bounds compared to 1e
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +32,9 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 from skforecast.model_selection import TimeSeriesFold, backtesting_forecaster
 from skforecast.recursive import ForecasterRecursive
+
+# skforecast's advice boxes would land on stdout, in the middle of the JSON.
+warnings.filterwarnings("ignore")
 
 LAGS = [7, 14, 21, 28]
 ALPHAS = [0.1, 1.0, 10.0, 100.0]
@@ -137,6 +144,53 @@ def f1(rust, y, exog):
     }
 
 
+def w3(rust, root):
+    """Many series: a loop of ForecasterRecursive (one local model per series, as ours) and one
+    ForecasterRecursiveMultiSeries (a global model: other semantics, timed for reference)."""
+    from skforecast.recursive import ForecasterRecursiveMultiSeries
+
+    w = rust["many"]
+    df = pd.read_csv(root / w["data_csv"], float_precision="round_trip")
+    series = {k: g["y"].reset_index(drop=True).astype(float) for k, g in df.groupby("serie", sort=True)}
+    names = sorted(series)
+    compared = next(s for s in w["sizes"] if s.get("forecast_sums"))
+    out = {"workload": "W3", "days": w["days"], "lags": w["lags"], "steps": w["steps"], "sizes": []}
+    for size in w["sizes"]:
+        n = size["series"]
+        if n > len(names):
+            continue
+        t0 = time.perf_counter()
+        sums = []
+        for k in names[:n]:
+            f = ForecasterRecursive(estimator=Ridge(alpha=w["alpha"]), lags=w["lags"])
+            f.fit(y=series[k])
+            sums.append(float(f.predict(steps=w["steps"]).sum()))
+        loop_seconds = time.perf_counter() - t0
+        rust_1 = next(t["seconds"] for t in size["timings"] if t["threads"] == 1)
+        rust_best = min(t["seconds"] for t in size["timings"])
+        row = {
+            "series": n,
+            "skforecast_loop_seconds_1_thread": loop_seconds,
+            "rust_seconds": {str(t["threads"]): t["seconds"] for t in size["timings"]},
+            "speedup_vs_loop_single_thread": loop_seconds / rust_1,
+            "speedup_vs_loop_best": loop_seconds / rust_best,
+        }
+        if n == compared["series"]:
+            gap = max(abs(a - b) / max(abs(a), 1e-12) for a, b in zip(sums, compared["forecast_sums"]))
+            row["max_relative_gap_of_forecast_sums"] = gap
+            row["identical_to_1e-6"] = gap <= 1e-6
+            wide = pd.DataFrame({k: series[k] for k in names[:n]})
+            t0 = time.perf_counter()
+            g = ForecasterRecursiveMultiSeries(estimator=Ridge(alpha=w["alpha"]), lags=w["lags"])
+            g.fit(series=wide)
+            g.predict(steps=w["steps"])
+            multi = time.perf_counter() - t0
+            row["skforecast_multiseries_seconds"] = multi
+            row["speedup_vs_multiseries_single_thread"] = multi / rust_1
+        out["sizes"].append(row)
+    return out
+
+
 def main() -> int:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
     rust = json.loads((root / "outputs/bench/bench_latest.json").read_text())["body"]
@@ -159,6 +213,8 @@ def main() -> int:
         report.append(w2(rust, y, exog, cv))
     if rust.get("forecast"):
         report.append(f1(rust, y, exog))
+    if rust.get("many"):
+        report.append(w3(rust, root))
     print(json.dumps(report, indent=2))
     return 0
 

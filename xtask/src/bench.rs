@@ -11,6 +11,15 @@
 //! and the same exog, backtested with the same folds and refit. Forests cannot match
 //! bit for bit across libraries, so the comparison script checks the MAE statistically.
 //!
+//! **W3** (many series): `n` synthetic daily series of 1,000 days each (levels, weekly and
+//! yearly shapes and noise drawn from ChaCha8 seeded with the run seed, one stream per
+//! series), and for each one `Ridge(1)` with lags 1..14 fitted on the whole series and a
+//! 185-day recursive forecast, in parallel over series — for n = 100, 1,000 and 10,000, so the
+//! cost per series can be seen to stay flat. The 1,000-series data go to
+//! `outputs/bench/w3_data.csv` and every forecast's sum to the report, so the comparison
+//! script can run the same fits in a loop of skforecast `ForecasterRecursive` and in one
+//! `ForecasterRecursiveMultiSeries`, and check the forecasts.
+//!
 //! **F1**: load a champion artifact and forecast 185 days with 250 bootstrap paths (the
 //! per-request work of a service); the script times skforecast's `predict_interval` on the
 //! same model and checks that the bounds are the same numbers.
@@ -35,6 +44,17 @@ pub const W1_FOLDS: usize = 3;
 pub const W2_TREES: usize = 100;
 /// Lag order of W2.
 pub const W2_LAGS: usize = 14;
+
+/// Days per series of W3.
+pub const W3_DAYS: usize = 1000;
+/// Lag order of W3.
+pub const W3_LAGS: usize = 14;
+/// Ridge penalty of W3.
+pub const W3_ALPHA: f64 = 1.0;
+/// Series counts of W3 (the cost per series should stay flat).
+pub const W3_SIZES: [usize; 3] = [100, 1000, 10_000];
+/// The W3 size written for the comparison script.
+pub const W3_COMPARED: usize = 1000;
 
 /// Timing of one run of a workload.
 #[derive(Debug, Clone, Serialize)]
@@ -265,6 +285,177 @@ fn run_workload(
     })
 }
 
+/// One size of W3.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManySize {
+    /// Series.
+    pub series: usize,
+    /// Best wall seconds per thread setting.
+    pub timings: Vec<Timing>,
+    /// Series per second on one thread.
+    pub series_per_second_1_thread: f64,
+    /// Microseconds per series on one thread.
+    pub micros_per_series_1_thread: f64,
+    /// Peak resident memory of the process after this size, MiB (`VmHWM`; the sizes run
+    /// smallest first, so this is the peak of the largest so far).
+    pub peak_rss_mib: Option<f64>,
+    /// The forecasts' sums, one per series (the comparison script checks the 1,000-series
+    /// size against skforecast).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forecast_sums: Vec<f64>,
+}
+
+/// Result of W3.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManyWorkload {
+    /// Name (`W3`).
+    pub workload: String,
+    /// Days per series.
+    pub days: usize,
+    /// Lags.
+    pub lags: usize,
+    /// Ridge alpha.
+    pub alpha: f64,
+    /// Steps forecast per series.
+    pub steps: usize,
+    /// One entry per size.
+    pub sizes: Vec<ManySize>,
+    /// Data of the compared size for the script.
+    pub data_csv: String,
+}
+
+/// `n` synthetic series of `days` days: level 20–500, a weekly shape of ±30 %, a yearly
+/// wave of ±15 %, Gaussian noise of 10 % of the level; ChaCha8 stream `i` for series `i`.
+pub fn w3_series(n: usize, days: usize, seed: u64) -> Vec<Vec<f64>> {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Distribution, Normal};
+    (0..n)
+        .map(|i| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(i as u64);
+            let level = 20.0 + 480.0 * rng.random::<f64>();
+            let phase = std::f64::consts::TAU * rng.random::<f64>();
+            let weekly: Vec<f64> = (0..7).map(|_| 0.6 + 0.6 * rng.random::<f64>()).collect();
+            let noise = Normal::new(0.0, 0.1 * level).expect("positive sd");
+            (0..days)
+                .map(|t| {
+                    let year =
+                        1.0 + 0.15 * (std::f64::consts::TAU * t as f64 / 365.25 + phase).sin();
+                    (level * weekly[t % 7] * year + noise.sample(&mut rng))
+                        .max(0.0)
+                        .round()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn w3_spec() -> models::ModelSpec {
+    models::ModelSpec::Recursive {
+        regressor: models::Regressor::Ridge { alpha: W3_ALPHA },
+        autoregressive: models::Autoregressive {
+            lags: (1..=W3_LAGS).collect(),
+            windows: vec![],
+        },
+        transform: models::Transform::None,
+        clip_negative: false,
+        differentiation: 0,
+        local_level: None,
+    }
+}
+
+/// Peak resident memory of this process, MiB (Linux `VmHWM`).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// W3: fit + 185-day forecast per series, for every size, single thread and all threads.
+pub fn w3(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<ManyWorkload> {
+    use rayon::prelude::*;
+    let spec = w3_spec();
+    let steps = W1_STEPS;
+    let max_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut sizes = Vec::new();
+    let mut data_csv = String::new();
+    for n in W3_SIZES {
+        let series = w3_series(n, W3_DAYS, cfg.run.seed);
+        if n == W3_COMPARED {
+            let mut csv = String::with_capacity(n * W3_DAYS * 12);
+            csv.push_str("serie,t,y\n");
+            for (i, s) in series.iter().enumerate() {
+                for (t, v) in s.iter().enumerate() {
+                    csv.push_str(&format!("s{i:05},{t},{v}\n"));
+                }
+            }
+            let path = root
+                .join(&cfg.paths.outputs)
+                .join("bench")
+                .join("w3_data.csv");
+            store::writer::write_atomic(&path, csv.as_bytes(), true)?;
+            data_csv = store::relative(root, &path);
+        }
+        let run = || -> anyhow::Result<Vec<f64>> {
+            series
+                .par_iter()
+                .map(|y| -> anyhow::Result<f64> {
+                    let f = spec.fit(y, None)?;
+                    Ok(f.predict(steps, None, None)?.iter().sum())
+                })
+                .collect()
+        };
+        let mut timings = Vec::new();
+        let mut sums: Option<Vec<f64>> = None;
+        for threads in if max_threads > 1 {
+            vec![1, max_threads]
+        } else {
+            vec![1]
+        } {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?;
+            let mut best = f64::INFINITY;
+            for _ in 0..repeat.max(1) {
+                let t0 = Instant::now();
+                let got = pool.install(run)?;
+                best = best.min(t0.elapsed().as_secs_f64());
+                if let Some(prev) = &sums {
+                    anyhow::ensure!(prev == &got, "W3 is not deterministic across threads");
+                }
+                sums = Some(got);
+            }
+            timings.push(Timing {
+                threads,
+                seconds: best,
+            });
+        }
+        let one = timings[0].seconds;
+        sizes.push(ManySize {
+            series: n,
+            series_per_second_1_thread: n as f64 / one,
+            micros_per_series_1_thread: one * 1e6 / n as f64,
+            timings,
+            peak_rss_mib: peak_rss_mib(),
+            forecast_sums: if n == W3_COMPARED {
+                sums.unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    Ok(ManyWorkload {
+        workload: "W3".into(),
+        days: W3_DAYS,
+        lags: W3_LAGS,
+        alpha: W3_ALPHA,
+        steps,
+        sizes,
+        data_csv,
+    })
+}
+
 /// Result of the forecast workload F1.
 #[derive(Debug, Clone, Serialize)]
 pub struct ForecastWorkload {
@@ -379,6 +570,8 @@ pub struct BenchReport {
     pub workloads: Vec<WorkloadResult>,
     /// The forecast workload (F1), when run.
     pub forecast: Option<ForecastWorkload>,
+    /// The many-series workload (W3), when run.
+    pub many: Option<ManyWorkload>,
 }
 
 /// Runs every workload (`only`: a subset by name, e.g. `W1`).
@@ -402,13 +595,19 @@ pub fn run_all(
     } else {
         None
     };
+    let many = if wanted("W3") {
+        Some(w3(root, cfg, repeat)?)
+    } else {
+        None
+    };
     anyhow::ensure!(
-        !workloads.is_empty() || forecast.is_some(),
-        "no workload named {only:?}; known: W1, W2, F1"
+        !workloads.is_empty() || forecast.is_some() || many.is_some(),
+        "no workload named {only:?}; known: W1, W2, W3, F1"
     );
     Ok(BenchReport {
         data_csv: data.data_csv.clone(),
         workloads,
         forecast,
+        many,
     })
 }

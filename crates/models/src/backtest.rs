@@ -197,6 +197,55 @@ pub fn backtest_masked(
     cfg: &FoldConfig,
     fit_mask: Option<&[bool]>,
 ) -> Result<Backtest, ModelError> {
+    let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
+    let mut out = backtest_with(spec, 1, y, actuals, exog, cfg, fit_mask, &|y, ex, mask| {
+        spec.fit_masked(y, ex, mask).map(|m| vec![m])
+    })?;
+    Ok(out.remove(0))
+}
+
+/// [`backtest_masked`] of one recursive Ridge spec at every penalty of `alphas`, each fold's
+/// models fitted from one training matrix and one build of its normal equations
+/// ([`ModelSpec::fit_ridge_path`]); the backtests are those of each penalty alone, bit for bit.
+pub fn backtest_ridge_path(
+    spec: &ModelSpec,
+    alphas: &[f64],
+    y: &[f64],
+    actuals: Option<&[f64]>,
+    exog: Option<&Exog>,
+    cfg: &FoldConfig,
+    fit_mask: Option<&[bool]>,
+) -> Result<Vec<Backtest>, ModelError> {
+    let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
+    backtest_with(
+        spec,
+        alphas.len(),
+        y,
+        actuals,
+        exog,
+        cfg,
+        fit_mask,
+        &|y, ex, mask| spec.fit_ridge_path(alphas, y, ex, mask),
+    )
+}
+
+/// What a backtest fits: `count` models of one window size on a training range.
+type Fitter<'a> =
+    dyn Fn(&[f64], Option<&Exog>, Option<&[bool]>) -> Result<Vec<FittedModel>, ModelError> + 'a;
+
+/// The backtest loop for `count` models that share the folds of `spec` (its window size),
+/// fitted together on every refit by `fit`.
+#[allow(clippy::too_many_arguments)]
+fn backtest_with(
+    spec: &ModelSpec,
+    count: usize,
+    y: &[f64],
+    actuals: Option<&[f64]>,
+    exog: Option<&Exog>,
+    cfg: &FoldConfig,
+    fit_mask: Option<&[bool]>,
+    fit: &Fitter<'_>,
+) -> Result<Vec<Backtest>, ModelError> {
     let truth_series = actuals.unwrap_or(y);
     if truth_series.len() != y.len() {
         return Err(ModelError::InvalidSpec(
@@ -205,7 +254,6 @@ pub fn backtest_masked(
     }
     let w = spec.window_size();
     let folds = folds(y.len(), w, cfg)?;
-    let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
     if let Some(e) = exog {
         if e.len() != y.len() {
             return Err(ModelError::ExogLength {
@@ -214,41 +262,48 @@ pub fn backtest_masked(
             });
         }
     }
-    let mut model: Option<FittedModel> = None;
-    let mut first_model = None;
+    let mut models: Option<Vec<FittedModel>> = None;
+    let mut first_models: Option<Vec<FittedModel>> = None;
     // Staggered folds overlap: every fold's predictions are kept, fold by fold.
-    let mut predictions: Vec<Prediction> = Vec::new();
+    let mut predictions: Vec<Vec<Prediction>> = vec![Vec::new(); count];
     let mut train_positions = std::collections::BTreeSet::new();
     let mut full_train_positions = std::collections::BTreeSet::new();
     for fo in &folds {
-        if fo.fit || model.is_none() {
+        if fo.fit || models.is_none() {
             let ex = exog.map(|e| e.slice(fo.train.clone()));
             let mask = fit_mask.map(|m| &m[fo.train.clone()]);
-            let m = spec.fit_masked(&y[fo.train.clone()], ex.as_ref(), mask)?;
-            if first_model.is_none() {
-                first_model = Some(m.clone());
+            let m = fit(&y[fo.train.clone()], ex.as_ref(), mask)?;
+            if m.len() != count {
+                return Err(ModelError::Numerical(format!(
+                    "{} models fitted for {count}",
+                    m.len()
+                )));
             }
-            model = Some(m);
+            if first_models.is_none() {
+                first_models = Some(m.clone());
+            }
+            models = Some(m);
             train_positions.extend(fo.train.start + w.min(fo.train.len())..fo.train.end);
             full_train_positions.extend(fo.train.clone());
         }
-        let m = model.as_ref().expect("fitted above");
         let ex = exog.map(|e| e.slice(fo.test.clone()));
-        let preds = m.predict(fo.test.len(), Some(&y[fo.last_window.clone()]), ex.as_ref())?;
         let gap = fo.scored.start - fo.test.start;
-        for (k, p) in preds.iter().enumerate().skip(gap) {
-            predictions.push(Prediction {
-                fold: fo.id,
-                position: fo.test.start + k,
-                pred: *p,
-            });
+        for (m, out) in models
+            .as_ref()
+            .expect("fitted above")
+            .iter()
+            .zip(predictions.iter_mut())
+        {
+            let preds = m.predict(fo.test.len(), Some(&y[fo.last_window.clone()]), ex.as_ref())?;
+            for (k, p) in preds.iter().enumerate().skip(gap) {
+                out.push(Prediction {
+                    fold: fo.id,
+                    position: fo.test.start + k,
+                    pred: *p,
+                });
+            }
         }
     }
-    let truth: Vec<f64> = predictions
-        .iter()
-        .map(|p| truth_series[p.position])
-        .collect();
-    let pred: Vec<f64> = predictions.iter().map(|p| p.pred).collect();
     // skforecast's MASE/RMSSE scale: training targets after the first W of each range. The
     // weekly MASE follows the usual convention instead: the in-sample weekly-naive MAE of the
     // whole training range, on the values the predictions are scored against.
@@ -257,23 +312,36 @@ pub fn backtest_masked(
         .iter()
         .map(|&i| truth_series[i])
         .collect();
-    let metrics = Metric::ALL
-        .iter()
-        .map(|m| {
-            let scale = if *m == Metric::Mase7 {
-                &y_train_full
-            } else {
-                &y_train
-            };
-            (*m, m.compute(&truth, &pred, scale))
+    let firsts =
+        first_models.map_or_else(|| vec![None; count], |v| v.into_iter().map(Some).collect());
+    Ok(predictions
+        .into_iter()
+        .zip(firsts)
+        .map(|(predictions, first_model)| {
+            let truth: Vec<f64> = predictions
+                .iter()
+                .map(|p| truth_series[p.position])
+                .collect();
+            let pred: Vec<f64> = predictions.iter().map(|p| p.pred).collect();
+            let metrics = Metric::ALL
+                .iter()
+                .map(|m| {
+                    let scale = if *m == Metric::Mase7 {
+                        &y_train_full
+                    } else {
+                        &y_train
+                    };
+                    (*m, m.compute(&truth, &pred, scale))
+                })
+                .collect();
+            Backtest {
+                predictions,
+                metrics,
+                folds: folds.len(),
+                first_model,
+            }
         })
-        .collect();
-    Ok(Backtest {
-        predictions,
-        metrics,
-        folds: folds.len(),
-        first_model,
-    })
+        .collect())
 }
 
 #[cfg(test)]

@@ -93,41 +93,81 @@ pub fn compete(
             )));
         }
     }
-    let runs: Vec<(Entry, Option<Backtest>)> = candidates
+    let entry = |c: &Candidate, r: Result<Backtest, ModelError>| match r {
+        Ok(b) => (
+            Entry {
+                nombre: c.nombre.clone(),
+                label: c.model.label(),
+                metrics: b.metrics.clone(),
+                folds: b.folds,
+                error: None,
+            },
+            Some(b),
+        ),
+        Err(e) => (
+            Entry {
+                nombre: c.nombre.clone(),
+                label: c.model.label(),
+                metrics: BTreeMap::new(),
+                folds: 0,
+                error: Some(e.to_string()),
+            },
+            None,
+        ),
+    };
+    let alone = |c: &Candidate| {
+        crate::backtest::backtest_masked(
+            &c.model,
+            y,
+            actuals,
+            c.exog_for(exog).as_ref(),
+            cv,
+            fit_mask,
+        )
+    };
+    // Recursive Ridge candidates that differ only in their penalty share one training matrix
+    // and one build of its normal equations per fold (the same backtests, bit for bit).
+    let groups = ridge_groups(candidates);
+    let mut runs: Vec<(usize, (Entry, Option<Backtest>))> = groups
         .par_iter()
-        .map(|c| {
-            match crate::backtest::backtest_masked(
-                &c.model,
-                y,
-                actuals,
-                c.exog_for(exog).as_ref(),
-                cv,
-                fit_mask,
-            ) {
-                Ok(b) => (
-                    Entry {
-                        nombre: c.nombre.clone(),
-                        label: c.model.label(),
-                        metrics: b.metrics.clone(),
-                        folds: b.folds,
-                        error: None,
-                    },
-                    Some(b),
-                ),
-                Err(e) => (
-                    Entry {
-                        nombre: c.nombre.clone(),
-                        label: c.model.label(),
-                        metrics: BTreeMap::new(),
-                        folds: 0,
-                        error: Some(e.to_string()),
-                    },
-                    None,
-                ),
-            }
+        .flat_map_iter(|g| {
+            let first = &candidates[g[0]];
+            let path = (g.len() > 1)
+                .then(|| {
+                    let alphas: Vec<f64> = g
+                        .iter()
+                        .filter_map(|i| candidates[*i].model.ridge_alpha())
+                        .collect();
+                    crate::backtest::backtest_ridge_path(
+                        &first.model,
+                        &alphas,
+                        y,
+                        actuals,
+                        first.exog_for(exog).as_ref(),
+                        cv,
+                        fit_mask,
+                    )
+                    .ok()
+                })
+                .flatten();
+            let out: Vec<(usize, (Entry, Option<Backtest>))> = match path {
+                Some(bts) => g
+                    .iter()
+                    .zip(bts)
+                    .map(|(i, b)| (*i, entry(&candidates[*i], Ok(b))))
+                    .collect(),
+                // One at a time (a failed path too: each candidate then gets its own error).
+                None => g
+                    .iter()
+                    .map(|i| (*i, entry(&candidates[*i], alone(&candidates[*i]))))
+                    .collect(),
+            };
+            out.into_iter()
         })
-        .inspect(|(e, _)| on_done(e))
+        .inspect(|(_, (e, _))| on_done(e))
         .collect();
+    runs.sort_by_key(|(i, _)| *i);
+    let runs: Vec<(Entry, Option<Backtest>)> = runs.into_iter().map(|(_, r)| r).collect();
     let (mut entries, bts): (Vec<Entry>, Vec<Option<Backtest>>) = runs.into_iter().unzip();
     let backtests: BTreeMap<String, Backtest> = entries
         .iter()
@@ -142,6 +182,37 @@ pub fn compete(
         ));
     }
     Ok((Leaderboard { metric, entries }, backtests))
+}
+
+/// Candidates in groups that can share a ridge path: recursive Ridge specs with valid
+/// penalties, equal but for the penalty, with the same exog choice; every other candidate
+/// alone. Groups in the order of their first candidate, candidates in their order.
+fn ridge_groups(candidates: &[Candidate]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let key = c
+            .model
+            .ridge_alpha()
+            .filter(|a| a.is_finite() && *a >= 0.0)
+            .and_then(|_| {
+                let mut spec = serde_json::to_value(&c.model).ok()?;
+                // The penalty is the one field that may differ.
+                if let Some(a) = spec.pointer_mut("/regressor/alpha") {
+                    *a = serde_json::Value::Null;
+                } else {
+                    return None;
+                }
+                Some(format!("{spec}|{}", serde_json::to_string(&c.exog).ok()?))
+            });
+        match key
+            .as_ref()
+            .and_then(|k| groups.iter_mut().find(|(g, _)| g.as_ref() == Some(k)))
+        {
+            Some((_, members)) => members.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 /// Sorts leaderboard rows best first: finite `metric` ascending (name breaks ties), then the
@@ -402,4 +473,98 @@ pub struct Preference {
     pub candidato: String,
     /// Relative backtest advantage another candidate needs to be champion instead, in [0, 1).
     pub margen: f64,
+}
+
+#[cfg(test)]
+mod ridge_path_tests {
+    use super::*;
+    use crate::backtest::Refit;
+    use crate::Transform;
+    use crate::{Autoregressive, ExogFilter, ModelSpec, Regressor};
+
+    fn ridge(nombre: &str, lags: usize, alpha: f64, transform: Transform) -> Candidate {
+        Candidate {
+            nombre: nombre.into(),
+            model: ModelSpec::Recursive {
+                regressor: Regressor::Ridge { alpha },
+                autoregressive: Autoregressive {
+                    lags: (1..=lags).collect(),
+                    windows: vec![],
+                },
+                transform,
+                clip_negative: false,
+                differentiation: 0,
+                local_level: None,
+            },
+            exog: ExogFilter::default(),
+        }
+    }
+
+    /// Ridge candidates equal but for alpha share one path; the competition's backtests are
+    /// those of each candidate alone, bit for bit, whatever the grouping.
+    #[test]
+    fn a_shared_ridge_path_gives_each_candidate_its_own_backtest() {
+        let cands = vec![
+            ridge("a", 7, 0.1, Transform::None),
+            ridge("b", 14, 1.0, Transform::None),
+            ridge("c", 7, 10.0, Transform::None),
+            ridge("d", 7, 1.0, Transform::Log1p),
+            ridge("e", 7, 100.0, Transform::None),
+            ridge("f", 14, -1.0, Transform::None),
+        ];
+        assert_eq!(
+            ridge_groups(&cands),
+            vec![vec![0, 2, 4], vec![1], vec![3], vec![5]]
+        );
+        let y: Vec<f64> = (0..600)
+            .map(|t| {
+                let t = t as f64;
+                200.0
+                    + 40.0 * (t * std::f64::consts::TAU / 7.0).sin()
+                    + 0.05 * t
+                    + 9.0 * ((t * 12.9898).sin() * 43758.5453).fract()
+            })
+            .collect();
+        let exog = Exog::new(
+            vec!["x".into()],
+            vec![(0..600).map(|t| f64::from(t % 5 == 0)).collect()],
+        )
+        .unwrap();
+        let cv = FoldConfig {
+            steps: 30,
+            initial_train_size: 480,
+            refit: Refit::Always,
+            fixed_train_size: true,
+            gap: 0,
+            skip_folds: None,
+            allow_incomplete_fold: true,
+            fold_stride: None,
+        };
+        let arena = Arena {
+            y: &y,
+            actuals: None,
+            exog: Some(&exog),
+            cv: &cv,
+            metric: Metric::Mae,
+            fit_mask: None,
+        };
+        let (lb, bts) = compete(&cands, arena, &|_| {}).unwrap();
+        for c in &cands {
+            let alone = crate::backtest::backtest_masked(
+                &c.model,
+                &y,
+                None,
+                c.exog_for(Some(&exog)).as_ref(),
+                &cv,
+                None,
+            );
+            match alone {
+                Ok(b) => assert_eq!(bts.get(&c.nombre), Some(&b), "{}", c.nombre),
+                Err(e) => {
+                    let row = lb.entries.iter().find(|x| x.nombre == c.nombre).unwrap();
+                    assert_eq!(row.error.as_deref(), Some(e.to_string().as_str()));
+                }
+            }
+        }
+    }
 }

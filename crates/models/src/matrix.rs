@@ -178,8 +178,12 @@ impl Autoregressive {
 
     /// The autoregressive features of the value at position `t` of `z` (uses `z[..t]` only).
     pub fn row(&self, z: &[f64], t: usize, out: &mut Vec<f64>) {
-        for l in &self.lags {
-            out.push(z[t - l]);
+        let k = self.lags.len();
+        if k > 0 && self.lags.iter().enumerate().all(|(i, l)| *l == i + 1) {
+            // Lags 1..=k: the k values before t, newest first, as one slice.
+            out.extend(z[t - k..t].iter().rev());
+        } else {
+            out.extend(self.lags.iter().map(|l| z[t - l]));
         }
         for w in &self.windows {
             out.push(w.compute(&z[t - w.window..t]));
@@ -346,17 +350,21 @@ pub fn train_matrix(
         y: Vec::new(),
         positions: Vec::new(),
     };
-    let mut row = Vec::with_capacity(m.names.len());
+    let p = m.names.len();
+    m.x.reserve((z.len() - w) * p);
+    m.y.reserve(z.len() - w);
+    m.positions.reserve(z.len() - w);
     for t in w..z.len() {
-        row.clear();
-        ar.row(z, t, &mut row);
+        // Written in place; a row with a missing value is taken back.
+        let start = m.x.len();
+        ar.row(z, t, &mut m.x);
         if let Some(e) = exog {
-            row.extend(e.columns.iter().map(|c| c[t]));
+            m.x.extend(e.columns.iter().map(|c| c[t]));
         }
-        if z[t].is_nan() || row.iter().any(|v| v.is_nan()) {
+        if z[t].is_nan() || m.x[start..].iter().any(|v| v.is_nan()) {
+            m.x.truncate(start);
             continue;
         }
-        m.x.extend_from_slice(&row);
         m.y.push(z[t]);
         m.positions.push(t);
     }

@@ -561,75 +561,12 @@ impl ModelSpec {
         let state = match self {
             ModelSpec::Recursive {
                 regressor,
-                autoregressive,
-                transform,
-                differentiation,
                 local_level,
                 ..
             } => {
-                if local_level.is_some() && *differentiation > 0 {
-                    return Err(ModelError::InvalidSpec(
-                        "local_level needs differentiation 0".into(),
-                    ));
-                }
-                if *local_level == Some(0) {
-                    return Err(ModelError::InvalidSpec(
-                        "local_level needs at least 1 day".into(),
-                    ));
-                }
-                let scale = Scale::fit(*transform, y)?;
-                let z: Vec<f64> = y.iter().map(|v| scale.forward(*v)).collect();
-                let z = difference(&z, *differentiation);
-                let exog = exog.filter(|e| !e.names.is_empty());
-                let mut m = train_matrix(&z, autoregressive, exog)?;
-                if *differentiation > 0 {
-                    // Rows start at W = window + d (§B.1), even where NaN-tolerant window
-                    // statistics could be computed earlier.
-                    let keep: Vec<bool> = m.positions.iter().map(|p| *p >= w).collect();
-                    m.retain_rows(&keep);
-                }
-                if fit_mask.is_some() {
-                    let keep: Vec<bool> = m.positions.iter().map(|p| fitted(*p)).collect();
-                    m.retain_rows(&keep);
-                }
-                if m.rows() == 0 {
-                    return Err(ModelError::TooShort {
-                        needed: w + 1,
-                        got: 0,
-                    });
-                }
+                let (scale, m) = self.recursive_matrix(y, exog, fit_mask)?;
                 let fit = regressor.fit(&m)?;
-                let fitted_values: Vec<f64> =
-                    (0..m.rows()).map(|i| fit.predict_row(m.row(i))).collect();
-                let residuals: Vec<f64> =
-                    (0..m.rows()).map(|i| m.y[i] - fitted_values[i]).collect();
-                let level_offset = local_level.map_or(0.0, |days| {
-                    let from = y.len().saturating_sub(days);
-                    let recent: Vec<f64> = m
-                        .positions
-                        .iter()
-                        .zip(&residuals)
-                        .filter(|(p, r)| **p >= from && r.is_finite())
-                        .map(|(_, r)| *r)
-                        .collect();
-                    if recent.is_empty() {
-                        0.0
-                    } else {
-                        recent.iter().sum::<f64>() / recent.len() as f64
-                    }
-                });
-                Some(RegressionState {
-                    fit,
-                    direct_fits: Vec::new(),
-                    scale,
-                    exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
-                    feature_names: m.names.clone(),
-                    in_sample_residuals: residuals,
-                    in_sample_predictions: fitted_values,
-                    out_sample: None,
-                    held: held_values(exog),
-                    level_offset,
-                })
+                Some(recursive_state(fit, scale, &m, y.len(), *local_level, exog))
             }
             ModelSpec::Direct {
                 regressor,
@@ -730,6 +667,195 @@ impl ModelSpec {
             members: Vec::new(),
             mstl: None,
         })
+    }
+}
+
+impl ModelSpec {
+    /// A recursive spec's training matrix on `y` (transformed, differenced, masked rows
+    /// dropped) and its target scale: everything of a fit before the regressor.
+    fn recursive_matrix(
+        &self,
+        y: &[f64],
+        exog: Option<&Exog>,
+        fit_mask: Option<&[bool]>,
+    ) -> Result<(Scale, crate::matrix::TrainMatrix), ModelError> {
+        let ModelSpec::Recursive {
+            autoregressive,
+            transform,
+            differentiation,
+            local_level,
+            ..
+        } = self
+        else {
+            return Err(ModelError::InvalidSpec(
+                "a training matrix of a recursive spec only".into(),
+            ));
+        };
+        if local_level.is_some() && *differentiation > 0 {
+            return Err(ModelError::InvalidSpec(
+                "local_level needs differentiation 0".into(),
+            ));
+        }
+        if *local_level == Some(0) {
+            return Err(ModelError::InvalidSpec(
+                "local_level needs at least 1 day".into(),
+            ));
+        }
+        let w = self.window_size();
+        let fitted = |t: usize| fit_mask.is_none_or(|m| m[t]);
+        let scale = Scale::fit(*transform, y)?;
+        let z: Vec<f64> = y.iter().map(|v| scale.forward(*v)).collect();
+        let z = difference(&z, *differentiation);
+        let exog = exog.filter(|e| !e.names.is_empty());
+        let mut m = train_matrix(&z, autoregressive, exog)?;
+        if *differentiation > 0 {
+            // Rows start at W = window + d (§B.1), even where NaN-tolerant window
+            // statistics could be computed earlier.
+            let keep: Vec<bool> = m.positions.iter().map(|p| *p >= w).collect();
+            m.retain_rows(&keep);
+        }
+        if fit_mask.is_some() {
+            let keep: Vec<bool> = m.positions.iter().map(|p| fitted(*p)).collect();
+            m.retain_rows(&keep);
+        }
+        if m.rows() == 0 {
+            return Err(ModelError::TooShort {
+                needed: w + 1,
+                got: 0,
+            });
+        }
+        Ok((scale, m))
+    }
+
+    /// The Ridge penalty of a recursive Ridge spec.
+    pub fn ridge_alpha(&self) -> Option<f64> {
+        match self {
+            ModelSpec::Recursive {
+                regressor: Regressor::Ridge { alpha },
+                ..
+            } => Some(*alpha),
+            _ => None,
+        }
+    }
+
+    /// This recursive Ridge spec with another penalty.
+    fn with_ridge_alpha(&self, a: f64) -> ModelSpec {
+        let mut spec = self.clone();
+        if let ModelSpec::Recursive {
+            regressor: Regressor::Ridge { alpha },
+            ..
+        } = &mut spec
+        {
+            *alpha = a;
+        }
+        spec
+    }
+
+    /// Fits this recursive Ridge spec once per penalty in `alphas` from **one** training
+    /// matrix and one build of its normal equations ([`crate::linear::NormalEquations`]):
+    /// the same models, bit for bit, as [`ModelSpec::fit_masked`] of each penalty, at the
+    /// cost of one fit plus a small solve per penalty.
+    pub fn fit_ridge_path(
+        &self,
+        alphas: &[f64],
+        y: &[f64],
+        exog: Option<&Exog>,
+        fit_mask: Option<&[bool]>,
+    ) -> Result<Vec<FittedModel>, ModelError> {
+        let ModelSpec::Recursive {
+            regressor: Regressor::Ridge { .. },
+            local_level,
+            ..
+        } = self
+        else {
+            return Err(ModelError::InvalidSpec(
+                "a ridge path needs a recursive Ridge spec".into(),
+            ));
+        };
+        if let Some(m) = fit_mask {
+            if m.len() != y.len() {
+                return Err(ModelError::InvalidSpec(format!(
+                    "fit mask of {} values for a series of {}",
+                    m.len(),
+                    y.len()
+                )));
+            }
+        }
+        let w = self.window_size();
+        if w == 0 {
+            return Err(ModelError::InvalidSpec("window size 0".into()));
+        }
+        if y.len() <= w {
+            return Err(ModelError::TooShort {
+                needed: w + 1,
+                got: y.len(),
+            });
+        }
+        let (scale, m) = self.recursive_matrix(y, exog, fit_mask)?;
+        let normal = crate::linear::NormalEquations::of(&m)?;
+        alphas
+            .iter()
+            .map(|a| {
+                let fit = FittedRegressor::Linear(normal.ridge(*a)?);
+                Ok(FittedModel {
+                    spec: self.with_ridge_alpha(*a),
+                    last_window: y[y.len() - w..].to_vec(),
+                    state: Some(recursive_state(
+                        fit,
+                        scale,
+                        &m,
+                        y.len(),
+                        *local_level,
+                        exog,
+                    )),
+                    baseline_out_sample: None,
+                    members: Vec::new(),
+                    mstl: None,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A recursive model's state from its fitted regressor on the training matrix `m` of a
+/// series of `n` values: in-sample predictions and residuals, the local level offset.
+fn recursive_state(
+    fit: FittedRegressor,
+    scale: Scale,
+    m: &crate::matrix::TrainMatrix,
+    n: usize,
+    local_level: Option<usize>,
+    exog: Option<&Exog>,
+) -> RegressionState {
+    let exog = exog.filter(|e| !e.names.is_empty());
+    let fitted_values: Vec<f64> = (0..m.rows()).map(|i| fit.predict_row(m.row(i))).collect();
+    let residuals: Vec<f64> = (0..m.rows()).map(|i| m.y[i] - fitted_values[i]).collect();
+    let level_offset = local_level.map_or(0.0, |days| {
+        let from = n.saturating_sub(days);
+        let recent: Vec<f64> = m
+            .positions
+            .iter()
+            .zip(&residuals)
+            .filter(|(p, r)| **p >= from && r.is_finite())
+            .map(|(_, r)| *r)
+            .collect();
+        if recent.is_empty() {
+            0.0
+        } else {
+            recent.iter().sum::<f64>() / recent.len() as f64
+        }
+    });
+    RegressionState {
+        fit,
+        direct_fits: Vec::new(),
+        scale,
+        exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
+        feature_names: m.names.clone(),
+        in_sample_residuals: residuals,
+        in_sample_predictions: fitted_values,
+        out_sample: None,
+        held: held_values(exog),
+        level_offset,
     }
 }
 
