@@ -886,9 +886,9 @@ fn rows_sharing_a_date_across_a_page_boundary_are_all_read() {
             pg.lock()
                 .unwrap()
                 .batch_execute(
-                    "create table dup_dates (id bigint primary key, fecha date, unidades_vendidas numeric); \
-                     insert into dup_dates values (4, '2024-01-02', 40), (1, '2024-01-01', 10), \
-                     (3, '2024-01-02', 30), (5, '2024-01-03', 50), (2, '2024-01-02', 20)",
+                    "create table dup_dates (id bigint primary key, fecha date, tienda text, unidades_vendidas numeric); \
+                     insert into dup_dates values (4, '2024-01-02', 'sur', 40), (1, '2024-01-01', 'centro', 10), \
+                     (3, '2024-01-02', 'centro', 30), (5, '2024-01-03', 'centro', 50), (2, '2024-01-02', 'norte', 20)",
                 )
                 .unwrap()
         }
@@ -945,11 +945,38 @@ fn rows_sharing_a_date_across_a_page_boundary_are_all_read() {
             "{kind:?}: {:?}",
             rep.warnings
         );
+        // Many series without an id: pages on (fecha, tienda), every row arrives, in order.
+        let mut keyed = cfg(kind, "fecha,tienda,unidades_vendidas::text");
+        keyed.serie = vec!["tienda".into()];
+        let f = fetch(&keyed, &secrets).unwrap();
+        let tiendas: Vec<String> = f
+            .frame
+            .column("tienda")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().to_string())
+            .collect();
+        assert_eq!(
+            tiendas,
+            ["centro", "centro", "norte", "sur", "centro"],
+            "{kind:?}"
+        );
+        let rep = f.fetch_report.as_ref().unwrap();
+        assert!(rep.warnings.is_empty(), "{kind:?}: {:?}", rep.warnings);
+        assert!(rep.pages >= 3, "{kind:?}: {} pages", rep.pages);
     }
-    // The PostgREST requests carried the (date, id) keyset and order.
+    // The PostgREST requests carried the (date, id) keyset and order, and the (date, tienda)
+    // one.
     let reqs = fx.requests(&server);
     assert!(reqs
         .iter()
         .any(|r| r.url.query_pairs().any(|(k, v)| k == "or"
             && v == "(fecha.gt.\"2024-01-02\",and(fecha.eq.\"2024-01-02\",id.gt.\"2\"))")));
+    assert!(reqs
+        .iter()
+        .any(|r| r.url.query_pairs().any(|(k, v)| k == "or"
+            && v
+                == "(fecha.gt.\"2024-01-02\",and(fecha.eq.\"2024-01-02\",tienda.gt.\"centro\"))")));
 }

@@ -596,27 +596,30 @@ pub fn build_source(
     secrets: &dyn Fn(&str) -> Option<remote::Secret>,
 ) -> Result<Box<dyn Source>, ConnectorError> {
     cfg.validate()?;
+    // Many series share every date: without an `id`, pages break ties on the series key.
+    let mut table = cfg.supabase.clone();
+    table.tiebreak = cfg.serie.clone();
     Ok(match cfg.kind {
         SourceKind::Supabase => Box::new(NetworkSource {
             kind: SourceKind::Supabase,
-            table: cfg.supabase.clone(),
+            table: table.clone(),
             columns: cfg.columns.clone(),
             date_aliases: date_aliases.to_vec(),
             utc_offset_hours: cfg.utc_offset_hours,
             fetcher: Fetcher::Supabase(supabase::SupabaseSource {
-                cfg: cfg.supabase.clone(),
+                cfg: table.clone(),
                 credentials: supabase::SupabaseCredentials::from_lookup(secrets)?,
                 seed,
             }),
         }),
         SourceKind::Postgres => Box::new(NetworkSource {
             kind: SourceKind::Postgres,
-            table: cfg.supabase.clone(),
+            table: table.clone(),
             columns: cfg.columns.clone(),
             date_aliases: date_aliases.to_vec(),
             utc_offset_hours: cfg.utc_offset_hours,
             fetcher: Fetcher::Postgres(pg::PostgresSource {
-                cfg: cfg.supabase.clone(),
+                cfg: table,
                 url: secrets("SUPABASE_DB_URL")
                     .ok_or_else(|| RemoteError::MissingEnv("SUPABASE_DB_URL".into()))?,
                 seed,

@@ -6,7 +6,8 @@
 //! and database name are scrubbed from every message; dependencies' debug logs are muted).
 //!
 //! Pages are keyed on `(date, id)` when the select includes `id`
-//! (`where ("fecha", "id") > ($1, $2) order by "fecha", "id"`), else on the date alone.
+//! (`where ("fecha", "id") > ($1, $2) order by "fecha", "id"`), else on `(date, series key…)`
+//! for a many-series source, else on the date alone.
 
 use std::time::{Duration, Instant};
 
@@ -46,25 +47,33 @@ impl PostgresSource {
     }
 
     /// The WHERE clause shared by the count and the pages; parameters start at `$first`.
-    /// `keyset`: none (first page and count), after a date (`None`), or after a `(date, id)`
-    /// whose id has the given SQL type.
-    fn conditions(&self, first: usize, keyset: Option<Option<&str>>) -> (String, usize) {
+    /// `keyset`: none (first page and count), after a date (`Some(None)`), or after a
+    /// `(date, key…)` whose keyset columns have the given SQL types.
+    fn conditions(&self, first: usize, keyset: Option<Option<&[String]>>) -> (String, usize) {
         let date = format!("\"{}\"", self.cfg.date_column);
+        let keys = self.cfg.keyset_columns();
         let mut parts = Vec::new();
         let mut k = first;
-        match (keyset, self.cfg.keyset_id()) {
-            (Some(Some(id_type)), Some(id)) => {
+        match keyset {
+            Some(Some(types)) if !keys.is_empty() && types.len() == keys.len() => {
+                let cols: Vec<String> = keys.iter().map(|c| format!("\"{c}\"")).collect();
+                let params: Vec<String> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("${}::text::{t}", k + 1 + i))
+                    .collect();
                 parts.push(format!(
-                    "(({date}, \"{id}\") > (${k}::text::timestamptz, ${}::text::{id_type}))",
-                    k + 1
+                    "(({date}, {}) > (${k}::text::timestamptz, {}))",
+                    cols.join(", "),
+                    params.join(", ")
                 ));
-                k += 2;
+                k += 1 + keys.len();
             }
-            (Some(_), _) => {
+            Some(_) => {
                 parts.push(format!("({date} > ${k}::text::timestamptz)"));
                 k += 1;
             }
-            (None, _) => {}
+            None => {}
         }
         parts.push(format!(
             "(${k}::text is null or {date} >= ${k}::text::date) and (${0}::text is null or {date} <= ${0}::text::date)",
@@ -95,12 +104,13 @@ impl PostgresSource {
             .join(", ")
     }
 
-    fn page_sql(&self, keyset: Option<Option<&str>>, page_size: usize) -> String {
+    fn page_sql(&self, keyset: Option<Option<&[String]>>, page_size: usize) -> String {
         let (cond, _) = self.conditions(1, keyset);
-        let order = match self.cfg.keyset_id() {
-            Some(id) => format!("\"{}\" asc, \"{id}\" asc", self.cfg.date_column),
-            None => format!("\"{}\" asc", self.cfg.date_column),
-        };
+        let order = std::iter::once(&self.cfg.date_column)
+            .chain(&self.cfg.keyset_columns())
+            .map(|c| format!("\"{c}\" asc"))
+            .collect::<Vec<_>>()
+            .join(", ");
         format!(
             "select coalesce(json_agg(t), '[]')::text from (select {} from {} where {cond} order by {order} limit {page_size}) t",
             self.select_list(),
@@ -137,7 +147,7 @@ impl PostgresSource {
         self.cfg.filters.values().fold(s, |s, v| s.hide(v))
     }
 
-    /// The SQL type of the id column (`bigint`, `uuid`, …), for the keyset parameter's cast.
+    /// The SQL type of a keyset column (`bigint`, `uuid`, `text`, …), for its parameter's cast.
     fn id_type(&self, c: &mut Client, id: &str) -> Result<String, postgres::Error> {
         let row = c.query_opt(
             "select format_type(a.atttypid, a.atttypmod) from pg_attribute a \
@@ -185,7 +195,7 @@ impl PostgresSource {
         let started = Instant::now();
         let mut page_size = self.cfg.page_size;
         let mut client: Option<Client> = None;
-        let mut id_type: Option<String> = None;
+        let mut key_types: Option<Vec<String>> = None;
         let mut last: Option<Keyset> = None;
         let mut pages = Vec::new();
         let mut report = FetchReport::default();
@@ -210,16 +220,26 @@ impl PostgresSource {
                         client = Some(self.connect(&tls)?);
                     }
                     let c = client.as_mut().expect("connected");
-                    if let (Some(id), None) = (self.cfg.keyset_id(), &id_type) {
-                        id_type = Some(self.id_type(c, id)?);
+                    if key_types.is_none() {
+                        key_types = Some(
+                            self.cfg
+                                .keyset_columns()
+                                .iter()
+                                .map(|col| self.id_type(c, col))
+                                .collect::<Result<_, _>>()?,
+                        );
                     }
-                    let keyset = last.as_ref().map(|k| k.id.as_ref().and(id_type.as_deref()));
+                    let keyset = last.as_ref().map(|k| {
+                        (!k.after.is_empty())
+                            .then_some(key_types.as_deref())
+                            .flatten()
+                    });
                     let sql = self.page_sql(keyset, page_size);
                     let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
                     if let Some(l) = &last {
                         params.push(&l.date);
-                        if let Some(i) = &l.id {
-                            params.push(i);
+                        for v in &l.after {
+                            params.push(v);
                         }
                     }
                     params.push(&from);
@@ -302,7 +322,7 @@ impl PostgresSource {
                 report.warnings.push(crate::supabase::count_mismatch(
                     c,
                     report.rows,
-                    self.cfg.keyset_id(),
+                    !self.cfg.keyset_columns().is_empty(),
                 ));
             }
         }
@@ -339,7 +359,7 @@ mod tests {
             sql.ends_with("order by \"fecha\" asc, \"id\" asc limit 1000) t"),
             "{sql}"
         );
-        let sql = s.page_sql(Some(Some("bigint")), 10);
+        let sql = s.page_sql(Some(Some(&["bigint".to_string()])), 10);
         assert!(
             sql.contains("((\"fecha\", \"id\") > ($1::text::timestamptz, $2::text::bigint))"),
             "{sql}"
@@ -350,6 +370,20 @@ mod tests {
             .page_sql(Some(None), 10)
             .ends_with("order by \"fecha\" asc limit 10) t"));
         assert!(s.count_sql().contains("\"producto\"::text = $3::text"));
+        // Many series without an id: (date, series key…), each key cast to its column type.
+        s.cfg.select = "fecha,tienda,producto,unidades_vendidas".into();
+        s.cfg.tiebreak = vec!["tienda".into(), "producto".into()];
+        let sql = s.page_sql(Some(Some(&["text".to_string(), "integer".to_string()])), 10);
+        assert!(
+            sql.contains(
+                "((\"fecha\", \"tienda\", \"producto\") > ($1::text::timestamptz, $2::text::text, $3::text::integer))"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("order by \"fecha\" asc, \"tienda\" asc, \"producto\" asc limit 10) t"),
+            "{sql}"
+        );
         assert!(!format!("{s:?}").contains("localhost"));
     }
 }

@@ -47,6 +47,11 @@ pub struct RemoteTableConfig {
     pub filters: BTreeMap<String, String>,
     /// Retries.
     pub retry: RetryPolicy,
+    /// Columns that, after the date, key the pages when the select has no `id`: the series
+    /// key of a many-series source (`source.serie`, set by [`crate::build_source`]; not a
+    /// config key). Rows of many series share every date, so pages must break ties.
+    #[serde(skip)]
+    pub tiebreak: Vec<String>,
 }
 
 impl Default for RemoteTableConfig {
@@ -61,6 +66,7 @@ impl Default for RemoteTableConfig {
             count_exact: true,
             filters: BTreeMap::new(),
             retry: RetryPolicy::default(),
+            tiebreak: Vec::new(),
         }
     }
 }
@@ -68,13 +74,15 @@ impl Default for RemoteTableConfig {
 /// The column that, with the date, keys the pages when the select includes it (unique).
 pub const KEYSET_ID: &str = "id";
 
-/// Where the next page starts: after this date, or after this `(date, id)`.
+/// Where the next page starts: after this date, or after this `(date, key…)` (the
+/// [`RemoteTableConfig::keyset_columns`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keyset {
     /// The last row's date cell, as text.
     pub date: String,
-    /// The last row's id cell, as text, when pages are keyed on `(date, id)`.
-    pub id: Option<String>,
+    /// The last row's cells of the keyset columns after the date, as text (empty: the date
+    /// alone).
+    pub after: Vec<String>,
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`.
@@ -96,10 +104,19 @@ impl RemoteTableConfig {
             .collect()
     }
 
-    /// The id column that keys the pages with the date (when the select includes `id`).
-    pub fn keyset_id(&self) -> Option<&'static str> {
-        (self.date_column != KEYSET_ID && self.column_names().iter().any(|c| c == KEYSET_ID))
-            .then_some(KEYSET_ID)
+    /// The columns that key the pages after the date: `id` when the select includes it
+    /// (unique), else the selected [`tiebreak`](Self::tiebreak) columns (the series key);
+    /// empty: pages on the date alone.
+    pub fn keyset_columns(&self) -> Vec<String> {
+        let names = self.column_names();
+        if self.date_column != KEYSET_ID && names.iter().any(|c| c == KEYSET_ID) {
+            return vec![KEYSET_ID.to_string()];
+        }
+        self.tiebreak
+            .iter()
+            .filter(|c| **c != self.date_column && names.contains(c))
+            .cloned()
+            .collect()
     }
 
     /// Where the page after `rows` starts: the last row's date (and id). Errors when a key cell
@@ -125,7 +142,11 @@ impl RemoteTableConfig {
         };
         Ok(Some(Keyset {
             date: cell(&self.date_column)?,
-            id: self.keyset_id().map(cell).transpose()?,
+            after: self
+                .keyset_columns()
+                .iter()
+                .map(|c| cell(c))
+                .collect::<Result<_, _>>()?,
         }))
     }
 
@@ -377,10 +398,12 @@ impl SupabaseSource {
             client = client.schema(s);
         }
         let date = &self.cfg.date_column;
-        let order = match self.cfg.keyset_id() {
-            Some(id) => format!("{date}.asc,{id}.asc"),
-            None => format!("{date}.asc"),
-        };
+        let keys = self.cfg.keyset_columns();
+        let order = std::iter::once(date)
+            .chain(&keys)
+            .map(|c| format!("{c}.asc"))
+            .collect::<Vec<_>>()
+            .join(",");
         let mut b = client
             .from(&self.cfg.table)
             .select(&self.cfg.select)
@@ -390,19 +413,24 @@ impl SupabaseSource {
                 .gte(date, span.start().to_string())
                 .lte(date, span.end().to_string());
         }
-        match (last, self.cfg.keyset_id()) {
-            (
-                Some(Keyset {
-                    date: d,
-                    id: Some(i),
-                }),
-                Some(id),
-            ) => {
-                let (d, i) = (quoted(d), quoted(i));
-                b = b.or(format!("{date}.gt.{d},and({date}.eq.{d},{id}.gt.{i})"));
+        match last {
+            Some(k) if !k.after.is_empty() && k.after.len() == keys.len() => {
+                // (date, k1, k2, …) > (d, v1, v2, …), lexicographically: date later, or the
+                // same date and k1 greater, or the same date and k1 and k2 greater, …
+                let d = quoted(&k.date);
+                let mut terms = vec![format!("{date}.gt.{d}")];
+                for i in 0..keys.len() {
+                    let mut and = vec![format!("{date}.eq.{d}")];
+                    for (c, v) in keys.iter().zip(&k.after).take(i) {
+                        and.push(format!("{c}.eq.{}", quoted(v)));
+                    }
+                    and.push(format!("{}.gt.{}", keys[i], quoted(&k.after[i])));
+                    terms.push(format!("and({})", and.join(",")));
+                }
+                b = b.or(terms.join(","));
             }
-            (Some(k), _) => b = b.gt(date, &k.date),
-            (None, _) => {}
+            Some(k) => b = b.gt(date, &k.date),
+            None => {}
         }
         for (k, v) in &self.cfg.filters {
             b = b.eq(k, v);
@@ -643,9 +671,11 @@ impl SupabaseSource {
         }
         if let Some(c) = report.announced_count {
             if c != report.rows as u64 {
-                report
-                    .warnings
-                    .push(count_mismatch(c, report.rows, self.cfg.keyset_id()));
+                report.warnings.push(count_mismatch(
+                    c,
+                    report.rows,
+                    !self.cfg.keyset_columns().is_empty(),
+                ));
             }
         }
         Ok((pages, report))
@@ -680,13 +710,13 @@ pub fn redact_filter_overrides(args: &[String]) -> Vec<String> {
 }
 
 /// The warning when the rows received differ from the count announced first.
-pub(crate) fn count_mismatch(announced: u64, rows: usize, id: Option<&str>) -> String {
-    let why = match id {
-        Some(_) => "the table changed during the read",
-        None => {
-            "rows sharing a date across a page boundary (the select has no `id` to page on), \
-             or the table changed during the read"
-        }
+pub(crate) fn count_mismatch(announced: u64, rows: usize, keyed: bool) -> String {
+    let why = if keyed {
+        "the table changed during the read, or the paging key (`id`, or the series key) is \
+         not unique with the date"
+    } else {
+        "rows sharing a date across a page boundary (the select has no `id` to page on), \
+         or the table changed during the read"
     };
     format!("the server announced {announced} rows (exact count) but {rows} arrived: {why}")
 }
@@ -853,7 +883,7 @@ mod tests {
         let s = source_at("https://abc.supabase.co", fast());
         let k = Keyset {
             date: "2024-01-02".into(),
-            id: Some("7".into()),
+            after: vec!["7".into()],
         };
         let req = s.request(Some(&k), None, 2, false).unwrap();
         let q: Vec<(String, String)> = req
@@ -878,7 +908,7 @@ mod tests {
         let s = source_at("https://abc.supabase.co", cfg);
         let k = Keyset {
             date: "2024-01-02".into(),
-            id: None,
+            after: vec![],
         };
         let req = s.request(Some(&k), None, 2, false).unwrap();
         let q = req.url().query().unwrap().to_string();
@@ -886,7 +916,34 @@ mod tests {
             q.contains("fecha=gt.2024-01-02") && q.contains("order=fecha.asc"),
             "{q}"
         );
-        assert_eq!(s.cfg.keyset_id(), None);
+        assert!(s.cfg.keyset_columns().is_empty());
+        // A many-series source without an id: pages on (date, series key).
+        let cfg = RemoteTableConfig {
+            select: "fecha,tienda,producto,unidades_vendidas".into(),
+            tiebreak: vec!["tienda".into(), "producto".into()],
+            ..fast()
+        };
+        let s = source_at("https://abc.supabase.co", cfg);
+        let k = Keyset {
+            date: "2024-01-02".into(),
+            after: vec!["centro".into(), "pan".into()],
+        };
+        let req = s.request(Some(&k), None, 2, false).unwrap();
+        let q: Vec<(String, String)> = req
+            .url()
+            .query_pairs()
+            .map(|(a, b)| (a.into_owned(), b.into_owned()))
+            .collect();
+        assert!(
+            q.contains(&(
+                "or".into(),
+                "(fecha.gt.\"2024-01-02\",and(fecha.eq.\"2024-01-02\",tienda.gt.\"centro\"),\
+                 and(fecha.eq.\"2024-01-02\",tienda.eq.\"centro\",producto.gt.\"pan\"))"
+                    .into()
+            )),
+            "{q:?}"
+        );
+        assert!(q.contains(&("order".into(), "fecha.asc,tienda.asc,producto.asc".into())));
         assert!(quoted("a\"b\\c") == "\"a\\\"b\\\\c\"");
     }
 

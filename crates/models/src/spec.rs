@@ -800,14 +800,7 @@ impl ModelSpec {
                 Ok(FittedModel {
                     spec: self.with_ridge_alpha(*a),
                     last_window: y[y.len() - w..].to_vec(),
-                    state: Some(recursive_state(
-                        fit,
-                        scale,
-                        &m,
-                        y.len(),
-                        *local_level,
-                        exog,
-                    )),
+                    state: Some(recursive_state(fit, scale, &m, y.len(), *local_level, exog)),
                     baseline_out_sample: None,
                     members: Vec::new(),
                     mstl: None,
