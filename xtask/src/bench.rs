@@ -86,6 +86,43 @@ pub struct WorkloadResult {
     pub data_csv: String,
 }
 
+/// Runs `work` `repeat` times on one thread and on all threads (rayon pools), keeping the
+/// best wall time of each setting; every run must give the same result (`name` in the error).
+fn timed<T: PartialEq + Send>(
+    name: &str,
+    repeat: usize,
+    work: impl Fn() -> anyhow::Result<T> + Sync,
+) -> anyhow::Result<(Vec<Timing>, T)> {
+    let max_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let settings = if max_threads > 1 {
+        vec![1, max_threads]
+    } else {
+        vec![1]
+    };
+    let mut timings = Vec::new();
+    let mut last: Option<T> = None;
+    for threads in settings {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        let mut best = f64::INFINITY;
+        for _ in 0..repeat.max(1) {
+            let t0 = Instant::now();
+            let got = pool.install(&work)?;
+            best = best.min(t0.elapsed().as_secs_f64());
+            if let Some(prev) = &last {
+                anyhow::ensure!(prev == &got, "{name} is not deterministic across threads");
+            }
+            last = Some(got);
+        }
+        timings.push(Timing {
+            threads,
+            seconds: best,
+        });
+    }
+    Ok((timings, last.context("no run")?))
+}
+
 fn w1_candidates() -> Vec<models::Candidate> {
     let mut out = Vec::new();
     for k in W1_LAGS {
@@ -237,42 +274,20 @@ fn run_workload(
         metric: models::Metric::Mae,
         fit_mask: None,
     };
-    let mut timings = Vec::new();
-    let mut mae = std::collections::BTreeMap::new();
-    let max_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut settings = vec![1];
-    if max_threads > 1 {
-        settings.push(max_threads);
-    }
-    for threads in settings {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()?;
-        let mut best = f64::INFINITY;
-        for _ in 0..repeat.max(1) {
-            let t0 = Instant::now();
-            let (lb, _) = pool.install(|| models::compete(cands, arena, &|_| {}))?;
-            best = best.min(t0.elapsed().as_secs_f64());
-            for e in lb.entries {
+    let (timings, mae) = timed(name, repeat, || {
+        let (lb, _) = models::compete(cands, arena, &|_| {})?;
+        lb.entries
+            .into_iter()
+            .map(|e| {
                 let v = e
                     .metrics
                     .get(&models::Metric::Mae)
                     .copied()
                     .context("MAE")?;
-                if let Some(prev) = mae.insert(e.nombre.clone(), v) {
-                    anyhow::ensure!(
-                        prev == v,
-                        "{name} is not deterministic across threads for {}",
-                        e.nombre
-                    );
-                }
-            }
-        }
-        timings.push(Timing {
-            threads,
-            seconds: best,
-        });
-    }
+                Ok((e.nombre, v))
+            })
+            .collect::<anyhow::Result<std::collections::BTreeMap<String, f64>>>()
+    })?;
     Ok(WorkloadResult {
         workload: name.into(),
         rows: y.len(),
@@ -377,7 +392,6 @@ pub fn w3(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<ManyWor
     use rayon::prelude::*;
     let spec = w3_spec();
     let steps = W1_STEPS;
-    let max_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut sizes = Vec::new();
     let mut data_csv = String::new();
     for n in W3_SIZES {
@@ -397,40 +411,15 @@ pub fn w3(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<ManyWor
             store::writer::write_atomic(&path, csv.as_bytes(), true)?;
             data_csv = store::relative(root, &path);
         }
-        let run = || -> anyhow::Result<Vec<f64>> {
+        let (timings, sums) = timed("W3", repeat, || {
             series
                 .par_iter()
                 .map(|y| -> anyhow::Result<f64> {
                     let f = spec.fit(y, None)?;
                     Ok(f.predict(steps, None, None)?.iter().sum())
                 })
-                .collect()
-        };
-        let mut timings = Vec::new();
-        let mut sums: Option<Vec<f64>> = None;
-        for threads in if max_threads > 1 {
-            vec![1, max_threads]
-        } else {
-            vec![1]
-        } {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()?;
-            let mut best = f64::INFINITY;
-            for _ in 0..repeat.max(1) {
-                let t0 = Instant::now();
-                let got = pool.install(run)?;
-                best = best.min(t0.elapsed().as_secs_f64());
-                if let Some(prev) = &sums {
-                    anyhow::ensure!(prev == &got, "W3 is not deterministic across threads");
-                }
-                sums = Some(got);
-            }
-            timings.push(Timing {
-                threads,
-                seconds: best,
-            });
-        }
+                .collect::<anyhow::Result<Vec<f64>>>()
+        })?;
         let one = timings[0].seconds;
         sizes.push(ManySize {
             series: n,
@@ -438,11 +427,7 @@ pub fn w3(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<ManyWor
             micros_per_series_1_thread: one * 1e6 / n as f64,
             timings,
             peak_rss_mib: peak_rss_mib(),
-            forecast_sums: if n == W3_COMPARED {
-                sums.unwrap_or_default()
-            } else {
-                Vec::new()
-            },
+            forecast_sums: if n == W3_COMPARED { sums } else { Vec::new() },
         });
     }
     Ok(ManyWorkload {
@@ -516,38 +501,12 @@ pub fn f1(data: &BenchData, seed: u64, repeat: usize) -> anyhow::Result<Forecast
         ..forecaster::IntervalConfig::default()
     }
     .with_levels(&[80.0])?;
-    let max_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut timings = Vec::new();
-    let mut last = None;
-    for threads in if max_threads > 1 {
-        vec![1, max_threads]
-    } else {
-        vec![1]
-    } {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()?;
-        let mut best = f64::INFINITY;
-        for _ in 0..repeat.max(1) {
-            let t0 = Instant::now();
-            let fc = pool.install(|| -> anyhow::Result<forecaster::Forecast> {
-                let f = forecaster::Forecaster::from_json(&json, None)?;
-                Ok(f.forecast(&future, &cfg, seed)?)
-            })?;
-            best = best.min(t0.elapsed().as_secs_f64());
-            if let Some(prev) = &last {
-                anyhow::ensure!(prev == &fc, "F1 is not deterministic across threads");
-            }
-            last = Some(fc);
-        }
-        timings.push(Timing {
-            threads,
-            seconds: best,
-        });
-    }
+    let (timings, fc) = timed("F1", repeat, || -> anyhow::Result<forecaster::Forecast> {
+        let f = forecaster::Forecaster::from_json(&json, None)?;
+        Ok(f.forecast(&future, &cfg, seed)?)
+    })?;
     // The raw (unclipped) bounds are what skforecast reports; ours are clipped at 0 and the
     // point is kept inside, which does not bind on this series.
-    let fc = last.context("no run")?;
     Ok(ForecastWorkload {
         workload: "F1".into(),
         train_rows: n,

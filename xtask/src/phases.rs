@@ -41,8 +41,13 @@ fn doing(phase: Phase) -> &'static str {
     }
 }
 
-/// Runs `phase` on the run context (the body [`RunContext::run_phase`] stages).
-pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
+/// The project root and the lookup of the run's network secrets, for a [`SourceAccess`].
+fn access_parts(
+    ctx: &RunContext,
+) -> (
+    std::path::PathBuf,
+    impl Fn(&str) -> Option<connector::Secret> + use<>,
+) {
     let secrets = ctx.secrets.clone();
     let secret = move |name: &str| {
         secrets
@@ -50,7 +55,12 @@ pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let root = ctx.root().to_path_buf();
+    (ctx.root().to_path_buf(), secret)
+}
+
+/// Runs `phase` on the run context (the body [`RunContext::run_phase`] stages).
+pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
+    let (root, secret) = access_parts(ctx);
     let access = SourceAccess {
         root: &root,
         secret: &secret,
@@ -83,14 +93,7 @@ pub fn execute(phase: Phase, ctx: &mut RunContext) -> anyhow::Result<()> {
 
 /// A many-series run's step (phases 01–06 per series, `source.serie` set) on the run context.
 pub fn execute_many(ctx: &mut RunContext) -> anyhow::Result<()> {
-    let secrets = ctx.secrets.clone();
-    let secret = move |name: &str| {
-        secrets
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let root = ctx.root().to_path_buf();
+    let (root, secret) = access_parts(ctx);
     let access = SourceAccess {
         root: &root,
         secret: &secret,

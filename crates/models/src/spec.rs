@@ -493,26 +493,8 @@ impl ModelSpec {
         exog: Option<&Exog>,
         fit_mask: Option<&[bool]>,
     ) -> Result<FittedModel, ModelError> {
-        if let Some(m) = fit_mask {
-            if m.len() != y.len() {
-                return Err(ModelError::InvalidSpec(format!(
-                    "fit mask of {} values for a series of {}",
-                    m.len(),
-                    y.len()
-                )));
-            }
-        }
+        let w = self.checked_window(y, fit_mask)?;
         let fitted = |t: usize| fit_mask.is_none_or(|m| m[t]);
-        let w = self.window_size();
-        if w == 0 {
-            return Err(ModelError::InvalidSpec("window size 0".into()));
-        }
-        if y.len() <= w {
-            return Err(ModelError::TooShort {
-                needed: w + 1,
-                got: y.len(),
-            });
-        }
         let last_window = y[y.len() - w..].to_vec();
         if let ModelSpec::Ensemble { members, .. } = self {
             if members.is_empty() {
@@ -671,6 +653,31 @@ impl ModelSpec {
 }
 
 impl ModelSpec {
+    /// The window size, once the series is longer than it and the fit mask (if any) as long
+    /// as the series.
+    fn checked_window(&self, y: &[f64], fit_mask: Option<&[bool]>) -> Result<usize, ModelError> {
+        if let Some(m) = fit_mask {
+            if m.len() != y.len() {
+                return Err(ModelError::InvalidSpec(format!(
+                    "fit mask of {} values for a series of {}",
+                    m.len(),
+                    y.len()
+                )));
+            }
+        }
+        let w = self.window_size();
+        if w == 0 {
+            return Err(ModelError::InvalidSpec("window size 0".into()));
+        }
+        if y.len() <= w {
+            return Err(ModelError::TooShort {
+                needed: w + 1,
+                got: y.len(),
+            });
+        }
+        Ok(w)
+    }
+
     /// A recursive spec's training matrix on `y` (transformed, differenced, masked rows
     /// dropped) and its target scale: everything of a fit before the regressor.
     fn recursive_matrix(
@@ -772,25 +779,7 @@ impl ModelSpec {
                 "a ridge path needs a recursive Ridge spec".into(),
             ));
         };
-        if let Some(m) = fit_mask {
-            if m.len() != y.len() {
-                return Err(ModelError::InvalidSpec(format!(
-                    "fit mask of {} values for a series of {}",
-                    m.len(),
-                    y.len()
-                )));
-            }
-        }
-        let w = self.window_size();
-        if w == 0 {
-            return Err(ModelError::InvalidSpec("window size 0".into()));
-        }
-        if y.len() <= w {
-            return Err(ModelError::TooShort {
-                needed: w + 1,
-                got: y.len(),
-            });
-        }
+        let w = self.checked_window(y, fit_mask)?;
         let (scale, m) = self.recursive_matrix(y, exog, fit_mask)?;
         let normal = crate::linear::NormalEquations::of(&m)?;
         alphas
