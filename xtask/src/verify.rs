@@ -59,6 +59,21 @@ fn manifest_path(root: &Path, outputs: &str, run: &str) -> anyhow::Result<PathBu
         .with_context(|| format!("no manifest for run {run} in {}", hist.display()))
 }
 
+/// The subcommand of a recorded command line: the first argument that is neither a global
+/// option nor the value of one (`--root DIR run …` is a `run`).
+fn subcommand<'a>(args: &[&'a str]) -> Option<&'a str> {
+    const WITH_VALUE: [&str; 5] = ["--root", "--config", "--set", "--as-run", "--fail-phase"];
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if WITH_VALUE.contains(a) {
+            it.next();
+        } else if !a.starts_with('-') {
+            return Some(a);
+        }
+    }
+    None
+}
+
 /// Re-runs the manifest's run in `scratch` and compares its outputs.
 /// What verify re-runs in the scratch copy: the whole run, or one phase by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,8 +119,15 @@ pub fn verify(
         .iter()
         .filter_map(|p| p["phase"].as_str().map(String::from))
         .collect();
-    // A whole run is re-run whole (one run id); otherwise phase by phase.
-    if m["command_line"][0] == "run" {
+    // A whole run is re-run whole (one run id); so is a merge of shards, whose outputs are
+    // those of the unsharded run; otherwise phase by phase.
+    let args: Vec<&str> = m["command_line"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str())
+        .collect();
+    if matches!(subcommand(&args), Some("run" | "merge")) {
         let code = rerun(Rerun::Run, scratch, &run_id);
         anyhow::ensure!(code == 0, "the re-run failed (exit {code})");
     } else {
@@ -216,4 +238,23 @@ pub fn verify(
         rerun_id,
         checks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_subcommand_is_found_behind_global_options() {
+        use super::subcommand;
+        assert_eq!(subcommand(&["run", "--set", "a=b"]), Some("run"));
+        assert_eq!(
+            subcommand(&["--root", "/p", "-q", "merge", "--shards", "2"]),
+            Some("merge")
+        );
+        assert_eq!(
+            subcommand(&["--set", "run.cutoff=x", "phase", "06"]),
+            Some("phase")
+        );
+        assert_eq!(subcommand(&["--config=c.yaml", "run"]), Some("run"));
+        assert_eq!(subcommand(&["-v"]), None);
+    }
 }

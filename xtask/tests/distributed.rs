@@ -150,6 +150,24 @@ fn shards_run_on_a_dask_cluster_merge_into_the_unsharded_run() {
     assert_eq!(a, b, "series report bodies differ");
     assert_eq!(a["forecast"], 3);
     assert!(a["total"]["days"].as_u64() == Some(185), "{a}");
+    // `verify` re-derives the merge as one unsharded run: nothing differs.
+    let out = Command::new(xtask)
+        .args([
+            "--root",
+            &sharded.path().to_string_lossy(),
+            "verify",
+            "latest",
+            "-q",
+        ])
+        .output()
+        .expect("xtask runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(" 0 differ"), "{text}");
 }
 
 #[test]
