@@ -226,37 +226,33 @@ fn parts(
     Ok((out, cleansed))
 }
 
-/// The `series` report body of a many-series run (the total as [`crate::many::total`] of the
-/// series forecast).
-pub fn series_body(many: &Many) -> Result<SeriesBody, PipelineError> {
-    let (parts, _) = parts(many, &[])?;
-    body_of(&many.key_columns, many.in_source, many.shard, &parts)
+/// The `series` report body of a many-series run.
+pub fn series_body(many: &Many) -> SeriesBody {
+    let rows: Vec<SeriesRow> = many.series.iter().map(series_row).collect();
+    let total = many.total.as_ref().filter(|_| many.shard.is_none());
+    body_of(&many.key_columns, many.in_source, many.shard, rows, total)
 }
 
 fn body_of(
     key_columns: &[String],
     in_source: usize,
     shard: Option<Shard>,
-    parts: &[SeriesPart],
-) -> Result<SeriesBody, PipelineError> {
-    let total = if shard.is_some() {
-        None
-    } else {
-        total_of(parts)?
-    };
-    Ok(SeriesBody {
+    rows: Vec<SeriesRow>,
+    total: Option<&crate::many::Total>,
+) -> SeriesBody {
+    SeriesBody {
         shard,
         key_columns: key_columns.to_vec(),
         series: in_source,
-        forecast: parts.iter().filter(|p| p.tables.is_some()).count(),
-        total: total.as_ref().map(|t| TotalRow {
+        forecast: rows.iter().filter(|r| r.error.is_none()).count(),
+        total: total.map(|t| TotalRow {
             series: t.series,
             days: t.days,
             total_units: t.forecast.daily.iter().map(|d| d.point).sum(),
             holdout: t.holdout.as_ref().map(HoldoutRow::of),
         }),
-        rows: parts.iter().map(|p| p.row.clone()).collect(),
-    })
+        rows,
+    }
 }
 
 fn total_of(parts: &[SeriesPart]) -> Result<Option<crate::many::Total>, PipelineError> {
@@ -298,6 +294,8 @@ pub fn many(
     let many = crate::many::run_many(&fetched.frame, cfg, shard)?;
     let levels = cfg.forecast.intervals.percents();
     let (parts, cleansed) = parts(&many, &levels)?;
+    // The unsharded total is run_many's; a shard's total is nobody's.
+    let total = many.total.as_ref().filter(|_| shard.is_none());
     publish(
         store,
         &many.key_columns,
@@ -305,6 +303,7 @@ pub fn many(
         shard,
         &parts,
         cleansed,
+        total,
         &levels,
     )?;
     if let Some(shard) = shard {
@@ -407,11 +406,22 @@ pub fn merge(
         frames.push(with_key(&frame, &keys, &p.row.key)?);
     }
     let levels = cfg.forecast.intervals.percents();
-    publish(store, &keys, in_source, None, &parts, frames, &levels)
+    let total = total_of(&parts)?;
+    publish(
+        store,
+        &keys,
+        in_source,
+        None,
+        &parts,
+        frames,
+        total.as_ref(),
+        &levels,
+    )
 }
 
 /// Publishes a many-series run's parts: the `series` report, the long cleansed layer and the
-/// long forecast and leaderboard tables (with the total unless on a shard).
+/// long forecast and leaderboard tables, with `total` (none on a shard).
+#[allow(clippy::too_many_arguments)]
 fn publish(
     store: &mut dyn Store,
     keys: &[String],
@@ -419,9 +429,11 @@ fn publish(
     shard: Option<Shard>,
     parts: &[SeriesPart],
     cleansed: Vec<polars::prelude::DataFrame>,
+    total: Option<&crate::many::Total>,
     levels: &[f64],
 ) -> Result<(), PipelineError> {
-    let body = body_of(keys, in_source, shard, parts)?;
+    let rows = parts.iter().map(|p| p.row.clone()).collect();
+    let body = body_of(keys, in_source, shard, rows, total);
     // Published even when no series ran: it says why each one failed.
     store::put_evidence_report(store, "series", &body)?;
     if body.forecast == 0 {
@@ -444,12 +456,10 @@ fn publish(
             boards.push((k, t.leaderboard_csv.clone().into_bytes()));
         }
     }
-    if shard.is_none() {
-        if let Some(t) = total_of(parts)? {
-            let key = vec![crate::tables::TOTAL_KEY.to_string(); keys.len()];
-            daily.push((key.clone(), crate::tables::daily_csv(&t.forecast)?));
-            monthly.push((key, crate::tables::monthly_csv(&t.forecast, levels)?));
-        }
+    if let Some(t) = total {
+        let key = vec![crate::tables::TOTAL_KEY.to_string(); keys.len()];
+        daily.push((key.clone(), crate::tables::daily_csv(&t.forecast)?));
+        monthly.push((key, crate::tables::monthly_csv(&t.forecast, levels)?));
     }
     let rows = |parts: &[(Vec<String>, Vec<u8>)]| -> usize {
         parts
