@@ -198,8 +198,9 @@ pub fn backtest_masked(
     fit_mask: Option<&[bool]>,
 ) -> Result<Backtest, ModelError> {
     let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
-    let mut out = backtest_with(spec, 1, y, actuals, exog, cfg, fit_mask, &|y, ex, mask| {
-        spec.fit_masked(y, ex, mask).map(|m| vec![m])
+    let mut out = backtest_with(spec, 1, y, actuals, exog, cfg, &mut |r| {
+        let (y, ex, mask) = train_slices(y, exog, fit_mask, r);
+        spec.fit_masked(y, ex.as_ref(), mask).map(|m| vec![m])
     })?;
     Ok(out.remove(0))
 }
@@ -217,21 +218,60 @@ pub fn backtest_ridge_path(
     fit_mask: Option<&[bool]>,
 ) -> Result<Vec<Backtest>, ModelError> {
     let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
-    backtest_with(
-        spec,
-        alphas.len(),
-        y,
-        actuals,
-        exog,
-        cfg,
-        fit_mask,
-        &|y, ex, mask| spec.fit_ridge_path(alphas, y, ex, mask),
+    // Refits on ranges that move forward (expanding or rolling, the usual backtests) update
+    // one set of normal equations by the rows that enter and leave instead of building them
+    // again.
+    let fitted: Vec<Range<usize>> = folds(y.len(), spec.window_size(), cfg)?
+        .into_iter()
+        .filter(|f| f.fit)
+        .map(|f| f.train)
+        .collect();
+    let forward = fitted
+        .windows(2)
+        .all(|w| w[1].start >= w[0].start && w[1].end >= w[0].end);
+    let longest = fitted.iter().map(|r| r.end).max().unwrap_or(0);
+    let long_exog = (forward && longest > 0)
+        .then(|| exog.map(|e| e.slice(0..longest)))
+        .flatten();
+    let path = if forward && longest > 0 {
+        crate::spec::RidgeRefitPath::new(
+            spec,
+            alphas,
+            &y[..longest],
+            long_exog.as_ref(),
+            fit_mask.map(|m| &m[..longest]),
+        )
+        .transpose()?
+    } else {
+        None
+    };
+    match path {
+        Some(mut path) => backtest_with(spec, alphas.len(), y, actuals, exog, cfg, &mut |r| {
+            path.fit_range(r)
+        }),
+        None => backtest_with(spec, alphas.len(), y, actuals, exog, cfg, &mut |r| {
+            let (y, ex, mask) = train_slices(y, exog, fit_mask, r);
+            spec.fit_ridge_path(alphas, y, ex.as_ref(), mask)
+        }),
+    }
+}
+
+/// The series, exog and fit mask of one training range.
+fn train_slices<'a>(
+    y: &'a [f64],
+    exog: Option<&Exog>,
+    fit_mask: Option<&'a [bool]>,
+    r: Range<usize>,
+) -> (&'a [f64], Option<Exog>, Option<&'a [bool]>) {
+    (
+        &y[r.clone()],
+        exog.map(|e| e.slice(r.clone())),
+        fit_mask.map(|m| &m[r]),
     )
 }
 
 /// What a backtest fits: `count` models of one window size on a training range.
-type Fitter<'a> =
-    dyn Fn(&[f64], Option<&Exog>, Option<&[bool]>) -> Result<Vec<FittedModel>, ModelError> + 'a;
+type Fitter<'a> = dyn FnMut(Range<usize>) -> Result<Vec<FittedModel>, ModelError> + 'a;
 
 /// The backtest loop for `count` models that share the folds of `spec` (its window size),
 /// fitted together on every refit by `fit`.
@@ -243,8 +283,7 @@ fn backtest_with(
     actuals: Option<&[f64]>,
     exog: Option<&Exog>,
     cfg: &FoldConfig,
-    fit_mask: Option<&[bool]>,
-    fit: &Fitter<'_>,
+    fit: &mut Fitter<'_>,
 ) -> Result<Vec<Backtest>, ModelError> {
     let truth_series = actuals.unwrap_or(y);
     if truth_series.len() != y.len() {
@@ -266,13 +305,12 @@ fn backtest_with(
     let mut first_models: Option<Vec<FittedModel>> = None;
     // Staggered folds overlap: every fold's predictions are kept, fold by fold.
     let mut predictions: Vec<Vec<Prediction>> = vec![Vec::new(); count];
-    let mut train_positions = std::collections::BTreeSet::new();
-    let mut full_train_positions = std::collections::BTreeSet::new();
+    // Positions of the training ranges (after the window / whole), as flags.
+    let mut train_positions = vec![false; y.len()];
+    let mut full_train_positions = vec![false; y.len()];
     for fo in &folds {
         if fo.fit || models.is_none() {
-            let ex = exog.map(|e| e.slice(fo.train.clone()));
-            let mask = fit_mask.map(|m| &m[fo.train.clone()]);
-            let m = fit(&y[fo.train.clone()], ex.as_ref(), mask)?;
+            let m = fit(fo.train.clone())?;
             if m.len() != count {
                 return Err(ModelError::Numerical(format!(
                     "{} models fitted for {count}",
@@ -283,8 +321,8 @@ fn backtest_with(
                 first_models = Some(m.clone());
             }
             models = Some(m);
-            train_positions.extend(fo.train.start + w.min(fo.train.len())..fo.train.end);
-            full_train_positions.extend(fo.train.clone());
+            train_positions[fo.train.start + w.min(fo.train.len())..fo.train.end].fill(true);
+            full_train_positions[fo.train.clone()].fill(true);
         }
         let ex = exog.map(|e| e.slice(fo.test.clone()));
         let gap = fo.scored.start - fo.test.start;
@@ -307,10 +345,13 @@ fn backtest_with(
     // skforecast's MASE/RMSSE scale: training targets after the first W of each range. The
     // weekly MASE follows the usual convention instead: the in-sample weekly-naive MAE of the
     // whole training range, on the values the predictions are scored against.
-    let y_train: Vec<f64> = train_positions.iter().map(|&i| y[i]).collect();
-    let y_train_full: Vec<f64> = full_train_positions
-        .iter()
-        .map(|&i| truth_series[i])
+    let y_train: Vec<f64> = (0..y.len())
+        .filter(|i| train_positions[*i])
+        .map(|i| y[i])
+        .collect();
+    let y_train_full: Vec<f64> = (0..y.len())
+        .filter(|i| full_train_positions[*i])
+        .map(|i| truth_series[i])
         .collect();
     let firsts =
         first_models.map_or_else(|| vec![None; count], |v| v.into_iter().map(Some).collect());

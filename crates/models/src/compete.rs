@@ -500,8 +500,9 @@ mod ridge_path_tests {
         }
     }
 
-    /// Ridge candidates equal but for alpha share one path; the competition's backtests are
-    /// those of each candidate alone, bit for bit, whatever the grouping.
+    /// Ridge candidates equal but for alpha share one path, whose normal equations follow the
+    /// refits fold by fold; the competition's backtests are those of each candidate alone:
+    /// the first fold's model bit for bit, every prediction and metric to 1e-9.
     #[test]
     fn a_shared_ridge_path_gives_each_candidate_its_own_backtest() {
         let cands = vec![
@@ -549,17 +550,63 @@ mod ridge_path_tests {
             fit_mask: None,
         };
         let (lb, bts) = compete(&cands, arena, &|_| {}).unwrap();
-        for c in &cands {
+        assert_alone(&cands, &y, &exog, &cv, &lb, &bts, 1e-9);
+        // Expanding refits grow the normal equations fold by fold as rolling ones slide
+        // them: the same agreement.
+        let expanding = FoldConfig {
+            fixed_train_size: false,
+            ..cv.clone()
+        };
+        let arena = Arena {
+            cv: &expanding,
+            ..arena
+        };
+        let (lb, bts) = compete(&cands, arena, &|_| {}).unwrap();
+        assert_alone(&cands, &y, &exog, &expanding, &lb, &bts, 1e-9);
+    }
+
+    /// Every candidate's backtest in `bts` is the one it gets alone: predictions within `tol`
+    /// (relative; 0 = bit for bit), the same first model, metrics within `tol`; failures
+    /// carry the same error.
+    fn assert_alone(
+        cands: &[Candidate],
+        y: &[f64],
+        exog: &Exog,
+        cv: &FoldConfig,
+        lb: &Leaderboard,
+        bts: &BTreeMap<String, Backtest>,
+        tol: f64,
+    ) {
+        for c in cands {
             let alone = crate::backtest::backtest_masked(
                 &c.model,
-                &y,
+                y,
                 None,
-                c.exog_for(Some(&exog)).as_ref(),
-                &cv,
+                c.exog_for(Some(exog)).as_ref(),
+                cv,
                 None,
             );
             match alone {
-                Ok(b) => assert_eq!(bts.get(&c.nombre), Some(&b), "{}", c.nombre),
+                Ok(b) if tol == 0.0 => assert_eq!(bts.get(&c.nombre), Some(&b), "{}", c.nombre),
+                Ok(b) => {
+                    let got = &bts[&c.nombre];
+                    assert_eq!(got.first_model, b.first_model, "{}", c.nombre);
+                    assert_eq!(got.predictions.len(), b.predictions.len());
+                    let close = |u: f64, v: f64| (u - v).abs() <= tol * v.abs().max(1.0);
+                    for (u, v) in got.predictions.iter().zip(&b.predictions) {
+                        assert_eq!((u.fold, u.position), (v.fold, v.position));
+                        assert!(
+                            close(u.pred, v.pred),
+                            "{}: {} vs {}",
+                            c.nombre,
+                            u.pred,
+                            v.pred
+                        );
+                    }
+                    for (m, v) in &b.metrics {
+                        assert!(close(got.metrics[m], *v), "{} {m:?}", c.nombre);
+                    }
+                }
                 Err(e) => {
                     let row = lb.entries.iter().find(|x| x.nombre == c.nombre).unwrap();
                     assert_eq!(row.error.as_deref(), Some(e.to_string().as_str()));

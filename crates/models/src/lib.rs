@@ -53,7 +53,8 @@ pub use mstl::{EtsTrend, MstlState};
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
 pub use spec::{
-    Combine, Family, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, Transform,
+    Combine, Family, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, RidgeRefitPath,
+    Transform,
 };
 pub use train::{
     ensemble_candidates, merge, select_champion, selection_optimism, Champion, Selected, Selection,

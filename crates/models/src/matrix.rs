@@ -354,6 +354,28 @@ pub fn train_matrix(
     m.x.reserve((z.len() - w) * p);
     m.y.reserve(z.len() - w);
     m.positions.reserve(z.len() - w);
+    let complete = !z.iter().any(|v| v.is_nan())
+        && exog.is_none_or(|e| e.columns.iter().all(|c| !c.iter().any(|v| v.is_nan())));
+    if complete && ar.windows.is_empty() && ar.lags.iter().enumerate().all(|(i, l)| *l == i + 1) {
+        // Lags 1..=k and exog without a missing value (the usual many-series design): every
+        // row is kept, written straight into a matrix of its final size.
+        let (k, rows) = (ar.lags.len(), z.len() - w);
+        m.x.resize(rows * p, 0.0);
+        for (r, row) in m.x.chunks_exact_mut(p).enumerate() {
+            let t = w + r;
+            for (o, v) in row[..k].iter_mut().zip(z[t - k..t].iter().rev()) {
+                *o = *v;
+            }
+            if let Some(e) = exog {
+                for (o, c) in row[k..].iter_mut().zip(&e.columns) {
+                    *o = c[t];
+                }
+            }
+        }
+        m.y.extend_from_slice(&z[w..]);
+        m.positions.extend(w..z.len());
+        return Ok(m);
+    }
     for t in w..z.len() {
         // Written in place; a row with a missing value is taken back.
         let start = m.x.len();

@@ -31,10 +31,11 @@ pub struct Scale {
 impl Scale {
     /// Fits the transform's parameters on `y` (NaN skipped); log1p needs values above −1.
     pub fn fit(transform: Transform, y: &[f64]) -> Result<Self, ModelError> {
-        let v: Vec<f64> = y.iter().copied().filter(|x| !x.is_nan()).collect();
-        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
-        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len().max(1) as f64;
-        if transform == Transform::Log1p && v.iter().any(|x| *x <= -1.0) {
+        let v = || y.iter().copied().filter(|x| !x.is_nan());
+        let count = v().count().max(1) as f64;
+        let mean = v().sum::<f64>() / count;
+        let var = v().map(|x| (x - mean).powi(2)).sum::<f64>() / count;
+        if transform == Transform::Log1p && v().any(|x| x <= -1.0) {
             return Err(ModelError::InvalidSpec(
                 "log1p needs values above -1".into(),
             ));

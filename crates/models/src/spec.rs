@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::linear::{elastic_net, ols, ridge, LinearFit, CD_MAX_ITER, CD_TOL, SKLEARN_RCOND};
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::matrix::{train_matrix, Autoregressive, Exog, ExogFilter};
@@ -547,7 +548,18 @@ impl ModelSpec {
                 ..
             } => {
                 let (scale, m) = self.recursive_matrix(y, exog, fit_mask)?;
-                let fit = regressor.fit(&m)?;
+                let fit = match (regressor, self.pure_lag_order(exog, fit_mask, &m, y.len())) {
+                    // A Ridge on lags 1..=k alone (many-series designs): its equations from
+                    // the series' lagged products instead of the design matrix.
+                    (Regressor::Ridge { alpha }, Some(k)) => {
+                        let mut z: Vec<f64> = m.row(0)[..k].iter().rev().copied().collect();
+                        z.extend_from_slice(&m.y);
+                        FittedRegressor::Linear(
+                            crate::linear::NormalEquations::of_lags(&z, k)?.ridge(*alpha)?,
+                        )
+                    }
+                    _ => regressor.fit(&m)?,
+                };
                 Some(recursive_state(fit, scale, &m, y.len(), *local_level, exog))
             }
             ModelSpec::Direct {
@@ -734,6 +746,40 @@ impl ModelSpec {
         Ok((scale, m))
     }
 
+    /// `Some(k)` when this recursive spec's training matrix `m` on a series of `n` values is
+    /// the pure lag design of lags `1..=k` with every row kept: no windows, exog, fit mask or
+    /// differencing.
+    fn pure_lag_order(
+        &self,
+        exog: Option<&Exog>,
+        fit_mask: Option<&[bool]>,
+        m: &crate::matrix::TrainMatrix,
+        n: usize,
+    ) -> Option<usize> {
+        let ModelSpec::Recursive {
+            autoregressive,
+            differentiation: 0,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let k = autoregressive.lags.len();
+        let contiguous = autoregressive
+            .lags
+            .iter()
+            .enumerate()
+            .all(|(i, l)| *l == i + 1);
+        (k > 0
+            && contiguous
+            && autoregressive.windows.is_empty()
+            && exog.is_none_or(|e| e.names.is_empty())
+            && fit_mask.is_none()
+            && m.cols() == k
+            && m.rows() + k == n)
+            .then_some(k)
+    }
+
     /// The Ridge penalty of a recursive Ridge spec.
     pub fn ridge_alpha(&self) -> Option<f64> {
         match self {
@@ -796,6 +842,217 @@ impl ModelSpec {
                 })
             })
             .collect()
+    }
+}
+
+/// A recursive Ridge spec fitted at every penalty of a path on training ranges of one series
+/// that move forward — a backtest's refits, expanding (`0..e`) or rolling (`a..e`). The
+/// training matrix is built once on the longest range and the normal equations follow the
+/// ranges ([`crate::linear::GramAccumulator`]): each refit adds the rows that enter and takes
+/// back the rows that leave, then solves a small system per penalty. The first range's
+/// models equal [`ModelSpec::fit_ridge_path`]'s bit for bit, later ones to rounding. Only for
+/// specs whose rows do not depend on the training range ([`RidgeRefitPath::new`] returns
+/// `None` for the standardising transform, fitted on the range).
+pub struct RidgeRefitPath<'a> {
+    spec: &'a ModelSpec,
+    alphas: &'a [f64],
+    y: &'a [f64],
+    exog: Option<&'a Exog>,
+    fit_mask: Option<&'a [bool]>,
+    m: crate::matrix::TrainMatrix,
+    acc: Option<crate::linear::GramAccumulator>,
+    /// Rows of `m` in `acc`.
+    rows: Range<usize>,
+    /// The last range fitted.
+    last: Range<usize>,
+}
+
+impl<'a> RidgeRefitPath<'a> {
+    /// Prepares the path on `y` (up to the end of the last range) with `exog` and
+    /// `fit_mask` aligned with it; `None` when the spec is not a recursive Ridge whose rows
+    /// are the same whatever the training range.
+    pub fn new(
+        spec: &'a ModelSpec,
+        alphas: &'a [f64],
+        y: &'a [f64],
+        exog: Option<&'a Exog>,
+        fit_mask: Option<&'a [bool]>,
+    ) -> Option<Result<Self, ModelError>> {
+        let ModelSpec::Recursive {
+            regressor: Regressor::Ridge { .. },
+            transform: Transform::None | Transform::Log1p,
+            ..
+        } = spec
+        else {
+            return None;
+        };
+        let exog = exog.filter(|e| !e.names.is_empty());
+        Some(
+            spec.checked_window(y, fit_mask)
+                .and_then(|_| spec.recursive_matrix(y, exog, fit_mask))
+                .map(|(_, m)| Self {
+                    spec,
+                    alphas,
+                    y,
+                    exog,
+                    fit_mask,
+                    m,
+                    acc: None,
+                    rows: 0..0,
+                    last: 0..0,
+                }),
+        )
+    }
+
+    /// The models of every penalty fitted on `y[range]`; neither end of the range may move
+    /// back from one call to the next.
+    pub fn fit_range(&mut self, range: Range<usize>) -> Result<Vec<FittedModel>, ModelError> {
+        if range.start < self.last.start || range.end < self.last.end || range.end > self.y.len() {
+            return Err(ModelError::InvalidSpec(format!(
+                "training range {range:?} after {:?} (series of {})",
+                self.last,
+                self.y.len()
+            )));
+        }
+        let ModelSpec::Recursive {
+            local_level,
+            transform,
+            ..
+        } = self.spec
+        else {
+            unreachable!("checked in new")
+        };
+        let y = &self.y[range.clone()];
+        let mask = self.fit_mask.map(|m| &m[range.clone()]);
+        let w = self.spec.checked_window(y, mask)?;
+        // A range's rows are the matrix rows from its start plus the window on.
+        let p = self.m.cols();
+        let pos = &self.m.positions;
+        let lo = pos.partition_point(|q| *q < range.start + self.spec.window_size());
+        let hi = pos.partition_point(|q| *q < range.end);
+        if lo >= hi {
+            return Err(ModelError::TooShort {
+                needed: w + 1,
+                got: 0,
+            });
+        }
+        let (x, t) = (&self.m.x, &self.m.y);
+        let first = self.acc.is_none();
+        match &mut self.acc {
+            Some(a) if lo < self.rows.end => {
+                a.add(&x[self.rows.end * p..hi * p], &t[self.rows.end..hi])?;
+                a.remove(&x[self.rows.start * p..lo * p], &t[self.rows.start..lo])?;
+            }
+            // No row in common with the last range: start again.
+            _ => {
+                self.acc = Some(crate::linear::GramAccumulator::start(
+                    &x[lo * p..hi * p],
+                    &t[lo..hi],
+                    p,
+                )?)
+            }
+        }
+        self.rows = lo..hi;
+        self.last = range.clone();
+        let normal = self.acc.as_ref().expect("set above").equations();
+        let scale = Scale::fit(*transform, y)?;
+        let rows = Rows {
+            m: &self.m,
+            rows: lo..hi,
+            origin: range.start,
+        };
+        self.alphas
+            .iter()
+            .map(|a| {
+                let fit = FittedRegressor::Linear(normal.ridge(*a)?);
+                // Only the first range keeps its in-sample predictions (the backtest keeps
+                // its first fold's model for inspection); later ones need only the residuals
+                // of the local level's days.
+                let state = if first {
+                    let sub = rows.matrix();
+                    recursive_state(fit, scale, &sub, y.len(), *local_level, self.exog)
+                } else {
+                    rows.level_state(fit, scale, range.end, *local_level, self.exog)
+                };
+                Ok(FittedModel {
+                    spec: self.spec.with_ridge_alpha(*a),
+                    last_window: y[y.len() - w..].to_vec(),
+                    state: Some(state),
+                    baseline_out_sample: None,
+                    members: Vec::new(),
+                    mstl: None,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Rows of a training matrix: one training range's, positions counted from `origin`.
+struct Rows<'m> {
+    m: &'m crate::matrix::TrainMatrix,
+    rows: Range<usize>,
+    origin: usize,
+}
+
+impl Rows<'_> {
+    /// The rows as a matrix of their own (positions from the range's start).
+    fn matrix(&self) -> crate::matrix::TrainMatrix {
+        let (p, r) = (self.m.cols(), self.rows.clone());
+        crate::matrix::TrainMatrix {
+            names: self.m.names.clone(),
+            x: self.m.x[r.start * p..r.end * p].to_vec(),
+            y: self.m.y[r.clone()].to_vec(),
+            positions: self.m.positions[r]
+                .iter()
+                .map(|q| q - self.origin)
+                .collect(),
+        }
+    }
+
+    /// A state without in-sample predictions: the level offset from the residuals of the
+    /// rows in the last `local_level` days before position `n`.
+    fn level_state(
+        &self,
+        fit: FittedRegressor,
+        scale: Scale,
+        n: usize,
+        local_level: Option<usize>,
+        exog: Option<&Exog>,
+    ) -> RegressionState {
+        let level_offset = local_level.map_or(0.0, |days| {
+            let from = n.saturating_sub(days);
+            let r = self.rows.clone();
+            let start = r.start + self.m.positions[r.clone()].partition_point(|q| *q < from);
+            let recent: Vec<f64> = (start..r.end)
+                .map(|i| self.m.y[i] - fit.predict_row(self.m.row(i)))
+                .filter(|r| r.is_finite())
+                .collect();
+            if recent.is_empty() {
+                0.0
+            } else {
+                recent.iter().sum::<f64>() / recent.len() as f64
+            }
+        });
+        let exog = exog.filter(|e| !e.names.is_empty());
+        RegressionState {
+            fit,
+            direct_fits: Vec::new(),
+            scale,
+            exog_names: exog.map(|e| e.names.clone()).unwrap_or_default(),
+            feature_names: self.m.names.clone(),
+            in_sample_residuals: Vec::new(),
+            in_sample_predictions: Vec::new(),
+            out_sample: None,
+            held: exog
+                .map(|e| {
+                    (0..e.names.len())
+                        .filter(|j| e.is_held(*j))
+                        .map(|j| (j, e.columns[j].get(n - 1).copied().unwrap_or(f64::NAN)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            level_offset,
+        }
     }
 }
 
