@@ -560,7 +560,14 @@ impl ModelSpec {
                     }
                     _ => regressor.fit(&m)?,
                 };
-                Some(recursive_state(fit, scale, &m, y.len(), *local_level, exog))
+                Some(recursive_state(
+                    fit,
+                    scale,
+                    &Rows::all(&m),
+                    y.len(),
+                    *local_level,
+                    exog,
+                ))
             }
             ModelSpec::Direct {
                 regressor,
@@ -835,7 +842,14 @@ impl ModelSpec {
                 Ok(FittedModel {
                     spec: self.with_ridge_alpha(*a),
                     last_window: y[y.len() - w..].to_vec(),
-                    state: Some(recursive_state(fit, scale, &m, y.len(), *local_level, exog)),
+                    state: Some(recursive_state(
+                        fit,
+                        scale,
+                        &Rows::all(&m),
+                        y.len(),
+                        *local_level,
+                        exog,
+                    )),
                     baseline_out_sample: None,
                     members: Vec::new(),
                     mstl: None,
@@ -850,7 +864,8 @@ impl ModelSpec {
 /// training matrix is built once on the longest range and the normal equations follow the
 /// ranges ([`crate::linear::GramAccumulator`]): each refit adds the rows that enter and takes
 /// back the rows that leave, then solves a small system per penalty. The first range's
-/// models equal [`ModelSpec::fit_ridge_path`]'s bit for bit, later ones to rounding. Only for
+/// coefficients equal [`ModelSpec::fit_ridge_path`]'s bit for bit, later ones to rounding;
+/// the models keep no in-sample predictions (a backtest only predicts with them). Only for
 /// specs whose rows do not depend on the training range ([`RidgeRefitPath::new`] returns
 /// `None` for the standardising transform, fitted on the range).
 pub struct RidgeRefitPath<'a> {
@@ -937,7 +952,6 @@ impl<'a> RidgeRefitPath<'a> {
             });
         }
         let (x, t) = (&self.m.x, &self.m.y);
-        let first = self.acc.is_none();
         match &mut self.acc {
             Some(a) if lo < self.rows.end => {
                 a.add(&x[self.rows.end * p..hi * p], &t[self.rows.end..hi])?;
@@ -965,15 +979,9 @@ impl<'a> RidgeRefitPath<'a> {
             .iter()
             .map(|a| {
                 let fit = FittedRegressor::Linear(normal.ridge(*a)?);
-                // Only the first range keeps its in-sample predictions (the backtest keeps
-                // its first fold's model for inspection); later ones need only the residuals
-                // of the local level's days.
-                let state = if first {
-                    let sub = rows.matrix();
-                    recursive_state(fit, scale, &sub, y.len(), *local_level, self.exog)
-                } else {
-                    rows.level_state(fit, scale, range.end, *local_level, self.exog)
-                };
+                // A backtest's refits predict only: no in-sample predictions are kept,
+                // only the residuals of the local level's days.
+                let state = rows.level_state(fit, scale, range.end, *local_level, self.exog);
                 Ok(FittedModel {
                     spec: self.spec.with_ridge_alpha(*a),
                     last_window: y[y.len() - w..].to_vec(),
@@ -994,18 +1002,13 @@ struct Rows<'m> {
     origin: usize,
 }
 
-impl Rows<'_> {
-    /// The rows as a matrix of their own (positions from the range's start).
-    fn matrix(&self) -> crate::matrix::TrainMatrix {
-        let (p, r) = (self.m.cols(), self.rows.clone());
-        crate::matrix::TrainMatrix {
-            names: self.m.names.clone(),
-            x: self.m.x[r.start * p..r.end * p].to_vec(),
-            y: self.m.y[r.clone()].to_vec(),
-            positions: self.m.positions[r]
-                .iter()
-                .map(|q| q - self.origin)
-                .collect(),
+impl<'m> Rows<'m> {
+    /// Every row of `m`.
+    fn all(m: &'m crate::matrix::TrainMatrix) -> Self {
+        Self {
+            m,
+            rows: 0..m.rows(),
+            origin: 0,
         }
     }
 
@@ -1061,21 +1064,31 @@ impl Rows<'_> {
 fn recursive_state(
     fit: FittedRegressor,
     scale: Scale,
-    m: &crate::matrix::TrainMatrix,
+    rows: &Rows<'_>,
     n: usize,
     local_level: Option<usize>,
     exog: Option<&Exog>,
 ) -> RegressionState {
     let exog = exog.filter(|e| !e.names.is_empty());
-    let fitted_values: Vec<f64> = (0..m.rows()).map(|i| fit.predict_row(m.row(i))).collect();
-    let residuals: Vec<f64> = (0..m.rows()).map(|i| m.y[i] - fitted_values[i]).collect();
+    let m = rows.m;
+    let fitted_values: Vec<f64> = rows
+        .rows
+        .clone()
+        .map(|i| fit.predict_row(m.row(i)))
+        .collect();
+    let residuals: Vec<f64> = rows
+        .rows
+        .clone()
+        .zip(&fitted_values)
+        .map(|(i, f)| m.y[i] - f)
+        .collect();
     let level_offset = local_level.map_or(0.0, |days| {
         let from = n.saturating_sub(days);
-        let recent: Vec<f64> = m
-            .positions
+        let recent: Vec<f64> = m.positions[rows.rows.clone()]
             .iter()
+            .map(|p| p - rows.origin)
             .zip(&residuals)
-            .filter(|(p, r)| **p >= from && r.is_finite())
+            .filter(|(p, r)| *p >= from && r.is_finite())
             .map(|(_, r)| *r)
             .collect();
         if recent.is_empty() {
