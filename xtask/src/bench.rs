@@ -318,6 +318,13 @@ pub struct ManySize {
     /// size against skforecast).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forecast_sums: Vec<f64>,
+    /// One global Ridge across the series (`models::global`, skforecast's
+    /// `ForecasterRecursiveMultiSeries` defaults: ordinal encoding, no scaling): fit once,
+    /// then 185 days per series; best wall seconds per thread setting.
+    pub global_timings: Vec<Timing>,
+    /// The global model's forecast sums, one per series (compared at the 1,000-series size).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub global_forecast_sums: Vec<f64>,
 }
 
 /// Result of W3.
@@ -420,6 +427,20 @@ pub fn w3(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<ManyWor
                 })
                 .collect::<anyhow::Result<Vec<f64>>>()
         })?;
+        let global = models::GlobalRidgeSpec {
+            lags: (1..=W3_LAGS).collect(),
+            alpha: W3_ALPHA,
+            encoding: models::SeriesEncoding::Ordinal,
+            scaling: models::SeriesScaling::None,
+        };
+        let (global_timings, global_sums) = timed("W3 global", repeat, || {
+            let refs: Vec<&[f64]> = series.iter().map(|s| s.as_slice()).collect();
+            let g = global.fit(&refs)?;
+            (0..g.series())
+                .into_par_iter()
+                .map(|i| Ok(g.predict(i, steps)?.iter().sum()))
+                .collect::<anyhow::Result<Vec<f64>>>()
+        })?;
         let one = timings[0].seconds;
         sizes.push(ManySize {
             series: n,
@@ -428,6 +449,12 @@ pub fn w3(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<ManyWor
             timings,
             peak_rss_mib: peak_rss_mib(),
             forecast_sums: if n == W3_COMPARED { sums } else { Vec::new() },
+            global_timings,
+            global_forecast_sums: if n == W3_COMPARED {
+                global_sums
+            } else {
+                Vec::new()
+            },
         });
     }
     Ok(ManyWorkload {

@@ -28,6 +28,7 @@ pub mod artifact;
 pub mod backtest;
 pub mod builder;
 pub mod compete;
+pub mod global;
 pub mod linear;
 pub mod matrix;
 pub mod metrics;
@@ -45,6 +46,7 @@ pub use compete::{
     compete, rank_entries, Arena, Candidate, CvConfig, EnsembleConfig, Entry, ExogSelection,
     Leaderboard, Preference, TrainConfig,
 };
+pub use global::{GlobalRidge, GlobalRidgeSpec, SeriesEncoding, SeriesScaling};
 pub use matrix::{
     fill_for_lags, train_matrix, Autoregressive, Exog, ExogFilter, Stat, TrainMatrix, WindowFeature,
 };
