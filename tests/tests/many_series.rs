@@ -110,6 +110,16 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
         assert!(h["days"].as_u64().unwrap() >= 180, "{h}");
         assert!(h["mase"].as_f64().unwrap() < 1.5, "{h}");
     }
+    let summary = &body["summary"];
+    assert_eq!(summary["failed"], 1, "{summary}");
+    let won: u64 = summary["champions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(won, 2, "{summary}");
+    assert_eq!(summary["holdout_series"], 2, "{summary}");
     let total = &body["total"];
     assert_eq!(total["series"], 2);
     assert_eq!(total["days"], 185);

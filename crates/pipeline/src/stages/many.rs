@@ -85,6 +85,81 @@ pub struct SeriesBody {
     pub rows: Vec<SeriesRow>,
     /// The total across the series forecast: days covered and hold-out scores.
     pub total: Option<TotalRow>,
+    /// The rows in a few numbers.
+    pub summary: SeriesSummary,
+}
+
+/// The `series` report in a few numbers: how many failed, which champions won how often, the
+/// median backtest score and, on a hold-out run, the scores across the series scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesSummary {
+    /// Series that were not forecast.
+    pub failed: usize,
+    /// Champion name → series it won.
+    pub champions: std::collections::BTreeMap<String, usize>,
+    /// Median of the champions' backtest scores.
+    pub backtest_median: Option<f64>,
+    /// Series scored on a hold-out.
+    pub holdout_series: usize,
+    /// Geometric mean of their hold-out MASE.
+    pub holdout_mase_geomean: Option<f64>,
+    /// Median of their hold-out MASE.
+    pub holdout_mase_median: Option<f64>,
+    /// Mean empirical coverage per nominal level (`[level, coverage]`).
+    pub holdout_coverage_mean: Vec<(f64, f64)>,
+}
+
+impl SeriesSummary {
+    /// The summary of report rows.
+    pub fn of(rows: &[SeriesRow]) -> Self {
+        let median = |mut v: Vec<f64>| -> Option<f64> {
+            v.retain(|x| x.is_finite());
+            if v.is_empty() {
+                return None;
+            }
+            v.sort_by(f64::total_cmp);
+            let m = v.len() / 2;
+            Some(if v.len() % 2 == 1 {
+                v[m]
+            } else {
+                (v[m - 1] + v[m]) / 2.0
+            })
+        };
+        let mut champions = std::collections::BTreeMap::new();
+        for c in rows.iter().filter_map(|r| r.champion.as_ref()) {
+            *champions.entry(c.clone()).or_insert(0) += 1;
+        }
+        let scored: Vec<&HoldoutRow> = rows.iter().filter_map(|r| r.holdout.as_ref()).collect();
+        let mase: Vec<f64> = scored
+            .iter()
+            .map(|h| h.mase)
+            .filter(|m| m.is_finite() && *m > 0.0)
+            .collect();
+        let levels: Vec<f64> = scored
+            .first()
+            .map(|h| h.coverage.iter().map(|(l, _)| *l).collect())
+            .unwrap_or_default();
+        let holdout_coverage_mean = levels
+            .iter()
+            .map(|l| {
+                let v: Vec<f64> = scored
+                    .iter()
+                    .filter_map(|h| h.coverage.iter().find(|(x, _)| x == l).map(|(_, c)| *c))
+                    .collect();
+                (*l, v.iter().sum::<f64>() / v.len().max(1) as f64)
+            })
+            .collect();
+        Self {
+            failed: rows.iter().filter(|r| r.error.is_some()).count(),
+            champions,
+            backtest_median: median(rows.iter().filter_map(|r| r.backtest).collect()),
+            holdout_series: scored.len(),
+            holdout_mase_geomean: (!mase.is_empty())
+                .then(|| (mase.iter().map(|m| m.ln()).sum::<f64>() / mase.len() as f64).exp()),
+            holdout_mase_median: median(mase.clone()),
+            holdout_coverage_mean,
+        }
+    }
 }
 
 /// The total across series in the `series` report.
@@ -251,6 +326,7 @@ fn body_of(
             total_units: t.forecast.daily.iter().map(|d| d.point).sum(),
             holdout: t.holdout.as_ref().map(HoldoutRow::of),
         }),
+        summary: SeriesSummary::of(&rows),
         rows,
     }
 }
@@ -522,6 +598,13 @@ fn log_rows(body: &SeriesBody) {
             ),
         }
     }
+    let s = &body.summary;
+    tracing::info!(
+        failed = s.failed,
+        champions = ?s.champions,
+        holdout_mase_geomean = s.holdout_mase_geomean,
+        "series summary"
+    );
     if let Some(t) = &body.total {
         tracing::info!(
             series = t.series,
@@ -530,5 +613,51 @@ fn log_rows(body: &SeriesBody) {
             mase = t.holdout.as_ref().map(|h| h.mase),
             "total across series forecast"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(champion: Option<&str>, backtest: Option<f64>, mase: Option<f64>) -> SeriesRow {
+        SeriesRow {
+            serie: "s".into(),
+            key: vec!["s".into()],
+            rows: 10,
+            champion: champion.map(String::from),
+            backtest,
+            total_units: None,
+            holdout: mase.map(|m| HoldoutRow {
+                days: 5,
+                mae: 1.0,
+                mase: m,
+                coverage: vec![(80.0, 0.8), (95.0, 1.0)],
+            }),
+            error: champion.is_none().then(|| "contract".into()),
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_champions_and_pools_the_scores() {
+        let rows = [
+            row(Some("a"), Some(0.5), Some(0.5)),
+            row(Some("b"), Some(0.9), Some(2.0)),
+            row(Some("a"), Some(0.7), Some(1.0)),
+            row(None, None, None),
+        ];
+        let s = SeriesSummary::of(&rows);
+        assert_eq!(s.failed, 1);
+        assert_eq!(s.champions.get("a"), Some(&2));
+        assert_eq!(s.champions.get("b"), Some(&1));
+        assert_eq!(s.backtest_median, Some(0.7));
+        assert_eq!(s.holdout_series, 3);
+        assert!((s.holdout_mase_geomean.unwrap() - 1.0).abs() < 1e-12);
+        assert_eq!(s.holdout_mase_median, Some(1.0));
+        let cov = &s.holdout_coverage_mean;
+        assert_eq!(cov.len(), 2);
+        assert!((cov[0].0, cov[1]) == (80.0, (95.0, 1.0)) && (cov[0].1 - 0.8).abs() < 1e-12);
+        let empty = SeriesSummary::of(&[]);
+        assert_eq!((empty.failed, empty.holdout_mase_geomean), (0, None));
     }
 }
