@@ -547,6 +547,32 @@ mod tests {
         finish(beta, &means, ymean).unwrap()
     }
 
+    /// A uniform draw in [0, 1) from a seeded linear congruential stream.
+    fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Coefficients and intercept within 1e-9 (relative, absolute below 1).
+    fn close_fits(
+        a: &LinearFit,
+        b: &LinearFit,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let tol = |v: f64| 1e-9 * v.abs().max(1.0);
+        for (x, y) in a.coef.iter().zip(&b.coef) {
+            proptest::prop_assert!((x - y).abs() <= tol(*y), "coef {x} vs {y}");
+        }
+        proptest::prop_assert!((a.intercept - b.intercept).abs() <= tol(b.intercept));
+        Ok(())
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(40))]
 
@@ -560,11 +586,7 @@ mod tests {
             p in 1usize..30,
             level in 0.0f64..5_000.0,
         ) {
-            let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let mut draw = || {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64
-            };
+            let mut draw = uniform(seed);
             let series: Vec<f64> = (0..n + p).map(|_| level + 100.0 * draw()).collect();
             let m = TrainMatrix {
                 names: (0..p).map(|j| format!("lag_{j}")).collect(),
@@ -575,11 +597,7 @@ mod tests {
             let ne = NormalEquations::of(&m).unwrap();
             for alpha in [0.1, 1.0, 10.0, 100.0] {
                 let (a, b) = (ne.ridge(alpha).unwrap(), ridge_dense(&m, alpha));
-                let tol = |v: f64| 1e-9 * v.abs().max(1.0);
-                for (x, y) in a.coef.iter().zip(&b.coef) {
-                    proptest::prop_assert!((x - y).abs() <= tol(*y), "coef {x} vs {y}");
-                }
-                proptest::prop_assert!((a.intercept - b.intercept).abs() <= tol(b.intercept));
+                close_fits(&a, &b)?;
                 proptest::prop_assert_eq!(&a, &ridge(&m, alpha).unwrap());
             }
         }
@@ -593,11 +611,7 @@ mod tests {
             k in 1usize..20,
             level in 0.0f64..5_000.0,
         ) {
-            let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let mut draw = || {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64
-            };
+            let mut draw = uniform(seed);
             let z: Vec<f64> = (0..n).map(|t| level + 30.0 * (t as f64 / 7.0).sin() + 100.0 * draw()).collect();
             proptest::prop_assume!(n > k + 2);
             let m = crate::matrix::train_matrix(
@@ -608,11 +622,7 @@ mod tests {
             let (a, b) = (NormalEquations::of_lags(&z, k).unwrap(), NormalEquations::of(&m).unwrap());
             for alpha in [0.1, 1.0, 100.0] {
                 let (u, v) = (a.ridge(alpha).unwrap(), b.ridge(alpha).unwrap());
-                let tol = |x: f64| 1e-9 * x.abs().max(1.0);
-                for (x, y) in u.coef.iter().zip(&v.coef) {
-                    proptest::prop_assert!((x - y).abs() <= tol(*y), "coef {x} vs {y}");
-                }
-                proptest::prop_assert!((u.intercept - v.intercept).abs() <= tol(v.intercept));
+                close_fits(&u, &v)?;
             }
         }
 
@@ -625,11 +635,7 @@ mod tests {
             p in 1usize..20,
             level in 0.0f64..5_000.0,
         ) {
-            let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let mut draw = || {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64
-            };
+            let mut draw = uniform(seed);
             let n: usize = blocks.iter().sum::<usize>() + p;
             let series: Vec<f64> = (0..n + p).map(|_| level + 100.0 * draw()).collect();
             let x: Vec<f64> = (0..n).flat_map(|i| (0..p).map(move |j| (i, j))).map(|(i, j)| series[i + p - 1 - j]).collect();
@@ -645,12 +651,7 @@ mod tests {
                 let scratch = NormalEquations::of_rows(&x[..end * p], &y[..end], p).unwrap();
                 let grown = acc.equations();
                 for alpha in [0.1, 10.0] {
-                    let (a, b) = (grown.ridge(alpha).unwrap(), scratch.ridge(alpha).unwrap());
-                    let tol = |v: f64| 1e-9 * v.abs().max(1.0);
-                    for (u, v) in a.coef.iter().zip(&b.coef) {
-                        proptest::prop_assert!((u - v).abs() <= tol(*v), "coef {u} vs {v}");
-                    }
-                    proptest::prop_assert!((a.intercept - b.intercept).abs() <= tol(b.intercept));
+                    close_fits(&grown.ridge(alpha).unwrap(), &scratch.ridge(alpha).unwrap())?;
                 }
             }
         }
