@@ -256,6 +256,25 @@ pub fn backtest_ridge_path(
     }
 }
 
+/// [`backtest`] of a model fitted elsewhere (a global model seen from one series, say):
+/// `fit(fold)` returns the model of each fold that refits, fitted on that fold's training
+/// range, and `spec` gives the window size. Predicted, pooled and scored exactly as a
+/// backtest of `spec` that fits itself.
+pub fn backtest_fitted(
+    spec: &ModelSpec,
+    y: &[f64],
+    actuals: Option<&[f64]>,
+    exog: Option<&Exog>,
+    cfg: &FoldConfig,
+    fit: &mut dyn FnMut(Range<usize>) -> Result<FittedModel, ModelError>,
+) -> Result<Backtest, ModelError> {
+    let exog = exog.filter(|e| spec.uses_exog() && !e.names.is_empty());
+    let mut out = backtest_with(spec, 1, y, actuals, exog, cfg, &mut |r| {
+        fit(r).map(|m| vec![m])
+    })?;
+    Ok(out.remove(0))
+}
+
 /// The series, exog and fit mask of one training range.
 fn train_slices<'a>(
     y: &'a [f64],

@@ -93,28 +93,6 @@ pub fn compete(
             )));
         }
     }
-    let entry = |c: &Candidate, r: Result<Backtest, ModelError>| match r {
-        Ok(b) => (
-            Entry {
-                nombre: c.nombre.clone(),
-                label: c.model.label(),
-                metrics: b.metrics.clone(),
-                folds: b.folds,
-                error: None,
-            },
-            Some(b),
-        ),
-        Err(e) => (
-            Entry {
-                nombre: c.nombre.clone(),
-                label: c.model.label(),
-                metrics: BTreeMap::new(),
-                folds: 0,
-                error: Some(e.to_string()),
-            },
-            None,
-        ),
-    };
     let alone = |c: &Candidate| {
         crate::backtest::backtest_masked(
             &c.model,
@@ -154,12 +132,12 @@ pub fn compete(
                 Some(bts) => g
                     .iter()
                     .zip(bts)
-                    .map(|(i, b)| (*i, entry(&candidates[*i], Ok(b))))
+                    .map(|(i, b)| (*i, entry_of(&candidates[*i], Ok(b))))
                     .collect(),
                 // One at a time (a failed path too: each candidate then gets its own error).
                 None => g
                     .iter()
-                    .map(|i| (*i, entry(&candidates[*i], alone(&candidates[*i]))))
+                    .map(|i| (*i, entry_of(&candidates[*i], alone(&candidates[*i]))))
                     .collect(),
             };
             out.into_iter()
@@ -182,6 +160,60 @@ pub fn compete(
         ));
     }
     Ok((Leaderboard { metric, entries }, backtests))
+}
+
+/// A candidate's leaderboard row from its backtest, or from why it failed.
+fn entry_of(c: &Candidate, r: Result<Backtest, ModelError>) -> (Entry, Option<Backtest>) {
+    match r {
+        Ok(b) => (
+            Entry {
+                nombre: c.nombre.clone(),
+                label: c.model.label(),
+                metrics: b.metrics.clone(),
+                folds: b.folds,
+                error: None,
+            },
+            Some(b),
+        ),
+        Err(e) => (
+            Entry {
+                nombre: c.nombre.clone(),
+                label: c.model.label(),
+                metrics: BTreeMap::new(),
+                folds: 0,
+                error: Some(e.to_string()),
+            },
+            None,
+        ),
+    }
+}
+
+/// The round of one candidate fitted elsewhere (a global model seen from this series): its
+/// backtest on `arena`'s folds with the models `fit` gives for each refit
+/// ([`crate::backtest::backtest_fitted`]), as a leaderboard of one row to
+/// [`crate::merge`] into the competition. A failure is a row with its error, not an error.
+pub fn compete_fitted(
+    candidate: &Candidate,
+    arena: Arena<'_>,
+    fit: &mut dyn FnMut(std::ops::Range<usize>) -> Result<crate::FittedModel, ModelError>,
+) -> (Leaderboard, BTreeMap<String, Backtest>) {
+    let r = crate::backtest::backtest_fitted(
+        &candidate.model,
+        arena.y,
+        arena.actuals,
+        candidate.exog_for(arena.exog).as_ref(),
+        arena.cv,
+        fit,
+    );
+    let (entry, bt) = entry_of(candidate, r);
+    let backtests = bt.map(|b| (entry.nombre.clone(), b)).into_iter().collect();
+    (
+        Leaderboard {
+            metric: arena.metric,
+            entries: vec![entry],
+        },
+        backtests,
+    )
 }
 
 /// Candidates in groups that can share a ridge path: recursive Ridge specs with valid
@@ -460,6 +492,10 @@ pub struct TrainConfig {
     /// (`null`: the best backtest wins).
     #[serde(default)]
     pub preferencia: Option<Preference>,
+    /// A global model across the series of a many-series run, competing in each series'
+    /// backtest.
+    #[serde(default)]
+    pub global: crate::global::GlobalConfig,
 }
 
 /// `train.preferencia`: the champion is `candidato` (when it was built and backtested) unless

@@ -40,13 +40,15 @@ pub mod spec;
 pub mod train;
 
 pub use artifact::{ModelArtifact, ARTIFACT_SCHEMA_VERSION};
-pub use backtest::{backtest, backtest_masked, folds, Backtest, Fold, FoldConfig, Refit};
+pub use backtest::{
+    backtest, backtest_fitted, backtest_masked, folds, Backtest, Fold, FoldConfig, Refit,
+};
 pub use builder::RecursiveBuilder;
 pub use compete::{
-    compete, rank_entries, Arena, Candidate, CvConfig, EnsembleConfig, Entry, ExogSelection,
-    Leaderboard, Preference, TrainConfig,
+    compete, compete_fitted, rank_entries, Arena, Candidate, CvConfig, EnsembleConfig, Entry,
+    ExogSelection, Leaderboard, Preference, TrainConfig,
 };
-pub use global::{GlobalRidge, GlobalRidgeSpec, SeriesEncoding, SeriesScaling};
+pub use global::{GlobalConfig, GlobalRidge, GlobalRidgeSpec, SeriesEncoding, SeriesScaling};
 pub use matrix::{
     fill_for_lags, train_matrix, Autoregressive, Exog, ExogFilter, Stat, TrainMatrix, WindowFeature,
 };

@@ -142,6 +142,9 @@ pub struct Selection<'a> {
     pub steps: usize,
     /// The preferred champion (`train.preferencia`), if any.
     pub prefer: Option<&'a Preference>,
+    /// Candidates fitted elsewhere (a global model seen from this series), by name: their
+    /// model on the whole history, used as it is instead of a refit.
+    pub fitted: Option<&'a BTreeMap<String, FittedModel>>,
 }
 
 /// The chosen model, refitted on the whole history.
@@ -218,10 +221,13 @@ pub fn select_champion(
         .par_iter()
         .map(|(_, c)| {
             let exog = c.exog_for(data.exog);
-            let fitted = c
-                .model
-                .fit_masked(data.y, exog.as_ref(), Some(data.fit_mask))
-                .map_err(|e| format!("cannot be refitted: {e}"))?;
+            let fitted = match data.fitted.and_then(|f| f.get(&c.nombre)) {
+                Some(m) => m.clone(),
+                None => c
+                    .model
+                    .fit_masked(data.y, exog.as_ref(), Some(data.fit_mask))
+                    .map_err(|e| format!("cannot be refitted: {e}"))?,
+            };
             if !fitted.last_window.iter().all(|v| v.is_finite()) {
                 return Err("its last window has missing values".to_string());
             }
@@ -513,6 +519,7 @@ mod tests {
                 future_exog: None,
                 steps: 10,
                 prefer: None,
+                fitted: None,
             },
         )
         .unwrap();
@@ -536,6 +543,7 @@ mod tests {
                     future_exog: None,
                     steps: 10,
                     prefer: Some(&pref),
+                    fitted: None,
                 },
             )
             .unwrap()
