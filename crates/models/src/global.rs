@@ -43,6 +43,7 @@ pub enum SeriesEncoding {
     /// One column holding the series' position (skforecast's `encoding='ordinal'`).
     Ordinal,
     /// One 0/1 column per series (`encoding='onehot'`).
+    #[serde(rename = "onehot")]
     OneHot,
 }
 

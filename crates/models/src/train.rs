@@ -220,8 +220,13 @@ pub fn select_champion(
     let refits: Vec<RefitOutcome> = ranked
         .par_iter()
         .map(|(_, c)| {
-            let exog = c.exog_for(data.exog);
-            let fitted = match data.fitted.and_then(|f| f.get(&c.nombre)) {
+            let elsewhere = data.fitted.and_then(|f| f.get(&c.nombre));
+            // A model fitted elsewhere takes exog only when it was fitted with some.
+            let exog = match elsewhere.and_then(|m| m.state.as_ref()) {
+                Some(st) if st.exog_names.is_empty() => None,
+                _ => c.exog_for(data.exog),
+            };
+            let fitted = match elsewhere {
                 Some(m) => m.clone(),
                 None => c
                     .model

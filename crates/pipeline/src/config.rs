@@ -504,6 +504,26 @@ impl AppConfig {
                 });
             }
         }
+        let g = &self.train.global;
+        if g.lags.is_empty() {
+            return Err(invalid(
+                "train.global.lags".into(),
+                "the global model needs at least one lag",
+            ));
+        }
+        check_lags("train.global.lags", &g.lags)?;
+        if !(g.alpha.is_finite() && g.alpha >= 0.0) {
+            return Err(invalid(
+                "train.global.alpha".into(),
+                format!("expected a penalty >= 0, found {}", g.alpha),
+            ));
+        }
+        if g.nombre.trim().is_empty() {
+            return Err(invalid(
+                "train.global.nombre".into(),
+                "the global candidate needs a name",
+            ));
+        }
         if let Some(p) = &self.train.preferencia {
             if !(0.0..1.0).contains(&p.margen) {
                 return Err(invalid(

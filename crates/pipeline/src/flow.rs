@@ -276,14 +276,23 @@ pub struct Outcome {
     pub holdout: Option<forecaster::HoldoutScore>,
 }
 
-/// Runs phases 01–06 on the source's rows `raw` (the columns the contract maps) with the
-/// settings `cfg`, in memory: nothing is read from or written to disk. `on_candidate` is
-/// called as each backtest ends.
-pub fn run_in_memory(
-    raw: &DataFrame,
-    cfg: &AppConfig,
-    on_candidate: crate::train::OnCandidate<'_>,
-) -> Result<Outcome, PipelineError> {
+/// Phases 01–04 of one series and what phase 05 trains on.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Phase 01's validation of the rows.
+    pub validation: contract::ValidationReport,
+    /// Phase 02's daily grid and the rows after the cutoff.
+    pub cleansed: CleansedData,
+    /// Phase 03's analysis.
+    pub eda: features::eda::EdaReport,
+    /// Phase 04's layers.
+    pub layers: features::FeatureLayers,
+    /// What phase 05 trains on.
+    pub data: TrainData,
+}
+
+/// Runs phases 01–04 on the source's rows `raw` with the settings `cfg`, in memory.
+pub fn prepare(raw: &DataFrame, cfg: &AppConfig) -> Result<Prepared, PipelineError> {
     let validation = validate(raw, cfg, today(cfg))?;
     if !validation.passed {
         return Err(PipelineError::Validation {
@@ -302,6 +311,32 @@ pub fn run_in_memory(
         &cfg.train.target,
         cfg.train.exog,
     )?;
+    Ok(Prepared {
+        validation,
+        cleansed,
+        eda,
+        layers,
+        data,
+    })
+}
+
+/// Runs phases 05–06 on a prepared series, in memory; `fitted` is a candidate fitted
+/// elsewhere that competes too (the global model of a many-series run). `on_candidate` is
+/// called as each backtest ends.
+pub fn finish(
+    prepared: Prepared,
+    cfg: &AppConfig,
+    fitted: Option<&crate::global::FittedCandidate>,
+    on_candidate: crate::train::OnCandidate<'_>,
+) -> Result<Outcome, PipelineError> {
+    let Prepared {
+        validation,
+        cleansed,
+        eda,
+        layers,
+        data,
+    } = prepared;
+    let after = crate::frames::observed_frame(&cleansed.after)?;
     let trained = crate::train::train(
         &data,
         &cfg.train,
@@ -314,6 +349,7 @@ pub fn run_in_memory(
                 .then_some(eda.suggested_lags.as_slice()),
             context: Some(feature_context(cfg, &layers.report)),
             training_data_sha256: String::new(),
+            fitted,
         },
         on_candidate,
     )?;
@@ -330,4 +366,15 @@ pub fn run_in_memory(
         forecast: fc,
         holdout,
     })
+}
+
+/// Runs phases 01–06 on the source's rows `raw` (the columns the contract maps) with the
+/// settings `cfg`, in memory: nothing is read from or written to disk. `on_candidate` is
+/// called as each backtest ends.
+pub fn run_in_memory(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    on_candidate: crate::train::OnCandidate<'_>,
+) -> Result<Outcome, PipelineError> {
+    finish(prepare(raw, cfg)?, cfg, None, on_candidate)
 }

@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod executive;
 pub mod flow;
 pub mod frames;
+pub mod global;
 pub mod many;
 mod phase;
 pub mod stages;
@@ -16,8 +17,8 @@ pub mod words;
 pub use config::{AppConfig, ConfigError, Language, LoadOptions, ReportConfig};
 pub use error::{chain, PartitionProblem, PipelineError};
 pub use flow::{
-    analyse, cleanse, feature_context, features, fetch, forecast, run_in_memory, score, today,
-    validate, CleansedData, Outcome,
+    analyse, cleanse, feature_context, features, fetch, finish, forecast, prepare, run_in_memory,
+    score, today, validate, CleansedData, Outcome, Prepared,
 };
 pub use phase::Phase;
 pub use stages::{run_stage, SourceAccess};

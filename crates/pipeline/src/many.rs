@@ -174,9 +174,16 @@ pub fn run_many(
     if cfg.source.serie.is_empty() {
         return Err(PipelineError::NoSeriesKey);
     }
+    let global = cfg.train.global.enabled;
+    if global && shard.is_some() {
+        return Err(PipelineError::GlobalOnShard);
+    }
     let parts = connector::split_series(raw, &cfg.source.serie)?;
     let in_source = parts.len();
-    let series: Vec<SeriesRun> = parts
+    // Phases 01–04 of every series, then the global model across them (when on), then each
+    // series' competition and forecast.
+    type Ready = (usize, Vec<String>, usize, String);
+    let prepared: Vec<(Ready, Result<crate::Prepared, PipelineError>)> = parts
         .into_iter()
         .enumerate()
         .filter(|(_, p)| shard.is_none_or(|s| s.holds(&p.key)))
@@ -184,14 +191,45 @@ pub fn run_many(
         .into_par_iter()
         .map(|(position, p)| {
             let name = p.name();
-            let outcome = crate::run_in_memory(&p.frame, cfg, &|_| {});
+            let prepared = crate::prepare(&p.frame, cfg);
+            ((position, p.key, p.frame.height(), name), prepared)
+        })
+        .collect();
+    let fitted: Vec<Option<crate::global::FittedCandidate>> = if global {
+        let ready: Vec<(usize, (&str, &crate::TrainData))> = prepared
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ((_, _, _, name), p))| {
+                p.as_ref().ok().map(|p| (i, (name.as_str(), &p.data)))
+            })
+            .collect();
+        let views: Vec<(&str, &crate::TrainData)> = ready.iter().map(|(_, v)| *v).collect();
+        let mut out = vec![None; prepared.len()];
+        match crate::global::fit_across(&views, &cfg.train) {
+            Ok(fits) => {
+                for ((i, _), f) in ready.iter().zip(fits) {
+                    out[*i] = f;
+                }
+            }
+            Err(e) => tracing::warn!("the global model does not compete: {}", crate::chain(&e)),
+        }
+        out
+    } else {
+        vec![None; prepared.len()]
+    };
+    let series: Vec<SeriesRun> = prepared
+        .into_par_iter()
+        .zip(fitted)
+        .map(|(((position, key, rows, name), prepared), fitted)| {
+            let outcome =
+                prepared.and_then(|prep| crate::finish(prep, cfg, fitted.as_ref(), &|_| {}));
             if let Err(e) = &outcome {
                 tracing::warn!(serie = %name, "series failed: {}", crate::chain(e));
             }
             SeriesRun {
                 position,
-                rows: p.frame.height(),
-                key: p.key,
+                rows,
+                key,
                 name,
                 outcome,
             }

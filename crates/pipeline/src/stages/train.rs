@@ -55,6 +55,7 @@ pub fn train_with_progress(
             suggested_lags: suggested.as_deref(),
             context: Some(crate::feature_context(cfg, &applied)),
             training_data_sha256: training_sha,
+            fitted: None,
         },
         progress,
     )?;
