@@ -120,6 +120,19 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
         .sum();
     assert_eq!(won, 2, "{summary}");
     assert_eq!(summary["holdout_series"], 2, "{summary}");
+    // The global model competes in each series' backtest, on the same folds.
+    let board = read_csv(&root.join("outputs/reports/leaderboard_latest.csv"));
+    for serie in ["centro", "norte"] {
+        let rows: Vec<_> = board.iter().filter(|r| r["tienda"] == serie).collect();
+        let g = rows
+            .iter()
+            .find(|r| r["nombre"] == "global_ridge")
+            .unwrap_or_else(|| panic!("{serie}: no global_ridge row"));
+        assert!(g["error"].is_empty(), "{g:?}");
+        assert!(g["mase"].parse::<f64>().unwrap().is_finite(), "{g:?}");
+        assert_eq!(g["folds"], rows[0]["folds"], "{g:?}");
+        assert!(g["modelo"].starts_with("global"), "{g:?}");
+    }
     let total = &body["total"];
     assert_eq!(total["series"], 2);
     assert_eq!(total["days"], 185);
@@ -209,4 +222,53 @@ fn series_results_do_not_depend_on_the_thread_count() {
         out
     };
     assert_eq!(run(1), run(3));
+}
+
+/// Each shard fits the global model on every series of the source: a series' leaderboard and
+/// forecast are the unsharded run's, whichever shard runs it.
+#[test]
+fn a_shard_competes_with_the_same_global_model() {
+    let p = project();
+    let root = p.path();
+    long_csv(root);
+    let mut cfg = pipeline::AppConfig::shipped().unwrap();
+    cfg.source.kind = connector::SourceKind::File;
+    cfg.source.path = Some("long.csv".into());
+    cfg.source.serie = vec!["tienda".into()];
+    cfg.train.search.method = models::SearchMethod::None;
+    assert!(
+        cfg.train.global.enabled,
+        "the shipped config runs the global model"
+    );
+    let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let boards = |shard: Option<pipeline::many::Shard>| {
+        let many = pipeline::many::run_many(&raw, &cfg, shard).unwrap();
+        many.ok()
+            .map(|(s, o)| {
+                let g = o
+                    .trained
+                    .leaderboard
+                    .entries
+                    .iter()
+                    .find(|e| e.nombre == "global_ridge")
+                    .cloned()
+                    .expect("a global row");
+                (
+                    s.name.clone(),
+                    (g, pipeline::tables::daily_csv(&o.forecast).unwrap()),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let whole = boards(None);
+    assert_eq!(whole.len(), 2);
+    let mut sharded = BTreeMap::new();
+    for i in 0..2 {
+        let shard = pipeline::many::Shard::parse(&format!("{i}/2")).unwrap();
+        sharded.extend(boards(Some(shard)));
+    }
+    assert_eq!(whole, sharded);
+    for (g, _) in whole.values() {
+        assert!(g.error.is_none(), "{g:?}");
+    }
 }

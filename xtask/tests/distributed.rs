@@ -40,8 +40,7 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-/// The global model fits across every series; a shard holds only some, so shards run without it.
-const SETS: [&str; 10] = [
+const SETS: [&str; 8] = [
     "--set",
     "source.kind=file",
     "--set",
@@ -50,8 +49,6 @@ const SETS: [&str; 10] = [
     "source.serie=tienda",
     "--set",
     "train.search.method=none",
-    "--set",
-    "train.global.enabled=false",
 ];
 
 fn dask_python() -> Option<PathBuf> {

@@ -31,7 +31,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::linear::{GramAccumulator, LinearFit};
-use crate::matrix::Autoregressive;
+use crate::matrix::{Autoregressive, Exog};
 use crate::scale::{Scale, Transform};
 use crate::spec::{FittedModel, FittedRegressor, ModelSpec, RegressionState, Regressor};
 use crate::ModelError;
@@ -85,8 +85,13 @@ pub struct GlobalConfig {
     pub enabled: bool,
     /// Its name on each series' leaderboard.
     pub nombre: String,
-    /// Lags (each ≥ 1).
+    /// Lags (each ≥ 1; may be empty with exog).
     pub lags: Vec<usize>,
+    /// The calendar's exog columns it takes, through this filter (`null`: none, lags only).
+    /// Their effects are shared: one coefficient per column across the series, in the scaled
+    /// units of each.
+    #[serde(default)]
+    pub exog: Option<crate::ExogFilter>,
     /// Ridge penalty.
     pub alpha: f64,
     /// Series encoding.
@@ -98,13 +103,19 @@ pub struct GlobalConfig {
 }
 
 impl Default for GlobalConfig {
-    /// Off; when on, lags of two weeks and of the third and fourth week, one-hot series and
-    /// per-series standard scaling (a level and a scale per series, shared dynamics).
+    /// Off; when on, a regression on the calendar without lags (weekday, yearly Fourier,
+    /// festivos and their eves; no trend, which one coefficient cannot share across series)
+    /// with one-hot series and per-series standard scaling: a level and a scale per series,
+    /// shared calendar effects.
     fn default() -> Self {
         Self {
             enabled: false,
             nombre: "global_ridge".into(),
-            lags: (1..=14).chain([21, 28]).collect(),
+            lags: Vec::new(),
+            exog: Some(crate::ExogFilter {
+                tendencia: Some(false),
+                ..crate::ExogFilter::default()
+            }),
             alpha: 1.0,
             encoding: SeriesEncoding::OneHot,
             scaling: SeriesScaling::Standard,
@@ -140,7 +151,7 @@ impl GlobalConfig {
                 differentiation: 0,
                 local_level: None,
             },
-            exog: crate::ExogFilter::default(),
+            exog: self.exog.unwrap_or_default(),
         }
     }
 }
@@ -158,26 +169,57 @@ fn transform_of(scaling: SeriesScaling) -> Transform {
 pub struct GlobalRidge {
     /// The spec.
     pub spec: GlobalRidgeSpec,
-    /// Coefficients: lags in order, then the encoding column(s).
+    /// Coefficients: lags in order, the exog columns, then the encoding column(s).
     pub fit: LinearFit,
+    /// Exog columns fitted on, in order (empty: lags only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exog_names: Vec<String>,
+    /// Which of them are held flat after the training range.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<bool>,
     /// Per series `(centre, scale)` of the scaling (`(0, 1)` without scaling).
     pub scales: Vec<(f64, f64)>,
     /// Per series its last `max(lags)` values, scaled.
     pub last_windows: Vec<Vec<f64>>,
 }
 
-impl GlobalRidgeSpec {
-    fn window(&self) -> Result<usize, ModelError> {
-        match self.lags.iter().max() {
-            Some(w) if self.lags.iter().all(|l| *l >= 1) => Ok(*w),
-            _ => Err(ModelError::InvalidSpec(
-                "a global Ridge needs lags, each at least 1".into(),
-            )),
+/// One series as the global model takes it: its values (complete: they feed the lags and the
+/// scaling), its exog columns (the same names in every series) and which targets are fitted.
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesInput<'a> {
+    /// Values.
+    pub y: &'a [f64],
+    /// Exog columns aligned with `y` (`None`: the model is on lags only).
+    pub exog: Option<&'a Exog>,
+    /// Fitted targets (`None`: all); masked days (closed, long gaps) still feed the lags.
+    pub mask: Option<&'a [bool]>,
+}
+
+impl<'a> SeriesInput<'a> {
+    /// A complete series without exog.
+    pub fn of(y: &'a [f64]) -> Self {
+        Self {
+            y,
+            exog: None,
+            mask: None,
         }
     }
+}
 
-    fn columns(&self, n_series: usize) -> usize {
+impl GlobalRidgeSpec {
+    fn window(&self) -> Result<usize, ModelError> {
+        if self.lags.contains(&0) {
+            return Err(ModelError::InvalidSpec(
+                "a global Ridge's lags are each at least 1".into(),
+            ));
+        }
+        // At least 1, as a local recursive model's window (its first row is never fitted).
+        Ok(self.lags.iter().max().copied().unwrap_or(0).max(1))
+    }
+
+    fn columns(&self, n_exog: usize, n_series: usize) -> usize {
         self.lags.len()
+            + n_exog
             + match self.encoding {
                 SeriesEncoding::Ordinal => 1,
                 SeriesEncoding::OneHot => n_series,
@@ -187,44 +229,42 @@ impl GlobalRidgeSpec {
     /// Fits on `series` (in the order that gives their codes; each complete, longer than the
     /// largest lag).
     pub fn fit(&self, series: &[&[f64]]) -> Result<GlobalRidge, ModelError> {
-        self.fit_masked(series, None)
+        let inputs: Vec<SeriesInput<'_>> = series.iter().map(|y| SeriesInput::of(y)).collect();
+        self.fit_series(&inputs)
     }
 
-    /// [`GlobalRidgeSpec::fit`] where the target of series `i` at position `t` is fitted only
-    /// when `masks[i][t]` (closed days, long gaps): the values themselves still feed the lags
-    /// and the scaling, so they must be complete.
-    pub fn fit_masked(
-        &self,
-        series: &[&[f64]],
-        masks: Option<&[&[bool]]>,
-    ) -> Result<GlobalRidge, ModelError> {
+    /// Fits on `series` with their exog columns and fit masks: a row per fitted target, its
+    /// lags (scaled), its exog values as they are, and the series' code.
+    pub fn fit_series(&self, series: &[SeriesInput<'_>]) -> Result<GlobalRidge, ModelError> {
         let w = self.window()?;
-        if let Some(m) = masks {
-            if m.len() != series.len() || m.iter().zip(series).any(|(m, s)| m.len() != s.len()) {
-                return Err(ModelError::InvalidSpec(
-                    "a global Ridge needs one fit mask per series, as long as the series".into(),
-                ));
-            }
-        }
-        if series.is_empty() {
+        let Some(first) = series.first() else {
             return Err(ModelError::InvalidSpec(
                 "a global Ridge needs at least one series".into(),
             ));
+        };
+        let (exog_names, held) = first
+            .exog
+            .map(|e| (e.names.clone(), e.held.clone()))
+            .unwrap_or_default();
+        if self.lags.is_empty() && exog_names.is_empty() {
+            return Err(ModelError::InvalidSpec(
+                "a global Ridge needs lags or exog columns".into(),
+            ));
         }
+        let p = self.columns(exog_names.len(), series.len());
         if self.encoding == SeriesEncoding::OneHot && series.len() > MAX_ONEHOT_SERIES {
             return Err(ModelError::InvalidSpec(format!(
-                "one-hot encoding of {} series needs a {}² system; use the ordinal encoding \
+                "one-hot encoding of {} series needs a {p}² system; use the ordinal encoding \
                  or shards above {MAX_ONEHOT_SERIES} series",
                 series.len(),
-                self.columns(series.len())
             )));
         }
-        let p = self.columns(series.len());
         let mut acc: Option<GramAccumulator> = None;
         let mut scales = Vec::with_capacity(series.len());
         let mut last_windows = Vec::with_capacity(series.len());
         let (mut x, mut y) = (Vec::new(), Vec::new());
-        for (i, s) in series.iter().enumerate() {
+        for (i, input) in series.iter().enumerate() {
+            let s = input.y;
             if s.len() <= w {
                 return Err(ModelError::TooShort {
                     needed: w + 1,
@@ -236,6 +276,23 @@ impl GlobalRidgeSpec {
                     "series {i} of a global Ridge has a missing or infinite value"
                 )));
             }
+            if input.mask.is_some_and(|m| m.len() != s.len()) {
+                return Err(ModelError::InvalidSpec(format!(
+                    "series {i} of a global Ridge: its fit mask and its values differ in length"
+                )));
+            }
+            let names = input.exog.map_or(&[][..], |e| e.names.as_slice());
+            if names != exog_names.as_slice() {
+                return Err(ModelError::InvalidSpec(format!(
+                    "series {i} of a global Ridge has exog columns {names:?}, the first series {exog_names:?}"
+                )));
+            }
+            if let Some(e) = input.exog.filter(|e| e.len() != s.len()) {
+                return Err(ModelError::ExogLength {
+                    expected: s.len(),
+                    got: e.len(),
+                });
+            }
             let scale = match self.scaling {
                 SeriesScaling::None => (0.0, 1.0),
                 SeriesScaling::Standard => {
@@ -246,11 +303,13 @@ impl GlobalRidgeSpec {
                 }
             };
             let z: Vec<f64> = s.iter().map(|v| (v - scale.0) / scale.1).collect();
-            let fitted = |t: &usize| masks.is_none_or(|m| m[i][*t]);
             x.clear();
             y.clear();
-            for t in (w..z.len()).filter(fitted) {
+            for t in (w..z.len()).filter(|t| input.mask.is_none_or(|m| m[*t])) {
                 x.extend(self.lags.iter().map(|l| z[t - l]));
+                if let Some(e) = input.exog {
+                    x.extend(e.columns.iter().map(|c| c[t]));
+                }
                 match self.encoding {
                     SeriesEncoding::Ordinal => x.push(i as f64),
                     SeriesEncoding::OneHot => {
@@ -276,6 +335,8 @@ impl GlobalRidgeSpec {
         Ok(GlobalRidge {
             spec: self.clone(),
             fit,
+            exog_names,
+            held,
             scales,
             last_windows,
         })
@@ -288,22 +349,24 @@ impl GlobalRidge {
         self.scales.len()
     }
 
-    /// Series `i` seen alone: a recursive Ridge on its lags with the shared lag coefficients
-    /// and the series' own intercept (the common one plus its code's term), on its own
-    /// standardisation when the series are scaled. It predicts, keeps backtest residuals and
-    /// serves exactly as a local model: its forecast is [`GlobalRidge::predict`]'s.
+    /// Series `i` seen alone: a recursive Ridge on its lags (and the exog columns) with the
+    /// shared coefficients and the series' own intercept (the common one plus its code's
+    /// term), on its own standardisation when the series are scaled. It predicts, keeps
+    /// backtest residuals and serves exactly as a local model: without exog its forecast is
+    /// [`GlobalRidge::predict`]'s.
     ///
-    /// `y` is series `i` as fitted (its last window starts the forecast) and `mask` its
-    /// fitted targets; with `in_sample` the in-sample predictions and residuals of those
-    /// targets are kept (what in-sample intervals need; a backtest's refits need none).
+    /// `input` is series `i` as fitted (its last window starts the forecast; its exog's last
+    /// row gives the held columns' values); with `in_sample` the in-sample predictions and
+    /// residuals of its fitted targets are kept (what in-sample intervals need; a backtest's
+    /// refits need none).
     pub fn local(
         &self,
         i: usize,
-        y: &[f64],
-        mask: Option<&[bool]>,
+        input: SeriesInput<'_>,
         clip_negative: bool,
         in_sample: bool,
     ) -> Result<FittedModel, ModelError> {
+        let SeriesInput { y, exog, mask } = input;
         let Some((centre, scale)) = self.scales.get(i).copied() else {
             return Err(ModelError::InvalidSpec(format!(
                 "series {i} of {} fitted",
@@ -322,13 +385,21 @@ impl GlobalRidge {
                 "the fit mask and the series differ in length".into(),
             ));
         }
-        let n_lags = self.spec.lags.len();
+        let names = exog.map_or(&[][..], |e| e.names.as_slice());
+        if names != self.exog_names.as_slice() || exog.is_some_and(|e| e.len() != y.len()) {
+            return Err(ModelError::InvalidSpec(format!(
+                "series {i}: exog columns {names:?} for a global Ridge fitted on {:?}, or of \
+                 another length than the series",
+                self.exog_names
+            )));
+        }
+        let shared = self.spec.lags.len() + self.exog_names.len();
         let code = match self.spec.encoding {
-            SeriesEncoding::Ordinal => self.fit.coef[n_lags] * i as f64,
-            SeriesEncoding::OneHot => self.fit.coef[n_lags + i],
+            SeriesEncoding::Ordinal => self.fit.coef[shared] * i as f64,
+            SeriesEncoding::OneHot => self.fit.coef[shared + i],
         };
         let fit = LinearFit {
-            coef: self.fit.coef[..n_lags].to_vec(),
+            coef: self.fit.coef[..shared].to_vec(),
             intercept: self.fit.intercept + code,
         };
         let transform = transform_of(self.spec.scaling);
@@ -340,19 +411,37 @@ impl GlobalRidge {
         let (mut predictions, mut residuals) = (Vec::new(), Vec::new());
         if in_sample {
             let z: Vec<f64> = y.iter().map(|v| scale.forward(*v)).collect();
-            let mut row = Vec::with_capacity(n_lags);
+            let mut row = Vec::with_capacity(shared);
             for t in (w..z.len()).filter(|t| mask.is_none_or(|m| m[*t])) {
                 row.clear();
                 row.extend(self.spec.lags.iter().map(|l| z[t - l]));
+                if let Some(e) = exog {
+                    row.extend(e.columns.iter().map(|c| c[t]));
+                }
                 let p = fit.predict_row(&row);
                 predictions.push(p);
                 residuals.push(z[t] - p);
             }
         }
+        let held: Vec<(usize, f64)> = exog
+            .map(|e| {
+                (0..e.names.len())
+                    .filter(|j| e.is_held(*j))
+                    .map(|j| (j, e.columns[j].last().copied().unwrap_or(f64::NAN)))
+                    .collect()
+            })
+            .unwrap_or_default();
         let lags = Autoregressive {
             lags: self.spec.lags.clone(),
             windows: Vec::new(),
         };
+        let feature_names = self
+            .spec
+            .lags
+            .iter()
+            .map(|l| format!("lag_{l}"))
+            .chain(self.exog_names.iter().cloned())
+            .collect();
         Ok(FittedModel {
             spec: ModelSpec::Recursive {
                 regressor: Regressor::Ridge {
@@ -369,12 +458,12 @@ impl GlobalRidge {
                 fit: FittedRegressor::Linear(fit),
                 direct_fits: Vec::new(),
                 scale,
-                exog_names: Vec::new(),
-                feature_names: self.spec.lags.iter().map(|l| format!("lag_{l}")).collect(),
+                exog_names: self.exog_names.clone(),
+                feature_names,
                 in_sample_residuals: residuals,
                 in_sample_predictions: predictions,
                 out_sample: None,
-                held: Vec::new(),
+                held,
                 level_offset: 0.0,
             }),
             baseline_out_sample: None,
@@ -393,11 +482,18 @@ impl GlobalRidge {
                 self.series()
             )));
         };
+        if !self.exog_names.is_empty() {
+            return Err(ModelError::InvalidSpec(
+                "this global Ridge was fitted with exog columns: forecast a series through \
+                 GlobalRidge::local with the horizon's exog"
+                    .into(),
+            ));
+        }
         let w = window.len();
         let n = self.series();
         let mut z = window.clone();
         z.reserve(steps);
-        let mut row = Vec::with_capacity(self.spec.columns(n));
+        let mut row = Vec::with_capacity(self.spec.columns(0, n));
         let mut out = Vec::with_capacity(steps);
         for step in 0..steps {
             let t = w + step;
@@ -473,7 +569,7 @@ mod tests {
                         m.positions.push(t);
                     }
                 }
-                m.names = (0..spec.columns(3)).map(|j| format!("c{j}")).collect();
+                m.names = (0..spec.columns(0, 3)).map(|j| format!("c{j}")).collect();
                 let dense = crate::linear::ridge(&m, 0.5).unwrap();
                 let tol = |v: f64| 1e-9 * v.abs().max(1.0);
                 for (a, b) in g.fit.coef.iter().zip(&dense.coef) {
@@ -514,7 +610,7 @@ mod tests {
                 };
                 let g = spec.fit(&refs).unwrap();
                 for (i, s) in data.iter().enumerate() {
-                    let local = g.local(i, s, None, false, true).unwrap();
+                    let local = g.local(i, SeriesInput::of(s), false, true).unwrap();
                     let a = local.predict(20, None, None).unwrap();
                     let b = g.predict(i, 20).unwrap();
                     for (x, y) in a.iter().zip(&b) {
@@ -531,13 +627,25 @@ mod tests {
                         .enumerate()
                         .map(|(i, s)| (0..s.len()).map(|t| i == 0 || t < 60).collect())
                         .collect();
-                    let mrefs: Vec<&[bool]> = masks.iter().map(|m| m.as_slice()).collect();
-                    let masked = spec.fit_masked(&refs, Some(&mrefs)).unwrap();
+                    let inputs: Vec<SeriesInput<'_>> = data
+                        .iter()
+                        .zip(&masks)
+                        .map(|(y, m)| SeriesInput {
+                            y,
+                            exog: None,
+                            mask: Some(m),
+                        })
+                        .collect();
+                    let masked = spec.fit_series(&inputs).unwrap();
                     let cut = spec.fit(&[&data[0], &data[1][..60]]).unwrap();
                     for (a, b) in masked.fit.coef.iter().zip(&cut.fit.coef) {
                         assert!((a - b).abs() < 1e-9, "{a} vs {b}");
                     }
-                    assert!(spec.fit_masked(&refs, Some(&mrefs[..1])).is_err());
+                    let short = SeriesInput {
+                        mask: Some(&masks[1][..10]),
+                        ..inputs[1]
+                    };
+                    assert!(spec.fit_series(&[inputs[0], short]).is_err());
                 }
             }
         }
@@ -551,6 +659,7 @@ mod tests {
         let cfg = GlobalConfig {
             enabled: true,
             lags: vec![1, 2, 7],
+            exog: None,
             ..GlobalConfig::default()
         };
         let folds = crate::backtest::FoldConfig {
@@ -565,7 +674,7 @@ mod tests {
         };
         let bt =
             crate::backtest::backtest_fitted(&cand.model, &data[1], None, None, &folds, &mut |r| {
-                fit_on(r.end).local(1, &data[1][r], None, true, false)
+                fit_on(r.end).local(1, SeriesInput::of(&data[1][r]), true, false)
             })
             .unwrap();
         assert_eq!(bt.folds, 3);
@@ -584,6 +693,77 @@ mod tests {
             }
         }
         assert!(bt.metrics[&crate::Metric::Mae].is_finite());
+    }
+
+    /// With exog columns and no lags, each series' forecast is its level plus the shared
+    /// effects of the horizon's exog, on its own scale; the fit is the Ridge of the stacked
+    /// design with those columns.
+    #[test]
+    fn exog_columns_are_shared_across_series() {
+        let weekday = |n: usize| -> Exog {
+            let cols: Vec<Vec<f64>> = (0..2)
+                .map(|d| (0..n).map(|t| f64::from(u8::from(t % 7 == d))).collect())
+                .collect();
+            Exog::new(vec!["lunes".into(), "martes".into()], cols).unwrap()
+        };
+        let data = [series(84, 8, 100.0), series(70, 9, 300.0)];
+        let ex = [weekday(84), weekday(70)];
+        let inputs: Vec<SeriesInput<'_>> = data
+            .iter()
+            .zip(&ex)
+            .map(|(y, e)| SeriesInput {
+                y,
+                exog: Some(e),
+                mask: None,
+            })
+            .collect();
+        let spec = GlobalRidgeSpec {
+            lags: vec![],
+            alpha: 0.5,
+            encoding: SeriesEncoding::OneHot,
+            scaling: SeriesScaling::Standard,
+        };
+        let g = spec.fit_series(&inputs).unwrap();
+        assert_eq!(g.exog_names, ["lunes", "martes"]);
+        let mut m = TrainMatrix {
+            names: (0..4).map(|j| format!("c{j}")).collect(),
+            x: Vec::new(),
+            y: Vec::new(),
+            positions: Vec::new(),
+        };
+        for (i, s) in data.iter().enumerate() {
+            let (c, d) = g.scales[i];
+            for (t, v) in s.iter().enumerate().skip(1) {
+                m.x.extend([ex[i].columns[0][t], ex[i].columns[1][t]]);
+                m.x.extend((0..2).map(|j| f64::from(u8::from(j == i))));
+                m.y.push((v - c) / d);
+                m.positions.push(t);
+            }
+        }
+        let dense = crate::linear::ridge(&m, 0.5).unwrap();
+        for (a, b) in g.fit.coef.iter().zip(&dense.coef) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        let local = g.local(1, inputs[1], false, true).unwrap();
+        let future = weekday(14);
+        let f = local.predict(14, None, Some(&future)).unwrap();
+        let (c, d) = g.scales[1];
+        for (k, v) in f.iter().enumerate() {
+            let z = g.fit.intercept
+                + g.fit.coef[3]
+                + g.fit.coef[0] * future.columns[0][k]
+                + g.fit.coef[1] * future.columns[1][k];
+            assert!((v - (z * d + c)).abs() < 1e-9, "step {k}: {v}");
+        }
+        // Lag-only forecasts are refused for it; other exog columns are refused.
+        assert!(g.predict(0, 3).is_err());
+        let other = Exog::new(vec!["x".into()], vec![vec![0.0; 70]]).unwrap();
+        let wrong = SeriesInput {
+            exog: Some(&other),
+            ..inputs[1]
+        };
+        assert!(g.local(1, wrong, false, false).is_err());
+        assert!(spec.fit_series(&[inputs[0], wrong]).is_err());
     }
 
     #[test]

@@ -48,7 +48,9 @@ pub use compete::{
     compete, compete_fitted, rank_entries, Arena, Candidate, CvConfig, EnsembleConfig, Entry,
     ExogSelection, Leaderboard, Preference, TrainConfig,
 };
-pub use global::{GlobalConfig, GlobalRidge, GlobalRidgeSpec, SeriesEncoding, SeriesScaling};
+pub use global::{
+    GlobalConfig, GlobalRidge, GlobalRidgeSpec, SeriesEncoding, SeriesInput, SeriesScaling,
+};
 pub use matrix::{
     fill_for_lags, train_matrix, Autoregressive, Exog, ExogFilter, Stat, TrainMatrix, WindowFeature,
 };

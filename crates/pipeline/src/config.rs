@@ -505,10 +505,10 @@ impl AppConfig {
             }
         }
         let g = &self.train.global;
-        if g.lags.is_empty() {
+        if g.lags.is_empty() && g.exog.is_none() {
             return Err(invalid(
                 "train.global.lags".into(),
-                "the global model needs at least one lag",
+                "the global model needs lags or exog columns (train.global.exog)",
             ));
         }
         check_lags("train.global.lags", &g.lags)?;

@@ -101,9 +101,6 @@ pub enum PipelineError {
         /// The first series' refits.
         expected: usize,
     },
-    /// A shard run with the global model on: a shard sees only its own series.
-    #[error("train.global.enabled fits one model across every series, and a shard holds only some of them: set train.global.enabled=false to run shards")]
-    GlobalOnShard,
     /// No series of a many-series run could be forecast.
     #[error(
         "none of the {series} series could be forecast (each one's reason is in the series report)"

@@ -106,6 +106,11 @@ pub fn fit_across(
         });
     }
     let spec = g.spec();
+    // The exog columns it takes (the same filter as its candidate's).
+    let exogs: Vec<Option<models::Exog>> = taken
+        .iter()
+        .map(|i| g.exog.map(|f| f.apply(&series[*i].1.exog)))
+        .collect();
     // One fit per refit and one on the whole histories (`None`), in parallel.
     let fits: Vec<Option<usize>> = (0..expected).map(Some).chain([None]).collect();
     let fitted: Vec<Vec<models::FittedModel>> = fits
@@ -115,15 +120,22 @@ pub fn fit_across(
                 Some(k) => ranges[j][*k].clone(),
                 None => 0..series[taken[j]].1.y.len(),
             };
-            let ys: Vec<&[f64]> = (0..taken.len())
-                .map(|j| &series[taken[j]].1.y[range(j)])
+            let exog: Vec<Option<models::Exog>> = (0..taken.len())
+                .map(|j| match k {
+                    Some(_) => exogs[j].as_ref().map(|e| e.slice(range(j))),
+                    None => exogs[j].clone(),
+                })
                 .collect();
-            let masks: Vec<&[bool]> = (0..taken.len())
-                .map(|j| &series[taken[j]].1.fit_mask[range(j)])
+            let inputs: Vec<models::SeriesInput<'_>> = (0..taken.len())
+                .map(|j| models::SeriesInput {
+                    y: &series[taken[j]].1.y[range(j)],
+                    exog: exog[j].as_ref(),
+                    mask: Some(&series[taken[j]].1.fit_mask[range(j)]),
+                })
                 .collect();
-            let global = spec.fit_masked(&ys, Some(&masks))?;
+            let global = spec.fit_series(&inputs)?;
             (0..taken.len())
-                .map(|j| global.local(j, ys[j], Some(masks[j]), g.clip_negative, k.is_none()))
+                .map(|j| global.local(j, inputs[j], g.clip_negative, k.is_none()))
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<_, models::ModelError>>()?;

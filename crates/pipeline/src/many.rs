@@ -175,31 +175,31 @@ pub fn run_many(
         return Err(PipelineError::NoSeriesKey);
     }
     let global = cfg.train.global.enabled;
-    if global && shard.is_some() {
-        return Err(PipelineError::GlobalOnShard);
-    }
     let parts = connector::split_series(raw, &cfg.source.serie)?;
     let in_source = parts.len();
     // Phases 01–04 of every series, then the global model across them (when on), then each
-    // series' competition and forecast.
-    type Ready = (usize, Vec<String>, usize, String);
+    // series' competition and forecast. The global model is fitted on every series of the
+    // source, so a shard prepares them all and its series see the same global model as in
+    // the unsharded run.
+    type Ready = (usize, Vec<String>, usize, String, bool);
     let prepared: Vec<(Ready, Result<crate::Prepared, PipelineError>)> = parts
         .into_iter()
         .enumerate()
-        .filter(|(_, p)| shard.is_none_or(|s| s.holds(&p.key)))
+        .map(|(position, p)| (position, shard.is_none_or(|s| s.holds(&p.key)), p))
+        .filter(|(_, mine, _)| global || *mine)
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(position, p)| {
+        .map(|(position, mine, p)| {
             let name = p.name();
             let prepared = crate::prepare(&p.frame, cfg);
-            ((position, p.key, p.frame.height(), name), prepared)
+            ((position, p.key, p.frame.height(), name, mine), prepared)
         })
         .collect();
     let fitted: Vec<Option<crate::global::FittedCandidate>> = if global {
         let ready: Vec<(usize, (&str, &crate::TrainData))> = prepared
             .iter()
             .enumerate()
-            .filter_map(|(i, ((_, _, _, name), p))| {
+            .filter_map(|(i, ((_, _, _, name, _), p))| {
                 p.as_ref().ok().map(|p| (i, (name.as_str(), &p.data)))
             })
             .collect();
@@ -217,10 +217,16 @@ pub fn run_many(
     } else {
         vec![None; prepared.len()]
     };
+    // Only the shard's series go on.
+    let (prepared, fitted): (Vec<_>, Vec<_>) = prepared
+        .into_iter()
+        .zip(fitted)
+        .filter(|(((_, _, _, _, mine), _), _)| *mine)
+        .unzip();
     let series: Vec<SeriesRun> = prepared
         .into_par_iter()
         .zip(fitted)
-        .map(|(((position, key, rows, name), prepared), fitted)| {
+        .map(|(((position, key, rows, name, _), prepared), fitted)| {
             let outcome =
                 prepared.and_then(|prep| crate::finish(prep, cfg, fitted.as_ref(), &|_| {}));
             if let Err(e) = &outcome {
