@@ -1022,6 +1022,19 @@ mod tests {
     }
 
     #[test]
+    fn global_model_settings_are_checked() {
+        let e = load(&["train.global.alpha=-1"]).unwrap_err();
+        assert_eq!(e.key, "train.global.alpha", "{e}");
+        let e = load(&["train.global.lags=[0, 7]"]).unwrap_err();
+        assert_eq!(e.key, "train.global.lags", "{e}");
+        let e = load(&["train.global.exog=null"]).unwrap_err();
+        assert_eq!(e.key, "train.global.lags", "{e}");
+        assert!(load(&["train.global.exog=null", "train.global.lags=[7]"]).is_ok());
+        let e = load(&["train.global.encoding=dummies"]).unwrap_err();
+        assert!(e.key.starts_with("train.global.encoding"), "{e}");
+    }
+
+    #[test]
     fn out_of_range_values_are_named() {
         let e = load(&["train.preferencia.margen=1.5"]).unwrap_err();
         assert_eq!(e.key, "train.preferencia.margen", "{e}");

@@ -181,6 +181,7 @@ pub fn run_many(
     // series' competition and forecast. The global model is fitted on every series of the
     // source, so a shard prepares them all and its series see the same global model as in
     // the unsharded run.
+    let clock = std::time::Instant::now();
     type Ready = (usize, Vec<String>, usize, String, bool);
     let prepared: Vec<(Ready, Result<crate::Prepared, PipelineError>)> = parts
         .into_iter()
@@ -195,6 +196,7 @@ pub fn run_many(
             ((position, p.key, p.frame.height(), name, mine), prepared)
         })
         .collect();
+    let prepare_ms = clock.elapsed().as_millis();
     let fitted: Vec<Option<crate::global::FittedCandidate>> = if global {
         let ready: Vec<(usize, (&str, &crate::TrainData))> = prepared
             .iter()
@@ -217,6 +219,7 @@ pub fn run_many(
     } else {
         vec![None; prepared.len()]
     };
+    let global_ms = clock.elapsed().as_millis() - prepare_ms;
     // Only the shard's series go on.
     let (prepared, fitted): (Vec<_>, Vec<_>) = prepared
         .into_iter()
@@ -241,6 +244,13 @@ pub fn run_many(
             }
         })
         .collect();
+    tracing::info!(
+        series = series.len(),
+        prepare_ms,
+        global_ms,
+        compete_forecast_ms = clock.elapsed().as_millis() - prepare_ms - global_ms,
+        "many-series stages: phases 01-04, the global model, phases 05-06"
+    );
     let inputs = series
         .iter()
         .filter_map(|s| s.outcome.as_ref().ok())
