@@ -191,6 +191,32 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
         connector::read_parquet(&root.join("data/02_cleansed/ventas_diarias_latest.parquet"))
             .unwrap();
     assert_eq!(cleansed.get_column_names()[0].as_str(), "tienda");
+    // So are the features and processed layers: each series' rows, its key first.
+    for (layer, days) in [
+        ("data/03_features/features_latest.parquet", None),
+        ("data/04_processed/train_latest.parquet", None),
+        ("data/04_processed/future_latest.parquet", Some(2 * 185)),
+    ] {
+        let f = connector::read_parquet(&root.join(layer)).unwrap();
+        assert_eq!(f.get_column_names()[0].as_str(), "tienda", "{layer}");
+        let keys: std::collections::BTreeSet<String> = f
+            .column("tienda")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            keys.into_iter().collect::<Vec<_>>(),
+            ["centro", "norte"],
+            "{layer}"
+        );
+        if let Some(d) = days {
+            assert_eq!(f.height(), d, "{layer}");
+        }
+    }
     // verify re-derives the many-series run byte for byte.
     assert_eq!(xtask(root, &["verify", "latest"]), 0);
 }

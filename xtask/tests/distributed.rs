@@ -138,6 +138,9 @@ fn shards_run_on_a_dask_cluster_merge_into_the_unsharded_run() {
         "outputs/forecast/forecast_monthly_latest.csv",
         "outputs/reports/leaderboard_latest.csv",
         "data/02_cleansed/ventas_diarias_latest.parquet",
+        "data/03_features/features_latest.parquet",
+        "data/04_processed/train_latest.parquet",
+        "data/04_processed/future_latest.parquet",
     ] {
         let a = std::fs::read(whole.path().join(f)).expect("unsharded output");
         let b = std::fs::read(sharded.path().join(f)).expect("merged output");

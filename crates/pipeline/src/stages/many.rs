@@ -1,6 +1,7 @@
 //! A many-series run (`source.serie` set) over a store: the raw long table is snapshotted as
 //! phase 01 does, every series runs phases 01–06 ([`crate::many::run_many`]), and the long
-//! outputs are published with the key columns first: the cleansed layer, the daily and
+//! outputs are published with the key columns first: the cleansed, features and processed
+//! layers ([`LAYERS`]; series with different feature columns share one table), the daily and
 //! monthly forecasts (plus the total across series, key `_total`), the leaderboard, and the
 //! `series` report (per series: rows, champion, backtest error, hold-out scores or why it
 //! failed; and the total's hold-out).
@@ -11,7 +12,10 @@
 //! total needs). [`merge`] reads the `n` partitions and publishes exactly what the unsharded
 //! run publishes, byte for byte: both go through one `publish`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
 use sha2::{Digest, Sha256};
 
 use super::SourceAccess;
@@ -185,6 +189,77 @@ pub struct SeriesPart {
     pub row: SeriesRow,
     /// The tables, when the series was forecast.
     pub tables: Option<SeriesTables>,
+    /// Its columns in each long layer ([`LAYERS`] order; the key aside): what the merge takes
+    /// of a shard's layer for it (series may differ in their feature columns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layer_columns: Vec<Vec<String>>,
+}
+
+/// The layers a many-series run publishes long, with the key first: the cleansed days
+/// (`02_cleansed`), every feature (`03_features`) and the training and horizon tables
+/// (`04_processed`). Series whose feature columns differ share one table, a column a series
+/// lacks being null on its rows.
+pub const LAYERS: [(Area, &str); 4] = [
+    (Area::Cleansed, "ventas_diarias"),
+    (Area::Features, "features"),
+    (Area::Processed, "train"),
+    (Area::Processed, "future"),
+];
+
+/// A series' frame of each of [`LAYERS`].
+fn layer_frames(o: &crate::Outcome) -> [&polars::prelude::DataFrame; 4] {
+    [
+        &o.cleansed.cleansed.frame,
+        &o.layers.all_features,
+        &o.layers.train,
+        &o.layers.future,
+    ]
+}
+
+fn column_names(frame: &polars::prelude::DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// The frames stacked into one: every column of any of them, in the order first seen, null on
+/// the rows of a frame without it.
+fn union_frames(
+    frames: Vec<polars::prelude::DataFrame>,
+) -> Result<Option<polars::prelude::DataFrame>, PipelineError> {
+    use polars::prelude::*;
+    let mut columns: Vec<(PlSmallStr, DataType)> = Vec::new();
+    for f in &frames {
+        for c in f.columns() {
+            if !columns.iter().any(|(n, _)| n == c.name()) {
+                columns.push((c.name().clone(), c.dtype().clone()));
+            }
+        }
+    }
+    let mut out: Option<DataFrame> = None;
+    for f in frames {
+        let height = f.height();
+        let cols: Vec<Column> = columns
+            .iter()
+            .map(|(n, t)| match f.column(n.as_str()) {
+                Ok(c) => c.clone(),
+                Err(_) => Column::full_null(n.clone(), height, t),
+            })
+            .collect();
+        let f = DataFrame::new(height, cols)?;
+        match &mut out {
+            None => out = Some(f),
+            Some(o) => {
+                o.vstack_mut(&f)?;
+            }
+        }
+    }
+    if let Some(o) = &mut out {
+        o.align_chunks();
+    }
+    Ok(out)
 }
 
 /// A forecast series' tables and total input.
@@ -268,37 +343,43 @@ fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The parts of a many-series run, and each forecast series' cleansed frame with its key.
+/// The parts of a many-series run, and each forecast series' frames of every layer of
+/// [`LAYERS`] with its key (by layer).
 fn parts(
     many: &Many,
     levels: &[f64],
-) -> Result<(Vec<SeriesPart>, Vec<polars::prelude::DataFrame>), PipelineError> {
+) -> Result<(Vec<SeriesPart>, Vec<Vec<polars::prelude::DataFrame>>), PipelineError> {
     let mut out = Vec::with_capacity(many.series.len());
-    let mut cleansed = Vec::new();
+    let mut layers: Vec<Vec<polars::prelude::DataFrame>> = vec![Vec::new(); LAYERS.len()];
     for s in &many.series {
-        let tables = match &s.outcome {
+        let (tables, layer_columns) = match &s.outcome {
             Ok(o) => {
-                cleansed.push(with_key(
-                    &o.cleansed.cleansed.frame,
-                    &many.key_columns,
-                    &s.key,
-                )?);
-                Some(SeriesTables {
-                    daily_csv: utf8(crate::tables::daily_csv(&o.forecast)?),
-                    monthly_csv: utf8(crate::tables::monthly_csv(&o.forecast, levels)?),
-                    leaderboard_csv: utf8(crate::tables::leaderboard_csv(&o.trained.leaderboard)?),
-                    total: TotalInput::of(o)?,
-                })
+                let frames = layer_frames(o);
+                for (l, f) in frames.iter().enumerate() {
+                    layers[l].push(with_key(f, &many.key_columns, &s.key)?);
+                }
+                (
+                    Some(SeriesTables {
+                        daily_csv: utf8(crate::tables::daily_csv(&o.forecast)?),
+                        monthly_csv: utf8(crate::tables::monthly_csv(&o.forecast, levels)?),
+                        leaderboard_csv: utf8(crate::tables::leaderboard_csv(
+                            &o.trained.leaderboard,
+                        )?),
+                        total: TotalInput::of(o)?,
+                    }),
+                    frames.iter().map(|f| column_names(f)).collect(),
+                )
             }
-            Err(_) => None,
+            Err(_) => (None, Vec::new()),
         };
         out.push(SeriesPart {
             position: s.position,
             row: series_row(s),
             tables,
+            layer_columns,
         });
     }
-    Ok((out, cleansed))
+    Ok((out, layers))
 }
 
 /// The `series` report body of a many-series run.
@@ -369,7 +450,7 @@ pub fn many(
     super::source::put_snapshot(store, &fetched, source)?;
     let many = crate::many::run_many(&fetched.frame, cfg, shard)?;
     let levels = cfg.forecast.intervals.percents();
-    let (parts, cleansed) = parts(&many, &levels)?;
+    let (parts, layers) = parts(&many, &levels)?;
     // The unsharded total is run_many's; a shard's total is nobody's.
     let total = many.total.as_ref().filter(|_| shard.is_none());
     publish(
@@ -378,7 +459,7 @@ pub fn many(
         many.in_source,
         shard,
         &parts,
-        cleansed,
+        layers,
         total,
         &levels,
     )?;
@@ -415,7 +496,8 @@ pub fn merge(
     let count = shards.len() as u32;
     let problem = |problem| PipelineError::Partitions { problem };
     let mut partitions = Vec::with_capacity(shards.len());
-    let mut cleansed = Vec::new();
+    // Each series' frame of every layer, by key.
+    let mut frames_of: BTreeMap<Vec<String>, Vec<polars::prelude::DataFrame>> = BTreeMap::new();
     for (i, s) in shards.iter().enumerate() {
         let index = i as u32;
         let bytes = s
@@ -430,12 +512,14 @@ pub fn merge(
             }));
         }
         if p.series.iter().any(|x| x.tables.is_some()) {
-            let frame = s
-                .peek(Area::Cleansed, "ventas_diarias", "parquet")?
-                .ok_or_else(|| problem(PartitionProblem::Missing { index, count }))?;
-            let frame = connector::parquet_from_bytes(&frame, "partition")?;
-            for part in connector::split_series(&frame, &p.key_columns)? {
-                cleansed.push((part.key.clone(), part.frame));
+            for (area, name) in LAYERS {
+                let frame = s
+                    .peek(area, name, "parquet")?
+                    .ok_or_else(|| problem(PartitionProblem::Missing { index, count }))?;
+                let frame = connector::parquet_from_bytes(&frame, "partition")?;
+                for part in connector::split_series(&frame, &p.key_columns)? {
+                    frames_of.entry(part.key).or_default().push(part.frame);
+                }
             }
         }
         partitions.push(p);
@@ -467,19 +551,22 @@ pub fn merge(
             serie: w[1].row.serie.clone(),
         }));
     }
-    let mut frames = Vec::new();
+    let mut layers: Vec<Vec<polars::prelude::DataFrame>> = vec![Vec::new(); LAYERS.len()];
     for p in parts.iter().filter(|p| p.tables.is_some()) {
-        let at = cleansed
-            .iter()
-            .position(|(k, _)| *k == p.row.key)
+        let frames = frames_of
+            .remove(&p.row.key)
+            .filter(|f| f.len() == LAYERS.len() && p.layer_columns.len() == LAYERS.len())
             .ok_or_else(|| {
                 problem(PartitionProblem::Missing {
                     index: Shard::of(&p.row.key, count),
                     count,
                 })
             })?;
-        let (_, frame) = cleansed.swap_remove(at);
-        frames.push(with_key(&frame, &keys, &p.row.key)?);
+        // The series' own columns (its shard's table holds its shard's union).
+        for (l, (frame, columns)) in frames.iter().zip(&p.layer_columns).enumerate() {
+            let own = frame.select(columns.iter().map(|c| c.as_str()))?;
+            layers[l].push(with_key(&own, &keys, &p.row.key)?);
+        }
     }
     let levels = cfg.forecast.intervals.percents();
     let total = total_of(&parts)?;
@@ -489,14 +576,15 @@ pub fn merge(
         in_source,
         None,
         &parts,
-        frames,
+        layers,
         total.as_ref(),
         &levels,
     )
 }
 
-/// Publishes a many-series run's parts: the `series` report, the long cleansed layer and the
-/// long forecast and leaderboard tables, with `total` (none on a shard).
+/// Publishes a many-series run's parts: the `series` report, the long layers of [`LAYERS`]
+/// (`layers`, by layer) and the long forecast and leaderboard tables, with `total` (none on a
+/// shard).
 #[allow(clippy::too_many_arguments)]
 fn publish(
     store: &mut dyn Store,
@@ -504,7 +592,7 @@ fn publish(
     in_source: usize,
     shard: Option<Shard>,
     parts: &[SeriesPart],
-    cleansed: Vec<polars::prelude::DataFrame>,
+    layers: Vec<Vec<polars::prelude::DataFrame>>,
     total: Option<&crate::many::Total>,
     levels: &[f64],
 ) -> Result<(), PipelineError> {
@@ -557,20 +645,11 @@ fn publish(
         store.put(area, name, "csv", &bytes, Some(rows(parts) as u64))?;
         Ok(())
     };
-    let mut frames = cleansed.into_iter();
-    if let Some(mut frame) = frames.next() {
-        for f in frames {
-            frame.vstack_mut(&f)?;
+    for ((area, name), frames) in LAYERS.into_iter().zip(layers) {
+        if let Some(frame) = union_frames(frames)? {
+            let bytes = connector::to_parquet_bytes(&frame)?;
+            store.put(area, name, "parquet", &bytes, Some(frame.height() as u64))?;
         }
-        frame.align_chunks();
-        let bytes = connector::to_parquet_bytes(&frame)?;
-        store.put(
-            Area::Cleansed,
-            "ventas_diarias",
-            "parquet",
-            &bytes,
-            Some(frame.height() as u64),
-        )?;
     }
     put(store, Area::Forecast, "forecast_daily", &daily)?;
     put(store, Area::Forecast, "forecast_monthly", &monthly)?;
@@ -619,6 +698,42 @@ fn log_rows(body: &SeriesBody) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Frames with different columns stack into one holding them all, in the order first
+    /// seen, null where a frame lacked one; a series' own columns select it back exactly.
+    #[test]
+    fn layers_of_series_with_different_columns_share_one_table() {
+        use polars::prelude::*;
+        let a = DataFrame::new(
+            2,
+            vec![
+                Column::new("k".into(), ["a", "a"]),
+                Column::new("x".into(), [1.0, 2.0]),
+                Column::new("y".into(), [3.0, 4.0]),
+            ],
+        )
+        .unwrap();
+        let b = DataFrame::new(
+            1,
+            vec![
+                Column::new("k".into(), ["b"]),
+                Column::new("z".into(), [true]),
+                Column::new("x".into(), [5.0]),
+            ],
+        )
+        .unwrap();
+        let u = union_frames(vec![a.clone(), b.clone()]).unwrap().unwrap();
+        assert_eq!(column_names(&u), ["k", "x", "y", "z"]);
+        assert_eq!(u.height(), 3);
+        assert_eq!(u.column("y").unwrap().null_count(), 1);
+        assert_eq!(u.column("z").unwrap().null_count(), 2);
+        let back = u
+            .slice(2, 1)
+            .select(column_names(&b).iter().map(|c| c.as_str()))
+            .unwrap();
+        assert!(back.equals_missing(&b));
+        assert!(union_frames(Vec::new()).unwrap().is_none());
+    }
 
     fn row(champion: Option<&str>, backtest: Option<f64>, mase: Option<f64>) -> SeriesRow {
         SeriesRow {
