@@ -274,6 +274,11 @@ pub struct EnsembleConfig {
     /// is steadier than the mean of near-copies.
     #[serde(default)]
     pub diverse: bool,
+    /// With `diverse`, also add the best-ranked re-levelled regression (`local_level`) when
+    /// the combination has none: a hedge against a level shift late in the history, which a
+    /// backtest over earlier years rarely rewards.
+    #[serde(default)]
+    pub diverse_level: bool,
 }
 
 impl Default for EnsembleConfig {
@@ -282,6 +287,7 @@ impl Default for EnsembleConfig {
             top_k: vec![3, 5],
             combine: Combine::Mean,
             diverse: false,
+            diverse_level: false,
         }
     }
 }

@@ -46,6 +46,20 @@ pub fn ensemble_candidates(
                     }
                 }
             }
+            let relevelled = |c: &Candidate| {
+                matches!(
+                    c.model,
+                    ModelSpec::Recursive {
+                        local_level: Some(_),
+                        ..
+                    }
+                )
+            };
+            if cfg.diverse_level && !diverse.iter().any(relevelled) {
+                if let Some(best) = ranked[k..].iter().find(|c| relevelled(c)) {
+                    diverse.push((*best).clone());
+                }
+            }
         }
         let more = diverse.len() > k;
         out.push(ensemble(format!("ensemble_top{k}"), top));
@@ -394,6 +408,7 @@ mod tests {
             top_k: vec![2, 5],
             combine: Combine::Mean,
             diverse: true,
+            diverse_level: false,
         };
         let ens = ensemble_candidates(&lb, &cands, &cfg);
         let names: Vec<&str> = ens.iter().map(|c| c.nombre.as_str()).collect();
@@ -409,6 +424,27 @@ mod tests {
         // The best statistical model joins; the baseline never does.
         assert_eq!(m, ["c0", "c1", "c4"]);
         assert_eq!(spec(3).family(), Family::Baseline);
+        // With `diverse_level`, the best re-levelled regression joins a combination that
+        // has none (c2 here); the top 5 holds it already.
+        let mut levelled = cands.clone();
+        if let ModelSpec::Recursive { local_level, .. } = &mut levelled[2].model {
+            *local_level = Some(56);
+        }
+        let cfg = EnsembleConfig {
+            diverse_level: true,
+            ..cfg
+        };
+        let ens = ensemble_candidates(&lb, &levelled, &cfg);
+        let names: Vec<&str> = ens.iter().map(|c| c.nombre.as_str()).collect();
+        assert_eq!(
+            names,
+            ["ensemble_top2", "ensemble_top2_diverso", "ensemble_top5"]
+        );
+        let ModelSpec::Ensemble { members, .. } = &ens[1].model else {
+            panic!("an ensemble")
+        };
+        let m: Vec<&str> = members.iter().map(|c| c.nombre.as_str()).collect();
+        assert_eq!(m, ["c0", "c1", "c4", "c2"]);
     }
 
     #[test]
@@ -482,6 +518,7 @@ mod tests {
             top_k: vec![3, 2, 9, 1],
             combine: Combine::Mean,
             diverse: false,
+            diverse_level: false,
         };
         let ens = ensemble_candidates(&lb, &cands, &cfg);
         assert_eq!(
