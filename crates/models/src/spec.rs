@@ -672,6 +672,39 @@ impl ModelSpec {
 }
 
 impl ModelSpec {
+    /// An ensemble fitted on a history ending with `y` from its members' models fitted
+    /// elsewhere (a global model among them), in the order of its spec: what
+    /// [`ModelSpec::fit_masked`] gives when it fits every member itself.
+    pub fn assemble_ensemble(
+        &self,
+        y: &[f64],
+        members: Vec<FittedModel>,
+    ) -> Result<FittedModel, ModelError> {
+        let ModelSpec::Ensemble { members: specs, .. } = self else {
+            return Err(ModelError::InvalidSpec(
+                "only an ensemble is assembled from its members".into(),
+            ));
+        };
+        if specs.len() != members.len()
+            || specs.iter().zip(&members).any(|(c, m)| c.model != m.spec)
+        {
+            return Err(ModelError::InvalidSpec(
+                "an ensemble's fitted members must follow its spec, member by member".into(),
+            ));
+        }
+        let w = self.checked_window(y, None)?;
+        Ok(FittedModel {
+            spec: self.clone(),
+            last_window: y[y.len() - w..].to_vec(),
+            state: None,
+            baseline_out_sample: None,
+            members,
+            mstl: None,
+        })
+    }
+}
+
+impl ModelSpec {
     /// The window size, once the series is longer than it and the fit mask (if any) as long
     /// as the series.
     fn checked_window(&self, y: &[f64], fit_mask: Option<&[bool]>) -> Result<usize, ModelError> {

@@ -155,3 +155,131 @@ pub fn fit_across(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    /// A series with a weekday pattern at its own level and scale, noise from a seeded LCG.
+    fn data(level: f64, amp: f64, seed: u64, n: usize) -> TrainData {
+        let start = NaiveDate::from_ymd_opt(2022, 1, 3).unwrap();
+        let fechas: Vec<NaiveDate> = (0..n)
+            .map(|t| start + chrono::Days::new(t as u64))
+            .collect();
+        let mut state = seed;
+        let y: Vec<f64> = (0..n)
+            .map(|t| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+                level + amp * [0.0, 0.1, 0.2, 0.1, 0.5, 1.0, 0.8][t % 7] + 0.3 * amp * u
+            })
+            .collect();
+        let weekday = |n: usize, from: usize| -> models::Exog {
+            let cols = (0..7)
+                .map(|d| {
+                    (0..n)
+                        .map(|t| f64::from(u8::from((from + t) % 7 == d)))
+                        .collect()
+                })
+                .collect();
+            models::Exog::new((0..7).map(|d| format!("dow_{d}")).collect(), cols).unwrap()
+        };
+        TrainData {
+            future_dates: (n..n + 185)
+                .map(|t| start + chrono::Days::new(t as u64))
+                .collect(),
+            fechas,
+            model_y: y.clone(),
+            fit_mask: vec![true; n],
+            actuals: y.clone(),
+            exog: weekday(n, 0),
+            future_exog: weekday(185, n),
+            y,
+        }
+    }
+
+    /// The global model competes on each series' folds, and a combination holding it is the
+    /// mean of its members' backtests, fold by fold: its global member is the global fit of
+    /// that fold, the other refitted on it.
+    #[test]
+    fn an_ensemble_holding_the_global_model_averages_its_members_backtests() {
+        let series = [data(100.0, 40.0, 1, 1100), data(300.0, 120.0, 2, 1100)];
+        let mut cfg = crate::AppConfig::shipped().unwrap().train;
+        cfg.search.method = models::SearchMethod::None;
+        cfg.preferencia = None;
+        cfg.ensemble = models::EnsembleConfig {
+            top_k: vec![2],
+            ..models::EnsembleConfig::default()
+        };
+        cfg.candidates = vec![
+            models::Candidate {
+                nombre: "naive".into(),
+                model: models::ModelSpec::Naive,
+                exog: models::ExogFilter::default(),
+            },
+            models::Candidate {
+                nombre: "seasonal_naive_7".into(),
+                model: models::ModelSpec::SeasonalNaive { period: 7 },
+                exog: models::ExogFilter::default(),
+            },
+        ];
+        cfg.global.enabled = true;
+        let views: Vec<(&str, &TrainData)> = vec![("a", &series[0]), ("b", &series[1])];
+        let fits = fit_across(&views, &cfg).unwrap();
+        for (d, f) in series.iter().zip(&fits) {
+            let g = f.as_ref().expect("both series taken");
+            assert_eq!(g.folds.len(), 6, "one fit per refit");
+            let t = crate::train(
+                d,
+                &cfg,
+                crate::TrainOptions {
+                    fitted: Some(g),
+                    ..Default::default()
+                },
+                &|_| {},
+            )
+            .unwrap();
+            let board = &t.leaderboard;
+            assert_eq!(board.entries[0].nombre, "global_ridge", "{board:?}");
+            let ens = board
+                .entries
+                .iter()
+                .find(|e| e.nombre == "ensemble_top2")
+                .expect("the top-2 combination");
+            assert!(ens.error.is_none(), "{ens:?}");
+            let (bg, bs, be) = (
+                &t.backtests["global_ridge"],
+                &t.backtests["seasonal_naive_7"],
+                &t.backtests["ensemble_top2"],
+            );
+            assert_eq!(be.predictions.len(), bg.predictions.len());
+            for ((e, a), b) in be
+                .predictions
+                .iter()
+                .zip(&bg.predictions)
+                .zip(&bs.predictions)
+            {
+                assert_eq!((e.fold, e.position), (a.fold, a.position));
+                let mean = (a.pred + b.pred) / 2.0;
+                assert!((e.pred - mean).abs() < 1e-9, "{} vs {mean}", e.pred);
+            }
+            assert_eq!(t.candidates_fitted_elsewhere, 1);
+            assert_eq!(t.candidates_ensembles(), 1);
+        }
+        // Series of unequal refits are refused by name.
+        let short = data(50.0, 10.0, 3, 800);
+        let views: Vec<(&str, &TrainData)> = vec![("a", &series[0]), ("c", &short)];
+        match fit_across(&views, &cfg) {
+            Err(PipelineError::GlobalRefits {
+                serie,
+                refits,
+                expected,
+                ..
+            }) => assert_eq!((serie.as_str(), refits, expected), ("c", 5, 6)),
+            other => panic!("{:?}", other.map(|f| f.len())),
+        }
+    }
+}

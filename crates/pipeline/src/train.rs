@@ -165,42 +165,83 @@ pub fn train(
         fit_mask: Some(&data.fit_mask),
     };
     let (mut leaderboard, mut backtests) = models::compete(&candidates, arena, on_candidate)?;
+    // Models fitted elsewhere (the global model, ensembles holding it), by name: used as they
+    // are in the selection, never refitted on this series.
+    let mut fitted: BTreeMap<String, models::FittedModel> = BTreeMap::new();
+    let mut pool = candidates.clone();
     // A candidate fitted elsewhere takes each refit's model from its fits, by training range.
     if let Some(g) = opts.fitted {
         let mut fit = |r: std::ops::Range<usize>| g.model_for(r);
-        // Its models take exog only when fitted with some (the global Ridge is on lags).
+        // Its models take exog only when fitted with some (a global Ridge on lags alone).
         let uses_exog = g
             .whole
             .state
             .as_ref()
             .is_some_and(|s| !s.exog_names.is_empty());
-        let arena = models::Arena {
+        let own = models::Arena {
             exog: arena.exog.filter(|_| uses_exog),
             ..arena
         };
-        let (mut lb, bts) = models::compete_fitted(&g.candidate, arena, &mut fit);
+        let (mut lb, bts) = models::compete_fitted(&g.candidate, own, &mut fit);
         for e in lb.entries.iter_mut() {
             e.label.clone_from(&g.label);
             on_candidate(e);
         }
         models::merge(&mut leaderboard, &mut backtests, (lb, bts));
+        fitted.insert(g.candidate.nombre.clone(), g.whole.clone());
+        // An ensemble member passes its exog columns by its candidate's filter: only a global
+        // model fitted with them can join.
+        if uses_exog {
+            pool.push(g.candidate.clone());
+        }
     }
-    // Forecast combinations of the best candidates compete on the same folds.
-    let ensembles = models::ensemble_candidates(&leaderboard, &candidates, &cfg.ensemble);
-    if !ensembles.is_empty() {
-        let second = models::compete(&ensembles, arena, on_candidate)?;
+    // Forecast combinations of the best candidates compete on the same folds; those holding
+    // the global model take its fits and fit their other members on each fold.
+    let ensembles = models::ensemble_candidates(&leaderboard, &pool, &cfg.ensemble);
+    let holds = |e: &models::Candidate| {
+        opts.fitted.is_some_and(|g| match &e.model {
+            models::ModelSpec::Ensemble { members, .. } => {
+                members.iter().any(|m| m.nombre == g.candidate.nombre)
+            }
+            _ => false,
+        })
+    };
+    let (elsewhere, local): (Vec<_>, Vec<_>) = ensembles.iter().cloned().partition(holds);
+    if !local.is_empty() {
+        let second = models::compete(&local, arena, on_candidate)?;
         models::merge(&mut leaderboard, &mut backtests, second);
-        candidates.extend(ensembles);
+    }
+    if let Some(g) = opts.fitted.filter(|_| !elsewhere.is_empty()) {
+        use rayon::prelude::*;
+        let rounds: Vec<_> = elsewhere
+            .par_iter()
+            .map(|e| {
+                let name = g.candidate.nombre.as_str();
+                let whole = ensemble_with(e, (name, g.whole.clone()), data, 0..data.y.len());
+                let mut fit = |r: std::ops::Range<usize>| match &whole {
+                    Ok(_) => ensemble_with(e, (name, g.model_for(r.clone())?), data, r),
+                    Err(err) => Err(models::ModelError::InvalidSpec(err.to_string())),
+                };
+                (models::compete_fitted(e, arena, &mut fit), whole.ok())
+            })
+            .collect();
+        for ((mut lb, bts), whole) in rounds {
+            for e in lb.entries.iter_mut() {
+                on_candidate(e);
+                if let Some(m) = &whole {
+                    fitted.insert(e.nombre.clone(), m.clone());
+                }
+            }
+            models::merge(&mut leaderboard, &mut backtests, (lb, bts));
+        }
+    }
+    candidates.extend(ensembles);
+    if let Some(g) = opts.fitted {
+        candidates.push(g.candidate.clone());
     }
     if leaderboard.champion().is_none() {
         return Err(PipelineError::NoCandidate);
     }
-    let fitted: Option<BTreeMap<String, models::FittedModel>> = opts.fitted.map(|g| {
-        candidates.push(g.candidate.clone());
-        [(g.candidate.nombre.clone(), g.whole.clone())]
-            .into_iter()
-            .collect()
-    });
     // The champion: the best-ranked candidate whose refit on the whole history has a complete
     // last window and forecasts the horizon without NaN; every candidate's horizon forecast
     // is kept beside it.
@@ -216,7 +257,7 @@ pub fn train(
             future_exog: Some(&data.future_exog),
             steps: data.future_dates.len(),
             prefer: cfg.preferencia.as_ref(),
-            fitted: fitted.as_ref(),
+            fitted: Some(&fitted),
         },
     )?;
     let models::Champion {
@@ -256,6 +297,38 @@ pub fn train(
         initial_train_size: fold_cfg.initial_train_size,
         steps: fold_cfg.steps,
     })
+}
+
+/// Ensemble `e` fitted on the training range `r` of `data`: its member named `global` is
+/// `fit` (fitted elsewhere on that range), every other member fitted on the range as the
+/// ensemble would fit it.
+fn ensemble_with(
+    e: &models::Candidate,
+    (global, fit): (&str, models::FittedModel),
+    data: &TrainData,
+    r: std::ops::Range<usize>,
+) -> Result<models::FittedModel, models::ModelError> {
+    let models::ModelSpec::Ensemble { members, .. } = &e.model else {
+        return Err(models::ModelError::InvalidSpec(format!(
+            "{} is not an ensemble",
+            e.nombre
+        )));
+    };
+    let exog = data.exog.slice(r.clone());
+    let y = &data.y[r.clone()];
+    let fits = members
+        .iter()
+        .map(|m| {
+            if m.nombre == global {
+                Ok(fit.clone())
+            } else {
+                let ex = m.exog_for(Some(&exog));
+                m.model
+                    .fit_masked(y, ex.as_ref(), Some(&data.fit_mask[r.clone()]))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    e.model.assemble_ensemble(y, fits)
 }
 
 /// One backtest prediction with its date and actual value.
