@@ -221,10 +221,8 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
     assert_eq!(xtask(root, &["verify", "latest"]), 0);
 }
 
-#[test]
-fn series_results_do_not_depend_on_the_thread_count() {
-    let p = project();
-    let root = p.path();
+/// The shipped settings on the long CSV (no search) and its rows, for runs of the library.
+fn library_run(root: &Path) -> (pipeline::AppConfig, polars::prelude::DataFrame) {
     long_csv(root);
     let mut cfg = pipeline::AppConfig::shipped().unwrap();
     cfg.source.kind = connector::SourceKind::File;
@@ -232,6 +230,13 @@ fn series_results_do_not_depend_on_the_thread_count() {
     cfg.source.serie = vec!["tienda".into()];
     cfg.train.search.method = models::SearchMethod::None;
     let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    (cfg, raw)
+}
+
+#[test]
+fn series_results_do_not_depend_on_the_thread_count() {
+    let p = project();
+    let (cfg, raw) = library_run(p.path());
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -255,18 +260,11 @@ fn series_results_do_not_depend_on_the_thread_count() {
 #[test]
 fn a_shard_competes_with_the_same_global_model() {
     let p = project();
-    let root = p.path();
-    long_csv(root);
-    let mut cfg = pipeline::AppConfig::shipped().unwrap();
-    cfg.source.kind = connector::SourceKind::File;
-    cfg.source.path = Some("long.csv".into());
-    cfg.source.serie = vec!["tienda".into()];
-    cfg.train.search.method = models::SearchMethod::None;
+    let (cfg, raw) = library_run(p.path());
     assert!(
         cfg.train.global.enabled,
         "the shipped config runs the global model"
     );
-    let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
     let boards = |shard: Option<pipeline::many::Shard>| {
         let many = pipeline::many::run_many(&raw, &cfg, shard).unwrap();
         many.ok()

@@ -410,17 +410,23 @@ mod tests {
             diverse: true,
             diverse_level: false,
         };
-        let ens = ensemble_candidates(&lb, &cands, &cfg);
-        let names: Vec<&str> = ens.iter().map(|c| c.nombre.as_str()).collect();
+        // The ensembles' names, and the members of the second one.
+        let made = |cands: &[Candidate], cfg: &EnsembleConfig| -> (Vec<String>, Vec<String>) {
+            let ens = ensemble_candidates(&lb, cands, cfg);
+            let ModelSpec::Ensemble { members, .. } = &ens[1].model else {
+                panic!("an ensemble")
+            };
+            (
+                ens.iter().map(|c| c.nombre.clone()).collect(),
+                members.iter().map(|c| c.nombre.clone()).collect(),
+            )
+        };
+        let (names, m) = made(&cands, &cfg);
         // The top 5 already holds both families: no diverse copy of it.
         assert_eq!(
             names,
             ["ensemble_top2", "ensemble_top2_diverso", "ensemble_top5"]
         );
-        let ModelSpec::Ensemble { members, .. } = &ens[1].model else {
-            panic!("an ensemble")
-        };
-        let m: Vec<&str> = members.iter().map(|c| c.nombre.as_str()).collect();
         // The best statistical model joins; the baseline never does.
         assert_eq!(m, ["c0", "c1", "c4"]);
         assert_eq!(spec(3).family(), Family::Baseline);
@@ -434,16 +440,11 @@ mod tests {
             diverse_level: true,
             ..cfg
         };
-        let ens = ensemble_candidates(&lb, &levelled, &cfg);
-        let names: Vec<&str> = ens.iter().map(|c| c.nombre.as_str()).collect();
+        let (names, m) = made(&levelled, &cfg);
         assert_eq!(
             names,
             ["ensemble_top2", "ensemble_top2_diverso", "ensemble_top5"]
         );
-        let ModelSpec::Ensemble { members, .. } = &ens[1].model else {
-            panic!("an ensemble")
-        };
-        let m: Vec<&str> = members.iter().map(|c| c.nombre.as_str()).collect();
         assert_eq!(m, ["c0", "c1", "c4", "c2"]);
     }
 
