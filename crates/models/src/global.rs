@@ -423,14 +423,7 @@ impl GlobalRidge {
                 residuals.push(z[t] - p);
             }
         }
-        let held: Vec<(usize, f64)> = exog
-            .map(|e| {
-                (0..e.names.len())
-                    .filter(|j| e.is_held(*j))
-                    .map(|j| (j, e.columns[j].last().copied().unwrap_or(f64::NAN)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let held = crate::spec::held_values(exog);
         let lags = Autoregressive {
             lags: self.spec.lags.clone(),
             windows: Vec::new(),

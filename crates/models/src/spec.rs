@@ -1145,7 +1145,7 @@ fn recursive_state(
 }
 
 /// The last training value of every held exog column.
-fn held_values(exog: Option<&Exog>) -> Vec<(usize, f64)> {
+pub(crate) fn held_values(exog: Option<&Exog>) -> Vec<(usize, f64)> {
     exog.map(|e| {
         (0..e.names.len())
             .filter(|j| e.is_held(*j))

@@ -28,6 +28,14 @@ pub struct FittedCandidate {
 }
 
 impl FittedCandidate {
+    /// Whether its models were fitted with exog columns (not a global Ridge on lags alone).
+    pub fn uses_exog(&self) -> bool {
+        self.whole
+            .state
+            .as_ref()
+            .is_some_and(|s| !s.exog_names.is_empty())
+    }
+
     /// The model fitted on the training range `r` of one of the series' folds.
     pub fn model_for(&self, r: Range<usize>) -> Result<models::FittedModel, models::ModelError> {
         self.folds

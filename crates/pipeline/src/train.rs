@@ -89,7 +89,7 @@ pub struct TrainOptions<'a> {
     /// SHA-256 of the training layer, recorded in the champion (empty when unknown).
     pub training_data_sha256: String,
     /// A candidate fitted elsewhere (the global model of a many-series run), competing with
-    /// this series' own; never an ensemble member.
+    /// this series' own; it joins the ensembles when it takes the calendar's columns.
     pub fitted: Option<&'a crate::global::FittedCandidate>,
 }
 
@@ -173,11 +173,7 @@ pub fn train(
     if let Some(g) = opts.fitted {
         let mut fit = |r: std::ops::Range<usize>| g.model_for(r);
         // Its models take exog only when fitted with some (a global Ridge on lags alone).
-        let uses_exog = g
-            .whole
-            .state
-            .as_ref()
-            .is_some_and(|s| !s.exog_names.is_empty());
+        let uses_exog = g.uses_exog();
         let own = models::Arena {
             exog: arena.exog.filter(|_| uses_exog),
             ..arena
