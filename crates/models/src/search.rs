@@ -69,6 +69,11 @@ pub struct SearchConfig {
     /// with many zeros or an additive pattern be modelled in its own scale.
     #[serde(default)]
     pub transform_grid: Vec<Transform>,
+    /// Re-levelling windows tried (`local_level` of each candidate, `null` = none; empty: none
+    /// at all), e.g. `[null, 56]`: a regression whose forecast drifts from a level shifted late
+    /// in the history takes its mean residual of the last 56 days (names end `_n56`).
+    #[serde(default)]
+    pub level_grid: Vec<Option<usize>>,
 }
 
 impl Default for SearchConfig {
@@ -88,6 +93,7 @@ impl Default for SearchConfig {
             trend_flat: false,
             changepoint_grid: Vec::new(),
             intermittent_zero_share: None,
+            level_grid: Vec::new(),
         }
     }
 }
@@ -184,14 +190,20 @@ pub fn search_candidates(
     } else {
         cfg.transform_grid.iter().copied().map(Some).collect()
     };
+    let levels: Vec<Option<usize>> = if cfg.level_grid.is_empty() {
+        vec![None]
+    } else {
+        cfg.level_grid.clone()
+    };
     let mut grid = Vec::new();
     for lags in &lags_grid {
         for (k, windows) in cfg.windows_grid.iter().enumerate() {
             for regressor in &cfg.regressors {
                 for fourier in &fouriers {
-                    for ((trend, flat, hinges), transform) in trends
+                    for (((trend, flat, hinges), transform), level) in trends
                         .iter()
                         .flat_map(|t| transforms.iter().map(move |x| (t, x)))
+                        .flat_map(|tx| levels.iter().map(move |l| (tx, *l)))
                     {
                         let regressor = *regressor;
                         let rname = regressor.short_name();
@@ -215,6 +227,9 @@ pub fn search_candidates(
                                 Transform::Standardize => "_std",
                             });
                         }
+                        if let Some(l) = level {
+                            nombre.push_str(&format!("_n{l}"));
+                        }
                         grid.push(Candidate {
                             nombre,
                             model: ModelSpec::Recursive {
@@ -226,7 +241,7 @@ pub fn search_candidates(
                                 transform: transform.unwrap_or(cfg.transform),
                                 clip_negative: cfg.clip_negative,
                                 differentiation: 0,
-                                local_level: None,
+                                local_level: level,
                             },
                             exog: ExogFilter {
                                 fourier_anual: *fourier,
@@ -333,6 +348,29 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_level_grid_re_levels_each_combination() {
+        let both = SearchConfig {
+            level_grid: vec![None, Some(56)],
+            ..cfg(SearchMethod::Grid)
+        };
+        let c = search_candidates(&both, 42, None);
+        assert_eq!(c.len(), 2 * 2 * 3 * 2);
+        let level = |n: &str| match &c.iter().find(|c| c.nombre == n).unwrap().model {
+            ModelSpec::Recursive { local_level, .. } => *local_level,
+            _ => unreachable!(),
+        };
+        assert_eq!(level("search_ridge_a1_l7_w0"), None);
+        assert_eq!(level("search_ridge_a1_l7_w0_n56"), Some(56));
+        let only = SearchConfig {
+            level_grid: vec![Some(28)],
+            ..cfg(SearchMethod::Grid)
+        };
+        let c = search_candidates(&only, 42, None);
+        assert_eq!(c.len(), 2 * 2 * 3);
+        assert!(c.iter().all(|c| c.nombre.ends_with("_n28")));
     }
 
     #[test]

@@ -782,6 +782,12 @@ fn check_search(search: &models::SearchConfig) -> Result<(), ConfigError> {
     for (i, w) in search.windows_grid.iter().enumerate() {
         check_windows(&format!("train.search.windows_grid[{i}]"), w)?;
     }
+    if let Some(i) = search.level_grid.iter().position(|l| *l == Some(0)) {
+        return Err(invalid(
+            format!("train.search.level_grid[{i}]"),
+            "a re-levelling window needs at least 1 day (null = none)",
+        ));
+    }
     Ok(())
 }
 
@@ -1208,6 +1214,8 @@ mod tests {
         let e = load_extra("train:\n  search:\n    lags_grid: [[7], [0, 7]]\n", &[]).unwrap_err();
         assert_eq!(e.key, "train.search.lags_grid[1]");
         load_extra("train:\n  search:\n    lags_grid: [[]]\n", &[]).unwrap();
+        let e = load_extra("train:\n  search:\n    level_grid: [null, 0]\n", &[]).unwrap_err();
+        assert_eq!(e.key, "train.search.level_grid[1]");
         let e = load(&["train.cv.n_folds=0"]).unwrap_err();
         assert_eq!(e.key, "train.cv.n_folds");
         let e = load(&["train.cv.steps=0"]).unwrap_err();
