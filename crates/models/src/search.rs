@@ -120,6 +120,16 @@ impl SearchConfig {
     }
 }
 
+/// The values a grid axis takes: each of `grid`, or `[None]` (as configured elsewhere) when it
+/// is empty.
+fn options<T: Copy>(grid: &[T]) -> Vec<Option<T>> {
+    if grid.is_empty() {
+        vec![None]
+    } else {
+        grid.iter().copied().map(Some).collect()
+    }
+}
+
 /// `7-14`; `none` for an exog-only regression.
 fn label(lags: &[usize]) -> String {
     if lags.is_empty() {
@@ -149,11 +159,7 @@ pub fn search_candidates(
             lags_grid.push(l.to_vec());
         }
     }
-    let fouriers: Vec<Option<u32>> = if cfg.fourier_grid.is_empty() {
-        vec![None]
-    } else {
-        cfg.fourier_grid.iter().copied().map(Some).collect()
-    };
+    let fouriers = options(&cfg.fourier_grid);
     // (keep the trend?, held flat?, hinges?)
     let mut trends: Vec<(Option<bool>, bool, Option<bool>)> = if cfg.trend_grid.is_empty() {
         vec![(None, false, None)]
@@ -185,12 +191,9 @@ pub fn search_candidates(
             })
             .collect();
     }
-    let transforms: Vec<Option<Transform>> = if cfg.transform_grid.is_empty() {
-        vec![None]
-    } else {
-        cfg.transform_grid.iter().copied().map(Some).collect()
-    };
-    let levels: Vec<Option<usize>> = if cfg.level_grid.is_empty() {
+    let transforms = options(&cfg.transform_grid);
+    // An empty level grid leaves every candidate as it is (`[None]`).
+    let levels = if cfg.level_grid.is_empty() {
         vec![None]
     } else {
         cfg.level_grid.clone()
