@@ -70,14 +70,32 @@ impl PathsConfig {
     pub fn for_shard(&self, shard: crate::many::Shard) -> Self {
         let base = self.partitions.join(shard.folder());
         Self {
-            raw: base.join(&self.raw),
-            cleansed: base.join(&self.cleansed),
-            features: base.join(&self.features),
-            processed: base.join(&self.processed),
-            outputs: base.join(&self.outputs),
             test_reports: self.test_reports.clone(),
-            executive: base.join(&self.executive),
             partitions: self.partitions.clone(),
+            ..self.nested_in(&base)
+        }
+    }
+
+    /// Every data and output folder under `base`: a relative folder keeps its path below it,
+    /// an absolute one its last component (joining an absolute path would escape `base`, and
+    /// runs meant to stay apart, as shards or evaluated files, would overwrite each other).
+    pub fn nested_in(&self, base: &std::path::Path) -> Self {
+        let under = |p: &PathBuf| -> PathBuf {
+            if p.is_absolute() {
+                base.join(p.file_name().unwrap_or_default())
+            } else {
+                base.join(p)
+            }
+        };
+        Self {
+            raw: under(&self.raw),
+            cleansed: under(&self.cleansed),
+            features: under(&self.features),
+            processed: under(&self.processed),
+            outputs: under(&self.outputs),
+            test_reports: under(&self.test_reports),
+            executive: under(&self.executive),
+            partitions: under(&self.partitions),
         }
     }
 

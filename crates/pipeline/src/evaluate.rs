@@ -285,7 +285,8 @@ fn evaluate_one(
     )?;
     let pais = cfg.calendar.festivos.pais.to_string();
     let sha = store::sha256_hex(cfg.redacted_json().to_string().as_bytes());
-    let mut store = FileStore::new(work, cfg.paths.folders(), &sha);
+    // Each file's run stays in its own folder, even when the configured folders are absolute.
+    let mut store = FileStore::new(work, cfg.paths.nested_in(Path::new("")).folders(), &sha);
     let access = SourceAccess {
         root: work,
         secret: &|_| None,
