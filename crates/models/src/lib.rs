@@ -26,6 +26,7 @@
 
 pub mod artifact;
 pub mod backtest;
+pub mod boosting;
 pub mod builder;
 pub mod compete;
 pub mod global;

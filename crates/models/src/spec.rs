@@ -7,6 +7,7 @@ use crate::linear::{elastic_net, ols, ridge, LinearFit, CD_MAX_ITER, CD_TOL, SKL
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::boosting::BoostFit;
 use crate::matrix::{train_matrix, Autoregressive, Exog, ExogFilter};
 use crate::nonlinear::{ForestFit, KnnFit, KnnWeights, TreeFit, TreeSettings};
 pub use crate::scale::{Scale, Transform};
@@ -61,6 +62,15 @@ pub enum Regressor {
         /// Share of the features tried at each split (`null`: all, scikit-learn's default).
         #[serde(default)]
         max_features: Option<f64>,
+        /// Seed (`null`: `run.seed`, filled in by [`ModelSpec::with_default_seed`]).
+        #[serde(default)]
+        seed: Option<u64>,
+    },
+    /// Gradient-boosted trees (perpetual's `PerpetualBooster`, squared loss): the boosting
+    /// family, as LightGBM on lags and calendar features, tuned by one complexity `budget`.
+    GradientBoosting {
+        /// perpetual's budget (0.5 small … 2 large; higher = more trees, smaller steps).
+        budget: f64,
         /// Seed (`null`: `run.seed`, filled in by [`ModelSpec::with_default_seed`]).
         #[serde(default)]
         seed: Option<u64>,
@@ -244,6 +254,7 @@ fn regressor_label(r: &Regressor) -> String {
             "random_forest(n_trees={n_trees}, max_depth={max_depth:?}, max_features={max_features:?})"
         ),
         Regressor::Knn { k, weights } => format!("knn(k={k}, weights={weights:?})"),
+        Regressor::GradientBoosting { budget, .. } => format!("gradient_boosting(budget={budget})"),
     }
 }
 
@@ -259,6 +270,8 @@ pub enum FittedRegressor {
     Forest(Arc<ForestFit>),
     /// k nearest neighbours.
     Knn(Arc<KnnFit>),
+    /// Gradient-boosted trees.
+    Boosting(Arc<BoostFit>),
 }
 
 impl PartialEq for FittedRegressor {
@@ -283,6 +296,7 @@ impl FittedRegressor {
             FittedRegressor::Tree(f) => f.predict_row(x),
             FittedRegressor::Forest(f) => f.predict_row(x),
             FittedRegressor::Knn(f) => f.predict_row(x),
+            FittedRegressor::Boosting(f) => f.predict_row(x),
         }
     }
 
@@ -344,6 +358,15 @@ impl Regressor {
             Regressor::Knn { k, weights } => {
                 FittedRegressor::Knn(Arc::new(KnnFit::fit(m, *k, *weights)?))
             }
+            Regressor::GradientBoosting { budget, seed } => {
+                let seed = seed.ok_or_else(|| {
+                    ModelError::InvalidSpec(
+                        "gradient_boosting needs a seed (ModelSpec::with_default_seed fills run.seed)"
+                            .into(),
+                    )
+                })?;
+                FittedRegressor::Boosting(Arc::new(BoostFit::fit(m, *budget, seed)?))
+            }
         })
     }
 
@@ -361,12 +384,17 @@ impl Regressor {
                 n_trees, max_depth, ..
             } => format!("rf{n_trees}_d{}", depth(max_depth)),
             Regressor::Knn { k, .. } => format!("knn{k}"),
+            Regressor::GradientBoosting { budget, .. } => format!("gbm_b{budget}"),
         }
     }
 
     /// Whether the regressor draws random numbers (and so needs a seed).
     pub fn needs_seed(&self) -> bool {
-        matches!(self, Regressor::RandomForest { seed: None, .. })
+        matches!(
+            self,
+            Regressor::RandomForest { seed: None, .. }
+                | Regressor::GradientBoosting { seed: None, .. }
+        )
     }
 }
 
@@ -375,8 +403,10 @@ impl Regressor {
 pub enum Family {
     /// Naive, seasonal naive and equivalent-date baselines.
     Baseline,
-    /// Recursive and direct forecasters over a regressor.
+    /// Recursive and direct forecasters over a linear, tree, forest or neighbour regressor.
     Regression,
+    /// Recursive and direct forecasters over gradient-boosted trees.
+    Boosting,
     /// MSTL + AutoETS.
     Statistical,
     /// A combination of other candidates.
@@ -387,6 +417,14 @@ impl ModelSpec {
     /// The model's [`Family`].
     pub fn family(&self) -> Family {
         match self {
+            ModelSpec::Recursive {
+                regressor: Regressor::GradientBoosting { .. },
+                ..
+            }
+            | ModelSpec::Direct {
+                regressor: Regressor::GradientBoosting { .. },
+                ..
+            } => Family::Boosting,
             ModelSpec::Recursive { .. } | ModelSpec::Direct { .. } => Family::Regression,
             ModelSpec::Mstl { .. } => Family::Statistical,
             ModelSpec::Ensemble { .. } => Family::Ensemble,
@@ -444,7 +482,9 @@ impl ModelSpec {
         if let ModelSpec::Recursive { regressor, .. } | ModelSpec::Direct { regressor, .. } =
             &mut self
         {
-            if let Regressor::RandomForest { seed, .. } = regressor {
+            if let Regressor::RandomForest { seed, .. } | Regressor::GradientBoosting { seed, .. } =
+                regressor
+            {
                 seed.get_or_insert(run_seed);
             }
         }

@@ -39,7 +39,7 @@ pub fn ensemble_candidates(
         let top: Vec<Candidate> = ranked[..k].iter().map(|c| (*c).clone()).collect();
         let mut diverse = top.clone();
         if cfg.diverse {
-            for fam in [Family::Regression, Family::Statistical] {
+            for fam in [Family::Regression, Family::Statistical, Family::Boosting] {
                 if diverse.iter().all(|m| m.model.family() != fam) {
                     if let Some(best) = ranked[k..].iter().find(|c| c.model.family() == fam) {
                         diverse.push((*best).clone());

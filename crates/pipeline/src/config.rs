@@ -785,6 +785,16 @@ fn check_regressor(key: &str, r: &models::Regressor) -> Result<(), ConfigError> 
             }
         }
         Regressor::Knn { k, .. } => at_least_one("k", k),
+        Regressor::GradientBoosting { budget, .. } => {
+            if budget.is_finite() && budget > 0.0 && budget <= 10.0 {
+                Ok(())
+            } else {
+                Err(invalid(
+                    format!("{key}.budget"),
+                    format!("expected 0 < budget <= 10, found {budget}"),
+                ))
+            }
+        }
     }
 }
 
@@ -1217,6 +1227,23 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.key, "train.candidates[0].model.regressor.l1_ratio");
+        let e = load_extra(
+            &rec(
+                "{tipo: gradient_boosting, budget: 0}",
+                "{lags: [7], windows: []}",
+            ),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "train.candidates[0].model.regressor.budget");
+        assert!(load_extra(
+            &rec(
+                "{tipo: gradient_boosting, budget: 0.5}",
+                "{lags: [7], windows: []}"
+            ),
+            &[]
+        )
+        .is_ok());
         // A valid candidate list still loads.
         assert!(load_extra(&rec(ridge, "{lags: [7], windows: []}"), &[]).is_ok());
     }

@@ -44,6 +44,14 @@ fn family_words(f: Family, n: usize, lang: Lang) -> String {
             "descomposiciones estacionales (semana y año) con suavizamiento exponencial",
             "seasonal decompositions (week and year) with exponential smoothing",
         ),
+        (Family::Boosting, false) => (
+            "un conjunto de árboles de decisión potenciados (boosting) sobre las ventas recientes y el calendario",
+            "gradient-boosted decision trees on recent sales and the calendar",
+        ),
+        (Family::Boosting, true) => (
+            "conjuntos de árboles de decisión potenciados (boosting) sobre las ventas recientes y el calendario",
+            "ensembles of gradient-boosted decision trees on recent sales and the calendar",
+        ),
         (Family::Baseline, false) => (
             "una referencia simple que repite ventas anteriores",
             "a simple reference that repeats earlier sales",
