@@ -26,6 +26,7 @@
 
 pub mod artifact;
 pub mod backtest;
+#[cfg(feature = "boosting")]
 pub mod boosting;
 pub mod builder;
 pub mod compete;

@@ -7,6 +7,7 @@ use crate::linear::{elastic_net, ols, ridge, LinearFit, CD_MAX_ITER, CD_TOL, SKL
 use std::ops::Range;
 use std::sync::Arc;
 
+#[cfg(feature = "boosting")]
 use crate::boosting::BoostFit;
 use crate::matrix::{train_matrix, Autoregressive, Exog, ExogFilter};
 use crate::nonlinear::{ForestFit, KnnFit, KnnWeights, TreeFit, TreeSettings};
@@ -270,7 +271,8 @@ pub enum FittedRegressor {
     Forest(Arc<ForestFit>),
     /// k nearest neighbours.
     Knn(Arc<KnnFit>),
-    /// Gradient-boosted trees.
+    /// Gradient-boosted trees (the `boosting` feature: a build without it reads no such model).
+    #[cfg(feature = "boosting")]
     Boosting(Arc<BoostFit>),
 }
 
@@ -296,6 +298,7 @@ impl FittedRegressor {
             FittedRegressor::Tree(f) => f.predict_row(x),
             FittedRegressor::Forest(f) => f.predict_row(x),
             FittedRegressor::Knn(f) => f.predict_row(x),
+            #[cfg(feature = "boosting")]
             FittedRegressor::Boosting(f) => f.predict_row(x),
         }
     }
@@ -365,7 +368,17 @@ impl Regressor {
                             .into(),
                     )
                 })?;
-                FittedRegressor::Boosting(Arc::new(BoostFit::fit(m, *budget, seed)?))
+                #[cfg(feature = "boosting")]
+                {
+                    FittedRegressor::Boosting(Arc::new(BoostFit::fit(m, *budget, seed)?))
+                }
+                #[cfg(not(feature = "boosting"))]
+                {
+                    let _ = (budget, seed);
+                    return Err(ModelError::InvalidSpec(
+                        "this build fits no gradient boosting: enable the `boosting` feature of the models crate".into(),
+                    ));
+                }
             }
         })
     }
