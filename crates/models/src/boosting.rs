@@ -175,24 +175,25 @@ mod tests {
         assert!(mae < 0.1 * spread, "MAE {mae} vs spread {spread}");
     }
 
-    #[test]
-    fn a_boosted_forecaster_is_its_own_family_takes_the_run_seed_and_forecasts() {
-        use crate::matrix::Autoregressive;
-        use crate::spec::{Family, ModelSpec, Regressor, Transform};
-        let spec = ModelSpec::Recursive {
-            regressor: Regressor::GradientBoosting {
-                budget: 0.5,
-                seed: None,
-            },
-            autoregressive: Autoregressive {
+    /// A recursive boosted forecaster on lags 1 and 7.
+    fn boosted(budget: f64, seed: Option<u64>) -> crate::spec::ModelSpec {
+        crate::spec::ModelSpec::Recursive {
+            regressor: crate::spec::Regressor::GradientBoosting { budget, seed },
+            autoregressive: crate::matrix::Autoregressive {
                 lags: vec![1, 7],
                 windows: vec![],
             },
-            transform: Transform::None,
+            transform: crate::spec::Transform::None,
             clip_negative: true,
             differentiation: 0,
             local_level: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_boosted_forecaster_is_its_own_family_takes_the_run_seed_and_forecasts() {
+        use crate::spec::Family;
+        let spec = boosted(0.5, None);
         assert_eq!(spec.family(), Family::Boosting);
         assert!(spec.fit(&[1.0; 30], None).is_err(), "no seed yet");
         let spec = spec.with_default_seed(42);
@@ -209,20 +210,7 @@ mod tests {
         // Noise-free targets once sent perpetual's leaves to 1e18: such a fit is refused or
         // forecasts inside what it was trained on, never a runaway.
         let exact: Vec<f64> = (0..280).map(|i| week[i % 7]).collect();
-        let budget_one = ModelSpec::Recursive {
-            regressor: Regressor::GradientBoosting {
-                budget: 1.0,
-                seed: Some(42),
-            },
-            autoregressive: Autoregressive {
-                lags: vec![1, 7],
-                windows: vec![],
-            },
-            transform: Transform::None,
-            clip_negative: true,
-            differentiation: 0,
-            local_level: None,
-        };
+        let budget_one = boosted(1.0, Some(42));
         if let Ok(fitted) = budget_one.fit(&exact, None) {
             let f = fitted.predict(14, None, None).unwrap();
             assert!(f.iter().all(|v| (10.0..=30.0).contains(v)), "{f:?}");
