@@ -269,7 +269,7 @@ pub struct EnsembleConfig {
     /// How the members' forecasts are combined.
     pub combine: Combine,
     /// Also try each top-k combination with the best-ranked candidate of every model family
-    /// it lacks added (regression, statistical; baselines never), named
+    /// it lacks added (regression, statistical, boosting; baselines never), named
     /// `ensemble_top<k>_diverso`: models of different kinds err differently, so their mean
     /// is steadier than the mean of near-copies.
     #[serde(default)]
