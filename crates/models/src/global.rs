@@ -462,6 +462,7 @@ impl GlobalRidge {
             baseline_out_sample: None,
             members: Vec::new(),
             mstl: None,
+            seasonal: None,
         })
     }
 

@@ -38,6 +38,7 @@ pub mod mstl;
 pub mod nonlinear;
 pub mod scale;
 pub mod search;
+pub mod seasonal;
 pub mod spec;
 pub mod train;
 
@@ -60,6 +61,7 @@ pub use metrics::Metric;
 pub use mstl::{EtsTrend, MstlState};
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
+pub use seasonal::{YearOverYear, YearOverYearState};
 pub use spec::{
     Combine, Family, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, RidgeRefitPath,
     Transform,

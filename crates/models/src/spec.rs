@@ -152,6 +152,23 @@ pub enum ModelSpec {
         /// Days forecast (at least the horizon).
         steps: usize,
     },
+    /// The same days of earlier seasons (smoothed over the same weekday of neighbouring
+    /// weeks), each re-levelled by how the last `level_window` days compare with the same days
+    /// that season, averaged ([`crate::seasonal`]). Statistical family: no exog; predicts at
+    /// most `steps` ahead from the end of its training data; intervals from its backtest
+    /// errors in the original scale.
+    YearOverYear {
+        /// Season length in days (364 keeps the weekday).
+        period: usize,
+        /// Most earlier seasons averaged (those in the history are used).
+        years: usize,
+        /// Days of the recent level compared with the same days of each earlier season.
+        level_window: usize,
+        /// Same weekday this many weeks either side, averaged with the day.
+        neighbours: usize,
+        /// Days forecast (at least the horizon).
+        steps: usize,
+    },
     /// Last value repeated.
     Naive,
     /// The last season repeated (`period` 7: same weekday last week; 364: last year).
@@ -439,7 +456,7 @@ impl ModelSpec {
                 ..
             } => Family::Boosting,
             ModelSpec::Recursive { .. } | ModelSpec::Direct { .. } => Family::Regression,
-            ModelSpec::Mstl { .. } => Family::Statistical,
+            ModelSpec::Mstl { .. } | ModelSpec::YearOverYear { .. } => Family::Statistical,
             ModelSpec::Ensemble { .. } => Family::Ensemble,
             ModelSpec::Naive
             | ModelSpec::SeasonalNaive { .. }
@@ -473,6 +490,15 @@ impl ModelSpec {
                 ..
             } => format!("mstl{periods:?} + AutoETS({trend:?}) transform={transform:?}")
                 .to_lowercase(),
+            ModelSpec::YearOverYear {
+                period,
+                years,
+                level_window,
+                neighbours,
+                ..
+            } => format!(
+                "year_over_year(period={period}, years={years}, level_window={level_window}, neighbours={neighbours})"
+            ),
             ModelSpec::Naive => "naive".into(),
             ModelSpec::SeasonalNaive { period } => format!("seasonal_naive({period})"),
             ModelSpec::EquivalentDate { offset, n_offsets } => {
@@ -513,7 +539,7 @@ impl ModelSpec {
                 ..
             } => autoregressive.window_size() + differentiation,
             ModelSpec::Direct { autoregressive, .. } => autoregressive.window_size(),
-            ModelSpec::Naive | ModelSpec::Mstl { .. } => 1,
+            ModelSpec::Naive | ModelSpec::Mstl { .. } | ModelSpec::YearOverYear { .. } => 1,
             ModelSpec::SeasonalNaive { period } => *period,
             ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
             ModelSpec::Ensemble { members, .. } => members
@@ -521,6 +547,25 @@ impl ModelSpec {
                 .map(|m| m.model.window_size())
                 .max()
                 .unwrap_or(0),
+        }
+    }
+
+    /// The settings of a year-over-year model (`None` for any other kind).
+    pub fn year_over_year(&self) -> Option<crate::seasonal::YearOverYear> {
+        match self {
+            ModelSpec::YearOverYear {
+                period,
+                years,
+                level_window,
+                neighbours,
+                ..
+            } => Some(crate::seasonal::YearOverYear {
+                period: *period,
+                years: *years,
+                level_window: *level_window,
+                neighbours: *neighbours,
+            }),
+            _ => None,
         }
     }
 
@@ -570,6 +615,7 @@ impl ModelSpec {
                 baseline_out_sample: None,
                 members: fitted,
                 mstl: None,
+                seasonal: None,
             });
         }
         if let ModelSpec::Mstl {
@@ -592,6 +638,24 @@ impl ModelSpec {
                 baseline_out_sample: None,
                 members: Vec::new(),
                 mstl: Some(st),
+                seasonal: None,
+            });
+        }
+        if let ModelSpec::YearOverYear { steps, .. } = self {
+            let spec = self.year_over_year().expect("a year_over_year spec");
+            // Closed days and gaps are not evidence of the level: skipped, as missing.
+            let masked: Vec<f64> = (0..y.len())
+                .map(|t| if fitted(t) { y[t] } else { f64::NAN })
+                .collect();
+            let st = crate::seasonal::fit(&masked, &spec, *steps)?;
+            return Ok(FittedModel {
+                spec: self.clone(),
+                last_window,
+                state: None,
+                baseline_out_sample: None,
+                members: Vec::new(),
+                mstl: None,
+                seasonal: Some(st),
             });
         }
         let state = match self {
@@ -720,6 +784,7 @@ impl ModelSpec {
             baseline_out_sample: None,
             members: Vec::new(),
             mstl: None,
+            seasonal: None,
         })
     }
 }
@@ -753,6 +818,7 @@ impl ModelSpec {
             baseline_out_sample: None,
             members,
             mstl: None,
+            seasonal: None,
         })
     }
 }
@@ -939,6 +1005,7 @@ impl ModelSpec {
                     baseline_out_sample: None,
                     members: Vec::new(),
                     mstl: None,
+                    seasonal: None,
                 })
             })
             .collect()
@@ -1075,6 +1142,7 @@ impl<'a> RidgeRefitPath<'a> {
                     baseline_out_sample: None,
                     members: Vec::new(),
                     mstl: None,
+                    seasonal: None,
                 })
             })
             .collect()
@@ -1291,6 +1359,9 @@ pub struct FittedModel {
     /// An MSTL model's forecast state (`None` otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mstl: Option<crate::mstl::MstlState>,
+    /// A year-over-year model's forecast state (`None` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seasonal: Option<crate::seasonal::YearOverYearState>,
 }
 
 impl FittedModel {
@@ -1381,6 +1452,34 @@ impl FittedModel {
                 ))
             }
             None => self.baseline_out_sample = Some(out),
+        }
+        Ok(())
+    }
+
+    /// A model whose fitted state is its forecast (MSTL, year over year): at most `max_steps`
+    /// (`len` kept) are asked, from the end of its training data only (refit to move it).
+    fn check_path(
+        &self,
+        kind: &str,
+        len: usize,
+        max_steps: usize,
+        steps: usize,
+        lw: &[f64],
+    ) -> Result<(), ModelError> {
+        if steps > len {
+            return Err(ModelError::InvalidSpec(format!(
+                "this {kind} model predicts at most {max_steps} steps, {steps} asked"
+            )));
+        }
+        let w = lw.len().min(self.last_window.len());
+        if lw[lw.len() - w..]
+            .iter()
+            .zip(&self.last_window[self.last_window.len() - w..])
+            .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            return Err(ModelError::InvalidSpec(format!(
+                "an {kind} model forecasts from the end of its training data: refit it on the new history"
+            )));
         }
         Ok(())
     }
@@ -1503,21 +1602,7 @@ impl FittedModel {
                 let st = self.mstl.as_ref().ok_or_else(|| {
                     ModelError::Numerical("MSTL model without its fitted state".into())
                 })?;
-                if steps > st.path.len() {
-                    return Err(ModelError::InvalidSpec(format!(
-                        "this MSTL model predicts at most {max_steps} steps, {steps} asked"
-                    )));
-                }
-                // It forecasts from the end of its training data only (refit to move it).
-                if lw
-                    .iter()
-                    .zip(&self.last_window[self.last_window.len() - w..])
-                    .any(|(a, b)| a.to_bits() != b.to_bits())
-                {
-                    return Err(ModelError::InvalidSpec(
-                        "an MSTL model forecasts from the end of its training data: refit it on the new history".into(),
-                    ));
-                }
+                self.check_path("MSTL", st.path.len(), *max_steps, steps, lw)?;
                 Ok(st.path[..steps]
                     .iter()
                     .enumerate()
@@ -1530,6 +1615,22 @@ impl FittedModel {
                             v
                         }
                     })
+                    .collect())
+            }
+            (
+                ModelSpec::YearOverYear {
+                    steps: max_steps, ..
+                },
+                _,
+            ) => {
+                let st = self.seasonal.as_ref().ok_or_else(|| {
+                    ModelError::Numerical("year-over-year model without its fitted state".into())
+                })?;
+                self.check_path("year-over-year", st.path.len(), *max_steps, steps, lw)?;
+                Ok(st.path[..steps]
+                    .iter()
+                    .enumerate()
+                    .map(|(h, v)| v + noise(h, *v))
                     .collect())
             }
             (ModelSpec::Naive, _) => Ok((0..steps)
@@ -1863,6 +1964,33 @@ mod tests {
         for (got, want) in p.iter().zip([12.0, 20.0, 34.0]) {
             assert!((got - want).abs() < 1e-8, "{p:?}");
         }
+    }
+
+    #[test]
+    fn a_year_over_year_model_serves_its_forecast_and_refuses_a_moved_history() {
+        let y: Vec<f64> = (0..800)
+            .map(|t| 50.0 + (t % 7) as f64 + t as f64 * 0.01)
+            .collect();
+        let spec = ModelSpec::YearOverYear {
+            period: 364,
+            years: 3,
+            level_window: 56,
+            neighbours: 1,
+            steps: 30,
+        };
+        assert_eq!(spec.family(), Family::Statistical);
+        // Closed days are skipped, not read as zeros.
+        let mut mask = vec![true; y.len()];
+        mask[800 - 364] = false;
+        let f = spec.fit_masked(&y, None, Some(&mask)).unwrap();
+        let p = f.predict(30, None, None).unwrap();
+        let back: FittedModel = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+        assert_eq!(back.predict(30, None, None).unwrap(), p);
+        // A growing series: the forecast is above last year's same days.
+        assert!(p.iter().zip(&y[800 - 364..]).all(|(a, b)| a > b));
+        assert!(f.predict(31, None, None).is_err());
+        let moved = [y[799] + 1.0];
+        assert!(f.predict(5, Some(&moved), None).is_err());
     }
 
     #[test]

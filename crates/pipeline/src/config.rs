@@ -469,12 +469,14 @@ impl AppConfig {
         for (i, c) in self.train.candidates.iter().enumerate() {
             let key = format!("train.candidates[{i}].model");
             check_model(&key, &c.model)?;
-            if let models::ModelSpec::Mstl { steps, .. } = &c.model {
+            if let models::ModelSpec::Mstl { steps, .. }
+            | models::ModelSpec::YearOverYear { steps, .. } = &c.model
+            {
                 let horizon = self.run.horizon.days() as usize;
                 if *steps < horizon {
                     return Err(invalid(
                         format!("{key}.steps"),
-                        format!("an MSTL model forecasts at most `steps` days: {steps} is shorter than run.horizon ({horizon})"),
+                        format!("an MSTL or year_over_year model forecasts at most `steps` days: {steps} is shorter than run.horizon ({horizon})"),
                     ));
                 }
             }
@@ -675,6 +677,42 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
                 return Err(invalid(
                     format!("{key}.periods[{j}]"),
                     format!("a seasonal period is at least 2, found {}", periods[j]),
+                ));
+            }
+            Ok(())
+        }
+        ModelSpec::YearOverYear {
+            period,
+            years,
+            level_window,
+            neighbours,
+            steps,
+        } => {
+            for (k, v, min) in [
+                ("period", period, 14),
+                ("years", years, 1),
+                ("level_window", level_window, 1),
+                ("steps", steps, 1),
+            ] {
+                if *v < min {
+                    return Err(invalid(
+                        format!("{key}.{k}"),
+                        format!("expected at least {min}, found {v}"),
+                    ));
+                }
+            }
+            if level_window > period {
+                return Err(invalid(
+                    format!("{key}.level_window"),
+                    format!("at most the period ({period}), found {level_window}"),
+                ));
+            }
+            if 7 * neighbours >= *period {
+                return Err(invalid(
+                    format!("{key}.neighbours"),
+                    format!(
+                        "7 x neighbours must stay below the period ({period}), found {neighbours}"
+                    ),
                 ));
             }
             Ok(())
@@ -1086,6 +1124,44 @@ mod tests {
         let e = cfg.validate().unwrap_err();
         assert_eq!(e.key, format!("train.candidates[{i}].model.steps"), "{e}");
         assert!(e.message.contains("run.horizon"), "{e}");
+        // The year-over-year candidate: each bad setting is named.
+        let yoy = AppConfig::shipped()
+            .unwrap()
+            .train
+            .candidates
+            .iter()
+            .position(|c| matches!(c.model, models::ModelSpec::YearOverYear { .. }))
+            .expect("the shipped config has a year_over_year candidate");
+        for (field, bad, says) in [
+            ("level_window", 400, "at most the period"),
+            ("neighbours", 52, "below the period"),
+            ("years", 0, "at least 1"),
+            ("steps", 30, "run.horizon"),
+        ] {
+            let mut cfg = AppConfig::shipped().unwrap();
+            if let models::ModelSpec::YearOverYear {
+                level_window,
+                neighbours,
+                years,
+                steps,
+                ..
+            } = &mut cfg.train.candidates[yoy].model
+            {
+                *match field {
+                    "level_window" => level_window,
+                    "neighbours" => neighbours,
+                    "years" => years,
+                    _ => steps,
+                } = bad;
+            }
+            let e = cfg.validate().unwrap_err();
+            assert_eq!(
+                e.key,
+                format!("train.candidates[{yoy}].model.{field}"),
+                "{e}"
+            );
+            assert!(e.message.contains(says), "{e}");
+        }
         let e = load(&["run.horizon=0"]).unwrap_err();
         assert_eq!(e.key, "run.horizon");
         assert!(e.message.contains("1..=3660"), "{e}");

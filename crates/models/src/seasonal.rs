@@ -1,0 +1,264 @@
+//! The same days of earlier seasons, re-levelled: the planner's "same week last year, scaled
+//! by how this year compares", made into a model of the statistical family.
+//!
+//! For each of the last `years` seasons of `period` days (364 keeps the weekday) that fit in the
+//! history, the forecast of day `n + h` is the mean of that season's same day and the same
+//! weekday `1..=neighbours` weeks either side (a smoothed last-year value), times the season's
+//! level ratio: the mean of the last `level_window` days over the mean of the same days one
+//! season earlier (a difference of the two means instead when either mean is not positive).
+//! The seasons' values are averaged. A regression on the calendar averages a late level shift
+//! away and a seasonal naive copies one noisy year; this keeps the yearly shape of recent years
+//! and carries today's level into it.
+//!
+//! Like [`crate::mstl`], the fitted state is the forecast itself, `steps` days from the end of
+//! the training data, so a fitted model is plain serialisable data.
+//!
+//! ```
+//! use models::seasonal::{fit, YearOverYear};
+//! // Two seasons of a weekly pattern, the second 20 % higher.
+//! let week = [10.0, 10.0, 10.0, 10.0, 10.0, 20.0, 30.0];
+//! let y: Vec<f64> = (0..728)
+//!     .map(|t| week[t % 7] * if t < 364 { 1.0 } else { 1.2 })
+//!     .collect();
+//! let spec = YearOverYear { period: 364, years: 3, level_window: 56, neighbours: 0 };
+//! let st = fit(&y, &spec, 14).unwrap();
+//! assert_eq!(st.seasons, 1); // only one earlier season has a level window before it
+//! assert!((st.path[5] - 28.8).abs() < 1e-9); // last year's Saturday (24) x 1.2
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::ModelError;
+
+/// Days in a week: the neighbours of a day are the same weekday `k` weeks away.
+const WEEK: usize = 7;
+
+/// The settings of the model (`tipo: year_over_year` in `train.candidates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YearOverYear {
+    /// Season length in days (364: the same weekday one year back).
+    pub period: usize,
+    /// Most earlier seasons averaged (those that fit in the history are used).
+    pub years: usize,
+    /// Days whose mean is compared with the same days one season earlier.
+    pub level_window: usize,
+    /// Same weekday this many weeks either side of the day, averaged with it.
+    pub neighbours: usize,
+}
+
+/// The fitted state: the forecast for `steps` days after the training data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct YearOverYearState {
+    /// The forecast, original scale.
+    pub path: Vec<f64>,
+    /// Earlier seasons used.
+    pub seasons: usize,
+    /// Each season's level adjustment: the ratio (or the difference, `multiplicative` false)
+    /// of the recent level to that season's, most recent season first.
+    pub levels: Vec<Level>,
+}
+
+/// One season's level adjustment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Level {
+    /// Ratio when true, difference when false.
+    pub multiplicative: bool,
+    /// The ratio or the difference.
+    pub value: f64,
+}
+
+impl Level {
+    fn apply(self, v: f64) -> f64 {
+        if self.multiplicative {
+            v * self.value
+        } else {
+            v + self.value
+        }
+    }
+}
+
+/// Mean of the finite values of `v`, `None` when fewer than half are finite.
+fn mean_finite(v: &[f64]) -> Option<f64> {
+    let (s, n) = v
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0 && 2 * n >= v.len()).then(|| s / n as f64)
+}
+
+/// Checks the settings: every count at least 1 (`neighbours` may be 0), and the level window
+/// and the neighbours within one season.
+pub fn validate(spec: &YearOverYear) -> Result<(), ModelError> {
+    if spec.period < 2 * WEEK || spec.years == 0 || spec.level_window == 0 {
+        return Err(ModelError::InvalidSpec(format!(
+            "year_over_year needs period >= {}, years >= 1 and level_window >= 1: {spec:?}",
+            2 * WEEK
+        )));
+    }
+    if spec.level_window > spec.period || WEEK * spec.neighbours >= spec.period {
+        return Err(ModelError::InvalidSpec(format!(
+            "year_over_year needs level_window <= period and 7 x neighbours < period: {spec:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Fits the model on `y` (original scale; NaN values are skipped) and keeps the forecast for
+/// `steps` days. Needs at least one season plus the level window of history.
+pub fn fit(y: &[f64], spec: &YearOverYear, steps: usize) -> Result<YearOverYearState, ModelError> {
+    validate(spec)?;
+    if steps == 0 {
+        return Err(ModelError::InvalidSpec(
+            "a year_over_year model needs steps >= 1".into(),
+        ));
+    }
+    let n = y.len();
+    let needed = spec.period + spec.level_window;
+    let recent = mean_finite(&y[n.saturating_sub(spec.level_window)..]);
+    let mut seasons: Vec<(usize, Level)> = Vec::new();
+    for k in 1..=spec.years {
+        let lag = k * spec.period;
+        if n < lag + spec.level_window {
+            break;
+        }
+        let old = mean_finite(&y[n - lag - spec.level_window..n - lag]);
+        let (Some(r), Some(o)) = (recent, old) else {
+            continue;
+        };
+        let level = if r > 0.0 && o > 0.0 {
+            Level {
+                multiplicative: true,
+                value: r / o,
+            }
+        } else {
+            Level {
+                multiplicative: false,
+                value: r - o,
+            }
+        };
+        seasons.push((lag, level));
+    }
+    if seasons.is_empty() {
+        return Err(ModelError::TooShort { needed, got: n });
+    }
+    let fallback = recent.expect("a season was kept, so the recent mean exists");
+    let mut path: Vec<f64> = Vec::with_capacity(steps);
+    for h in 0..steps {
+        let t = n + h;
+        let per_season: Vec<f64> = seasons
+            .iter()
+            .filter_map(|(lag, level)| {
+                let days: Vec<f64> = (-(spec.neighbours as isize)..=spec.neighbours as isize)
+                    .filter_map(|s| {
+                        let i = t as isize - *lag as isize + s * WEEK as isize;
+                        (i >= 0 && (i as usize) < n).then(|| y[i as usize])
+                    })
+                    .filter(|v| v.is_finite())
+                    .collect();
+                (!days.is_empty())
+                    .then(|| level.apply(days.iter().sum::<f64>() / days.len() as f64))
+            })
+            .collect();
+        let v = if !per_season.is_empty() {
+            per_season.iter().sum::<f64>() / per_season.len() as f64
+        } else if h >= spec.period {
+            // Beyond every kept season's reach: the forecast one season earlier.
+            path[h - spec.period]
+        } else {
+            fallback
+        };
+        path.push(v);
+    }
+    Ok(YearOverYearState {
+        path,
+        seasons: seasons.len(),
+        levels: seasons.into_iter().map(|(_, l)| l).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: YearOverYear = YearOverYear {
+        period: 364,
+        years: 3,
+        level_window: 56,
+        neighbours: 1,
+    };
+
+    /// Three seasons of a weekly and yearly shape, each season `growth` times the last.
+    fn seasons(growth: f64, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|t| {
+                let week = [1.0, 1.0, 1.0, 1.1, 1.2, 1.6, 1.8][t % 7];
+                let year =
+                    1.0 + 0.3 * (2.0 * std::f64::consts::PI * (t % 364) as f64 / 364.0).sin();
+                100.0 * week * year * growth.powf(t as f64 / 364.0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn carries_the_growth_of_the_recent_level_into_last_years_shape() {
+        let y = seasons(1.1, 3 * 364);
+        let st = fit(&y, &SPEC, 185).unwrap();
+        assert_eq!(st.seasons, 2);
+        let truth = seasons(1.1, 3 * 364 + 185);
+        // The smoothing over ±1 week blurs the yearly curve a little: within 2 %.
+        for h in 0..185 {
+            let rel = (st.path[h] - truth[3 * 364 + h]).abs() / truth[3 * 364 + h];
+            assert!(
+                rel < 0.02,
+                "step {h}: {} vs {}",
+                st.path[h],
+                truth[3 * 364 + h]
+            );
+        }
+        // Saturdays stay above Mondays.
+        assert!(st.path[5] > st.path[0] * 1.5);
+        for l in &st.levels {
+            assert!(l.multiplicative && l.value > 1.0);
+        }
+    }
+
+    #[test]
+    fn skips_missing_days_and_uses_differences_for_non_positive_levels() {
+        let mut y = seasons(1.0, 2 * 364);
+        y[364 + 3] = f64::NAN;
+        let st = fit(&y, &SPEC, 30).unwrap();
+        assert!(st.path.iter().all(|v| v.is_finite()));
+        let shifted: Vec<f64> = (0..2 * 364)
+            .map(|t| if t < 364 { -5.0 } else { 5.0 })
+            .collect();
+        let alone = YearOverYear {
+            neighbours: 0,
+            ..SPEC
+        };
+        let st = fit(&shifted, &alone, 10).unwrap();
+        assert!(!st.levels[0].multiplicative);
+        // Last year's 5 plus the rise of the level (-5 -> 5).
+        assert!((st.path[0] - 15.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn too_short_or_bad_settings_are_errors() {
+        assert!(matches!(
+            fit(&seasons(1.0, 400), &SPEC, 10),
+            Err(ModelError::TooShort { needed: 420, .. })
+        ));
+        let bad = YearOverYear {
+            level_window: 400,
+            ..SPEC
+        };
+        assert!(fit(&seasons(1.0, 800), &bad, 10).is_err());
+        assert!(fit(&seasons(1.0, 800), &SPEC, 0).is_err());
+    }
+
+    #[test]
+    fn beyond_a_season_the_forecast_repeats_itself() {
+        let spec = YearOverYear { years: 1, ..SPEC };
+        let st = fit(&seasons(1.0, 2 * 364), &spec, 400).unwrap();
+        assert!((st.path[390] - st.path[390 - 364]).abs() < 1e-12);
+    }
+}
