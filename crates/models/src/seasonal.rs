@@ -138,8 +138,14 @@ pub fn fit(y: &[f64], spec: &YearOverYear, steps: usize) -> Result<YearOverYearS
         };
         seasons.push((lag, level));
     }
-    if seasons.is_empty() {
+    if n < needed {
         return Err(ModelError::TooShort { needed, got: n });
+    }
+    if seasons.is_empty() {
+        return Err(ModelError::NoObservedSeason {
+            period: spec.period,
+            level_window: spec.level_window,
+        });
     }
     let fallback = recent.expect("a season was kept, so the recent mean exists");
     let mut path: Vec<f64> = Vec::with_capacity(steps);
@@ -246,6 +252,12 @@ mod tests {
         assert!(matches!(
             fit(&seasons(1.0, 400), &SPEC, 10),
             Err(ModelError::TooShort { needed: 420, .. })
+        ));
+        let mut gappy = seasons(1.0, 500);
+        gappy[500 - 364 - 56..500 - 364].fill(f64::NAN);
+        assert!(matches!(
+            fit(&gappy, &SPEC, 10),
+            Err(ModelError::NoObservedSeason { period: 364, .. })
         ));
         let bad = YearOverYear {
             level_window: 400,
