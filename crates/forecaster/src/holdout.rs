@@ -4,9 +4,15 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use models::Metric;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Forecast;
+
+/// A metric JSON wrote as `null` (serde_json's NaN: e.g. a WAPE over a month that sold
+/// nothing) reads back as NaN, so a report always loads.
+fn null_as_nan<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
 
 /// Coverage and width of one interval level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,8 +20,10 @@ pub struct IntervalScore {
     /// Nominal coverage, percent.
     pub level: f64,
     /// Share of actuals inside `[lower, upper]`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub coverage: f64,
     /// Mean width `upper − lower`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub mean_width: f64,
 }
 
@@ -25,15 +33,20 @@ pub struct Scores {
     /// Days scored.
     pub days: usize,
     /// Mean absolute error.
+    #[serde(deserialize_with = "null_as_nan")]
     pub mae: f64,
     /// Root mean squared error.
+    #[serde(deserialize_with = "null_as_nan")]
     pub rmse: f64,
     /// Σ|e| / Σ|y|.
+    #[serde(deserialize_with = "null_as_nan")]
     pub wape: f64,
     /// Symmetric MAPE (0–200).
+    #[serde(deserialize_with = "null_as_nan")]
     pub smape: f64,
     /// MAE divided by the weekly-naive scale (the in-sample MAE of `y[d] − y[d − 7 days]`
     /// over observed pairs of the history).
+    #[serde(deserialize_with = "null_as_nan")]
     pub mase7: f64,
     /// Sum of actuals.
     pub actual_total: f64,
@@ -47,6 +60,7 @@ pub struct Scores {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HoldoutScore {
     /// The MASE scale used (weekly-naive MAE of the observed history).
+    #[serde(deserialize_with = "null_as_nan")]
     pub mase_scale: f64,
     /// First and last scored dates.
     pub from: NaiveDate,
@@ -170,4 +184,33 @@ pub fn score_holdout_scaled(
             .map(|(m, v)| (m, scores(&v, forecast, scale)))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_without_sales_round_trips_through_json() {
+        let month = Scores {
+            days: 31,
+            mae: 0.0,
+            rmse: 0.0,
+            wape: f64::NAN,
+            smape: 0.0,
+            mase7: 0.0,
+            actual_total: 0.0,
+            forecast_total: 0.0,
+            intervals: vec![IntervalScore {
+                level: 80.0,
+                coverage: 1.0,
+                mean_width: 0.0,
+            }],
+        };
+        let json = serde_json::to_string(&month).unwrap();
+        assert!(json.contains("\"wape\":null"), "{json}");
+        let back: Scores = serde_json::from_str(&json).unwrap();
+        assert!(back.wape.is_nan());
+        assert_eq!(back.mae, 0.0);
+    }
 }
