@@ -25,8 +25,44 @@ pub fn motivo(code: &str, lang: Lang) -> String {
     lang.pick(es, en).to_string()
 }
 
-fn family_words(f: Family, n: usize, lang: Lang) -> String {
+/// What a planner is told a model is: its family, except the year-over-year model, which is
+/// statistical but decomposes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Family(Family),
+    YearOverYear,
+}
+
+fn kind(spec: &ModelSpec) -> Kind {
+    match spec {
+        ModelSpec::YearOverYear { .. } => Kind::YearOverYear,
+        other => Kind::Family(other.family()),
+    }
+}
+
+fn family_words(k: Kind, n: usize, lang: Lang) -> String {
     let plural = n != 1;
+    let f = match k {
+        Kind::Family(f) => f,
+        Kind::YearOverYear => {
+            let (es, en) = if plural {
+                (
+                    "repeticiones de las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas",
+                    "repeats of the same days of earlier years, adjusted to the level of the last weeks",
+                )
+            } else {
+                (
+                    "las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas",
+                    "the same days of earlier years, adjusted to the level of the last weeks",
+                )
+            };
+            return if plural {
+                format!("{n} {}", lang.pick(es, en))
+            } else {
+                lang.pick(es, en).to_string()
+            };
+        }
+    };
     let (es, en) = match (f, plural) {
         (Family::Regression, false) => (
             "una regresión sobre las ventas recientes y el calendario",
@@ -73,9 +109,9 @@ fn family_words(f: Family, n: usize, lang: Lang) -> String {
 pub fn model(spec: &ModelSpec, lang: Lang) -> String {
     match spec {
         ModelSpec::Ensemble { members, combine } => {
-            let mut counts: Vec<(Family, usize)> = Vec::new();
+            let mut counts: Vec<(Kind, usize)> = Vec::new();
             for m in members {
-                let f = m.model.family();
+                let f = kind(&m.model);
                 match counts.iter_mut().find(|c| c.0 == f) {
                     Some(c) => c.1 += 1,
                     None => counts.push((f, 1)),
@@ -98,7 +134,7 @@ pub fn model(spec: &ModelSpec, lang: Lang) -> String {
             )
         }
         other => {
-            let mut s = family_words(other.family(), 1, lang);
+            let mut s = family_words(kind(other), 1, lang);
             if let Some(c) = s.get(..1) {
                 s = c.to_uppercase() + &s[1..];
             }
@@ -130,6 +166,45 @@ mod tests {
         assert_eq!(
             model(&ModelSpec::Naive, Lang::Es),
             "Una referencia simple que repite ventas anteriores"
+        );
+        let yoy = ModelSpec::YearOverYear {
+            period: 364,
+            years: 3,
+            level_window: 56,
+            neighbours: 1,
+            steps: 366,
+        };
+        assert_eq!(
+            model(&yoy, Lang::Es),
+            "Las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas"
+        );
+        let member = |nombre: &str, model: ModelSpec| models::Candidate {
+            nombre: nombre.into(),
+            model,
+            exog: Default::default(),
+        };
+        let mix = ModelSpec::Ensemble {
+            members: vec![
+                member("a", ModelSpec::Naive),
+                member("b", yoy),
+                member(
+                    "c",
+                    ModelSpec::Mstl {
+                        periods: vec![7, 365],
+                        transform: models::Transform::Log1p,
+                        trend: models::EtsTrend::Damped,
+                        clip_negative: true,
+                        steps: 366,
+                    },
+                ),
+            ],
+            combine: Combine::Mean,
+        };
+        let words = model(&mix, Lang::En);
+        assert!(
+            words.contains("the same days of earlier years")
+                && words.contains("a seasonal decomposition"),
+            "{words}"
         );
     }
 }
