@@ -618,44 +618,40 @@ impl ModelSpec {
                 seasonal: None,
             });
         }
-        if let ModelSpec::Mstl {
-            periods,
-            transform,
-            trend,
-            steps,
-            ..
-        } = self
-        {
-            // Closed days and gaps are not evidence of the level: interpolated, as missing.
+        // The models whose fitted state is their forecast: closed days and gaps are not
+        // evidence of the level, so they are missing (interpolated by MSTL, skipped by the
+        // year-over-year model).
+        if let ModelSpec::Mstl { .. } | ModelSpec::YearOverYear { .. } = self {
             let masked: Vec<f64> = (0..y.len())
                 .map(|t| if fitted(t) { y[t] } else { f64::NAN })
                 .collect();
-            let st = crate::mstl::fit(&masked, periods, *transform, *trend, *steps)?;
+            let (mstl, seasonal) = match self {
+                ModelSpec::Mstl {
+                    periods,
+                    transform,
+                    trend,
+                    steps,
+                    ..
+                } => (
+                    Some(crate::mstl::fit(
+                        &masked, periods, *transform, *trend, *steps,
+                    )?),
+                    None,
+                ),
+                ModelSpec::YearOverYear { steps, .. } => {
+                    let spec = self.year_over_year().expect("a year_over_year spec");
+                    (None, Some(crate::seasonal::fit(&masked, &spec, *steps)?))
+                }
+                _ => unreachable!("matched above"),
+            };
             return Ok(FittedModel {
                 spec: self.clone(),
                 last_window,
                 state: None,
                 baseline_out_sample: None,
                 members: Vec::new(),
-                mstl: Some(st),
-                seasonal: None,
-            });
-        }
-        if let ModelSpec::YearOverYear { steps, .. } = self {
-            let spec = self.year_over_year().expect("a year_over_year spec");
-            // Closed days and gaps are not evidence of the level: skipped, as missing.
-            let masked: Vec<f64> = (0..y.len())
-                .map(|t| if fitted(t) { y[t] } else { f64::NAN })
-                .collect();
-            let st = crate::seasonal::fit(&masked, &spec, *steps)?;
-            return Ok(FittedModel {
-                spec: self.clone(),
-                last_window,
-                state: None,
-                baseline_out_sample: None,
-                members: Vec::new(),
-                mstl: None,
-                seasonal: Some(st),
+                mstl,
+                seasonal,
             });
         }
         let state = match self {
@@ -1456,17 +1452,21 @@ impl FittedModel {
         Ok(())
     }
 
-    /// A model whose fitted state is its forecast (MSTL, year over year): at most `max_steps`
-    /// (`len` kept) are asked, from the end of its training data only (refit to move it).
-    fn check_path(
+    /// The first `steps` of the forecast kept by a model whose fitted state is its forecast
+    /// (MSTL, year over year): at most `max_steps` (`path`'s length) are asked, from the end of
+    /// its training data only (refit to move it).
+    fn served_path<'p>(
         &self,
         kind: &str,
-        len: usize,
+        path: Option<&'p [f64]>,
         max_steps: usize,
         steps: usize,
         lw: &[f64],
-    ) -> Result<(), ModelError> {
-        if steps > len {
+    ) -> Result<&'p [f64], ModelError> {
+        let path = path.ok_or_else(|| {
+            ModelError::Numerical(format!("{kind} model without its fitted state"))
+        })?;
+        if steps > path.len() {
             return Err(ModelError::InvalidSpec(format!(
                 "this {kind} model predicts at most {max_steps} steps, {steps} asked"
             )));
@@ -1481,7 +1481,7 @@ impl FittedModel {
                 "an {kind} model forecasts from the end of its training data: refit it on the new history"
             )));
         }
-        Ok(())
+        Ok(&path[..steps])
     }
 
     /// Predicts `steps` values after `last_window` (default: the end of the training data),
@@ -1599,15 +1599,15 @@ impl FittedModel {
                 },
                 _,
             ) => {
-                let st = self.mstl.as_ref().ok_or_else(|| {
-                    ModelError::Numerical("MSTL model without its fitted state".into())
-                })?;
-                self.check_path("MSTL", st.path.len(), *max_steps, steps, lw)?;
-                Ok(st.path[..steps]
+                let st = self.mstl.as_ref();
+                let path =
+                    self.served_path("MSTL", st.map(|s| &s.path[..]), *max_steps, steps, lw)?;
+                let scale = st.expect("served_path checked the state").scale;
+                Ok(path
                     .iter()
                     .enumerate()
                     .map(|(h, z)| {
-                        let v = st.scale.inverse(*z);
+                        let v = scale.inverse(*z);
                         let v = v + noise(h, v);
                         if *clip_negative {
                             v.max(0.0)
@@ -1623,11 +1623,9 @@ impl FittedModel {
                 },
                 _,
             ) => {
-                let st = self.seasonal.as_ref().ok_or_else(|| {
-                    ModelError::Numerical("year-over-year model without its fitted state".into())
-                })?;
-                self.check_path("year-over-year", st.path.len(), *max_steps, steps, lw)?;
-                Ok(st.path[..steps]
+                let st = self.seasonal.as_ref().map(|s| &s.path[..]);
+                Ok(self
+                    .served_path("year-over-year", st, *max_steps, steps, lw)?
                     .iter()
                     .enumerate()
                     .map(|(h, v)| v + noise(h, *v))
