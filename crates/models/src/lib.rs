@@ -134,12 +134,10 @@ pub enum ModelError {
         /// Version this build reads.
         supported: u32,
     },
-    /// A year-over-year model whose history, long enough, has no earlier season with half of
-    /// its level window observed (nor half of the recent one): gaps, not length.
-    #[error("no earlier season of {period} days has at least half of its {level_window}-day level window observed (nor the last {level_window} days): the history has gaps where the year-over-year model compares levels")]
-    NoObservedSeason {
-        /// Season length.
-        period: usize,
+    /// A year-over-year model whose last `level_window` days are mostly unobserved: there is
+    /// no recent level to carry into the earlier seasons.
+    #[error("the last {level_window} days are mostly unobserved: the year-over-year model has no recent level to compare with earlier seasons")]
+    UnobservedLevel {
         /// Days compared.
         level_window: usize,
     },

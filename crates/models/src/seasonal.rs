@@ -20,7 +20,13 @@
 //! let y: Vec<f64> = (0..728)
 //!     .map(|t| week[t % 7] * if t < 364 { 1.0 } else { 1.2 })
 //!     .collect();
-//! let spec = YearOverYear { period: 364, years: 3, level_window: 56, neighbours: 0 };
+//! let spec = YearOverYear {
+//!     period: 364,
+//!     years: 3,
+//!     level_window: 56,
+//!     neighbours: 0,
+//!     max_level_ratio: 2.0,
+//! };
 //! let st = fit(&y, &spec, 14).unwrap();
 //! assert_eq!(st.seasons, 1); // only one earlier season has a level window before it
 //! assert!((st.path[5] - 28.8).abs() < 1e-9); // last year's Saturday (24) x 1.2
@@ -34,7 +40,7 @@ use crate::ModelError;
 const WEEK: usize = 7;
 
 /// The settings of the model (`tipo: year_over_year` in `train.candidates`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct YearOverYear {
     /// Season length in days (364: the same weekday one year back).
     pub period: usize,
@@ -44,14 +50,21 @@ pub struct YearOverYear {
     pub level_window: usize,
     /// Same weekday this many weeks either side of the day, averaged with it.
     pub neighbours: usize,
+    /// A season's level ratio is kept within `[1 / max_level_ratio, max_level_ratio]` (a
+    /// slow season last year must not multiply its peak days tenfold).
+    pub max_level_ratio: f64,
 }
+
+/// Longest season accepted (ten years of days).
+pub const MAX_PERIOD: usize = 3660;
 
 /// The fitted state: the forecast for `steps` days after the training data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct YearOverYearState {
     /// The forecast, original scale.
     pub path: Vec<f64>,
-    /// Earlier seasons used.
+    /// Earlier seasons used (0: the history was shorter than a season and half a level
+    /// window, and the forecast is the weekday means of the last `level_window` days).
     pub seasons: usize,
     /// Each season's level adjustment: the ratio (or the difference, `multiplicative` false)
     /// of the recent level to that season's, most recent season first.
@@ -86,25 +99,55 @@ fn mean_finite(v: &[f64]) -> Option<f64> {
     (n > 0 && 2 * n >= v.len()).then(|| s / n as f64)
 }
 
-/// Checks the settings: every count at least 1 (`neighbours` may be 0), and the level window
-/// and the neighbours within one season.
+/// Checks the settings: `period` between 14 and [`MAX_PERIOD`] and a whole number of weeks
+/// when there are neighbours, `years` and `level_window` at least 1, the level window and the
+/// neighbours within one season, `max_level_ratio` at least 1.
 pub fn validate(spec: &YearOverYear) -> Result<(), ModelError> {
-    if spec.period < 2 * WEEK || spec.years == 0 || spec.level_window == 0 {
-        return Err(ModelError::InvalidSpec(format!(
-            "year_over_year needs period >= {}, years >= 1 and level_window >= 1: {spec:?}",
-            2 * WEEK
-        )));
+    let bad = |what: &str| {
+        Err(ModelError::InvalidSpec(format!(
+            "year_over_year needs {what}: {spec:?}"
+        )))
+    };
+    if !(2 * WEEK..=MAX_PERIOD).contains(&spec.period) {
+        return bad("a period between 14 and 3660 days");
     }
-    if spec.level_window > spec.period || WEEK * spec.neighbours >= spec.period {
-        return Err(ModelError::InvalidSpec(format!(
-            "year_over_year needs level_window <= period and 7 x neighbours < period: {spec:?}"
-        )));
+    if spec.years == 0 || spec.level_window == 0 || spec.level_window > spec.period {
+        return bad("years >= 1 and a level_window between 1 and the period");
+    }
+    if spec.neighbours > 0 && (spec.period % WEEK != 0 || WEEK * spec.neighbours >= spec.period) {
+        return bad("with neighbours, a period of whole weeks longer than 7 x neighbours");
+    }
+    if !(spec.max_level_ratio.is_finite() && spec.max_level_ratio >= 1.0) {
+        return bad("a max_level_ratio of at least 1");
     }
     Ok(())
 }
 
+/// One earlier season's level adjustment: the last `w` days compared with the same days
+/// `lag` days earlier; `None` when either window is mostly unobserved.
+fn season_level(y: &[f64], lag: usize, w: usize, max_ratio: f64) -> Option<Level> {
+    let n = y.len();
+    let r = mean_finite(&y[n - w..])?;
+    let o = mean_finite(&y[n - lag - w..n - lag])?;
+    Some(if r > 0.0 && o > 0.0 {
+        Level {
+            multiplicative: true,
+            value: (r / o).clamp(1.0 / max_ratio, max_ratio),
+        }
+    } else {
+        Level {
+            multiplicative: false,
+            value: r - o,
+        }
+    })
+}
+
 /// Fits the model on `y` (original scale; NaN values are skipped) and keeps the forecast for
-/// `steps` days. Needs at least one season plus the level window of history.
+/// `steps` days. A season is used when the history holds it plus at least half the level
+/// window (the windows compared are then shortened alike); with none, the forecast is the
+/// weekday means of the last `level_window` days, so an early backtest fold scores what the
+/// model does with that little history instead of failing the candidate. A history without
+/// a negative value is never forecast below 0.
 pub fn fit(y: &[f64], spec: &YearOverYear, steps: usize) -> Result<YearOverYearState, ModelError> {
     validate(spec)?;
     if steps == 0 {
@@ -113,41 +156,45 @@ pub fn fit(y: &[f64], spec: &YearOverYear, steps: usize) -> Result<YearOverYearS
         ));
     }
     let n = y.len();
-    let needed = spec.period + spec.level_window;
-    let recent = mean_finite(&y[n.saturating_sub(spec.level_window)..]);
-    let mut seasons: Vec<(usize, Level)> = Vec::new();
-    for k in 1..=spec.years {
-        let lag = k * spec.period;
-        if n < lag + spec.level_window {
-            break;
-        }
-        let old = mean_finite(&y[n - lag - spec.level_window..n - lag]);
-        let (Some(r), Some(o)) = (recent, old) else {
-            continue;
-        };
-        let level = if r > 0.0 && o > 0.0 {
-            Level {
-                multiplicative: true,
-                value: r / o,
-            }
-        } else {
-            Level {
-                multiplicative: false,
-                value: r - o,
-            }
-        };
-        seasons.push((lag, level));
-    }
-    if n < needed {
-        return Err(ModelError::TooShort { needed, got: n });
-    }
-    if seasons.is_empty() {
-        return Err(ModelError::NoObservedSeason {
-            period: spec.period,
-            level_window: spec.level_window,
+    if n < spec.level_window {
+        return Err(ModelError::TooShort {
+            needed: spec.level_window,
+            got: n,
         });
     }
-    let fallback = recent.expect("a season was kept, so the recent mean exists");
+    let recent = mean_finite(&y[n - spec.level_window..]).ok_or(ModelError::UnobservedLevel {
+        level_window: spec.level_window,
+    })?;
+    let min_window = spec.level_window.div_ceil(2);
+    let seasons: Vec<(usize, Level)> = (1..=spec.years)
+        .map(|k| k * spec.period)
+        .take_while(|lag| n >= lag + min_window)
+        .filter_map(|lag| {
+            let w = spec.level_window.min(n - lag);
+            season_level(y, lag, w, spec.max_level_ratio).map(|l| (lag, l))
+        })
+        .collect();
+    let floor = if y.iter().filter(|v| v.is_finite()).all(|v| *v >= 0.0) {
+        0.0
+    } else {
+        f64::NEG_INFINITY
+    };
+    // Weekday means of the last level_window days: the forecast without a season, and for
+    // a day no season reaches.
+    let weekday_means: Vec<f64> = (0..WEEK)
+        .map(|d| {
+            let days: Vec<f64> = (n - spec.level_window..n)
+                .filter(|i| (n - i) % WEEK == (WEEK - d) % WEEK)
+                .map(|i| y[i])
+                .filter(|v| v.is_finite())
+                .collect();
+            if days.is_empty() {
+                recent
+            } else {
+                days.iter().sum::<f64>() / days.len() as f64
+            }
+        })
+        .collect();
     let mut path: Vec<f64> = Vec::with_capacity(steps);
     for h in 0..steps {
         let t = n + h;
@@ -167,13 +214,13 @@ pub fn fit(y: &[f64], spec: &YearOverYear, steps: usize) -> Result<YearOverYearS
             .collect();
         let v = if !per_season.is_empty() {
             per_season.iter().sum::<f64>() / per_season.len() as f64
-        } else if h >= spec.period {
+        } else if !seasons.is_empty() && h >= spec.period {
             // Beyond every kept season's reach: the forecast one season earlier.
             path[h - spec.period]
         } else {
-            fallback
+            weekday_means[h % WEEK]
         };
-        path.push(v);
+        path.push(v.max(floor));
     }
     Ok(YearOverYearState {
         path,
@@ -191,6 +238,7 @@ mod tests {
         years: 3,
         level_window: 56,
         neighbours: 1,
+        max_level_ratio: 2.0,
     };
 
     /// Three seasons of a weekly and yearly shape, each season `growth` times the last.
@@ -248,23 +296,74 @@ mod tests {
     }
 
     #[test]
-    fn too_short_or_bad_settings_are_errors() {
+    fn short_histories_degrade_and_bad_settings_are_errors() {
         assert!(matches!(
-            fit(&seasons(1.0, 400), &SPEC, 10),
-            Err(ModelError::TooShort { needed: 420, .. })
+            fit(&seasons(1.0, 50), &SPEC, 10),
+            Err(ModelError::TooShort { needed: 56, .. })
         ));
+        // Shorter than a season and half the level window: the weekday means of the last
+        // 56 days (the series is flat apart from its weekly and slow yearly shape).
+        let y = seasons(1.0, 380);
+        let st = fit(&y, &SPEC, 14).unwrap();
+        assert_eq!(st.seasons, 0);
+        let monday: Vec<f64> = (380 - 56..380)
+            .filter(|i| i % 7 == 380 % 7)
+            .map(|i| y[i])
+            .collect();
+        let mean = monday.iter().sum::<f64>() / monday.len() as f64;
+        assert!((st.path[0] - mean).abs() < 1e-9 && (st.path[7] - mean).abs() < 1e-9);
+        // A season and 36 days: the season is used, the windows compared shortened to 36.
+        assert_eq!(fit(&seasons(1.0, 400), &SPEC, 10).unwrap().seasons, 1);
         let mut gappy = seasons(1.0, 500);
-        gappy[500 - 364 - 56..500 - 364].fill(f64::NAN);
+        gappy[500 - 56..].fill(f64::NAN);
         assert!(matches!(
             fit(&gappy, &SPEC, 10),
-            Err(ModelError::NoObservedSeason { period: 364, .. })
+            Err(ModelError::UnobservedLevel { level_window: 56 })
         ));
-        let bad = YearOverYear {
-            level_window: 400,
+        for bad in [
+            YearOverYear {
+                level_window: 400,
+                ..SPEC
+            },
+            YearOverYear {
+                period: 365,
+                ..SPEC
+            },
+            YearOverYear {
+                max_level_ratio: 0.5,
+                ..SPEC
+            },
+            YearOverYear {
+                period: 100_000,
+                ..SPEC
+            },
+        ] {
+            assert!(fit(&seasons(1.0, 800), &bad, 10).is_err(), "{bad:?}");
+        }
+        assert!(fit(&seasons(1.0, 800), &SPEC, 0).is_err());
+    }
+
+    #[test]
+    fn the_level_ratio_is_bounded_and_sales_never_go_below_zero() {
+        let alone = YearOverYear {
+            neighbours: 0,
+            years: 1,
             ..SPEC
         };
-        assert!(fit(&seasons(1.0, 800), &bad, 10).is_err());
-        assert!(fit(&seasons(1.0, 800), &SPEC, 0).is_err());
+        // Last year's same weeks sold 1 a day, this year's 20: the ratio stops at 2.
+        let mut y = vec![10.0; 728];
+        y[364 - 56..364].fill(1.0);
+        y[728 - 56..].fill(20.0);
+        let st = fit(&y, &alone, 5).unwrap();
+        assert_eq!(st.levels[0].value, 2.0);
+        assert_eq!(st.path[0], 20.0);
+        // Nothing sold lately, 5 a day then: last year's 3 minus 5 is floored at 0.
+        let mut y = vec![3.0; 728];
+        y[364 - 56..364].fill(5.0);
+        y[728 - 56..].fill(0.0);
+        let st = fit(&y, &alone, 5).unwrap();
+        assert!(!st.levels[0].multiplicative);
+        assert!(st.path.iter().all(|v| *v == 0.0));
     }
 
     #[test]

@@ -166,6 +166,8 @@ pub enum ModelSpec {
         level_window: usize,
         /// Same weekday this many weeks either side, averaged with the day.
         neighbours: usize,
+        /// Level ratios kept within `[1 / max_level_ratio, max_level_ratio]`.
+        max_level_ratio: f64,
         /// Days forecast (at least the horizon).
         steps: usize,
     },
@@ -558,12 +560,14 @@ impl ModelSpec {
                 years,
                 level_window,
                 neighbours,
+                max_level_ratio,
                 ..
             } => Some(crate::seasonal::YearOverYear {
                 period: *period,
                 years: *years,
                 level_window: *level_window,
                 neighbours: *neighbours,
+                max_level_ratio: *max_level_ratio,
             }),
             _ => None,
         }
@@ -1478,7 +1482,7 @@ impl FittedModel {
             .any(|(a, b)| a.to_bits() != b.to_bits())
         {
             return Err(ModelError::InvalidSpec(format!(
-                "an {kind} model forecasts from the end of its training data: refit it on the new history"
+                "this {kind} model forecasts from the end of its training data: refit it on the new history"
             )));
         }
         Ok(&path[..steps])
@@ -1974,6 +1978,7 @@ mod tests {
             years: 3,
             level_window: 56,
             neighbours: 1,
+            max_level_ratio: 2.0,
             steps: 30,
         };
         assert_eq!(spec.family(), Family::Statistical);

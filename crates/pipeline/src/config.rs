@@ -686,6 +686,7 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             years,
             level_window,
             neighbours,
+            max_level_ratio,
             steps,
         } => {
             for (k, v, min) in [
@@ -701,6 +702,15 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
                     ));
                 }
             }
+            if *period > models::seasonal::MAX_PERIOD || (*neighbours > 0 && period % 7 != 0) {
+                return Err(invalid(
+                    format!("{key}.period"),
+                    format!(
+                        "expected whole weeks (the neighbours are the same weekday) up to {} days, found {period}",
+                        models::seasonal::MAX_PERIOD
+                    ),
+                ));
+            }
             if level_window > period {
                 return Err(invalid(
                     format!("{key}.level_window"),
@@ -713,6 +723,12 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
                     format!(
                         "7 x neighbours must stay below the period ({period}), found {neighbours}"
                     ),
+                ));
+            }
+            if !(max_level_ratio.is_finite() && *max_level_ratio >= 1.0) {
+                return Err(invalid(
+                    format!("{key}.max_level_ratio"),
+                    format!("expected at least 1, found {max_level_ratio}"),
                 ));
             }
             Ok(())
@@ -1136,23 +1152,32 @@ mod tests {
             ("level_window", 400, "at most the period"),
             ("neighbours", 52, "below the period"),
             ("years", 0, "at least 1"),
+            ("period", 365, "whole weeks"),
+            ("max_level_ratio", 0, "at least 1"),
             ("steps", 30, "run.horizon"),
         ] {
             let mut cfg = AppConfig::shipped().unwrap();
             if let models::ModelSpec::YearOverYear {
+                period,
                 level_window,
                 neighbours,
                 years,
+                max_level_ratio,
                 steps,
-                ..
             } = &mut cfg.train.candidates[yoy].model
             {
-                *match field {
-                    "level_window" => level_window,
-                    "neighbours" => neighbours,
-                    "years" => years,
-                    _ => steps,
-                } = bad;
+                match field {
+                    "max_level_ratio" => *max_level_ratio = bad as f64,
+                    f => {
+                        *match f {
+                            "period" => period,
+                            "level_window" => level_window,
+                            "neighbours" => neighbours,
+                            "years" => years,
+                            _ => steps,
+                        } = bad
+                    }
+                }
             }
             let e = cfg.validate().unwrap_err();
             assert_eq!(

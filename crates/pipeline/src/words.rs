@@ -172,6 +172,7 @@ mod tests {
             years: 3,
             level_window: 56,
             neighbours: 1,
+            max_level_ratio: 2.0,
             steps: 366,
         };
         assert_eq!(
