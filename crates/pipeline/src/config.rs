@@ -681,14 +681,14 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             }
             Ok(())
         }
-        ModelSpec::YearOverYear {
-            period,
-            years,
-            level_window,
-            neighbours,
-            max_level_ratio,
-            steps,
-        } => {
+        ModelSpec::YearOverYear { steps, .. } => {
+            let models::seasonal::YearOverYear {
+                period,
+                years,
+                level_window,
+                neighbours,
+                max_level_ratio,
+            } = &model.year_over_year().expect("a year_over_year spec");
             for (k, v, min) in [
                 ("period", period, 14),
                 ("years", years, 1),
