@@ -61,7 +61,7 @@ pub use metrics::Metric;
 pub use mstl::{EtsTrend, MstlState};
 pub use nonlinear::KnnWeights;
 pub use search::{search_candidates, SearchConfig, SearchMethod};
-pub use seasonal::{YearOverYear, YearOverYearState};
+pub use seasonal::{BadSetting, YearOverYear, YearOverYearState};
 pub use spec::{
     Combine, Family, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, RidgeRefitPath,
     Transform,

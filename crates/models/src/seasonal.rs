@@ -99,28 +99,79 @@ fn mean_finite(v: &[f64]) -> Option<f64> {
     (n > 0 && 2 * n >= v.len()).then(|| s / n as f64)
 }
 
-/// Checks the settings: `period` between 14 and [`MAX_PERIOD`] and a whole number of weeks
-/// when there are neighbours, `years` and `level_window` at least 1, the level window and the
-/// neighbours within one season, `max_level_ratio` at least 1.
+/// A setting of [`YearOverYear`] outside its range: the field, the rule it breaks and the
+/// value found (the config names the key from it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BadSetting {
+    /// The field, e.g. `level_window`.
+    pub field: &'static str,
+    /// What the field must be.
+    pub rule: &'static str,
+    /// The value given.
+    pub found: f64,
+}
+
+impl YearOverYear {
+    /// The settings' rules: `period` between 14 and [`MAX_PERIOD`] and whole weeks when there
+    /// are neighbours, `years` and `level_window` at least 1, the level window and the
+    /// neighbours within one season, `max_level_ratio` at least 1.
+    pub fn check(&self) -> Result<(), BadSetting> {
+        let bad = |field, rule, found: usize| {
+            Err(BadSetting {
+                field,
+                rule,
+                found: found as f64,
+            })
+        };
+        if self.period < 2 * WEEK {
+            return bad("period", "expected at least 14", self.period);
+        }
+        if self.years == 0 {
+            return bad("years", "expected at least 1", 0);
+        }
+        if self.level_window == 0 {
+            return bad("level_window", "expected at least 1", 0);
+        }
+        if self.period > MAX_PERIOD || (self.neighbours > 0 && self.period % WEEK != 0) {
+            return bad(
+                "period",
+                "expected whole weeks (the neighbours are the same weekday) up to 3660 days",
+                self.period,
+            );
+        }
+        if self.level_window > self.period {
+            return bad(
+                "level_window",
+                "expected at most the period",
+                self.level_window,
+            );
+        }
+        if WEEK * self.neighbours >= self.period {
+            return bad(
+                "neighbours",
+                "7 x neighbours must stay below the period",
+                self.neighbours,
+            );
+        }
+        if !(self.max_level_ratio.is_finite() && self.max_level_ratio >= 1.0) {
+            return Err(BadSetting {
+                field: "max_level_ratio",
+                rule: "expected at least 1",
+                found: self.max_level_ratio,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// [`YearOverYear::check`] as a model error.
 pub fn validate(spec: &YearOverYear) -> Result<(), ModelError> {
-    let bad = |what: &str| {
-        Err(ModelError::InvalidSpec(format!(
-            "year_over_year needs {what}: {spec:?}"
-        )))
-    };
-    if !(2 * WEEK..=MAX_PERIOD).contains(&spec.period) {
-        return bad("a period between 14 and 3660 days");
-    }
-    if spec.years == 0 || spec.level_window == 0 || spec.level_window > spec.period {
-        return bad("years >= 1 and a level_window between 1 and the period");
-    }
-    if spec.neighbours > 0 && (spec.period % WEEK != 0 || WEEK * spec.neighbours >= spec.period) {
-        return bad("with neighbours, a period of whole weeks longer than 7 x neighbours");
-    }
-    if !(spec.max_level_ratio.is_finite() && spec.max_level_ratio >= 1.0) {
-        return bad("a max_level_ratio of at least 1");
-    }
-    Ok(())
+    spec.check().map_err(|b| {
+        ModelError::InvalidSpec(format!(
+            "year_over_year {}: {}, found {} ({spec:?})",
+            b.field, b.rule, b.found
+        ))
+    })
 }
 
 /// One earlier season's level adjustment: the last `w` days compared with the same days

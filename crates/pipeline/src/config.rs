@@ -682,56 +682,19 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             Ok(())
         }
         ModelSpec::YearOverYear { steps, .. } => {
-            let models::seasonal::YearOverYear {
-                period,
-                years,
-                level_window,
-                neighbours,
-                max_level_ratio,
-            } = &model.year_over_year().expect("a year_over_year spec");
-            for (k, v, min) in [
-                ("period", period, 14),
-                ("years", years, 1),
-                ("level_window", level_window, 1),
-                ("steps", steps, 1),
-            ] {
-                if *v < min {
-                    return Err(invalid(
-                        format!("{key}.{k}"),
-                        format!("expected at least {min}, found {v}"),
-                    ));
-                }
-            }
-            if *period > models::seasonal::MAX_PERIOD || (*neighbours > 0 && period % 7 != 0) {
+            if *steps == 0 {
                 return Err(invalid(
-                    format!("{key}.period"),
-                    format!(
-                        "expected whole weeks (the neighbours are the same weekday) up to {} days, found {period}",
-                        models::seasonal::MAX_PERIOD
-                    ),
+                    format!("{key}.steps"),
+                    "expected at least 1, found 0",
                 ));
             }
-            if level_window > period {
-                return Err(invalid(
-                    format!("{key}.level_window"),
-                    format!("at most the period ({period}), found {level_window}"),
-                ));
-            }
-            if 7 * neighbours >= *period {
-                return Err(invalid(
-                    format!("{key}.neighbours"),
-                    format!(
-                        "7 x neighbours must stay below the period ({period}), found {neighbours}"
-                    ),
-                ));
-            }
-            if !(max_level_ratio.is_finite() && *max_level_ratio >= 1.0) {
-                return Err(invalid(
-                    format!("{key}.max_level_ratio"),
-                    format!("expected at least 1, found {max_level_ratio}"),
-                ));
-            }
-            Ok(())
+            let settings = model.year_over_year().expect("a year_over_year spec");
+            settings.check().map_err(|b| {
+                invalid(
+                    format!("{key}.{}", b.field),
+                    format!("{}, found {}", b.rule, b.found),
+                )
+            })
         }
         ModelSpec::Naive | ModelSpec::SeasonalNaive { .. } => Ok(()),
     }

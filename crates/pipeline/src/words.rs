@@ -42,28 +42,27 @@ fn kind(spec: &ModelSpec) -> Kind {
 
 fn family_words(k: Kind, n: usize, lang: Lang) -> String {
     let plural = n != 1;
-    let f = match k {
-        Kind::Family(f) => f,
-        Kind::YearOverYear => {
-            let (es, en) = if plural {
-                (
-                    "repeticiones de las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas",
-                    "repeats of the same days of earlier years, adjusted to the level of the last weeks",
-                )
-            } else {
-                (
-                    "las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas",
-                    "the same days of earlier years, adjusted to the level of the last weeks",
-                )
-            };
-            return if plural {
-                format!("{n} {}", lang.pick(es, en))
-            } else {
-                lang.pick(es, en).to_string()
-            };
-        }
+    let (es, en) = match (k, plural) {
+        (Kind::YearOverYear, false) => (
+            "las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas",
+            "the same days of earlier years, adjusted to the level of the last weeks",
+        ),
+        (Kind::YearOverYear, true) => (
+            "repeticiones de las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas",
+            "repeats of the same days of earlier years, adjusted to the level of the last weeks",
+        ),
+        (Kind::Family(f), plural) => family_phrase(f, plural),
     };
-    let (es, en) = match (f, plural) {
+    if plural {
+        format!("{n} {}", lang.pick(es, en))
+    } else {
+        lang.pick(es, en).to_string()
+    }
+}
+
+/// A family's phrase in Spanish and English, singular or plural.
+fn family_phrase(f: Family, plural: bool) -> (&'static str, &'static str) {
+    match (f, plural) {
         (Family::Regression, false) => (
             "una regresión sobre las ventas recientes y el calendario",
             "a regression on recent sales and the calendar",
@@ -97,11 +96,6 @@ fn family_words(k: Kind, n: usize, lang: Lang) -> String {
             "simple references that repeat earlier sales",
         ),
         (Family::Ensemble, _) => ("una combinación de modelos", "a combination of models"),
-    };
-    if plural {
-        format!("{n} {}", lang.pick(es, en))
-    } else {
-        lang.pick(es, en).to_string()
     }
 }
 
