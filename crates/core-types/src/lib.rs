@@ -13,6 +13,7 @@
 pub mod closures;
 pub mod dates;
 pub mod names;
+pub mod nan;
 pub mod scenario;
 pub mod stats;
 

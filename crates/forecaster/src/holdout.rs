@@ -3,16 +3,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use core_types::nan::null_as_nan;
 use models::Metric;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::Forecast;
-
-/// A metric JSON wrote as `null` (serde_json's NaN: e.g. a WAPE over a month that sold
-/// nothing) reads back as NaN, so a report always loads.
-fn null_as_nan<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
 
 /// Coverage and width of one interval level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

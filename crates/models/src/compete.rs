@@ -19,7 +19,9 @@ pub struct Entry {
     pub nombre: String,
     /// Model description.
     pub label: String,
-    /// Pooled backtest metrics (empty when the candidate failed).
+    /// Pooled backtest metrics (empty when the candidate failed; a metric that overflowed
+    /// is written `null` and reads back as NaN).
+    #[serde(deserialize_with = "core_types::nan::map_null_as_nan")]
     pub metrics: BTreeMap<Metric, f64>,
     /// Folds.
     pub folds: usize,
@@ -299,6 +301,29 @@ mod tests {
     use crate::spec::{ModelSpec, Regressor, Transform};
 
     #[test]
+    fn a_leaderboard_with_an_overflowed_metric_reads_back() {
+        // A diverged candidate's squared error overflows to infinity, which JSON writes as
+        // null: the report must still load, the metric as NaN, and rank last.
+        let entry = Entry {
+            nombre: "diverged".into(),
+            label: "ols".into(),
+            metrics: [(Metric::Mae, 3e259), (Metric::Mse, f64::INFINITY)].into(),
+            folds: 1,
+            error: None,
+        };
+        let board = Leaderboard {
+            metric: Metric::Mse,
+            entries: vec![entry],
+        };
+        let json = serde_json::to_string(&board).unwrap();
+        assert!(json.contains("null"), "{json}");
+        let back: Leaderboard = serde_json::from_str(&json).unwrap();
+        assert!(back.entries[0].metrics[&Metric::Mse].is_nan());
+        assert_eq!(back.entries[0].metrics[&Metric::Mae], 3e259);
+        assert_eq!(back.ranked().count(), 0);
+    }
+
+    #[test]
     fn exog_filters_keep_fourier_pairs_up_to_the_order_and_the_trend_by_choice() {
         let names: Vec<String> = [
             "dow_0",
@@ -308,6 +333,8 @@ mod tests {
             "year_sin_2",
             "year_cos_2",
             "holiday",
+            "dow_3_year_sin_1",
+            "dow_3_year_cos_2",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -321,7 +348,13 @@ mod tests {
         };
         assert_eq!(
             f.apply(&exog).names,
-            ["dow_0", "year_sin_1", "year_cos_1", "holiday"]
+            [
+                "dow_0",
+                "year_sin_1",
+                "year_cos_1",
+                "holiday",
+                "dow_3_year_sin_1"
+            ]
         );
         let none = ExogFilter {
             fourier_anual: Some(0),
@@ -329,6 +362,7 @@ mod tests {
             ..ExogFilter::default()
         };
         assert_eq!(none.apply(&exog).names, ["dow_0", "trend", "holiday"]);
+        assert!(ExogFilter::default().keeps("dow_3_year_cos_2"));
     }
 
     #[test]
