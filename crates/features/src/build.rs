@@ -161,6 +161,12 @@ pub struct FeatureConfig {
     pub fourier_anual: u32,
     /// Weekly Fourier orders (`week_sin_k`, `week_cos_k`).
     pub fourier_semanal: u32,
+    /// A weekly profile that changes over the year: each weekday's indicator times the
+    /// yearly Fourier pairs `1..=k` (`dow_d_year_sin_k`, `dow_d_year_cos_k`, with `d` the
+    /// weekday `dow_k` uses; 0 = none). Summer weekends of a tourist town, December's
+    /// Saturdays: the weekday effect is not the same in every season.
+    #[serde(default)]
+    pub semana_por_temporada: u32,
     /// A piecewise-linear trend (as Prophet's changepoints): one knot every this many days
     /// from the first history date, the last at least this many days before the cutoff;
     /// `trend_cp_k = max(0, years since knot k)` next to `trend` (`null` = no knots). Phase
@@ -236,6 +242,7 @@ impl Default for FeatureConfig {
             tendencia: true,
             fourier_anual: 10,
             fourier_semanal: 0,
+            semana_por_temporada: 1,
             cambios_tendencia_cada_dias: None,
             cambios_tendencia: Vec::new(),
             ventana_festivos: HolidayWindow::default(),
@@ -558,6 +565,14 @@ fn row(
         let a = 2.0 * PI * f64::from(k) * doy / 365.25;
         b.push(|| format!("year_sin_{k}"), a.sin());
         b.push(|| format!("year_cos_{k}"), a.cos());
+    }
+    for k in 1..=cfg.semana_por_temporada {
+        let a = 2.0 * PI * f64::from(k) * doy / 365.25;
+        for wd in 0..7u32 {
+            let on = f64::from(u8::from(dow == wd));
+            b.push(|| format!("dow_{wd}_year_sin_{k}"), on * a.sin());
+            b.push(|| format!("dow_{wd}_year_cos_{k}"), on * a.cos());
+        }
     }
     for k in 1..=cfg.fourier_semanal {
         let a = 2.0 * PI * f64::from(k) * f64::from(dow) / 7.0;

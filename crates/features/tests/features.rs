@@ -266,3 +266,37 @@ fn trend_knots_make_a_piecewise_linear_trend_that_is_zero_before_each_knot() {
         .trend_knots(d("2020-01-01"), d("2023-06-30"))
         .is_empty());
 }
+
+#[test]
+fn the_weekday_profile_by_season_is_the_weekday_times_the_yearly_terms() {
+    let cfg = FeatureConfig {
+        semana_por_temporada: 2,
+        ..FeatureConfig::default()
+    };
+    let cal = calendar("2025-01-01", "2025-12-31");
+    let span = DateSpan::new(d("2025-06-01"), d("2025-06-30")).unwrap();
+    let t = feature_rows(span, &cal, &cfg, d("2025-06-01"), history(1000)).unwrap();
+    // 2025-06-07 is a Saturday (dow 5): its columns carry the yearly terms, the other
+    // weekdays' are zero.
+    for k in 1..=2 {
+        for f in ["sin", "cos"] {
+            let yearly = value(&t, &format!("year_{f}_{k}"), "2025-06-07");
+            assert_eq!(
+                value(&t, &format!("dow_5_year_{f}_{k}"), "2025-06-07"),
+                yearly
+            );
+            assert_eq!(value(&t, &format!("dow_4_year_{f}_{k}"), "2025-06-07"), 0.0);
+        }
+    }
+    assert!(t.column("dow_5_year_sin_3").is_none());
+    // Order 1 by default; 0 turns it off.
+    let default = FeatureConfig::default();
+    let t = feature_rows(span, &cal, &default, d("2025-06-01"), history(1000)).unwrap();
+    assert!(t.column("dow_0_year_cos_1").is_some() && t.column("dow_0_year_cos_2").is_none());
+    let off = FeatureConfig {
+        semana_por_temporada: 0,
+        ..default
+    };
+    let plain = feature_rows(span, &cal, &off, d("2025-06-01"), history(1000)).unwrap();
+    assert!(!plain.names.iter().any(|n| n.contains("_year_")));
+}

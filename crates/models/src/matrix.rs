@@ -415,6 +415,20 @@ pub struct ExogFilter {
     pub cambios: Option<bool>,
 }
 
+/// The order `k` of a yearly Fourier column: `year_sin_k`, `year_cos_k`, or a weekday's
+/// seasonal profile `dow_d_year_sin_k` / `dow_d_year_cos_k` (which follows the yearly order
+/// kept: without yearly terms there is no seasonal weekday profile).
+fn yearly_order(name: &str) -> Option<u32> {
+    let yearly = match name.strip_prefix("dow_") {
+        Some(rest) => rest.split_once('_').map(|(_, y)| y)?,
+        None => name,
+    };
+    yearly
+        .strip_prefix("year_sin_")
+        .or_else(|| yearly.strip_prefix("year_cos_"))
+        .and_then(|k| k.parse::<u32>().ok())
+}
+
 /// The trend and its changepoint hinges (`trend_cp_k`).
 fn is_trend(name: &str) -> bool {
     name == "trend" || name.starts_with("trend_cp_")
@@ -435,10 +449,7 @@ impl ExogFilter {
             let hinge = name != "trend";
             return self.tendencia.unwrap_or(true) && (!hinge || self.cambios.unwrap_or(true));
         }
-        let order = name
-            .strip_prefix("year_sin_")
-            .or_else(|| name.strip_prefix("year_cos_"))
-            .and_then(|k| k.parse::<u32>().ok());
+        let order = yearly_order(name);
         match (order, self.fourier_anual) {
             (Some(k), Some(max)) => k <= max,
             _ => true,
