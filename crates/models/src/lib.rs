@@ -29,6 +29,7 @@ pub mod backtest;
 #[cfg(feature = "boosting")]
 pub mod boosting;
 pub mod builder;
+pub mod changepoints;
 pub mod compete;
 pub mod global;
 pub mod linear;

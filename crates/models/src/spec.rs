@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::changepoints::PiecewiseFit;
 use crate::linear::{elastic_net, ols, ridge, LinearFit, CD_MAX_ITER, CD_TOL, SKLEARN_RCOND};
 use std::ops::Range;
 use std::sync::Arc;
@@ -36,6 +37,20 @@ pub enum Regressor {
         alpha: f64,
         /// Share of the L1 penalty.
         l1_ratio: f64,
+    },
+    /// Ridge plus a piecewise-linear trend, Prophet's changepoints
+    /// ([`crate::changepoints`]): `changepoints` hinges on the `trend` column spread evenly
+    /// over the first `range` of the training trend, their slope changes L1-penalised by
+    /// `l1` (scikit-learn's `Lasso` scale) so that few survive; the last slope carries on.
+    RidgeChangepoints {
+        /// Ridge penalty of every column (> 0).
+        alpha: f64,
+        /// Candidate knots.
+        changepoints: usize,
+        /// Share of the training trend the knots cover (Prophet: 0.8).
+        range: f64,
+        /// L1 penalty of the slope changes.
+        l1: f64,
     },
     /// scikit-learn `DecisionTreeRegressor` (squared error), via smartcore.
     DecisionTree {
@@ -260,6 +275,14 @@ fn regressor_label(r: &Regressor) -> String {
         Regressor::ElasticNet { alpha, l1_ratio } => {
             format!("elastic_net(alpha={alpha}, l1_ratio={l1_ratio})")
         }
+        Regressor::RidgeChangepoints {
+            alpha,
+            changepoints,
+            range,
+            l1,
+        } => format!(
+            "ridge_changepoints(alpha={alpha}, changepoints={changepoints}, range={range}, l1={l1})"
+        ),
         Regressor::DecisionTree {
             max_depth,
             min_samples_leaf,
@@ -284,6 +307,8 @@ fn regressor_label(r: &Regressor) -> String {
 pub enum FittedRegressor {
     /// Linear: coefficients and intercept.
     Linear(LinearFit),
+    /// Linear with a piecewise-linear trend.
+    Piecewise(Arc<PiecewiseFit>),
     /// A regression tree.
     Tree(Arc<TreeFit>),
     /// A random forest.
@@ -314,6 +339,7 @@ impl FittedRegressor {
     pub fn predict_row(&self, x: &[f64]) -> f64 {
         match self {
             FittedRegressor::Linear(f) => f.predict_row(x),
+            FittedRegressor::Piecewise(f) => f.predict_row(x),
             FittedRegressor::Tree(f) => f.predict_row(x),
             FittedRegressor::Forest(f) => f.predict_row(x),
             FittedRegressor::Knn(f) => f.predict_row(x),
@@ -348,6 +374,18 @@ impl Regressor {
             Regressor::ElasticNet { alpha, l1_ratio } => {
                 FittedRegressor::Linear(elastic_net(m, *alpha, *l1_ratio, CD_TOL, CD_MAX_ITER)?)
             }
+            Regressor::RidgeChangepoints {
+                alpha,
+                changepoints,
+                range,
+                l1,
+            } => FittedRegressor::Piecewise(Arc::new(crate::changepoints::fit(
+                m,
+                *alpha,
+                *changepoints,
+                *range,
+                *l1,
+            )?)),
             Regressor::DecisionTree {
                 max_depth,
                 min_samples_leaf,
@@ -411,6 +449,12 @@ impl Regressor {
             Regressor::Ridge { alpha } => format!("ridge_a{alpha}"),
             Regressor::Lasso { alpha } => format!("lasso_a{alpha}"),
             Regressor::ElasticNet { alpha, l1_ratio } => format!("enet_a{alpha}_r{l1_ratio}"),
+            Regressor::RidgeChangepoints {
+                alpha,
+                changepoints,
+                l1,
+                ..
+            } => format!("ridgecp_a{alpha}_n{changepoints}_l{l1}"),
             Regressor::DecisionTree { max_depth, .. } => format!("tree_d{}", depth(max_depth)),
             Regressor::RandomForest {
                 n_trees, max_depth, ..

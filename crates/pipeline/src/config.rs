@@ -480,6 +480,21 @@ impl AppConfig {
                     ));
                 }
             }
+            let trend_dropped =
+                no_exog || !self.features.tendencia || c.exog.tendencia == Some(false);
+            if let (
+                true,
+                models::ModelSpec::Recursive {
+                    regressor: models::Regressor::RidgeChangepoints { .. },
+                    ..
+                },
+            ) = (trend_dropped, &c.model)
+            {
+                return Err(invalid(
+                    format!("{key}.regressor"),
+                    "ridge_changepoints bends the `trend` column: it needs features.tendencia: true, train.exog: all and no `tendencia: false` in the candidate's exog",
+                ));
+            }
             if let (true, models::ModelSpec::Recursive { autoregressive, .. }) = (no_exog, &c.model)
             {
                 if autoregressive.is_empty() {
@@ -802,6 +817,30 @@ fn check_regressor(key: &str, r: &models::Regressor) -> Result<(), ConfigError> 
             }
         }
         Regressor::Knn { k, .. } => at_least_one("k", k),
+        Regressor::RidgeChangepoints {
+            alpha,
+            changepoints,
+            range,
+            l1,
+        } => {
+            let bad = |k: &str, rule: &str, v: f64| {
+                Err(invalid(
+                    format!("{key}.{k}"),
+                    format!("expected {rule}, found {v}"),
+                ))
+            };
+            if !(alpha.is_finite() && alpha > 0.0) {
+                return bad("alpha", "a penalty > 0", alpha);
+            }
+            at_least_one("changepoints", changepoints)?;
+            if !(range > 0.0 && range <= 1.0) {
+                return bad("range", "a share 0 < range <= 1", range);
+            }
+            if !(l1.is_finite() && l1 >= 0.0) {
+                return bad("l1", "a penalty >= 0", l1);
+            }
+            Ok(())
+        }
         Regressor::GradientBoosting { budget, .. } => {
             if budget.is_finite() && budget > 0.0 && budget <= 10.0 {
                 Ok(())
@@ -1259,6 +1298,38 @@ mod tests {
             let e = load_extra(&level(extra), &[]).unwrap_err();
             assert_eq!(e.key, "train.candidates[0].model.local_level", "{extra}");
         }
+        // A trend with changepoints: each setting in range, and the trend kept.
+        let cp = |args: &str| format!("{{tipo: ridge_changepoints, {args}}}");
+        let ok = "alpha: 1.0, changepoints: 25, range: 0.8, l1: 0.01";
+        load_extra(&rec(&cp(ok), "{lags: [], windows: []}"), &[]).unwrap();
+        for (args, field) in [
+            (
+                "alpha: 0.0, changepoints: 25, range: 0.8, l1: 0.01",
+                "alpha",
+            ),
+            (
+                "alpha: 1.0, changepoints: 0, range: 0.8, l1: 0.01",
+                "changepoints",
+            ),
+            (
+                "alpha: 1.0, changepoints: 25, range: 1.2, l1: 0.01",
+                "range",
+            ),
+            ("alpha: 1.0, changepoints: 25, range: 0.8, l1: -1.0", "l1"),
+        ] {
+            let e = load_extra(&rec(&cp(args), "{lags: [], windows: []}"), &[]).unwrap_err();
+            assert_eq!(
+                e.key,
+                format!("train.candidates[0].model.regressor.{field}")
+            );
+        }
+        let no_trend = format!(
+            "{}      exog: {{tendencia: false}}\n",
+            rec(&cp(ok), "{lags: [], windows: []}")
+        );
+        let e = load_extra(&no_trend, &[]).unwrap_err();
+        assert_eq!(e.key, "train.candidates[0].model.regressor");
+        assert!(e.message.contains("trend"), "{e}");
         let direct = one_candidate(
             "{tipo: direct, regressor: {tipo: linear_regression}, autoregressive: {lags: [], windows: []}, transform: none, clip_negative: true, steps: 7}",
         );
