@@ -39,8 +39,9 @@ pub const TREND: &str = "trend";
 /// A fitted ridge with a piecewise-linear trend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PiecewiseFit {
-    /// Position of the `trend` column in a row.
-    pub trend_col: usize,
+    /// Position of the `trend` column in a row (`None`: the rows had none, and the fit is a
+    /// plain ridge).
+    pub trend_col: Option<usize>,
     /// The knots, in the trend's units.
     pub knots: Vec<f64>,
     /// Coefficients of the row's columns, then one per knot (the change of slope there),
@@ -52,13 +53,13 @@ impl PiecewiseFit {
     /// The prediction for one row (the row's columns, without the hinges).
     pub fn predict_row(&self, x: &[f64]) -> f64 {
         let p = x.len();
-        let t = x[self.trend_col];
-        let hinges: f64 = self
-            .knots
-            .iter()
-            .zip(&self.fit.coef[p..])
-            .map(|(k, c)| c * (t - k).max(0.0))
-            .sum();
+        let hinges: f64 = self.trend_col.map_or(0.0, |j| {
+            self.knots
+                .iter()
+                .zip(&self.fit.coef[p..])
+                .map(|(k, c)| c * (x[j] - k).max(0.0))
+                .sum()
+        });
         self.fit.intercept
             + x.iter()
                 .zip(&self.fit.coef[..p])
@@ -80,7 +81,9 @@ impl PiecewiseFit {
 
 /// Fits the ridge (`alpha`, scikit-learn's `Ridge` scale) with `n` changepoints over the
 /// first `range` (0–1] of the training trend, their slope changes L1-penalised by `l1`
-/// (scikit-learn's `Lasso` scale: per training row). The matrix must hold a `trend` column.
+/// (scikit-learn's `Lasso` scale: per training row). Without a `trend` column (the trend
+/// turned off in the features or the candidate's exog) there is nothing to bend: the fit is
+/// the plain ridge.
 pub fn fit(
     m: &TrainMatrix,
     alpha: f64,
@@ -93,37 +96,35 @@ pub fn fit(
             "ridge_changepoints needs changepoints >= 1, 0 < range <= 1 and l1 >= 0, got {n}, {range}, {l1}"
         )));
     }
-    let trend_col = m
-        .names
-        .iter()
-        .position(|c| c == TREND)
-        .ok_or_else(|| {
-            ModelError::InvalidSpec(
-                "ridge_changepoints needs the `trend` column (features.tendencia, exog tendencia not false)"
-                    .into(),
-            )
-        })?;
+    let trend_col = m.names.iter().position(|c| c == TREND);
     let (rows, p) = (m.rows(), m.cols());
     if rows == 0 {
         return Err(ModelError::TooShort { needed: 1, got: 0 });
     }
-    let (lo, hi) = (0..rows)
-        .map(|i| m.row(i)[trend_col])
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
-            (a.min(t), b.max(t))
-        });
-    let span = range * (hi - lo);
-    let knots: Vec<f64> = if span > 0.0 {
-        (1..=n).map(|k| lo + span * k as f64 / n as f64).collect()
-    } else {
-        Vec::new()
+    let knots: Vec<f64> = match trend_col {
+        Some(j) => {
+            let (lo, hi) = (0..rows)
+                .map(|i| m.row(i)[j])
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+                    (a.min(t), b.max(t))
+                });
+            let span = range * (hi - lo);
+            if span > 0.0 {
+                (1..=n).map(|k| lo + span * k as f64 / n as f64).collect()
+            } else {
+                Vec::new()
+            }
+        }
+        None => Vec::new(),
     };
     let q = p + knots.len();
     let mut x = Vec::with_capacity(rows * q);
     for i in 0..rows {
         let row = m.row(i);
         x.extend_from_slice(row);
-        x.extend(knots.iter().map(|k| (row[trend_col] - k).max(0.0)));
+        if let Some(j) = trend_col {
+            x.extend(knots.iter().map(|k| (row[j] - k).max(0.0)));
+        }
     }
     let mut penalty = vec![0.0; q];
     penalty[p..].fill(l1 * rows as f64);
@@ -183,7 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn a_strong_penalty_keeps_one_line_and_a_missing_trend_is_an_error() {
+    fn a_strong_penalty_keeps_one_line_and_without_a_trend_it_is_a_ridge() {
         let m = matrix(800, |t| 50.0 + 5.0 * t);
         let f = fit(&m, 1.0, 10, 0.8, 1e6).unwrap();
         assert_eq!(f.changes().count(), 0);
@@ -193,10 +194,12 @@ mod tests {
         }
         let mut no_trend = m.clone();
         no_trend.names[1] = "other".into();
-        assert!(matches!(
-            fit(&no_trend, 1.0, 10, 0.8, 0.01),
-            Err(ModelError::InvalidSpec(_))
-        ));
+        let plain = fit(&no_trend, 1.0, 10, 0.8, 0.01).unwrap();
+        assert!(plain.knots.is_empty() && plain.trend_col.is_none());
+        for t in [0.5, 2.0] {
+            let row = [1.0, t];
+            assert!((plain.predict_row(&row) - line.predict_row(&row)).abs() < 1e-6);
+        }
         assert!(fit(&m, 1.0, 0, 0.8, 0.01).is_err());
         assert!(fit(&m, 1.0, 5, 1.5, 0.01).is_err());
     }
