@@ -95,7 +95,10 @@ pub fn compete(
             )));
         }
     }
+    // A candidate that the whole history cannot hold as configured does not compete (its
+    // row says why), though a shorter backtest fold may still fit a reduced form of it.
     let alone = |c: &Candidate| {
+        c.model.check_history(y.len())?;
         crate::backtest::backtest_masked(
             &c.model,
             y,
@@ -423,6 +426,52 @@ mod tests {
         assert!(lb.entries.last().unwrap().error.is_some());
         let dup = vec![cands[0].clone(), cands[0].clone()];
         assert!(compete(&dup, arena, &|_| {}).is_err());
+    }
+
+    #[test]
+    fn a_yearly_mstl_on_less_than_two_years_does_not_compete_and_says_why() {
+        let y: Vec<f64> = (0..600).map(|t| 50.0 + ((t % 7) as f64)).collect();
+        let mstl = |periods: Vec<usize>| ModelSpec::Mstl {
+            periods,
+            transform: Transform::None,
+            trend: crate::mstl::EtsTrend::Damped,
+            clip_negative: true,
+            steps: 28,
+        };
+        assert!(mstl(vec![7, 365]).check_history(731).is_ok());
+        assert!(mstl(vec![7, 365]).check_history(730).is_err());
+        assert!(mstl(vec![7]).check_history(600).is_ok());
+        let cands = vec![
+            Candidate {
+                nombre: "snaive7".into(),
+                model: ModelSpec::SeasonalNaive { period: 7 },
+                exog: ExogFilter::default(),
+            },
+            Candidate {
+                nombre: "mstl_anual".into(),
+                model: mstl(vec![7, 365]),
+                exog: ExogFilter::default(),
+            },
+        ];
+        let cv = FoldConfig::new(28, 500);
+        let arena = Arena {
+            y: &y,
+            actuals: None,
+            exog: None,
+            cv: &cv,
+            metric: Metric::Mae,
+            fit_mask: None,
+        };
+        let (lb, all) = compete(&cands, arena, &|_| {}).unwrap();
+        let row = lb
+            .entries
+            .iter()
+            .find(|e| e.nombre == "mstl_anual")
+            .unwrap();
+        let why = row.error.as_deref().unwrap();
+        assert!(why.contains("period 365") && why.contains("731"), "{why}");
+        assert!(!all.contains_key("mstl_anual"));
+        assert_eq!(lb.ranked().count(), 1);
     }
 }
 

@@ -142,6 +142,18 @@ pub enum ModelError {
         /// Days compared.
         level_window: usize,
     },
+    /// A seasonal model whose longest period has fewer than two cycles in the history: fitted,
+    /// it would drop that season (MSTL cannot estimate it from one cycle) and forecast without
+    /// it, a different model from the one configured; on such a history it does not compete.
+    #[error("period {period} needs two cycles of history ({needed} days), {got} given: the model would forecast without that season, so it does not compete")]
+    SeasonTooLong {
+        /// The period.
+        period: usize,
+        /// Days needed (two cycles plus one).
+        needed: usize,
+        /// Days given.
+        got: usize,
+    },
     /// A numerical failure.
     #[error("numerical failure: {0}")]
     Numerical(String),

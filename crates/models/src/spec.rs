@@ -490,6 +490,23 @@ pub enum Family {
 }
 
 impl ModelSpec {
+    /// Whether a history of `days` days can hold this model as configured: an MSTL model
+    /// needs two cycles of its longest period (it drops a season with fewer, in
+    /// [`crate::mstl::fit`], and would forecast without it); any other model, `Ok`.
+    pub fn check_history(&self, days: usize) -> Result<(), ModelError> {
+        match self {
+            ModelSpec::Mstl { periods, .. } => match periods.iter().max() {
+                Some(&period) if 2 * period >= days => Err(ModelError::SeasonTooLong {
+                    period,
+                    needed: 2 * period + 1,
+                    got: days,
+                }),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
     /// The model's [`Family`].
     pub fn family(&self) -> Family {
         match self {
