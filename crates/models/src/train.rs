@@ -10,6 +10,9 @@ use crate::matrix::{Exog, ExogFilter};
 use crate::spec::{Family, FittedModel, ModelSpec};
 use crate::ModelError;
 
+/// The suffix of a top-k combination with the best of each missing family added.
+const DIVERSE_SUFFIX: &str = "_diverso";
+
 /// The ensemble candidates of `cfg` over `leaderboard`'s best rows with a finite metric
 /// (named `ensemble_top<k>`, and `ensemble_top<k>_diverso` with the best of each missing
 /// family added when `cfg.diverse`); a size larger than the rows available is skipped.
@@ -64,7 +67,10 @@ pub fn ensemble_candidates(
         let more = diverse.len() > k;
         out.push(ensemble(format!("ensemble_top{k}"), top));
         if more {
-            out.push(ensemble(format!("ensemble_top{k}_diverso"), diverse));
+            out.push(ensemble(
+                format!("ensemble_top{k}{DIVERSE_SUFFIX}"),
+                diverse,
+            ));
         }
     }
     out
@@ -213,7 +219,15 @@ pub fn select_champion(
     let mut preferred_over = None;
     if let Some(pref) = data.prefer {
         let metric = |e: &Entry| e.metrics.get(&leaderboard.metric).copied();
-        if let Some(i) = ranked.iter().position(|(e, _)| e.nombre == pref.candidato) {
+        // When the top k already holds a model of every family, no `_diverso` copy is built:
+        // `ensemble_top<k>` is then the diverse combination and stands in for it.
+        let stand_in = pref
+            .candidato
+            .strip_suffix(DIVERSE_SUFFIX)
+            .filter(|k| k.starts_with("ensemble_top"));
+        let position = |name: &str| ranked.iter().position(|(e, _)| e.nombre == name);
+        let found = position(&pref.candidato).or_else(|| stand_in.and_then(position));
+        if let Some(i) = found {
             let (best, mine) = (metric(ranked[0].0), metric(ranked[i].0));
             if let (Some(best), Some(mine)) = (best, mine) {
                 if i > 0 && best >= (1.0 - pref.margen) * mine {
@@ -221,7 +235,7 @@ pub fn select_champion(
                     ranked.insert(0, p);
                     preferred_over = Some(format!(
                         "train.preferencia: {} is preferred unless a backtest is more than {:.0} % better ({} {:.4} vs {:.4})",
-                        pref.candidato,
+                        ranked[0].0.nombre,
                         100.0 * pref.margen,
                         format!("{:?}", leaderboard.metric).to_lowercase(),
                         best,
@@ -569,9 +583,9 @@ mod tests {
         assert_eq!(sel.champion.entry.nombre, lb.entries[0].nombre);
         // A preferred candidate within the margin is champion; the ones above it are passed
         // over with the reason. Outside the margin the best backtest wins.
-        let select = |margen: f64| {
+        let select_named = |candidato: &str, margen: f64| {
             let pref = Preference {
-                candidato: "ensemble_top3".into(),
+                candidato: candidato.into(),
                 margen,
             };
             select_champion(
@@ -591,6 +605,7 @@ mod tests {
             )
             .unwrap()
         };
+        let select = |margen: f64| select_named("ensemble_top3", margen);
         let pos = lb
             .entries
             .iter()
@@ -598,6 +613,12 @@ mod tests {
             .unwrap();
         let wide = select(0.99);
         assert_eq!(wide.champion.entry.nombre, "ensemble_top3");
+        // No `_diverso` copy was built (diverse is off): the top 3 stands in for it, and a
+        // preferred name that matches nothing leaves the best backtest champion.
+        let stand_in = select_named("ensemble_top3_diverso", 0.99);
+        assert_eq!(stand_in.champion.entry.nombre, "ensemble_top3");
+        let unknown = select_named("ensemble_top9_diverso", 0.99);
+        assert_eq!(unknown.champion.entry.nombre, lb.entries[0].nombre);
         assert_eq!(wide.passed_over.len(), pos);
         assert!(wide
             .passed_over
