@@ -61,10 +61,22 @@ pub struct IntervalConfig {
     /// Cross-fold calibration of out-of-sample residuals (in-sample ones are never rescaled).
     #[serde(default = "cross_fold")]
     pub calibration: Calibration,
+    /// With out-of-sample residuals and cross-fold calibration: the factor the residuals are
+    /// multiplied by when fewer than two backtest folds can be held out (a history too short
+    /// for more than one fold). One fold's errors cannot show how far another period's stray
+    /// from them, so the calibration has nothing to measure; 1 = the residuals as they are.
+    /// The default, 1.15, brought the mean 80 % coverage of one-fold histories (600-day tails
+    /// of the development windows) from 0.747 to 0.793.
+    #[serde(default = "default_uncalibrated_factor")]
+    pub uncalibrated_factor: f64,
 }
 
 fn cross_fold() -> Calibration {
     Calibration::CrossFold
+}
+
+fn default_uncalibrated_factor() -> f64 {
+    1.15
 }
 
 /// A nominal interval coverage in percent, strictly between 0 and 100 (`80` is an 80 %
@@ -144,6 +156,7 @@ impl Default for IntervalConfig {
             n_bins: 1,
             residuals: ResidualSource::OutSample,
             calibration: Calibration::CrossFold,
+            uncalibrated_factor: default_uncalibrated_factor(),
         }
     }
 }
@@ -163,6 +176,15 @@ impl IntervalConfig {
         }
         if self.n_bins == 0 {
             return Err(bad("n_bins", "at least 1".into()));
+        }
+        if !(self.uncalibrated_factor.is_finite() && self.uncalibrated_factor > 0.0) {
+            return Err(bad(
+                "uncalibrated_factor",
+                format!(
+                    "must be a positive number, not {}",
+                    self.uncalibrated_factor
+                ),
+            ));
         }
         Ok(())
     }
@@ -219,7 +241,8 @@ pub struct CalibrationReport {
     /// How much worse the candidate chosen on earlier folds did on the next fold
     /// (`models::selection_optimism`; 1 when unknown).
     pub selection_optimism: f64,
-    /// Folds held out in turn.
+    /// Folds held out in turn (0: too few folds to hold one out; the factor is then
+    /// `uncalibrated_factor`).
     pub folds: usize,
     /// Per nominal level (percent): the pooled coverage of the held-out folds before and
     /// after the factor.
@@ -245,6 +268,20 @@ impl CalibrationReport {
             self.factor = self.cross_fold_factor * o;
         }
         self
+    }
+}
+
+impl CalibrationReport {
+    /// The report of a history too short for the cross-fold calibration: the residuals are
+    /// multiplied by `factor` (`forecast.intervals.uncalibrated_factor`), nothing measured.
+    pub fn uncalibrated(factor: f64) -> Self {
+        Self {
+            factor,
+            cross_fold_factor: factor,
+            selection_optimism: 1.0,
+            folds: 0,
+            levels: Vec::new(),
+        }
     }
 }
 
@@ -624,6 +661,23 @@ mod tests {
         let o = c.clone().with_selection_optimism(Some(1.5));
         assert_eq!(o.factor, c.cross_fold_factor * 1.5);
         assert_eq!(c.clone().with_selection_optimism(None), c);
+    }
+
+    #[test]
+    fn a_history_too_short_to_calibrate_takes_the_uncalibrated_factor() {
+        let c = CalibrationReport::uncalibrated(1.15);
+        assert_eq!((c.factor, c.folds), (1.15, 0));
+        assert!(c.levels.is_empty());
+        let o = c.with_selection_optimism(Some(2.0));
+        assert!((o.factor - 2.3).abs() < 1e-12);
+        for bad in [0.0, -1.0, f64::NAN] {
+            let cfg = IntervalConfig {
+                uncalibrated_factor: bad,
+                ..IntervalConfig::default()
+            };
+            let e = cfg.validate().unwrap_err().to_string();
+            assert!(e.contains("forecast.intervals.uncalibrated_factor"), "{e}");
+        }
     }
 
     #[test]

@@ -408,8 +408,18 @@ impl Forecaster {
         let calibration = match (intervals.residuals, intervals.calibration) {
             (ResidualSource::OutSample, Calibration::CrossFold) => {
                 model.out_sample().and_then(|o| {
-                    intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.percents())
-                        .map(|c| c.with_selection_optimism(o.selection_optimism))
+                    let measured = intervals::cross_fold_calibration(
+                        &o.residuals,
+                        &o.folds,
+                        &intervals.percents(),
+                    );
+                    Some(
+                        measured
+                            .unwrap_or_else(|| {
+                                CalibrationReport::uncalibrated(intervals.uncalibrated_factor)
+                            })
+                            .with_selection_optimism(o.selection_optimism),
+                    )
                 })
             }
             _ => None,

@@ -198,3 +198,24 @@ proptest! {
         prop_assert_eq!(first.parcial, (first.dias as usize) < month_len);
     }
 }
+
+#[test]
+fn residuals_without_folds_to_calibrate_are_widened_by_the_uncalibrated_factor() {
+    let s = service(0.2);
+    let f = future(30);
+    let width = |factor: f64| {
+        let cfg = IntervalConfig {
+            uncalibrated_factor: factor,
+            ..IntervalConfig::default()
+        };
+        let fc = s.forecast(&f, &cfg, 42).unwrap();
+        let c = fc.calibration.clone().expect("a calibration report");
+        assert_eq!((c.folds, c.factor), (0, factor));
+        fc.daily
+            .iter()
+            .map(|d| d.bounds[0].upper - d.bounds[0].lower)
+            .sum::<f64>()
+    };
+    let (plain, wide) = (width(1.0), width(1.5));
+    assert!(wide > 1.3 * plain, "{wide} vs {plain}");
+}
