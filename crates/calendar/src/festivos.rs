@@ -8,7 +8,8 @@
 //! years when the config asks for it.
 //!
 //! Other countries: `crate_C(y)`, plus or minus the subdivision's own holidays
-//! ([`subdivisiones`]: every German Land and some US states), `∪ agregar − quitar`.
+//! ([`subdivisiones`]: every German Land and some US states; any other subdivision keeps
+//! the national holidays unless `subdivision_sin_reglas: error`), `∪ agregar − quitar`.
 //! Outside the crate's years (2000–2030 for every country), `fuera_de_rango: regla` derives
 //! the national holidays from rules recognised in the nearest covered years ([`fallback`]),
 //! or refuses with a typed error saying why.
@@ -47,6 +48,18 @@ pub enum OutOfRange {
     Regla,
 }
 
+/// What to do with a subdivision whose own holidays are not implemented (`US-CA`, `ES-MD`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinReglas {
+    /// Use the country's national holidays (default; the pipeline logs a warning naming the
+    /// subdivision): add the regional ones with `agregar`.
+    #[default]
+    Nacional,
+    /// Refuse the config with [`PaisError::SubdivisionNotImplemented`].
+    Error,
+}
+
 /// Festivo settings (`calendar.festivos`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +75,9 @@ pub struct FestivosConfig {
     pub quitar: Vec<NaiveDate>,
     /// Behaviour outside the crate's years.
     pub fuera_de_rango: OutOfRange,
+    /// A subdivision without rules of its own: its national holidays, or an error.
+    #[serde(default)]
+    pub subdivision_sin_reglas: SinReglas,
 }
 
 impl Default for FestivosConfig {
@@ -72,6 +88,7 @@ impl Default for FestivosConfig {
             agregar: Vec::new(),
             quitar: Vec::new(),
             fuera_de_rango: OutOfRange::Error,
+            subdivision_sin_reglas: SinReglas::Nacional,
         }
     }
 }
@@ -88,6 +105,18 @@ impl FestivosConfig {
                     });
                 }
             }
+        }
+        if let Some(sub) = self.pais.subdivision().filter(|_| {
+            !self.pais.subdivision_has_rules() && self.subdivision_sin_reglas == SinReglas::Error
+        }) {
+            return Err(CalendarError::InvalidConfig {
+                key: "festivos.pais".into(),
+                message: PaisError::SubdivisionNotImplemented {
+                    country: self.pais.country_code().into(),
+                    subdivision: sub.into(),
+                }
+                .to_string(),
+            });
         }
         if let Some(d) = self.agregar.iter().find(|d| self.quitar.contains(d)) {
             return Err(CalendarError::InvalidConfig {
@@ -273,6 +302,31 @@ pub fn project_festivos(
 mod tests {
     use super::*;
     use crate::tests::d;
+
+    #[test]
+    fn a_subdivision_without_rules_keeps_the_national_holidays_or_is_refused() {
+        let cfg = |pais: &str, sin: SinReglas| FestivosConfig {
+            pais: pais.parse().unwrap(),
+            subdivision_sin_reglas: sin,
+            ..FestivosConfig::default()
+        };
+        let us = project_festivos(&cfg("US", SinReglas::Nacional), 2015, 2020).unwrap();
+        let ca = cfg("US-CA", SinReglas::Nacional);
+        assert!(ca.validate().is_ok());
+        assert_eq!(project_festivos(&ca, 2015, 2020).unwrap(), us);
+        let refused = cfg("US-CA", SinReglas::Error)
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("festivos.pais") && refused.contains("`US-CA` are not implemented"),
+            "{refused}"
+        );
+        // Subdivisions with rules are unaffected by the setting.
+        assert!(cfg("US-MN", SinReglas::Error).validate().is_ok());
+        let mn = project_festivos(&cfg("US-MN", SinReglas::Error), 2015, 2020).unwrap();
+        assert!(mn.len() < us.len());
+    }
 
     fn dates(m: &BTreeMap<NaiveDate, String>, year: i32) -> Vec<String> {
         m.keys()

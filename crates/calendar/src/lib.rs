@@ -11,8 +11,9 @@
 //!   subdivision: every German Land (`DE-BY`, `DE-SH`, …) and the US states in
 //!   [`festivos::US_CUBIERTAS`] (`US-MN`, …), whose own holidays are implemented in
 //!   [`festivos::subdivisiones`] (the crate has national holidays only). Any other subdivision
-//!   is refused with [`PaisError::SubdivisionNotImplemented`] rather than silently treated as
-//!   national; an unknown code is a [`PaisError`] at config load.
+//!   (`US-CA`, `ES-MD`) keeps the national holidays — the pipeline warns — or, with `subdivision_sin_reglas: error`, is refused with
+//!   [`PaisError::SubdivisionNotImplemented`]; an unknown code is a [`PaisError`] at config
+//!   load.
 //! - Years: the crate covers 2000–2030 for every country. Outside, `fuera_de_rango: error`
 //!   (default) fails with [`CalendarError::YearNotCovered`]; `regla` uses the Ley 51 rule for
 //!   `CO`, and for other countries the fixed-date, Easter-relative and weekday rules recognised
@@ -38,7 +39,9 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use core_types::DateSpan;
 use serde::{Deserialize, Serialize};
 
-pub use festivos::{easter_sunday, next_monday, FestivosConfig, OutOfRange, Pais, PaisError};
+pub use festivos::{
+    easter_sunday, next_monday, FestivosConfig, OutOfRange, Pais, PaisError, SinReglas,
+};
 pub use paydays::{QuincenaConfig, SegundoDia};
 pub use special::{PandemiaConfig, PandemicPhase, PrimaConfig, PrimaDeadline, SpecialDays};
 

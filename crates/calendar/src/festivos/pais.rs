@@ -72,13 +72,14 @@ pub enum PaisError {
         /// The valid subdivision suffixes of that country, comma-separated.
         valid: String,
     },
-    /// A subdivision whose own holidays are not implemented: rather than silently using the
-    /// national holidays, the code is refused.
+    /// A subdivision whose own holidays are not implemented, with
+    /// `calendar.festivos.subdivision_sin_reglas: error` (the default, `nacional`, uses the
+    /// national holidays and says so).
     #[error(
         "the holidays of subdivision `{country}-{subdivision}` are not implemented (the holidays \
          crate has national holidays only, and our own subdivision rules cover every DE Land and \
-         US-{}); use `{country}` for the national holidays and add the regional ones with \
-         festivos.agregar",
+         US-{}); use `{country}` (or subdivision_sin_reglas: nacional) for the national \
+         holidays and add the regional ones with festivos.agregar",
         US_CUBIERTAS.join(", US-")
     )]
     SubdivisionNotImplemented {
@@ -100,7 +101,32 @@ pub enum PaisError {
 pub struct Pais {
     country: holidays::Country,
     code: &'static str,
-    subdivision: Option<&'static str>,
+    subdivision: Option<Subdivision>,
+}
+
+/// An ISO 3166-2 subdivision suffix (one to three ASCII letters or digits, upper case) and
+/// whether its own holidays are implemented ([`super::subdivisiones`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Subdivision {
+    code: [u8; 3],
+    len: u8,
+    rules: bool,
+}
+
+impl Subdivision {
+    fn new(code: &str, rules: bool) -> Self {
+        let mut bytes = [0u8; 3];
+        bytes[..code.len()].copy_from_slice(code.as_bytes());
+        Self {
+            code: bytes,
+            len: code.len() as u8,
+            rules,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.code[..usize::from(self.len)]).expect("made from an ASCII suffix")
+    }
 }
 
 impl Pais {
@@ -138,8 +164,15 @@ impl Pais {
     }
 
     /// The ISO 3166-2 subdivision suffix, if any (`Some("SH")` for `DE-SH`).
-    pub fn subdivision(&self) -> Option<&'static str> {
-        self.subdivision
+    pub fn subdivision(&self) -> Option<&str> {
+        self.subdivision.as_ref().map(Subdivision::as_str)
+    }
+
+    /// Whether the subdivision's own holidays are implemented: `false` for a national code,
+    /// and for a subdivision whose festivos are the national ones because it has no rules
+    /// here (`US-CA`, `ES-MD`; see `calendar.festivos.subdivision_sin_reglas`).
+    pub fn subdivision_has_rules(&self) -> bool {
+        self.subdivision.is_some_and(|s| s.rules)
     }
 
     /// The same country without its subdivision.
@@ -158,7 +191,7 @@ impl Pais {
 
 impl fmt::Display for Pais {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.subdivision {
+        match self.subdivision() {
             Some(s) => write!(f, "{}-{s}", self.code),
             None => f.write_str(self.code),
         }
@@ -203,30 +236,21 @@ impl FromStr for Pais {
         let (known, covered): (&[&'static str], &[&'static str]) = match code {
             "DE" => (&DE_LAENDER, &DE_LAENDER),
             "US" => (&US_SUBDIVISIONES, &US_CUBIERTAS),
-            _ => {
-                return Err(PaisError::SubdivisionNotImplemented {
-                    country: code.to_string(),
-                    subdivision: sub.to_string(),
-                })
-            }
+            // Another country's subdivisions are not listed here: any well-formed suffix is
+            // taken, without rules of its own.
+            _ => (&[], &[]),
         };
-        if !known.contains(&sub) {
+        if !known.is_empty() && !known.contains(&sub) {
             return Err(PaisError::UnknownSubdivision {
                 country: code.to_string(),
                 subdivision: sub.to_string(),
                 valid: known.join(", "),
             });
         }
-        match covered.iter().copied().find(|c| *c == sub) {
-            Some(sub) => Ok(Pais {
-                subdivision: Some(sub),
-                ..Pais::national(country, code)
-            }),
-            None => Err(PaisError::SubdivisionNotImplemented {
-                country: code.to_string(),
-                subdivision: sub.to_string(),
-            }),
-        }
+        Ok(Pais {
+            subdivision: Some(Subdivision::new(sub, covered.contains(&sub))),
+            ..Pais::national(country, code)
+        })
     }
 }
 
@@ -311,16 +335,20 @@ mod tests {
             "US-ZZ".parse::<Pais>().unwrap_err(),
             PaisError::UnknownSubdivision { .. }
         ));
+        // A real subdivision without rules of its own parses, marked as such (the config
+        // decides whether its national holidays will do: festivos.subdivision_sin_reglas).
+        let ca: Pais = "us-ca".parse().unwrap();
         assert_eq!(
-            "US-CA".parse::<Pais>().unwrap_err(),
-            PaisError::SubdivisionNotImplemented {
-                country: "US".into(),
-                subdivision: "CA".into()
-            }
+            (ca.to_string(), ca.subdivision()),
+            ("US-CA".into(), Some("CA"))
         );
-        let e = "FR-IDF".parse::<Pais>().unwrap_err();
-        assert!(matches!(e, PaisError::SubdivisionNotImplemented { .. }));
-        assert!(e.to_string().contains("not implemented"), "{e}");
+        assert!(!ca.subdivision_has_rules() && ca.nacional() == Pais::US);
+        assert!("US-MN".parse::<Pais>().unwrap().subdivision_has_rules());
+        assert!("DE-SH".parse::<Pais>().unwrap().subdivision_has_rules());
+        assert!(!Pais::US.subdivision_has_rules());
+        let idf: Pais = "FR-IDF".parse().unwrap();
+        assert_eq!(idf.to_string(), "FR-IDF");
+        assert!(!idf.subdivision_has_rules());
         for bad in ["", "C", "COL", "DE-", "DE-SHXX", "D1", "DE_SH"] {
             assert!(
                 matches!(bad.parse::<Pais>(), Err(PaisError::Malformed { .. })),

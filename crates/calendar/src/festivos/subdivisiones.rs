@@ -39,8 +39,9 @@
 //! | AZ, ID, OH, SD | none (they only rename federal days) |
 //!
 //! So US-MN has **no additional** holidays beyond the federal ones: it keeps all but Columbus
-//! Day. Every other US state is refused with
-//! [`PaisError::SubdivisionNotImplemented`](super::PaisError::SubdivisionNotImplemented).
+//! Day. Any other subdivision (`US-CA`, `ES-MD`, …) keeps the national holidays, or is refused
+//! with [`PaisError::SubdivisionNotImplemented`](super::PaisError::SubdivisionNotImplemented)
+//! when `calendar.festivos.subdivision_sin_reglas` is `error`.
 
 use std::collections::BTreeMap;
 
@@ -90,14 +91,15 @@ fn add_us_fixed(m: &mut BTreeMap<NaiveDate, String>, d: NaiveDate, name: &str) {
 
 /// Adds and removes the holidays of `pais`'s subdivision (if any) for `year` in `m`, which
 /// holds the national holidays.
+/// A subdivision without rules of its own keeps the national holidays.
 pub(crate) fn apply(pais: Pais, year: i32, m: &mut BTreeMap<NaiveDate, String>) {
-    let Some(sub) = pais.subdivision() else {
+    let Some(sub) = pais.subdivision().filter(|_| pais.subdivision_has_rules()) else {
         return;
     };
     match pais.country_code() {
         "DE" => germany(sub, year, m),
         "US" => united_states(sub, year, m),
-        other => unreachable!("Pais only accepts subdivisions of DE and US, got {other}-{sub}"),
+        other => unreachable!("only DE and US subdivisions have rules, got {other}-{sub}"),
     }
 }
 

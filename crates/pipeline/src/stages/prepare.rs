@@ -336,6 +336,14 @@ pub struct FeaturesBody {
 /// Phase 04: the feature table, the model-ready history and the future rows.
 pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> {
     let frame = read_cleansed(store)?;
+    let pais = cfg.calendar.festivos.pais;
+    if pais.subdivision().is_some() && !pais.subdivision_has_rules() {
+        tracing::warn!(
+            "festivos: subdivision `{pais}` has no rules of its own here; the national holidays \
+             of {} are used (add the regional days with calendar.festivos.agregar)",
+            pais.country_code()
+        );
+    }
     // Read on purpose: the future of flags known in advance (never the history).
     let after = read_after_cutoff(store)?;
     let layers = crate::flow::features(&frame, &after, cfg)?;
