@@ -406,22 +406,13 @@ impl Forecaster {
         let mut residuals =
             intervals::binned_residuals(model, intervals.residuals, intervals.n_bins)?;
         let calibration = match (intervals.residuals, intervals.calibration) {
-            (ResidualSource::OutSample, Calibration::CrossFold) => {
-                model.out_sample().and_then(|o| {
-                    let measured = intervals::cross_fold_calibration(
-                        &o.residuals,
-                        &o.folds,
-                        &intervals.percents(),
-                    );
-                    Some(
-                        measured
-                            .unwrap_or_else(|| {
-                                CalibrationReport::uncalibrated(intervals.uncalibrated_factor)
-                            })
-                            .with_selection_optimism(o.selection_optimism),
-                    )
-                })
-            }
+            (ResidualSource::OutSample, Calibration::CrossFold) => model.out_sample().map(|o| {
+                intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.percents())
+                    .unwrap_or_else(|| {
+                        CalibrationReport::uncalibrated(intervals.uncalibrated_factor)
+                    })
+                    .with_selection_optimism(o.selection_optimism)
+            }),
             _ => None,
         };
         if let Some(c) = &calibration {
