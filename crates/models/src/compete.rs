@@ -69,6 +69,21 @@ pub struct Arena<'a> {
     pub fit_mask: Option<&'a [bool]>,
 }
 
+impl<'a> Arena<'a> {
+    /// An arena scoring `y` against itself on the folds `cv` by `metric`, without exog or a
+    /// fit mask (set those fields to add them).
+    pub fn new(y: &'a [f64], cv: &'a FoldConfig, metric: Metric) -> Self {
+        Self {
+            y,
+            actuals: None,
+            exog: None,
+            cv,
+            metric,
+            fit_mask: None,
+        }
+    }
+}
+
 /// Backtests every candidate in parallel (rayon; the result does not depend on the number of
 /// threads) and calls `on_done` as each finishes; returns the leaderboard and every backtest
 /// by candidate name.
@@ -406,14 +421,7 @@ mod tests {
             },
         ];
         let cv = FoldConfig::new(28, 300);
-        let arena = Arena {
-            y: &y,
-            actuals: None,
-            exog: None,
-            cv: &cv,
-            metric: Metric::Mae,
-            fit_mask: None,
-        };
+        let arena = Arena::new(&y, &cv, Metric::Mae);
         let seen = std::sync::atomic::AtomicUsize::new(0);
         let count = |_: &Entry| {
             seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -454,14 +462,7 @@ mod tests {
             },
         ];
         let cv = FoldConfig::new(28, 500);
-        let arena = Arena {
-            y: &y,
-            actuals: None,
-            exog: None,
-            cv: &cv,
-            metric: Metric::Mae,
-            fit_mask: None,
-        };
+        let arena = Arena::new(&y, &cv, Metric::Mae);
         let (lb, all) = compete(&cands, arena, &|_| {}).unwrap();
         let row = lb
             .entries
@@ -667,12 +668,8 @@ mod ridge_path_tests {
             fold_stride: None,
         };
         let arena = Arena {
-            y: &y,
-            actuals: None,
             exog: Some(&exog),
-            cv: &cv,
-            metric: Metric::Mae,
-            fit_mask: None,
+            ..Arena::new(&y, &cv, Metric::Mae)
         };
         let (lb, bts) = compete(&cands, arena, &|_| {}).unwrap();
         assert_alone(&cands, &y, &exog, &cv, &lb, &bts, 1e-9);

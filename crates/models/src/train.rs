@@ -520,14 +520,7 @@ mod tests {
             }))
             .collect();
         let cv = FoldConfig::new(28, 400);
-        let arena = Arena {
-            y: &y,
-            actuals: None,
-            exog: None,
-            cv: &cv,
-            metric: Metric::Mae,
-            fit_mask: None,
-        };
+        let arena = Arena::new(&y, &cv, Metric::Mae);
         let (mut lb, mut bts) = compete(&cands, arena, &|_| {}).unwrap();
         let cfg = EnsembleConfig {
             top_k: vec![3, 2, 9, 1],
