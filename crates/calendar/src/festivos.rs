@@ -48,7 +48,7 @@ pub enum OutOfRange {
     Regla,
 }
 
-/// What to do with a subdivision whose own holidays are not implemented (`US-CA`, `ES-MD`).
+/// What to do with a subdivision whose own holidays are not implemented (`US-TX`, `ES-MD`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SinReglas {
@@ -311,15 +311,15 @@ mod tests {
             ..FestivosConfig::default()
         };
         let us = project_festivos(&cfg("US", SinReglas::Nacional), 2015, 2020).unwrap();
-        let ca = cfg("US-CA", SinReglas::Nacional);
-        assert!(ca.validate().is_ok());
-        assert_eq!(project_festivos(&ca, 2015, 2020).unwrap(), us);
-        let refused = cfg("US-CA", SinReglas::Error)
+        let tx = cfg("US-TX", SinReglas::Nacional);
+        assert!(tx.validate().is_ok());
+        assert_eq!(project_festivos(&tx, 2015, 2020).unwrap(), us);
+        let refused = cfg("US-TX", SinReglas::Error)
             .validate()
             .unwrap_err()
             .to_string();
         assert!(
-            refused.contains("festivos.pais") && refused.contains("`US-CA` are not implemented"),
+            refused.contains("festivos.pais") && refused.contains("`US-TX` are not implemented"),
             "{refused}"
         );
         // Subdivisions with rules are unaffected by the setting.

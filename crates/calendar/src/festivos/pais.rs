@@ -34,8 +34,8 @@ pub const US_SUBDIVISIONES: [&str; 57] = [
 
 /// The US subdivisions whose calendar is implemented ([`super::subdivisiones`]): the ones
 /// with their own rules and the ones known to have none beyond the federal holidays.
-pub const US_CUBIERTAS: [&str; 13] = [
-    "AZ", "ID", "ME", "MN", "MO", "ND", "NE", "OH", "OR", "SD", "UM", "UT", "WY",
+pub const US_CUBIERTAS: [&str; 16] = [
+    "AZ", "CA", "ID", "ME", "MN", "MO", "ND", "NE", "NY", "OH", "OR", "PA", "SD", "UM", "UT", "WY",
 ];
 
 /// Why a string is not a valid [`Pais`].
@@ -170,7 +170,7 @@ impl Pais {
 
     /// Whether the subdivision's own holidays are implemented: `false` for a national code,
     /// and for a subdivision whose festivos are the national ones because it has no rules
-    /// here (`US-CA`, `ES-MD`; see `calendar.festivos.subdivision_sin_reglas`).
+    /// here (`US-TX`, `ES-MD`; see `calendar.festivos.subdivision_sin_reglas`).
     pub fn subdivision_has_rules(&self) -> bool {
         self.subdivision.is_some_and(|s| s.rules)
     }
@@ -337,12 +337,12 @@ mod tests {
         ));
         // A real subdivision without rules of its own parses, marked as such (the config
         // decides whether its national holidays will do: festivos.subdivision_sin_reglas).
-        let ca: Pais = "us-ca".parse().unwrap();
+        let tx: Pais = "us-tx".parse().unwrap();
         assert_eq!(
-            (ca.to_string(), ca.subdivision()),
-            ("US-CA".into(), Some("CA"))
+            (tx.to_string(), tx.subdivision()),
+            ("US-TX".into(), Some("TX"))
         );
-        assert!(!ca.subdivision_has_rules() && ca.nacional() == Pais::US);
+        assert!(!tx.subdivision_has_rules() && tx.nacional() == Pais::US);
         assert!("US-MN".parse::<Pais>().unwrap().subdivision_has_rules());
         assert!("DE-SH".parse::<Pais>().unwrap().subdivision_has_rules());
         assert!(!Pais::US.subdivision_has_rules());

@@ -36,10 +36,13 @@
 //! | NE | + Arbor Day (last Friday of April) |
 //! | MO | + Truman Day (8 May; Saturday → Friday before, Sunday → Monday after) |
 //! | UT | + Pioneer Day (24 July; same observance rule) |
+//! | CA | + Lincoln's Birthday (12 Feb, observed, to 2009), Susan B. Anthony Day (15 Feb, from 2014), Cesar Chavez Day (31 Mar; Sunday → Monday), Day After Thanksgiving, Diwali (from 2026; dates to 2030); Columbus Day is not a holiday from 2009 |
+//! | NY | + Lincoln's Birthday (12 Feb, observed), Susan B. Anthony Day (15 Feb, from 2004), Election Day (the Tuesday after the first Monday of November; every year from 2015, even years 2008–2014) |
+//! | PA | + Day After Thanksgiving |
 //! | AZ, ID, OH, SD | none (they only rename federal days) |
 //!
 //! So US-MN has **no additional** holidays beyond the federal ones: it keeps all but Columbus
-//! Day. Any other subdivision (`US-CA`, `ES-MD`, …) keeps the national holidays, or is refused
+//! Day. Any other subdivision (`US-TX`, `ES-MD`, …) keeps the national holidays, or is refused
 //! with [`PaisError::SubdivisionNotImplemented`](super::PaisError::SubdivisionNotImplemented)
 //! when `calendar.festivos.subdivision_sin_reglas` is `error`.
 
@@ -86,6 +89,30 @@ fn add_us_fixed(m: &mut BTreeMap<NaiveDate, String>, d: NaiveDate, name: &str) {
     insert(m, d, name);
     if let Some(o) = us_observed(d) {
         insert(m, o, &format!("{name} (observed)"));
+    }
+}
+
+/// The day after the fourth Thursday of November.
+fn add_day_after_thanksgiving(m: &mut BTreeMap<NaiveDate, String>, y: i32) {
+    if let Some(thanksgiving) = nth_weekday(y, 11, Weekday::Thu, 4) {
+        insert(m, thanksgiving + Days::new(1), "Day After Thanksgiving");
+    }
+}
+
+/// Diwali as California observes it from 2026 (the dates python-holidays 0.109 gives, through
+/// the last year the `holidays` crate covers); later years have no date here.
+const DIWALI: [NaiveDate; 5] = [
+    date(2026, 11, 8),
+    date(2027, 10, 29),
+    date(2028, 10, 17),
+    date(2029, 11, 5),
+    date(2030, 10, 26),
+];
+
+const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(y, m, d) {
+        Some(d) => d,
+        None => panic!("a valid Diwali date"),
     }
 }
 
@@ -187,6 +214,40 @@ fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
         "NE" => insert(m, last_weekday(y, 4, Weekday::Fri), "Arbor Day"),
         "MO" => add_us_fixed(m, ymd(y, 5, 8), "Truman Day"),
         "UT" => add_us_fixed(m, ymd(y, 7, 24), "Pioneer Day"),
+        "CA" => {
+            if y <= 2009 {
+                add_us_fixed(m, ymd(y, 2, 12), "Lincoln's Birthday");
+            }
+            if y >= 2014 {
+                insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
+            }
+            let chavez = ymd(y, 3, 31);
+            insert(m, chavez, "Cesar Chavez Day");
+            if chavez.weekday() == Weekday::Sun {
+                insert(m, chavez + Days::new(1), "Cesar Chavez Day (observed)");
+            }
+            if y >= 2009 {
+                if let Some(columbus) = nth_weekday(y, 10, Weekday::Mon, 2) {
+                    m.remove(&columbus);
+                }
+            }
+            add_day_after_thanksgiving(m, y);
+            if let Some(d) = DIWALI.iter().find(|d| d.year() == y) {
+                insert(m, *d, "Diwali");
+            }
+        }
+        "NY" => {
+            add_us_fixed(m, ymd(y, 2, 12), "Lincoln's Birthday");
+            if y >= 2004 {
+                insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
+            }
+            if y >= 2015 || (y >= 2008 && y % 2 == 0) {
+                if let Some(first_monday) = nth_weekday(y, 11, Weekday::Mon, 1) {
+                    insert(m, first_monday + Days::new(1), "Election Day");
+                }
+            }
+        }
+        "PA" => add_day_after_thanksgiving(m, y),
         // No holidays beyond the federal ones (python-holidays only renames federal days).
         "AZ" | "ID" | "OH" | "SD" => {}
         other => unreachable!("US_CUBIERTAS lists every covered state, got {other}"),
