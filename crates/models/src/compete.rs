@@ -588,7 +588,9 @@ pub struct TrainConfig {
     pub global: crate::global::GlobalConfig,
 }
 
-/// `train.preferencia`: the champion is `candidato` (when it was built and backtested) unless
+/// `train.preferencia`: the champion is `candidato` (when it was built and backtested; for
+/// `ensemble_top<k>_diverso`, `ensemble_top<k>` stands in when the top k already held every
+/// family and no diverse copy was built) unless
 /// the best-ranked candidate's metric is below `(1 − margen) ×` its metric. Backtests over a
 /// year or two choose among near-equal candidates mostly by noise; a combination of models of
 /// different kinds is the steadier default, and the margin keeps a clearly better model.
