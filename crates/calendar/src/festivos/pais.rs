@@ -34,8 +34,9 @@ pub const US_SUBDIVISIONES: [&str; 57] = [
 
 /// The US subdivisions whose calendar is implemented ([`super::subdivisiones`]): the ones
 /// with their own rules and the ones known to have none beyond the federal holidays.
-pub const US_CUBIERTAS: [&str; 16] = [
-    "AZ", "CA", "ID", "ME", "MN", "MO", "ND", "NE", "NY", "OH", "OR", "PA", "SD", "UM", "UT", "WY",
+pub const US_CUBIERTAS: [&str; 18] = [
+    "AZ", "CA", "FL", "ID", "IL", "ME", "MN", "MO", "ND", "NE", "NY", "OH", "OR", "PA", "SD", "UM",
+    "UT", "WY",
 ];
 
 /// Why a string is not a valid [`Pais`].

@@ -39,6 +39,8 @@
 //! | CA | + Lincoln's Birthday (12 Feb, observed, to 2009), Susan B. Anthony Day (15 Feb, from 2014), Cesar Chavez Day (31 Mar; Sunday → Monday), Day After Thanksgiving, Diwali (from 2026; dates to 2030); Columbus Day is not a holiday from 2009 |
 //! | NY | + Lincoln's Birthday (12 Feb, observed), Susan B. Anthony Day (15 Feb, from 2004), Election Day (the Tuesday after the first Monday of November; every year from 2015, even years 2008–2014) |
 //! | PA | + Day After Thanksgiving |
+//! | FL | + Susan B. Anthony Day (15 Feb, from 2011), Day After Thanksgiving; Washington's Birthday and Columbus Day are not holidays |
+//! | IL | + Lincoln's Birthday (12 Feb, observed), Casimir Pulaski Day (first Monday of March), Election Day (even years from 2008) |
 //! | AZ, ID, OH, SD | none (they only rename federal days) |
 //!
 //! So US-MN has **no additional** holidays beyond the federal ones: it keeps all but Columbus
@@ -248,6 +250,29 @@ fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
             }
         }
         "PA" => add_day_after_thanksgiving(m, y),
+        "FL" => {
+            // Neither Washington's Birthday nor Columbus Day is a Florida holiday.
+            for (month, n) in [(2, 3), (10, 2)] {
+                if let Some(d) = nth_weekday(y, month, Weekday::Mon, n) {
+                    m.remove(&d);
+                }
+            }
+            if y >= 2011 {
+                insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
+            }
+            add_day_after_thanksgiving(m, y);
+        }
+        "IL" => {
+            add_us_fixed(m, ymd(y, 2, 12), "Lincoln's Birthday");
+            if let Some(d) = nth_weekday(y, 3, Weekday::Mon, 1) {
+                insert(m, d, "Casimir Pulaski Day");
+            }
+            if y >= 2008 && y % 2 == 0 {
+                if let Some(first_monday) = nth_weekday(y, 11, Weekday::Mon, 1) {
+                    insert(m, first_monday + Days::new(1), "Election Day");
+                }
+            }
+        }
         // No holidays beyond the federal ones (python-holidays only renames federal days).
         "AZ" | "ID" | "OH" | "SD" => {}
         other => unreachable!("US_CUBIERTAS lists every covered state, got {other}"),
