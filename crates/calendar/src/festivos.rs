@@ -106,9 +106,11 @@ impl FestivosConfig {
                 }
             }
         }
-        if let Some(sub) = self.pais.subdivision().filter(|_| {
-            !self.pais.subdivision_has_rules() && self.subdivision_sin_reglas == SinReglas::Error
-        }) {
+        if let Some(sub) = self
+            .pais
+            .subdivision_without_rules()
+            .filter(|_| self.subdivision_sin_reglas == SinReglas::Error)
+        {
             return Err(CalendarError::InvalidConfig {
                 key: "festivos.pais".into(),
                 message: PaisError::SubdivisionNotImplemented {

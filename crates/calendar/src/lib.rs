@@ -11,9 +11,9 @@
 //!   subdivision: every German Land (`DE-BY`, `DE-SH`, …) and the US states in
 //!   [`festivos::US_CUBIERTAS`] (`US-MN`, …), whose own holidays are implemented in
 //!   [`festivos::subdivisiones`] (the crate has national holidays only). Any other subdivision
-//!   (`US-TX`, `ES-MD`) keeps the national holidays — the pipeline warns — or, with `subdivision_sin_reglas: error`, is refused with
-//!   [`PaisError::SubdivisionNotImplemented`]; an unknown code is a [`PaisError`] at config
-//!   load.
+//!   (`US-TX`, `ES-MD`) keeps the national holidays — the pipeline warns — or, with
+//!   `subdivision_sin_reglas: error`, is refused with [`PaisError::SubdivisionNotImplemented`];
+//!   an unknown code is a [`PaisError`] at config load.
 //! - Years: the crate covers 2000–2030 for every country. Outside, `fuera_de_rango: error`
 //!   (default) fails with [`CalendarError::YearNotCovered`]; `regla` uses the Ley 51 rule for
 //!   `CO`, and for other countries the fixed-date, Easter-relative and weekday rules recognised

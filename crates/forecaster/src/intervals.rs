@@ -269,9 +269,7 @@ impl CalibrationReport {
         }
         self
     }
-}
 
-impl CalibrationReport {
     /// The report of a history too short for the cross-fold calibration: the residuals are
     /// multiplied by `factor` (`forecast.intervals.uncalibrated_factor`), nothing measured.
     pub fn uncalibrated(factor: f64) -> Self {

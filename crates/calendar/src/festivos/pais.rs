@@ -176,6 +176,15 @@ impl Pais {
         self.subdivision.is_some_and(|s| s.rules)
     }
 
+    /// The subdivision suffix when it has no rules of its own (its festivos are the national
+    /// ones), else `None`.
+    pub fn subdivision_without_rules(&self) -> Option<&str> {
+        self.subdivision
+            .as_ref()
+            .filter(|s| !s.rules)
+            .map(Subdivision::as_str)
+    }
+
     /// The same country without its subdivision.
     pub fn nacional(&self) -> Pais {
         Pais {

@@ -101,26 +101,32 @@ fn add_day_after_thanksgiving(m: &mut BTreeMap<NaiveDate, String>, y: i32) {
     }
 }
 
-/// Diwali as California observes it from 2026 (the dates python-holidays 0.109 gives, through
-/// the last year the `holidays` crate covers); later years have no date here.
-const DIWALI: [NaiveDate; 5] = [
-    date(2026, 11, 8),
-    date(2027, 10, 29),
-    date(2028, 10, 17),
-    date(2029, 11, 5),
-    date(2030, 10, 26),
-];
-
-const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    match NaiveDate::from_ymd_opt(y, m, d) {
-        Some(d) => d,
-        None => panic!("a valid Diwali date"),
+/// Columbus Day (the second Monday of October) is not a holiday.
+fn remove_columbus_day(m: &mut BTreeMap<NaiveDate, String>, y: i32) {
+    if let Some(columbus) = nth_weekday(y, 10, Weekday::Mon, 2) {
+        m.remove(&columbus);
     }
 }
 
+/// Election Day: the Tuesday after the first Monday of November.
+fn add_election_day(m: &mut BTreeMap<NaiveDate, String>, y: i32) {
+    if let Some(first_monday) = nth_weekday(y, 11, Weekday::Mon, 1) {
+        insert(m, first_monday + Days::new(1), "Election Day");
+    }
+}
+
+/// Diwali as California observes it from 2026, `(year, month, day)` (the dates python-holidays
+/// 0.109 gives, through the last year the `holidays` crate covers); later years have none.
+const DIWALI: [(i32, u32, u32); 5] = [
+    (2026, 11, 8),
+    (2027, 10, 29),
+    (2028, 10, 17),
+    (2029, 11, 5),
+    (2030, 10, 26),
+];
+
 /// Adds and removes the holidays of `pais`'s subdivision (if any) for `year` in `m`, which
-/// holds the national holidays.
-/// A subdivision without rules of its own keeps the national holidays.
+/// holds the national holidays; a subdivision without rules of its own keeps them as they are.
 pub(crate) fn apply(pais: Pais, year: i32, m: &mut BTreeMap<NaiveDate, String>) {
     let Some(sub) = pais.subdivision().filter(|_| pais.subdivision_has_rules()) else {
         return;
@@ -203,11 +209,7 @@ fn germany(land: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
 
 fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
     match state {
-        "MN" | "ND" | "OR" | "WY" | "UM" => {
-            if let Some(columbus) = nth_weekday(y, 10, Weekday::Mon, 2) {
-                m.remove(&columbus);
-            }
-        }
+        "MN" | "ND" | "OR" | "WY" | "UM" => remove_columbus_day(m, y),
         "ME" => {
             if let Some(d) = nth_weekday(y, 4, Weekday::Mon, 3) {
                 insert(m, d, "Patriots' Day");
@@ -229,13 +231,11 @@ fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
                 insert(m, chavez + Days::new(1), "Cesar Chavez Day (observed)");
             }
             if y >= 2009 {
-                if let Some(columbus) = nth_weekday(y, 10, Weekday::Mon, 2) {
-                    m.remove(&columbus);
-                }
+                remove_columbus_day(m, y);
             }
             add_day_after_thanksgiving(m, y);
-            if let Some(d) = DIWALI.iter().find(|d| d.year() == y) {
-                insert(m, *d, "Diwali");
+            if let Some(&(_, month, day)) = DIWALI.iter().find(|(year, ..)| *year == y) {
+                insert(m, ymd(y, month, day), "Diwali");
             }
         }
         "NY" => {
@@ -244,19 +244,17 @@ fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
                 insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
             }
             if y >= 2015 || (y >= 2008 && y % 2 == 0) {
-                if let Some(first_monday) = nth_weekday(y, 11, Weekday::Mon, 1) {
-                    insert(m, first_monday + Days::new(1), "Election Day");
-                }
+                add_election_day(m, y);
             }
         }
         "PA" => add_day_after_thanksgiving(m, y),
         "FL" => {
-            // Neither Washington's Birthday nor Columbus Day is a Florida holiday.
-            for (month, n) in [(2, 3), (10, 2)] {
-                if let Some(d) = nth_weekday(y, month, Weekday::Mon, n) {
-                    m.remove(&d);
-                }
+            // Neither Washington's Birthday (the third Monday of February) nor Columbus Day
+            // is a Florida holiday.
+            if let Some(washington) = nth_weekday(y, 2, Weekday::Mon, 3) {
+                m.remove(&washington);
             }
+            remove_columbus_day(m, y);
             if y >= 2011 {
                 insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
             }
@@ -268,9 +266,7 @@ fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
                 insert(m, d, "Casimir Pulaski Day");
             }
             if y >= 2008 && y % 2 == 0 {
-                if let Some(first_monday) = nth_weekday(y, 11, Weekday::Mon, 1) {
-                    insert(m, first_monday + Days::new(1), "Election Day");
-                }
+                add_election_day(m, y);
             }
         }
         // No holidays beyond the federal ones (python-holidays only renames federal days).

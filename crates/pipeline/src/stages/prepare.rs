@@ -337,7 +337,7 @@ pub struct FeaturesBody {
 pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> {
     let frame = read_cleansed(store)?;
     let pais = cfg.calendar.festivos.pais;
-    if pais.subdivision().is_some() && !pais.subdivision_has_rules() {
+    if pais.subdivision_without_rules().is_some() {
         tracing::warn!(
             "festivos: subdivision `{pais}` has no rules of its own here; the national holidays \
              of {} are used (add the regional days with calendar.festivos.agregar)",
