@@ -40,7 +40,9 @@ pub struct ModelArtifact {
     pub trained_until: NaiveDate,
     /// SHA-256 of the training data file.
     pub training_data_sha256: String,
-    /// Backtest metrics of the candidate.
+    /// Backtest metrics of the candidate (one that could not be computed, e.g. a MASE whose
+    /// naive scale is undefined on a short fold, is written `null` and reads back as NaN).
+    #[serde(deserialize_with = "core_types::nan::map_null_as_nan")]
     pub metrics: BTreeMap<Metric, f64>,
     /// The fitted parameters, last window and in-sample residuals.
     pub model: FittedModel,
@@ -181,6 +183,18 @@ mod tests {
             prop_assert_eq!(&back, &a);
             prop_assert_eq!(back.model.predict(20, None, None).unwrap(), a.model.predict(20, None, None).unwrap());
         }
+    }
+
+    #[test]
+    fn a_metric_that_could_not_be_computed_round_trips_as_nan() {
+        let y: Vec<f64> = (0..50).map(|i| (i as f64 * 0.3).sin()).collect();
+        let mut a = artifact(&y, vec![1, 2], false);
+        a.metrics = BTreeMap::from([(Metric::Mae, 0.25), (Metric::Mase, f64::NAN)]);
+        let json = a.to_json().unwrap();
+        assert!(String::from_utf8_lossy(&json).contains("\"mase\": null"));
+        let back = ModelArtifact::from_json(&json, Some(&[])).unwrap();
+        assert_eq!(back.metrics[&Metric::Mae], 0.25);
+        assert!(back.metrics[&Metric::Mase].is_nan());
     }
 
     #[test]
