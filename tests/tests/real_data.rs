@@ -464,3 +464,37 @@ fn a_product_sold_part_of_the_year_forecasts_zero_outside_its_season() {
         .join("outputs/evaluate/temporada_menos_30/outputs/reports/forecast_latest.json")
         .is_file());
 }
+
+#[test]
+fn a_spreadsheet_export_with_semicolons_and_decimal_commas_scores_as_the_plain_csv() {
+    // The same series twice: `date,y` with decimal points, and `date;y` with decimal commas
+    // (what Excel writes in a Spanish or German locale). Both must forecast and score alike:
+    // the observed history behind the MASE scale and the page reads raw cells, too.
+    let p = project();
+    let root = p.path();
+    let text = synthetic_csv(day("2023-01-02"), 548 + 185);
+    let plain = root.join("plain.csv");
+    std::fs::write(&plain, &text).unwrap();
+    let excel = root.join("excel.csv");
+    std::fs::write(&excel, text.replace(',', ";").replace('.', ",")).unwrap();
+    let args: Vec<String> = [
+        "evaluate".to_string(),
+        format!("{}:DE", plain.display()),
+        format!("{}:DE", excel.display()),
+    ]
+    .to_vec();
+    assert_eq!(xtask(root, &args), 0);
+    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
+    let rows = ev["body"]["filas"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert_eq!(r["estado"], "ok", "{r}");
+    }
+    assert!(rows[0]["dias"].as_u64().unwrap() > 150);
+    assert_eq!(rows[0]["dias"], rows[1]["dias"]);
+    let (a, b) = (
+        rows[0]["mase"].as_f64().unwrap(),
+        rows[1]["mase"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() < 1e-9, "plain {a} vs spreadsheet {b}");
+}

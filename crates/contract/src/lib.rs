@@ -25,6 +25,7 @@ pub mod validate;
 pub use cleanse::{cleanse, cleanse_with, CleanseConfig, Cleansed, CleansingReport, Motivo};
 pub use profile::{profile, ColumnProfile, DateProfile, Profile};
 pub use propose::{propose, ContractProposal};
+pub use raw::parse_number;
 pub use scope::{observed_after, ObservedAfter, Scope, ScopeReport};
 pub use spec::{ColumnRule, ContractConfig, Dtype, Severity, TableRules, TargetKind};
 pub use typed::Rule;

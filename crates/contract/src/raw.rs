@@ -123,6 +123,21 @@ pub enum Bad {
     NotFinite,
 }
 
+/// A number written as text, as the contract reads target cells: trimmed, a decimal comma
+/// (`"1269,25"`) accepted when there is no decimal point; `None` when unparseable or not
+/// finite. Anything that re-reads a raw cell (the observed history, a flagged day's original
+/// value) goes through this, so a file with decimal commas reads the same everywhere.
+///
+/// ```
+/// assert_eq!(contract::parse_number(" 1269,25 "), Some(1269.25));
+/// assert_eq!(contract::parse_number("12.5"), Some(12.5));
+/// assert_eq!(contract::parse_number("NaN"), None);
+/// assert_eq!(contract::parse_number("doce"), None);
+/// ```
+pub fn parse_number(s: &str) -> Option<f64> {
+    number_text(s).ok()
+}
+
 fn number_text(s: &str) -> Result<f64, Bad> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();

@@ -114,7 +114,8 @@ pub fn known_after(frame: &DataFrame) -> Result<features::KnownAfter, PipelineEr
 }
 
 /// The history as the source gave it, by date: the raw target cell (`unidades_originales`) of
-/// every date that had a row, parsed as a number (unparseable or null cells left out).
+/// every date that had a row, parsed as the contract parses it (decimal comma included;
+/// unparseable or null cells left out).
 pub fn observed_history(cleansed: &DataFrame) -> Result<BTreeMap<NaiveDate, f64>, PipelineError> {
     let fechas = dates(cleansed, "cleansed")?;
     let raw = column(cleansed, "cleansed", core_types::cols::UNIDADES_ORIGINALES)?
@@ -123,11 +124,7 @@ pub fn observed_history(cleansed: &DataFrame) -> Result<BTreeMap<NaiveDate, f64>
     Ok(fechas
         .into_iter()
         .zip(raw.iter())
-        .filter_map(|(d, v)| {
-            v.and_then(|t| t.trim().parse::<f64>().ok())
-                .filter(|x| x.is_finite())
-                .map(|x| (d, x))
-        })
+        .filter_map(|(d, v)| v.and_then(contract::parse_number).map(|x| (d, x)))
         .collect())
 }
 

@@ -278,7 +278,7 @@ pub fn build(store: &mut dyn Store, cfg: &AppConfig) -> Result<Option<Informe>, 
             let d = s(&fl["fecha"]);
             let v = fl["valor_original"]
                 .as_str()
-                .and_then(|t| t.trim().parse::<f64>().ok())
+                .and_then(contract::parse_number)
                 .or_else(|| f(&fl["baseline"]))?;
             shown
                 .contains(d.as_str())
