@@ -187,7 +187,12 @@ impl Default for ContractConfig {
         );
         columns.insert(
             cols::FECHA.into(),
-            ColumnRule::new(Date, true, false, Error).aliases(&["dia", "fecha_venta", "date"]),
+            ColumnRule::new(Date, true, false, Error).aliases(&[
+                "dia",
+                "fecha_venta",
+                "date",
+                "ds",
+            ]),
         );
         let mut units = ColumnRule::new(Auto, true, false, Warning).aliases(&[
             "cantidad",
@@ -329,6 +334,9 @@ mod tests {
         let m = c.alias_map();
         assert_eq!(m["cantidad_vendida"], "unidades_vendidas");
         assert_eq!(m["date"], "fecha");
+        // Prophet's convention (`ds,y`): with `y → unidades_vendidas` in the file mapping,
+        // a Prophet-ready file runs as it is.
+        assert_eq!(m["ds"], "fecha");
         assert_eq!(m["tienda_abierta"], "abierto");
         assert!(
             !m.contains_key("ventas"),

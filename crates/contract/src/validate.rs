@@ -105,7 +105,19 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
     let t = &contract.table;
     match rule {
         Rule::NameCollision => "two source columns map to the same name".into(),
-        Rule::RequiredColumn => "the contract requires this column".into(),
+        Rule::RequiredColumn => {
+            let aliases = col_rule.map(|r| r.aliases.join(", ")).unwrap_or_default();
+            let also = if aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" (or one of its aliases: {aliases})")
+            };
+            format!(
+                "the contract requires this column{also}; name the source's column with \
+                 source.columns.<its name>={}",
+                column.unwrap_or("<column>")
+            )
+        }
         Rule::Dtype => format!(
             "values must be of type {:?} (NaN/Infinity are invalid)",
             col_rule.map(|r| r.dtype)
@@ -281,12 +293,19 @@ pub fn validate_table(
             report.extra_columns = canon.extras.clone();
             for (name, rule) in &contract.columns {
                 if rule.required && canon.table.column(name).is_none() {
+                    // The example names the columns the source has, to map one.
+                    let found: Vec<&str> = canon
+                        .table
+                        .columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect();
                     issues.push(Issue {
                         rule: Rule::RequiredColumn,
                         column: Some(name.clone()),
                         row: None,
                         fecha: None,
-                        value: None,
+                        value: Some(format!("columns found: {}", found.join(", "))),
                     });
                 }
             }
@@ -450,4 +469,53 @@ fn aggregate(issues: Vec<Issue>, contract: &ContractConfig, report: &mut Validat
     report.warnings = failures.len() as u64 - report.errors;
     report.passed = report.errors == 0;
     report.failures = failures;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::{Cell, RawColumn};
+
+    #[test]
+    fn a_missing_target_says_which_columns_exist_and_how_to_map_one() {
+        let d = |s: &str| Cell::Text(s.into());
+        let raw = RawTable {
+            rows: 2,
+            columns: vec![
+                RawColumn {
+                    name: "fecha".into(),
+                    cells: vec![d("2024-01-01"), d("2024-01-02")],
+                },
+                RawColumn {
+                    name: "ventas".into(),
+                    cells: vec![d("10"), d("12")],
+                },
+            ],
+        };
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let r = validate_table(
+            &raw,
+            &ContractConfig::default(),
+            today,
+            -5,
+            &Scope::default(),
+        );
+        let f = r
+            .failures
+            .iter()
+            .find(|f| f.rule == Rule::RequiredColumn)
+            .expect("the target is required");
+        assert_eq!(f.column.as_deref(), Some(cols::UNIDADES_VENDIDAS));
+        assert!(
+            f.message
+                .contains("source.columns.<its name>=unidades_vendidas")
+                && f.message.contains("cantidad"),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            f.examples[0].value.as_deref(),
+            Some("columns found: fecha, ventas")
+        );
+    }
 }
