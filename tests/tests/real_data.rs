@@ -498,3 +498,43 @@ fn a_spreadsheet_export_with_semicolons_and_decimal_commas_scores_as_the_plain_c
     );
     assert!((a - b).abs() < 1e-9, "plain {a} vs spreadsheet {b}");
 }
+
+#[test]
+fn a_signed_series_keeps_its_negatives_and_is_forecast_below_zero() {
+    // Daily temperatures around 2 °C (a yearly swing of ±10 °C, a weekly nothing): most
+    // winters below zero. Negatives are data here, not returns to flag.
+    let p = project();
+    let root = p.path();
+    let csv = root.join("temperatura.csv");
+    let first = day("2022-01-01");
+    let mut text = String::from("date,y\n");
+    let mut state: u64 = 7;
+    for i in 0..800u64 {
+        let d = first + Days::new(i);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let noise = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
+        let season = (2.0 * std::f64::consts::PI * f64::from(d.ordinal()) / 365.25).cos();
+        text.push_str(&format!("{d},{:.2}\n", 2.0 - 10.0 * season + 3.0 * noise));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let args: Vec<String> = ["evaluate".to_string(), format!("{}:DE", csv.display())].to_vec();
+    assert_eq!(xtask(root, &args), 0);
+    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
+    let row = &ev["body"]["filas"][0];
+    assert_eq!(row["estado"], "ok", "{row}");
+    let run = root.join("outputs/evaluate/temperatura/outputs");
+    let cleansing = json(&run.join("reports/cleansing_latest.json"));
+    assert_eq!(cleansing["body"]["report"]["target_kind"], "signed");
+    assert_eq!(cleansing["body"]["report"]["left_missing"], 0);
+    // The hold-out (mid-September to mid-March) crosses a winter: forecast below zero,
+    // and close to the truth (a seasonal naive of a smooth cycle scores well under 1).
+    let fc = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
+    let below = read_series(&fc).values().filter(|v| **v < 0.0).count();
+    assert!(below > 30, "{below} days forecast below zero");
+    let mase = row["mase"].as_f64().unwrap();
+    assert!(mase < 1.0, "mase {mase}");
+    let champion = json(&run.join("models/champion_latest.json"));
+    assert_eq!(champion["signed_target"], true);
+}

@@ -769,13 +769,20 @@ pub fn cleanse_with(
         });
     }
     let closures_inferred = infer_closures(&mut days, cfg.ausentes);
+    // A signed series (temperatures, net flows) has no shop: a zero is a value like any
+    // other, and its outliers are not ratios to a positive baseline (not flagged).
+    let signed = target_kind == crate::TargetKind::Signed;
     let closed_set: BTreeSet<NaiveDate> = days
         .iter()
-        .filter(|d| !d.abierto || d.units == Some(0.0))
+        .filter(|d| !d.abierto || (!signed && d.units == Some(0.0)))
         .map(|d| d.fecha)
         .collect();
     let recurring_closures = core_types::closures::recurring(&closed_set, first, last);
-    let outliers = flag_outliers(&mut days, &cfg.outliers);
+    let outliers = if signed {
+        Vec::new()
+    } else {
+        flag_outliers(&mut days, &cfg.outliers)
+    };
     let stats: BTreeMap<usize, (f64, f64)> =
         outliers.into_iter().map(|(i, b, r)| (i, (b, r))).collect();
     let model = impute(&days, &cfg.imputation);

@@ -118,6 +118,9 @@ pub enum TargetKind {
     Units,
     /// Amounts: turnover, weights, log values (some value has a fraction).
     Amounts,
+    /// A signed series (temperatures, net flows): negative values are part of it
+    /// (`table.target_signed_share`).
+    Signed,
 }
 
 impl TargetKind {
@@ -161,6 +164,16 @@ pub struct TableRules {
     pub max_gap_days: u32,
     /// Severity of continuity failures.
     pub continuity: Severity,
+    /// A target with at least this share of negative values is signed (temperatures, net
+    /// flows, margins): its negatives are data, not errors (the target's `min` is not
+    /// applied), and the models neither log-transform nor clip it at 0 (`null` = never;
+    /// a few negatives among sales stay flagged as returns or mistakes).
+    #[serde(default = "default_signed_share")]
+    pub target_signed_share: Option<f64>,
+}
+
+fn default_signed_share() -> Option<f64> {
+    Some(0.1)
 }
 
 /// The whole contract (`contract:` in `config.yaml`).
@@ -249,6 +262,7 @@ impl Default for ContractConfig {
                 max_missing_share: 0.05,
                 max_gap_days: 31,
                 continuity: Warning,
+                target_signed_share: default_signed_share(),
             },
             max_examples: 5,
         }
@@ -304,10 +318,41 @@ impl ContractConfig {
                 format!("expected a share in [0, 1], got {}", t.max_missing_share),
             );
         }
+        if let Some(s) = t.target_signed_share {
+            if !(s > 0.0 && s <= 1.0) {
+                return bad(
+                    "table.target_signed_share".into(),
+                    format!("expected a share in (0, 1] or null, got {s}"),
+                );
+            }
+        }
         if t.min_rows > t.max_rows {
             return bad("table.min_rows".into(), "is above table.max_rows".into());
         }
         Ok(())
+    }
+
+    /// Whether target values `values` (the numbers among the target's cells) make a signed
+    /// series: the share of negatives reaches `table.target_signed_share`.
+    pub fn is_signed(&self, values: impl IntoIterator<Item = f64>) -> bool {
+        let Some(share) = self.table.target_signed_share else {
+            return false;
+        };
+        let (mut neg, mut n) = (0usize, 0usize);
+        for v in values.into_iter().filter(|v| v.is_finite()) {
+            n += 1;
+            neg += usize::from(v < 0.0);
+        }
+        n > 0 && neg as f64 >= share * n as f64
+    }
+
+    /// This contract for a signed target: the target's `min` bound dropped.
+    pub fn for_signed_target(&self) -> Self {
+        let mut c = self.clone();
+        if let Some(rule) = c.columns.get_mut(cols::UNIDADES_VENDIDAS) {
+            rule.min = None;
+        }
+        c
     }
 
     /// alias (or canonical name) → canonical name.

@@ -238,6 +238,19 @@ pub fn type_rows(
     utc_offset_hours: i32,
 ) -> (Vec<TypedRow>, Vec<Issue>) {
     let t = &canon.table;
+    // A signed target's negatives are values, not range failures.
+    let signed_contract;
+    let contract = if contract.is_signed(
+        t.column(cols::UNIDADES_VENDIDAS)
+            .into_iter()
+            .flat_map(|c| &c.cells)
+            .filter_map(|c| as_number(c).ok().flatten()),
+    ) {
+        signed_contract = contract.for_signed_target();
+        &signed_contract
+    } else {
+        contract
+    };
     let mut issues = Vec::new();
     let col = |name: &str| t.column(name);
     let mut rows = Vec::with_capacity(t.rows);
@@ -443,6 +456,8 @@ mod tests {
         let units = contract.columns.get_mut("unidades_vendidas").unwrap();
         units.dtype = Dtype::Integer;
         units.max = Some(100_000.0);
+        // One negative in three values would make a signed series: not this test's subject.
+        contract.table.target_signed_share = None;
         let c = canonicalize(&t, &contract).unwrap();
         let (rows, issues) = type_rows(&c, &contract, -5);
         assert_eq!(rows[0].units, Units::Valid(12.0));

@@ -184,8 +184,18 @@ pub(crate) fn duplicate_groups(rows: &[TypedRow]) -> BTreeMap<NaiveDate, Vec<usi
     by_date
 }
 
-/// The target's kind: as configured, or decided from the valid values when `auto`.
+/// The target's kind: signed when its negatives are values (`table.target_signed_share`),
+/// else as configured, or decided from the valid values when `auto`.
 pub(crate) fn target_kind(rows: &[TypedRow], contract: &ContractConfig) -> crate::TargetKind {
+    let valid = || {
+        rows.iter().filter_map(|r| match r.units {
+            Units::Valid(x) => Some(x),
+            _ => None,
+        })
+    };
+    if contract.is_signed(valid()) {
+        return crate::TargetKind::Signed;
+    }
     match contract
         .columns
         .get(cols::UNIDADES_VENDIDAS)

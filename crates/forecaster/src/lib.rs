@@ -419,7 +419,13 @@ impl Forecaster {
             intervals::scale_residuals(&mut residuals, c.factor);
         }
         let binned = intervals.n_bins > 1;
-        let finish = |v: f64, open: bool| if open { v.max(0.0) } else { 0.0 };
+        // Sales are never negative; a signed series (temperatures, net flows) has no floor.
+        let floor = if self.artifact.signed_target {
+            f64::NEG_INFINITY
+        } else {
+            0.0
+        };
+        let finish = |v: f64, open: bool| if open { v.max(floor) } else { 0.0 };
         let (paths, daily_bounds): (Vec<Vec<f64>>, Vec<LevelBounds>) = match intervals.method {
             IntervalMethod::Bootstrapping => {
                 let mut paths = intervals::bootstrap_paths(

@@ -50,6 +50,10 @@ pub struct ModelArtifact {
     /// built by hand; its caller supplies the future rows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<FeatureContext>,
+    /// The target took negative values in training (a signed series: temperatures, net
+    /// flows), so forecasts and their bands are not floored at 0. Absent (false) otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub signed_target: bool,
 }
 
 impl ModelArtifact {
@@ -81,6 +85,7 @@ impl ModelArtifact {
             metrics,
             model,
             context: None,
+            signed_target: false,
         }
     }
 
@@ -168,6 +173,7 @@ mod tests {
             metrics: BTreeMap::new(),
             model,
             context: None,
+            signed_target: false,
         }
     }
 

@@ -506,6 +506,36 @@ pub struct CvConfig {
     pub stride: Option<usize>,
 }
 
+impl TrainConfig {
+    /// These settings for a signed target (negative values are data: temperatures, net
+    /// flows): every candidate, search candidate and the global model without `log1p` and
+    /// without clipping at 0 ([`ModelSpec::for_signed_target`]). A candidate that becomes
+    /// identical to an earlier one (`ridge_calendario` and `ridge_calendario_raw`) is
+    /// dropped, so the backtest does not spend twice on one model.
+    pub fn for_signed_target(&self) -> TrainConfig {
+        let mut t = self.clone();
+        let mut kept: Vec<Candidate> = Vec::with_capacity(t.candidates.len());
+        for c in &self.candidates {
+            let c = Candidate {
+                model: c.model.for_signed_target(),
+                ..c.clone()
+            };
+            if !kept.iter().any(|k| k.model == c.model && k.exog == c.exog) {
+                kept.push(c);
+            }
+        }
+        t.candidates = kept;
+        if t.search.transform == crate::Transform::Log1p {
+            t.search.transform = crate::Transform::None;
+        }
+        t.search.transform_grid.clear();
+        t.search.intermittent_zero_share = None;
+        t.search.clip_negative = false;
+        t.global.clip_negative = false;
+        t
+    }
+}
+
 impl CvConfig {
     /// The folds for a series of `n` observations.
     pub fn fold_config(&self, n: usize) -> Result<FoldConfig, ModelError> {
@@ -626,6 +656,73 @@ mod ridge_path_tests {
             },
             exog: ExogFilter::default(),
         }
+    }
+
+    /// For a signed target every candidate loses log1p and clipping (ensemble members too),
+    /// and a candidate that then equals an earlier one is dropped.
+    #[test]
+    fn a_signed_target_drops_log1p_and_clipping_and_the_duplicates_they_leave() {
+        let clipped = |mut c: Candidate| {
+            if let ModelSpec::Recursive { clip_negative, .. } = &mut c.model {
+                *clip_negative = true;
+            }
+            c
+        };
+        let log = clipped(ridge("log", 7, 1.0, Transform::Log1p));
+        let raw = clipped(ridge("raw", 7, 1.0, Transform::None));
+        let other = ridge("other", 14, 1.0, Transform::Log1p);
+        let ens = Candidate {
+            nombre: "ens".into(),
+            model: ModelSpec::Ensemble {
+                members: vec![log.clone(), other.clone()],
+                combine: crate::spec::Combine::Mean,
+            },
+            exog: ExogFilter::default(),
+        };
+        let cfg = TrainConfig {
+            target: "y".into(),
+            metric: Metric::Mae,
+            exog: ExogSelection::All,
+            cv: CvConfig {
+                steps: 30,
+                initial_train_size: None,
+                n_folds: 2,
+                min_train_size: 100,
+                refit: Refit::Always,
+                fixed_train_size: false,
+                gap: 0,
+                allow_incomplete_fold: true,
+                stride: None,
+            },
+            candidates: vec![log, raw, other, ens],
+            search: crate::search::SearchConfig::default(),
+            ensemble: EnsembleConfig::default(),
+            preferencia: None,
+            global: crate::global::GlobalConfig::default(),
+        };
+        let s = cfg.for_signed_target();
+        let names: Vec<&str> = s.candidates.iter().map(|c| c.nombre.as_str()).collect();
+        assert_eq!(names, ["log", "other", "ens"], "raw now equals log");
+        let plain = |m: &ModelSpec| {
+            matches!(
+                m,
+                ModelSpec::Recursive {
+                    transform: Transform::None,
+                    clip_negative: false,
+                    ..
+                }
+            )
+        };
+        assert!(plain(&s.candidates[0].model) && plain(&s.candidates[1].model));
+        let ModelSpec::Ensemble { members, .. } = &s.candidates[2].model else {
+            panic!("the ensemble stays an ensemble")
+        };
+        assert!(members.iter().all(|m| plain(&m.model)));
+        assert_eq!(s.search.transform, Transform::None);
+        assert!(!s.search.clip_negative && !s.global.clip_negative);
+        assert!(s.search.transform_grid.is_empty() && s.search.intermittent_zero_share.is_none());
+        // The original settings are untouched.
+        assert_eq!(cfg.candidates.len(), 4);
     }
 
     /// Ridge candidates equal but for alpha share one path, whose normal equations follow the

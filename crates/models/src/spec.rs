@@ -507,6 +507,45 @@ impl ModelSpec {
         }
     }
 
+    /// This model for a signed target (temperatures, net flows: negative values are data):
+    /// `log1p` becomes no transform and forecasts are not clipped at 0; an ensemble's members
+    /// likewise. Other models are unchanged.
+    pub fn for_signed_target(&self) -> ModelSpec {
+        let mut m = self.clone();
+        match &mut m {
+            ModelSpec::Recursive {
+                transform,
+                clip_negative,
+                ..
+            }
+            | ModelSpec::Direct {
+                transform,
+                clip_negative,
+                ..
+            }
+            | ModelSpec::Mstl {
+                transform,
+                clip_negative,
+                ..
+            } => {
+                if *transform == Transform::Log1p {
+                    *transform = Transform::None;
+                }
+                *clip_negative = false;
+            }
+            ModelSpec::Ensemble { members, .. } => {
+                for c in members.iter_mut() {
+                    c.model = c.model.for_signed_target();
+                }
+            }
+            ModelSpec::YearOverYear { .. }
+            | ModelSpec::Naive
+            | ModelSpec::SeasonalNaive { .. }
+            | ModelSpec::EquivalentDate { .. } => {}
+        }
+        m
+    }
+
     /// The model's [`Family`].
     pub fn family(&self) -> Family {
         match self {

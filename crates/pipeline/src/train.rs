@@ -129,6 +129,19 @@ pub fn train(
     opts: TrainOptions<'_>,
     on_candidate: OnCandidate<'_>,
 ) -> Result<Trained, PipelineError> {
+    // A signed series (negative values are data: temperatures, net flows; the contract let
+    // them through) is modelled without log1p and forecast without a floor at 0.
+    let signed = data.model_y.iter().any(|v| v.is_finite() && *v < 0.0);
+    let signed_cfg;
+    let cfg = if signed {
+        tracing::info!(
+            "the target takes negative values: a signed series, modelled without log1p or clipping at 0"
+        );
+        signed_cfg = cfg.for_signed_target();
+        &signed_cfg
+    } else {
+        cfg
+    };
     // An intermittent series (many zeros) also searches the raw scale.
     let search = cfg.search.adapted_to(&data.model_y);
     let searched = models::search_candidates(&search, opts.seed, opts.suggested_lags);
@@ -280,6 +293,7 @@ pub fn train(
         metrics: entry.metrics.clone(),
         model,
         context: opts.context,
+        signed_target: signed,
     };
     Ok(Trained {
         leaderboard,

@@ -120,7 +120,7 @@ pub fn eda(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineError> 
         .filter(|&i| flagged[i])
         .map(|i| {
             let v = y[i]
-                .or_else(|| originals[i].as_deref().and_then(|s| s.parse().ok()))
+                .or_else(|| originals[i].as_deref().and_then(contract::parse_number))
                 .unwrap_or(0.0);
             (i, v.max(0.0))
         })
