@@ -13,12 +13,12 @@ the country's holidays (80 % interval coverage too) on the hold-out of the READM
 (cutoff = last date - 185 days; MASE on the weekly-naive in-sample scale), each file first cut
 `k` days before its end for every k of SKIPS (0 = the official hold-out). Our side:
 
-    cargo xtask-release --set contract.table.min_date=1900-01-01 \\
-        --set calendar.festivos.fuera_de_rango=regla evaluate \\
-        /tmp/extra/bikesharing_dc.csv:US /tmp/extra/electricity.csv:PT ...
+    cargo xtask-release evaluate /tmp/extra/bikesharing_dc.csv:US /tmp/extra/electricity.csv:PT ...
 
-(the Australian temperatures start in 1981, before the contract's default first date and the
-holidays crate's years). Needs pandas, holidays, prophet.
+(the Australian temperatures start in 1981, before the holidays crate's years: outside
+Colombia, `min_date: auto` and `fuera_de_rango: auto` let them run as they are since stop 35;
+before, they needed `--set contract.table.min_date=1900-01-01 --set
+calendar.festivos.fuera_de_rango=regla`). Needs pandas, holidays, prophet.
 """
 import io, json, logging, lzma, os, sys, warnings, zipfile
 

@@ -12,7 +12,8 @@
 //! the national holidays unless `subdivision_sin_reglas: error`), `∪ agregar − quitar`.
 //! Outside the crate's years (2000–2030 for every country), `fuera_de_rango: regla` derives
 //! the national holidays from rules recognised in the nearest covered years ([`fallback`]),
-//! or refuses with a typed error saying why.
+//! or refuses with a typed error saying why; `auto` (the default) does so for every country
+//! but Colombia, whose years outside the crate's are refused (domain §3.3).
 
 use std::collections::BTreeMap;
 
@@ -39,7 +40,11 @@ pub const LEY_2578_FIRST_YEAR: i32 = 2026;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutOfRange {
-    /// Fail with [`CalendarError::YearNotCovered`] (default).
+    /// `error` for Colombia (the bakery's domain: a year outside 2000–2030 fails, §3.3) and
+    /// `regla` for every other country, whose older histories (Melbourne's temperatures
+    /// from 1981) then run with the source and the country alone (default).
+    Auto,
+    /// Fail with [`CalendarError::YearNotCovered`].
     Error,
     /// Derive the festivos by rule: for Colombia the Ley 51 rule of [`rule_festivos`]; for
     /// other countries the rules recognised in the nearest covered years ([`fallback`]), or
@@ -87,7 +92,7 @@ impl Default for FestivosConfig {
             ley_2578: true,
             agregar: Vec::new(),
             quitar: Vec::new(),
-            fuera_de_rango: OutOfRange::Error,
+            fuera_de_rango: OutOfRange::Auto,
             subdivision_sin_reglas: SinReglas::Nacional,
         }
     }
@@ -266,16 +271,21 @@ pub fn project_festivos(
         if (CRATE_FIRST_YEAR..=CRATE_LAST_YEAR).contains(&y) {
             continue;
         }
-        match cfg.fuera_de_rango {
-            OutOfRange::Error => {
+        let rule = match cfg.fuera_de_rango {
+            OutOfRange::Auto => !colombia,
+            OutOfRange::Error => false,
+            OutOfRange::Regla => true,
+        };
+        match (rule, colombia) {
+            (false, _) => {
                 return Err(CalendarError::YearNotCovered {
                     year: y,
                     first: CRATE_FIRST_YEAR,
                     last: CRATE_LAST_YEAR,
                 })
             }
-            OutOfRange::Regla if colombia => out.extend(rule_festivos(y, cfg.ley_2578)),
-            OutOfRange::Regla => {
+            (true, true) => out.extend(rule_festivos(y, cfg.ley_2578)),
+            (true, false) => {
                 let side = if y < CRATE_FIRST_YEAR {
                     &mut before
                 } else {
@@ -626,15 +636,27 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Without `regla` the error names the covered range, for every country.
+        // With `error` the error names the covered range, for every country.
+        let error = |pais: &str| FestivosConfig {
+            fuera_de_rango: OutOfRange::Error,
+            ..cfg(pais)
+        };
         assert_eq!(
-            project_festivos(&cfg("FR"), 2031, 2031).unwrap_err(),
+            project_festivos(&error("FR"), 2031, 2031).unwrap_err(),
             CalendarError::YearNotCovered {
                 year: 2031,
                 first: 2000,
                 last: 2030
             }
         );
+        // `auto` (the default): the rule for every country but Colombia, whose domain
+        // refuses years outside the crate's.
+        let fr = project_festivos(&cfg("FR"), 2031, 2031).unwrap();
+        assert!(fr.contains_key(&d("2031-07-14")));
+        assert!(matches!(
+            project_festivos(&cfg("CO"), 2031, 2031).unwrap_err(),
+            CalendarError::YearNotCovered { year: 2031, .. }
+        ));
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //!   `subdivision_sin_reglas: error`, is refused with [`PaisError::SubdivisionNotImplemented`];
 //!   an unknown code is a [`PaisError`] at config load.
 //! - Years: the crate covers 2000–2030 for every country. Outside, `fuera_de_rango: error`
-//!   (default) fails with [`CalendarError::YearNotCovered`]; `regla` uses the Ley 51 rule for
+//!   fails with [`CalendarError::YearNotCovered`]; `auto` (default) is `error` for `CO` and
+//!   `regla` for every other country; `regla` uses the Ley 51 rule for
 //!   `CO`, and for other countries the fixed-date, Easter-relative and weekday rules recognised
 //!   in the nearest covered years ([`festivos::fallback`]), or fails with
 //!   [`CalendarError::RuleFallbackUnavailable`] naming the holidays no rule explains (lunar

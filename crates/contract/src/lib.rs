@@ -27,7 +27,9 @@ pub use profile::{profile, ColumnProfile, DateProfile, Profile};
 pub use propose::{propose, ContractProposal};
 pub use raw::parse_number;
 pub use scope::{observed_after, ObservedAfter, Scope, ScopeReport};
-pub use spec::{ColumnRule, ContractConfig, Dtype, Severity, TableRules, TargetKind};
+pub use spec::{
+    AutoWord, ColumnRule, ContractConfig, Dtype, MinDate, Severity, TableRules, TargetKind,
+};
 pub use typed::Rule;
 pub use validate::{validate, validate_with, RuleFailure, ValidationReport};
 

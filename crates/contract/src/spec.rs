@@ -138,12 +138,61 @@ impl TargetKind {
     }
 }
 
+/// `table.min_date`: a date, or `auto` — 2000-01-01 for Colombia, whose festivos calendar
+/// refuses earlier years (domain §3.3, §9), and 1900-01-01 for any other country, whose
+/// earlier years the calendar derives by rule (`fuera_de_rango: auto`). The pipeline resolves
+/// `auto` when it loads the configuration ([`MinDate::resolve`]); the contract applies an
+/// unresolved `auto` as 1900-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MinDate {
+    /// `auto`.
+    Auto(AutoWord),
+    /// A fixed first date.
+    Date(NaiveDate),
+}
+
+/// The word `auto` in a setting that otherwise takes a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoWord {
+    /// `auto`.
+    Auto,
+}
+
+impl MinDate {
+    /// The first date of Colombian data (the first year of the holidays crate).
+    pub const COLOMBIA: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+        Some(d) => d,
+        None => unreachable!(),
+    };
+    /// The first date of other countries' data.
+    pub const ELSEWHERE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+        Some(d) => d,
+        None => unreachable!(),
+    };
+
+    /// The fixed date this setting stands for, for data of Colombia or another country.
+    pub fn resolve(self, colombia: bool) -> NaiveDate {
+        match self {
+            MinDate::Date(d) => d,
+            MinDate::Auto(_) if colombia => Self::COLOMBIA,
+            MinDate::Auto(_) => Self::ELSEWHERE,
+        }
+    }
+
+    /// The floor the contract applies (an unresolved `auto` is [`MinDate::ELSEWHERE`]).
+    pub fn date(self) -> NaiveDate {
+        self.resolve(false)
+    }
+}
+
 /// Table-level rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableRules {
-    /// No date before this one.
-    pub min_date: NaiveDate,
+    /// No date before this one (`auto`: see [`MinDate`]).
+    pub min_date: MinDate,
     /// Severity of dates in the future (after today in Bogotá).
     pub future_dates: Severity,
     /// Severity of repeated dates.
@@ -251,7 +300,7 @@ impl Default for ContractConfig {
         Self {
             columns,
             table: TableRules {
-                min_date: NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid"),
+                min_date: MinDate::Date(MinDate::COLOMBIA),
                 future_dates: Error,
                 duplicate_dates: Warning,
                 min_clean_days: 365,

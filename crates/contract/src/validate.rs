@@ -135,7 +135,10 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
                 .into()
         }
         Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows".into(),
-        Rule::DateMin => format!("dates must be on or after {}", t.min_date),
+        Rule::DateMin => format!(
+            "dates must be on or after {} (contract.table.min_date)",
+            t.min_date.date()
+        ),
         Rule::DateFuture => "dates must not be after today in Bogotá".into(),
         Rule::ClosedWithUnits => "a closed day (abierto = false) should sell 0 units".into(),
         Rule::RowCount => format!("between {} and {} rows", t.min_rows, t.max_rows),
@@ -353,7 +356,7 @@ fn table_rules(
     let t = &contract.table;
     for r in rows {
         if let Some(d) = r.fecha {
-            if d < t.min_date {
+            if d < t.min_date.date() {
                 issues.push(Issue::cell(
                     Rule::DateMin,
                     cols::FECHA,

@@ -332,8 +332,18 @@ impl AppConfig {
             fig = fig.merge(Serialized::default(key, scalar(value)));
         }
         let cfg: AppConfig = fig.extract().map_err(|e| describe(&e, &overrides))?;
+        let cfg = cfg.resolved();
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// The settings that depend on others made concrete: `contract.table.min_date: auto`
+    /// becomes the date for the configured country (`contract::MinDate::resolve`).
+    fn resolved(mut self) -> AppConfig {
+        let colombia = self.calendar.festivos.pais.is_colombia();
+        let t = &mut self.contract.table;
+        t.min_date = contract::MinDate::Date(t.min_date.resolve(colombia));
+        self
     }
 
     /// The configuration of one YAML text holding every key (as `config.yaml` does),
@@ -344,6 +354,7 @@ impl AppConfig {
             .merge(Yaml::string(text))
             .extract()
             .map_err(|e| describe(&e, &[]))?;
+        let cfg = cfg.resolved();
         cfg.validate()?;
         Ok(cfg)
     }
@@ -1020,6 +1031,23 @@ mod tests {
                 ..LoadOptions::default()
             },
         )
+    }
+
+    #[test]
+    fn min_date_auto_is_2000_for_colombia_and_1900_elsewhere_and_a_date_is_kept() {
+        use chrono::NaiveDate;
+        let d = |s: &str| contract::MinDate::Date(s.parse::<NaiveDate>().unwrap());
+        assert_eq!(load(&[]).unwrap().contract.table.min_date, d("2000-01-01"));
+        let au = load(&["calendar.festivos.pais=AU"]).unwrap();
+        assert_eq!(au.contract.table.min_date, d("1900-01-01"));
+        let set = load(&[
+            "calendar.festivos.pais=AU",
+            "contract.table.min_date=1980-06-01",
+        ])
+        .unwrap();
+        assert_eq!(set.contract.table.min_date, d("1980-06-01"));
+        let err = load(&["contract.table.min_date=ayer"]).unwrap_err();
+        assert!(err.key.contains("min_date"), "{err:?}");
     }
 
     #[test]
