@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::raw::{as_number, Cell, RawTable};
 use crate::spec::ContractConfig;
-use crate::typed::{canonicalize, type_rows, Rule, TypedRow, Units};
+use crate::typed::{canonicalize, type_rows_up_to, Rule, TypedRow, Units};
 use crate::validate::{duplicate_groups, gaps};
 use crate::ContractError;
 
@@ -642,7 +642,7 @@ pub fn cleanse_with(
             });
         }
     }
-    let (rows, _) = type_rows(&canon, contract, utc_offset_hours);
+    let (rows, _) = type_rows_up_to(&canon, contract, utc_offset_hours, scope.cutoff);
     let (rows, scoped) = crate::scope::apply(rows, scope);
     let target_kind = crate::validate::target_kind(&rows, contract);
     let bad_dates: Vec<(usize, String)> = rows

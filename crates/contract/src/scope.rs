@@ -172,7 +172,7 @@ pub fn observed_after(
 ) -> Result<ObservedAfter, crate::ContractError> {
     let raw = crate::raw::RawTable::from_frame(frame)?;
     let canon = crate::typed::canonicalize(&raw, contract)?;
-    let (rows, _) = crate::typed::type_rows(&canon, contract, utc_offset_hours);
+    let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, utc_offset_hours, Some(cutoff));
     let after: Vec<TypedRow> = rows
         .into_iter()
         .filter(|r| r.fecha.is_some_and(|d| d > cutoff))

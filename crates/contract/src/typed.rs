@@ -237,14 +237,33 @@ pub fn type_rows(
     contract: &ContractConfig,
     utc_offset_hours: i32,
 ) -> (Vec<TypedRow>, Vec<Issue>) {
+    type_rows_up_to(canon, contract, utc_offset_hours, None)
+}
+
+/// [`type_rows`], deciding whether the target is signed from the rows dated up to `cutoff`
+/// alone (all rows when `None`), so that rows held out never change how the history is read.
+pub fn type_rows_up_to(
+    canon: &Canonical,
+    contract: &ContractConfig,
+    utc_offset_hours: i32,
+    cutoff: Option<NaiveDate>,
+) -> (Vec<TypedRow>, Vec<Issue>) {
     let t = &canon.table;
     // A signed target's negatives are values, not range failures.
     let signed_contract;
+    let seen = |i: usize| match (cutoff, t.column(cols::FECHA)) {
+        (None, _) => true,
+        (Some(c), Some(f)) => {
+            matches!(as_date(&f.cells[i], utc_offset_hours), Ok(Some(d)) if d <= c)
+        }
+        (Some(_), None) => false,
+    };
     let contract = if contract.is_signed(
         t.column(cols::UNIDADES_VENDIDAS)
             .into_iter()
-            .flat_map(|c| &c.cells)
-            .filter_map(|c| as_number(c).ok().flatten()),
+            .flat_map(|c| c.cells.iter().enumerate())
+            .filter(|(i, _)| seen(*i))
+            .filter_map(|(_, c)| as_number(c).ok().flatten()),
     ) {
         signed_contract = contract.for_signed_target();
         &signed_contract

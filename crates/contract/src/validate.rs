@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::raw::RawTable;
 use crate::scope::Scope;
 use crate::spec::{ContractConfig, Severity};
-use crate::typed::{canonicalize, type_rows, Issue, Rule, TypedRow, Units};
+use crate::typed::{canonicalize, type_rows_up_to, Issue, Rule, TypedRow, Units};
 use crate::ContractError;
 
 /// One example of a failure.
@@ -323,7 +323,8 @@ pub fn validate_table(
                 }
             }
             if canon.table.column(cols::FECHA).is_some() {
-                let (rows, row_issues) = type_rows(&canon, contract, utc_offset_hours);
+                let (rows, row_issues) =
+                    type_rows_up_to(&canon, contract, utc_offset_hours, scope.cutoff);
                 // Issues of rows after the cutoff are not this run's business.
                 let late: BTreeSet<usize> = rows
                     .iter()

@@ -88,3 +88,48 @@ fn a_few_negatives_among_sales_are_still_flagged_and_null_turns_signing_off() {
     assert_ne!(c.report.target_kind, TargetKind::Signed);
     assert!(c.report.flag_counts.get("negativo").copied().unwrap_or(0) > 200);
 }
+
+#[test]
+fn rows_after_the_cutoff_never_decide_whether_the_history_is_signed() {
+    // Positive for the first year, then mostly negative: held out after the first year, the
+    // history is plain sales-like data, and the set-aside rows stay as observed.
+    let frame = series(100.0, |y| {
+        for v in y.iter_mut().skip(365) {
+            *v -= 200.0;
+        }
+    });
+    let cutoff = NaiveDate::from_ymd_opt(2021, 12, 31).unwrap();
+    let scope = contract::Scope {
+        cutoff: Some(cutoff),
+        aggregate: core_types::Aggregate::None,
+    };
+    let mut short = ContractConfig::default();
+    short.table.min_clean_days = 300;
+    let c = contract::cleanse_with(
+        &frame,
+        &short,
+        &CleanseConfig::default(),
+        &CalendarConfig::default(),
+        15.0,
+        -5,
+        &scope,
+    )
+    .unwrap();
+    assert_ne!(c.report.target_kind, TargetKind::Signed);
+    // Without the cutoff the same file is signed.
+    assert_eq!(
+        run(&frame, &ContractConfig::default()).report.target_kind,
+        TargetKind::Signed
+    );
+    // The rows after the cutoff are read as the history is: negatives refused (None).
+    let after = contract::observed_after(
+        &frame,
+        &ContractConfig::default(),
+        -5,
+        cutoff,
+        core_types::Aggregate::None,
+    )
+    .unwrap();
+    assert_eq!(after.dates.len(), 365);
+    assert!(after.values.iter().filter(|v| v.is_none()).count() > 300);
+}
