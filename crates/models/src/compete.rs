@@ -299,6 +299,16 @@ pub struct EnsembleConfig {
     /// backtest over earlier years rarely rewards.
     #[serde(default)]
     pub diverse_level: bool,
+    /// Whether baselines (naive, seasonal naive, equivalent date) may be members. A baseline
+    /// that ranks among the best on a backtest of one or two folds (a 4-week mean before a
+    /// season it has never seen) drags a combination towards a benchmark; off, they still
+    /// compete alone and measure the others.
+    #[serde(default = "yes")]
+    pub baselines: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for EnsembleConfig {
@@ -308,6 +318,7 @@ impl Default for EnsembleConfig {
             combine: Combine::Mean,
             diverse: false,
             diverse_level: false,
+            baselines: true,
         }
     }
 }

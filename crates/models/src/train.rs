@@ -25,6 +25,7 @@ pub fn ensemble_candidates(
         .ranked()
         .filter_map(|e| candidates.iter().find(|c| c.nombre == e.nombre))
         .filter(|c| !matches!(c.model, ModelSpec::Ensemble { .. }))
+        .filter(|c| cfg.baselines || c.model.family() != Family::Baseline)
         .collect();
     let mut sizes = cfg.top_k.clone();
     sizes.sort_unstable();
@@ -423,6 +424,7 @@ mod tests {
             combine: Combine::Mean,
             diverse: true,
             diverse_level: false,
+            baselines: true,
         };
         // The ensembles' names, and the members of the second one.
         let made = |cands: &[Candidate], cfg: &EnsembleConfig| -> (Vec<String>, Vec<String>) {
@@ -460,6 +462,20 @@ mod tests {
             ["ensemble_top2", "ensemble_top2_diverso", "ensemble_top5"]
         );
         assert_eq!(m, ["c0", "c1", "c4", "c2"]);
+        // With `baselines: false` the naive (4th best) is never a member: the top 5 are the
+        // five best others.
+        let cfg = EnsembleConfig {
+            baselines: false,
+            diverse_level: false,
+            ..cfg
+        };
+        let ens = ensemble_candidates(&lb, &cands, &cfg);
+        let top5 = ens.iter().find(|c| c.nombre == "ensemble_top5").unwrap();
+        let ModelSpec::Ensemble { members, .. } = &top5.model else {
+            panic!("an ensemble")
+        };
+        let m: Vec<&str> = members.iter().map(|c| c.nombre.as_str()).collect();
+        assert_eq!(m, ["c0", "c1", "c2", "c4", "c5"]);
     }
 
     #[test]
@@ -527,6 +543,7 @@ mod tests {
             combine: Combine::Mean,
             diverse: false,
             diverse_level: false,
+            baselines: true,
         };
         let ens = ensemble_candidates(&lb, &cands, &cfg);
         assert_eq!(
