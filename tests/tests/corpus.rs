@@ -76,6 +76,17 @@ fn cases() -> Vec<Case> {
             vec![Days(3)],
         ),
         c(
+            "midnight_utc_timestamps_are_dates",
+            "a.csv",
+            csv(
+                "date,y",
+                "2024-03-04T00:00:00Z,5\n2024-03-05T00:00:00Z,6\n2024-03-05T00:00:00Z,6\n2024-03-06T00:00:00Z,7\n",
+            ),
+            // Every stamp at midnight UTC: a daily export, the dates as written (cut at
+            // Bogotá's offset they would all move back a day); the repeated 5 March is flagged.
+            vec![Has(R::DuplicateIdentical, Some("fecha"), W), Flag("2024-03-05", "duplicado"), Days(3)],
+        ),
+        c(
             "duplicate_identical",
             "a.csv",
             csv("date,y", &format!("{week}2024-03-10,106\n")),

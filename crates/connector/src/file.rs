@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use core_types::cols;
-use core_types::dates::parse_date_cell;
+use core_types::dates::parse_date_column;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -428,17 +428,22 @@ fn parse_dates(
             .enumerate()
             .map(|(i, d)| d.ok_or_else(|| unparseable(i, "null".into())))
             .collect(),
-        DataType::String => col
-            .str()?
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Some(s) => {
-                    parse_date_cell(s, utc_offset_hours).ok_or_else(|| unparseable(i, s.into()))
-                }
-                None => Err(unparseable(i, "null".into())),
-            })
-            .collect(),
+        DataType::String => {
+            let cells: Vec<&str> = col
+                .str()?
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v.ok_or_else(|| unparseable(i, "null".into())))
+                .collect::<Result<_, _>>()?;
+            // Dates written as midnight timestamps stay the dates they say; other timestamps
+            // are cut at `utc_offset_hours`.
+            parse_date_column(&cells, utc_offset_hours)
+                .into_iter()
+                .zip(&cells)
+                .enumerate()
+                .map(|(i, (d, s))| d.ok_or_else(|| unparseable(i, (*s).into())))
+                .collect()
+        }
         other => Err(ConnectorError::BadDateType {
             path: path.to_path_buf(),
             column: cols::FECHA.to_string(),
