@@ -59,7 +59,7 @@ pub fn all_midnight<'a>(cells: impl IntoIterator<Item = &'a str>) -> bool {
 /// A date column's cells as dates: taken as written when [`all_midnight`] (dates written as
 /// timestamps), else each by [`parse_date_cell`] (timestamps cut at `utc_offset_hours`).
 /// `None` for a cell that is neither.
-pub fn parse_date_column<'a>(cells: &[&'a str], utc_offset_hours: i32) -> Vec<Option<NaiveDate>> {
+pub fn parse_date_column(cells: &[&str], utc_offset_hours: i32) -> Vec<Option<NaiveDate>> {
     if all_midnight(cells.iter().copied()) {
         cells
             .iter()
