@@ -162,15 +162,9 @@ pub enum AutoWord {
 
 impl MinDate {
     /// The first date of Colombian data (the first year of the holidays crate).
-    pub const COLOMBIA: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
-        Some(d) => d,
-        None => unreachable!(),
-    };
+    pub const COLOMBIA: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
     /// The first date of other countries' data.
-    pub const ELSEWHERE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
-        Some(d) => d,
-        None => unreachable!(),
-    };
+    pub const ELSEWHERE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date");
 
     /// The fixed date this setting stands for, for data of Colombia or another country.
     pub fn resolve(self, colombia: bool) -> NaiveDate {

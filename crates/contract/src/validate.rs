@@ -205,12 +205,7 @@ pub(crate) fn target_kind(rows: &[TypedRow], contract: &ContractConfig) -> crate
         .map(|c| c.dtype)
     {
         Some(crate::Dtype::Integer) => crate::TargetKind::Units,
-        Some(crate::Dtype::Auto) | None => {
-            crate::TargetKind::infer(rows.iter().filter_map(|r| match r.units {
-                Units::Valid(x) => Some(x),
-                _ => None,
-            }))
-        }
+        Some(crate::Dtype::Auto) | None => crate::TargetKind::infer(valid()),
         Some(_) => crate::TargetKind::Amounts,
     }
 }

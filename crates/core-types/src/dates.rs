@@ -7,20 +7,19 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 /// timestamp cut to the date at `utc_offset_hours`. A timestamp without offset is taken as
 /// local time already.
 pub fn parse_date_cell(s: &str, utc_offset_hours: i32) -> Option<NaiveDate> {
+    match with_offset(s) {
+        Some(ts) => FixedOffset::east_opt(utc_offset_hours * 3600)
+            .map(|local| ts.with_timezone(&local).date_naive()),
+        None => as_written(s).map(|dt| dt.date()),
+    }
+}
+
+/// A timestamp with an offset: RFC 3339 or `YYYY-MM-DD HH:MM:SS±HH[:MM]`.
+fn with_offset(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(d);
-    }
-    let local = FixedOffset::east_opt(utc_offset_hours * 3600)?;
-    if let Ok(ts) = DateTime::parse_from_rfc3339(s)
+    DateTime::parse_from_rfc3339(s)
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%#z"))
-    {
-        return Some(ts.with_timezone(&local).date_naive());
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .map(|dt| dt.date())
+        .ok()
 }
 
 /// The date and time of day as written in a date or timestamp cell, in the timestamp's own
@@ -30,9 +29,7 @@ fn as_written(s: &str) -> Option<NaiveDateTime> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return d.and_hms_opt(0, 0, 0);
     }
-    if let Ok(ts) = DateTime::parse_from_rfc3339(s)
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%#z"))
-    {
+    if let Some(ts) = with_offset(s) {
         return Some(ts.naive_local());
     }
     ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
