@@ -538,3 +538,38 @@ fn a_signed_series_keeps_its_negatives_and_is_forecast_below_zero() {
     let champion = json(&run.join("models/champion_latest.json"));
     assert_eq!(champion["signed_target"], true);
 }
+
+#[test]
+fn a_constant_series_is_ranked_by_mae_and_forecast_at_its_level() {
+    // A product sold at a fixed daily quota: every weekly difference is 0, so MASE is 0/0
+    // for every candidate. The competition ranks by MAE instead, the forecast is the quota,
+    // and the hold-out reports its error in units with MASE left empty.
+    let p = project();
+    let root = p.path();
+    let csv = root.join("cupo.csv");
+    let first = day("2023-01-02");
+    let mut text = String::from("date,y\n");
+    for i in 0..(548 + 185) {
+        text.push_str(&format!("{},40\n", first + Days::new(i)));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let args: Vec<String> = ["evaluate".to_string(), format!("{}:DE", csv.display())].to_vec();
+    assert_eq!(xtask(root, &args), 0);
+    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
+    let row = &ev["body"]["filas"][0];
+    assert_eq!(row["estado"], "ok", "{row}");
+    assert!(row["mase"].is_null(), "{row}");
+    assert!(row["mae"].as_f64().unwrap() < 1e-6, "{row}");
+    assert_eq!(row["cobertura_80"], 1.0);
+    let run = root.join("outputs/evaluate/cupo/outputs");
+    let train = json(&run.join("reports/train_latest.json"));
+    assert_eq!(
+        train["body"]["leaderboard"]["metric"], "mae",
+        "{}",
+        train["body"]["leaderboard"]["metric"]
+    );
+    let fc = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
+    let days = read_series(&fc);
+    assert_eq!(days.len(), 185);
+    assert!(days.values().all(|v| (v - 40.0).abs() < 1e-6), "{days:?}");
+}

@@ -172,6 +172,7 @@ pub fn compete(
         .zip(bts)
         .filter_map(|(e, b)| b.map(|b| (e.nombre.clone(), b)))
         .collect();
+    let metric = ranking_metric(&entries, metric);
     rank_entries(&mut entries, metric);
     let key = |e: &Entry| e.metrics.get(&metric).copied().filter(|v| v.is_finite());
     if entries.first().is_none_or(|e| key(e).is_none()) {
@@ -180,6 +181,24 @@ pub fn compete(
         ));
     }
     Ok((Leaderboard { metric, entries }, backtests))
+}
+
+/// The metric a competition ranks by: `wanted`, unless no candidate has a finite value of it
+/// while some have a finite MAE. A scaled metric (MASE, RMSSE) divides by the in-sample error
+/// of a naive forecast, which is 0 on a constant history (a product sold at a fixed quota,
+/// a series of zeros): every candidate's value is then 0/0, and the unscaled MAE, in the
+/// series' own units, still tells the candidates apart.
+fn ranking_metric(entries: &[Entry], wanted: Metric) -> Metric {
+    let finite = |m: Metric| {
+        entries
+            .iter()
+            .any(|e| e.error.is_none() && e.metrics.get(&m).is_some_and(|v| v.is_finite()))
+    };
+    if !finite(wanted) && finite(Metric::Mae) {
+        Metric::Mae
+    } else {
+        wanted
+    }
 }
 
 /// A candidate's leaderboard row from its backtest, or from why it failed.
@@ -445,6 +464,44 @@ mod tests {
         assert!(lb.entries.last().unwrap().error.is_some());
         let dup = vec![cands[0].clone(), cands[0].clone()];
         assert!(compete(&dup, arena, &|_| {}).is_err());
+    }
+
+    #[test]
+    fn a_history_without_a_naive_error_is_ranked_by_mae() {
+        // A weekly pattern repeated exactly: the weekly-naive scale of MASE7 is 0, so every
+        // candidate's MASE7 is undefined, and the competition ranks by MAE instead.
+        let y: Vec<f64> = (0..200)
+            .map(|t| [5.0, 9.0, 9.0, 7.0, 0.0, 3.0, 4.0][t % 7])
+            .collect();
+        let cands = vec![
+            Candidate {
+                nombre: "naive".into(),
+                model: ModelSpec::Naive,
+                exog: ExogFilter::default(),
+            },
+            Candidate {
+                nombre: "snaive7".into(),
+                model: ModelSpec::SeasonalNaive { period: 7 },
+                exog: ExogFilter::default(),
+            },
+        ];
+        let cv = FoldConfig::new(28, 140);
+        let (lb, _) = compete(&cands, Arena::new(&y, &cv, Metric::Mase7), &|_| {}).unwrap();
+        assert_eq!(lb.metric, Metric::Mae);
+        assert_eq!(lb.champion().unwrap().nombre, "snaive7");
+        assert!(lb
+            .entries
+            .iter()
+            .all(|e| !e.metrics[&Metric::Mase7].is_finite()));
+        assert!(lb.entries[1].metrics[&Metric::Mae] > 0.0);
+        // With a finite value of the metric asked for, it is kept.
+        let y2: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(t, v)| v + (t % 5) as f64)
+            .collect();
+        let (lb2, _) = compete(&cands, Arena::new(&y2, &cv, Metric::Mase7), &|_| {}).unwrap();
+        assert_eq!(lb2.metric, Metric::Mase7);
     }
 
     #[test]

@@ -189,15 +189,16 @@ pub fn evaluate(
                 row.dias = o.days;
                 row.mae = Some(o.mae);
                 row.rmse = Some(o.rmse);
-                row.mase = Some(o.mase7);
-                row.wape = Some(o.wape);
+                // Undefined on a constant history (its weekly-naive scale is 0).
+                row.mase = Some(o.mase7).filter(|v| v.is_finite());
+                row.wape = Some(o.wape).filter(|v| v.is_finite());
                 row.cobertura_80 = cov(80.0);
                 row.cobertura_95 = cov(95.0);
                 row.campeon = Some(s.champion);
                 if let Some((rho, n, best)) = s.ranks {
                     row.rango_backtest_holdout = Some(rho);
                     row.candidatos_comparados = n;
-                    row.mase_mejor_candidato = Some(best);
+                    row.mase_mejor_candidato = Some(best).filter(|v| v.is_finite());
                 }
             }
             Err(e) => row.estado = crate::error::chain(&e),
@@ -372,14 +373,15 @@ fn rank_correlation(
         };
         if let Some((sum, n)) = per.get(&e.nombre) {
             if *n > 0 {
-                pairs.push((bt, sum / *n as f64 / holdout.mase_scale));
+                // Hold-out MAE: ranks as its MASE does, and is defined when the scale is not.
+                pairs.push((bt, sum / *n as f64));
             }
         }
     }
     if pairs.len() < 3 {
         return Ok(None);
     }
-    let best = pairs.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let best = pairs.iter().map(|p| p.1).fold(f64::INFINITY, f64::min) / holdout.mase_scale;
     let (a, b): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
     Ok(Some((spearman(&a, &b), pairs.len(), best)))
 }

@@ -190,8 +190,10 @@ pub fn score(
 ) -> Result<Option<forecaster::HoldoutScore>, PipelineError> {
     let actuals = crate::frames::observed_actuals(after)?;
     let observed = crate::frames::observed_history(cleansed)?;
-    Ok(forecaster::weekly_naive_scale(&observed)
-        .and_then(|scale| forecaster::score_holdout_scaled(fc, &actuals, scale)))
+    // A constant history has no weekly-naive scale: its MASE is undefined (NaN), while the
+    // error in units and the interval coverage are still scored.
+    let scale = forecaster::weekly_naive_scale(&observed).unwrap_or(f64::NAN);
+    Ok(forecaster::score_holdout_scaled(fc, &actuals, scale))
 }
 
 /// Phase 07: the configured what-if scenarios answered by the champion. The calendar,

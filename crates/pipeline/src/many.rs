@@ -394,8 +394,8 @@ fn total_holdout(
     if actuals.is_empty() {
         return None;
     }
-    forecaster::weekly_naive_scale(&pick(|o| &o.history))
-        .and_then(|scale| forecaster::score_holdout_scaled(forecast, &actuals, scale))
+    let scale = forecaster::weekly_naive_scale(&pick(|o| &o.history)).unwrap_or(f64::NAN);
+    forecaster::score_holdout_scaled(forecast, &actuals, scale)
 }
 
 #[cfg(test)]

@@ -178,6 +178,19 @@ pub fn train(
         fit_mask: Some(&data.fit_mask),
     };
     let (mut leaderboard, mut backtests) = models::compete(&candidates, arena, on_candidate)?;
+    // A constant history leaves scaled metrics undefined: the competition then ranked by MAE,
+    // and every later round ranks the same way.
+    if leaderboard.metric != cfg.metric {
+        tracing::warn!(
+            "no candidate has a finite {:?} (the history's naive error is 0): ranking by {:?}",
+            cfg.metric,
+            leaderboard.metric
+        );
+    }
+    let arena = models::Arena {
+        metric: leaderboard.metric,
+        ..arena
+    };
     // Models fitted elsewhere (the global model, ensembles holding it), by name: used as they
     // are in the selection, never refitted on this series.
     let mut fitted: BTreeMap<String, models::FittedModel> = BTreeMap::new();

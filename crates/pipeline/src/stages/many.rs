@@ -51,7 +51,8 @@ pub struct HoldoutRow {
     pub days: usize,
     /// Mean absolute error.
     pub mae: f64,
-    /// MAE over the weekly naive's in-sample MAE.
+    /// MAE over the weekly naive's in-sample MAE (NaN, written `null`, on a constant history).
+    #[serde(deserialize_with = "core_types::nan::null_as_nan")]
     pub mase: f64,
     /// Empirical coverage per nominal level (`[level, coverage]`).
     pub coverage: Vec<(f64, f64)>,
