@@ -124,13 +124,15 @@ pub enum Bad {
 }
 
 /// A number written as text, as the contract reads target cells: trimmed, a decimal comma
-/// (`"1269,25"`) accepted when there is no decimal point; `None` when unparseable or not
-/// finite. Anything that re-reads a raw cell (the observed history, a flagged day's original
+/// (`"1269,25"`) accepted when there is no decimal point, thousands separators read when the
+/// cell leaves no doubt (`"16.969,86"`, `"1,234,567"`, `"1 234,5"`; a lone `"1.234"` is a
+/// decimal); `None` when unparseable or not finite. Anything that re-reads a raw cell (the observed history, a flagged day's original
 /// value) goes through this, so a file with decimal commas reads the same everywhere.
 ///
 /// ```
 /// assert_eq!(contract::parse_number(" 1269,25 "), Some(1269.25));
 /// assert_eq!(contract::parse_number("12.5"), Some(12.5));
+/// assert_eq!(contract::parse_number("16.969,86"), Some(16969.86));
 /// assert_eq!(contract::parse_number("NaN"), None);
 /// assert_eq!(contract::parse_number("doce"), None);
 /// ```
@@ -154,18 +156,74 @@ fn number_text(s: &str) -> Result<f64, Bad> {
     {
         return Err(Bad::NotFinite);
     }
-    // A decimal comma ("12,5") is accepted when there is no decimal point.
-    let normalised = if t.contains(',') && !t.contains('.') && t.matches(',').count() == 1 {
-        t.replace(',', ".")
-    } else {
-        t.to_string()
-    };
-    let x: f64 = normalised.parse().map_err(|_| Bad::Unparseable)?;
+    let x: f64 = normalised(t)
+        .ok_or(Bad::Unparseable)?
+        .parse()
+        .map_err(|_| Bad::Unparseable)?;
     if x.is_finite() {
         Ok(x)
     } else {
         Err(Bad::NotFinite)
     }
+}
+
+/// Characters that group thousands besides `.` and `,`: a space, a no-break space, a narrow
+/// no-break space (French, Norwegian, ISO 31-0) and an apostrophe (Swiss).
+const GROUPING: [char; 4] = [' ', '\u{a0}', '\u{202f}', '\''];
+
+/// `t` rewritten as Rust parses numbers (a decimal point, no grouping), reading only what
+/// one cell says without doubt:
+/// - one `,` and no `.` is a decimal comma (`1269,25`), one `.` and no `,` a decimal point;
+/// - with both, the last one is the decimal separator and the other groups thousands
+///   (`16.969,86`, `16,969.86`);
+/// - the same one twice or more groups thousands (`1.234.567`, `1,234,567`), as do spaces
+///   and apostrophes (`1 234,5`, `1'234.50`).
+///
+/// Grouped digits must come in threes after a first group of one to three
+/// (`1,234,5` is refused). `None` when grouping is malformed.
+fn normalised(t: &str) -> Option<String> {
+    let (dots, commas) = (t.matches('.').count(), t.matches(',').count());
+    let spaced = t.contains(GROUPING);
+    let (group, decimal) = match (dots, commas) {
+        (0, 0) | (1, 0) => (None, Some('.')),
+        (0, 1) => (None, Some(',')),
+        (_, 0) => (Some('.'), None),
+        (0, _) => (Some(','), None),
+        _ if t.rfind(',') > t.rfind('.') => (Some('.'), Some(',')),
+        _ => (Some(','), Some('.')),
+    };
+    if group.is_none() && !spaced {
+        return Some(match decimal {
+            Some(',') => t.replace(',', "."),
+            _ => t.to_string(),
+        });
+    }
+    let (whole, fraction) = match decimal {
+        Some(d) => match t.split_once(d) {
+            Some((w, f)) if !f.contains(d) => (w, Some(f)),
+            Some(_) => return None,
+            None => (t, None),
+        },
+        None => (t, None),
+    };
+    let (sign, digits) = match whole.strip_prefix(['-', '+']) {
+        Some(rest) => (&whole[..1], rest),
+        None => ("", whole),
+    };
+    let is_group = |c: char| Some(c) == group || GROUPING.contains(&c);
+    let groups: Vec<&str> = digits.split(is_group).collect();
+    let well_formed = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3);
+    if !well_formed {
+        return None;
+    }
+    let mut out = format!("{sign}{}", groups.concat());
+    if let Some(f) = fraction {
+        out.push('.');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 /// A cell as a number: JSON numbers, numeric strings (decimal comma allowed); blank → `None`.
@@ -248,6 +306,40 @@ mod tests {
             as_number(&Cell::Text("1,234,5".into())),
             Err(Bad::Unparseable)
         );
+    }
+
+    #[test]
+    fn thousands_separators_are_read_when_the_cell_leaves_no_doubt() {
+        for (s, x) in [
+            ("16.969,86", 16969.86),
+            ("16,969.86", 16969.86),
+            ("-1.234.567,5", -1234567.5),
+            ("1.234.567", 1234567.0),
+            ("1,234,567", 1234567.0),
+            ("1 234,5", 1234.5),
+            ("1\u{202f}234\u{a0}567.25", 1234567.25),
+            ("1'234.50", 1234.5),
+            ("+12,5", 12.5),
+            ("1269.25", 1269.25),
+            ("0,75", 0.75),
+        ] {
+            assert_eq!(parse_number(s), Some(x), "{s}");
+        }
+        // One separator alone is a decimal one, as before.
+        assert_eq!(parse_number("1.234"), Some(1.234));
+        assert_eq!(parse_number("1,234"), Some(1.234));
+        // Malformed grouping is refused, not guessed.
+        for s in [
+            "12.34.56",
+            "1.23,4.5",
+            "1 23,5",
+            "1,2345.6",
+            "1.234,5,6",
+            "1..234",
+            ",5.000",
+        ] {
+            assert_eq!(parse_number(s), None, "{s}");
+        }
     }
 
     #[test]
