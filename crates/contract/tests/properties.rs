@@ -128,15 +128,15 @@ fn signed_frame() -> impl Strategy<Value = DataFrame> {
         for r in rows {
             *seen.entry(r.0).or_default() += 1;
         }
-        let share = |keep: &dyn Fn(&(u64, Option<f64>)) -> bool| {
+        let share = |only_single: bool| {
             let v: Vec<f64> = rows
                 .iter()
-                .filter(|r| keep(r))
+                .filter(|r| !only_single || seen[&r.0] == 1)
                 .filter_map(|r| r.1)
                 .collect();
             v.iter().filter(|x| **x < 0.0).count() as f64 / v.len().max(1) as f64
         };
-        share(&|_| true) >= 0.2 && share(&|r| seen[&r.0] == 1) >= 0.2
+        share(false) >= 0.2 && share(true) >= 0.2
     })
     .prop_map(|rows| {
         let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
