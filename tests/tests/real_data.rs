@@ -573,3 +573,54 @@ fn a_constant_series_is_ranked_by_mae_and_forecast_at_its_level() {
     assert_eq!(days.len(), 185);
     assert!(days.values().all(|v| (v - 40.0).abs() < 1e-6), "{days:?}");
 }
+
+#[test]
+fn a_discontinued_product_is_forecast_zero_and_the_page_says_why() {
+    // Two years of daily sales with a weekly pattern, then nothing for the last 60 days
+    // before the cutoff and after it: a product taken off the shelf. A year earlier the
+    // same days sold, so it is not a season; the horizon is closed and forecast 0.
+    let p = project();
+    let root = p.path();
+    let csv = root.join("descontinuado.csv");
+    let first = day("2023-01-02");
+    let (sold, days) = (730u64, 730 + 60 + 185);
+    let mut text = String::from("date,y\n");
+    for i in 0..days {
+        let v = if i < sold { 50 + 10 * (i % 7) } else { 0 };
+        text.push_str(&format!("{},{v}\n", first + Days::new(i)));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let args: Vec<String> = ["evaluate".to_string(), format!("{}:DE", csv.display())].to_vec();
+    assert_eq!(xtask(root, &args), 0);
+    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
+    let row = &ev["body"]["filas"][0];
+    assert_eq!(row["estado"], "ok", "{row}");
+    assert_eq!(row["mae"], 0.0, "{row}");
+    let run = root.join("outputs/evaluate/descontinuado/outputs");
+    let features = json(&run.join("reports/features_latest.json"));
+    let stop = &features["body"]["report"]["serie_detenida"];
+    assert_eq!(
+        stop["desde"],
+        (first + Days::new(sold)).to_string(),
+        "{stop}"
+    );
+    assert_eq!(stop["dias_sin_ventas"], 60);
+    let fc = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
+    assert!(read_series(&fc).values().all(|v| *v == 0.0));
+    // The whole run: the planner's page says so at the top.
+    let cutoff = first + Days::new(sold + 59);
+    assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 0);
+    let page = std::fs::read_to_string(root.join("outputs/figures/informe_latest.html")).unwrap();
+    assert!(page.contains("Esta serie no registra ventas desde el"), "{page}");
+    // Turned off, the same file forecasts its old level again.
+    let off: Vec<String> = [
+        "evaluate".to_string(),
+        format!("{}:DE", csv.display()),
+        "--set".into(),
+        "features.serie_detenida=null".into(),
+    ]
+    .to_vec();
+    assert_eq!(xtask(root, &off), 0);
+    let fc = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
+    assert!(read_series(&fc).values().sum::<f64>() > 0.0);
+}

@@ -183,6 +183,10 @@ pub struct FeatureConfig {
     pub ventana_festivos: HolidayWindow,
     /// Named event dummies.
     pub eventos: Vec<Evento>,
+    /// When the end of the history reads as a stop (a discontinued product): the horizon is
+    /// then closed, forecast 0 (`null` = never).
+    #[serde(default)]
+    pub serie_detenida: Option<crate::StopRule>,
     /// Extra source columns passed through as features.
     pub exogenas: Vec<ExtraColumn>,
     /// Every other numeric source column becomes a feature too (its future from the source
@@ -247,6 +251,7 @@ impl Default for FeatureConfig {
             cambios_tendencia: Vec::new(),
             ventana_festivos: HolidayWindow::default(),
             eventos: Vec::new(),
+            serie_detenida: Some(crate::StopRule::default()),
             exogenas: Vec::new(),
             exogenas_auto: true,
         }

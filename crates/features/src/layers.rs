@@ -103,6 +103,38 @@ pub fn history_inputs(
         .collect())
 }
 
+/// The history up to `cutoff` as [`crate::StopRule::stopped`] reads it: date, units, open.
+/// A zero the cleanse flagged on an open day (`cero_con_tienda_abierta`: nulled there, and
+/// maybe imputed for the models) is still a day without sales.
+fn stop_inputs(
+    cleansed: &DataFrame,
+    fechas: &[NaiveDate],
+    cutoff: NaiveDate,
+) -> Result<Vec<(NaiveDate, Option<f64>, bool)>, FeaturesError> {
+    let units = f64_col(cleansed, cols::UNIDADES_VENDIDAS)?;
+    let open = bool_col(cleansed, cols::ABIERTO)?;
+    let motivo: Vec<Option<String>> = match cleansed.column(cols::MOTIVO) {
+        Ok(c) => c
+            .as_materialized_series()
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|m| m.map(str::to_string))
+            .collect(),
+        Err(_) => vec![None; fechas.len()],
+    };
+    Ok(fechas
+        .iter()
+        .enumerate()
+        .take_while(|(_, d)| **d <= cutoff)
+        .map(|(i, d)| {
+            let flagged_zero = motivo[i].as_deref() == Some("cero_con_tienda_abierta");
+            let v = if flagged_zero { Some(0.0) } else { units[i] };
+            (*d, v, open[i] != Some(false))
+        })
+        .collect())
+}
+
 /// Whether a column of the cleansed layer is one of the contract's own (never a pass-through
 /// feature).
 fn not_extra(name: &str) -> bool {
@@ -285,9 +317,17 @@ pub fn build_layers_with(
         .map(|(d, _)| *d)
         .collect();
     let recurring = core_types::closures::recurring(&closed, first, cutoff);
+    // A series that stopped selling before the cutoff (a discontinued product) is closed
+    // over the whole horizon.
+    let stopped = match &cfg.serie_detenida {
+        Some(rule) => rule.stopped(&stop_inputs(cleansed, &fechas_all, cutoff)?),
+        None => None,
+    };
     let recurring_in_horizon: Vec<NaiveDate> = horizon_span
         .dates()
-        .filter(|d| recurring.contains(*d) && !plan.cierres_planeados.contains(d))
+        .filter(|d| {
+            (stopped.is_some() || recurring.contains(*d)) && !plan.cierres_planeados.contains(d)
+        })
         .collect();
     let plan = &FuturePlan {
         cierres_planeados: plan
@@ -467,6 +507,7 @@ pub fn build_layers_with(
         plan: plan.clone(),
         recurring_closures: recurring,
         recurring_closures_in_horizon: recurring_in_horizon,
+        serie_detenida: stopped,
         extra_notes,
     };
     Ok(FeatureLayers {

@@ -21,6 +21,7 @@ pub mod eda;
 #[cfg(feature = "polars")]
 pub mod layers;
 pub mod processed;
+pub mod stopped;
 
 pub use build::{
     feature_rows, future_inputs, DayInputs, DowEncoding, Evento, ExtraColumn, FeatureConfig,
@@ -31,6 +32,7 @@ pub use layers::{build_layers, build_layers_with, history_inputs, FeatureLayers}
 pub use processed::{
     future_table, ExtraNote, FeatureContext, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS,
 };
+pub use stopped::{StopRule, Stopped};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

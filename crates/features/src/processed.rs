@@ -97,8 +97,12 @@ pub struct FeaturesReport {
     pub plan: FuturePlan,
     /// Recurring closures found in the history (weekdays, days of the year).
     pub recurring_closures: core_types::closures::RecurringClosures,
-    /// Horizon days closed because a closure recurs there.
+    /// Horizon days closed because a closure recurs there, or because the series stopped.
     pub recurring_closures_in_horizon: Vec<NaiveDate>,
+    /// The series stopped selling before the cutoff (`features.serie_detenida`): the whole
+    /// horizon is closed.
+    #[serde(default)]
+    pub serie_detenida: Option<crate::Stopped>,
     /// How each extra source column was used.
     pub extra_notes: Vec<ExtraNote>,
 }

@@ -521,6 +521,21 @@ impl AppConfig {
                 });
             }
         }
+        if let Some(rule) = &self.features.serie_detenida {
+            if rule.min_dias == 0 {
+                return Err(ConfigError {
+                    key: "features.serie_detenida.min_dias".into(),
+                    message: "expected at least 1 day, found 0".into(),
+                });
+            }
+            let p = rule.probabilidad_max;
+            if !(p > 0.0 && p < 1.0) {
+                return Err(ConfigError {
+                    key: "features.serie_detenida.probabilidad_max".into(),
+                    message: format!("expected a probability in (0, 1) or null, found {p}"),
+                });
+            }
+        }
         if self.train.cv.stride == Some(0) {
             return Err(ConfigError {
                 key: "train.cv.stride".into(),
@@ -1141,6 +1156,11 @@ mod tests {
     fn out_of_range_values_are_named() {
         let e = load(&["train.preferencia.margen=1.5"]).unwrap_err();
         assert_eq!(e.key, "train.preferencia.margen", "{e}");
+        let e = load(&["features.serie_detenida.probabilidad_max=1"]).unwrap_err();
+        assert_eq!(e.key, "features.serie_detenida.probabilidad_max", "{e}");
+        let e = load(&["features.serie_detenida.min_dias=0"]).unwrap_err();
+        assert_eq!(e.key, "features.serie_detenida.min_dias", "{e}");
+        assert!(load(&["features.serie_detenida=null"]).is_ok());
         let mut cfg = AppConfig::shipped().unwrap();
         let (i, c) = cfg
             .train

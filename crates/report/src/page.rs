@@ -173,6 +173,9 @@ pub struct Informe {
     pub actuals: Vec<(String, f64)>,
     /// The whole horizon's total.
     pub total: Option<MonthRow>,
+    /// The series stopped selling before the cutoff: first day without sales and open days
+    /// without sales since (the horizon is forecast 0).
+    pub detenida: Option<(String, usize)>,
     /// Months of the horizon.
     pub months: Vec<MonthRow>,
     /// Scenarios simulated.
@@ -255,6 +258,9 @@ fn labels(lang: Lang) -> BTreeMap<&'static str, &'static str> {
         ("flagged", "Días marcados", "Flagged days"),
         ("imputed", "Días completados para el modelo", "Days filled in for the model"),
         ("closed", "Días cerrados", "Closed days"),
+        ("stopped_since", "Esta serie no registra ventas desde el", "This series has not sold since"),
+        ("stopped_days", "días abiertos seguidos sin ventas", "open days in a row without sales"),
+        ("stopped_note", "se lee como un producto descontinuado y el pronóstico es 0 en todo el horizonte. Si se sigue vendiendo, revise los datos o desactive features.serie_detenida.", "it reads as a discontinued product and the whole horizon is forecast 0. If it still sells, check the data or turn off features.serie_detenida."),
         ("contract", "Reglas de los datos", "Data rules"),
         ("errors", "errores", "errors"),
         ("warnings", "advertencias", "warnings"),
@@ -414,6 +420,7 @@ mod tests {
             forecast,
             actuals: vec![],
             total: Some(month.clone()),
+            detenida: None,
             months: vec![month],
             scenarios: vec![ScenarioRow {
                 descripcion: "¿Y si hacemos promoción los sábados?".into(),
@@ -463,6 +470,18 @@ mod tests {
         assert!(html.contains("12,0 %"));
         assert!(!html.contains("<script") && !html.contains("http://") || html.contains("xmlns"));
         assert!(!html.contains("https://"), "no network resource");
+    }
+
+    #[test]
+    fn a_stopped_series_is_said_at_the_top() {
+        let mut inf = sample(Lang::Es);
+        assert!(!render(&inf).unwrap().contains("no registra ventas"));
+        inf.detenida = Some(("2025-10-01".into(), 52));
+        let html = render(&inf).unwrap();
+        assert!(
+            html.contains("Esta serie no registra ventas desde el 1 oct 2025 (52 días abiertos seguidos sin ventas)"),
+            "{html}"
+        );
     }
 
     #[test]

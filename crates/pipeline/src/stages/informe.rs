@@ -245,6 +245,11 @@ pub fn build(store: &mut dyn Store, cfg: &AppConfig) -> Result<Option<Informe>, 
     let (train, sim, monitor) = (read("train")?, read("simulation")?, read("monitor")?);
     let (cleansing, validation, ingest) =
         (read("cleansing")?, read("validation")?, read("ingest")?);
+    let stop = &read("features")?["body"]["report"]["serie_detenida"];
+    let detenida = stop["desde"].as_str().map(|d| {
+        let dias = stop["dias_sin_ventas"].as_u64().unwrap_or(0) as usize;
+        (d.to_string(), dias)
+    });
     let fb = &forecast["body"];
     let levels: Vec<f64> = fb["intervals"]["levels"]
         .as_array()
@@ -338,6 +343,7 @@ pub fn build(store: &mut dyn Store, cfg: &AppConfig) -> Result<Option<Informe>, 
             last_year: None,
             actual: None,
         }),
+        detenida,
         months,
         scenarios: scenario_rows,
         skipped,

@@ -1,0 +1,196 @@
+//! A series that has stopped selling: a discontinued product, a closed branch. Its history
+//! ends in a run of days without sales that neither its own selling rate nor the same days a
+//! year earlier explain; forecasting last year's level there would plan production for a
+//! product nobody sells any more.
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// When the end of a history reads as a stop (`features.serie_detenida`; `null` = never).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopRule {
+    /// Fewest open days without sales at the end of the history: longer than a holiday
+    /// closure or a stock-out.
+    pub min_dias: u32,
+    /// Largest chance of that many days without sales at the selling rate of the year before
+    /// the run (each open day sells with the share of open days that sold): below it the run
+    /// is not bad luck.
+    pub probabilidad_max: f64,
+}
+
+impl Default for StopRule {
+    fn default() -> Self {
+        Self {
+            min_dias: 42,
+            probabilidad_max: 1e-3,
+        }
+    }
+}
+
+/// A stop found at the end of a history.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stopped {
+    /// First day of the final run without sales.
+    pub desde: NaiveDate,
+    /// Open days without sales in that run (closed and unrecorded days are not counted).
+    pub dias_sin_ventas: u32,
+    /// Share of open recorded days that sold in the year before the run.
+    pub cuota_previa: f64,
+}
+
+/// Days compared a year back: 364 days, the same weekday.
+const YEAR: u64 = 364;
+
+/// Fewest days of the run with a recorded day a year earlier for the comparison to count.
+const MIN_YEAR_PAIRS: usize = 14;
+
+/// A year earlier, the run's days sold at under this share of the selling rate before the
+/// run: the run is then the series' yearly quiet season, not a stop.
+const QUIET_YEAR_SHARE: f64 = 0.5;
+
+impl StopRule {
+    /// The stop at the end of `days` (date, units, open; in date order, one row per date), if
+    /// any. The final run is the days after the last open day that sold; closed days and days
+    /// without a value are skipped. It is a stop when it holds at least `min_dias` open days
+    /// at 0, the series sold in the year before it often enough that so many zeros in a row
+    /// have a chance of at most `probabilidad_max`, and the same days a year earlier (when
+    /// recorded) sold at no less than half that rate. A series that never sold is not stopped.
+    ///
+    /// ```
+    /// use chrono::{Days, NaiveDate};
+    /// use features::StopRule;
+    ///
+    /// let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    /// // Two years of sales, then 60 days of zeros.
+    /// let days: Vec<(NaiveDate, Option<f64>, bool)> = (0..790u64)
+    ///     .map(|i| (d0 + Days::new(i), Some(if i < 730 { 20.0 } else { 0.0 }), true))
+    ///     .collect();
+    /// let stop = StopRule::default().stopped(&days).unwrap();
+    /// assert_eq!(stop.desde, d0 + Days::new(730));
+    /// assert_eq!(stop.dias_sin_ventas, 60);
+    /// ```
+    pub fn stopped(&self, days: &[(NaiveDate, Option<f64>, bool)]) -> Option<Stopped> {
+        let sold =
+            |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && v.is_some_and(|x| x > 0.0);
+        let zero = |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && *v == Some(0.0);
+        let last_sale = days.iter().rposition(sold)?;
+        let run = &days[last_sale + 1..];
+        let zeros = run.iter().filter(|d| zero(d)).count();
+        let desde = run.iter().find(|d| zero(d))?.0;
+        if zeros < self.min_dias as usize {
+            return None;
+        }
+        // The selling rate of the year before the run.
+        let year_before = desde.checked_sub_days(Days::new(YEAR))?;
+        let (n, s) = days[..=last_sale]
+            .iter()
+            .filter(|d| d.0 >= year_before && (zero(d) || sold(d)))
+            .fold((0usize, 0usize), |(n, s), d| {
+                (n + 1, s + usize::from(sold(d)))
+            });
+        let cuota_previa = s as f64 / n.max(1) as f64;
+        if (1.0 - cuota_previa).powi(zeros as i32) > self.probabilidad_max {
+            return None;
+        }
+        // The same days a year earlier: quiet then too means a season, not a stop.
+        let by_date: std::collections::BTreeMap<NaiveDate, usize> =
+            days.iter().enumerate().map(|(i, d)| (d.0, i)).collect();
+        let (pairs, sold_then) = run
+            .iter()
+            .filter(|d| zero(d))
+            .filter_map(|d| {
+                let i = *by_date.get(&d.0.checked_sub_days(Days::new(YEAR))?)?;
+                let then = &days[i];
+                (zero(then) || sold(then)).then(|| sold(then))
+            })
+            .fold((0usize, 0usize), |(n, s), x| (n + 1, s + usize::from(x)));
+        if pairs >= MIN_YEAR_PAIRS
+            && (sold_then as f64) < QUIET_YEAR_SHARE * cuota_previa * pairs as f64
+        {
+            return None;
+        }
+        Some(Stopped {
+            desde,
+            dias_sin_ventas: zeros as u32,
+            cuota_previa,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(
+        n: u64,
+        f: impl Fn(u64) -> (Option<f64>, bool),
+    ) -> Vec<(NaiveDate, Option<f64>, bool)> {
+        let d0 = NaiveDate::from_ymd_opt(2022, 1, 3).unwrap();
+        (0..n)
+            .map(|i| {
+                let (v, open) = f(i);
+                (d0 + Days::new(i), v, open)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_final_run_of_zeros_after_daily_sales_is_a_stop() {
+        // Sundays closed throughout: they neither break nor lengthen the run.
+        let days = series(800, |i| {
+            let open = i % 7 != 6;
+            (Some(if i < 750 { 30.0 } else { 0.0 }), open)
+        });
+        let s = StopRule::default().stopped(&days).unwrap();
+        assert_eq!(s.desde, days[750].0);
+        assert_eq!(s.dias_sin_ventas, 43);
+        assert_eq!(s.cuota_previa, 1.0);
+        // One day short of the rule: not yet.
+        let rule = StopRule {
+            min_dias: 44,
+            ..StopRule::default()
+        };
+        assert!(rule.stopped(&days).is_none());
+    }
+
+    #[test]
+    fn a_quiet_season_that_recurs_is_not_a_stop() {
+        // Sold from March to October every year: the winter zeros repeat a year earlier.
+        let days = series(1100, |i| {
+            let doy = i % 364;
+            (
+                Some(if (60..300).contains(&doy) { 12.0 } else { 0.0 }),
+                true,
+            )
+        });
+        assert!(StopRule::default().stopped(&days).is_none());
+    }
+
+    #[test]
+    fn zeros_an_intermittent_series_often_has_are_not_a_stop() {
+        // Sells on one day in five: 49 zeros in a row have a chance of 0.8^49 ≈ 2e-5 …
+        let days = series(900, |i| {
+            (Some(if i < 855 && i % 5 == 0 { 3.0 } else { 0.0 }), true)
+        });
+        assert!(StopRule::default().stopped(&days).is_some());
+        // … but at one day in twenty, 59 zeros are likely enough (0.95^59 ≈ 0.05).
+        let sparse = series(900, |i| {
+            (Some(if i < 855 && i % 20 == 0 { 3.0 } else { 0.0 }), true)
+        });
+        assert!(StopRule::default().stopped(&sparse).is_none());
+    }
+
+    #[test]
+    fn a_series_that_never_sold_or_ends_selling_is_not_stopped() {
+        assert!(StopRule::default()
+            .stopped(&series(400, |_| (Some(0.0), true)))
+            .is_none());
+        assert!(StopRule::default()
+            .stopped(&series(400, |_| (Some(5.0), true)))
+            .is_none());
+        // Days without a value are unknown, not zeros.
+        let gap = series(500, |i| (if i < 440 { Some(8.0) } else { None }, true));
+        assert!(StopRule::default().stopped(&gap).is_none());
+    }
+}
