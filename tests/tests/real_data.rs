@@ -611,7 +611,10 @@ fn a_discontinued_product_is_forecast_zero_and_the_page_says_why() {
     let cutoff = first + Days::new(sold + 59);
     assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 0);
     let page = std::fs::read_to_string(root.join("outputs/figures/informe_latest.html")).unwrap();
-    assert!(page.contains("Esta serie no registra ventas desde el"), "{page}");
+    assert!(
+        page.contains("Esta serie no registra ventas desde el"),
+        "{page}"
+    );
     // Turned off, the same file forecasts its old level again.
     let off: Vec<String> = [
         "evaluate".to_string(),

@@ -183,6 +183,12 @@ pub struct FeatureConfig {
     pub ventana_festivos: HolidayWindow,
     /// Named event dummies.
     pub eventos: Vec<Evento>,
+    /// Each festivo by its name as an event of its own (`evento_festivo_<name>`), as
+    /// Prophet's holidays: Christmas and a minor holiday move sales differently, and one
+    /// `is_holiday` averages them. A name needs at least this many open history days with a
+    /// value (phase 04 resolves the names into `eventos`; `null` = off).
+    #[serde(default)]
+    pub festivos_por_nombre: Option<u32>,
     /// When the end of the history reads as a stop (a discontinued product): the horizon is
     /// then closed, forecast 0 (`null` = never).
     #[serde(default)]
@@ -251,6 +257,7 @@ impl Default for FeatureConfig {
             cambios_tendencia: Vec::new(),
             ventana_festivos: HolidayWindow::default(),
             eventos: Vec::new(),
+            festivos_por_nombre: Some(3),
             serie_detenida: Some(crate::StopRule::default()),
             exogenas: Vec::new(),
             exogenas_auto: true,

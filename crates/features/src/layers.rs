@@ -103,6 +103,68 @@ pub fn history_inputs(
         .collect())
 }
 
+/// The calendar's festivos as events by name (`features.festivos_por_nombre`): a name's
+/// event holds every date of the calendar's span with that name (its "(observed)" copies
+/// too; coinciding festivos share one entry and so one combined name), and is kept when at least `min` of its dates up to `cutoff` are open history days;
+/// a name already among `given` events is left to them.
+fn festivo_events(
+    cal: &Calendar,
+    history: &BTreeMap<NaiveDate, DayInputs>,
+    cutoff: NaiveDate,
+    min: u32,
+    given: &[crate::Evento],
+) -> Vec<crate::Evento> {
+    let mut by_name: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
+    for (d, name) in cal.festivos() {
+        let slug = festivo_slug(name);
+        if !slug.is_empty() {
+            by_name.entry(slug).or_default().push(*d);
+        }
+    }
+    by_name
+        .into_iter()
+        .filter(|(slug, fechas)| {
+            let open = fechas
+                .iter()
+                .filter(|d| **d <= cutoff && history.get(d).is_some_and(|i| !i.closed))
+                .count();
+            open >= min as usize && !given.iter().any(|e| e.nombre == format!("festivo_{slug}"))
+        })
+        .map(|(slug, fechas)| crate::Evento {
+            nombre: format!("festivo_{slug}"),
+            fechas,
+        })
+        .collect()
+}
+
+/// A festivo's name as a column-name part: letters (accents dropped) and digits in lower
+/// case, runs of anything else as one `_`, without a remark in parentheses or brackets
+/// ("Christmas Day (observed)" → `christmas_day`, "Año Nuevo [New Year's Day]" → `ano_nuevo`,
+/// "Tag der Deutschen Einheit" → `tag_der_deutschen_einheit`).
+fn festivo_slug(name: &str) -> String {
+    let bare = name.split(['(', '[']).next().unwrap_or(name);
+    let mut out = String::new();
+    for c in bare.chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            'ß' => 's',
+            c => c,
+        };
+        if plain.is_ascii_alphanumeric() {
+            out.push(plain);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
 /// The history up to `cutoff` as [`crate::StopRule::stopped`] reads it: date, units, open.
 /// A zero the cleanse flagged on an open day (`cero_con_tienda_abierta`: nulled there, and
 /// maybe imputed for the models) is still a day without sales.
@@ -309,6 +371,17 @@ pub fn build_layers_with(
         ..cfg.clone()
     };
     let inputs = history_inputs(cleansed, cfg)?;
+    // Festivos by name become events, resolved here so that the horizon and a served model
+    // build the same columns.
+    let named = match cfg.festivos_por_nombre {
+        Some(min) if cfg.festivos => festivo_events(&cal, &inputs, cutoff, min, &cfg.eventos),
+        _ => Vec::new(),
+    };
+    let cfg = &FeatureConfig {
+        eventos: cfg.eventos.iter().cloned().chain(named).collect(),
+        festivos_por_nombre: None,
+        ..cfg.clone()
+    };
     // Closures that recur in the history (a weekday never traded, a date closed every year)
     // are closures of the horizon too.
     let closed: BTreeSet<NaiveDate> = inputs

@@ -300,3 +300,46 @@ fn the_weekday_profile_by_season_is_the_weekday_times_the_yearly_terms() {
     let plain = feature_rows(span, &cal, &off, d("2025-06-01"), history(1000)).unwrap();
     assert!(!plain.names.iter().any(|n| n.contains("_year_")));
 }
+
+#[test]
+fn festivos_by_name_are_events_of_their_own_when_the_history_has_enough_of_them() {
+    // Three years from 2024-01-01: Año Nuevo falls three times in the history (2024, 2025,
+    // 2026), Navidad twice before the cutoff; the horizon holds the next ones.
+    let units: Vec<Option<f64>> = (0..1000).map(|i| Some(50.0 + (i % 7) as f64)).collect();
+    let cal = CalendarConfig::default();
+    let plan = FuturePlan::default();
+    let h = Horizon::new(185).unwrap();
+    let cfg = FeatureConfig::default();
+    assert_eq!(cfg.festivos_por_nombre, Some(3));
+    let l = build_layers(&cleansed(&units), &cal, &cfg, &plan, h, None).unwrap();
+    let names = &l.history_table.names;
+    assert!(
+        names.contains(&"evento_festivo_ano_nuevo".to_string()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"evento_festivo_dia_del_trabajo".to_string()));
+    assert!(!names.contains(&"evento_festivo_navidad".to_string()));
+    let col = |t: &features::FeatureTable, day: &str| value(t, "evento_festivo_ano_nuevo", day);
+    assert_eq!(col(&l.history_table, "2025-01-01"), 1.0);
+    assert_eq!(col(&l.history_table, "2025-01-02"), 0.0);
+    // The horizon (from 2026-09-27) and a served model's settings carry the same columns.
+    assert_eq!(l.future_table.names, *names);
+    assert!(l
+        .report
+        .resolved
+        .eventos
+        .iter()
+        .any(|e| e.nombre == "festivo_ano_nuevo" && e.fechas.contains(&d("2027-01-01"))));
+    assert_eq!(l.report.resolved.festivos_por_nombre, None);
+    // Off: only is_holiday.
+    let off_cfg = FeatureConfig {
+        festivos_por_nombre: None,
+        ..FeatureConfig::default()
+    };
+    let off = build_layers(&cleansed(&units), &cal, &off_cfg, &plan, h, None).unwrap();
+    assert!(!off
+        .history_table
+        .names
+        .iter()
+        .any(|n| n.starts_with("evento_")));
+}
