@@ -119,6 +119,8 @@ pub fn fit_across(
         .iter()
         .map(|i| g.exog.map(|f| f.apply(&series[*i].1.exog)))
         .collect();
+    let signed: Vec<bool> = taken.iter().map(|i| series[*i].1.is_signed()).collect();
+    let clip: Vec<bool> = signed.iter().map(|s| g.clip_negative && !s).collect();
     // One fit per refit and one on the whole histories (`None`), in parallel.
     let fits: Vec<Option<usize>> = (0..expected).map(Some).chain([None]).collect();
     let fitted: Vec<Vec<models::FittedModel>> = fits
@@ -142,16 +144,22 @@ pub fn fit_across(
                 })
                 .collect();
             let global = spec.fit_series(&inputs)?;
+            // A signed series sees the shared model without the floor at 0, as its own
+            // candidates are (the global Ridge has no log1p to drop).
             (0..taken.len())
-                .map(|j| global.local(j, inputs[j], g.clip_negative, k.is_none()))
+                .map(|j| global.local(j, inputs[j], clip[j], k.is_none()))
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<_, models::ModelError>>()?;
     let (whole, by_refit) = fitted.split_last().expect("the whole-history fit at least");
     let mut out = vec![None; series.len()];
     for (j, i) in taken.iter().enumerate() {
+        let mut candidate = candidate.clone();
+        if signed[j] {
+            candidate.model = candidate.model.for_signed_target();
+        }
         out[*i] = Some(FittedCandidate {
-            candidate: candidate.clone(),
+            candidate,
             label: label.clone(),
             folds: ranges[j]
                 .iter()
@@ -277,6 +285,23 @@ mod tests {
             assert_eq!(t.candidates_fitted_elsewhere, 1);
             assert_eq!(t.candidates_ensembles(), 1);
         }
+        // A signed series sees the shared model without the floor at 0; the others keep it.
+        let signed = data(-20.0, 40.0, 2, 1100);
+        assert!(signed.is_signed() && !series[0].is_signed());
+        let views: Vec<(&str, &TrainData)> = vec![("a", &series[0]), ("s", &signed)];
+        let fits = fit_across(&views, &cfg).unwrap();
+        let clips = |f: &Option<FittedCandidate>| {
+            let f = f.as_ref().unwrap();
+            let clip = |m: &models::ModelSpec| match m {
+                models::ModelSpec::Recursive { clip_negative, .. } => *clip_negative,
+                other => panic!("{other:?}"),
+            };
+            let folds: Vec<bool> = f.folds.iter().map(|(_, m)| clip(&m.spec)).collect();
+            (clip(&f.candidate.model), clip(&f.whole.spec), folds)
+        };
+        assert!(cfg.global.clip_negative);
+        assert_eq!(clips(&fits[0]), (true, true, vec![true; 6]));
+        assert_eq!(clips(&fits[1]), (false, false, vec![false; 6]));
         // Series of unequal refits are refused by name.
         let short = data(50.0, 10.0, 3, 800);
         let views: Vec<(&str, &TrainData)> = vec![("a", &series[0]), ("c", &short)];

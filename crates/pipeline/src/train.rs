@@ -32,6 +32,12 @@ pub struct TrainData {
 }
 
 impl TrainData {
+    /// Whether the target takes negative values (the contract let them through as a signed
+    /// series: temperatures, net flows): modelled without `log1p` or clipping at 0.
+    pub fn is_signed(&self) -> bool {
+        self.model_y.iter().any(|v| v.is_finite() && *v < 0.0)
+    }
+
     /// Reads the training history (`04_processed/train`) and the horizon
     /// (`04_processed/future`): `target` is the model column (`train.target`), `selection`
     /// which feature columns are exog.
@@ -131,7 +137,7 @@ pub fn train(
 ) -> Result<Trained, PipelineError> {
     // A signed series (negative values are data: temperatures, net flows; the contract let
     // them through) is modelled without log1p and forecast without a floor at 0.
-    let signed = data.model_y.iter().any(|v| v.is_finite() && *v < 0.0);
+    let signed = data.is_signed();
     let signed_cfg;
     let cfg = if signed {
         tracing::info!(
