@@ -219,6 +219,26 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
     }
     // verify re-derives the many-series run byte for byte.
     assert_eq!(xtask(root, &["verify", "latest"]), 0);
+    // A single-series run in the same project afterwards: its monitor skips the many-series
+    // forecast kept in the history (another shape, other series) and says so.
+    let single = [
+        "run",
+        "--set",
+        "source.kind=file",
+        "--set",
+        "source.path=long.csv",
+        "--set",
+        "source.filters={tienda: centro}",
+        "--set",
+        "train.search.method=none",
+    ];
+    assert_eq!(xtask(root, &single), 0);
+    let monitor: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("outputs/reports/monitor_latest.json")).unwrap(),
+    )
+    .unwrap();
+    let notas = monitor["body"]["notas"].to_string();
+    assert!(notas.contains("corridas de muchas series"), "{notas}");
 }
 
 /// The shipped settings on the long CSV (no search) and its rows, for runs of the library.

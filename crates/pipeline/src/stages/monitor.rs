@@ -55,6 +55,12 @@ pub struct MonitorBody {
     pub figures: Vec<String>,
 }
 
+/// Whether a kept forecast CSV is a many-series run's: key columns before `fecha`.
+fn keyed(text: &str) -> bool {
+    let header: Vec<&str> = text.lines().next().unwrap_or_default().split(',').collect();
+    header.first() != Some(&core_types::cols::FECHA) && header.contains(&core_types::cols::FECHA)
+}
+
 /// A kept daily forecast CSV: dates, points and `(level, lo, hi)` per day.
 type KeptForecast = Vec<(NaiveDate, f64, Vec<(f64, f64, f64)>)>;
 
@@ -131,8 +137,16 @@ pub fn monitor(store: &mut dyn Store, app: &AppConfig) -> Result<(), PipelineErr
     // Kept forecasts, newest last.
     let kept = store.history(Area::Forecast, "forecast_daily", "csv")?;
     let mut scored = Vec::new();
+    let mut other_runs = 0usize;
     for k in &kept {
-        let fc = read_forecast(&String::from_utf8_lossy(&k.bytes), &k.label)?;
+        let text = String::from_utf8_lossy(&k.bytes);
+        // A many-series run's forecast (`serie,fecha,…`, its series and their total) kept in
+        // the same project is not this series' forecast: skipped and counted, not an error.
+        if keyed(&text) {
+            other_runs += 1;
+            continue;
+        }
+        let fc = read_forecast(&text, &k.label)?;
         if let Some(s) = monitor::watch::score_kept(&fc, &actual, &expect, &cfg.salud) {
             let fh = ForecastHealth {
                 forecast: k.label.clone(),
@@ -148,6 +162,12 @@ pub fn monitor(store: &mut dyn Store, app: &AppConfig) -> Result<(), PipelineErr
         "los valores diarios están autocorrelacionados: los p-valores de KS son indicativos"
             .to_string(),
     ];
+    if other_runs > 0 {
+        notas.push(format!(
+            "{other_runs} pronóstico(s) guardado(s) de corridas de muchas series (con columna de \
+             serie) no se comparan con esta serie"
+        ));
+    }
     let (mut target_drift, mut feature_drift) = (None, Vec::new());
     if let Some((_, latest)) = &latest {
         let monitor::watch::Windows { recent, reference } = monitor::watch::windows(
