@@ -221,17 +221,8 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
     assert_eq!(xtask(root, &["verify", "latest"]), 0);
     // A single-series run in the same project afterwards: its monitor skips the many-series
     // forecast kept in the history (another shape, other series) and says so.
-    let single = [
-        "run",
-        "--set",
-        "source.kind=file",
-        "--set",
-        "source.path=long.csv",
-        "--set",
-        "source.filters={tienda: centro}",
-        "--set",
-        "train.search.method=none",
-    ];
+    let mut single = args[..args.len() - 2].to_vec();
+    single[6] = "source.filters={tienda: centro}";
     assert_eq!(xtask(root, &single), 0);
     let monitor: Value = serde_json::from_str(
         &std::fs::read_to_string(root.join("outputs/reports/monitor_latest.json")).unwrap(),

@@ -21,6 +21,27 @@ fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// Writes `text` as `<name>.csv` in `root` and runs `cargo xtask evaluate` on it as a `pais`
+/// series with `extra` arguments: its row of the evaluation table (checked `ok`) and its
+/// run's `outputs` folder.
+fn evaluate_file(
+    root: &Path,
+    name: &str,
+    text: &str,
+    pais: &str,
+    extra: &[&str],
+) -> (Value, PathBuf) {
+    let csv = root.join(format!("{name}.csv"));
+    std::fs::write(&csv, text).unwrap();
+    let mut args: Vec<String> = vec!["evaluate".into(), format!("{}:{pais}", csv.display())];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    assert_eq!(xtask(root, &args), 0);
+    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
+    let row = ev["body"]["filas"][0].clone();
+    assert_eq!(row["estado"], "ok", "{row}");
+    (row, root.join(format!("outputs/evaluate/{name}/outputs")))
+}
+
 /// A turnover-like series (amounts, not units) with a weekly and a yearly cycle, closed every
 /// 25 December and 1 January (absent from the file, as real exports do), and a few random
 /// gaps.
@@ -504,8 +525,6 @@ fn a_signed_series_keeps_its_negatives_and_is_forecast_below_zero() {
     // Daily temperatures around 2 °C (a yearly swing of ±10 °C, a weekly nothing): most
     // winters below zero. Negatives are data here, not returns to flag.
     let p = project();
-    let root = p.path();
-    let csv = root.join("temperatura.csv");
     let first = day("2022-01-01");
     let mut text = String::from("date,y\n");
     let mut state: u64 = 7;
@@ -518,13 +537,7 @@ fn a_signed_series_keeps_its_negatives_and_is_forecast_below_zero() {
         let season = (2.0 * std::f64::consts::PI * f64::from(d.ordinal()) / 365.25).cos();
         text.push_str(&format!("{d},{:.2}\n", 2.0 - 10.0 * season + 3.0 * noise));
     }
-    std::fs::write(&csv, &text).unwrap();
-    let args: Vec<String> = ["evaluate".to_string(), format!("{}:DE", csv.display())].to_vec();
-    assert_eq!(xtask(root, &args), 0);
-    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
-    let row = &ev["body"]["filas"][0];
-    assert_eq!(row["estado"], "ok", "{row}");
-    let run = root.join("outputs/evaluate/temperatura/outputs");
+    let (row, run) = evaluate_file(p.path(), "temperatura", &text, "DE", &[]);
     let cleansing = json(&run.join("reports/cleansing_latest.json"));
     assert_eq!(cleansing["body"]["report"]["target_kind"], "signed");
     assert_eq!(cleansing["body"]["report"]["left_missing"], 0);
@@ -545,23 +558,15 @@ fn a_constant_series_is_ranked_by_mae_and_forecast_at_its_level() {
     // for every candidate. The competition ranks by MAE instead, the forecast is the quota,
     // and the hold-out reports its error in units with MASE left empty.
     let p = project();
-    let root = p.path();
-    let csv = root.join("cupo.csv");
     let first = day("2023-01-02");
     let mut text = String::from("date,y\n");
     for i in 0..(548 + 185) {
         text.push_str(&format!("{},40\n", first + Days::new(i)));
     }
-    std::fs::write(&csv, &text).unwrap();
-    let args: Vec<String> = ["evaluate".to_string(), format!("{}:DE", csv.display())].to_vec();
-    assert_eq!(xtask(root, &args), 0);
-    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
-    let row = &ev["body"]["filas"][0];
-    assert_eq!(row["estado"], "ok", "{row}");
+    let (row, run) = evaluate_file(p.path(), "cupo", &text, "DE", &[]);
     assert!(row["mase"].is_null(), "{row}");
     assert!(row["mae"].as_f64().unwrap() < 1e-6, "{row}");
     assert_eq!(row["cobertura_80"], 1.0);
-    let run = root.join("outputs/evaluate/cupo/outputs");
     let train = json(&run.join("reports/train_latest.json"));
     assert_eq!(
         train["body"]["leaderboard"]["metric"], "mae",
@@ -581,7 +586,6 @@ fn a_discontinued_product_is_forecast_zero_and_the_page_says_why() {
     // same days sold, so it is not a season; the horizon is closed and forecast 0.
     let p = project();
     let root = p.path();
-    let csv = root.join("descontinuado.csv");
     let first = day("2023-01-02");
     let (sold, days) = (730u64, 730 + 60 + 185);
     let mut text = String::from("date,y\n");
@@ -589,14 +593,8 @@ fn a_discontinued_product_is_forecast_zero_and_the_page_says_why() {
         let v = if i < sold { 50 + 10 * (i % 7) } else { 0 };
         text.push_str(&format!("{},{v}\n", first + Days::new(i)));
     }
-    std::fs::write(&csv, &text).unwrap();
-    let args: Vec<String> = ["evaluate".to_string(), format!("{}:DE", csv.display())].to_vec();
-    assert_eq!(xtask(root, &args), 0);
-    let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
-    let row = &ev["body"]["filas"][0];
-    assert_eq!(row["estado"], "ok", "{row}");
+    let (row, run) = evaluate_file(root, "descontinuado", &text, "DE", &[]);
     assert_eq!(row["mae"], 0.0, "{row}");
-    let run = root.join("outputs/evaluate/descontinuado/outputs");
     let features = json(&run.join("reports/features_latest.json"));
     let stop = &features["body"]["report"]["serie_detenida"];
     assert_eq!(
@@ -609,6 +607,7 @@ fn a_discontinued_product_is_forecast_zero_and_the_page_says_why() {
     assert!(read_series(&fc).values().all(|v| *v == 0.0));
     // The whole run: the planner's page says so at the top.
     let cutoff = first + Days::new(sold + 59);
+    let csv = root.join("descontinuado.csv");
     assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 0);
     let page = std::fs::read_to_string(root.join("outputs/figures/informe_latest.html")).unwrap();
     assert!(
@@ -616,14 +615,8 @@ fn a_discontinued_product_is_forecast_zero_and_the_page_says_why() {
         "{page}"
     );
     // Turned off, the same file forecasts its old level again.
-    let off: Vec<String> = [
-        "evaluate".to_string(),
-        format!("{}:DE", csv.display()),
-        "--set".into(),
-        "features.serie_detenida=null".into(),
-    ]
-    .to_vec();
-    assert_eq!(xtask(root, &off), 0);
+    let off = ["--set", "features.serie_detenida=null"];
+    evaluate_file(root, "descontinuado", &text, "DE", &off);
     let fc = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
     assert!(read_series(&fc).values().sum::<f64>() > 0.0);
 }

@@ -348,6 +348,15 @@ mod tests {
     use crate::matrix::{Autoregressive, ExogFilter};
     use crate::spec::{ModelSpec, Regressor, Transform};
 
+    /// A candidate on every exog column there is.
+    fn cand(nombre: &str, model: ModelSpec) -> Candidate {
+        Candidate {
+            nombre: nombre.into(),
+            model,
+            exog: ExogFilter::default(),
+        }
+    }
+
     #[test]
     fn a_leaderboard_with_an_overflowed_metric_reads_back() {
         // A diverged candidate's squared error overflows to infinity, which JSON writes as
@@ -419,16 +428,8 @@ mod tests {
             .map(|t| 100.0 + 30.0 * ((t % 7) as f64) + 0.1 * t as f64)
             .collect();
         let cands = vec![
-            Candidate {
-                nombre: "naive".into(),
-                model: ModelSpec::Naive,
-                exog: ExogFilter::default(),
-            },
-            Candidate {
-                nombre: "snaive7".into(),
-                model: ModelSpec::SeasonalNaive { period: 7 },
-                exog: ExogFilter::default(),
-            },
+            cand("naive", ModelSpec::Naive),
+            cand("snaive7", ModelSpec::SeasonalNaive { period: 7 }),
             Candidate {
                 nombre: "ols".into(),
                 model: ModelSpec::Recursive {
@@ -444,11 +445,7 @@ mod tests {
                 },
                 exog: ExogFilter::default(),
             },
-            Candidate {
-                nombre: "too_long".into(),
-                model: ModelSpec::SeasonalNaive { period: 1000 },
-                exog: ExogFilter::default(),
-            },
+            cand("too_long", ModelSpec::SeasonalNaive { period: 1000 }),
         ];
         let cv = FoldConfig::new(28, 300);
         let arena = Arena::new(&y, &cv, Metric::Mae);
@@ -474,16 +471,8 @@ mod tests {
             .map(|t| [5.0, 9.0, 9.0, 7.0, 0.0, 3.0, 4.0][t % 7])
             .collect();
         let cands = vec![
-            Candidate {
-                nombre: "naive".into(),
-                model: ModelSpec::Naive,
-                exog: ExogFilter::default(),
-            },
-            Candidate {
-                nombre: "snaive7".into(),
-                model: ModelSpec::SeasonalNaive { period: 7 },
-                exog: ExogFilter::default(),
-            },
+            cand("naive", ModelSpec::Naive),
+            cand("snaive7", ModelSpec::SeasonalNaive { period: 7 }),
         ];
         let cv = FoldConfig::new(28, 140);
         let (lb, _) = compete(&cands, Arena::new(&y, &cv, Metric::Mase7), &|_| {}).unwrap();
@@ -518,11 +507,7 @@ mod tests {
         assert!(mstl(vec![7, 365]).check_history(730).is_err());
         assert!(mstl(vec![7]).check_history(600).is_ok());
         let cands = vec![
-            Candidate {
-                nombre: "snaive7".into(),
-                model: ModelSpec::SeasonalNaive { period: 7 },
-                exog: ExogFilter::default(),
-            },
+            cand("snaive7", ModelSpec::SeasonalNaive { period: 7 }),
             Candidate {
                 nombre: "mstl_anual".into(),
                 model: mstl(vec![7, 365]),
