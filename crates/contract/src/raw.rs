@@ -126,8 +126,9 @@ pub enum Bad {
 /// A number written as text, as the contract reads target cells: trimmed, a decimal comma
 /// (`"1269,25"`) accepted when there is no decimal point, thousands separators read when the
 /// cell leaves no doubt (`"16.969,86"`, `"1,234,567"`, `"1 234,5"`; a lone `"1.234"` is a
-/// decimal); `None` when unparseable or not finite. Anything that re-reads a raw cell (the observed history, a flagged day's original
-/// value) goes through this, so a file with decimal commas reads the same everywhere.
+/// decimal); `None` when unparseable or not finite. Anything that re-reads a raw cell (the
+/// observed history, a flagged day's original value) goes through this, so a file with
+/// decimal commas reads the same everywhere.
 ///
 /// ```
 /// assert_eq!(contract::parse_number(" 1269,25 "), Some(1269.25));
@@ -226,7 +227,8 @@ fn normalised(t: &str) -> Option<String> {
     Some(out)
 }
 
-/// A cell as a number: JSON numbers, numeric strings (decimal comma allowed); blank → `None`.
+/// A cell as a number: JSON numbers, numeric strings (as [`parse_number`] reads them);
+/// blank → `None`.
 pub fn as_number(c: &Cell) -> Result<Option<f64>, Bad> {
     match c {
         _ if c.is_null() => Ok(None),

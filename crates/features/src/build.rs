@@ -185,8 +185,8 @@ pub struct FeatureConfig {
     pub eventos: Vec<Evento>,
     /// Each festivo by its name as an event of its own (`evento_festivo_<name>`), as
     /// Prophet's holidays: Christmas and a minor holiday move sales differently, and one
-    /// `is_holiday` averages them. A name needs at least this many open history days with a
-    /// value (phase 04 resolves the names into `eventos`; `null` = off).
+    /// `is_holiday` averages them. A name needs at least this many open history days (phase
+    /// 04 resolves the names into `eventos`; `null` = off).
     #[serde(default)]
     pub festivos_por_nombre: Option<u32>,
     /// When the end of the history reads as a stop (a discontinued product): the horizon is

@@ -105,8 +105,9 @@ pub fn history_inputs(
 
 /// The calendar's festivos as events by name (`features.festivos_por_nombre`): a name's
 /// event holds every date of the calendar's span with that name (its "(observed)" copies
-/// too; coinciding festivos share one entry and so one combined name), and is kept when at least `min` of its dates up to `cutoff` are open history days;
-/// a name already among `given` events is left to them.
+/// too; coinciding festivos share one entry, so one combined name), and is kept when at
+/// least `min` of its dates up to `cutoff` are open history days; a name already among
+/// `given` events is left to them.
 fn festivo_events(
     cal: &Calendar,
     history: &BTreeMap<NaiveDate, DayInputs>,

@@ -55,7 +55,8 @@ impl StopRule {
     /// without a value are skipped. It is a stop when it holds at least `min_dias` open days
     /// at 0, the series sold in the year before it often enough that so many zeros in a row
     /// have a chance of at most `probabilidad_max`, and the same days a year earlier (when
-    /// recorded) sold at no less than half that rate. A series that never sold is not stopped.
+    /// recorded) sold at no less than half that rate. A series that never sold is not stopped,
+    /// nor is a signed one (any negative value).
     ///
     /// ```
     /// use chrono::{Days, NaiveDate};
@@ -71,6 +72,10 @@ impl StopRule {
     /// assert_eq!(stop.dias_sin_ventas, 60);
     /// ```
     pub fn stopped(&self, days: &[(NaiveDate, Option<f64>, bool)]) -> Option<Stopped> {
+        // A signed series (temperatures, net flows) has values, not sales: no stops.
+        if days.iter().any(|(_, v, _)| v.is_some_and(|x| x < 0.0)) {
+            return None;
+        }
         let sold =
             |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && v.is_some_and(|x| x > 0.0);
         let zero = |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && *v == Some(0.0);
@@ -189,6 +194,11 @@ mod tests {
         assert!(StopRule::default()
             .stopped(&series(400, |_| (Some(5.0), true)))
             .is_none());
+        // A signed series (a negative value) has no stops.
+        let signed = series(800, |i| {
+            (Some(if i < 750 { 3.0 - (i % 5) as f64 } else { 0.0 }), true)
+        });
+        assert!(StopRule::default().stopped(&signed).is_none());
         // Days without a value are unknown, not zeros.
         let gap = series(500, |i| (if i < 440 { Some(8.0) } else { None }, true));
         assert!(StopRule::default().stopped(&gap).is_none());
