@@ -521,6 +521,13 @@ impl AppConfig {
                 });
             }
         }
+        if self.features.festivos_por_nombre == Some(0) {
+            return Err(ConfigError {
+                key: "features.festivos_por_nombre".into(),
+                message: "expected at least 1 open history day per festivo name, or null, found 0"
+                    .into(),
+            });
+        }
         if let Some(rule) = &self.features.serie_detenida {
             if rule.min_dias == 0 {
                 return Err(ConfigError {
@@ -1161,6 +1168,8 @@ mod tests {
         let e = load(&["features.serie_detenida.min_dias=0"]).unwrap_err();
         assert_eq!(e.key, "features.serie_detenida.min_dias", "{e}");
         assert!(load(&["features.serie_detenida=null"]).is_ok());
+        let e = load(&["features.festivos_por_nombre=0"]).unwrap_err();
+        assert_eq!(e.key, "features.festivos_por_nombre", "{e}");
         let mut cfg = AppConfig::shipped().unwrap();
         let (i, c) = cfg
             .train
