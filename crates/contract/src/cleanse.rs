@@ -210,7 +210,7 @@ impl Motivo {
             Motivo::FueraDeRango => "fuera_de_rango",
             Motivo::Duplicado => "duplicado",
             Motivo::DuplicadoEnConflicto => "duplicado_en_conflicto",
-            Motivo::CeroConTiendaAbierta => "cero_con_tienda_abierta",
+            Motivo::CeroConTiendaAbierta => cols::MOTIVO_CERO_CON_TIENDA_ABIERTA,
             Motivo::AtipicoAlto => "atipico_alto",
             Motivo::AtipicoBajo => "atipico_bajo",
         }

@@ -52,6 +52,9 @@ pub mod cols {
     pub const ES_ATIPICO: &str = "es_atipico";
     /// Cleansed layer: why the value was flagged.
     pub const MOTIVO: &str = "motivo";
+    /// Cleansed layer: the `motivo` of a zero on a day the shop was open (the value is
+    /// nulled; phase 04 still reads it as a day without sales).
+    pub const MOTIVO_CERO_CON_TIENDA_ABIERTA: &str = "cero_con_tienda_abierta";
     /// Cleansed layer: the model-ready units (imputed by policy, null on closed days).
     pub const UNIDADES_MODELO: &str = "unidades_modelo";
     /// Cleansed layer: `unidades_modelo` was imputed.

@@ -117,53 +117,35 @@ fn festivo_events(
 ) -> Vec<crate::Evento> {
     let mut by_name: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
     for (d, name) in cal.festivos() {
-        let slug = festivo_slug(name);
-        if !slug.is_empty() {
-            by_name.entry(slug).or_default().push(*d);
+        if let Some(slug) = festivo_slug(name) {
+            by_name
+                .entry(format!("festivo_{slug}"))
+                .or_default()
+                .push(*d);
         }
     }
     by_name
         .into_iter()
-        .filter(|(slug, fechas)| {
+        .filter(|(nombre, fechas)| {
             let open = fechas
                 .iter()
                 .filter(|d| **d <= cutoff && history.get(d).is_some_and(|i| !i.closed))
                 .count();
-            open >= min as usize && !given.iter().any(|e| e.nombre == format!("festivo_{slug}"))
+            open >= min as usize && !given.iter().any(|e| &e.nombre == nombre)
         })
-        .map(|(slug, fechas)| crate::Evento {
-            nombre: format!("festivo_{slug}"),
-            fechas,
-        })
+        .map(|(nombre, fechas)| crate::Evento { nombre, fechas })
         .collect()
 }
 
-/// A festivo's name as a column-name part: letters (accents dropped) and digits in lower
-/// case, runs of anything else as one `_`, without a remark in parentheses or brackets
-/// ("Christmas Day (observed)" → `christmas_day`, "Año Nuevo [New Year's Day]" → `ano_nuevo`,
-/// "Tag der Deutschen Einheit" → `tag_der_deutschen_einheit`).
-fn festivo_slug(name: &str) -> String {
+/// A festivo's name as a column-name part: the name without a remark in parentheses or
+/// brackets, standardised as column names are ([`core_types::names::snake_case`]):
+/// "Christmas Day (observed)" → `christmas_day`, "Año Nuevo [New Year's Day]" → `ano_nuevo`.
+/// `None` for a name with no letter or digit.
+fn festivo_slug(name: &str) -> Option<String> {
     let bare = name.split(['(', '[']).next().unwrap_or(name);
-    let mut out = String::new();
-    for c in bare.chars().flat_map(char::to_lowercase) {
-        let plain = match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            'ß' => 's',
-            c => c,
-        };
-        if plain.is_ascii_alphanumeric() {
-            out.push(plain);
-        } else if !out.is_empty() && !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    out.trim_end_matches('_').to_string()
+    bare.chars()
+        .any(char::is_alphanumeric)
+        .then(|| core_types::names::snake_case(bare, 0))
 }
 
 /// The history up to `cutoff` as [`crate::StopRule::stopped`] reads it: date, units, open.
@@ -191,7 +173,7 @@ fn stop_inputs(
         .enumerate()
         .take_while(|(_, d)| **d <= cutoff)
         .map(|(i, d)| {
-            let flagged_zero = motivo[i].as_deref() == Some("cero_con_tienda_abierta");
+            let flagged_zero = motivo[i].as_deref() == Some(cols::MOTIVO_CERO_CON_TIENDA_ABIERTA);
             let v = if flagged_zero { Some(0.0) } else { units[i] };
             (*d, v, open[i] != Some(false))
         })
