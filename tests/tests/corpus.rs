@@ -466,7 +466,7 @@ fn every_corpus_case_gives_a_result_or_a_typed_error() {
 }
 
 #[test]
-fn the_default_contract_needs_two_years_of_clean_days() {
+fn the_default_contract_needs_sixty_clean_days() {
     let dir = tempfile::tempdir().unwrap();
     let case = &cases()[0];
     let (out, _) = run_case(dir.path(), case, &ContractConfig::default());

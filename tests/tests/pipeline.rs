@@ -339,7 +339,7 @@ fn file_source_ingests_a_csv_with_mapping_and_records_its_hash() {
         "--set",
         "source.path=ventas.csv",
     ];
-    // With the default contract, three days are far from 730 clean days: the phase fails
+    // With the default contract, three days are far from 60 clean days: the phase fails
     // after writing the snapshot (the evidence) and the validation report.
     let mut args = vec!["phase", "01"];
     args.extend(file);

@@ -620,3 +620,40 @@ fn a_discontinued_product_is_forecast_zero_and_the_page_says_why() {
     let fc = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
     assert!(read_series(&fc).values().sum::<f64>() > 0.0);
 }
+
+#[test]
+fn a_history_under_a_year_is_forecast_with_wider_intervals_and_a_warning() {
+    // 150 days of history (then the 185 held out): no yearly cycle to learn, one short
+    // backtest fold. It is forecast all the same, its intervals widened for the days the
+    // fold never reached, and the planner's page says the history is short.
+    let p = project();
+    let root = p.path();
+    let first = day("2024-03-04");
+    let text = synthetic_csv(first, 150 + 185);
+    let (row, run) = evaluate_file(root, "corta", &text, "DE", &[]);
+    // The yearly swing (±20 %) it never saw is most of its error.
+    assert!(row["wape"].as_f64().unwrap() < 0.2, "{row}");
+    let forecast = json(&run.join("reports/forecast_latest.json"));
+    let cal = &forecast["body"]["calibracion"];
+    let widening = cal["horizon_factor"].as_f64().unwrap();
+    assert!(widening > 1.2, "{cal}");
+    let factor = cal["factor"].as_f64().unwrap();
+    assert!((factor - widening * cal["cross_fold_factor"].as_f64().unwrap()).abs() < 1e-9);
+    let csv = root.join("corta.csv");
+    let cutoff = first + Days::new(149);
+    assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 0);
+    let page = std::fs::read_to_string(root.join("outputs/figures/informe_latest.html")).unwrap();
+    assert!(
+        page.contains("La historia cubre solo 150 días, menos de un año"),
+        "{page}"
+    );
+    // Under the contract's 60 clean days the run is refused, naming the rule.
+    let cutoff = first + Days::new(39);
+    assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 1);
+    let validation =
+        std::fs::read_to_string(root.join("outputs/reports/validation_latest.json")).unwrap();
+    assert!(
+        validation.contains("at least 60 clean days"),
+        "{validation}"
+    );
+}

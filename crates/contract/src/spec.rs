@@ -191,7 +191,8 @@ pub struct TableRules {
     pub future_dates: Severity,
     /// Severity of repeated dates.
     pub duplicate_dates: Severity,
-    /// Minimum number of clean days (valid units on open days).
+    /// Minimum number of clean days (valid units on open days); 60 by default (a history
+    /// under a year is forecast, with a warning, from phase 04 on).
     pub min_clean_days: u32,
     /// Newest date at most this many days before today (`null` = not checked).
     pub freshness_days: Option<u32>,
@@ -297,7 +298,7 @@ impl Default for ContractConfig {
                 min_date: MinDate::Date(MinDate::COLOMBIA),
                 future_dates: Error,
                 duplicate_dates: Warning,
-                min_clean_days: 365,
+                min_clean_days: 60,
                 freshness_days: None,
                 freshness: Warning,
                 min_rows: 1,

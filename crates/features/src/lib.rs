@@ -31,6 +31,7 @@ pub use build::{
 pub use layers::{build_layers, build_layers_with, history_inputs, FeatureLayers};
 pub use processed::{
     future_table, ExtraNote, FeatureContext, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS,
+    YEAR_DAYS,
 };
 pub use stopped::{StopRule, Stopped};
 

@@ -107,6 +107,17 @@ pub struct FeaturesReport {
     pub extra_notes: Vec<ExtraNote>,
 }
 
+/// Days of history that show a whole yearly cycle: a shorter one is forecast all the same,
+/// with a warning in the log and on the planner's page.
+pub const YEAR_DAYS: i64 = 365;
+
+impl FeaturesReport {
+    /// Days from the first history date to the cutoff, both included.
+    pub fn history_span_days(&self) -> i64 {
+        (self.cutoff - self.origin).num_days() + 1
+    }
+}
+
 /// The settings a model's feature rows were built with: what a trained model carries so it
 /// can build its own future rows (calendar, feature groups as phase 04 applied them, plan,
 /// trend origin) without the pipeline's configuration.

@@ -234,13 +234,17 @@ fn in_or_out(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationReport {
     /// The factor the residuals were multiplied by (1 = unchanged): the cross-fold factor
-    /// times the selection optimism.
+    /// times the selection optimism times the horizon factor.
     pub factor: f64,
     /// The factor that brings the held-out folds' coverage to nominal.
     pub cross_fold_factor: f64,
     /// How much worse the candidate chosen on earlier folds did on the next fold
     /// (`models::selection_optimism`; 1 when unknown).
     pub selection_optimism: f64,
+    /// The widening for forecast steps the backtest never reached ([`horizon_factor`]): 1
+    /// when the longest fold is as long as the forecast (absent from reports then).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub horizon_factor: f64,
     /// Folds held out in turn (0: too few folds to hold one out; the factor is then
     /// `uncalibrated_factor`).
     pub folds: usize,
@@ -260,12 +264,66 @@ pub struct LevelCoverage {
     pub after: f64,
 }
 
+/// Share of the forecast's open days a backtest fold must hold to count as reaching it.
+const HORIZON_REACHED: f64 = 0.9;
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
+
+/// The widening of residuals for a forecast of `open_steps` open days when the longest
+/// backtest fold held `reach` of them (residuals per fold): `sqrt(open_steps / reach)` when
+/// the folds fall short of the forecast by more than a tenth, else 1 (closures differ
+/// from one period to the next). A history too short for folds as long as the forecast
+/// (under about a year and a half) measures errors only `reach` days out; beyond that they
+/// keep growing, and a random walk's spread grows with the square root of the steps.
+///
+/// ```
+/// use forecaster::intervals::horizon_factor;
+/// assert_eq!(horizon_factor(185, 185), 1.0);
+/// assert_eq!(horizon_factor(180, 185), 1.0);
+/// assert_eq!(horizon_factor(100, 400), 2.0);
+/// assert_eq!(horizon_factor(0, 400), 1.0);
+/// ```
+pub fn horizon_factor(reach: usize, open_steps: usize) -> f64 {
+    if reach == 0 || reach as f64 >= HORIZON_REACHED * open_steps as f64 {
+        1.0
+    } else {
+        (open_steps as f64 / reach as f64).sqrt()
+    }
+}
+
+/// The most residuals one backtest fold holds (all of them when `folds` is empty).
+pub fn longest_fold(residuals: usize, folds: &[usize]) -> usize {
+    if folds.is_empty() {
+        return residuals;
+    }
+    let mut counts = std::collections::BTreeMap::new();
+    for f in folds {
+        *counts.entry(*f).or_insert(0usize) += 1;
+    }
+    counts.values().copied().max().unwrap_or(0)
+}
+
 impl CalibrationReport {
     /// The report with the selection optimism (when known) multiplied into the factor.
     pub fn with_selection_optimism(mut self, optimism: Option<f64>) -> Self {
         if let Some(o) = optimism.filter(|o| o.is_finite() && *o > 0.0) {
             self.selection_optimism = o;
-            self.factor = self.cross_fold_factor * o;
+            self.factor = self.cross_fold_factor * o * self.horizon_factor;
+        }
+        self
+    }
+
+    /// The report with the horizon factor ([`horizon_factor`]) multiplied into the factor.
+    pub fn with_horizon_factor(mut self, horizon: f64) -> Self {
+        if horizon.is_finite() && horizon > 0.0 {
+            self.horizon_factor = horizon;
+            self.factor = self.cross_fold_factor * self.selection_optimism * horizon;
         }
         self
     }
@@ -277,6 +335,7 @@ impl CalibrationReport {
             factor,
             cross_fold_factor: factor,
             selection_optimism: 1.0,
+            horizon_factor: 1.0,
             folds: 0,
             levels: Vec::new(),
         }
@@ -384,6 +443,7 @@ pub fn cross_fold_calibration(
         factor,
         cross_fold_factor: factor,
         selection_optimism: 1.0,
+        horizon_factor: 1.0,
         folds: held.len(),
         levels: levels
             .iter()

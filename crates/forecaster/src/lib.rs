@@ -407,11 +407,14 @@ impl Forecaster {
             intervals::binned_residuals(model, intervals.residuals, intervals.n_bins)?;
         let calibration = match (intervals.residuals, intervals.calibration) {
             (ResidualSource::OutSample, Calibration::CrossFold) => model.out_sample().map(|o| {
+                let reach = intervals::longest_fold(o.residuals.len(), &o.folds);
+                let open_steps = future.open.iter().filter(|b| **b).count();
                 intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.percents())
                     .unwrap_or_else(|| {
                         CalibrationReport::uncalibrated(intervals.uncalibrated_factor)
                     })
                     .with_selection_optimism(o.selection_optimism)
+                    .with_horizon_factor(intervals::horizon_factor(reach, open_steps))
             }),
             _ => None,
         };

@@ -176,6 +176,8 @@ pub struct Informe {
     /// The series stopped selling before the cutoff: first day without sales and open days
     /// without sales since (the horizon is forecast 0).
     pub detenida: Option<(String, usize)>,
+    /// Days of history, when under a year (the yearly cycle was never seen whole).
+    pub historia_corta: Option<i64>,
     /// Months of the horizon.
     pub months: Vec<MonthRow>,
     /// Scenarios simulated.
@@ -260,6 +262,8 @@ fn labels(lang: Lang) -> BTreeMap<&'static str, &'static str> {
         ("closed", "Días cerrados", "Closed days"),
         ("stopped_since", "Esta serie no registra ventas desde el", "This series has not sold since"),
         ("stopped_days", "días abiertos seguidos sin ventas", "open days in a row without sales"),
+        ("short_history", "La historia cubre solo", "The history covers only"),
+        ("short_history_note", "días, menos de un año: el modelo no ha visto un ciclo anual completo, así que las temporadas que no aparecen en la historia no están en el pronóstico y los intervalos pueden quedarse cortos.", "days, less than a year: the model has not seen a whole yearly cycle, so seasons missing from the history are missing from the forecast and the intervals may fall short."),
         ("stopped_note", "se lee como un producto descontinuado y el pronóstico es 0 en todo el horizonte. Si se sigue vendiendo, revise los datos o desactive features.serie_detenida.", "it reads as a discontinued product and the whole horizon is forecast 0. If it still sells, check the data or turn off features.serie_detenida."),
         ("contract", "Reglas de los datos", "Data rules"),
         ("errors", "errores", "errors"),
@@ -421,6 +425,7 @@ mod tests {
             actuals: vec![],
             total: Some(month.clone()),
             detenida: None,
+            historia_corta: None,
             months: vec![month],
             scenarios: vec![ScenarioRow {
                 descripcion: "¿Y si hacemos promoción los sábados?".into(),
@@ -482,6 +487,22 @@ mod tests {
             html.contains("Esta serie no registra ventas desde el 1 oct 2025 (52 días abiertos seguidos sin ventas)"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn a_history_under_a_year_is_said_at_the_top() {
+        let mut inf = sample(Lang::Es);
+        assert!(!render(&inf).unwrap().contains("La historia cubre solo"));
+        inf.historia_corta = Some(200);
+        let html = render(&inf).unwrap();
+        assert!(
+            html.contains("La historia cubre solo 200 días, menos de un año"),
+            "{html}"
+        );
+        inf.lang = Lang::En;
+        assert!(render(&inf)
+            .unwrap()
+            .contains("The history covers only 200 days"));
     }
 
     #[test]

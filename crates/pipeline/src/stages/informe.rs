@@ -245,7 +245,14 @@ pub fn build(store: &mut dyn Store, cfg: &AppConfig) -> Result<Option<Informe>, 
     let (train, sim, monitor) = (read("train")?, read("simulation")?, read("monitor")?);
     let (cleansing, validation, ingest) =
         (read("cleansing")?, read("validation")?, read("ingest")?);
-    let stop = &read("features")?["body"]["report"]["serie_detenida"];
+    let features_report = read("features")?;
+    let stop = &features_report["body"]["report"]["serie_detenida"];
+    let historia_corta = serde_json::from_value::<features::FeaturesReport>(
+        features_report["body"]["report"].clone(),
+    )
+    .ok()
+    .map(|r| r.history_span_days())
+    .filter(|d| *d < features::YEAR_DAYS);
     let detenida = stop["desde"].as_str().map(|d| {
         let dias = stop["dias_sin_ventas"].as_u64().unwrap_or(0) as usize;
         (d.to_string(), dias)
@@ -344,6 +351,7 @@ pub fn build(store: &mut dyn Store, cfg: &AppConfig) -> Result<Option<Informe>, 
             actual: None,
         }),
         detenida,
+        historia_corta,
         months,
         scenarios: scenario_rows,
         skipped,

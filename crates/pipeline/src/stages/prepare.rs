@@ -365,6 +365,13 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
             "extra source column"
         );
     }
+    let span = layers.report.history_span_days();
+    if span < features::YEAR_DAYS {
+        tracing::warn!(
+            "the history covers {span} days, less than a year: the forecast has not seen the \
+             whole yearly cycle and its intervals may fall short"
+        );
+    }
     for d in &layers.report.planned_outside_horizon {
         tracing::warn!("planned promotion on {d} is outside the horizon and is ignored");
     }
