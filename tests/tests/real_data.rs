@@ -657,3 +657,43 @@ fn a_history_under_a_year_is_forecast_with_wider_intervals_and_a_warning() {
         "{validation}"
     );
 }
+
+#[test]
+fn a_colombian_export_with_lone_thousands_dots_scores_as_plain_numbers() {
+    // Whole units around a thousand: `1.234` is 1234 in an es-CO spreadsheet export, and
+    // polars alone reads it as 1.234. The file scores exactly as the plain one.
+    let p = project();
+    let root = p.path();
+    let plain: Vec<(String, u64)> = synthetic_csv(day("2022-01-03"), 900)
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (d, y) = l.split_once(',').unwrap();
+            (
+                d.to_string(),
+                (2.0 * y.parse::<f64>().unwrap()).round() as u64,
+            )
+        })
+        .collect();
+    assert!(plain.iter().any(|(_, y)| *y >= 1000) && plain.iter().any(|(_, y)| *y < 1000));
+    let write = |grouped: bool| {
+        let mut t = String::from("fecha;unidades_vendidas\n");
+        for (d, y) in &plain {
+            let y = match (grouped, y / 1000) {
+                (true, k) if k > 0 => format!("{k}.{:03}", y % 1000),
+                _ => y.to_string(),
+            };
+            t.push_str(&format!("{d};{y}\n"));
+        }
+        t
+    };
+    let (a, _) = evaluate_file(root, "plano", &write(false), "CO", &[]);
+    let (b, run) = evaluate_file(root, "exportado", &write(true), "CO", &[]);
+    assert_eq!(a["mae"], b["mae"], "{a}\n{b}");
+    let validation = json(&run.join("reports/validation_latest.json"));
+    assert_eq!(validation["body"]["target_kind"], "units", "{validation}");
+    // Read cell by cell, the same file is a different series.
+    let none = ["--set", "source.csv.thousands=none"];
+    let (c, _) = evaluate_file(root, "exportado", &write(true), "CO", &none);
+    assert_ne!(a["mae"], c["mae"]);
+}

@@ -38,6 +38,42 @@ pub struct CsvOptions {
     pub separator: Option<char>,
     /// Rows used to infer column types (`null` = all rows).
     pub infer_schema_rows: Option<usize>,
+    /// Thousands separator of numbers written with a lone `.` or `,` (`1.234`): `auto`
+    /// decides per column ([`core_types::numbers::column_grouping`]), `none` reads every
+    /// cell alone (`1.234` = 1.234), `.` or `,` forces it.
+    #[serde(default)]
+    pub thousands: Thousands,
+}
+
+/// How lone separators are read (`source.csv.thousands`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Thousands {
+    /// Per column, from all its cells.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// Never: a lone separator is a decimal one.
+    #[serde(rename = "none")]
+    Never,
+    /// `.` groups thousands (`1.234` = 1234; the decimal separator is `,`).
+    #[serde(rename = ".")]
+    Dot,
+    /// `,` groups thousands (`1,234` = 1234; the decimal separator is `.`).
+    #[serde(rename = ",")]
+    Comma,
+}
+
+/// A column whose lone separators were read as thousands separators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Regrouped {
+    /// Column name as found in the file.
+    pub column: String,
+    /// The separator read as grouping thousands.
+    pub grouping: char,
+    /// Cells read differently from a reading cell by cell.
+    pub cells: usize,
+    /// The first such cell, as written and as read.
+    pub example: (String, String),
 }
 
 /// A file source: the path (already resolved against the project root), its format, the
@@ -154,8 +190,8 @@ impl FileSource {
             message: e.to_string(),
         })?;
         let bytes = without_trailing_empty_lines(bytes);
-        check_csv_shape(&self.path, &bytes, sep)?;
-        CsvReadOptions::default()
+        let records = check_csv_shape(&self.path, &bytes, sep)?;
+        let df = CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(self.csv.infer_schema_rows)
             .map_parse_options(|o| o.with_separator(sep))
@@ -164,7 +200,20 @@ impl FileSource {
             .map_err(|e| ConnectorError::Unreadable {
                 path: self.path.clone(),
                 message: e.to_string(),
-            })
+            })?;
+        let (df, regrouped) = regroup(df, &records, self.csv.thousands)?;
+        for r in &regrouped {
+            tracing::warn!(
+                "column `{}`: `{}` read as a thousands separator in {} cells ({} = {}); \
+                 source.csv.thousands: none reads each cell alone",
+                r.column,
+                r.grouping,
+                r.cells,
+                r.example.0,
+                r.example.1
+            );
+        }
+        Ok(df)
     }
 
     fn map_columns(&self, mut df: DataFrame) -> Result<DataFrame, ConnectorError> {
@@ -354,10 +403,10 @@ fn csv_records(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<Record>, Connec
 
 /// Refuses a CSV file whose header repeats a name (as written, or after snake_case) or whose
 /// data rows have more or fewer fields than the header. An empty file is left to the reader.
-fn check_csv_shape(path: &Path, bytes: &[u8], sep: u8) -> Result<(), ConnectorError> {
+fn check_csv_shape(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<Record>, ConnectorError> {
     let records = csv_records(path, bytes, sep)?;
     let Some((header, rows)) = records.split_first() else {
-        return Ok(());
+        return Ok(records);
     };
     let names = &header.fields;
     for (i, name) in names.iter().enumerate() {
@@ -395,7 +444,79 @@ fn check_csv_shape(path: &Path, bytes: &[u8], sep: u8) -> Result<(), ConnectorEr
             });
         }
     }
-    Ok(())
+    Ok(records)
+}
+
+/// `df` (as polars read the CSV `records`) with the columns whose lone separators group
+/// thousands re-read from their text: a numeric column becomes `Float64` with the values
+/// read, a text column has those cells rewritten plainly (`1.234` → `1234`) and keeps the
+/// others as written.
+fn regroup(
+    mut df: DataFrame,
+    records: &[Record],
+    thousands: Thousands,
+) -> Result<(DataFrame, Vec<Regrouped>), ConnectorError> {
+    let Some((header, rows)) = records.split_first() else {
+        return Ok((df, Vec::new()));
+    };
+    if rows.len() != df.height() || header.fields.len() != df.width() {
+        return Ok((df, Vec::new()));
+    }
+    let mut done = Vec::new();
+    for (i, name) in header.fields.iter().enumerate() {
+        let texts: Vec<&str> = rows.iter().map(|r| r.fields[i].as_str()).collect();
+        let grouping = match thousands {
+            Thousands::Auto => core_types::numbers::column_grouping(texts.iter().copied()),
+            Thousands::Never => None,
+            Thousands::Dot => Some('.'),
+            Thousands::Comma => Some(','),
+        };
+        let Some(g) = grouping else { continue };
+        // Each cell as read with the grouping, where that differs from reading it alone.
+        let changed: Vec<Option<String>> = texts
+            .iter()
+            .map(|t| {
+                let t = t.trim();
+                let grouped = core_types::numbers::normalised(t, Some(g))?;
+                let alone = core_types::numbers::normalised(t, None);
+                (grouped.parse::<f64>().ok() != alone.and_then(|a| a.parse::<f64>().ok()))
+                    .then_some(grouped)
+            })
+            .collect();
+        let Some(first) = changed.iter().position(Option::is_some) else {
+            continue;
+        };
+        let column = df.columns()[i].clone();
+        let new = if column.dtype().is_primitive_numeric() {
+            let values: Vec<Option<f64>> = changed
+                .iter()
+                .zip(column.cast(&DataType::Float64)?.f64()?.iter())
+                .map(|(c, v)| c.as_ref().and_then(|c| c.parse().ok()).or(v))
+                .collect();
+            Column::new(column.name().clone(), values)
+        } else if column.dtype() == &DataType::String {
+            let values: Vec<Option<String>> = column
+                .str()?
+                .iter()
+                .zip(&changed)
+                .map(|(v, c)| c.clone().or_else(|| v.map(str::to_string)))
+                .collect();
+            Column::new(column.name().clone(), values)
+        } else {
+            continue;
+        };
+        df.replace(column.name().as_str(), new)?;
+        done.push(Regrouped {
+            column: name.clone(),
+            grouping: g,
+            cells: changed.iter().flatten().count(),
+            example: (
+                texts[first].trim().to_string(),
+                changed[first].clone().unwrap_or_default(),
+            ),
+        });
+    }
+    Ok((df, done))
 }
 
 /// 1-based positions of the names that match.
@@ -504,6 +625,95 @@ mod tests {
         assert_eq!(names, ["fecha", "unidades_vendidas", "precio_unitario"]);
         let t = source(&dir, "t.csv", "date\ty\n2020-01-01\t5\n");
         assert_eq!(t.read().unwrap().width(), 2);
+    }
+
+    fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+        let c = df.column(name).unwrap().cast(&DataType::Float64).unwrap();
+        c.f64().unwrap().iter().collect()
+    }
+
+    #[test]
+    fn lone_thousands_separators_are_read_per_column() {
+        let dir = tempfile::tempdir().unwrap();
+        // A Colombian export: units and prices under 1000 plain, the rest grouped by a lone
+        // dot (polars alone reads 1.234 as a decimal); a genuine decimal column untouched.
+        let body = "date,y,precio,peso
+2020-01-01,987,800,1.5
+2020-01-02,1.234,1.200,2.25
+                    2020-01-03,,1.500,1.234
+2020-01-04,2.001,900,3
+";
+        let df = source(&dir, "co.csv", body).read().unwrap();
+        let y = [Some(987.0), Some(1234.0), None, Some(2001.0)];
+        assert_eq!(floats(&df, "unidades_vendidas"), y);
+        let precio = [Some(800.0), Some(1200.0), Some(1500.0), Some(900.0)];
+        assert_eq!(floats(&df, "precio"), precio);
+        assert_eq!(floats(&df, "peso")[2], Some(1.234));
+        // Decimal commas in a `;` file: the lone dots group thousands, the text kept
+        // otherwise.
+        let body = "date;y
+2020-01-01;16.969,86
+2020-01-02;1.234
+2020-01-03;12,5
+";
+        let df = source(&dir, "eu.csv", body).read().unwrap();
+        let y = df.column("unidades_vendidas").unwrap();
+        let texts: Vec<Option<&str>> = y.str().unwrap().iter().collect();
+        assert_eq!(texts, [Some("16.969,86"), Some("1234"), Some("12,5")]);
+        // A US export with quoted lone commas.
+        let body = "date,y
+2020-01-01,950
+2020-01-02,\"1,234\"
+2020-01-03,\"1,020\"
+";
+        let df = source(&dir, "us.csv", body).read().unwrap();
+        let texts: Vec<Option<&str>> = df
+            .column("unidades_vendidas")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(texts, [Some("950"), Some("1234"), Some("1020")]);
+    }
+
+    #[test]
+    fn the_thousands_setting_turns_the_inference_off_or_forces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "date,y
+2020-01-01,987
+2020-01-02,1.234
+";
+        let mut s = source(&dir, "co.csv", body);
+        s.csv.thousands = Thousands::Never;
+        assert_eq!(
+            floats(&s.read().unwrap(), "unidades_vendidas"),
+            [Some(987.0), Some(1.234)]
+        );
+        // Nothing to infer from (every value written 1.234), forced.
+        let mut s = source(
+            &dir,
+            "all.csv",
+            "date,y
+2020-01-01,1.100
+2020-01-02,1.234
+",
+        );
+        assert_eq!(
+            floats(&s.read().unwrap(), "unidades_vendidas"),
+            [Some(1.1), Some(1.234)]
+        );
+        s.csv.thousands = Thousands::Dot;
+        assert_eq!(
+            floats(&s.read().unwrap(), "unidades_vendidas"),
+            [Some(1100.0), Some(1234.0)]
+        );
+        let cfg: CsvOptions = serde_json::from_str(
+            r#"{"separator": null, "infer_schema_rows": null, "thousands": ","}"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.thousands, Thousands::Comma);
+        assert!(serde_json::from_str::<CsvOptions>(r#"{"thousands": "x"}"#).is_err());
     }
 
     #[test]

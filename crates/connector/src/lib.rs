@@ -31,7 +31,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use demo::{DemoConfig, DemoGenerator};
-pub use file::{CsvOptions, FileFormat, FileSource};
+pub use file::{CsvOptions, FileFormat, FileSource, Regrouped, Thousands};
 pub use remote::{FetchReport, PageMeta, RawPage, RetryPolicy, Secret};
 pub use supabase::RemoteTableConfig;
 

@@ -126,7 +126,9 @@ pub enum Bad {
 /// A number written as text, as the contract reads target cells: trimmed, a decimal comma
 /// (`"1269,25"`) accepted when there is no decimal point, thousands separators read when the
 /// cell leaves no doubt (`"16.969,86"`, `"1,234,567"`, `"1 234,5"`; a lone `"1.234"` is a
-/// decimal); `None` when unparseable or not finite. Anything that re-reads a raw cell (the
+/// decimal here: a CSV column that groups thousands that way was rewritten by the
+/// connector, see `core_types::numbers::column_grouping`); `None` when unparseable or not
+/// finite. Anything that re-reads a raw cell (the
 /// observed history, a flagged day's original value) goes through this, so a file with
 /// decimal commas reads the same everywhere.
 ///
@@ -157,7 +159,7 @@ fn number_text(s: &str) -> Result<f64, Bad> {
     {
         return Err(Bad::NotFinite);
     }
-    let x: f64 = normalised(t)
+    let x: f64 = core_types::numbers::normalised(t, None)
         .ok_or(Bad::Unparseable)?
         .parse()
         .map_err(|_| Bad::Unparseable)?;
@@ -166,65 +168,6 @@ fn number_text(s: &str) -> Result<f64, Bad> {
     } else {
         Err(Bad::NotFinite)
     }
-}
-
-/// Characters that group thousands besides `.` and `,`: a space, a no-break space, a narrow
-/// no-break space (French, Norwegian, ISO 31-0) and an apostrophe (Swiss).
-const GROUPING: [char; 4] = [' ', '\u{a0}', '\u{202f}', '\''];
-
-/// `t` rewritten as Rust parses numbers (a decimal point, no grouping), reading only what
-/// one cell says without doubt:
-/// - one `,` and no `.` is a decimal comma (`1269,25`), one `.` and no `,` a decimal point;
-/// - with both, the last one is the decimal separator and the other groups thousands
-///   (`16.969,86`, `16,969.86`);
-/// - the same one twice or more groups thousands (`1.234.567`, `1,234,567`), as do spaces
-///   and apostrophes (`1 234,5`, `1'234.50`).
-///
-/// Grouped digits must come in threes after a first group of one to three
-/// (`1,234,5` is refused). `None` when grouping is malformed.
-fn normalised(t: &str) -> Option<String> {
-    let (dots, commas) = (t.matches('.').count(), t.matches(',').count());
-    let spaced = t.contains(GROUPING);
-    let (group, decimal) = match (dots, commas) {
-        (0, 0) | (1, 0) => (None, Some('.')),
-        (0, 1) => (None, Some(',')),
-        (_, 0) => (Some('.'), None),
-        (0, _) => (Some(','), None),
-        _ if t.rfind(',') > t.rfind('.') => (Some('.'), Some(',')),
-        _ => (Some(','), Some('.')),
-    };
-    if group.is_none() && !spaced {
-        return Some(match decimal {
-            Some(',') => t.replace(',', "."),
-            _ => t.to_string(),
-        });
-    }
-    let (whole, fraction) = match decimal {
-        Some(d) => match t.split_once(d) {
-            Some((w, f)) if !f.contains(d) => (w, Some(f)),
-            Some(_) => return None,
-            None => (t, None),
-        },
-        None => (t, None),
-    };
-    let (sign, digits) = match whole.strip_prefix(['-', '+']) {
-        Some(rest) => (&whole[..1], rest),
-        None => ("", whole),
-    };
-    let is_group = |c: char| Some(c) == group || GROUPING.contains(&c);
-    let groups: Vec<&str> = digits.split(is_group).collect();
-    let well_formed = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
-        && (1..=3).contains(&groups[0].len())
-        && groups[1..].iter().all(|g| g.len() == 3);
-    if !well_formed {
-        return None;
-    }
-    let mut out = format!("{sign}{}", groups.concat());
-    if let Some(f) = fraction {
-        out.push('.');
-        out.push_str(f);
-    }
-    Some(out)
 }
 
 /// A cell as a number: JSON numbers, numeric strings (as [`parse_number`] reads them);

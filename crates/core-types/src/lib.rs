@@ -14,6 +14,7 @@ pub mod closures;
 pub mod dates;
 pub mod names;
 pub mod nan;
+pub mod numbers;
 pub mod scenario;
 pub mod stats;
 

@@ -1,0 +1,264 @@
+//! Numbers written as text: decimal and thousands separators, read cell by cell when a cell
+//! leaves no doubt ([`normalised`]) and column by column when only the whole column does
+//! ([`column_grouping`]): `1.234` is 1.234 in a column of `12.5` and `0.75`, but 1234 in a
+//! Colombian export of `987`, `1.234` and `2.001`.
+
+/// Characters that group thousands besides `.` and `,`: a space, a no-break space, a narrow
+/// no-break space (French, Norwegian, ISO 31-0) and an apostrophe (Swiss).
+pub const GROUPING: [char; 4] = [' ', '\u{a0}', '\u{202f}', '\''];
+
+/// `t` rewritten as Rust parses numbers (a decimal point, no grouping), or `None` when its
+/// grouping is malformed.
+///
+/// With `grouping: None`, only what the cell says without doubt is read:
+/// - one `,` and no `.` is a decimal comma (`1269,25`), one `.` and no `,` a decimal point;
+/// - with both, the last one is the decimal separator and the other groups thousands
+///   (`16.969,86`, `16,969.86`);
+/// - the same one twice or more groups thousands (`1.234.567`, `1,234,567`), as do spaces
+///   and apostrophes (`1 234,5`, `1'234.50`).
+///
+/// With `grouping: Some(c)` (`'.'` or `','`, what [`column_grouping`] found for the
+/// column), a lone `c` groups thousands too, and the other one is the decimal separator.
+///
+/// Grouped digits must come in threes after a first group of one to three (`1,234,5` is
+/// refused).
+///
+/// ```
+/// use core_types::numbers::normalised;
+/// assert_eq!(normalised("16.969,86", None).as_deref(), Some("16969.86"));
+/// assert_eq!(normalised("1.234", None).as_deref(), Some("1.234"));
+/// assert_eq!(normalised("1.234", Some('.')).as_deref(), Some("1234"));
+/// assert_eq!(normalised("12,5", Some('.')).as_deref(), Some("12.5"));
+/// assert_eq!(normalised("1,234,5", None), None);
+/// ```
+pub fn normalised(t: &str, grouping: Option<char>) -> Option<String> {
+    let (dots, commas) = (t.matches('.').count(), t.matches(',').count());
+    let spaced = t.contains(GROUPING);
+    let (group, decimal) = match (dots, commas, grouping) {
+        (1, 0, Some('.')) => (Some('.'), None),
+        (0, 1, Some(',')) => (Some(','), None),
+        (0, 0, _) | (1, 0, _) => (None, Some('.')),
+        (0, 1, _) => (None, Some(',')),
+        (_, 0, _) => (Some('.'), None),
+        (0, _, _) => (Some(','), None),
+        _ if t.rfind(',') > t.rfind('.') => (Some('.'), Some(',')),
+        _ => (Some(','), Some('.')),
+    };
+    if group.is_none() && !spaced {
+        return Some(match decimal {
+            Some(',') => t.replace(',', "."),
+            _ => t.to_string(),
+        });
+    }
+    let (whole, fraction) = match decimal {
+        Some(d) => match t.split_once(d) {
+            Some((w, f)) if !f.contains(d) => (w, Some(f)),
+            Some(_) => return None,
+            None => (t, None),
+        },
+        None => (t, None),
+    };
+    let (sign, digits) = match whole.strip_prefix(['-', '+']) {
+        Some(rest) => (&whole[..1], rest),
+        None => ("", whole),
+    };
+    let is_group = |c: char| Some(c) == group || GROUPING.contains(&c);
+    let groups: Vec<&str> = digits.split(is_group).collect();
+    let well_formed = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3);
+    if !well_formed {
+        return None;
+    }
+    let mut out = format!("{sign}{}", groups.concat());
+    if let Some(f) = fraction {
+        out.push('.');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
+/// What one cell says about the column's separators.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Says {
+    /// Not a number written with digits and separators.
+    Nothing,
+    /// A whole number without separators, and its size.
+    Plain(f64),
+    /// One `.` or `,` followed by exactly three digits (`1.234`): a decimal or a group. The
+    /// separator and the value read as a decimal (1.234).
+    Either(char, f64),
+    /// The decimal separator is this one (`12.5`, `0,75`, `1.234,5`, `1.234.567` for `,`).
+    Decimal(char),
+}
+
+fn says(cell: &str) -> Says {
+    let t = cell.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if !body.starts_with(|c: char| c.is_ascii_digit())
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || GROUPING.contains(&c))
+    {
+        return Says::Nothing;
+    }
+    let (dots, commas) = (body.matches('.').count(), body.matches(',').count());
+    match (dots, commas) {
+        (0, 0) => normalised(body, None)
+            .and_then(|n| n.parse::<f64>().ok())
+            .map_or(Says::Nothing, Says::Plain),
+        (1, 0) | (0, 1) => {
+            let sep = if dots == 1 { '.' } else { ',' };
+            let (whole, fraction) = body.split_once(sep).unwrap_or((body, ""));
+            let group_shaped = (1..=3).contains(&whole.len())
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && !whole.starts_with('0')
+                && fraction.len() == 3
+                && fraction.bytes().all(|b| b.is_ascii_digit());
+            match format!("{whole}.{fraction}").parse::<f64>() {
+                Ok(x) if group_shaped => Says::Either(sep, x),
+                _ => Says::Decimal(sep),
+            }
+        }
+        (_, 0) => Says::Decimal(','),
+        (0, _) => Says::Decimal('.'),
+        _ if body.rfind(',') > body.rfind('.') => Says::Decimal(','),
+        _ => Says::Decimal('.'),
+    }
+}
+
+/// The separator a column uses for thousands even where it stands alone (`1.234` = 1234),
+/// judged from all its cells in row order; `None` when the cells read best one by one.
+///
+/// - When some cell shows the decimal separator (`12,5`, `0,75`, `16.969,86`,
+///   `1.234.567`), a lone other separator followed by three digits groups thousands.
+/// - When none does, a column of whole numbers where every value from 1000 up is written
+///   `1.234` and the rest `987` (never `1234`) groups thousands with that separator if that
+///   reading makes the column smoother — a smaller mean jump between consecutive values on
+///   a log scale — than reading them as decimals (987 then 1.234).
+/// - Cells that contradict each other (both separators as the decimal one), or a column
+///   where every number is written `1.234` (nothing to compare with), are read cell by
+///   cell.
+///
+/// ```
+/// use core_types::numbers::column_grouping;
+/// assert_eq!(column_grouping(["987", "1.234", "2.001", "850"]), Some('.'));
+/// assert_eq!(column_grouping(["12,5", "1.234", "7"]), Some('.'));
+/// assert_eq!(column_grouping(["12.5", "1,234", "7"]), Some(','));
+/// assert_eq!(column_grouping(["2", "1.234", "3", "2.567"]), None);
+/// assert_eq!(column_grouping(["1.234", "2.345"]), None);
+/// assert_eq!(column_grouping(["12.5", "0,75"]), None);
+/// ```
+pub fn column_grouping<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<char> {
+    let read: Vec<Says> = cells.into_iter().map(says).collect();
+    let decimal = |c: char| read.contains(&Says::Decimal(c));
+    let either = |c: char| {
+        read.iter()
+            .any(|s| matches!(s, Says::Either(e, _) if *e == c))
+    };
+    match (decimal('.'), decimal(',')) {
+        (true, true) => return None,
+        (false, true) => return either('.').then_some('.'),
+        (true, false) => return either(',').then_some(','),
+        (false, false) => {}
+    }
+    let sep = match (either('.'), either(',')) {
+        (true, false) => '.',
+        (false, true) => ',',
+        _ => return None,
+    };
+    let plain = || {
+        read.iter().filter_map(|s| match s {
+            Says::Plain(x) => Some(x.abs()),
+            _ => None,
+        })
+    };
+    if plain().next().is_none() || plain().any(|x| x >= 1000.0) {
+        return None;
+    }
+    let values = |scale: f64| -> Vec<f64> {
+        read.iter()
+            .filter_map(|s| match s {
+                Says::Plain(x) => Some(*x),
+                Says::Either(_, x) => Some(x * scale),
+                _ => None,
+            })
+            .collect()
+    };
+    (roughness(&values(1000.0)) < roughness(&values(1.0))).then_some(sep)
+}
+
+/// Mean absolute change of `ln(1 + |x|)` between consecutive values.
+fn roughness(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let logs: Vec<f64> = values.iter().map(|x| x.abs().ln_1p()).collect();
+    logs.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (logs.len() - 1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_colombian_export_groups_thousands_with_a_lone_dot() {
+        // Daily units around a thousand, written as a spreadsheet in es-CO exports them.
+        let cells = [
+            "850", "987", "1.020", "1.234", "990", "1.100", "", "NaN", "1.005",
+        ];
+        assert_eq!(column_grouping(cells), Some('.'));
+        // Prices in pesos: the same.
+        assert_eq!(column_grouping(["800", "1.200", "1.500", "900"]), Some('.'));
+        // A US export with a lone comma.
+        assert_eq!(column_grouping(["950", "1,020", "1,234", "990"]), Some(','));
+        // Negative values keep their sign.
+        assert_eq!(column_grouping(["-950", "-1.020", "-990"]), Some('.'));
+    }
+
+    #[test]
+    fn decimals_stay_decimals() {
+        // Trimmed decimals: a cell with one or two decimals shows the separator.
+        assert_eq!(column_grouping(["1.5", "1.234", "2"]), None);
+        // Small values: 1.234 next to 2 and 3 is smooth; 1234 is not.
+        assert_eq!(column_grouping(["2", "1.234", "3", "2.567", "1"]), None);
+        // A leading zero is never a thousands group.
+        assert_eq!(column_grouping(["0.125", "1.250", "3"]), None);
+        // Fixed three decimals everywhere: nothing to compare with.
+        assert_eq!(column_grouping(["1.250", "2.500", "3.000"]), None);
+        // A plain number from 1000 up would have been grouped.
+        assert_eq!(column_grouping(["1500", "1.234", "999"]), None);
+        // Both separators as decimals: read cell by cell.
+        assert_eq!(column_grouping(["1.5", "2,5", "1.234"]), None);
+        // No cell is a number.
+        assert_eq!(column_grouping(["a", "b"]), None);
+        assert_eq!(column_grouping([]), None);
+    }
+
+    #[test]
+    fn evidence_of_the_decimal_separator_settles_a_lone_other_one() {
+        assert_eq!(column_grouping(["16.969,86", "1.234", "500"]), Some('.'));
+        assert_eq!(column_grouping(["1.234.567", "1.234"]), Some('.'));
+        assert_eq!(column_grouping(["1,234,567", "1,234"]), Some(','));
+        assert_eq!(column_grouping(["0,5", "1.234"]), Some('.'));
+        // Evidence without a lone other separator changes nothing.
+        assert_eq!(column_grouping(["0,5", "1,234"]), None);
+    }
+
+    #[test]
+    fn a_grouping_reads_lone_separators_as_groups() {
+        for (s, g, x) in [
+            ("1.234", Some('.'), "1234"),
+            ("-1.234", Some('.'), "-1234"),
+            ("1,234", Some(','), "1234"),
+            ("12,5", Some('.'), "12.5"),
+            ("12.5", Some(','), "12.5"),
+            ("1.234.567,5", Some('.'), "1234567.5"),
+            ("1.234", None, "1.234"),
+        ] {
+            assert_eq!(normalised(s, g).as_deref(), Some(x), "{s} {g:?}");
+        }
+        // A lone group must still hold three digits.
+        assert_eq!(normalised("1.23", Some('.')), None);
+    }
+}
