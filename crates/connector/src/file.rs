@@ -549,6 +549,11 @@ fn parse_dates(
             .enumerate()
             .map(|(i, d)| d.ok_or_else(|| unparseable(i, "null".into())))
             .collect(),
+        // `20241231` is read by polars as a whole number.
+        DataType::Int64 | DataType::Int32 | DataType::UInt32 | DataType::UInt64 => {
+            let text = col.cast(&DataType::String)?;
+            parse_dates(path, &text, line_offset, utc_offset_hours)
+        }
         DataType::String => {
             let cells: Vec<&str> = col
                 .str()?
@@ -675,6 +680,75 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(texts, [Some("950"), Some("1234"), Some("1020")]);
+    }
+
+    #[test]
+    fn spreadsheet_dates_are_read_whatever_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let want: Vec<NaiveDate> = ["2024-12-30", "2024-12-31", "2025-01-01"]
+            .iter()
+            .map(|d| d.parse().unwrap())
+            .collect();
+        for (name, body) in [
+            (
+                "co.csv",
+                "date,y
+30/12/2024,5
+31/12/2024,6
+1/01/2025,7
+",
+            ),
+            (
+                "us.csv",
+                "date,y
+12/30/2024 8:26,5
+12/31/2024 9:00,6
+1/1/2025 7:15,7
+",
+            ),
+            (
+                "de.csv",
+                "date;y
+30.12.2024;5
+31.12.2024;6
+01.01.2025;7
+",
+            ),
+            (
+                "compact.csv",
+                "date,y
+20241230,5
+20241231,6
+20250101,7
+",
+            ),
+        ] {
+            let df = source(&dir, name, body).read().unwrap();
+            let got: Vec<NaiveDate> = df
+                .column("fecha")
+                .unwrap()
+                .date()
+                .unwrap()
+                .as_date_iter()
+                .flatten()
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
+        // Two formats in one column: the first cell no format reads is named.
+        let s = source(
+            &dir,
+            "mixed.csv",
+            "date,y
+2024-12-30,5
+31/12/2024,6
+",
+        );
+        match s.read() {
+            Err(ConnectorError::UnparseableDate { row, value, .. }) => {
+                assert_eq!((row, value.as_str()), (1, "31/12/2024"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
