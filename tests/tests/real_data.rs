@@ -697,3 +697,31 @@ fn a_colombian_export_with_lone_thousands_dots_scores_as_plain_numbers() {
     let (c, _) = evaluate_file(root, "exportado", &write(true), "CO", &none);
     assert_ne!(a["mae"], c["mae"]);
 }
+
+#[test]
+fn a_product_launched_after_the_history_starts_is_forecast_from_its_first_sale() {
+    // 300 days at 0 (a product not yet on sale, recorded all the same), then two and a half
+    // years of sales: the history starts at the first sale, and the forecast is closer to
+    // the held-out days than with the zeros kept.
+    let p = project();
+    let root = p.path();
+    let first = day("2021-01-04");
+    let sales = synthetic_csv(first + Days::new(300), 900 + 185);
+    let mut text = String::from("date,y\n");
+    for i in 0..300 {
+        text.push_str(&format!("{},0\n", first + Days::new(i)));
+    }
+    text.push_str(sales.split_once('\n').unwrap().1);
+    let (row, run) = evaluate_file(root, "lanzado", &text, "DE", &[]);
+    let features = json(&run.join("reports/features_latest.json"));
+    let launch = &features["body"]["report"]["serie_lanzada"];
+    let first_sale = sales.lines().nth(1).unwrap().split(',').next().unwrap();
+    assert_eq!(launch["desde"], first_sale, "{launch}");
+    assert_eq!(features["body"]["report"]["origin"], first_sale);
+    let off = ["--set", "features.serie_lanzada=null"];
+    let (kept, _) = evaluate_file(root, "lanzado", &text, "DE", &off);
+    assert!(
+        row["wape"].as_f64().unwrap() < kept["wape"].as_f64().unwrap(),
+        "{row}\n{kept}"
+    );
+}

@@ -193,6 +193,11 @@ pub struct FeatureConfig {
     /// then closed, forecast 0 (`null` = never).
     #[serde(default)]
     pub serie_detenida: Option<crate::StopRule>,
+    /// When the start of the history reads as a launch (zeros before a product was on sale,
+    /// [`crate::StopRule::launched`]): the history then starts at the first sale (`null` =
+    /// never).
+    #[serde(default)]
+    pub serie_lanzada: Option<crate::StopRule>,
     /// Extra source columns passed through as features.
     pub exogenas: Vec<ExtraColumn>,
     /// Every other numeric source column becomes a feature too (its future from the source
@@ -259,6 +264,7 @@ impl Default for FeatureConfig {
             eventos: Vec::new(),
             festivos_por_nombre: Some(3),
             serie_detenida: Some(crate::StopRule::default()),
+            serie_lanzada: Some(crate::StopRule::default()),
             exogenas: Vec::new(),
             exogenas_auto: true,
         }

@@ -312,6 +312,33 @@ pub fn build_layers_with(
     cutoff: Option<NaiveDate>,
     known: &KnownAfter,
 ) -> Result<FeatureLayers, FeaturesError> {
+    // A product launched after the history starts: its history begins at the first sale.
+    let fechas = dates_col(cleansed)?;
+    let launched = match (&cfg.serie_lanzada, fechas.last()) {
+        (Some(rule), Some(last)) => {
+            rule.launched(&stop_inputs(cleansed, &fechas, cutoff.unwrap_or(*last))?)
+        }
+        _ => None,
+    };
+    let Some(launch) = launched else {
+        return layers_from(cleansed, calendar, cfg, plan, horizon, cutoff, known);
+    };
+    let from = fechas.partition_point(|d| *d < launch.desde);
+    let rest = cleansed.slice(from as i64, cleansed.height() - from);
+    let mut layers = layers_from(&rest, calendar, cfg, plan, horizon, cutoff, known)?;
+    layers.report.serie_lanzada = Some(launch);
+    Ok(layers)
+}
+
+fn layers_from(
+    cleansed: &DataFrame,
+    calendar: &CalendarConfig,
+    cfg: &FeatureConfig,
+    plan: &FuturePlan,
+    horizon: Horizon,
+    cutoff: Option<NaiveDate>,
+    known: &KnownAfter,
+) -> Result<FeatureLayers, FeaturesError> {
     let fechas_all: Vec<NaiveDate> = dates_col(cleansed)?;
     let (Some(first_all), Some(last_all)) = (fechas_all.first(), fechas_all.last()) else {
         return Err(FeaturesError::Empty);
@@ -564,6 +591,7 @@ pub fn build_layers_with(
         recurring_closures: recurring,
         recurring_closures_in_horizon: recurring_in_horizon,
         serie_detenida: stopped,
+        serie_lanzada: None,
         extra_notes,
     };
     Ok(FeatureLayers {

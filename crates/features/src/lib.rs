@@ -33,7 +33,7 @@ pub use processed::{
     future_table, ExtraNote, FeatureContext, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS,
     YEAR_DAYS,
 };
-pub use stopped::{StopRule, Stopped};
+pub use stopped::{Launched, StopRule, Stopped};
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -103,6 +103,10 @@ pub struct FeaturesReport {
     /// horizon is closed.
     #[serde(default)]
     pub serie_detenida: Option<crate::Stopped>,
+    /// The history started before the product was on sale (`features.serie_lanzada`): the
+    /// days before `desde` were left out of every layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serie_lanzada: Option<crate::Launched>,
     /// How each extra source column was used.
     pub extra_notes: Vec<ExtraNote>,
 }

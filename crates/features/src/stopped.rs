@@ -39,6 +39,18 @@ pub struct Stopped {
     pub cuota_previa: f64,
 }
 
+/// A launch found at the start of a history: the days before the first sale are not the
+/// product's history.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Launched {
+    /// The first day that sold: the history starts here.
+    pub desde: NaiveDate,
+    /// Open days without sales before it (closed and unrecorded days are not counted).
+    pub dias_sin_ventas: u32,
+    /// Share of open recorded days that sold in the year after it.
+    pub cuota_posterior: f64,
+}
+
 /// Days compared a year back: 364 days, the same weekday.
 const YEAR: u64 = 364;
 
@@ -123,6 +135,76 @@ impl StopRule {
     }
 }
 
+impl StopRule {
+    /// The launch at the start of `days` (as [`StopRule::stopped`] reads them), if any: the
+    /// same rule read from the other end. The run before the first sale holds at least
+    /// `min_dias` open days at 0, the series sold in the year after it often enough that so
+    /// many zeros in a row have a chance of at most `probabilidad_max`, and the same days a
+    /// year later sold at no less than half that rate — at least 14 of them recorded, or the
+    /// run may be the product's quiet season and is kept. A signed series is never launched.
+    ///
+    /// ```
+    /// use chrono::{Days, NaiveDate};
+    /// use features::StopRule;
+    ///
+    /// let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    /// // 100 days of zeros (the product was not on sale yet), then two years of sales.
+    /// let days: Vec<(NaiveDate, Option<f64>, bool)> = (0..830u64)
+    ///     .map(|i| (d0 + Days::new(i), Some(if i < 100 { 0.0 } else { 20.0 }), true))
+    ///     .collect();
+    /// let launch = StopRule::default().launched(&days).unwrap();
+    /// assert_eq!(launch.desde, d0 + Days::new(100));
+    /// assert_eq!(launch.dias_sin_ventas, 100);
+    /// ```
+    pub fn launched(&self, days: &[(NaiveDate, Option<f64>, bool)]) -> Option<Launched> {
+        if days.iter().any(|(_, v, _)| v.is_some_and(|x| x < 0.0)) {
+            return None;
+        }
+        let sold =
+            |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && v.is_some_and(|x| x > 0.0);
+        let zero = |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && *v == Some(0.0);
+        let first_sale = days.iter().position(sold)?;
+        let run = &days[..first_sale];
+        let zeros = run.iter().filter(|d| zero(d)).count();
+        if zeros < self.min_dias as usize {
+            return None;
+        }
+        let desde = days[first_sale].0;
+        let year_after = desde.checked_add_days(Days::new(YEAR))?;
+        let (n, s) = days[first_sale..]
+            .iter()
+            .filter(|d| d.0 < year_after && (zero(d) || sold(d)))
+            .fold((0usize, 0usize), |(n, s), d| {
+                (n + 1, s + usize::from(sold(d)))
+            });
+        let cuota_posterior = s as f64 / n.max(1) as f64;
+        if (1.0 - cuota_posterior).powi(zeros as i32) > self.probabilidad_max {
+            return None;
+        }
+        let by_date: std::collections::BTreeMap<NaiveDate, usize> =
+            days.iter().enumerate().map(|(i, d)| (d.0, i)).collect();
+        let (pairs, sold_then) = run
+            .iter()
+            .filter(|d| zero(d))
+            .filter_map(|d| {
+                let i = *by_date.get(&d.0.checked_add_days(Days::new(YEAR))?)?;
+                let then = &days[i];
+                (zero(then) || sold(then)).then(|| sold(then))
+            })
+            .fold((0usize, 0usize), |(n, s), x| (n + 1, s + usize::from(x)));
+        if pairs < MIN_YEAR_PAIRS
+            || (sold_then as f64) < QUIET_YEAR_SHARE * cuota_posterior * pairs as f64
+        {
+            return None;
+        }
+        Some(Launched {
+            desde,
+            dias_sin_ventas: zeros as u32,
+            cuota_posterior,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +239,39 @@ mod tests {
             ..StopRule::default()
         };
         assert!(rule.stopped(&days).is_none());
+    }
+
+    #[test]
+    fn zeros_before_the_first_sale_are_a_launch_unless_they_may_be_a_season() {
+        // 200 days at 0 (Sundays closed), then daily sales: a launch.
+        let days = series(900, |i| (Some(if i < 200 { 0.0 } else { 9.0 }), i % 7 != 6));
+        let l = StopRule::default().launched(&days).unwrap();
+        assert_eq!(
+            (l.desde, l.dias_sin_ventas, l.cuota_posterior),
+            (days[200].0, 172, 1.0)
+        );
+        // A summer product recorded from its first winter: the same days a year later are
+        // quiet too, so the zeros are a season and stay.
+        let seasonal = series(1100, |i| {
+            let doy = i % 364;
+            (
+                Some(if (90..270).contains(&doy) { 12.0 } else { 0.0 }),
+                true,
+            )
+        });
+        assert!(StopRule::default().launched(&seasonal).is_none());
+        // Under a year after the first sale: nothing to compare with, kept.
+        let young = series(300, |i| (Some(if i < 100 { 0.0 } else { 9.0 }), true));
+        assert!(StopRule::default().launched(&young).is_none());
+        // Too few zeros, a sparse seller, a signed series: no launch.
+        let short = series(900, |i| (Some(if i < 30 { 0.0 } else { 9.0 }), true));
+        assert!(StopRule::default().launched(&short).is_none());
+        let sparse = series(900, |i| {
+            (Some(if i >= 60 && i % 20 == 0 { 3.0 } else { 0.0 }), true)
+        });
+        assert!(StopRule::default().launched(&sparse).is_none());
+        let signed = series(900, |i| (Some(if i < 200 { 0.0 } else { -2.0 }), true));
+        assert!(StopRule::default().launched(&signed).is_none());
     }
 
     #[test]

@@ -528,17 +528,21 @@ impl AppConfig {
                     .into(),
             });
         }
-        if let Some(rule) = &self.features.serie_detenida {
+        for (name, rule) in [
+            ("serie_detenida", &self.features.serie_detenida),
+            ("serie_lanzada", &self.features.serie_lanzada),
+        ] {
+            let Some(rule) = rule else { continue };
             if rule.min_dias == 0 {
                 return Err(ConfigError {
-                    key: "features.serie_detenida.min_dias".into(),
+                    key: format!("features.{name}.min_dias"),
                     message: "expected at least 1 day, found 0".into(),
                 });
             }
             let p = rule.probabilidad_max;
             if !(p > 0.0 && p < 1.0) {
                 return Err(ConfigError {
-                    key: "features.serie_detenida.probabilidad_max".into(),
+                    key: format!("features.{name}.probabilidad_max"),
                     message: format!("expected a probability in (0, 1) or null, found {p}"),
                 });
             }
@@ -1168,6 +1172,11 @@ mod tests {
         let e = load(&["features.serie_detenida.min_dias=0"]).unwrap_err();
         assert_eq!(e.key, "features.serie_detenida.min_dias", "{e}");
         assert!(load(&["features.serie_detenida=null"]).is_ok());
+        let e = load(&["features.serie_lanzada.min_dias=0"]).unwrap_err();
+        assert_eq!(e.key, "features.serie_lanzada.min_dias", "{e}");
+        let e = load(&["features.serie_lanzada.probabilidad_max=0"]).unwrap_err();
+        assert_eq!(e.key, "features.serie_lanzada.probabilidad_max", "{e}");
+        assert!(load(&["features.serie_lanzada=null"]).is_ok());
         let e = load(&["features.festivos_por_nombre=0"]).unwrap_err();
         assert_eq!(e.key, "features.festivos_por_nombre", "{e}");
         let mut cfg = AppConfig::shipped().unwrap();

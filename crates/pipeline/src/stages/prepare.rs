@@ -365,6 +365,14 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
             "extra source column"
         );
     }
+    if let Some(l) = &layers.report.serie_lanzada {
+        tracing::warn!(
+            "the history starts at the first sale, {}: the {} open days without sales before \
+             it read as a product not yet on sale (features.serie_lanzada: null keeps them)",
+            l.desde,
+            l.dias_sin_ventas
+        );
+    }
     let span = layers.report.history_span_days();
     if span < features::YEAR_DAYS {
         tracing::warn!(
