@@ -215,6 +215,20 @@ fn cases() -> Vec<Case> {
             vec![Days(10)],
         ),
         c(
+            // A monthly series is not daily sales: refused, naming the step.
+            "monthly_dates",
+            "a.csv",
+            csv("date,y", &(1..=12).map(|m| format!("2024-{m:02}-01,{}\n", 3000 + m)).collect::<String>()),
+            vec![Has(R::CoarseDates, None, E)],
+        ),
+        c(
+            // A weekly one runs as one day a week (its gaps are only warned about).
+            "weekly_dates",
+            "a.csv",
+            csv("date,y", &(0..10).map(|w| format!("{},{}\n", NaiveDate::from_ymd_opt(2024, 3, 4).unwrap() + chrono::Days::new(7 * w), 700 + w)).collect::<String>()),
+            vec![Has(R::MissingShare, None, W), Days(64)],
+        ),
+        c(
             "all_closed_days",
             "a.csv",
             csv("date,y,abierto", &days("2024-03-04", 6, |_| "0,false".into())),

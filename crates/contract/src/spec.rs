@@ -208,12 +208,20 @@ pub struct TableRules {
     pub max_gap_days: u32,
     /// Severity of continuity failures.
     pub continuity: Severity,
+    /// Largest median number of days between consecutive dates (an error above it: a
+    /// monthly series is not daily sales).
+    #[serde(default = "default_max_step_days")]
+    pub max_step_days: u32,
     /// A target with at least this share of negative values is signed (temperatures, net
     /// flows, margins): its negatives are data, not errors (the target's `min` is not
     /// applied), and the models neither log-transform nor clip it at 0 (`null` = never;
     /// a few negatives among sales stay flagged as returns or mistakes).
     #[serde(default = "default_signed_share")]
     pub target_signed_share: Option<f64>,
+}
+
+fn default_max_step_days() -> u32 {
+    7
 }
 
 fn default_signed_share() -> Option<f64> {
@@ -306,6 +314,7 @@ impl Default for ContractConfig {
                 max_missing_share: 0.05,
                 max_gap_days: 31,
                 continuity: Warning,
+                max_step_days: default_max_step_days(),
                 target_signed_share: default_signed_share(),
             },
             max_examples: 5,

@@ -52,6 +52,9 @@ pub enum Rule {
     MissingShare,
     /// Too long a run of missing days.
     LongestGap,
+    /// Consecutive dates most often further apart than a week: a monthly or coarser series,
+    /// not daily sales.
+    CoarseDates,
     /// Most dates have several conflicting rows: the input is transaction-level and needs
     /// `source.aggregate`.
     AggregateNeeded,

@@ -152,6 +152,11 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
             100.0 * t.max_missing_share
         ),
         Rule::LongestGap => format!("no run of more than {} missing days", t.max_gap_days),
+        Rule::CoarseDates => format!(
+            "consecutive dates most often at most {} days apart: the forecaster works on daily \
+             rows (a weekly series runs as one day a week; a monthly one is refused)",
+            t.max_step_days
+        ),
     }
 }
 
@@ -162,7 +167,8 @@ fn severity(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Seve
         | Rule::RequiredColumn
         | Rule::RowCount
         | Rule::MinCleanHistory
-        | Rule::AggregateNeeded => Severity::Error,
+        | Rule::AggregateNeeded
+        | Rule::CoarseDates => Severity::Error,
         Rule::DateMin => Severity::Error,
         Rule::DateFuture => t.future_dates,
         Rule::DuplicateIdentical | Rule::DuplicateConflict => t.duplicate_dates,
@@ -173,6 +179,21 @@ fn severity(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Seve
             .map_or(Severity::Warning, |r| r.severity),
         Rule::DiscountWithoutPromotion | Rule::ClosedWithUnits => Severity::Warning,
     }
+}
+
+/// The median number of days between consecutive dates (`None` for fewer than two): 1 for
+/// daily sales with closures and gaps, 7 for a weekly series, about 30 for a monthly one.
+fn typical_step(dates: &BTreeSet<NaiveDate>) -> Option<i64> {
+    let dates: Vec<&NaiveDate> = dates.iter().collect();
+    let mut steps: Vec<i64> = dates
+        .windows(2)
+        .map(|w| (*w[1] - *w[0]).num_days())
+        .collect();
+    if steps.is_empty() {
+        return None;
+    }
+    let mid = steps.len() / 2;
+    Some(*steps.select_nth_unstable(mid).1)
 }
 
 /// Groups rows by date; returns (identical-duplicate rows, conflicting-duplicate rows).
@@ -418,6 +439,14 @@ fn table_rules(
             issues.push(Issue::table(
                 Rule::Freshness,
                 format!("{last} is {age} days old"),
+            ));
+        }
+    }
+    if let Some(step) = typical_step(&dates) {
+        if step > i64::from(t.max_step_days) {
+            issues.push(Issue::table(
+                Rule::CoarseDates,
+                format!("{step} days between consecutive dates"),
             ));
         }
     }
