@@ -342,6 +342,7 @@ fn run_case(
             .collect(),
         date_aliases: contract.columns["fecha"].aliases.clone(),
         csv: CsvOptions::default(),
+        excel: Default::default(),
         utc_offset_hours: -5,
     };
     let mut out = Outcome {

@@ -725,3 +725,27 @@ fn a_product_launched_after_the_history_starts_is_forecast_from_its_first_sale()
         "{row}\n{kept}"
     );
 }
+
+#[test]
+fn a_workbook_scores_as_its_csv_twin() {
+    // The planner's spreadsheet as saved by Excel (dates formatted DD/MM/YYYY, one sheet)
+    // and the same days as a CSV: the same forecast, the same scores.
+    let p = project();
+    let root = p.path();
+    let data = repo_root().join("tests/data");
+    let score = |file: &str| -> Value {
+        let args: Vec<String> = vec![
+            "evaluate".into(),
+            format!("{}:CO", data.join(file).display()),
+        ];
+        assert_eq!(xtask(root, &args), 0);
+        let ev = json(&root.join("outputs/evaluate/evaluacion_latest.json"));
+        let row = ev["body"]["filas"][0].clone();
+        assert_eq!(row["estado"], "ok", "{row}");
+        row
+    };
+    let (book, csv) = (score("ventas_diarias.xlsx"), score("ventas_diarias.csv"));
+    for k in ["mae", "mase", "cobertura_80", "campeon"] {
+        assert_eq!(book[k], csv[k], "{k}: {book}\n{csv}");
+    }
+}

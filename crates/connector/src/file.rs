@@ -21,12 +21,15 @@ use crate::ConnectorError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
-    /// Decide by extension (`.csv`, `.parquet`/`.pq`).
+    /// Decide by extension (`.csv`/`.txt`, `.parquet`/`.pq`, `.xlsx`/`.xlsm`/`.xlsb`/`.xls`/
+    /// `.ods`).
     Auto,
     /// Comma-separated values with a header line.
     Csv,
     /// Apache Parquet.
     Parquet,
+    /// A spreadsheet workbook (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`): one sheet.
+    Excel,
 }
 
 /// CSV reading options (`source.csv`).
@@ -90,6 +93,8 @@ pub struct FileSource {
     pub date_aliases: Vec<String>,
     /// CSV options.
     pub csv: CsvOptions,
+    /// Workbook options.
+    pub excel: crate::excel::ExcelOptions,
     /// Offset of Bogotá time from UTC in hours, for timestamps (−5).
     pub utc_offset_hours: i32,
 }
@@ -107,6 +112,7 @@ impl FileSource {
                 match ext.as_deref() {
                     Some("csv") | Some("txt") => Ok(FileFormat::Csv),
                     Some("parquet") | Some("pq") => Ok(FileFormat::Parquet),
+                    Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => Ok(FileFormat::Excel),
                     _ => Err(ConnectorError::UnknownFormat {
                         path: self.path.clone(),
                     }),
@@ -137,9 +143,11 @@ impl FileSource {
                         message: e.to_string(),
                     })?
             }
+            FileFormat::Excel => crate::excel::read(path, &self.excel)?,
             FileFormat::Auto => unreachable!("resolved above"),
         };
-        let line_offset = if format == FileFormat::Csv { 2 } else { 1 };
+        // Errors name the file's line: the header is line 1 of a CSV and row 1 of a sheet.
+        let line_offset = if format == FileFormat::Parquet { 1 } else { 2 };
         self.normalise(df, line_offset)
     }
 
@@ -598,6 +606,7 @@ mod tests {
                 .collect(),
             date_aliases: vec!["dia".into(), "fecha_venta".into()],
             csv: CsvOptions::default(),
+            excel: Default::default(),
             utc_offset_hours: -5,
         }
     }
@@ -749,6 +758,50 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_workbook_is_read_from_its_first_sheet_or_the_one_named() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ventas.xlsx");
+        let s = FileSource {
+            path: fixture.clone(),
+            ..source(&tempfile::tempdir().unwrap(), "unused.csv", "")
+        };
+        assert_eq!(s.resolved_format().unwrap(), FileFormat::Excel);
+        let df = s.read().unwrap();
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["fecha", "unidades_vendidas", "promocion", "nota"]);
+        assert_eq!(df.height(), 10);
+        let fechas: Vec<NaiveDate> = df
+            .column("fecha")
+            .unwrap()
+            .date()
+            .unwrap()
+            .as_date_iter()
+            .flatten()
+            .collect();
+        assert_eq!(fechas[0], NaiveDate::from_ymd_opt(2024, 3, 4).unwrap());
+        assert_eq!(fechas.len(), 10);
+        let y = floats(&df, "unidades_vendidas");
+        assert_eq!((y[0], y[4], y[9]), (Some(100.0), None, Some(109.0)));
+        assert_eq!(df.column("promocion").unwrap().dtype(), &DataType::Boolean);
+        // Text and a number in one column: text, for the contract to read cell by cell.
+        let nota = df.column("nota").unwrap();
+        let nota: Vec<Option<&str>> = nota.str().unwrap().iter().collect();
+        assert_eq!(
+            (nota[2], nota[5], nota[0]),
+            (Some("feria"), Some("7"), None)
+        );
+        // Another sheet by name; a missing one names the sheets there are.
+        let mut other = s.clone();
+        other.excel.sheet = Some("Resumen".into());
+        assert_eq!(
+            floats(&other.read().unwrap(), "unidades_vendidas"),
+            [Some(5.5)]
+        );
+        other.excel.sheet = Some("Hoja9".into());
+        let e = other.read().unwrap_err().to_string();
+        assert!(e.contains("Hoja9") && e.contains("Resumen"), "{e}");
     }
 
     #[test]

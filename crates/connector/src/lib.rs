@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+pub mod excel;
 pub mod file;
 pub mod pg;
 pub mod remote;
@@ -31,6 +32,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use demo::{DemoConfig, DemoGenerator};
+pub use excel::ExcelOptions;
 pub use file::{CsvOptions, FileFormat, FileSource, Regrouped, Thousands};
 pub use remote::{FetchReport, PageMeta, RawPage, RetryPolicy, Secret};
 pub use supabase::RemoteTableConfig;
@@ -50,7 +52,7 @@ pub enum ConnectorError {
     },
     /// The file's format cannot be told from its extension.
     #[error(
-        "cannot tell the format of {path}: use a .csv or .parquet extension or set source.format"
+        "cannot tell the format of {path}: use a .csv, .parquet or .xlsx extension or set source.format"
     )]
     UnknownFormat {
         /// The file.
@@ -306,6 +308,9 @@ pub struct SourceConfig {
     pub columns: BTreeMap<String, String>,
     /// File source: CSV options.
     pub csv: CsvOptions,
+    /// File source: workbook options (`.xlsx`, `.ods`, …).
+    #[serde(default)]
+    pub excel: ExcelOptions,
     /// Offset of local (Bogotá) time from UTC in hours, used to cut timestamps to dates.
     pub utc_offset_hours: i32,
     /// Demo source settings.
@@ -353,6 +358,7 @@ impl Default for SourceConfig {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
             csv: CsvOptions::default(),
+            excel: ExcelOptions::default(),
             utc_offset_hours: -5,
             demo: DemoConfig::default(),
             supabase: supabase::RemoteTableConfig::default(),
@@ -634,6 +640,7 @@ pub fn build_source(
                 columns: cfg.columns.clone(),
                 date_aliases: date_aliases.to_vec(),
                 csv: cfg.csv.clone(),
+                excel: cfg.excel.clone(),
                 utc_offset_hours: cfg.utc_offset_hours,
             })
         }

@@ -406,6 +406,7 @@ pub fn pages_to_frame(
         columns: columns.clone(),
         date_aliases: date_aliases.to_vec(),
         csv: crate::CsvOptions::default(),
+        excel: Default::default(),
         utc_offset_hours,
     };
     normaliser.normalise(df, 0)
