@@ -641,6 +641,19 @@ mod tests {
         assert_eq!(t.read().unwrap().width(), 2);
     }
 
+    fn dates(df: &DataFrame) -> Vec<NaiveDate> {
+        let c = df.column("fecha").unwrap().date().unwrap().clone();
+        c.as_date_iter().flatten().collect()
+    }
+
+    /// A text column's cells, `""` for a null.
+    fn texts(df: &DataFrame, name: &str) -> Vec<String> {
+        let c = df.column(name).unwrap().str().unwrap().clone();
+        c.iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect()
+    }
+
     fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
         let c = df.column(name).unwrap().cast(&DataType::Float64).unwrap();
         c.f64().unwrap().iter().collect()
@@ -651,12 +664,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // A Colombian export: units and prices under 1000 plain, the rest grouped by a lone
         // dot (polars alone reads 1.234 as a decimal); a genuine decimal column untouched.
-        let body = "date,y,precio,peso
-2020-01-01,987,800,1.5
-2020-01-02,1.234,1.200,2.25
-                    2020-01-03,,1.500,1.234
-2020-01-04,2.001,900,3
-";
+        let body = "date,y,precio,peso\n2020-01-01,987,800,1.5\n2020-01-02,1.234,1.200,2.25\n2020-01-03,,1.500,1.234\n2020-01-04,2.001,900,3\n";
         let df = source(&dir, "co.csv", body).read().unwrap();
         let y = [Some(987.0), Some(1234.0), None, Some(2001.0)];
         assert_eq!(floats(&df, "unidades_vendidas"), y);
@@ -665,30 +673,16 @@ mod tests {
         assert_eq!(floats(&df, "peso")[2], Some(1.234));
         // Decimal commas in a `;` file: the lone dots group thousands, the text kept
         // otherwise.
-        let body = "date;y
-2020-01-01;16.969,86
-2020-01-02;1.234
-2020-01-03;12,5
-";
+        let body = "date;y\n2020-01-01;16.969,86\n2020-01-02;1.234\n2020-01-03;12,5\n";
         let df = source(&dir, "eu.csv", body).read().unwrap();
-        let y = df.column("unidades_vendidas").unwrap();
-        let texts: Vec<Option<&str>> = y.str().unwrap().iter().collect();
-        assert_eq!(texts, [Some("16.969,86"), Some("1234"), Some("12,5")]);
+        assert_eq!(
+            texts(&df, "unidades_vendidas"),
+            ["16.969,86", "1234", "12,5"]
+        );
         // A US export with quoted lone commas.
-        let body = "date,y
-2020-01-01,950
-2020-01-02,\"1,234\"
-2020-01-03,\"1,020\"
-";
+        let body = "date,y\n2020-01-01,950\n2020-01-02,\"1,234\"\n2020-01-03,\"1,020\"\n";
         let df = source(&dir, "us.csv", body).read().unwrap();
-        let texts: Vec<Option<&str>> = df
-            .column("unidades_vendidas")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(texts, [Some("950"), Some("1234"), Some("1020")]);
+        assert_eq!(texts(&df, "unidades_vendidas"), ["950", "1234", "1020"]);
     }
 
     #[test]
@@ -701,57 +695,27 @@ mod tests {
         for (name, body) in [
             (
                 "co.csv",
-                "date,y
-30/12/2024,5
-31/12/2024,6
-1/01/2025,7
-",
+                "date,y\n30/12/2024,5\n31/12/2024,6\n1/01/2025,7\n",
             ),
             (
                 "us.csv",
-                "date,y
-12/30/2024 8:26,5
-12/31/2024 9:00,6
-1/1/2025 7:15,7
-",
+                "date,y\n12/30/2024 8:26,5\n12/31/2024 9:00,6\n1/1/2025 7:15,7\n",
             ),
             (
                 "de.csv",
-                "date;y
-30.12.2024;5
-31.12.2024;6
-01.01.2025;7
-",
+                "date;y\n30.12.2024;5\n31.12.2024;6\n01.01.2025;7\n",
             ),
             (
                 "compact.csv",
-                "date,y
-20241230,5
-20241231,6
-20250101,7
-",
+                "date,y\n20241230,5\n20241231,6\n20250101,7\n",
             ),
         ] {
             let df = source(&dir, name, body).read().unwrap();
-            let got: Vec<NaiveDate> = df
-                .column("fecha")
-                .unwrap()
-                .date()
-                .unwrap()
-                .as_date_iter()
-                .flatten()
-                .collect();
+            let got = dates(&df);
             assert_eq!(got, want, "{name}");
         }
         // Two formats in one column: the first cell no format reads is named.
-        let s = source(
-            &dir,
-            "mixed.csv",
-            "date,y
-2024-12-30,5
-31/12/2024,6
-",
-        );
+        let s = source(&dir, "mixed.csv", "date,y\n2024-12-30,5\n31/12/2024,6\n");
         match s.read() {
             Err(ConnectorError::UnparseableDate { row, value, .. }) => {
                 assert_eq!((row, value.as_str()), (1, "31/12/2024"));
@@ -772,26 +736,15 @@ mod tests {
         let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         assert_eq!(names, ["fecha", "unidades_vendidas", "promocion", "nota"]);
         assert_eq!(df.height(), 10);
-        let fechas: Vec<NaiveDate> = df
-            .column("fecha")
-            .unwrap()
-            .date()
-            .unwrap()
-            .as_date_iter()
-            .flatten()
-            .collect();
+        let fechas = dates(&df);
         assert_eq!(fechas[0], NaiveDate::from_ymd_opt(2024, 3, 4).unwrap());
         assert_eq!(fechas.len(), 10);
         let y = floats(&df, "unidades_vendidas");
         assert_eq!((y[0], y[4], y[9]), (Some(100.0), None, Some(109.0)));
         assert_eq!(df.column("promocion").unwrap().dtype(), &DataType::Boolean);
         // Text and a number in one column: text, for the contract to read cell by cell.
-        let nota = df.column("nota").unwrap();
-        let nota: Vec<Option<&str>> = nota.str().unwrap().iter().collect();
-        assert_eq!(
-            (nota[2], nota[5], nota[0]),
-            (Some("feria"), Some("7"), None)
-        );
+        let nota = texts(&df, "nota");
+        assert_eq!([&nota[2], &nota[5], &nota[0]], ["feria", "7", ""]);
         // Another sheet by name; a missing one names the sheets there are.
         let mut other = s.clone();
         other.excel.sheet = Some("Resumen".into());
@@ -807,10 +760,7 @@ mod tests {
     #[test]
     fn the_thousands_setting_turns_the_inference_off_or_forces_it() {
         let dir = tempfile::tempdir().unwrap();
-        let body = "date,y
-2020-01-01,987
-2020-01-02,1.234
-";
+        let body = "date,y\n2020-01-01,987\n2020-01-02,1.234\n";
         let mut s = source(&dir, "co.csv", body);
         s.csv.thousands = Thousands::Never;
         assert_eq!(
@@ -821,10 +771,7 @@ mod tests {
         let mut s = source(
             &dir,
             "all.csv",
-            "date,y
-2020-01-01,1.100
-2020-01-02,1.234
-",
+            "date,y\n2020-01-01,1.100\n2020-01-02,1.234\n",
         );
         assert_eq!(
             floats(&s.read().unwrap(), "unidades_vendidas"),
@@ -978,10 +925,16 @@ mod tests {
             s.read().unwrap_err(),
             ConnectorError::MissingFile { .. }
         ));
-        let t = source(&dir, "d.xlsx", "x");
+        let t = source(&dir, "d.xyz", "x");
         assert!(matches!(
             t.read().unwrap_err(),
             ConnectorError::UnknownFormat { .. }
+        ));
+        // A workbook that is not one: unreadable, naming the file.
+        let w = source(&dir, "d.xlsx", "x");
+        assert!(matches!(
+            w.read().unwrap_err(),
+            ConnectorError::Unreadable { path, .. } if path.ends_with("d.xlsx")
         ));
     }
 

@@ -320,25 +320,15 @@ pub fn build_layers_with(
         }
         _ => None,
     };
-    let Some(launch) = launched else {
-        return layers_from(cleansed, calendar, cfg, plan, horizon, cutoff, known);
+    let from_launch;
+    let cleansed = match &launched {
+        Some(l) => {
+            let from = fechas.partition_point(|d| *d < l.desde);
+            from_launch = cleansed.slice(from as i64, cleansed.height() - from);
+            &from_launch
+        }
+        None => cleansed,
     };
-    let from = fechas.partition_point(|d| *d < launch.desde);
-    let rest = cleansed.slice(from as i64, cleansed.height() - from);
-    let mut layers = layers_from(&rest, calendar, cfg, plan, horizon, cutoff, known)?;
-    layers.report.serie_lanzada = Some(launch);
-    Ok(layers)
-}
-
-fn layers_from(
-    cleansed: &DataFrame,
-    calendar: &CalendarConfig,
-    cfg: &FeatureConfig,
-    plan: &FuturePlan,
-    horizon: Horizon,
-    cutoff: Option<NaiveDate>,
-    known: &KnownAfter,
-) -> Result<FeatureLayers, FeaturesError> {
     let fechas_all: Vec<NaiveDate> = dates_col(cleansed)?;
     let (Some(first_all), Some(last_all)) = (fechas_all.first(), fechas_all.last()) else {
         return Err(FeaturesError::Empty);
@@ -591,7 +581,7 @@ fn layers_from(
         recurring_closures: recurring,
         recurring_closures_in_horizon: recurring_in_horizon,
         serie_detenida: stopped,
-        serie_lanzada: None,
+        serie_lanzada: launched,
         extra_notes,
     };
     Ok(FeatureLayers {

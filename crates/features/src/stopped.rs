@@ -84,53 +84,15 @@ impl StopRule {
     /// assert_eq!(stop.dias_sin_ventas, 60);
     /// ```
     pub fn stopped(&self, days: &[(NaiveDate, Option<f64>, bool)]) -> Option<Stopped> {
-        // A signed series (temperatures, net flows) has values, not sales: no stops.
-        if days.iter().any(|(_, v, _)| v.is_some_and(|x| x < 0.0)) {
-            return None;
-        }
-        let sold =
-            |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && v.is_some_and(|x| x > 0.0);
-        let zero = |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && *v == Some(0.0);
         let last_sale = days.iter().rposition(sold)?;
-        let run = &days[last_sale + 1..];
-        let zeros = run.iter().filter(|d| zero(d)).count();
-        let desde = run.iter().find(|d| zero(d))?.0;
-        if zeros < self.min_dias as usize {
-            return None;
-        }
-        // The selling rate of the year before the run.
-        let year_before = desde.checked_sub_days(Days::new(YEAR))?;
-        let (n, s) = days[..=last_sale]
-            .iter()
-            .filter(|d| d.0 >= year_before && (zero(d) || sold(d)))
-            .fold((0usize, 0usize), |(n, s), d| {
-                (n + 1, s + usize::from(sold(d)))
-            });
-        let cuota_previa = s as f64 / n.max(1) as f64;
-        if (1.0 - cuota_previa).powi(zeros as i32) > self.probabilidad_max {
-            return None;
-        }
-        // The same days a year earlier: quiet then too means a season, not a stop.
-        let by_date: std::collections::BTreeMap<NaiveDate, usize> =
-            days.iter().enumerate().map(|(i, d)| (d.0, i)).collect();
-        let (pairs, sold_then) = run
-            .iter()
-            .filter(|d| zero(d))
-            .filter_map(|d| {
-                let i = *by_date.get(&d.0.checked_sub_days(Days::new(YEAR))?)?;
-                let then = &days[i];
-                (zero(then) || sold(then)).then(|| sold(then))
-            })
-            .fold((0usize, 0usize), |(n, s), x| (n + 1, s + usize::from(x)));
-        if pairs >= MIN_YEAR_PAIRS
-            && (sold_then as f64) < QUIET_YEAR_SHARE * cuota_previa * pairs as f64
-        {
-            return None;
-        }
+        let run = last_sale + 1..days.len();
+        let desde = days[run.clone()].iter().find(|d| zero(d))?.0;
+        let year = desde.checked_sub_days(Days::new(YEAR))?..desde;
+        let e = self.evidence(days, run, &year, Side::Before)?;
         Some(Stopped {
             desde,
-            dias_sin_ventas: zeros as u32,
-            cuota_previa,
+            dias_sin_ventas: e.zeros as u32,
+            cuota_previa: e.share,
         })
     }
 }
@@ -157,52 +119,93 @@ impl StopRule {
     /// assert_eq!(launch.dias_sin_ventas, 100);
     /// ```
     pub fn launched(&self, days: &[(NaiveDate, Option<f64>, bool)]) -> Option<Launched> {
+        let first_sale = days.iter().position(sold)?;
+        let desde = days[first_sale].0;
+        let year = desde..desde.checked_add_days(Days::new(YEAR))?;
+        let e = self.evidence(days, 0..first_sale, &year, Side::After)?;
+        // With too few days a year later to compare, the zeros may be a first quiet season.
+        (e.pairs >= MIN_YEAR_PAIRS).then_some(Launched {
+            desde,
+            dias_sin_ventas: e.zeros as u32,
+            cuota_posterior: e.share,
+        })
+    }
+
+    /// What the rule reads from the run `run` (indices of `days`) of days without sales:
+    /// `None` unless it is long and unlikely enough, and — when at least
+    /// [`MIN_YEAR_PAIRS`] of its zeros have a recorded day a year to the `side` — not quiet
+    /// then too. `year` is the year of dates whose selling share the run is judged against.
+    fn evidence(
+        &self,
+        days: &[(NaiveDate, Option<f64>, bool)],
+        run: std::ops::Range<usize>,
+        year: &std::ops::Range<NaiveDate>,
+        side: Side,
+    ) -> Option<Evidence> {
+        // A signed series (temperatures, net flows) has values, not sales.
         if days.iter().any(|(_, v, _)| v.is_some_and(|x| x < 0.0)) {
             return None;
         }
-        let sold =
-            |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && v.is_some_and(|x| x > 0.0);
-        let zero = |(_, v, open): &(NaiveDate, Option<f64>, bool)| *open && *v == Some(0.0);
-        let first_sale = days.iter().position(sold)?;
-        let run = &days[..first_sale];
-        let zeros = run.iter().filter(|d| zero(d)).count();
-        if zeros < self.min_dias as usize {
+        let zeros: Vec<&(NaiveDate, Option<f64>, bool)> =
+            days[run.clone()].iter().filter(|d| zero(d)).collect();
+        if zeros.len() < self.min_dias as usize {
             return None;
         }
-        let desde = days[first_sale].0;
-        let year_after = desde.checked_add_days(Days::new(YEAR))?;
-        let (n, s) = days[first_sale..]
+        let (n, s) = days
             .iter()
-            .filter(|d| d.0 < year_after && (zero(d) || sold(d)))
-            .fold((0usize, 0usize), |(n, s), d| {
+            .enumerate()
+            .filter(|(i, d)| !run.contains(i) && year.contains(&d.0) && (zero(d) || sold(d)))
+            .fold((0usize, 0usize), |(n, s), (_, d)| {
                 (n + 1, s + usize::from(sold(d)))
             });
-        let cuota_posterior = s as f64 / n.max(1) as f64;
-        if (1.0 - cuota_posterior).powi(zeros as i32) > self.probabilidad_max {
+        let share = s as f64 / n.max(1) as f64;
+        if (1.0 - share).powi(zeros.len() as i32) > self.probabilidad_max {
             return None;
         }
         let by_date: std::collections::BTreeMap<NaiveDate, usize> =
             days.iter().enumerate().map(|(i, d)| (d.0, i)).collect();
-        let (pairs, sold_then) = run
+        let (pairs, sold_then) = zeros
             .iter()
-            .filter(|d| zero(d))
             .filter_map(|d| {
-                let i = *by_date.get(&d.0.checked_add_days(Days::new(YEAR))?)?;
-                let then = &days[i];
+                let other = match side {
+                    Side::Before => d.0.checked_sub_days(Days::new(YEAR))?,
+                    Side::After => d.0.checked_add_days(Days::new(YEAR))?,
+                };
+                let then = &days[*by_date.get(&other)?];
                 (zero(then) || sold(then)).then(|| sold(then))
             })
             .fold((0usize, 0usize), |(n, s), x| (n + 1, s + usize::from(x)));
-        if pairs < MIN_YEAR_PAIRS
-            || (sold_then as f64) < QUIET_YEAR_SHARE * cuota_posterior * pairs as f64
-        {
+        if pairs >= MIN_YEAR_PAIRS && (sold_then as f64) < QUIET_YEAR_SHARE * share * pairs as f64 {
             return None;
         }
-        Some(Launched {
-            desde,
-            dias_sin_ventas: zeros as u32,
-            cuota_posterior,
+        Some(Evidence {
+            zeros: zeros.len(),
+            share,
+            pairs,
         })
     }
+}
+
+/// Where the year the run is compared with lies.
+#[derive(Clone, Copy)]
+enum Side {
+    Before,
+    After,
+}
+
+/// What [`StopRule::evidence`] found.
+struct Evidence {
+    zeros: usize,
+    share: f64,
+    pairs: usize,
+}
+
+fn sold((_, v, open): &(NaiveDate, Option<f64>, bool)) -> bool {
+    *open && v.is_some_and(|x| x > 0.0)
+}
+
+fn zero((_, v, open): &(NaiveDate, Option<f64>, bool)) -> bool {
+    *open && *v == Some(0.0)
 }
 
 #[cfg(test)]
