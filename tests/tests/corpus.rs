@@ -301,9 +301,16 @@ fn cases() -> Vec<Case> {
         ),
         c(
             "unknown_extension",
-            "ventas.xlsx",
+            "ventas.numbers",
             csv("date,y", &week),
             vec![ReadError("UnknownFormat")],
+        ),
+        c(
+            // A CSV saved with a workbook's extension: unreadable, naming the file.
+            "csv_named_as_a_workbook",
+            "ventas.xlsx",
+            csv("date,y", &week),
+            vec![ReadError("Unreadable")],
         ),
     ]
 }
