@@ -245,6 +245,42 @@ mod tests {
         assert_eq!(column_grouping(["0,5", "1,234"]), None);
     }
 
+    /// `n` written with `group` every three digits and `decimals` after the other separator.
+    fn written(n: u64, decimals: Option<u32>, group: char) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(group);
+            }
+            out.push(c);
+        }
+        if let Some(d) = decimals {
+            out.push(if group == '.' { ',' } else { '.' });
+            out.push_str(&format!("{d:02}"));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn grouped_numbers_read_back_under_their_column_grouping(
+            n in 0u64..10_000_000_000,
+            decimals in proptest::option::of(0u32..100),
+            dot in proptest::bool::ANY,
+        ) {
+            let group = if dot { '.' } else { ',' };
+            let text = written(n, decimals, group);
+            let want = n as f64 + decimals.map_or(0.0, |d| f64::from(d) / 100.0);
+            let read: f64 = normalised(&text, Some(group)).unwrap().parse().unwrap();
+            proptest::prop_assert!((read - want).abs() < 1e-6, "{} read {}", text, read);
+            // Read alone, only a lone group of three digits can differ (it is a decimal).
+            let alone: f64 = normalised(&text, None).unwrap().parse().unwrap();
+            let lone = decimals.is_none() && (1_000..1_000_000).contains(&n);
+            proptest::prop_assert_eq!((alone - want).abs() < 1e-6, !lone, "{}", text);
+        }
+    }
+
     #[test]
     fn a_grouping_reads_lone_separators_as_groups() {
         for (s, g, x) in [
