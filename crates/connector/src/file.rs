@@ -1,4 +1,5 @@
-//! The file source: CSV or Parquet, with a column mapping onto the contract's names.
+//! The file source: CSV, Parquet or a spreadsheet workbook, with a column mapping onto the
+//! contract's names.
 //!
 //! Source columns named in the mapping are renamed (e.g. `date → fecha`, `y →
 //! unidades_vendidas`); every other column is kept as it is. The date column must parse as

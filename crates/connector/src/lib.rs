@@ -6,7 +6,8 @@
 //!
 //! - [`demo`]: the embedded, seeded synthetic buñuelo history of the domain notes (§8)
 //!   (the default source): same seed ⇒ byte-identical data.
-//! - [`file`]: CSV or Parquet with a configurable column mapping onto the contract's names.
+//! - [`file`](mod@file): CSV, Parquet or a spreadsheet ([`excel`]) with a configurable column mapping onto
+//!   the contract's names.
 //! - [`supabase`]: Supabase through PostgREST (crate `postgrest`): keyset pages, retries,
 //!   typed errors, secrets only from the environment.
 //! - [`pg`]: the same table read straight from PostgreSQL (Supabase's session pooler).
@@ -58,7 +59,7 @@ pub enum ConnectorError {
         /// The file.
         path: PathBuf,
     },
-    /// The file could not be parsed as CSV/Parquet.
+    /// The file could not be parsed as CSV, Parquet or a workbook.
     #[error("cannot read {path}: {message}")]
     Unreadable {
         /// The file.
@@ -272,7 +273,7 @@ pub enum RemoteError {
 pub enum SourceKind {
     /// The embedded synthetic history.
     Demo,
-    /// A CSV or Parquet file.
+    /// A CSV, Parquet or spreadsheet file.
     File,
     /// A Supabase table through PostgREST (`SUPABASE_URL`, `SUPABASE_KEY`).
     Supabase,
@@ -300,7 +301,7 @@ pub struct SourceConfig {
     pub kind: SourceKind,
     /// Keep only rows in this span (`null` = all rows).
     pub span: Option<DateSpan>,
-    /// File source: path of the CSV/Parquet file, relative to the project root.
+    /// File source: path of the CSV, Parquet or spreadsheet file, relative to the project root.
     pub path: Option<PathBuf>,
     /// File source: format.
     pub format: FileFormat,

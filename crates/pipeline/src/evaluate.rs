@@ -22,7 +22,7 @@ use crate::{Phase, PipelineError, SourceAccess};
 /// One file to evaluate: its path and the country of its calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalFile {
-    /// The CSV or Parquet file.
+    /// The CSV, Parquet or spreadsheet file.
     pub path: PathBuf,
     /// `calendar.festivos.pais` for it (`None`: the configured one).
     pub pais: Option<String>,
