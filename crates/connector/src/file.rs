@@ -67,9 +67,9 @@ pub enum Thousands {
     Comma,
 }
 
-/// A column whose lone separators were read as thousands separators.
+/// A column whose lone separators were read as thousands separators (logged).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Regrouped {
+struct Regrouped {
     /// Column name as found in the file.
     pub column: String,
     /// The separator read as grouping thousands.

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use demo::{DemoConfig, DemoGenerator};
 pub use excel::ExcelOptions;
-pub use file::{CsvOptions, FileFormat, FileSource, Regrouped, Thousands};
+pub use file::{CsvOptions, FileFormat, FileSource, Thousands};
 pub use remote::{FetchReport, PageMeta, RawPage, RetryPolicy, Secret};
 pub use supabase::RemoteTableConfig;
 

@@ -313,23 +313,23 @@ pub fn build_layers_with(
     known: &KnownAfter,
 ) -> Result<FeatureLayers, FeaturesError> {
     // A product launched after the history starts: its history begins at the first sale.
+    // The days up to the cutoff as the stop and launch rules read them, built once.
     let fechas = dates_col(cleansed)?;
-    let launched = match (&cfg.serie_lanzada, fechas.last()) {
-        (Some(rule), Some(last)) => {
-            rule.launched(&stop_inputs(cleansed, &fechas, cutoff.unwrap_or(*last))?)
-        }
-        _ => None,
+    let ruled = cfg.serie_lanzada.is_some() || cfg.serie_detenida.is_some();
+    let days = match fechas.last() {
+        Some(last) if ruled => stop_inputs(cleansed, &fechas, cutoff.unwrap_or(*last))?,
+        _ => Vec::new(),
     };
+    let launched = cfg.serie_lanzada.and_then(|rule| rule.launched(&days));
+    let from = launched.map_or(0, |l| fechas.partition_point(|d| *d < l.desde));
     let from_launch;
-    let cleansed = match &launched {
-        Some(l) => {
-            let from = fechas.partition_point(|d| *d < l.desde);
-            from_launch = cleansed.slice(from as i64, cleansed.height() - from);
-            &from_launch
-        }
-        None => cleansed,
+    let cleansed = if from > 0 {
+        from_launch = cleansed.slice(from as i64, cleansed.height() - from);
+        &from_launch
+    } else {
+        cleansed
     };
-    let fechas_all: Vec<NaiveDate> = dates_col(cleansed)?;
+    let fechas_all: Vec<NaiveDate> = fechas[from..].to_vec();
     let (Some(first_all), Some(last_all)) = (fechas_all.first(), fechas_all.last()) else {
         return Err(FeaturesError::Empty);
     };
@@ -393,7 +393,7 @@ pub fn build_layers_with(
     // A series that stopped selling before the cutoff (a discontinued product) is closed
     // over the whole horizon.
     let stopped = match &cfg.serie_detenida {
-        Some(rule) => rule.stopped(&stop_inputs(cleansed, &fechas_all, cutoff)?),
+        Some(rule) => rule.stopped(&days[from.min(days.len())..]),
         None => None,
     };
     let recurring_in_horizon: Vec<NaiveDate> = horizon_span
