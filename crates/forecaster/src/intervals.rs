@@ -242,7 +242,7 @@ pub struct CalibrationReport {
     /// (`models::selection_optimism`; 1 when unknown).
     pub selection_optimism: f64,
     /// The widening for forecast steps the backtest never reached ([`horizon_factor`]): 1
-    /// when the longest fold is as long as the forecast (absent from reports then).
+    /// when the folds reached the forecast's last days (absent from reports then).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub horizon_factor: f64,
     /// Folds held out in turn (0: too few folds to hold one out; the factor is then
@@ -264,7 +264,7 @@ pub struct LevelCoverage {
     pub after: f64,
 }
 
-/// Share of the forecast's open days a backtest fold must hold to count as reaching it.
+/// Share of the forecast's steps a backtest must reach to count as reaching it.
 const HORIZON_REACHED: f64 = 0.9;
 
 fn one() -> f64 {
@@ -275,12 +275,13 @@ fn is_one(x: &f64) -> bool {
     *x == 1.0
 }
 
-/// The widening of residuals for a forecast of `open_steps` open days when the longest
-/// backtest fold held `reach` of them (residuals per fold): `sqrt(open_steps / reach)` when
-/// the folds fall short of the forecast by more than a tenth, else 1 (closures differ
-/// from one period to the next). A history too short for folds as long as the forecast
-/// (under about a year and a half) measures errors only `reach` days out; beyond that they
-/// keep growing, and a random walk's spread grows with the square root of the steps.
+/// The widening of residuals for a forecast `horizon` steps long when the backtest measured
+/// errors `reach` steps ahead (both in calendar days: [`models::OutSample::reach`]; or, for an
+/// artifact without it, open days against the residuals of the longest fold):
+/// `sqrt(horizon / reach)` when the folds fall short of the forecast by more than a tenth,
+/// else 1. A history too short for folds as long as the forecast (under about a year and a
+/// half) measures errors only `reach` days out; beyond that they keep growing, and a random
+/// walk's spread grows with the square root of the steps.
 ///
 /// ```
 /// use forecaster::intervals::horizon_factor;
@@ -289,11 +290,11 @@ fn is_one(x: &f64) -> bool {
 /// assert_eq!(horizon_factor(100, 400), 2.0);
 /// assert_eq!(horizon_factor(0, 400), 1.0);
 /// ```
-pub fn horizon_factor(reach: usize, open_steps: usize) -> f64 {
-    if reach == 0 || reach as f64 >= HORIZON_REACHED * open_steps as f64 {
+pub fn horizon_factor(reach: usize, horizon: usize) -> f64 {
+    if reach == 0 || reach as f64 >= HORIZON_REACHED * horizon as f64 {
         1.0
     } else {
-        (open_steps as f64 / reach as f64).sqrt()
+        (horizon as f64 / reach as f64).sqrt()
     }
 }
 

@@ -407,14 +407,21 @@ impl Forecaster {
             intervals::binned_residuals(model, intervals.residuals, intervals.n_bins)?;
         let calibration = match (intervals.residuals, intervals.calibration) {
             (ResidualSource::OutSample, Calibration::CrossFold) => model.out_sample().map(|o| {
-                let reach = intervals::longest_fold(o.residuals.len(), &o.folds);
-                let open_steps = future.open.iter().filter(|b| **b).count();
+                // Calendar steps when the backtest's reach is known; else residuals per fold
+                // against open days (an artifact from before reach was kept).
+                let (reach, horizon) = match o.reach {
+                    Some(r) => (r, steps),
+                    None => (
+                        intervals::longest_fold(o.residuals.len(), &o.folds),
+                        future.open.iter().filter(|b| **b).count(),
+                    ),
+                };
                 intervals::cross_fold_calibration(&o.residuals, &o.folds, &intervals.percents())
                     .unwrap_or_else(|| {
                         CalibrationReport::uncalibrated(intervals.uncalibrated_factor)
                     })
                     .with_selection_optimism(o.selection_optimism)
-                    .with_horizon_factor(intervals::horizon_factor(reach, open_steps))
+                    .with_horizon_factor(intervals::horizon_factor(reach, horizon))
             }),
             _ => None,
         };

@@ -5,7 +5,7 @@ use chrono::{Days, NaiveDate};
 use forecaster::{
     ForecastError, Forecaster, FutureInputs, IntervalConfig, IntervalMethod, ResidualSource,
 };
-use models::{Autoregressive, Exog, ModelArtifact, ModelSpec, Regressor, Transform};
+use models::{Autoregressive, Exog, FittedModel, ModelArtifact, ModelSpec, Regressor, Transform};
 use proptest::prelude::*;
 
 const N: usize = 400;
@@ -20,6 +20,10 @@ fn exog(from: usize, to: usize) -> Exog {
 }
 
 fn service(noise: f64) -> Forecaster {
+    wrap(fitted(noise))
+}
+
+fn fitted(noise: f64) -> FittedModel {
     let y: Vec<f64> = (0..N)
         .map(|t| {
             let base = 200.0 + 80.0 * ((t % 7) == 5) as u8 as f64;
@@ -41,6 +45,10 @@ fn service(noise: f64) -> Forecaster {
     // Pretend backtest errors: the actuals against 95 % of them.
     let pred: Vec<f64> = y.iter().map(|v| v * 0.95).collect();
     fitted.set_out_sample_residuals(&y, &pred).unwrap();
+    fitted
+}
+
+fn wrap(fitted: FittedModel) -> Forecaster {
     let until = start() + Days::new(N as u64 - 1);
     Forecaster::new(ModelArtifact::new(
         "toy",
@@ -218,4 +226,37 @@ fn residuals_without_folds_to_calibrate_are_widened_by_the_uncalibrated_factor()
     };
     let (plain, wide) = (width(1.0), width(1.5));
     assert!(wide > 1.3 * plain, "{wide} vs {plain}");
+}
+
+#[test]
+fn the_horizon_factor_counts_the_days_the_backtest_reached_not_its_residuals() {
+    // Two backtest folds of 120 days each with a value every other day (a gappy source):
+    // 60 residuals a fold, but errors measured 119 days ahead.
+    let mut model = fitted(0.2);
+    let (mut actual, mut pred, mut fold) = (Vec::new(), Vec::new(), Vec::new());
+    for f in 0..2usize {
+        for t in (0..120).step_by(2) {
+            actual.push(200.0 + t as f64);
+            pred.push(190.0 + (t + f) as f64 * 1.1);
+            fold.push(f);
+        }
+    }
+    model
+        .set_out_sample_residuals_by_fold(&actual, &pred, Some(&fold))
+        .unwrap();
+    let cfg = IntervalConfig::default();
+    let factor = |reach: Option<usize>| {
+        let mut m = model.clone();
+        m.out_sample_mut().unwrap().reach = reach;
+        wrap(m)
+            .forecast(&future(130), &cfg, 42)
+            .unwrap()
+            .calibration
+            .unwrap()
+            .horizon_factor
+    };
+    // Without the reach (an older artifact): 60 residuals against 130 open days.
+    assert!((factor(None) - (130.0f64 / 60.0).sqrt()).abs() < 1e-12);
+    assert_eq!(factor(Some(119)), 1.0);
+    assert!((factor(Some(65)) - 2.0f64.sqrt()).abs() < 1e-12);
 }

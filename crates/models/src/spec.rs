@@ -1438,6 +1438,12 @@ pub struct OutSample {
     /// the next one ([`crate::selection_optimism`]), when known: the intervals widen by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection_optimism: Option<f64>,
+    /// How far ahead the backtest measured errors, when known: the most calendar steps from
+    /// a fold's first scored day to its last one with an observed actual, over the folds
+    /// ([`crate::backtest::reach`]). A horizon longer than this is widened by the intervals
+    /// (closures and gaps inside a fold do not shorten it; residual counts would).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<usize>,
 }
 
 /// A fitted model: only this type can predict.
@@ -1535,6 +1541,7 @@ impl FittedModel {
             residuals: Vec::new(),
             folds: Vec::new(),
             selection_optimism: None,
+            reach: None,
         };
         for (i, (t, p)) in y_true.iter().zip(y_pred).enumerate() {
             let (zt, zp) = (forward(*t), forward(*p));

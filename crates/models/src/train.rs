@@ -335,8 +335,10 @@ pub fn select_champion(
         } else {
             selection_optimism(backtests, data.actuals)
         };
+        let reach = crate::backtest::reach(&bt.predictions, |t| data.actuals[t].is_finite());
         if let Some(out) = champion.model.out_sample_mut() {
             out.selection_optimism = optimism;
+            out.reach = reach;
         }
     }
     Ok(Selected {
@@ -591,6 +593,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sel.champion.entry.nombre, lb.entries[0].nombre);
+        // Its backtest measured errors up to 28 days ahead (folds of 28 days).
+        let out = sel.champion.model.out_sample().unwrap();
+        assert_eq!(out.reach, Some(28));
         // A preferred candidate within the margin is champion; the ones above it are passed
         // over with the reason. Outside the margin the best backtest wins.
         let select_named = |candidato: &str, margen: f64| {
