@@ -8,8 +8,9 @@
 //! years when the config asks for it.
 //!
 //! Other countries: `crate_C(y)`, plus or minus the subdivision's own holidays
-//! ([`subdivisiones`]: every German Land and some US states; any other subdivision keeps
-//! the national holidays unless `subdivision_sin_reglas: error`), `∪ agregar − quitar`.
+//! ([`subdivisiones`]: every German Land by hand, and a table derived from python-holidays
+//! for every US state and the subdivisions of 22 other countries; any other subdivision
+//! keeps the national holidays unless `subdivision_sin_reglas: error`), `∪ agregar − quitar`.
 //! Outside the crate's years (2000–2030 for every country), `fuera_de_rango: regla` derives
 //! the national holidays from rules recognised in the nearest covered years ([`fallback`]),
 //! or refuses with a typed error saying why; `auto` (the default) does so for every country
@@ -25,9 +26,10 @@ use crate::{dow, plus_days, CalendarError};
 pub mod fallback;
 mod pais;
 pub mod subdivisiones;
+mod tabla;
 
 pub use fallback::orthodox_easter_sunday;
-pub use pais::{Pais, PaisError, DE_LAENDER, PAISES, US_CUBIERTAS, US_SUBDIVISIONES};
+pub use pais::{subdivisiones_con_reglas, Pais, PaisError, DE_LAENDER, PAISES};
 
 /// First year covered by the `holidays` crate's data (the same for all 101 countries).
 pub const CRATE_FIRST_YEAR: i32 = 2000;
@@ -53,7 +55,7 @@ pub enum OutOfRange {
     Regla,
 }
 
-/// What to do with a subdivision whose own holidays are not implemented (`US-TX`, `ES-MD`).
+/// What to do with a subdivision whose own holidays are not implemented (`NL-ZH`, `GB-LND`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SinReglas {
@@ -322,18 +324,19 @@ mod tests {
             subdivision_sin_reglas: sin,
             ..FestivosConfig::default()
         };
-        let us = project_festivos(&cfg("US", SinReglas::Nacional), 2015, 2020).unwrap();
-        let tx = cfg("US-TX", SinReglas::Nacional);
-        assert!(tx.validate().is_ok());
-        assert_eq!(project_festivos(&tx, 2015, 2020).unwrap(), us);
-        let refused = cfg("US-TX", SinReglas::Error)
+        let nl = project_festivos(&cfg("NL", SinReglas::Nacional), 2015, 2020).unwrap();
+        let zh = cfg("NL-ZH", SinReglas::Nacional);
+        assert!(zh.validate().is_ok());
+        assert_eq!(project_festivos(&zh, 2015, 2020).unwrap(), nl);
+        let refused = cfg("NL-ZH", SinReglas::Error)
             .validate()
             .unwrap_err()
             .to_string();
         assert!(
-            refused.contains("festivos.pais") && refused.contains("`US-TX` are not implemented"),
+            refused.contains("festivos.pais") && refused.contains("`NL-ZH` are not implemented"),
             "{refused}"
         );
+        let us = project_festivos(&cfg("US", SinReglas::Nacional), 2015, 2020).unwrap();
         // Subdivisions with rules are unaffected by the setting.
         assert!(cfg("US-MN", SinReglas::Error).validate().is_ok());
         let mn = project_festivos(&cfg("US-MN", SinReglas::Error), 2015, 2020).unwrap();

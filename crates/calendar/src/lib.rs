@@ -8,10 +8,11 @@
 //!   code ([`festivos::rule_festivos`]) and may serve as a fallback outside the crate's years.
 //! - Other countries: `calendar.festivos.pais` takes any of the `holidays` crate's 101
 //!   country codes ([`festivos::PAISES`], all compiled in), optionally with an ISO 3166-2
-//!   subdivision: every German Land (`DE-BY`, `DE-SH`, …) and the US states in
-//!   [`festivos::US_CUBIERTAS`] (`US-MN`, …), whose own holidays are implemented in
-//!   [`festivos::subdivisiones`] (the crate has national holidays only). Any other subdivision
-//!   (`US-TX`, `ES-MD`) keeps the national holidays — the pipeline warns — or, with
+//!   subdivision: every German Land (`DE-BY`, `DE-SH`, …), every US state (`US-MN`,
+//!   `US-TX`, …) and the subdivisions of 22 other countries (`AU-VIC`, `CA-ON`, `ES-MD`,
+//!   `GB-SCT`, …; [`festivos::subdivisiones_con_reglas`]), whose own holidays are implemented
+//!   in [`festivos::subdivisiones`] (the crate has national holidays only). Any other subdivision
+//!   (`NL-ZH`, `GB-LND`) keeps the national holidays — the pipeline warns — or, with
 //!   `subdivision_sin_reglas: error`, is refused with [`PaisError::SubdivisionNotImplemented`];
 //!   an unknown code is a [`PaisError`] at config load.
 //! - Years: the crate covers 2000–2030 for every country. Outside, `fuera_de_rango: error`

@@ -1,10 +1,11 @@
-//! Subdivision calendars against python-holidays (`tests/data/python_holidays_subdivisions.txt`:
-//! for every covered subdivision and every year 2000–2030, the dates it adds to, and the
-//! national dates it drops from, the national calendar).
+//! Subdivision calendars against python-holidays (`tests/data/python_holidays_subdivisions.txt`,
+//! written by `bench/festivos_subdivisiones.py`: for every covered subdivision and every year
+//! 2000–2030, the dates it adds to, and the national dates it drops from, the national
+//! calendar).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use calendar::festivos::{project_festivos, DE_LAENDER, US_CUBIERTAS};
+use calendar::festivos::{project_festivos, subdivisiones_con_reglas, PAISES};
 use calendar::{FestivosConfig, Pais};
 use chrono::NaiveDate;
 
@@ -44,11 +45,16 @@ fn festivos(code: &str) -> BTreeSet<NaiveDate> {
 #[test]
 fn every_covered_subdivision_matches_python_holidays_2000_2030() {
     let vectors = vectors();
-    let codes: Vec<String> = DE_LAENDER
+    let codes: Vec<String> = PAISES
         .iter()
-        .map(|s| format!("DE-{s}"))
-        .chain(US_CUBIERTAS.iter().map(|s| format!("US-{s}")))
+        .flat_map(|c| {
+            subdivisiones_con_reglas(c)
+                .into_iter()
+                .map(move |s| format!("{c}-{s}"))
+        })
         .collect();
+    assert!(codes.len() > 500, "{}", codes.len());
+    let mut wrong = Vec::new();
     for code in &codes {
         let pais: Pais = code.parse().unwrap();
         let national = festivos(pais.nacional().country_code());
@@ -57,9 +63,25 @@ fn every_covered_subdivision_matches_python_holidays_2000_2030() {
         let dropped: BTreeSet<NaiveDate> = national.difference(&sub).copied().collect();
         let empty = Diff::default();
         let (want_added, want_dropped) = vectors.get(code).unwrap_or(&empty);
-        assert_eq!(&added, want_added, "{code}: added");
-        assert_eq!(&dropped, want_dropped, "{code}: dropped");
+        for (what, got, want) in [
+            ("added", &added, want_added),
+            ("dropped", &dropped, want_dropped),
+        ] {
+            if got != want {
+                let extra: Vec<_> = got.difference(want).collect();
+                let missing: Vec<_> = want.difference(got).collect();
+                wrong.push(format!(
+                    "{code} {what}: extra {extra:?} missing {missing:?}"
+                ));
+            }
+        }
     }
+    assert!(
+        wrong.is_empty(),
+        "{} subdivisions differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     // The vectors cover no subdivision we do not check.
     for code in vectors.keys() {
         assert!(codes.contains(code), "{code}");

@@ -33,9 +33,9 @@ use crate::CalendarError;
 /// How many covered years at the edge of the data the rules are recognised in.
 pub const EDGE_YEARS: i32 = 5;
 
-/// A yearly holiday rule.
+/// A yearly holiday rule (also the rules of the subdivision table, [`super::tabla`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Rule {
+pub(crate) enum Rule {
     Fixed {
         month: u32,
         day: u32,
@@ -85,7 +85,8 @@ pub fn orthodox_easter_sunday(year: i32) -> NaiveDate {
 }
 
 impl Rule {
-    fn date(self, year: i32) -> Option<NaiveDate> {
+    /// The rule's date in `year` (`None` when it has none that year, e.g. 29 February).
+    pub(crate) fn date(self, year: i32) -> Option<NaiveDate> {
         match self {
             Rule::Fixed { month, day } => NaiveDate::from_ymd_opt(year, month, day),
             Rule::Easter(k) => easter_sunday(year).checked_add_signed(chrono::Duration::days(k)),

@@ -24,20 +24,27 @@ pub const DE_LAENDER: [&str; 16] = [
     "BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH",
 ];
 
-/// The US states, the District of Columbia and the territories (ISO 3166-2:US suffixes).
-pub const US_SUBDIVISIONES: [&str; 57] = [
-    "AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "GU", "HI", "IA", "ID",
-    "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MP", "MS", "MT", "NC", "ND",
-    "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
-    "UM", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
-];
+/// The countries whose subdivision list is complete here, so that another suffix is an
+/// unknown subdivision rather than one without rules: Germany (every Land, by hand) and the
+/// United States (every state, DC and territory, in the subdivision table).
+const COMPLETE: [&str; 2] = ["DE", "US"];
 
-/// The US subdivisions whose calendar is implemented ([`super::subdivisiones`]): the ones
-/// with their own rules and the ones known to have none beyond the federal holidays.
-pub const US_CUBIERTAS: [&str; 18] = [
-    "AZ", "CA", "FL", "ID", "IL", "ME", "MN", "MO", "ND", "NE", "NY", "OH", "OR", "PA", "SD", "UM",
-    "UT", "WY",
-];
+/// The subdivision suffixes of `country` whose holidays are implemented, sorted: the German
+/// Länder ([`DE_LAENDER`]) or the subdivision table's ([`super::tabla`]; `["ACT", "NSW", …]`
+/// for `AU`); empty for a country without any.
+///
+/// ```
+/// use calendar::festivos::subdivisiones_con_reglas;
+/// assert_eq!(subdivisiones_con_reglas("US").len(), 57);
+/// assert!(subdivisiones_con_reglas("AU").contains(&"VIC"));
+/// assert!(subdivisiones_con_reglas("CO").is_empty());
+/// ```
+pub fn subdivisiones_con_reglas(country: &str) -> Vec<&'static str> {
+    match country {
+        "DE" => DE_LAENDER.to_vec(),
+        other => super::tabla::subdivisions(other),
+    }
+}
 
 /// Why a string is not a valid [`Pais`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,10 +85,10 @@ pub enum PaisError {
     /// national holidays and says so).
     #[error(
         "the holidays of subdivision `{country}-{subdivision}` are not implemented (the holidays \
-         crate has national holidays only, and our own subdivision rules cover every DE Land and \
-         US-{}); use `{country}` (or subdivision_sin_reglas: nacional) for the national \
-         holidays and add the regional ones with festivos.agregar",
-        US_CUBIERTAS.join(", US-")
+         crate has national holidays only; our own subdivision rules cover every DE Land and the \
+         subdivisions python-holidays lists for AM AR AT AU BA BO BR CA CH CL ES FI FR GB IN IT \
+         MY NI NO NZ PL PT US); use `{country}` (or subdivision_sin_reglas: nacional) for the \
+         national holidays and add the regional ones with festivos.agregar"
     )]
     SubdivisionNotImplemented {
         /// Country code.
@@ -94,8 +101,9 @@ pub enum PaisError {
 /// The country (and optional subdivision) whose festivos the calendar uses.
 ///
 /// Any country code of the `holidays` crate ([`PAISES`]), optionally followed by `-` and an
-/// ISO 3166-2 subdivision suffix whose holidays are implemented: every German Land
-/// ([`DE_LAENDER`]) and the US subdivisions in [`US_CUBIERTAS`]. Serialised as the plain code
+/// ISO 3166-2 subdivision suffix ([`subdivisiones_con_reglas`] lists the ones whose holidays
+/// are implemented: every German Land, every US state and the subdivisions of 22 other
+/// countries). Serialised as the plain code
 /// (`"CO"`, `"DE-SH"`); parsing is case-insensitive and normalises to upper case. An unknown
 /// country or subdivision, or a subdivision without rules, is a [`PaisError`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,7 +179,7 @@ impl Pais {
 
     /// Whether the subdivision's own holidays are implemented: `false` for a national code,
     /// and for a subdivision whose festivos are the national ones because it has no rules
-    /// here (`US-TX`, `ES-MD`; see `calendar.festivos.subdivision_sin_reglas`).
+    /// here (`NL-ZH`, `GB-LND`; see `calendar.festivos.subdivision_sin_reglas`).
     pub fn subdivision_has_rules(&self) -> bool {
         self.subdivision.is_some_and(|s| s.rules)
     }
@@ -243,22 +251,19 @@ impl FromStr for Pais {
         let Some(sub) = sub else {
             return Ok(Pais::national(country, code));
         };
-        let (known, covered): (&[&'static str], &[&'static str]) = match code {
-            "DE" => (&DE_LAENDER, &DE_LAENDER),
-            "US" => (&US_SUBDIVISIONES, &US_CUBIERTAS),
-            // Another country's subdivisions are not listed here: any well-formed suffix is
-            // taken, without rules of its own.
-            _ => (&[], &[]),
-        };
-        if !known.is_empty() && !known.contains(&sub) {
+        let covered = subdivisiones_con_reglas(code);
+        let rules = covered.contains(&sub);
+        // Where the list is complete, another suffix does not exist; elsewhere any
+        // well-formed suffix is taken, without rules of its own unless the list has it.
+        if !rules && COMPLETE.contains(&code) {
             return Err(PaisError::UnknownSubdivision {
                 country: code.to_string(),
                 subdivision: sub.to_string(),
-                valid: known.join(", "),
+                valid: covered.join(", "),
             });
         }
         Ok(Pais {
-            subdivision: Some(Subdivision::new(sub, covered.contains(&sub))),
+            subdivision: Some(Subdivision::new(sub, rules)),
             ..Pais::national(country, code)
         })
     }
@@ -310,7 +315,7 @@ mod tests {
             assert_eq!(p.to_string(), format!("DE-{s}"));
             assert_eq!(p.nacional(), Pais::DE);
         }
-        for s in US_CUBIERTAS {
+        for s in subdivisiones_con_reglas("US") {
             assert_eq!(
                 format!("us-{s}").parse::<Pais>().unwrap().to_string(),
                 format!("US-{s}")
@@ -345,15 +350,21 @@ mod tests {
             "US-ZZ".parse::<Pais>().unwrap_err(),
             PaisError::UnknownSubdivision { .. }
         ));
-        // A real subdivision without rules of its own parses, marked as such (the config
-        // decides whether its national holidays will do: festivos.subdivision_sin_reglas).
+        // Every US state has its rules.
         let tx: Pais = "us-tx".parse().unwrap();
         assert_eq!(
             (tx.to_string(), tx.subdivision()),
             ("US-TX".into(), Some("TX"))
         );
-        assert!(!tx.subdivision_has_rules() && tx.nacional() == Pais::US);
+        assert!(tx.subdivision_has_rules() && tx.nacional() == Pais::US);
         assert!("US-MN".parse::<Pais>().unwrap().subdivision_has_rules());
+        assert!("AU-VIC".parse::<Pais>().unwrap().subdivision_has_rules());
+        // A subdivision without rules of its own parses, marked as such (the config decides
+        // whether its national holidays will do: festivos.subdivision_sin_reglas).
+        let sp: Pais = "NL-ZH".parse().unwrap();
+        assert!(!sp.subdivision_has_rules() && sp.nacional().country_code() == "NL");
+        let gb: Pais = "GB-LND".parse().unwrap();
+        assert!(!gb.subdivision_has_rules());
         assert!("DE-SH".parse::<Pais>().unwrap().subdivision_has_rules());
         assert!(!Pais::US.subdivision_has_rules());
         let idf: Pais = "FR-IDF".parse().unwrap();

@@ -27,26 +27,15 @@
 //! include it (as python-holidays); add it with `festivos.agregar` where it applies. The
 //! partial Fronleichnam of some Saxon and Thuringian municipalities is likewise left out.
 //!
-//! **United States** (state government holidays as python-holidays lists them):
-//!
-//! | state | difference from the federal holidays |
-//! |---|---|
-//! | MN, ND, OR, WY, UM | Columbus Day (second Monday of October) is not a holiday |
-//! | ME | + Patriots' Day (third Monday of April) |
-//! | NE | + Arbor Day (last Friday of April) |
-//! | MO | + Truman Day (8 May; Saturday → Friday before, Sunday → Monday after) |
-//! | UT | + Pioneer Day (24 July; same observance rule) |
-//! | CA | + Lincoln's Birthday (12 Feb, observed, to 2009), Susan B. Anthony Day (15 Feb, from 2014), Cesar Chavez Day (31 Mar; Sunday → Monday), Day After Thanksgiving, Diwali (from 2026; dates to 2030); Columbus Day is not a holiday from 2009 |
-//! | NY | + Lincoln's Birthday (12 Feb, observed), Susan B. Anthony Day (15 Feb, from 2004), Election Day (the Tuesday after the first Monday of November; every year from 2015, even years 2008–2014) |
-//! | PA | + Day After Thanksgiving |
-//! | FL | + Susan B. Anthony Day (15 Feb, from 2011), Day After Thanksgiving; Washington's Birthday and Columbus Day are not holidays |
-//! | IL | + Lincoln's Birthday (12 Feb, observed), Casimir Pulaski Day (first Monday of March), Election Day (even years from 2008) |
-//! | AZ, ID, OH, SD | none (they only rename federal days) |
-//!
-//! So US-MN has **no additional** holidays beyond the federal ones: it keeps all but Columbus
-//! Day. Any other subdivision (`US-TX`, `ES-MD`, …) keeps the national holidays, or is refused
-//! with [`PaisError::SubdivisionNotImplemented`](super::PaisError::SubdivisionNotImplemented)
-//! when `calendar.festivos.subdivision_sin_reglas` is `error`.
+//! **Every other country with subdivisions in python-holidays** (every US state, DC and
+//! territory; Australian states, Canadian provinces, the parts of the UK, Spanish
+//! communities, Swiss cantons, Italian provinces, …): the table of [`super::tabla`], derived
+//! from python-holidays and checked against it by the same test. `US-MN`, for instance, keeps
+//! every federal holiday but Columbus Day; `US-TX` adds Texas Independence Day, San Jacinto
+//! Day, Christmas Eve and the day after Christmas, among others. Any other subdivision
+//! (`NL-ZH`, `GB-LND`) keeps the national holidays, or is refused with
+//! [`PaisError::SubdivisionNotImplemented`](super::PaisError::SubdivisionNotImplemented) when
+//! `calendar.festivos.subdivision_sin_reglas` is `error`.
 
 use std::collections::BTreeMap;
 
@@ -77,54 +66,6 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("fixed holiday dates are valid")
 }
 
-/// US observance of a fixed-date state holiday: Saturday → the Friday before, Sunday → the
-/// Monday after.
-fn us_observed(d: NaiveDate) -> Option<NaiveDate> {
-    match d.weekday() {
-        Weekday::Sat => Some(d - Days::new(1)),
-        Weekday::Sun => Some(d + Days::new(1)),
-        _ => None,
-    }
-}
-
-fn add_us_fixed(m: &mut BTreeMap<NaiveDate, String>, d: NaiveDate, name: &str) {
-    insert(m, d, name);
-    if let Some(o) = us_observed(d) {
-        insert(m, o, &format!("{name} (observed)"));
-    }
-}
-
-/// The day after the fourth Thursday of November.
-fn add_day_after_thanksgiving(m: &mut BTreeMap<NaiveDate, String>, y: i32) {
-    if let Some(thanksgiving) = nth_weekday(y, 11, Weekday::Thu, 4) {
-        insert(m, thanksgiving + Days::new(1), "Day After Thanksgiving");
-    }
-}
-
-/// Columbus Day (the second Monday of October) is not a holiday.
-fn remove_columbus_day(m: &mut BTreeMap<NaiveDate, String>, y: i32) {
-    if let Some(columbus) = nth_weekday(y, 10, Weekday::Mon, 2) {
-        m.remove(&columbus);
-    }
-}
-
-/// Election Day: the Tuesday after the first Monday of November.
-fn add_election_day(m: &mut BTreeMap<NaiveDate, String>, y: i32) {
-    if let Some(first_monday) = nth_weekday(y, 11, Weekday::Mon, 1) {
-        insert(m, first_monday + Days::new(1), "Election Day");
-    }
-}
-
-/// Diwali as California observes it from 2026, `(year, month, day)` (the dates python-holidays
-/// 0.109 gives, through the last year the `holidays` crate covers); later years have none.
-const DIWALI: [(i32, u32, u32); 5] = [
-    (2026, 11, 8),
-    (2027, 10, 29),
-    (2028, 10, 17),
-    (2029, 11, 5),
-    (2030, 10, 26),
-];
-
 /// Adds and removes the holidays of `pais`'s subdivision (if any) for `year` in `m`, which
 /// holds the national holidays; a subdivision without rules of its own keeps them as they are.
 pub(crate) fn apply(pais: Pais, year: i32, m: &mut BTreeMap<NaiveDate, String>) {
@@ -133,8 +74,7 @@ pub(crate) fn apply(pais: Pais, year: i32, m: &mut BTreeMap<NaiveDate, String>) 
     };
     match pais.country_code() {
         "DE" => germany(sub, year, m),
-        "US" => united_states(sub, year, m),
-        other => unreachable!("only DE and US subdivisions have rules, got {other}-{sub}"),
+        other => super::tabla::apply(other, sub, year, m),
     }
 }
 
@@ -204,74 +144,6 @@ fn germany(land: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
         if !m.contains_key(&d) {
             insert(m, d, name);
         }
-    }
-}
-
-fn united_states(state: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
-    match state {
-        "MN" | "ND" | "OR" | "WY" | "UM" => remove_columbus_day(m, y),
-        "ME" => {
-            if let Some(d) = nth_weekday(y, 4, Weekday::Mon, 3) {
-                insert(m, d, "Patriots' Day");
-            }
-        }
-        "NE" => insert(m, last_weekday(y, 4, Weekday::Fri), "Arbor Day"),
-        "MO" => add_us_fixed(m, ymd(y, 5, 8), "Truman Day"),
-        "UT" => add_us_fixed(m, ymd(y, 7, 24), "Pioneer Day"),
-        "CA" => {
-            if y <= 2009 {
-                add_us_fixed(m, ymd(y, 2, 12), "Lincoln's Birthday");
-            }
-            if y >= 2014 {
-                insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
-            }
-            let chavez = ymd(y, 3, 31);
-            insert(m, chavez, "Cesar Chavez Day");
-            if chavez.weekday() == Weekday::Sun {
-                insert(m, chavez + Days::new(1), "Cesar Chavez Day (observed)");
-            }
-            if y >= 2009 {
-                remove_columbus_day(m, y);
-            }
-            add_day_after_thanksgiving(m, y);
-            if let Some(&(_, month, day)) = DIWALI.iter().find(|(year, ..)| *year == y) {
-                insert(m, ymd(y, month, day), "Diwali");
-            }
-        }
-        "NY" => {
-            add_us_fixed(m, ymd(y, 2, 12), "Lincoln's Birthday");
-            if y >= 2004 {
-                insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
-            }
-            if y >= 2015 || (y >= 2008 && y % 2 == 0) {
-                add_election_day(m, y);
-            }
-        }
-        "PA" => add_day_after_thanksgiving(m, y),
-        "FL" => {
-            // Neither Washington's Birthday (the third Monday of February) nor Columbus Day
-            // is a Florida holiday.
-            if let Some(washington) = nth_weekday(y, 2, Weekday::Mon, 3) {
-                m.remove(&washington);
-            }
-            remove_columbus_day(m, y);
-            if y >= 2011 {
-                insert(m, ymd(y, 2, 15), "Susan B. Anthony Day");
-            }
-            add_day_after_thanksgiving(m, y);
-        }
-        "IL" => {
-            add_us_fixed(m, ymd(y, 2, 12), "Lincoln's Birthday");
-            if let Some(d) = nth_weekday(y, 3, Weekday::Mon, 1) {
-                insert(m, d, "Casimir Pulaski Day");
-            }
-            if y >= 2008 && y % 2 == 0 {
-                add_election_day(m, y);
-            }
-        }
-        // No holidays beyond the federal ones (python-holidays only renames federal days).
-        "AZ" | "ID" | "OH" | "SD" => {}
-        other => unreachable!("US_CUBIERTAS lists every covered state, got {other}"),
     }
 }
 

@@ -1,0 +1,241 @@
+"""Subdivision holiday rules and test vectors from python-holidays (public category).
+
+Writes
+  crates/calendar/src/festivos/subdivisiones.tsv   the rules the calendar crate applies on top
+                                                   of the national holidays of a subdivision
+  crates/calendar/tests/data/python_holidays_subdivisions.txt
+                                                   the dates each subdivision adds to / drops
+                                                   from the national calendar, 2000-2030
+
+For every subdivision S of a country C that the `holidays` crate knows (except Germany, whose
+Länder are written by hand in subdivisiones.rs), and every year 2000-2030, the dates of
+`holidays.country_holidays(C, subdiv=S)` are compared with C's national calendar as the
+calendar crate has it (the Rust `holidays` crate, whose national calendars are an older
+python-holidays': Canada's holds Victoria Day and Thanksgiving, for instance), printed by
+`cargo run -p calendar --example festivos`. So a subdivision's calendar is python-holidays'.
+The dates S adds are grouped by holiday name (and the national dates it drops by their name),
+and each group is explained, if possible, by one yearly rule that gives its date in every year
+it occurs (fixed date, Easter offset, n-th / last weekday of a month, first weekday on or after
+/ last on or before a date); years without it must be outside its first-last range, or years
+where the rule's date is a holiday anyway. A group no rule explains (lunar calendars, observed
+days, one-off days) is kept as its list of dates. Rules continue before 2000 and after 2030
+when the group occurs in the first or last year; a list of dates does not.
+
+Usage: python bench/festivos_subdivisiones.py   (python-holidays 0.109; from the repository root)
+"""
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from collections import defaultdict
+
+import holidays
+from dateutil.easter import EASTER_ORTHODOX, easter
+
+FIRST, LAST = 2000, 2030
+YEARS = range(FIRST, LAST + 1)
+HAND_WRITTEN = {"DE"}
+WD = ["lun", "mar", "mie", "jue", "vie", "sab", "dom"]
+
+
+def nth(y, m, wd, n):
+    d = dt.date(y, m, 1)
+    d += dt.timedelta((wd - d.weekday()) % 7 + 7 * (n - 1))
+    return d if d.month == m else None
+
+
+def last(y, m, wd):
+    d = (dt.date(y + (m == 12), m % 12 + 1, 1)) - dt.timedelta(1)
+    return d - dt.timedelta((d.weekday() - wd) % 7)
+
+
+def safe(y, m, d):
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def rule_date(rule, y):
+    kind = rule[0]
+    if kind == "fija":
+        d = safe(y, rule[1], rule[2])
+    elif kind == "pascua":
+        d = easter(y) + dt.timedelta(rule[1])
+    elif kind == "pascua_ortodoxa":
+        d = easter(y, EASTER_ORTHODOX) + dt.timedelta(rule[1])
+    elif kind == "n":
+        d = nth(y, rule[1], rule[2], rule[3])
+    elif kind == "ultimo":
+        d = last(y, rule[1], rule[2])
+    elif kind in ("desde", "hasta"):
+        a = safe(y, rule[1], rule[2])
+        if a is None:
+            return None
+        if kind == "desde":
+            d = a + dt.timedelta((rule[3] - a.weekday()) % 7)
+        else:
+            d = a - dt.timedelta((a.weekday() - rule[3]) % 7)
+    return d if d is not None and d.year == y else None
+
+
+def candidates(d):
+    """Rules giving `d` in its year, simplest first."""
+    y, wd = d.year, d.weekday()
+    out = [("fija", d.month, d.day)]
+    n = (d.day - 1) // 7 + 1
+    if n <= 4:
+        out.append(("n", d.month, wd, n))
+    if last(y, d.month, wd) == d:
+        out.append(("ultimo", d.month, wd))
+    out.append(("pascua", (d - easter(y)).days))
+    for k in range(7):
+        for anchor, kind in ((d - dt.timedelta(k), "desde"), (d + dt.timedelta(k), "hasta")):
+            if anchor.year == y and (anchor.month, anchor.day) != (2, 29):
+                out.append((kind, anchor.month, anchor.day, wd))
+    out.append(("pascua_ortodoxa", (d - easter(y, EASTER_ORTHODOX)).days))
+    return out
+
+
+def fmt(rule):
+    kind = rule[0]
+    if kind == "fija":
+        return f"fija {rule[1]:02d}-{rule[2]:02d}"
+    if kind in ("pascua", "pascua_ortodoxa"):
+        return f"{kind} {rule[1]}"
+    if kind == "n":
+        return f"n {rule[1]:02d} {WD[rule[2]]} {rule[3]}"
+    if kind == "ultimo":
+        return f"ultimo {rule[1]:02d} {WD[rule[2]]}"
+    return f"{kind} {rule[1]:02d}-{rule[2]:02d} {WD[rule[3]]}"
+
+
+def explain(dates_by_year, anyway):
+    """(rule, first, last) reproducing one group's dates, or None. `anyway[y]`: the dates
+    that are holidays in year y whatever the group (where a rule may fall silently)."""
+    years = sorted(dates_by_year)
+    lo, hi = years[0], years[-1]
+    for rule in candidates(dates_by_year[lo]):
+        ok = True
+        for y in YEARS:
+            d = rule_date(rule, y)
+            if y in dates_by_year:
+                ok = d == dates_by_year[y]
+            elif lo <= y <= hi:
+                ok = d is None or d in anyway[y]
+            if not ok:
+                break
+        if ok:
+            return rule, (None if lo == FIRST else lo), (None if hi == LAST else hi)
+    return None
+
+
+def groups(diff, names):
+    """{(name, k): {year: date}} of one sign: the k-th date of that name in each year."""
+    out = defaultdict(dict)
+    for y in YEARS:
+        seen = defaultdict(int)
+        for d in sorted(diff[y]):
+            name = names[y][d]
+            out[(name, seen[name])][y] = d
+            seen[name] += 1
+    return out
+
+
+def subdivisions(code):
+    try:
+        cls = holidays.country_holidays(code).__class__
+    except NotImplementedError:
+        return []
+    return [s for s in cls.subdivisions if re.fullmatch(r"[A-Z0-9]{1,3}", s)]
+
+
+def crate_national():
+    """{country: {year: {date: name}}} as the calendar crate gives them."""
+    out = subprocess.run(
+        ["cargo", "run", "-q", "-p", "calendar", "--example", "festivos", "--", str(FIRST), str(LAST)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    nat = defaultdict(lambda: {y: {} for y in YEARS})
+    for line in out.splitlines():
+        code, d, name = line.split("\t")
+        d = dt.date.fromisoformat(d)
+        nat[code][d.year][d] = name
+    return nat
+
+
+def main():
+    rules, vectors, stats = [], [], defaultdict(int)
+    national = crate_national()
+    for code in sorted(national):  # the crate's countries (calendar::festivos::PAISES)
+        subs = subdivisions(code)
+        if not subs:
+            continue
+        nat = national[code]
+        by_sub = {}
+        for s in subs:
+            sub = {y: holidays.country_holidays(code, subdiv=s, years=y) for y in YEARS}
+            added = {y: set(sub[y]) - set(nat[y]) for y in YEARS}
+            dropped = {y: set(nat[y]) - set(sub[y]) for y in YEARS}
+            key = f"{code}-{s}"
+            for y in YEARS:
+                vectors += [f"{key} {d} +" for d in sorted(added[y])]
+                vectors += [f"{key} {d} -" for d in sorted(dropped[y])]
+            if code in HAND_WRITTEN:
+                continue
+            rows = []
+            for sign, diff, names, anyway in (
+                ("+", added, sub, {y: set(nat[y]) | set(sub[y]) for y in YEARS}),
+                ("-", dropped, nat, {y: set() for y in YEARS}),
+            ):
+                for (name, _), by_year in sorted(groups(diff, names).items(), key=lambda kv: min(kv[1].values())):
+                    found = explain(by_year, anyway)
+                    name = name.replace("\t", " ")
+                    if found:
+                        rule, lo, hi = found
+                        rows.append(f"{key}\t{sign}\t{fmt(rule)}\t{lo or ''}\t{hi or ''}\t{name}")
+                        stats["rule"] += 1
+                    else:
+                        dates = ",".join(str(d) for d in sorted(by_year.values()))
+                        rows.append(f"{key}\t{sign}\tfechas {dates}\t\t\t{name}")
+                        stats["fechas"] += 1
+            by_sub[key] = rows
+        # A row every subdivision has is a difference of the national calendar (the crate's
+        # is an older python-holidays'): written once, for `CC-*`.
+        if by_sub:
+            shared = set.intersection(*(set(r.split("\t", 1)[1] for r in rows) for rows in by_sub.values()))
+            rules += [f"{code}-*\t{r}" for r in sorted(shared, key=lambda r: r.split("\t")[1])]
+            for key, rows in by_sub.items():
+                own = [r for r in rows if r.split("\t", 1)[1] not in shared]
+                rules += own or [f"{key}\t=\t\t\t\tthe national holidays"]
+    header = [
+        "# Subdivision holidays on top of the national ones (calendar::festivos::tabla), derived",
+        f"# from python-holidays {holidays.__version__} (public category) by bench/festivos_subdivisiones.py.",
+        "# CC-* rows apply to every subdivision of CC (where the crate's national calendar differs from python-holidays').",
+        "# code<TAB>sign (+ added, - a national holiday dropped, = none)<TAB>rule<TAB>first year<TAB>last year<TAB>name",
+        "# rules: fija MM-DD | pascua N | pascua_ortodoxa N | n MM WD K (K-th weekday) | ultimo MM WD |",
+        "#        desde MM-DD WD (first WD on or after) | hasta MM-DD WD (last on or before) | fechas D,D,...",
+        "# an empty first / last year = open (the rule holds before 2000 / after 2030).",
+    ]
+    with open("crates/calendar/src/festivos/subdivisiones.tsv", "w") as f:
+        f.write("\n".join(header + rules) + "\n")
+    with open("crates/calendar/tests/data/python_holidays_subdivisions.txt", "w") as f:
+        f.write(
+            "\n".join(
+                [
+                    f"# Subdivision holidays beyond the national calendar, per python-holidays {holidays.__version__} (public category),",
+                    "# generated by bench/festivos_subdivisiones.py: for each subdivision S and year in 2000..=2030, compare",
+                    "# holidays.country_holidays(C, subdiv=S) with holidays.country_holidays(C).",
+                    "# '+' = an extra holiday of the subdivision, '-' = a national holiday the subdivision does not keep.",
+                    "# code date sign",
+                ]
+                + vectors
+            )
+            + "\n"
+        )
+    print(dict(stats), len(rules), "rule rows,", len(vectors), "vector lines", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
