@@ -65,6 +65,20 @@ fn cases() -> Vec<Case> {
             csv("date,precio", &days("2024-03-04", 5, |_| "1200".into())),
             vec![Has(R::RequiredColumn, Some("unidades_vendidas"), E), CleanseError("MissingColumn")],
         ),
+        c(
+            // No column named as the target: the one numeric column that is not a flag is it.
+            "target_with_its_own_name",
+            "a.csv",
+            csv("date,ventas_totales,festivo", &days("2024-03-04", 14, |i| format!("{},{}", 100 + i, i % 2))),
+            vec![Has(R::InferredTarget, Some("ventas_totales"), W), Days(14)],
+        ),
+        c(
+            // Two such columns: nothing is guessed.
+            "two_unnamed_numeric_columns",
+            "a.csv",
+            csv("date,ventas,temperatura", &days("2024-03-04", 5, |i| format!("{},{}.5", 100 + i, 20 + i))),
+            vec![Has(R::RequiredColumn, Some("unidades_vendidas"), E), CleanseError("MissingColumn")],
+        ),
         c("unparseable_date", "a.csv", csv("date,y", "2024-01-01,5\nayer,6\n"), vec![ReadError("UnparseableDate")]),
         c("mixed_date_formats", "a.csv", csv("date,y", "2024-01-01,5\n02/01/2024,6\n"), vec![ReadError("UnparseableDate")]),
         c("null_date", "a.csv", csv("date,y", "2024-01-01,5\n,6\n"), vec![ReadError("UnparseableDate")]),

@@ -749,3 +749,24 @@ fn a_workbook_scores_as_its_csv_twin() {
         assert_eq!(book[k], csv[k], "{k}: {book}\n{csv}");
     }
 }
+
+#[test]
+fn a_file_whose_target_has_its_own_name_scores_as_date_y() {
+    // `Fecha,Ventas`: no column is named as the target, and the only numeric one that is not
+    // a 0/1 flag is taken as it, with a warning in the validation report naming it.
+    let p = project();
+    let root = p.path();
+    let text = synthetic_csv(day("2023-01-02"), 548 + 185);
+    let (a, _) = evaluate_file(root, "plano", &text, "CO", &[]);
+    let named = text.replacen("date,y", "Fecha,Ventas", 1);
+    let (b, run) = evaluate_file(root, "ventas", &named, "CO", &[]);
+    assert_eq!(a["mae"], b["mae"], "{a}\n{b}");
+    let validation = json(&run.join("reports/validation_latest.json"));
+    let failures = validation["body"]["failures"].as_array().unwrap();
+    assert!(
+        failures
+            .iter()
+            .any(|f| f["rule"] == "inferred_target" && f["column"] == "ventas"),
+        "{validation}"
+    );
+}

@@ -218,6 +218,15 @@ pub struct TableRules {
     /// a few negatives among sales stay flagged as returns or mistakes).
     #[serde(default = "default_signed_share")]
     pub target_signed_share: Option<f64>,
+    /// A table without a target column (`unidades_vendidas` or an alias) takes its only
+    /// numeric column that is not a 0/1 flag as the target, with a warning (`date,sales`
+    /// runs as it is); `false` = the missing column is an error.
+    #[serde(default = "default_infer_target")]
+    pub infer_target: bool,
+}
+
+fn default_infer_target() -> bool {
+    true
 }
 
 fn default_max_step_days() -> u32 {
@@ -316,6 +325,7 @@ impl Default for ContractConfig {
                 continuity: Warning,
                 max_step_days: default_max_step_days(),
                 target_signed_share: default_signed_share(),
+                infer_target: default_infer_target(),
             },
             max_examples: 5,
         }

@@ -58,6 +58,9 @@ pub enum Rule {
     /// Most dates have several conflicting rows: the input is transaction-level and needs
     /// `source.aggregate`.
     AggregateNeeded,
+    /// No column is named as the target; the only numeric column that is not a 0/1 flag is
+    /// taken as it (`contract.table.infer_target`).
+    InferredTarget,
 }
 
 /// One refused value or broken rule, before aggregation.
@@ -114,6 +117,52 @@ pub struct Canonical {
     pub renamed: Vec<(String, String)>,
     /// Columns that are not in the contract (kept, passed through).
     pub extras: Vec<String>,
+    /// The source column taken as the target when none is named as it
+    /// (`contract.table.infer_target`; see [`inferred_target`]).
+    pub inferred_target: Option<String>,
+}
+
+/// The column to take as the target of a table without one (no column named
+/// `unidades_vendidas` or one of its aliases): the only column outside the contract whose
+/// cells all read as numbers, some of them other than 0 and 1 (a 0/1 column is a flag). `None`
+/// when there is no such column or more than one (then the missing target is an error naming
+/// the columns found).
+///
+/// ```
+/// use contract::raw::{Cell, RawColumn};
+/// use contract::typed::inferred_target;
+/// use contract::ContractConfig;
+/// let col = |name: &str, cells: Vec<Cell>| RawColumn { name: name.into(), cells };
+/// let fecha = col("fecha", vec![Cell::Text("2024-01-01".into()), Cell::Text("2024-01-02".into())]);
+/// let sales = col("sales", vec![Cell::Float(12.5), Cell::Text("14".into())]);
+/// let flag = col("holiday", vec![Cell::Int(0), Cell::Int(1)]);
+/// let c = ContractConfig::default();
+/// assert_eq!(inferred_target(&[fecha.clone(), sales.clone(), flag.clone()], &c), Some(1));
+/// let other = col("temperature", vec![Cell::Float(3.0), Cell::Float(4.5)]);
+/// assert_eq!(inferred_target(&[fecha, sales, flag, other], &c), None);
+/// ```
+pub fn inferred_target(columns: &[RawColumn], contract: &ContractConfig) -> Option<usize> {
+    let measure = |c: &RawColumn| {
+        let mut beyond_flag = false;
+        for cell in &c.cells {
+            match as_number(cell) {
+                Ok(Some(x)) => beyond_flag |= x != 0.0 && x != 1.0,
+                Ok(None) => {}
+                Err(_) => return false,
+            }
+        }
+        beyond_flag
+    };
+    let found: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !contract.columns.contains_key(&c.name) && measure(c))
+        .map(|(i, _)| i)
+        .collect();
+    match found[..] {
+        [one] => Some(one),
+        _ => None,
+    }
 }
 
 /// snake_case every name (domain.md §9.1), then map aliases to canonical names. Two source
@@ -148,6 +197,18 @@ pub fn canonicalize(
     if let Some((name, sources)) = by_name.into_iter().find(|(_, v)| v.len() > 1) {
         return Err(ContractError::NameCollision { name, sources });
     }
+    let mut inferred = None;
+    let has_target = columns.iter().any(|c| c.name == cols::UNIDADES_VENDIDAS);
+    if !has_target && contract.table.infer_target {
+        if let Some(i) = inferred_target(&columns, contract) {
+            let original = table.columns[i].name.clone();
+            extras.retain(|e| *e != columns[i].name);
+            renamed.retain(|(from, _)| *from != original);
+            renamed.push((original.clone(), cols::UNIDADES_VENDIDAS.to_string()));
+            columns[i].name = cols::UNIDADES_VENDIDAS.to_string();
+            inferred = Some(original);
+        }
+    }
     Ok(Canonical {
         table: RawTable {
             columns,
@@ -155,6 +216,7 @@ pub fn canonicalize(
         },
         renamed,
         extras,
+        inferred_target: inferred,
     })
 }
 

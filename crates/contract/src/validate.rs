@@ -134,6 +134,14 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
             "dates must be unique (conflicting rows: the highest id / latest created_at is kept)"
                 .into()
         }
+        Rule::InferredTarget => format!(
+            "taken as the target: no column is named {} (or an alias), and this is the only \
+             numeric column that is not a 0/1 flag; name another with \
+             source.columns.<its name>={} (contract.table.infer_target: false makes a missing \
+             target an error)",
+            cols::UNIDADES_VENDIDAS,
+            cols::UNIDADES_VENDIDAS
+        ),
         Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows".into(),
         Rule::DateMin => format!(
             "dates must be on or after {} (contract.table.min_date)",
@@ -177,7 +185,9 @@ fn severity(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Seve
         Rule::Dtype | Rule::NotNull | Rule::Integer | Rule::Range => column
             .and_then(|c| contract.columns.get(c))
             .map_or(Severity::Warning, |r| r.severity),
-        Rule::DiscountWithoutPromotion | Rule::ClosedWithUnits => Severity::Warning,
+        Rule::DiscountWithoutPromotion | Rule::ClosedWithUnits | Rule::InferredTarget => {
+            Severity::Warning
+        }
     }
 }
 
@@ -320,6 +330,15 @@ pub fn validate_table(
         Ok(canon) => {
             report.renamed = canon.renamed.clone();
             report.extra_columns = canon.extras.clone();
+            if let Some(original) = &canon.inferred_target {
+                issues.push(Issue {
+                    rule: Rule::InferredTarget,
+                    column: Some(original.clone()),
+                    row: None,
+                    fecha: None,
+                    value: Some(original.clone()),
+                });
+            }
             for (name, rule) in &contract.columns {
                 if rule.required && canon.table.column(name).is_none() {
                     // The example names the columns the source has, to map one.
@@ -531,13 +550,14 @@ mod tests {
             ],
         };
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        let r = validate_table(
-            &raw,
-            &ContractConfig::default(),
-            today,
-            -5,
-            &Scope::default(),
-        );
+        let strict = ContractConfig {
+            table: crate::TableRules {
+                infer_target: false,
+                ..ContractConfig::default().table
+            },
+            ..ContractConfig::default()
+        };
+        let r = validate_table(&raw, &strict, today, -5, &Scope::default());
         let f = r
             .failures
             .iter()
@@ -555,5 +575,30 @@ mod tests {
             f.examples[0].value.as_deref(),
             Some("columns found: fecha, ventas")
         );
+        // By default the one numeric column is the target, with a warning naming it.
+        let mut contract = ContractConfig::default();
+        contract.table.min_clean_days = 1;
+        let r = validate_table(&raw, &contract, today, -5, &Scope::default());
+        assert!(r.passed, "{:?}", r.failures);
+        let w = r
+            .failures
+            .iter()
+            .find(|f| f.rule == Rule::InferredTarget)
+            .expect("the inference is reported");
+        assert_eq!(w.severity, Severity::Warning);
+        assert_eq!(w.column.as_deref(), Some("ventas"));
+        assert_eq!(w.examples[0].value.as_deref(), Some("ventas"));
+        assert!(r
+            .renamed
+            .contains(&("ventas".into(), cols::UNIDADES_VENDIDAS.into())));
+        assert!(r.extra_columns.is_empty());
+        // Two candidates: nothing is guessed.
+        let mut two = raw.clone();
+        two.columns.push(RawColumn {
+            name: "temperatura".into(),
+            cells: vec![d("3.5"), d("4")],
+        });
+        let r = validate_table(&two, &contract, today, -5, &Scope::default());
+        assert!(r.failures.iter().any(|f| f.rule == Rule::RequiredColumn));
     }
 }
