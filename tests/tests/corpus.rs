@@ -58,7 +58,14 @@ fn cases() -> Vec<Case> {
     };
     vec![
         c("valid_two_weeks", "a.csv", csv("date,y", &week), vec![Days(14)]),
-        c("missing_date_column", "a.csv", csv("cuando,y", "2024-01-01,5\n"), vec![ReadError("NoDateColumn")]),
+        c("missing_date_column", "a.csv", csv("cuando,y", "ayer,5\n"), vec![ReadError("NoDateColumn")]),
+        c(
+            // No column named as the date: the only one of dates is it.
+            "date_column_with_its_own_name",
+            "a.csv",
+            csv("cuando,y", &week),
+            vec![Days(14)],
+        ),
         c(
             "missing_units_column",
             "a.csv",

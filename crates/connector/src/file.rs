@@ -171,6 +171,24 @@ impl FileSource {
         Ok(df)
     }
 
+    /// The one column whose every cell reads as a date (a `Date` column, or text the date
+    /// parsing of the date column accepts whole), if exactly one does.
+    fn date_like_column(&self, df: &DataFrame) -> Option<String> {
+        let found: Vec<String> = df
+            .columns()
+            .iter()
+            .filter(|c| matches!(c.dtype(), DataType::Date | DataType::String))
+            .filter(|c| {
+                !c.is_empty() && parse_dates(&self.path, c, 0, self.utc_offset_hours).is_ok()
+            })
+            .map(|c| c.name().to_string())
+            .collect();
+        match <[String; 1]>::try_from(found) {
+            Ok([one]) => Some(one),
+            Err(_) => None,
+        }
+    }
+
     /// The separator: configured, or sniffed from the header line.
     fn separator(&self) -> Result<u8, ConnectorError> {
         if let Some(c) = self.csv.separator {
@@ -285,6 +303,19 @@ impl FileSource {
                 .collect();
             if let [one] = found.as_slice() {
                 df.rename(one, cols::FECHA.into())?;
+            }
+        }
+        // 4. none of them: the only text or date column whose every cell reads as a date.
+        if df.column(cols::FECHA).is_err() {
+            if let Some(one) = self.date_like_column(&df) {
+                tracing::warn!(
+                    "column `{one}` taken as the date: no column is named {} or one of its \
+                     aliases, and it is the only one whose every cell reads as a date; map \
+                     another with source.columns.<its name>={}",
+                    cols::FECHA,
+                    cols::FECHA
+                );
+                df.rename(&one, cols::FECHA.into())?;
             }
         }
         if df.column(cols::FECHA).is_err() {
@@ -647,6 +678,10 @@ mod tests {
         c.as_date_iter().flatten().collect()
     }
 
+    fn strings(d: &[NaiveDate]) -> Vec<String> {
+        d.iter().map(NaiveDate::to_string).collect()
+    }
+
     /// A text column's cells, `""` for a null.
     fn texts(df: &DataFrame, name: &str) -> Vec<String> {
         let c = df.column(name).unwrap().str().unwrap().clone();
@@ -914,9 +949,40 @@ mod tests {
     }
 
     #[test]
+    fn the_only_column_of_dates_is_the_date_whatever_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = source(
+            &dir,
+            "de.csv",
+            "Datum;Umsatz\n30.12.2024;1269\n31.12.2024;1430\n",
+        );
+        let df = s.read().unwrap();
+        assert_eq!(strings(&dates(&df)), ["2024-12-30", "2024-12-31"]);
+        let s = source(
+            &dir,
+            "ts.csv",
+            "timestamp,value\n2024-03-04T00:00:00Z,5\n2024-03-05T00:00:00Z,6\n",
+        );
+        assert_eq!(
+            strings(&dates(&s.read().unwrap())),
+            ["2024-03-04", "2024-03-05"]
+        );
+        // Two such columns: none is guessed.
+        let two = source(
+            &dir,
+            "two.csv",
+            "pedido,entrega,y\n2024-01-01,2024-01-03,1\n",
+        );
+        assert!(matches!(
+            two.read().unwrap_err(),
+            ConnectorError::NoDateColumn { .. }
+        ));
+    }
+
+    #[test]
     fn missing_file_no_date_column_and_unknown_format_are_typed() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = source(&dir, "c.csv", "day,y\n2020-01-01,1\n");
+        let mut s = source(&dir, "c.csv", "day,y\nlunes,1\n");
         assert!(matches!(
             s.read().unwrap_err(),
             ConnectorError::NoDateColumn { columns, .. } if columns == ["day", "unidades_vendidas"]
