@@ -142,7 +142,7 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
             cols::UNIDADES_VENDIDAS,
             cols::UNIDADES_VENDIDAS
         ),
-        Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows".into(),
+        Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows, or, when a column tells series apart (the example names any that does: one row per date and value), forecast each series with source.serie=<column>".into(),
         Rule::DateMin => format!(
             "dates must be on or after {} (contract.table.min_date)",
             t.min_date.date()
@@ -204,6 +204,30 @@ fn typical_step(dates: &BTreeSet<NaiveDate>) -> Option<i64> {
     }
     let mid = steps.len() / 2;
     Some(*steps.select_nth_unstable(mid).1)
+}
+
+/// The extra columns (`names`, in the rows' `extras` order) that tell series apart in a table
+/// with several rows per date: at least two values, far fewer than rows, and never the same
+/// value twice on one date (a long table's `tienda` or `producto`, not its amounts).
+fn series_keys(rows: &[TypedRow], names: &[String]) -> Vec<String> {
+    let dated: Vec<&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
+    names
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| {
+            let mut seen = BTreeSet::new();
+            let mut values = BTreeSet::new();
+            for r in &dated {
+                let cell = r.extras.get(*k).map(|c| c.show()).unwrap_or_default();
+                if !seen.insert((r.fecha, cell.clone())) {
+                    return false;
+                }
+                values.insert(cell);
+            }
+            values.len() >= 2 && values.len() * 2 <= dated.len()
+        })
+        .map(|(_, n)| n.clone())
+        .collect()
 }
 
 /// Groups rows by date; returns (identical-duplicate rows, conflicting-duplicate rows).
@@ -436,9 +460,15 @@ fn table_rules(
     // Most dates with several different rows: transaction-level input (after
     // `source.aggregate` there are no repeated dates, so this never fires with one).
     if conflicting * 2 > dates.len() {
+        let keys = series_keys(rows, &report.extra_columns);
+        let hint = if keys.is_empty() {
+            String::new()
+        } else {
+            format!("; one row per date and value of: {}", keys.join(", "))
+        };
         issues.push(Issue::table(
             Rule::AggregateNeeded,
-            format!("{conflicting} of {} dates", dates.len()),
+            format!("{conflicting} of {} dates{hint}", dates.len()),
         ));
     }
     report.first_date = dates.first().copied();
@@ -600,5 +630,57 @@ mod tests {
         });
         let r = validate_table(&two, &contract, today, -5, &Scope::default());
         assert!(r.failures.iter().any(|f| f.rule == Rule::RequiredColumn));
+    }
+    #[test]
+    fn a_long_table_without_its_key_names_the_column_that_tells_series_apart() {
+        // Two shops a day, `source.serie` not set: the aggregate rule fails and its example
+        // names `tienda` (one row per date and shop), not the amounts.
+        let d = |s: &str| Cell::Text(s.into());
+        let mut fecha = Vec::new();
+        let mut tienda = Vec::new();
+        let mut units = Vec::new();
+        for i in 0..20 {
+            for (k, shop) in ["norte", "sur"].iter().enumerate() {
+                fecha.push(d(&format!("2024-01-{:02}", i + 1)));
+                tienda.push(d(shop));
+                units.push(d(&format!("{}", 10 + 3 * i + k)));
+            }
+        }
+        let raw = RawTable {
+            rows: fecha.len(),
+            columns: vec![
+                RawColumn {
+                    name: "fecha".into(),
+                    cells: fecha,
+                },
+                RawColumn {
+                    name: "tienda".into(),
+                    cells: tienda,
+                },
+                RawColumn {
+                    name: "unidades_vendidas".into(),
+                    cells: units,
+                },
+            ],
+        };
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let r = validate_table(
+            &raw,
+            &ContractConfig::default(),
+            today,
+            -5,
+            &Scope::default(),
+        );
+        let f = r
+            .failures
+            .iter()
+            .find(|f| f.rule == Rule::AggregateNeeded)
+            .expect("several rows per date");
+        let example = f.examples[0].value.as_deref().unwrap();
+        assert!(
+            example.ends_with("one row per date and value of: tienda"),
+            "{example}"
+        );
+        assert!(f.message.contains("source.serie"), "{}", f.message);
     }
 }
