@@ -79,13 +79,22 @@ pub struct ValidationReport {
 }
 
 impl ValidationReport {
-    /// One line per failure, for logs.
+    /// One line per failure, for logs; a table rule's finding (its example without a row)
+    /// follows its message.
     pub fn summary_lines(&self) -> Vec<String> {
         self.failures
             .iter()
             .map(|f| {
+                let found = match f.examples.first() {
+                    Some(Example {
+                        row: None,
+                        value: Some(v),
+                        ..
+                    }) => format!(" (found: {v})"),
+                    _ => String::new(),
+                };
                 format!(
-                    "{:?} {:?}{}: {} row(s) — {}",
+                    "{:?} {:?}{}: {} row(s) — {}{found}",
                     f.severity,
                     f.rule,
                     f.column
@@ -142,7 +151,7 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
             cols::UNIDADES_VENDIDAS,
             cols::UNIDADES_VENDIDAS
         ),
-        Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows, or, when a column tells series apart (the example names any that does: one row per date and value), forecast each series with source.serie=<column>".into(),
+        Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows, or, when a column tells series apart (one row per date and value; the finding lists any), forecast each series with source.serie=<column>".into(),
         Rule::DateMin => format!(
             "dates must be on or after {} (contract.table.min_date)",
             t.min_date.date()
