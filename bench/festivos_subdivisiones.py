@@ -111,9 +111,16 @@ def fmt(rule):
     return f"{kind} {rule[1]:02d}-{rule[2]:02d} {WD[rule[3]]}"
 
 
-def explain(dates_by_year, anyway):
-    """(rule, first, last) reproducing one group's dates, or None. `anyway[y]`: the dates
-    that are holidays in year y whatever the group (where a rule may fall silently)."""
+# A rule stays open before 2000 (after 2030) only when its group occurs in each of the first
+# (last) EDGE years: a holiday seen in 2000 alone is a one-off, not a rule that held before.
+EDGE = 3
+
+
+def explain(dates_by_year, silent):
+    """(rule, first, last) reproducing one group's dates, or None. `silent(y, d)`: whether
+    the rule may give `d` in a year y inside its range where the group has no date (the
+    calendar ends the same with or without the row: an added day that is a holiday of the
+    subdivision anyway, a dropped day that is not one)."""
     years = sorted(dates_by_year)
     lo, hi = years[0], years[-1]
     for rule in candidates(dates_by_year[lo]):
@@ -123,23 +130,26 @@ def explain(dates_by_year, anyway):
             if y in dates_by_year:
                 ok = d == dates_by_year[y]
             elif lo <= y <= hi:
-                ok = d is None or d in anyway[y]
+                ok = d is None or silent(y, d)
             if not ok:
                 break
         if ok:
-            return rule, (None if lo == FIRST else lo), (None if hi == LAST else hi)
+            open_lo = all(y in dates_by_year for y in range(FIRST, FIRST + EDGE))
+            open_hi = all(y in dates_by_year for y in range(LAST - EDGE + 1, LAST + 1))
+            return rule, (None if open_lo else lo), (None if open_hi else hi)
     return None
 
 
 def groups(diff, names):
-    """{(name, k): {year: date}} of one sign: the k-th date of that name in each year."""
+    """{(name, k): {year: date}} of one sign: the k-th date of that name in each year.
+    python-holidays joins the names of one day's holidays with "; ": each is its own."""
     out = defaultdict(dict)
     for y in YEARS:
         seen = defaultdict(int)
         for d in sorted(diff[y]):
-            name = names[y][d]
-            out[(name, seen[name])][y] = d
-            seen[name] += 1
+            for name in names[y][d].split("; "):
+                out[(name, seen[name])][y] = d
+                seen[name] += 1
     return out
 
 
@@ -184,30 +194,32 @@ def main():
                 vectors += [f"{key} {d} -" for d in sorted(dropped[y])]
             if code in HAND_WRITTEN:
                 continue
-            rows = []
-            for sign, diff, names, anyway in (
-                ("+", added, sub, {y: set(nat[y]) | set(sub[y]) for y in YEARS}),
-                ("-", dropped, nat, {y: set() for y in YEARS}),
+            rows = []  # (sign, first date, the row without its code)
+            for sign, diff, names, silent in (
+                ("+", added, sub, lambda y, d: d in sub[y]),
+                ("-", dropped, nat, lambda y, d: d not in sub[y]),
             ):
-                for (name, _), by_year in sorted(groups(diff, names).items(), key=lambda kv: min(kv[1].values())):
-                    found = explain(by_year, anyway)
+                for (name, _), by_year in groups(diff, names).items():
+                    found = explain(by_year, silent)
                     name = name.replace("\t", " ")
+                    first = min(by_year.values())
                     if found:
                         rule, lo, hi = found
-                        rows.append(f"{key}\t{sign}\t{fmt(rule)}\t{lo or ''}\t{hi or ''}\t{name}")
+                        rows.append((sign, first, f"{sign}\t{fmt(rule)}\t{lo or ''}\t{hi or ''}\t{name}"))
                         stats["rule"] += 1
                     else:
                         dates = ",".join(str(d) for d in sorted(by_year.values()))
-                        rows.append(f"{key}\t{sign}\tfechas {dates}\t\t\t{name}")
+                        rows.append((sign, first, f"{sign}\tfechas {dates}\t\t\t{name}"))
                         stats["fechas"] += 1
-            by_sub[key] = rows
+            # Adds before drops, each by first date: of two adds on one day the first names it.
+            by_sub[key] = sorted(rows, key=lambda r: (r[0] != "+", r[1]))
         # A row every subdivision has is a difference of the national calendar (the crate's
         # is an older python-holidays'): written once, for `CC-*`.
         if by_sub:
-            shared = set.intersection(*(set(r.split("\t", 1)[1] for r in rows) for rows in by_sub.values()))
-            rules += [f"{code}-*\t{r}" for r in sorted(shared, key=lambda r: r.split("\t")[1])]
+            shared = set.intersection(*(set(rows) for rows in by_sub.values()))
+            rules += [f"{code}-*\t{r[2]}" for r in sorted(shared, key=lambda r: (r[0] != "+", r[1]))]
             for key, rows in by_sub.items():
-                own = [r for r in rows if r.split("\t", 1)[1] not in shared]
+                own = [f"{key}\t{r[2]}" for r in rows if r not in shared]
                 rules += own or [f"{key}\t=\t\t\t\tthe national holidays"]
     header = [
         "# Subdivision holidays on top of the national ones (calendar::festivos::tabla), derived",
@@ -226,7 +238,7 @@ def main():
                 [
                     f"# Subdivision holidays beyond the national calendar, per python-holidays {holidays.__version__} (public category),",
                     "# generated by bench/festivos_subdivisiones.py: for each subdivision S and year in 2000..=2030, compare",
-                    "# holidays.country_holidays(C, subdiv=S) with holidays.country_holidays(C).",
+                    "# holidays.country_holidays(C, subdiv=S) with C's national calendar as the calendar crate has it.",
                     "# '+' = an extra holiday of the subdivision, '-' = a national holiday the subdivision does not keep.",
                     "# code date sign",
                 ]

@@ -83,7 +83,7 @@ fn cases() -> Vec<Case> {
             // Two such columns: nothing is guessed.
             "two_unnamed_numeric_columns",
             "a.csv",
-            csv("date,ventas,temperatura", &days("2024-03-04", 5, |i| format!("{},{}.5", 100 + i, 20 + i))),
+            csv("date,ventas,temperatura", &days("2024-03-04", 5, |i| format!("{},{}.5", 100 + (i * 7) % 5, 20 + (i * 3) % 4))),
             vec![Has(R::RequiredColumn, Some("unidades_vendidas"), E), CleanseError("MissingColumn")],
         ),
         c("unparseable_date", "a.csv", csv("date,y", "2024-01-01,5\nayer,6\n"), vec![ReadError("UnparseableDate")]),

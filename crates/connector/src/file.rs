@@ -174,12 +174,25 @@ impl FileSource {
     /// The one column whose every cell reads as a date (a `Date` column, or text the date
     /// parsing of the date column accepts whole), if exactly one does.
     fn date_like_column(&self, df: &DataFrame) -> Option<String> {
+        // Text columns are screened on their first cells before being parsed whole.
+        let starts_as_dates = |c: &Column| -> bool {
+            let Ok(text) = c.str() else {
+                return true;
+            };
+            let head: Vec<&str> = text.iter().flatten().take(DATE_SCREEN_CELLS).collect();
+            !head.is_empty()
+                && parse_date_column(&head, self.utc_offset_hours)
+                    .iter()
+                    .all(Option::is_some)
+        };
         let found: Vec<String> = df
             .columns()
             .iter()
             .filter(|c| matches!(c.dtype(), DataType::Date | DataType::String))
             .filter(|c| {
-                !c.is_empty() && parse_dates(&self.path, c, 0, self.utc_offset_hours).is_ok()
+                !c.is_empty()
+                    && starts_as_dates(c)
+                    && parse_dates(&self.path, c, 0, self.utc_offset_hours).is_ok()
             })
             .map(|c| c.name().to_string())
             .collect();
@@ -331,6 +344,9 @@ impl FileSource {
         Ok(df)
     }
 }
+
+/// How many first cells of a text column are tried as dates before the whole column is.
+const DATE_SCREEN_CELLS: usize = 50;
 
 /// One record of a CSV file: its fields and the 1-based line it starts on.
 struct Record {

@@ -218,8 +218,9 @@ pub struct TableRules {
     /// a few negatives among sales stay flagged as returns or mistakes).
     #[serde(default = "default_signed_share")]
     pub target_signed_share: Option<f64>,
-    /// A table without a target column (`unidades_vendidas` or an alias) takes its only
-    /// numeric column that is not a 0/1 flag as the target, with a warning (`date,sales`
+    /// A table without a target column (`unidades_vendidas` or an alias) takes the one column
+    /// outside the contract's that can be it as the target (`typed::inferred_target`: the
+    /// only one that reads as numbers and is not a 0/1 flag), with a warning (`date,sales`
     /// runs as it is); `false` = the missing column is an error.
     #[serde(default = "default_infer_target")]
     pub infer_target: bool,

@@ -118,50 +118,60 @@ pub struct Canonical {
     /// Columns that are not in the contract (kept, passed through).
     pub extras: Vec<String>,
     /// The source column taken as the target when none is named as it
-    /// (`contract.table.infer_target`; see [`inferred_target`]).
+    /// (`contract.table.infer_target`: the one column outside the contract that can be it).
     pub inferred_target: Option<String>,
 }
 
 /// The column to take as the target of a table without one (no column named
-/// `unidades_vendidas` or one of its aliases): the only column outside the contract whose
-/// cells all read as numbers, some of them other than 0 and 1 (a 0/1 column is a flag). `None`
-/// when there is no such column or more than one (then the missing target is an error naming
-/// the columns found).
+/// `unidades_vendidas` or one of its aliases), among the columns outside the contract whose
+/// cells all read as numbers (NaN and blanks aside):
 ///
-/// ```
-/// use contract::raw::{Cell, RawColumn};
-/// use contract::typed::inferred_target;
-/// use contract::ContractConfig;
-/// let col = |name: &str, cells: Vec<Cell>| RawColumn { name: name.into(), cells };
-/// let fecha = col("fecha", vec![Cell::Text("2024-01-01".into()), Cell::Text("2024-01-02".into())]);
-/// let sales = col("sales", vec![Cell::Float(12.5), Cell::Text("14".into())]);
-/// let flag = col("holiday", vec![Cell::Int(0), Cell::Int(1)]);
-/// let c = ContractConfig::default();
-/// assert_eq!(inferred_target(&[fecha.clone(), sales.clone(), flag.clone()], &c), Some(1));
-/// let other = col("temperature", vec![Cell::Float(3.0), Cell::Float(4.5)]);
-/// assert_eq!(inferred_target(&[fecha, sales, flag, other], &c), None);
-/// ```
-pub fn inferred_target(columns: &[RawColumn], contract: &ContractConfig) -> Option<usize> {
-    let measure = |c: &RawColumn| {
-        let mut beyond_flag = false;
+/// 1. the only one with values other than 0 and 1 (a 0/1 column is a flag);
+/// 2. of several, the only one that is neither constant nor a row counter (whole numbers
+///    rising by 1: an id);
+/// 3. with none beyond flags, the only numeric column (a slow mover that sells 0 or 1).
+///
+/// `None` otherwise: the missing target is then an error naming the columns found.
+pub(crate) fn inferred_target(columns: &[RawColumn], contract: &ContractConfig) -> Option<usize> {
+    let numbers = |c: &RawColumn| -> Option<Vec<f64>> {
+        let mut out = Vec::with_capacity(c.cells.len());
         for cell in &c.cells {
             match as_number(cell) {
-                Ok(Some(x)) => beyond_flag |= x != 0.0 && x != 1.0,
-                Ok(None) => {}
-                Err(_) => return false,
+                Ok(Some(x)) => out.push(x),
+                Ok(None) | Err(Bad::NotFinite) => {}
+                Err(_) => return None,
             }
         }
-        beyond_flag
+        (!out.is_empty()).then_some(out)
     };
-    let found: Vec<usize> = columns
+    let numeric: Vec<(usize, Vec<f64>)> = columns
         .iter()
         .enumerate()
-        .filter(|(_, c)| !contract.columns.contains_key(&c.name) && measure(c))
-        .map(|(i, _)| i)
+        .filter(|(_, c)| !contract.columns.contains_key(&c.name))
+        .filter_map(|(i, c)| numbers(c).map(|v| (i, v)))
         .collect();
-    match found[..] {
+    let only = |found: Vec<usize>| match found[..] {
         [one] => Some(one),
         _ => None,
+    };
+    let beyond_flag: Vec<&(usize, Vec<f64>)> = numeric
+        .iter()
+        .filter(|(_, v)| v.iter().any(|x| *x != 0.0 && *x != 1.0))
+        .collect();
+    match beyond_flag.len() {
+        0 => only(numeric.iter().map(|(i, _)| *i).collect()),
+        1 => Some(beyond_flag[0].0),
+        _ => only(
+            beyond_flag
+                .iter()
+                .filter(|(_, v)| {
+                    let constant = v.iter().all(|x| *x == v[0]);
+                    let counter = v.windows(2).all(|w| w[1] - w[0] == 1.0);
+                    !constant && !counter
+                })
+                .map(|(i, _)| *i)
+                .collect(),
+        ),
     }
 }
 
@@ -445,6 +455,47 @@ pub fn type_rows_up_to(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_target_is_inferred_only_when_one_column_can_be_it() {
+        let col = |name: &str, cells: Vec<Cell>| RawColumn {
+            name: name.into(),
+            cells,
+        };
+        let f = |v: &[f64]| v.iter().map(|x| Cell::Float(*x)).collect::<Vec<_>>();
+        let c = ContractConfig::default();
+        let fecha = col("fecha", vec![Cell::Text("2024-01-01".into()); 3]);
+        let sales = col(
+            "sales",
+            vec![
+                Cell::Float(12.5),
+                Cell::Text("14".into()),
+                Cell::Float(f64::NAN),
+            ],
+        );
+        let flag = col("holiday", f(&[0.0, 1.0, 0.0]));
+        let infer = |cols: Vec<RawColumn>| inferred_target(&cols, &c);
+        // The one column beyond a flag; a flag, text and the contract's columns are not it.
+        let note = col("nota", vec![Cell::Text("a".into()); 3]);
+        assert_eq!(
+            infer(vec![fecha.clone(), sales.clone(), flag.clone(), note]),
+            Some(1)
+        );
+        // Beside an id (1, 2, 3) and a constant store number, the sales are still it.
+        let id = col("row_id", f(&[1.0, 2.0, 3.0]));
+        let store = col("store", f(&[7.0, 7.0, 7.0]));
+        assert_eq!(
+            infer(vec![fecha.clone(), id, store, sales.clone()]),
+            Some(3)
+        );
+        // Two measures: nothing is guessed.
+        let temp = col("temperature", f(&[3.0, 4.5, 2.0]));
+        assert_eq!(infer(vec![fecha.clone(), sales, temp]), None);
+        // A slow mover that sells 0 or 1, alone: it is the target; beside a flag: not.
+        let slow = col("ventas", f(&[0.0, 1.0, 1.0]));
+        assert_eq!(infer(vec![fecha.clone(), slow.clone()]), Some(1));
+        assert_eq!(infer(vec![fecha, slow, flag]), None);
+    }
 
     fn table(cols: &[(&str, Vec<Cell>)]) -> RawTable {
         RawTable {

@@ -79,8 +79,9 @@ pub struct ValidationReport {
 }
 
 impl ValidationReport {
-    /// One line per failure, for logs; a table rule's finding (its example without a row)
-    /// follows its message.
+    /// One line per failure, for logs; a finding that is not about one row (the example
+    /// without a row: the columns found, the dates with several rows) follows the message
+    /// unless it only repeats the column.
     pub fn summary_lines(&self) -> Vec<String> {
         self.failures
             .iter()
@@ -90,7 +91,7 @@ impl ValidationReport {
                         row: None,
                         value: Some(v),
                         ..
-                    }) => format!(" (found: {v})"),
+                    }) if f.column.as_ref() != Some(v) => format!(" ({v})"),
                     _ => String::new(),
                 };
                 format!(
@@ -145,7 +146,8 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
         }
         Rule::InferredTarget => format!(
             "taken as the target: no column is named {} (or an alias), and this is the only \
-             numeric column that is not a 0/1 flag; name another with \
+             column outside the contract's that reads as numbers and is not a 0/1 flag (an id \
+             or a constant column aside); name another with \
              source.columns.<its name>={} (contract.table.infer_target: false makes a missing \
              target an error)",
             cols::UNIDADES_VENDIDAS,
@@ -215,9 +217,14 @@ fn typical_step(dates: &BTreeSet<NaiveDate>) -> Option<i64> {
     Some(*steps.select_nth_unstable(mid).1)
 }
 
+/// Most distinct values a series key may have, as a share of the dated rows (a key repeats
+/// each value across dates; an amount or an id hardly repeats at all).
+const MAX_KEY_SHARE: f64 = 0.5;
+
 /// The extra columns (`names`, in the rows' `extras` order) that tell series apart in a table
-/// with several rows per date: at least two values, far fewer than rows, and never the same
-/// value twice on one date (a long table's `tienda` or `producto`, not its amounts).
+/// with several rows per date: at least two values, at most [`MAX_KEY_SHARE`] of the rows
+/// distinct, and never the same value twice on one date (a long table's `tienda` or
+/// `producto`, not its amounts).
 fn series_keys(rows: &[TypedRow], names: &[String]) -> Vec<String> {
     let dated: Vec<&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
     names
@@ -233,7 +240,7 @@ fn series_keys(rows: &[TypedRow], names: &[String]) -> Vec<String> {
                 }
                 values.insert(cell);
             }
-            values.len() >= 2 && values.len() * 2 <= dated.len()
+            values.len() >= 2 && values.len() as f64 <= MAX_KEY_SHARE * dated.len() as f64
         })
         .map(|(_, n)| n.clone())
         .collect()
@@ -640,19 +647,22 @@ mod tests {
         let r = validate_table(&two, &contract, today, -5, &Scope::default());
         assert!(r.failures.iter().any(|f| f.rule == Rule::RequiredColumn));
     }
+
     #[test]
     fn a_long_table_without_its_key_names_the_column_that_tells_series_apart() {
         // Two shops a day, `source.serie` not set: the aggregate rule fails and its example
-        // names `tienda` (one row per date and shop), not the amounts.
+        // names `tienda` (one row per date and shop), not the tickets' numbers.
         let d = |s: &str| Cell::Text(s.into());
         let mut fecha = Vec::new();
         let mut tienda = Vec::new();
         let mut units = Vec::new();
+        let mut tickets = Vec::new();
         for i in 0..20 {
             for (k, shop) in ["norte", "sur"].iter().enumerate() {
                 fecha.push(d(&format!("2024-01-{:02}", i + 1)));
                 tienda.push(d(shop));
                 units.push(d(&format!("{}", 10 + 3 * i + k)));
+                tickets.push(d(&format!("{}", 100 + 2 * i + k)));
             }
         }
         let raw = RawTable {
@@ -670,6 +680,10 @@ mod tests {
                     name: "unidades_vendidas".into(),
                     cells: units,
                 },
+                RawColumn {
+                    name: "tiquetes".into(),
+                    cells: tickets,
+                },
             ],
         };
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
@@ -685,6 +699,7 @@ mod tests {
             .iter()
             .find(|f| f.rule == Rule::AggregateNeeded)
             .expect("several rows per date");
+        assert_eq!(r.extra_columns, ["tienda", "tiquetes"]);
         let example = f.examples[0].value.as_deref().unwrap();
         assert!(
             example.ends_with("one row per date and value of: tienda"),

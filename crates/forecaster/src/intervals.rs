@@ -242,7 +242,8 @@ pub struct CalibrationReport {
     /// (`models::selection_optimism`; 1 when unknown).
     pub selection_optimism: f64,
     /// The widening for forecast steps the backtest never reached ([`horizon_factor`]): 1
-    /// when the folds reached the forecast's last days (absent from reports then).
+    /// when the folds reached at least 90 % of the forecast's days (absent from reports
+    /// then).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub horizon_factor: f64,
     /// Folds held out in turn (0: too few folds to hold one out; the factor is then

@@ -160,33 +160,6 @@ pub struct Prediction {
     pub pred: f64,
 }
 
-/// How many calendar steps ahead a backtest measured errors: over the folds, the most steps
-/// from a fold's first prediction to its last one whose actual is observed (`observed` of its
-/// position). `None` without any observed prediction. Closed days and gaps inside a fold do not
-/// shorten it, so a horizon is compared with the days the folds reached, not with how many
-/// residuals they left.
-///
-/// ```
-/// use models::backtest::{reach, Prediction};
-/// let p = |fold, position| Prediction { fold, position, pred: 0.0 };
-/// // Fold 0 predicts positions 10..=14, fold 1 positions 12..=18 (18 unobserved).
-/// let preds: Vec<Prediction> = (10..15).map(|t| p(0, t)).chain((12..19).map(|t| p(1, t))).collect();
-/// assert_eq!(reach(&preds, |t| t != 18), Some(6));
-/// assert_eq!(reach(&preds, |_| false), None);
-/// ```
-pub fn reach(predictions: &[Prediction], observed: impl Fn(usize) -> bool) -> Option<usize> {
-    let mut first: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut best: Option<usize> = None;
-    for pr in predictions {
-        let start = *first.entry(pr.fold).or_insert(pr.position);
-        if observed(pr.position) && pr.position >= start {
-            let steps = pr.position - start + 1;
-            best = Some(best.map_or(steps, |b| b.max(steps)));
-        }
-    }
-    best
-}
-
 /// The outcome of a backtest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Backtest {
@@ -197,8 +170,31 @@ pub struct Backtest {
     pub metrics: BTreeMap<Metric, f64>,
     /// Folds used.
     pub folds: usize,
+    /// Days between each fold's origin and its first scored prediction
+    /// ([`FoldConfig::gap`]).
+    pub gap: usize,
     /// The model fitted on the first fold (for inspection).
     pub first_model: Option<FittedModel>,
+}
+
+impl Backtest {
+    /// How many days ahead of its origin the backtest measured errors: over the folds, the
+    /// most days from a fold's origin to its last prediction that left a residual (a finite
+    /// prediction whose actual, `observed` of its position, is known). `None` without any.
+    /// Closed days and gaps inside a fold do not shorten it, so a forecast's length is
+    /// compared with the days the folds reached, not with how many residuals they left.
+    pub fn reach(&self, observed: impl Fn(usize) -> bool) -> Option<usize> {
+        let mut first: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut best: Option<usize> = None;
+        for pr in &self.predictions {
+            let start = *first.entry(pr.fold).or_insert(pr.position);
+            if pr.pred.is_finite() && observed(pr.position) && pr.position >= start {
+                let days = self.gap + pr.position - start + 1;
+                best = Some(best.map_or(days, |b| b.max(days)));
+            }
+        }
+        best
+    }
 }
 
 /// Backtests `spec` on `y` (with `exog` aligned with `y`) over `cfg`'s folds. Predictions are
@@ -425,6 +421,7 @@ fn backtest_with(
                 predictions,
                 metrics,
                 folds: folds.len(),
+                gap: cfg.gap,
                 first_model,
             }
         })

@@ -1438,10 +1438,11 @@ pub struct OutSample {
     /// the next one ([`crate::selection_optimism`]), when known: the intervals widen by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection_optimism: Option<f64>,
-    /// How far ahead the backtest measured errors, when known: the most calendar steps from
-    /// a fold's first scored day to its last one with an observed actual, over the folds
-    /// ([`crate::backtest::reach`]). A horizon longer than this is widened by the intervals
-    /// (closures and gaps inside a fold do not shorten it; residual counts would).
+    /// How far ahead the backtest measured errors, when known: the most days from a fold's
+    /// origin to its last prediction that left a residual, over the folds
+    /// ([`crate::Backtest::reach`]; closures and gaps inside a fold do not shorten it, as
+    /// residual counts would). A forecast more than a tenth longer has its intervals widened
+    /// (`forecaster::intervals::horizon_factor`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reach: Option<usize>,
 }

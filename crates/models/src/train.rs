@@ -335,7 +335,7 @@ pub fn select_champion(
         } else {
             selection_optimism(backtests, data.actuals)
         };
-        let reach = crate::backtest::reach(&bt.predictions, |t| data.actuals[t].is_finite());
+        let reach = bt.reach(|t| data.actuals[t].is_finite());
         if let Some(out) = champion.model.out_sample_mut() {
             out.selection_optimism = optimism;
             out.reach = reach;
@@ -372,8 +372,32 @@ mod tests {
                 .collect(),
             metrics: BTreeMap::new(),
             folds: fold_errors.len(),
+            gap: 0,
             first_model: None,
         }
+    }
+
+    #[test]
+    fn reach_counts_days_from_each_fold_origin_to_its_last_residual() {
+        let p = |fold, position| crate::backtest::Prediction {
+            fold,
+            position,
+            pred: 1.0,
+        };
+        // Fold 0 predicts positions 10..=14, fold 1 positions 12..=18 (18 unobserved).
+        let mut bt = backtest(&[]);
+        bt.predictions = (10..15)
+            .map(|t| p(0, t))
+            .chain((12..19).map(|t| p(1, t)))
+            .collect();
+        assert_eq!(bt.reach(|t| t != 18), Some(6));
+        assert_eq!(bt.reach(|_| false), None);
+        // A gap of 2 days before each fold's first scored day: errors 8 days out.
+        bt.gap = 2;
+        assert_eq!(bt.reach(|t| t != 18), Some(8));
+        // A prediction that left no residual does not count.
+        bt.predictions[10].pred = f64::NAN;
+        assert_eq!(bt.reach(|t| t != 18), Some(7));
     }
 
     #[test]

@@ -26,7 +26,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
-use super::subdivisiones::{last_weekday, nth_weekday};
 use super::{crate_festivos, easter_sunday, Pais, CRATE_FIRST_YEAR, CRATE_LAST_YEAR};
 use crate::CalendarError;
 
@@ -67,6 +66,25 @@ pub(crate) enum Rule {
 
 fn weekday(n: u8) -> Weekday {
     Weekday::try_from(n).expect("weekday numbers are 0..7")
+}
+
+/// The `n`-th (1-based) `wd` of `month` in `year`.
+pub(crate) fn nth_weekday(year: i32, month: u32, wd: Weekday, n: u8) -> Option<NaiveDate> {
+    NaiveDate::from_weekday_of_month_opt(year, month, wd, n)
+}
+
+/// The last `wd` of `month` in `year`.
+pub(crate) fn last_weekday(year: i32, month: u32, wd: Weekday) -> NaiveDate {
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    let mut d = NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid month") - Days::new(1);
+    while d.weekday() != wd {
+        d = d - Days::new(1);
+    }
+    d
 }
 
 /// Orthodox Easter Sunday of `year` in the Gregorian calendar (Meeus's Julian computus plus
@@ -241,6 +259,22 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 mod tests {
     use super::*;
     use crate::tests::d;
+
+    #[test]
+    fn weekday_helpers() {
+        assert_eq!(
+            nth_weekday(2018, 10, Weekday::Mon, 2),
+            NaiveDate::from_ymd_opt(2018, 10, 8)
+        );
+        assert_eq!(
+            last_weekday(2024, 4, Weekday::Fri),
+            NaiveDate::from_ymd_opt(2024, 4, 26).unwrap()
+        );
+        assert_eq!(
+            last_weekday(2024, 12, Weekday::Tue),
+            NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
+        );
+    }
 
     #[test]
     fn orthodox_easter_fixtures() {

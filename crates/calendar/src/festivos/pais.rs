@@ -86,9 +86,9 @@ pub enum PaisError {
     #[error(
         "the holidays of subdivision `{country}-{subdivision}` are not implemented (the holidays \
          crate has national holidays only; our own subdivision rules cover every DE Land and the \
-         subdivisions python-holidays lists for AM AR AT AU BA BO BR CA CH CL ES FI FR GB IN IT \
-         MY NI NO NZ PL PT US); use `{country}` (or subdivision_sin_reglas: nacional) for the \
-         national holidays and add the regional ones with festivos.agregar"
+         subdivisions python-holidays lists for {}); use `{country}` (or subdivision_sin_reglas: \
+         nacional) for the national holidays and add the regional ones with festivos.agregar",
+        super::tabla::countries()
     )]
     SubdivisionNotImplemented {
         /// Country code.
@@ -105,7 +105,9 @@ pub enum PaisError {
 /// are implemented: every German Land, every US state and the subdivisions of 22 other
 /// countries). Serialised as the plain code
 /// (`"CO"`, `"DE-SH"`); parsing is case-insensitive and normalises to upper case. An unknown
-/// country or subdivision, or a subdivision without rules, is a [`PaisError`].
+/// country, or a DE or US subdivision that does not exist, is a [`PaisError`]; another
+/// subdivision without rules parses, and the config decides whether its national holidays
+/// will do (`calendar.festivos.subdivision_sin_reglas`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pais {
     country: holidays::Country,

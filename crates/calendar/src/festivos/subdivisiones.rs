@@ -43,25 +43,6 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::{easter_sunday, insert, Pais};
 
-/// The `n`-th (1-based) `wd` of `month` in `year`.
-pub(crate) fn nth_weekday(year: i32, month: u32, wd: Weekday, n: u8) -> Option<NaiveDate> {
-    NaiveDate::from_weekday_of_month_opt(year, month, wd, n)
-}
-
-/// The last `wd` of `month` in `year`.
-pub(crate) fn last_weekday(year: i32, month: u32, wd: Weekday) -> NaiveDate {
-    let (ny, nm) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
-    let mut d = NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid month") - Days::new(1);
-    while d.weekday() != wd {
-        d = d - Days::new(1);
-    }
-    d
-}
-
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("fixed holiday dates are valid")
 }
@@ -144,27 +125,6 @@ fn germany(land: &str, y: i32, m: &mut BTreeMap<NaiveDate, String>) {
         if !m.contains_key(&d) {
             insert(m, d, name);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn weekday_helpers() {
-        assert_eq!(
-            nth_weekday(2018, 10, Weekday::Mon, 2),
-            NaiveDate::from_ymd_opt(2018, 10, 8)
-        );
-        assert_eq!(
-            last_weekday(2024, 4, Weekday::Fri),
-            NaiveDate::from_ymd_opt(2024, 4, 26).unwrap()
-        );
-        assert_eq!(
-            last_weekday(2024, 12, Weekday::Tue),
-            NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()
-        );
     }
 }
 

@@ -115,12 +115,19 @@ fn parse_line(line: &'static str) -> Result<(&'static str, Option<Row>), &'stati
     ))
 }
 
+fn month(s: &str) -> Result<u32, &'static str> {
+    s.parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))
+        .ok_or("a month is 01 to 12")
+}
+
 fn month_day(s: &str) -> Result<(u32, u32), &'static str> {
     let (m, d) = s.split_once('-').ok_or("expected MM-DD")?;
-    Ok((
-        m.parse().map_err(|_| "bad month")?,
-        d.parse().map_err(|_| "bad day")?,
-    ))
+    let (m, d) = (month(m)?, d.parse().map_err(|_| "bad day")?);
+    // Checked against a leap year: 29 February is a rule's date when there is one.
+    NaiveDate::from_ymd_opt(2024, m, d).ok_or("no such day of the year")?;
+    Ok((m, d))
 }
 
 fn weekday(s: &str) -> Result<u8, &'static str> {
@@ -147,12 +154,15 @@ fn parse_rule(s: &str) -> Result<When, &'static str> {
         ["pascua", k] => Rule::Easter(number(k)?),
         ["pascua_ortodoxa", k] => Rule::OrthodoxEaster(number(k)?),
         ["n", m, wd, n] => Rule::Nth {
-            month: number(m)?,
+            month: month(m)?,
             wd: weekday(wd)?,
-            n: number(n)?,
+            n: number(n)
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .ok_or("n is 1 to 5")?,
         },
         ["ultimo", m, wd] => Rule::Last {
-            month: number(m)?,
+            month: month(m)?,
             wd: weekday(wd)?,
         },
         ["desde", md, wd] | ["hasta", md, wd] => {
@@ -177,11 +187,22 @@ fn parse_rule(s: &str) -> Result<When, &'static str> {
 }
 
 /// The table's subdivision suffixes of `country` (`["ACT", "NSW", …]` for `AU`), sorted.
-pub fn subdivisions(country: &str) -> Vec<&'static str> {
+pub(crate) fn subdivisions(country: &str) -> Vec<&'static str> {
     ROWS.keys()
         .filter_map(|k| k.strip_prefix(country)?.strip_prefix('-'))
         .filter(|s| *s != ALL)
         .collect()
+}
+
+/// The countries the table covers, space-separated (`AM AR AT …`), for messages.
+pub(crate) fn countries() -> String {
+    let mut out: Vec<&str> = ROWS
+        .keys()
+        .filter_map(|k| k.split_once('-'))
+        .map(|(c, _)| c)
+        .collect();
+    out.dedup();
+    out.join(" ")
 }
 
 /// The suffix of the rows every subdivision of a country shares (`AM-*`): where the crate's
@@ -215,10 +236,7 @@ pub(crate) fn apply(country: &str, sub: &str, year: i32, m: &mut BTreeMap<NaiveD
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::tests::d;
 
     #[test]
     fn rules_parse_and_give_their_dates() {
@@ -243,6 +261,10 @@ mod tests {
         let (_, none) = parse_line("AT-1\t=\t\t\t\tthe national holidays").unwrap();
         assert!(none.is_none());
         assert!(parse_line("US-TX\t+\tevery 03-02\t\t\tx").is_err());
+        assert!(parse_line("US-TX\t+\tfija 13-02\t\t\tx").is_err());
+        assert!(parse_line("US-TX\t+\tfija 02-30\t\t\tx").is_err());
+        assert!(parse_line("US-TX\t+\tultimo 00 lun\t\t\tx").is_err());
+        assert!(parse_line("US-TX\t+\tn 05 lun 6\t\t\tx").is_err());
         assert!(parse_line("US-TX\t+\tfija 03-02").is_err());
     }
 
@@ -253,6 +275,11 @@ mod tests {
         assert!(subdivisions("AU").contains(&"VIC"));
         assert!(subdivisions("DE").is_empty(), "the Länder are hand-written");
         assert!(ROWS.contains_key("AM-*") && !subdivisions("AM").contains(&"*"));
+        let countries = countries();
+        assert!(
+            countries.starts_with("AM AR AT AU") && countries.contains(" US"),
+            "{countries}"
+        );
         assert!(ROWS.contains_key("AT-1") && !ROWS.contains_key("US-XX"));
     }
 
