@@ -86,6 +86,17 @@ fn cases() -> Vec<Case> {
             csv("date,ventas,temperatura", &days("2024-03-04", 5, |i| format!("{},{}.5", 100 + (i * 7) % 5, 20 + (i * 3) % 4))),
             vec![Has(R::RequiredColumn, Some("unidades_vendidas"), E), CleanseError("MissingColumn")],
         ),
+        c(
+            // Amounts exported with their currency: `$1,234.50`, `-$12.00`, `1.234,50 €`.
+            "amounts_with_currency",
+            "a.csv",
+            csv("date,ventas", &days("2024-03-04", 14, |i| match i % 3 {
+                0 => format!("\"${},234.50\"", 1 + i),
+                1 => format!("\"{}.234,50 €\"", 1 + i),
+                _ => format!("COP {}", 900 + i),
+            })),
+            vec![Has(R::InferredTarget, Some("ventas"), W), Days(14)],
+        ),
         c("unparseable_date", "a.csv", csv("date,y", "2024-01-01,5\nayer,6\n"), vec![ReadError("UnparseableDate")]),
         c("mixed_date_formats", "a.csv", csv("date,y", "2024-01-01,5\n02/01/2024,6\n"), vec![ReadError("UnparseableDate")]),
         c("null_date", "a.csv", csv("date,y", "2024-01-01,5\n,6\n"), vec![ReadError("UnparseableDate")]),

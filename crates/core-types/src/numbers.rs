@@ -7,8 +7,67 @@
 /// no-break space (French, Norwegian, ISO 31-0) and an apostrophe (Swiss).
 pub const GROUPING: [char; 4] = [' ', '\u{a0}', '\u{202f}', '\''];
 
+/// Currency symbols written next to amounts (longest first, so `R$` is not read as `$`).
+pub const CURRENCY_SYMBOLS: [&str; 24] = [
+    "US$", "NZ$", "HK$", "R$", "C$", "A$", "S$", "$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₪", "₫",
+    "₱", "฿", "₴", "₦", "₡", "₲", "¢",
+];
+
+/// ISO 4217 codes written next to amounts (the currencies of the `holidays` crate's larger
+/// economies); other three-letter words (`SKU 123`) are not currencies.
+pub const CURRENCY_CODES: [&str; 44] = [
+    "USD", "EUR", "GBP", "JPY", "CNY", "COP", "MXN", "BRL", "ARS", "CLP", "PEN", "UYU", "CAD",
+    "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "ISK", "PLN", "CZK", "HUF", "RON", "RUB", "TRY",
+    "UAH", "INR", "KRW", "ZAR", "ILS", "THB", "IDR", "MYR", "PHP", "SGD", "HKD", "TWD", "VND",
+    "NGN", "EGP", "MAD", "KES", "AED",
+];
+
+/// `t` without the currency an amount is written with, the sign kept: a symbol of
+/// [`CURRENCY_SYMBOLS`] or a code of [`CURRENCY_CODES`] before or after the digits,
+/// with or without a space (`$1,200.50`, `-$12.50`, `1.200,50 €`, `COP 1.200`, `R$ 10,00`).
+/// Anything else is returned as it is.
+///
+/// ```
+/// use core_types::numbers::without_currency;
+/// assert_eq!(without_currency("$1,200.50"), "1,200.50");
+/// assert_eq!(without_currency("-$12.50"), "-12.50");
+/// assert_eq!(without_currency("1.200,50 €"), "1.200,50");
+/// assert_eq!(without_currency("COP 1.200"), "1.200");
+/// assert_eq!(without_currency("12 units"), "12 units");
+/// assert_eq!(without_currency("SKU 123"), "SKU 123");
+/// ```
+pub fn without_currency(t: &str) -> String {
+    let t = t.trim();
+    let (sign, body) = match t.strip_prefix(['-', '+']) {
+        Some(rest) => (&t[..1], rest.trim_start()),
+        None => ("", t),
+    };
+    let code = |s: &str| CURRENCY_CODES.contains(&s);
+    let digits = |s: &str| s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+    let stripped = CURRENCY_SYMBOLS
+        .iter()
+        .find_map(|c| body.strip_prefix(c).or_else(|| body.strip_suffix(c)))
+        .map(str::trim)
+        .or_else(|| {
+            let (a, b) = body.split_once(|c: char| c.is_whitespace())?;
+            let (a, b) = (a.trim(), b.trim());
+            match (code(a), code(b)) {
+                (true, false) => Some(b),
+                (false, true) => Some(a),
+                _ => None,
+            }
+        })
+        .filter(|rest| digits(rest));
+    match stripped {
+        Some(rest) if sign.is_empty() => rest.to_string(),
+        Some(rest) => format!("{sign}{}", rest.trim_start_matches(['-', '+'])),
+        None => t.to_string(),
+    }
+}
+
 /// `t` rewritten as Rust parses numbers (a decimal point, no grouping), or `None` when its
-/// grouping is malformed.
+/// grouping is malformed. A currency it is written with is dropped first
+/// ([`without_currency`]).
 ///
 /// With `grouping: None`, only what the cell says without doubt is read:
 /// - one `,` and no `.` is a decimal comma (`1269,25`), one `.` and no `,` a decimal point;
@@ -30,8 +89,11 @@ pub const GROUPING: [char; 4] = [' ', '\u{a0}', '\u{202f}', '\''];
 /// assert_eq!(normalised("1.234", Some('.')).as_deref(), Some("1234"));
 /// assert_eq!(normalised("12,5", Some('.')).as_deref(), Some("12.5"));
 /// assert_eq!(normalised("1,234,5", None), None);
+/// assert_eq!(normalised("$1,200.50", None).as_deref(), Some("1200.50"));
 /// ```
 pub fn normalised(t: &str, grouping: Option<char>) -> Option<String> {
+    let owned = without_currency(t);
+    let t = owned.as_str();
     let (dots, commas) = (t.matches('.').count(), t.matches(',').count());
     let spaced = t.contains(GROUPING);
     let (group, decimal) = match (dots, commas, grouping) {
@@ -93,7 +155,8 @@ enum Says {
 }
 
 fn says(cell: &str) -> Says {
-    let t = cell.trim();
+    let owned = without_currency(cell);
+    let t = owned.as_str();
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     if !body.starts_with(|c: char| c.is_ascii_digit())
         || !body
@@ -148,6 +211,7 @@ fn says(cell: &str) -> Says {
 /// assert_eq!(column_grouping(["2", "1.234", "3", "2.567"]), None);
 /// assert_eq!(column_grouping(["1.234", "2.345"]), None);
 /// assert_eq!(column_grouping(["12.5", "0,75"]), None);
+/// assert_eq!(column_grouping(["$ 987", "$ 1.234", "$ 2.001"]), Some('.'));
 /// ```
 pub fn column_grouping<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<char> {
     let read: Vec<Says> = cells.into_iter().map(says).collect();
