@@ -97,6 +97,13 @@ fn cases() -> Vec<Case> {
             })),
             vec![Has(R::InferredTarget, Some("ventas"), W), Days(14)],
         ),
+        c(
+            // A spreadsheet export ending with its totals: the row is left out.
+            "trailing_total_row",
+            "a.csv",
+            csv("date,y", &format!("{week}Total,1491\n")),
+            vec![Days(14)],
+        ),
         c("unparseable_date", "a.csv", csv("date,y", "2024-01-01,5\nayer,6\n"), vec![ReadError("UnparseableDate")]),
         c("mixed_date_formats", "a.csv", csv("date,y", "2024-01-01,5\n02/01/2024,6\n"), vec![ReadError("UnparseableDate")]),
         c("null_date", "a.csv", csv("date,y", "2024-01-01,5\n,6\n"), vec![ReadError("UnparseableDate")]),

@@ -147,6 +147,14 @@ impl FileSource {
             FileFormat::Excel => crate::excel::read(path, &self.excel)?,
             FileFormat::Auto => unreachable!("resolved above"),
         };
+        // A spreadsheet export may end with its totals.
+        let (df, totals) = without_total_rows(df)?;
+        if let Some((rows, label)) = totals {
+            tracing::warn!(
+                "{}: the last {rows} row(s) are totals (`{label}`), not days: left out",
+                path.display()
+            );
+        }
         // Errors name the file's line: the header is line 1 of a CSV and row 1 of a sheet.
         let line_offset = if format == FileFormat::Parquet { 1 } else { 2 };
         self.normalise(df, line_offset)
@@ -343,6 +351,55 @@ impl FileSource {
         }
         Ok(df)
     }
+}
+
+/// Labels of the totals row a spreadsheet export may end with (compared in lower case).
+const TOTAL_LABELS: [&str; 13] = [
+    "total",
+    "totales",
+    "total general",
+    "grand total",
+    "sum",
+    "suma",
+    "summe",
+    "gesamt",
+    "gesamtsumme",
+    "totaal",
+    "totale",
+    "somme",
+    "subtotal",
+];
+
+/// `df` without the rows at its end that some text cell labels as totals (`Total`,
+/// `Gesamt`, `Suma`: [`TOTAL_LABELS`]), and how many there were with the first label.
+fn without_total_rows(
+    df: DataFrame,
+) -> Result<(DataFrame, Option<(usize, String)>), ConnectorError> {
+    let texts: Vec<&StringChunked> = df.columns().iter().filter_map(|c| c.str().ok()).collect();
+    let label_of = |row: usize| -> Option<String> {
+        texts.iter().find_map(|t| {
+            let cell = t.get(row)?.trim();
+            TOTAL_LABELS
+                .contains(&cell.to_lowercase().as_str())
+                .then(|| cell.to_string())
+        })
+    };
+    let mut keep = df.height();
+    let mut label = None;
+    while keep > 0 {
+        match label_of(keep - 1) {
+            Some(l) => {
+                label = Some(l);
+                keep -= 1;
+            }
+            None => break,
+        }
+    }
+    let dropped = df.height() - keep;
+    if dropped == 0 {
+        return Ok((df, None));
+    }
+    Ok((df.slice(0, keep), label.map(|l| (dropped, l))))
 }
 
 /// How many first cells of a text column are tried as dates before the whole column is.
@@ -962,6 +1019,40 @@ mod tests {
             }
             e => panic!("unexpected {e}"),
         }
+    }
+
+    #[test]
+    fn a_totals_row_at_the_end_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = source(
+            &dir,
+            "t.csv",
+            "date,y\n2024-03-04,5\n2024-03-05,6\nTotal,11\n",
+        );
+        assert_eq!(
+            strings(&dates(&s.read().unwrap())),
+            ["2024-03-04", "2024-03-05"]
+        );
+        // With a date column of its own name, and a blank line after the total.
+        let s = source(
+            &dir,
+            "g.csv",
+            "Datum;Umsatz\n04.03.2024;5\n05.03.2024;6\nGesamt;11\n\n",
+        );
+        assert_eq!(
+            strings(&dates(&s.read().unwrap())),
+            ["2024-03-04", "2024-03-05"]
+        );
+        // A word anywhere else is still an unparseable date.
+        let s = source(
+            &dir,
+            "m.csv",
+            "date,y\n2024-03-04,5\nTotal,11\n2024-03-05,6\n",
+        );
+        assert!(matches!(
+            s.read().unwrap_err(),
+            ConnectorError::UnparseableDate { .. }
+        ));
     }
 
     #[test]
