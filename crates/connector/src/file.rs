@@ -148,7 +148,7 @@ impl FileSource {
             FileFormat::Auto => unreachable!("resolved above"),
         };
         // A spreadsheet export may end with its totals.
-        let (df, totals) = without_total_rows(df)?;
+        let (df, totals) = without_total_rows(df);
         if let Some((rows, label)) = totals {
             tracing::warn!(
                 "{}: the last {rows} row(s) are totals (`{label}`), not days: left out",
@@ -372,9 +372,7 @@ const TOTAL_LABELS: [&str; 13] = [
 
 /// `df` without the rows at its end that some text cell labels as totals (`Total`,
 /// `Gesamt`, `Suma`: [`TOTAL_LABELS`]), and how many there were with the first label.
-fn without_total_rows(
-    df: DataFrame,
-) -> Result<(DataFrame, Option<(usize, String)>), ConnectorError> {
+fn without_total_rows(df: DataFrame) -> (DataFrame, Option<(usize, String)>) {
     let texts: Vec<&StringChunked> = df.columns().iter().filter_map(|c| c.str().ok()).collect();
     let label_of = |row: usize| -> Option<String> {
         texts.iter().find_map(|t| {
@@ -397,9 +395,9 @@ fn without_total_rows(
     }
     let dropped = df.height() - keep;
     if dropped == 0 {
-        return Ok((df, None));
+        return (df, None);
     }
-    Ok((df.slice(0, keep), label.map(|l| (dropped, l))))
+    (df.slice(0, keep), label.map(|l| (dropped, l)))
 }
 
 /// How many first cells of a text column are tried as dates before the whole column is.
