@@ -1,11 +1,18 @@
-"""Subdivision holiday rules and test vectors from python-holidays (public category).
+"""Subdivision holiday rules, national rules of the countries the `holidays` crate lacks, and
+test vectors, from python-holidays (public category).
 
 Writes
   crates/calendar/src/festivos/subdivisiones.tsv   the rules the calendar crate applies on top
-                                                   of the national holidays of a subdivision
+                                                   of the national holidays of a subdivision,
+                                                   and the national calendars of the countries
+                                                   the `holidays` crate does not have (rows
+                                                   coded `CC`, no subdivision)
   crates/calendar/tests/data/python_holidays_subdivisions.txt
                                                    the dates each subdivision adds to / drops
                                                    from the national calendar, 2000-2030
+  crates/calendar/tests/data/python_holidays_national.txt
+                                                   the holidays of each of those countries,
+                                                   2000-2030
 
 For every subdivision S of a country C that the `holidays` crate knows (except Germany, whose
 Länder are written by hand in subdivisiones.rs), and every year 2000-2030, the dates of
@@ -20,6 +27,10 @@ it occurs (fixed date, Easter offset, n-th / last weekday of a month, first week
 where the rule's date is a holiday anyway. A group no rule explains (lunar calendars, observed
 days, one-off days) is kept as its list of dates. Rules continue before 2000 and after 2030
 when the group occurs in the first or last year; a list of dates does not.
+
+Every other two-letter country of python-holidays (Ecuador, Thailand, the Philippines, Puerto
+Rico, ...; aliases such as UK = GB left out) gets its whole national calendar the same way:
+its holidays are the dates it adds to an empty calendar.
 
 Usage: python bench/festivos_subdivisiones.py   (python-holidays 0.109; from the repository root)
 """
@@ -175,6 +186,42 @@ def crate_national():
     return nat
 
 
+def explained_rows(added, dropped, cal, nat, stats):
+    """The rows (sign, first date, the row without its code) of a calendar `cal` that adds
+    `added` to, and drops `dropped` from, the calendar `nat` ({year: {date: name}})."""
+    rows = []
+    for sign, diff, names, silent in (
+        ("+", added, cal, lambda y, d: d in cal[y]),
+        ("-", dropped, nat, lambda y, d: d not in cal[y]),
+    ):
+        for (name, _), by_year in groups(diff, names).items():
+            found = explain(by_year, silent)
+            name = name.replace("\t", " ")
+            first = min(by_year.values())
+            if found:
+                rule, lo, hi = found
+                rows.append((sign, first, f"{sign}\t{fmt(rule)}\t{lo or ''}\t{hi or ''}\t{name}"))
+                stats["rule"] += 1
+            else:
+                dates = ",".join(str(d) for d in sorted(by_year.values()))
+                rows.append((sign, first, f"{sign}\tfechas {dates}\t\t\t{name}"))
+                stats["fechas"] += 1
+    # Adds before drops, each by first date: of two adds on one day the first names it.
+    return sorted(rows, key=lambda r: (r[0] != "+", r[1]))
+
+
+def other_countries(known):
+    """python-holidays' two-letter countries the crate lacks, without aliases (UK = GB)."""
+    out = []
+    for code in sorted(holidays.list_supported_countries()):
+        if len(code) != 2 or code in known:
+            continue
+        if holidays.country_holidays(code).country != code:
+            continue
+        out.append(code)
+    return out
+
+
 def main():
     rules, vectors, stats = [], [], defaultdict(int)
     national = crate_national()
@@ -194,25 +241,8 @@ def main():
                 vectors += [f"{key} {d} -" for d in sorted(dropped[y])]
             if code in HAND_WRITTEN:
                 continue
-            rows = []  # (sign, first date, the row without its code)
-            for sign, diff, names, silent in (
-                ("+", added, sub, lambda y, d: d in sub[y]),
-                ("-", dropped, nat, lambda y, d: d not in sub[y]),
-            ):
-                for (name, _), by_year in groups(diff, names).items():
-                    found = explain(by_year, silent)
-                    name = name.replace("\t", " ")
-                    first = min(by_year.values())
-                    if found:
-                        rule, lo, hi = found
-                        rows.append((sign, first, f"{sign}\t{fmt(rule)}\t{lo or ''}\t{hi or ''}\t{name}"))
-                        stats["rule"] += 1
-                    else:
-                        dates = ",".join(str(d) for d in sorted(by_year.values()))
-                        rows.append((sign, first, f"{sign}\tfechas {dates}\t\t\t{name}"))
-                        stats["fechas"] += 1
-            # Adds before drops, each by first date: of two adds on one day the first names it.
-            by_sub[key] = sorted(rows, key=lambda r: (r[0] != "+", r[1]))
+            rows = explained_rows(added, dropped, sub, nat, stats)
+            by_sub[key] = rows
         # A row every subdivision has is a difference of the national calendar (the crate's
         # is an older python-holidays'): written once, for `CC-*`.
         if by_sub:
@@ -221,10 +251,22 @@ def main():
             for key, rows in by_sub.items():
                 own = [f"{key}\t{r[2]}" for r in rows if r not in shared]
                 rules += own or [f"{key}\t=\t\t\t\tthe national holidays"]
+    # The countries the crate lacks: their whole national calendar, as rows coded `CC`.
+    empty = {y: {} for y in YEARS}
+    national_vectors = []
+    for code in other_countries(set(national)):
+        cal = {y: holidays.country_holidays(code, years=y) for y in YEARS}
+        added = {y: set(cal[y]) for y in YEARS}
+        for y in YEARS:
+            national_vectors += [f"{code} {d}" for d in sorted(added[y])]
+        rows = explained_rows(added, {y: set() for y in YEARS}, cal, empty, stats)
+        rules += [f"{code}\t{r[2]}" for r in rows] or [f"{code}\t=\t\t\t\tno public holidays"]
+        stats["countries"] += 1
     header = [
         "# Subdivision holidays on top of the national ones (calendar::festivos::tabla), derived",
         f"# from python-holidays {holidays.__version__} (public category) by bench/festivos_subdivisiones.py.",
         "# CC-* rows apply to every subdivision of CC (where the crate's national calendar differs from python-holidays').",
+        "# CC rows (no subdivision) are the national holidays of a country the holidays crate lacks.",
         "# code<TAB>sign (+ added, - a national holiday dropped, = none)<TAB>rule<TAB>first year<TAB>last year<TAB>name",
         "# rules: fija MM-DD | pascua N | pascua_ortodoxa N | n MM WD K (K-th weekday) | ultimo MM WD |",
         "#        desde MM-DD WD (first WD on or after) | hasta MM-DD WD (last on or before) | fechas D,D,...",
@@ -243,6 +285,18 @@ def main():
                     "# code date sign",
                 ]
                 + vectors
+            )
+            + "\n"
+        )
+    with open("crates/calendar/tests/data/python_holidays_national.txt", "w") as f:
+        f.write(
+            "\n".join(
+                [
+                    f"# National holidays per python-holidays {holidays.__version__} (public category) of the countries the",
+                    "# holidays crate lacks, generated by bench/festivos_subdivisiones.py, 2000..=2030.",
+                    "# code date",
+                ]
+                + national_vectors
             )
             + "\n"
         )

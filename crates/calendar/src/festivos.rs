@@ -1,5 +1,6 @@
 //! Festivos (public holidays): Colombia by default (domain.md §3), or any country of the
-//! `holidays` crate, optionally with a subdivision ([`Pais`]).
+//! `holidays` crate or of python-holidays ([`paises`]), optionally with a subdivision
+//! ([`Pais`]).
 //!
 //! The Colombian project calendar is
 //! `crate_CO(y) ∪ {next_monday(9 July y) | y ≥ 2026} ∪ agregar − quitar`. The Ley 51 de 1983
@@ -11,6 +12,9 @@
 //! ([`subdivisiones`]: every German Land by hand, and a table derived from python-holidays
 //! for every US state and the subdivisions of 22 other countries; any other subdivision
 //! keeps the national holidays unless `subdivision_sin_reglas: error`), `∪ agregar − quitar`.
+//! A country the crate lacks (Ecuador, Thailand, …) takes its national calendar from the same
+//! table (rows coded `EC`, derived from python-holidays 2000–2030): its rules hold in any year,
+//! its listed dates in 2000–2030 only.
 //! Outside the crate's years (2000–2030 for every country), `fuera_de_rango: regla` derives
 //! the national holidays from rules recognised in the nearest covered years ([`fallback`]),
 //! or refuses with a typed error saying why; `auto` (the default) does so for every country
@@ -29,7 +33,7 @@ pub mod subdivisiones;
 mod tabla;
 
 pub use fallback::orthodox_easter_sunday;
-pub use pais::{subdivisiones_con_reglas, Pais, PaisError, DE_LAENDER, PAISES};
+pub use pais::{paises, subdivisiones_con_reglas, Pais, PaisError, DE_LAENDER, PAISES};
 
 /// First year covered by the `holidays` crate's data (the same for all 101 countries).
 pub const CRATE_FIRST_YEAR: i32 = 2000;
@@ -254,8 +258,28 @@ pub fn project_festivos(
     let lo = first_year.max(CRATE_FIRST_YEAR);
     let hi = last_year.min(CRATE_LAST_YEAR);
     let colombia = cfg.pais.is_colombia();
+    let rule = match cfg.fuera_de_rango {
+        OutOfRange::Auto => !colombia,
+        OutOfRange::Error => false,
+        OutOfRange::Regla => true,
+    };
+    let Some(country) = cfg.pais.country() else {
+        // A country of the table: its rules hold in any year, its listed dates in 2000–2030.
+        for y in first_year..=last_year {
+            if !rule && !(CRATE_FIRST_YEAR..=CRATE_LAST_YEAR).contains(&y) {
+                return Err(CalendarError::YearNotCovered {
+                    year: y,
+                    first: CRATE_FIRST_YEAR,
+                    last: CRATE_LAST_YEAR,
+                });
+            }
+            tabla::national(cfg.pais.country_code(), y, &mut out);
+            subdivisiones::apply(cfg.pais, y, &mut out);
+        }
+        return Ok(with_config_days(cfg, first_year, last_year, out));
+    };
     if lo <= hi {
-        out = crate_festivos(cfg.pais.country(), lo, hi);
+        out = crate_festivos(country, lo, hi);
         if colombia && cfg.ley_2578 {
             for y in lo.max(LEY_2578_FIRST_YEAR)..=hi {
                 insert(
@@ -273,11 +297,6 @@ pub fn project_festivos(
         if (CRATE_FIRST_YEAR..=CRATE_LAST_YEAR).contains(&y) {
             continue;
         }
-        let rule = match cfg.fuera_de_rango {
-            OutOfRange::Auto => !colombia,
-            OutOfRange::Error => false,
-            OutOfRange::Regla => true,
-        };
         match (rule, colombia) {
             (false, _) => {
                 return Err(CalendarError::YearNotCovered {
@@ -293,7 +312,7 @@ pub fn project_festivos(
                 } else {
                     &mut after
                 };
-                let rules = side.get_or_insert_with(|| fallback::Inferred::near(cfg.pais, y));
+                let rules = side.get_or_insert_with(|| fallback::Inferred::near(country, y));
                 out.extend(rules.festivos(cfg.pais, y)?);
             }
         }
@@ -301,6 +320,16 @@ pub fn project_festivos(
     for y in first_year..=last_year {
         subdivisiones::apply(cfg.pais, y, &mut out);
     }
+    Ok(with_config_days(cfg, first_year, last_year, out))
+}
+
+/// `out` with the configuration's `agregar` (inside the years) and `quitar` days.
+fn with_config_days(
+    cfg: &FestivosConfig,
+    first_year: i32,
+    last_year: i32,
+    mut out: BTreeMap<NaiveDate, String>,
+) -> BTreeMap<NaiveDate, String> {
     for d in &cfg.agregar {
         if (first_year..=last_year).contains(&d.year()) {
             insert(&mut out, *d, "festivo agregado por configuración");
@@ -309,7 +338,7 @@ pub fn project_festivos(
     for d in &cfg.quitar {
         out.remove(d);
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -483,6 +512,46 @@ mod tests {
             pais: pais.parse().unwrap(),
             ..FestivosConfig::default()
         }
+    }
+
+    /// Ecuador is not in the `holidays` crate: its calendar is the table's. Its rules hold
+    /// outside 2000–2030 too; its observed days, kept as dates, do not.
+    #[test]
+    fn a_country_of_the_table_has_its_rules_in_any_year_and_its_listed_days_in_range() {
+        let ec = project_festivos(&cfg("EC"), 2022, 2032).unwrap();
+        let names = |y: i32| -> Vec<String> {
+            ec.range(d(&format!("{y}-01-01"))..=d(&format!("{y}-12-31")))
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect()
+        };
+        assert!(ec
+            .get(&d("2024-05-24"))
+            .is_some_and(|n| n.contains("Pichincha")));
+        assert!(ec
+            .get(&d("2024-03-29"))
+            .is_some_and(|n| n.contains("Good Friday")));
+        // 2022's observed Labour Day (a listed date) and 2032's carnival (an Easter rule).
+        assert!(ec.contains_key(&d("2022-05-02")), "{:?}", names(2022));
+        assert!(ec.contains_key(&d("2032-02-09")), "{:?}", names(2032));
+        assert!(ec.contains_key(&d("2032-08-10")) && !ec.contains_key(&d("2032-08-09")));
+        let strict = FestivosConfig {
+            fuera_de_rango: OutOfRange::Error,
+            ..cfg("EC")
+        };
+        assert_eq!(
+            project_festivos(&strict, 2030, 2031).unwrap_err(),
+            CalendarError::YearNotCovered {
+                year: 2031,
+                first: CRATE_FIRST_YEAR,
+                last: CRATE_LAST_YEAR
+            }
+        );
+        // The configuration's days apply as for any country.
+        let mut own = cfg("EC");
+        own.agregar = vec![d("2024-02-14")];
+        own.quitar = vec![d("2024-12-25")];
+        let own = project_festivos(&own, 2024, 2024).unwrap();
+        assert!(own.contains_key(&d("2024-02-14")) && !own.contains_key(&d("2024-12-25")));
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //!   de 2026, plus the config's additions and removals; the Ley 51 rule is also implemented in
 //!   code ([`festivos::rule_festivos`]) and may serve as a fallback outside the crate's years.
 //! - Other countries: `calendar.festivos.pais` takes any of the `holidays` crate's 101
-//!   country codes ([`festivos::PAISES`], all compiled in), optionally with an ISO 3166-2
+//!   country codes ([`festivos::PAISES`], all compiled in) or of the 149 other countries of
+//!   python-holidays (`EC`, `TH`, `PH`, `PR`, …, their national calendars derived into the
+//!   subdivision table; `UK` reads as `GB`; [`festivos::paises`] lists all 250), optionally
+//!   with an ISO 3166-2
 //!   subdivision: every German Land (`DE-BY`, `DE-SH`, …), every US state (`US-MN`,
 //!   `US-TX`, …) and the subdivisions of 22 other countries (`AU-VIC`, `CA-ON`, `ES-MD`,
 //!   `GB-SCT`, …; [`festivos::subdivisiones_con_reglas`]), whose own holidays are implemented
@@ -21,7 +24,9 @@
 //!   `CO`, and for other countries the fixed-date, Easter-relative and weekday rules recognised
 //!   in the nearest covered years ([`festivos::fallback`]), or fails with
 //!   [`CalendarError::RuleFallbackUnavailable`] naming the holidays no rule explains (lunar
-//!   calendars). Subdivision rules apply in every year.
+//!   calendars). Subdivision rules apply in every year, and so do the rules of the table's
+//!   countries; the holidays the table lists as dates (lunar calendars, observed days) exist
+//!   in 2000–2030 only.
 //! - `dow_eff` ("festivo como sábado", [`dow_eff`]), with the named constant [`SATURDAY`].
 //! - Adjusted quincena paydays and their windows ([`paydays`]), prima windows, the December
 //!   block and the novenas, special days, pandemic phases ([`special`]). These are Colombian

@@ -18,6 +18,23 @@ pub const PAISES: [&str; 101] = [
     "VE", "VN", "ZA", "ZM", "ZW",
 ];
 
+/// Every country code with national holidays here, sorted: the `holidays` crate's
+/// ([`PAISES`]) and the ones whose calendars come from python-holidays through the table
+/// ([`super::tabla`]: `EC`, `TH`, `PH`, `PR`, …).
+///
+/// ```
+/// use calendar::festivos::paises;
+/// let all = paises();
+/// assert!(all.len() > 240);
+/// assert!(all.contains(&"CO") && all.contains(&"EC") && all.contains(&"TH"));
+/// ```
+pub fn paises() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = PAISES.to_vec();
+    out.extend(super::tabla::national_countries());
+    out.sort_unstable();
+    out
+}
+
 /// The 16 German Länder (ISO 3166-2:DE suffixes); every one has its rules in
 /// [`super::subdivisiones`].
 pub const DE_LAENDER: [&str; 16] = [
@@ -58,11 +75,11 @@ pub enum PaisError {
         /// The string given.
         code: String,
     },
-    /// A country the `holidays` crate does not know.
+    /// A country with no holidays here: neither the `holidays` crate's nor the table's.
     #[error(
-        "unknown country code `{code}`; expected one of the holidays crate's codes, optionally \
-         with a subdivision such as DE-SH or US-MN: {}",
-        PAISES.join(", ")
+        "unknown country code `{code}`; expected an ISO 3166-1 alpha-2 code of python-holidays, \
+         optionally with a subdivision such as DE-SH or US-MN: {}",
+        paises().join(", ")
     )]
     UnknownCountry {
         /// The country part of the string given.
@@ -110,7 +127,9 @@ pub enum PaisError {
 /// will do (`calendar.festivos.subdivision_sin_reglas`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pais {
-    country: holidays::Country,
+    /// The `holidays` crate's country; `None` for a country whose national holidays come
+    /// from the subdivision table ([`super::tabla`]: Ecuador, Thailand, …).
+    country: Option<holidays::Country>,
     code: &'static str,
     subdivision: Option<Subdivision>,
 }
@@ -153,7 +172,16 @@ impl Pais {
 
     const fn national(country: holidays::Country, code: &'static str) -> Pais {
         Pais {
-            country,
+            country: Some(country),
+            code,
+            subdivision: None,
+        }
+    }
+
+    /// A country of the table ([`super::tabla`]), national.
+    const fn of_table(code: &'static str) -> Pais {
+        Pais {
+            country: None,
             code,
             subdivision: None,
         }
@@ -166,7 +194,7 @@ impl Pais {
 
     /// Whether this is Colombia (only then do Ley 2578 and the Ley 51 rule apply).
     pub fn is_colombia(&self) -> bool {
-        self.country == holidays::Country::CO
+        self.country == Some(holidays::Country::CO)
     }
 
     /// The ISO 3166-1 alpha-2 country code (`"DE"` for `DE-SH`).
@@ -203,8 +231,9 @@ impl Pais {
         }
     }
 
-    /// The `holidays` crate's country.
-    pub(crate) fn country(&self) -> holidays::Country {
+    /// The `holidays` crate's country (`None`: the table's national rows,
+    /// [`super::tabla`]).
+    pub(crate) fn country(&self) -> Option<holidays::Country> {
         self.country
     }
 }
@@ -243,15 +272,29 @@ impl FromStr for Pais {
                 code: s.to_string(),
             });
         }
-        let Some(code) = PAISES.iter().copied().find(|c| *c == cc) else {
-            return Err(PaisError::UnknownCountry {
-                code: cc.to_string(),
-            });
+        // python-holidays' alias of the United Kingdom.
+        let cc = if cc == "UK" { "GB" } else { cc };
+        let national = match PAISES.iter().copied().find(|c| *c == cc) {
+            Some(code) => Pais::national(
+                holidays::Country::from_str(code)
+                    .expect("every code of PAISES is a compiled-in holidays::Country"),
+                code,
+            ),
+            None => match super::tabla::national_countries()
+                .into_iter()
+                .find(|c| *c == cc)
+            {
+                Some(code) => Pais::of_table(code),
+                None => {
+                    return Err(PaisError::UnknownCountry {
+                        code: cc.to_string(),
+                    })
+                }
+            },
         };
-        let country = holidays::Country::from_str(code)
-            .expect("every code of PAISES is a compiled-in holidays::Country");
+        let code = national.code;
         let Some(sub) = sub else {
-            return Ok(Pais::national(country, code));
+            return Ok(national);
         };
         let covered = subdivisiones_con_reglas(code);
         let rules = covered.contains(&sub);
@@ -266,7 +309,7 @@ impl FromStr for Pais {
         }
         Ok(Pais {
             subdivision: Some(Subdivision::new(sub, rules)),
-            ..Pais::national(country, code)
+            ..national
         })
     }
 }
@@ -335,6 +378,23 @@ mod tests {
         assert_eq!("US".parse::<Pais>().unwrap(), Pais::US);
     }
 
+    /// python-holidays' countries the `holidays` crate lacks parse, with the table's
+    /// calendar; UK is GB.
+    #[test]
+    fn countries_of_the_table_and_the_uk_alias_parse() {
+        let ec: Pais = "ec".parse().unwrap();
+        assert_eq!((ec.country_code(), ec.country()), ("EC", None));
+        assert!(!ec.is_colombia());
+        // A subdivision of a table country keeps the national holidays.
+        let guayas: Pais = "EC-G".parse().unwrap();
+        assert_eq!(guayas.subdivision_without_rules(), Some("G"));
+        assert_eq!("UK".parse::<Pais>().unwrap(), Pais::GB);
+        assert_eq!("uk-sct".parse::<Pais>().unwrap(), "GB-SCT".parse().unwrap());
+        for code in ["TH", "PH", "PR", "CR", "GT", "LK", "QA"] {
+            assert!(code.parse::<Pais>().is_ok(), "{code}");
+        }
+    }
+
     #[test]
     fn invalid_codes_are_typed_errors() {
         assert_eq!(
@@ -342,7 +402,7 @@ mod tests {
             PaisError::UnknownCountry { code: "XX".into() }
         );
         let e = "XX".parse::<Pais>().unwrap_err().to_string();
-        assert!(e.contains("CO, CU") && e.contains("DE-SH"), "{e}");
+        assert!(e.contains("CO, CR, CU") && e.contains("DE-SH"), "{e}");
         assert!(matches!(
             "DE-ZZ".parse::<Pais>().unwrap_err(),
             PaisError::UnknownSubdivision { ref subdivision, ref valid, .. }
@@ -407,17 +467,28 @@ mod properties {
         fn parsing_never_panics_and_accepted_codes_round_trip(s in "[a-zA-Z0-9_ -]{0,8}") {
             if let Ok(p) = s.parse::<Pais>() {
                 prop_assert_eq!(p.to_string().parse::<Pais>().unwrap(), p);
-                prop_assert_eq!(p.to_string(), s.trim().to_ascii_uppercase());
+                let upper = s.trim().to_ascii_uppercase();
+                // python-holidays' alias UK reads as GB.
+                let want = match upper.strip_prefix("UK") {
+                    Some(rest) => format!("GB{rest}"),
+                    None => upper,
+                };
+                prop_assert_eq!(p.to_string(), want);
             }
         }
 
         #[test]
-        fn every_two_letter_code_is_a_crate_country_or_unknown(a in 0u8..26, b in 0u8..26) {
+        fn every_two_letter_code_is_a_known_country_or_unknown(a in 0u8..26, b in 0u8..26) {
             let code = format!("{}{}", (b'A' + a) as char, (b'A' + b) as char);
             match code.parse::<Pais>() {
-                Ok(p) => prop_assert!(PAISES.contains(&p.country_code())),
+                Ok(p) => {
+                    prop_assert!(paises().contains(&p.country_code()));
+                    prop_assert!(p.country_code() == code || code == "UK");
+                    // The crate's countries have its calendar, the others the table's.
+                    prop_assert_eq!(p.country().is_some(), PAISES.contains(&p.country_code()));
+                }
                 Err(e) => {
-                    prop_assert!(!PAISES.contains(&code.as_str()));
+                    prop_assert!(!paises().contains(&code.as_str()));
                     prop_assert_eq!(e, PaisError::UnknownCountry { code });
                 }
             }

@@ -1,5 +1,7 @@
 //! The subdivision table: the holidays that the subdivisions of 23 countries add to, or drop
-//! from, their national calendar (`subdivisiones.tsv`, embedded).
+//! from, their national calendar, and the national calendars of the 149 countries of
+//! python-holidays that the `holidays` crate lacks (`subdivisiones.tsv`, embedded; rows coded
+//! `EC`, without a subdivision, are Ecuador's holidays).
 //!
 //! The table is derived from python-holidays 0.109 (public category) by
 //! `bench/festivos_subdivisiones.py`: every US state and territory, the Australian states, the
@@ -19,8 +21,9 @@
 //! or the last on or before a date) with the first and last year they hold (open when they
 //! held in 2000 / 2030: the rule continues). Holidays no such rule explains (lunar calendars,
 //! observed days, one-off days) are their dates in 2000–2030 (`fechas`), so they are absent
-//! outside those years. The integration test `tests/subdivisiones.rs` checks every
-//! subdivision against python-holidays' own dates for 2000–2030.
+//! outside those years. The integration tests `tests/subdivisiones.rs` and `tests/paises.rs`
+//! check every subdivision and every table country against python-holidays' own dates for
+//! 2000–2030.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -203,6 +206,28 @@ pub(crate) fn countries() -> String {
         .collect();
     out.dedup();
     out.join(" ")
+}
+
+/// The countries whose national calendar is the table's (rows coded `CC`, no subdivision):
+/// python-holidays' countries that the `holidays` crate lacks (`EC`, `PH`, `TH`, …), sorted.
+pub(crate) fn national_countries() -> Vec<&'static str> {
+    ROWS.keys().copied().filter(|k| !k.contains('-')).collect()
+}
+
+/// Adds the national holidays of a table country (`EC`) for `year` to `m`. Rules hold in
+/// any year of their range; a holiday kept as its dates (lunar calendars, observed days)
+/// exists in 2000–2030 only.
+pub(crate) fn national(country: &str, year: i32, m: &mut BTreeMap<NaiveDate, String>) {
+    for row in ROWS.get(country).into_iter().flatten() {
+        for d in row.date(year) {
+            match row.sign {
+                Sign::Drop => {
+                    m.remove(&d);
+                }
+                Sign::Add => insert(m, d, row.name),
+            }
+        }
+    }
 }
 
 /// The suffix of the rows every subdivision of a country shares (`AM-*`): where the crate's
