@@ -10,6 +10,8 @@ Writes
   crates/calendar/tests/data/python_holidays_subdivisions.txt
                                                    the dates each subdivision adds to / drops
                                                    from the national calendar, 2000-2030
+  crates/calendar/src/festivos/alfa3.tsv            ISO 3166-1 alpha-3 codes and their alpha-2
+                                                   (`ECU` = `EC`), as python-holidays takes them
   crates/calendar/tests/data/python_holidays_national.txt
                                                    the holidays of each of those countries,
                                                    2000-2030
@@ -287,6 +289,17 @@ def main():
                 + vectors
             )
             + "\n"
+        )
+    alpha3 = sorted(
+        (c, holidays.country_holidays(c).country)
+        for c in holidays.list_supported_countries()
+        if len(c) == 3
+    )
+    with open("crates/calendar/src/festivos/alfa3.tsv", "w") as f:
+        f.write(
+            f"# ISO 3166-1 alpha-3<TAB>alpha-2, the countries of python-holidays {holidays.__version__}"
+            " (bench/festivos_subdivisiones.py).\n"
+            + "".join(f"{a}\t{b}\n" for a, b in alpha3)
         )
     with open("crates/calendar/tests/data/python_holidays_national.txt", "w") as f:
         f.write(

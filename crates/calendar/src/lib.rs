@@ -9,7 +9,8 @@
 //! - Other countries: `calendar.festivos.pais` takes any of the `holidays` crate's 101
 //!   country codes ([`festivos::PAISES`], all compiled in) or of the 149 other countries of
 //!   python-holidays (`EC`, `TH`, `PH`, `PR`, …, their national calendars derived into the
-//!   subdivision table; `UK` reads as `GB`; [`festivos::paises`] lists all 250), optionally
+//!   subdivision table; `UK` reads as `GB`, alpha-3 codes as their alpha-2: `ECU`, `USA-MN`;
+//!   [`festivos::paises`] lists all 250), optionally
 //!   with an ISO 3166-2
 //!   subdivision: every German Land (`DE-BY`, `DE-SH`, …), every US state (`US-MN`,
 //!   `US-TX`, …) and the subdivisions of 22 other countries (`AU-VIC`, `CA-ON`, `ES-MD`,

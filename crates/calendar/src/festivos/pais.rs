@@ -35,6 +35,20 @@ pub fn paises() -> Vec<&'static str> {
     out
 }
 
+/// ISO 3166-1 alpha-3 codes and their alpha-2, as python-holidays takes them (`alfa3.tsv`,
+/// written by `bench/festivos_subdivisiones.py`).
+const ALFA3: &str = include_str!("alfa3.tsv");
+
+/// The alpha-2 code of an alpha-3 one (`ECU` → `EC`).
+fn alpha2(code: &str) -> Option<&'static str> {
+    ALFA3
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(a3, _)| *a3 == code)
+        .map(|(_, a2)| a2)
+}
+
 /// The 16 German Länder (ISO 3166-2:DE suffixes); every one has its rules in
 /// [`super::subdivisiones`].
 pub const DE_LAENDER: [&str; 16] = [
@@ -66,10 +80,11 @@ pub fn subdivisiones_con_reglas(country: &str) -> Vec<&'static str> {
 /// Why a string is not a valid [`Pais`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaisError {
-    /// Not `CC` or `CC-SUB` (two letters, optionally a dash and one to three letters or digits).
+    /// Not `CC` or `CC-SUB` (two or three letters, optionally a dash and one to three letters
+    /// or digits).
     #[error(
-        "`{code}` is not a country code: expected an ISO 3166-1 alpha-2 code of the holidays \
-         crate, optionally with an ISO 3166-2 subdivision (`CO`, `FR`, `DE-SH`, `US-MN`)"
+        "`{code}` is not a country code: expected an ISO 3166-1 alpha-2 (or alpha-3) code, \
+         optionally with an ISO 3166-2 subdivision (`CO`, `FR`, `ECU`, `DE-SH`, `US-MN`)"
     )]
     Malformed {
         /// The string given.
@@ -262,7 +277,7 @@ impl FromStr for Pais {
             Some((cc, sub)) => (cc, Some(sub)),
             None => (upper.as_str(), None),
         };
-        let well_formed = cc.len() == 2
+        let well_formed = (2..=3).contains(&cc.len())
             && cc.bytes().all(|b| b.is_ascii_uppercase())
             && sub.is_none_or(|s| {
                 (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -272,6 +287,13 @@ impl FromStr for Pais {
                 code: s.to_string(),
             });
         }
+        // An alpha-3 code (`ECU`, `USA`, `DEU`) as python-holidays takes it.
+        let cc = match cc.len() {
+            3 => alpha2(cc).ok_or_else(|| PaisError::UnknownCountry {
+                code: cc.to_string(),
+            })?,
+            _ => cc,
+        };
         // python-holidays' alias of the United Kingdom.
         let cc = if cc == "UK" { "GB" } else { cc };
         let national = match PAISES.iter().copied().find(|c| *c == cc) {
@@ -389,6 +411,20 @@ mod tests {
         let guayas: Pais = "EC-G".parse().unwrap();
         assert_eq!(guayas.subdivision_without_rules(), Some("G"));
         assert_eq!("UK".parse::<Pais>().unwrap(), Pais::GB);
+        // Alpha-3 codes, as python-holidays takes them.
+        assert_eq!("ECU".parse::<Pais>().unwrap(), ec);
+        assert_eq!("usa-mn".parse::<Pais>().unwrap(), "US-MN".parse().unwrap());
+        assert_eq!("DEU-SH".parse::<Pais>().unwrap(), "DE-SH".parse().unwrap());
+        assert_eq!("GBR".parse::<Pais>().unwrap(), Pais::GB);
+        assert_eq!(
+            "XYZ".parse::<Pais>().unwrap_err(),
+            PaisError::UnknownCountry { code: "XYZ".into() }
+        );
+        // Every alpha-3 code of the table names a country with holidays here.
+        for line in ALFA3.lines().filter(|l| !l.starts_with('#')) {
+            let (a3, a2) = line.split_once('\t').unwrap();
+            assert_eq!(a3.parse::<Pais>().unwrap().country_code(), a2, "{a3}");
+        }
         assert_eq!("uk-sct".parse::<Pais>().unwrap(), "GB-SCT".parse().unwrap());
         for code in ["TH", "PH", "PR", "CR", "GT", "LK", "QA"] {
             assert!(code.parse::<Pais>().is_ok(), "{code}");
@@ -432,7 +468,7 @@ mod tests {
         let idf: Pais = "FR-IDF".parse().unwrap();
         assert_eq!(idf.to_string(), "FR-IDF");
         assert!(!idf.subdivision_has_rules());
-        for bad in ["", "C", "COL", "DE-", "DE-SHXX", "D1", "DE_SH"] {
+        for bad in ["", "C", "CO1", "COLO", "DE-", "DE-SHXX", "D1", "DE_SH"] {
             assert!(
                 matches!(bad.parse::<Pais>(), Err(PaisError::Malformed { .. })),
                 "{bad}"
@@ -468,12 +504,26 @@ mod properties {
             if let Ok(p) = s.parse::<Pais>() {
                 prop_assert_eq!(p.to_string().parse::<Pais>().unwrap(), p);
                 let upper = s.trim().to_ascii_uppercase();
-                // python-holidays' alias UK reads as GB.
-                let want = match upper.strip_prefix("UK") {
-                    Some(rest) => format!("GB{rest}"),
-                    None => upper,
+                let country = upper.split('-').next().unwrap_or_default();
+                // An alpha-3 code and python-holidays' alias UK read as their alpha-2 code.
+                let want = match country {
+                    "UK" => format!("GB{}", &upper[2..]),
+                    c if c.len() == 3 => format!("{}{}", p.country_code(), &upper[3..]),
+                    _ => upper.clone(),
                 };
                 prop_assert_eq!(p.to_string(), want);
+            }
+        }
+
+        #[test]
+        fn every_alpha3_code_is_a_known_country_or_unknown(a in 0u8..26, b in 0u8..26, c in 0u8..26) {
+            let code: String = [a, b, c].iter().map(|x| (b'A' + x) as char).collect();
+            match code.parse::<Pais>() {
+                Ok(p) => prop_assert_eq!(Some(p.country_code()), alpha2(&code)),
+                Err(e) => {
+                    prop_assert_eq!(alpha2(&code), None);
+                    prop_assert_eq!(e, PaisError::UnknownCountry { code });
+                }
             }
         }
 
