@@ -29,13 +29,21 @@ pub struct EvalFile {
 }
 
 impl EvalFile {
-    /// Parses `path` or `path:PAIS` (a country code such as `DE`, `US-MN`).
+    /// Parses `path` or `path:PAIS` (a country code such as `DE`, `US-MN`, `ECU`, `AT-1`; any
+    /// case).
     pub fn parse(arg: &str) -> Self {
         if let Some((p, c)) = arg.rsplit_once(':') {
-            let code = !c.is_empty()
-                && c.len() <= 6
-                && c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '-')
-                && c.chars().next().is_some_and(|ch| ch.is_ascii_uppercase());
+            // `CC`, `CCC` (alpha-3), optionally `-SUB` of one to three letters or digits
+            // (`DE-SH`, `AT-1`, `AUS-VIC`); the calendar validates it.
+            let (country, sub) = match c.split_once('-') {
+                Some((country, sub)) => (country, Some(sub)),
+                None => (c, None),
+            };
+            let code = (2..=3).contains(&country.len())
+                && country.chars().all(|ch| ch.is_ascii_alphabetic())
+                && sub.is_none_or(|s| {
+                    (1..=3).contains(&s.len()) && s.chars().all(|ch| ch.is_ascii_alphanumeric())
+                });
             if code && !p.is_empty() {
                 return Self {
                     path: PathBuf::from(p),
@@ -443,6 +451,24 @@ mod tests {
         assert_eq!(g.pais, None);
         assert_eq!(EvalFile::parse("ventas.csv").pais, None);
         assert_eq!(EvalFile::parse("a:b/ventas.csv").pais, None);
+        for code in ["AT-1", "AUS-VIC", "ECU", "us-mn", "FR-75C"] {
+            let f = EvalFile::parse(&format!("data/x.csv:{code}"));
+            assert_eq!(
+                (f.path, f.pais.as_deref()),
+                (PathBuf::from("data/x.csv"), Some(code))
+            );
+        }
+        // Not a country: the whole argument is the path.
+        for arg in [
+            "x.csv:",
+            "x.csv:C",
+            "x.csv:ABCD",
+            "x.csv:DE-",
+            "x.csv:DE-SHXX",
+            "x.csv:D1",
+        ] {
+            assert_eq!(EvalFile::parse(arg).path, PathBuf::from(arg));
+        }
     }
 
     #[test]
