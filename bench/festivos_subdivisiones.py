@@ -153,6 +153,42 @@ def explain(dates_by_year, silent):
     return None
 
 
+# A national holiday of a table country that one rule gives in at least this share of its
+# years, the last one included, is that rule plus its exceptions (the dates of the other
+# years added, the rule's dates of those years dropped): Philippine Independence Day on 12 June
+# but moved in a few years is a rule that goes on after 2030, not a list of dates that stops.
+MOSTLY = 0.75
+
+
+def explain_mostly(dates_by_year, silent):
+    """(rule, first, last, added dates, dropped dates) for a group that a rule explains in at
+    least MOSTLY of its years (its last year included), or None."""
+    years = sorted(dates_by_year)
+    lo, hi = years[0], years[-1]
+    best, tried = None, set()
+    for y0 in reversed(years[-EDGE:]):
+        for rule in candidates(dates_by_year[y0]):
+            if rule in tried:
+                continue
+            tried.add(rule)
+            hits = sum(rule_date(rule, y) == dates_by_year[y] for y in years)
+            current = rule_date(rule, hi) == dates_by_year[hi]
+            if current and hits >= MOSTLY * len(years) and (best is None or hits > best[1]):
+                best = (rule, hits)
+    if best is None:
+        return None
+    rule = best[0]
+    added = [dates_by_year[y] for y in years if rule_date(rule, y) != dates_by_year[y]]
+    dropped = []
+    for y in range(lo, hi + 1):
+        d = rule_date(rule, y)
+        if d is not None and d != dates_by_year.get(y) and not silent(y, d):
+            dropped.append(d)
+    open_lo = all(y in dates_by_year for y in range(FIRST, FIRST + EDGE))
+    open_hi = all(y in dates_by_year for y in range(LAST - EDGE + 1, LAST + 1))
+    return rule, (None if open_lo else lo), (None if open_hi else hi), added, dropped
+
+
 def groups(diff, names):
     """{(name, k): {year: date}} of one sign: the k-th date of that name in each year.
     python-holidays joins the names of one day's holidays with "; ": each is its own."""
@@ -188,9 +224,11 @@ def crate_national():
     return nat
 
 
-def explained_rows(added, dropped, cal, nat, stats):
+def explained_rows(added, dropped, cal, nat, stats, exceptions=False):
     """The rows (sign, first date, the row without its code) of a calendar `cal` that adds
-    `added` to, and drops `dropped` from, the calendar `nat` ({year: {date: name}})."""
+    `added` to, and drops `dropped` from, the calendar `nat` ({year: {date: name}}). With
+    `exceptions` (a table country's national calendar, whose drops apply after its adds), a
+    holiday a rule explains in most years is the rule and its exceptions."""
     rows = []
     for sign, diff, names, silent in (
         ("+", added, cal, lambda y, d: d in cal[y]),
@@ -200,7 +238,18 @@ def explained_rows(added, dropped, cal, nat, stats):
             found = explain(by_year, silent)
             name = name.replace("\t", " ")
             first = min(by_year.values())
-            if found:
+            mostly = None if found or not exceptions or sign != "+" else explain_mostly(by_year, silent)
+            if mostly:
+                rule, lo, hi, plus, minus = mostly
+                rows.append((sign, first, f"+\t{fmt(rule)}\t{lo or ''}\t{hi or ''}\t{name}"))
+                if plus:
+                    dates = ",".join(str(d) for d in sorted(plus))
+                    rows.append((sign, min(plus), f"+\tfechas {dates}\t\t\t{name}"))
+                if minus:
+                    dates = ",".join(str(d) for d in sorted(minus))
+                    rows.append(("-", min(minus), f"-\tfechas {dates}\t\t\t{name} (not this year)"))
+                stats["rule_with_exceptions"] += 1
+            elif found:
                 rule, lo, hi = found
                 rows.append((sign, first, f"{sign}\t{fmt(rule)}\t{lo or ''}\t{hi or ''}\t{name}"))
                 stats["rule"] += 1
@@ -261,14 +310,15 @@ def main():
         added = {y: set(cal[y]) for y in YEARS}
         for y in YEARS:
             national_vectors += [f"{code} {d}" for d in sorted(added[y])]
-        rows = explained_rows(added, {y: set() for y in YEARS}, cal, empty, stats)
+        rows = explained_rows(added, {y: set() for y in YEARS}, cal, empty, stats, exceptions=True)
         rules += [f"{code}\t{r[2]}" for r in rows] or [f"{code}\t=\t\t\t\tno public holidays"]
         stats["countries"] += 1
     header = [
         "# Subdivision holidays on top of the national ones (calendar::festivos::tabla), derived",
         f"# from python-holidays {holidays.__version__} (public category) by bench/festivos_subdivisiones.py.",
         "# CC-* rows apply to every subdivision of CC (where the crate's national calendar differs from python-holidays').",
-        "# CC rows (no subdivision) are the national holidays of a country the holidays crate lacks.",
+        "# CC rows (no subdivision) are the national holidays of a country the holidays crate lacks;",
+        "# their - rows drop the dates a + rule gives in the years the holiday moved (applied after the + rows).",
         "# code<TAB>sign (+ added, - a national holiday dropped, = none)<TAB>rule<TAB>first year<TAB>last year<TAB>name",
         "# rules: fija MM-DD | pascua N | pascua_ortodoxa N | n MM WD K (K-th weekday) | ultimo MM WD |",
         "#        desde MM-DD WD (first WD on or after) | hasta MM-DD WD (last on or before) | fechas D,D,...",

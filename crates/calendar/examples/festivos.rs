@@ -1,11 +1,12 @@
 //! Prints the festivos of one or more countries (or subdivisions) for a range of years, as
 //! `code<TAB>date<TAB>name` lines: what the calendar crate gives, national data and
 //! subdivision rules included. `bench/festivos_subdivisiones.py` reads the national calendars
-//! of every country from it to derive the subdivision table.
+//! of the `holidays` crate's countries from it (no codes: those 101, [`PAISES`]) to derive
+//! the subdivision table; every other country of python-holidays is then a table country.
 //!
 //! ```text
 //! cargo run -p calendar --example festivos -- 2024 2025 AU-VIC US-TX
-//! cargo run -p calendar --example festivos -- 2000 2030        # every country, national
+//! cargo run -p calendar --example festivos -- 2000 2030        # the holidays crate's 101 countries
 //! ```
 
 use calendar::festivos::{project_festivos, PAISES};

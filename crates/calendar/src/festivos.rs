@@ -53,9 +53,11 @@ pub enum OutOfRange {
     /// Fail with [`CalendarError::YearNotCovered`].
     Error,
     /// Derive the festivos by rule: for Colombia the Ley 51 rule of [`rule_festivos`]; for
-    /// other countries the rules recognised in the nearest covered years ([`fallback`]), or
-    /// [`CalendarError::RuleFallbackUnavailable`] when the country has holidays no such rule
-    /// explains. Subdivision rules apply in every year either way.
+    /// other countries of the `holidays` crate the rules recognised in the nearest covered
+    /// years ([`fallback`]); for the table's countries (`EC`, `TH`, …) the table's own rules;
+    /// either way [`CalendarError::RuleFallbackUnavailable`] when, in the nearest covered
+    /// years, the country has holidays no such rule explains (lunar calendars). Subdivision
+    /// rules apply in every year.
     Regla,
 }
 
@@ -265,13 +267,30 @@ pub fn project_festivos(
     };
     let Some(country) = cfg.pais.country() else {
         // A country of the table: its rules hold in any year, its listed dates in 2000–2030.
+        // Outside, as for the crate's countries, a holiday of every one of the nearest
+        // covered years that is only a list of dates (a lunar calendar) refuses the year.
         for y in first_year..=last_year {
-            if !rule && !(CRATE_FIRST_YEAR..=CRATE_LAST_YEAR).contains(&y) {
-                return Err(CalendarError::YearNotCovered {
-                    year: y,
-                    first: CRATE_FIRST_YEAR,
-                    last: CRATE_LAST_YEAR,
-                });
+            if !(CRATE_FIRST_YEAR..=CRATE_LAST_YEAR).contains(&y) {
+                if !rule {
+                    return Err(CalendarError::YearNotCovered {
+                        year: y,
+                        first: CRATE_FIRST_YEAR,
+                        last: CRATE_LAST_YEAR,
+                    });
+                }
+                let edge = fallback::edge_years(y);
+                let holidays = tabla::listed_only(cfg.pais.country_code(), edge);
+                if !holidays.is_empty() {
+                    return Err(CalendarError::RuleFallbackUnavailable {
+                        pais: cfg.pais.to_string(),
+                        year: y,
+                        first: CRATE_FIRST_YEAR,
+                        last: CRATE_LAST_YEAR,
+                        edge_first: edge.0,
+                        edge_last: edge.1,
+                        holidays,
+                    });
+                }
             }
             tabla::national(cfg.pais.country_code(), y, &mut out);
             subdivisiones::apply(cfg.pais, y, &mut out);
@@ -515,7 +534,7 @@ mod tests {
     }
 
     /// Ecuador is not in the `holidays` crate: its calendar is the table's. Its rules hold
-    /// outside 2000–2030 too; its observed days, kept as dates, do not.
+    /// outside 2000–2030 too; its observed days, kept as dates (not every year), do not.
     #[test]
     fn a_country_of_the_table_has_its_rules_in_any_year_and_its_listed_days_in_range() {
         let ec = project_festivos(&cfg("EC"), 2022, 2032).unwrap();
@@ -533,7 +552,29 @@ mod tests {
         // 2022's observed Labour Day (a listed date) and 2032's carnival (an Easter rule).
         assert!(ec.contains_key(&d("2022-05-02")), "{:?}", names(2022));
         assert!(ec.contains_key(&d("2032-02-09")), "{:?}", names(2032));
-        assert!(ec.contains_key(&d("2032-08-10")) && !ec.contains_key(&d("2032-08-09")));
+        assert!(ec.contains_key(&d("2032-08-10")));
+        // A holiday moved in some years is its rule with exceptions, so it goes on after
+        // 2030: Costa Rica's Independence Day, moved in 2020–2022.
+        let cr = project_festivos(&cfg("CR"), 2020, 2031).unwrap();
+        assert!(!cr.contains_key(&d("2021-09-15")) && cr.contains_key(&d("2023-09-15")));
+        assert!(cr.contains_key(&d("2031-09-15")), "{cr:?}");
+        // A holiday of a lunar calendar is a list of dates: past 2030 the year is refused,
+        // naming it, as for the crate's countries.
+        match project_festivos(&cfg("PH"), 2030, 2031).unwrap_err() {
+            CalendarError::RuleFallbackUnavailable {
+                pais,
+                year,
+                holidays,
+                ..
+            } => {
+                assert_eq!((pais.as_str(), year), ("PH", 2031));
+                assert!(
+                    holidays.iter().any(|h| h.contains("Chinese New Year")),
+                    "{holidays:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         let strict = FestivosConfig {
             fuera_de_rango: OutOfRange::Error,
             ..cfg("EC")

@@ -103,7 +103,7 @@ pub enum CalendarError {
     /// (lunar and other calendars), so the year cannot be derived by rule.
     #[error(
         "calendar.festivos.fuera_de_rango = regla cannot give the festivos of {pais} for \
-         {year}: the holidays crate covers {first}..={last}, and in {edge_first}..={edge_last} \
+         {year}: the holiday data cover {first}..={last}, and in {edge_first}..={edge_last} \
          these holidays follow no fixed-date, Easter-relative or n-th-weekday rule (lunar or \
          irregular dates): {}; keep the data and horizon inside {first}..={last}",
         holidays.join(", ")

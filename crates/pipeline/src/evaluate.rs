@@ -29,8 +29,8 @@ pub struct EvalFile {
 }
 
 impl EvalFile {
-    /// Parses `path` or `path:PAIS` (a country code such as `DE`, `US-MN`, `ECU`, `AT-1`; any
-    /// case).
+    /// Parses `path` or `path:PAIS` (an upper-case country code such as `DE`, `US-MN`, `ECU`,
+    /// `AT-1`).
     pub fn parse(arg: &str) -> Self {
         if let Some((p, c)) = arg.rsplit_once(':') {
             // `CC`, `CCC` (alpha-3), optionally `-SUB` of one to three letters or digits
@@ -39,11 +39,10 @@ impl EvalFile {
                 Some((country, sub)) => (country, Some(sub)),
                 None => (c, None),
             };
+            let upper = |ch: char| ch.is_ascii_uppercase() || ch.is_ascii_digit();
             let code = (2..=3).contains(&country.len())
-                && country.chars().all(|ch| ch.is_ascii_alphabetic())
-                && sub.is_none_or(|s| {
-                    (1..=3).contains(&s.len()) && s.chars().all(|ch| ch.is_ascii_alphanumeric())
-                });
+                && country.chars().all(|ch| ch.is_ascii_uppercase())
+                && sub.is_none_or(|s| (1..=3).contains(&s.len()) && s.chars().all(upper));
             if code && !p.is_empty() {
                 return Self {
                     path: PathBuf::from(p),
@@ -451,15 +450,16 @@ mod tests {
         assert_eq!(g.pais, None);
         assert_eq!(EvalFile::parse("ventas.csv").pais, None);
         assert_eq!(EvalFile::parse("a:b/ventas.csv").pais, None);
-        for code in ["AT-1", "AUS-VIC", "ECU", "us-mn", "FR-75C"] {
+        for code in ["AT-1", "AUS-VIC", "ECU", "US-MN", "FR-75C"] {
             let f = EvalFile::parse(&format!("data/x.csv:{code}"));
             assert_eq!(
                 (f.path, f.pais.as_deref()),
                 (PathBuf::from("data/x.csv"), Some(code))
             );
         }
-        // Not a country: the whole argument is the path.
+        // Not a country: the whole argument is the path (lower case too: `ventas:old`).
         for arg in [
+            "ventas:old",
             "x.csv:",
             "x.csv:C",
             "x.csv:ABCD",

@@ -181,14 +181,20 @@ pub(crate) struct Inferred {
     edge: (i32, i32),
 }
 
+/// The covered years nearest to `year` (outside them) where rules are looked for: the first
+/// or the last [`EDGE_YEARS`] of the crate's.
+pub(crate) fn edge_years(year: i32) -> (i32, i32) {
+    if year < CRATE_FIRST_YEAR {
+        (CRATE_FIRST_YEAR, CRATE_FIRST_YEAR + EDGE_YEARS - 1)
+    } else {
+        (CRATE_LAST_YEAR - EDGE_YEARS + 1, CRATE_LAST_YEAR)
+    }
+}
+
 impl Inferred {
     /// Recognises the rules of `country` (national) in the covered years nearest to `year`.
     pub(crate) fn near(country: holidays::Country, year: i32) -> Inferred {
-        let edge = if year < CRATE_FIRST_YEAR {
-            (CRATE_FIRST_YEAR, CRATE_FIRST_YEAR + EDGE_YEARS - 1)
-        } else {
-            (CRATE_LAST_YEAR - EDGE_YEARS + 1, CRATE_LAST_YEAR)
-        };
+        let edge = edge_years(year);
         let nearest = if year < CRATE_FIRST_YEAR {
             edge.0
         } else {

@@ -72,8 +72,8 @@ impl Row {
     }
 }
 
-/// The rows of every subdivision, by code (`US-TX`); a subdivision with none of its own has
-/// an empty list.
+/// The rows of every subdivision (`US-TX`, `AM-*`) and of every table country (`EC`), by
+/// code; a subdivision with none of its own has an empty list.
 static ROWS: LazyLock<BTreeMap<&'static str, Vec<Row>>> = LazyLock::new(|| {
     let mut out: BTreeMap<&'static str, Vec<Row>> = BTreeMap::new();
     for (k, line) in TABLE.lines().enumerate() {
@@ -218,16 +218,38 @@ pub(crate) fn national_countries() -> Vec<&'static str> {
 /// any year of their range; a holiday kept as its dates (lunar calendars, observed days)
 /// exists in 2000–2030 only.
 pub(crate) fn national(country: &str, year: i32, m: &mut BTreeMap<NaiveDate, String>) {
-    for row in ROWS.get(country).into_iter().flatten() {
-        for d in row.date(year) {
-            match row.sign {
-                Sign::Drop => {
-                    m.remove(&d);
+    let rows = ROWS.get(country).map(Vec::as_slice).unwrap_or_default();
+    // The adds first, then the drops: a `-` row takes out the date a rule gives in a year
+    // the holiday moved.
+    for sign in [Sign::Add, Sign::Drop] {
+        for row in rows.iter().filter(|r| r.sign == sign) {
+            for d in row.date(year) {
+                match sign {
+                    Sign::Drop => {
+                        m.remove(&d);
+                    }
+                    Sign::Add => insert(m, d, row.name),
                 }
-                Sign::Add => insert(m, d, row.name),
             }
         }
     }
+}
+
+/// The holidays of a table country that only a list of dates gives (no rule: a lunar
+/// calendar) and that fall in every year of `edge` (the covered years nearest to a year
+/// outside them), sorted: a year beyond the table's would miss them.
+pub(crate) fn listed_only(country: &str, edge: (i32, i32)) -> Vec<String> {
+    let mut out: Vec<String> = ROWS
+        .get(country)
+        .into_iter()
+        .flatten()
+        .filter(|r| r.sign == Sign::Add && matches!(r.when, When::Dates(_)))
+        .filter(|r| (edge.0..=edge.1).all(|y| !r.date(y).is_empty()))
+        .map(|r| r.name.to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The suffix of the rows every subdivision of a country shares (`AM-*`): where the crate's
