@@ -218,17 +218,30 @@ pub(crate) fn national_countries() -> Vec<&'static str> {
 /// any year of their range; a holiday kept as its dates (lunar calendars, observed days)
 /// exists in 2000–2030 only.
 pub(crate) fn national(country: &str, year: i32, m: &mut BTreeMap<NaiveDate, String>) {
-    let rows = ROWS.get(country).map(Vec::as_slice).unwrap_or_default();
+    let rows: Vec<&Row> = ROWS.get(country).into_iter().flatten().collect();
     // The adds first, then the drops: a `-` row takes out the date a rule gives in a year
-    // the holiday moved.
-    for sign in [Sign::Add, Sign::Drop] {
+    // the holiday moved. Two holidays of one day share it, their names joined.
+    apply_rows(&rows, year, [Sign::Add, Sign::Drop], true, m);
+}
+
+/// Applies `rows` for `year` to `m`, one sign after the other in `order`; an added date that
+/// is already a holiday gets the row's name joined to its own when `join`, else keeps its own.
+fn apply_rows(
+    rows: &[&Row],
+    year: i32,
+    order: [Sign; 2],
+    join: bool,
+    m: &mut BTreeMap<NaiveDate, String>,
+) {
+    for sign in order {
         for row in rows.iter().filter(|r| r.sign == sign) {
             for d in row.date(year) {
                 match sign {
                     Sign::Drop => {
                         m.remove(&d);
                     }
-                    Sign::Add => insert(m, d, row.name),
+                    Sign::Add if join || !m.contains_key(&d) => insert(m, d, row.name),
+                    Sign::Add => {}
                 }
             }
         }
@@ -265,19 +278,7 @@ pub(crate) fn apply(country: &str, sub: &str, year: i32, m: &mut BTreeMap<NaiveD
     };
     let shared = ROWS.get(format!("{country}-{ALL}").as_str());
     let rows: Vec<&Row> = shared.into_iter().flatten().chain(own).collect();
-    for sign in [Sign::Drop, Sign::Add] {
-        for row in rows.iter().filter(|r| r.sign == sign) {
-            for d in row.date(year) {
-                match sign {
-                    Sign::Drop => {
-                        m.remove(&d);
-                    }
-                    Sign::Add if !m.contains_key(&d) => insert(m, d, row.name),
-                    Sign::Add => {}
-                }
-            }
-        }
-    }
+    apply_rows(&rows, year, [Sign::Drop, Sign::Add], false, m);
 }
 
 #[cfg(test)]
