@@ -144,6 +144,14 @@ fn cases() -> Vec<Case> {
             vec![Has(R::Range, Some("unidades_vendidas"), W), Flag("2024-03-10", "negativo")],
         ),
         c(
+            // An accounting export: a return in parentheses is a negative amount (flagged as
+            // negative units), not a value that fails to read.
+            "accounting_negatives",
+            "a.csv",
+            csv("date,y", &week.replace(",106", ",\"(40)\"")),
+            vec![Has(R::Range, Some("unidades_vendidas"), W), Flag("2024-03-10", "negativo")],
+        ),
+        c(
             // `dtype: auto`: a fraction makes the target an amount (turnover), not an error.
             "non_integer_units_are_amounts",
             "a.csv",

@@ -65,9 +65,47 @@ pub fn without_currency(t: &str) -> String {
     }
 }
 
+/// `t` with an accounting negative written as a leading minus: parentheses around an amount
+/// (`(12.50)`, `($1,200.50)`, `(1.200,50 €)`) or a trailing minus (`12.50-`, as SAP and other
+/// ERP exports write it). Anything else is returned as it is.
+///
+/// ```
+/// use core_types::numbers::accounting_sign;
+/// assert_eq!(accounting_sign("(12.50)"), "-12.50");
+/// assert_eq!(accounting_sign("($1,200.50)"), "-$1,200.50");
+/// assert_eq!(accounting_sign("1.200,50-"), "-1.200,50");
+/// assert_eq!(accounting_sign("12.50"), "12.50");
+/// assert_eq!(accounting_sign("(-12)"), "(-12)");
+/// assert_eq!(accounting_sign("(nota)"), "(nota)");
+/// assert_eq!(accounting_sign("-"), "-");
+/// ```
+pub fn accounting_sign(t: &str) -> String {
+    let t = t.trim();
+    let inner = t
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| t.strip_suffix('-'))
+        .map(str::trim);
+    match inner {
+        Some(i)
+            if without_currency(i).starts_with(|c: char| c.is_ascii_digit())
+                && !i.starts_with(['-', '+']) =>
+        {
+            format!("-{i}")
+        }
+        _ => t.to_string(),
+    }
+}
+
+/// `t` as an amount: its accounting sign ([`accounting_sign`]) and currency
+/// ([`without_currency`]) read.
+fn amount(t: &str) -> String {
+    without_currency(&accounting_sign(t))
+}
+
 /// `t` rewritten as Rust parses numbers (a decimal point, no grouping), or `None` when its
-/// grouping is malformed. A currency it is written with is dropped first
-/// ([`without_currency`]).
+/// grouping is malformed. An accounting negative is read as a minus and a currency it is
+/// written with is dropped first ([`accounting_sign`], [`without_currency`]).
 ///
 /// With `grouping: None`, only what the cell says without doubt is read:
 /// - one `,` and no `.` is a decimal comma (`1269,25`), one `.` and no `,` a decimal point;
@@ -90,9 +128,11 @@ pub fn without_currency(t: &str) -> String {
 /// assert_eq!(normalised("12,5", Some('.')).as_deref(), Some("12.5"));
 /// assert_eq!(normalised("1,234,5", None), None);
 /// assert_eq!(normalised("$1,200.50", None).as_deref(), Some("1200.50"));
+/// assert_eq!(normalised("(1.200,50 €)", None).as_deref(), Some("-1200.50"));
+/// assert_eq!(normalised("987-", Some('.')).as_deref(), Some("-987"));
 /// ```
 pub fn normalised(t: &str, grouping: Option<char>) -> Option<String> {
-    let owned = without_currency(t);
+    let owned = amount(t);
     let t = owned.as_str();
     let (dots, commas) = (t.matches('.').count(), t.matches(',').count());
     let spaced = t.contains(GROUPING);
@@ -155,7 +195,7 @@ enum Says {
 }
 
 fn says(cell: &str) -> Says {
-    let owned = without_currency(cell);
+    let owned = amount(cell);
     let t = owned.as_str();
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     if !body.starts_with(|c: char| c.is_ascii_digit())
@@ -278,6 +318,26 @@ mod tests {
         assert_eq!(column_grouping(["950", "1,020", "1,234", "990"]), Some(','));
         // Negative values keep their sign.
         assert_eq!(column_grouping(["-950", "-1.020", "-990"]), Some('.'));
+    }
+
+    /// Accounting negatives are amounts too: a Colombian export with returns in parentheses
+    /// still groups thousands with its lone dots.
+    #[test]
+    fn accounting_negatives_read_as_negative_amounts() {
+        let cells = ["987", "(1.234)", "2.001", "1.500-", "$ 850"];
+        assert_eq!(column_grouping(cells), Some('.'));
+        let read: Vec<Option<String>> = cells.iter().map(|c| normalised(c, Some('.'))).collect();
+        let want = ["987", "-1234", "2001", "-1500", "850"];
+        assert_eq!(read, want.map(|w| Some(w.to_string())));
+        assert_eq!(normalised("(12,50)", None).as_deref(), Some("-12.50"));
+        assert_eq!(
+            normalised("(USD 1,200.00)", None).as_deref(),
+            Some("-1200.00")
+        );
+        // Not amounts: left for the parser to refuse.
+        assert_eq!(accounting_sign("(SKU 12)"), "(SKU 12)");
+        assert_eq!(accounting_sign("()"), "()");
+        assert_eq!(accounting_sign("--"), "--");
     }
 
     #[test]
