@@ -21,7 +21,7 @@ pub const PAISES: [&str; 101] = [
 
 /// Every country code with national holidays here, sorted: the `holidays` crate's
 /// ([`PAISES`]) and the ones whose calendars come from python-holidays through the table
-/// ([`super::tabla`]: `EC`, `TH`, `PH`, `PR`, …).
+/// (the subdivision table's national rows: `EC`, `TH`, `PH`, `PR`, …).
 ///
 /// ```
 /// use calendar::festivos::paises;
