@@ -292,8 +292,7 @@ def main():
                 vectors += [f"{key} {d} -" for d in sorted(dropped[y])]
             if code in HAND_WRITTEN:
                 continue
-            rows = explained_rows(added, dropped, sub, nat, stats)
-            by_sub[key] = rows
+            by_sub[key] = explained_rows(added, dropped, sub, nat, stats)
         # A row every subdivision has is a difference of the national calendar (the crate's
         # is an older python-holidays'): written once, for `CC-*`.
         if by_sub:

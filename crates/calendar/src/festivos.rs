@@ -268,30 +268,25 @@ pub fn project_festivos(
     let Some(country) = cfg.pais.country() else {
         // A country of the table: its rules hold in any year, its listed dates in 2000–2030.
         // Outside, as for the crate's countries, a holiday of every one of the nearest
-        // covered years that is only a list of dates (a lunar calendar) refuses the year.
-        for y in first_year..=last_year {
-            if !(CRATE_FIRST_YEAR..=CRATE_LAST_YEAR).contains(&y) {
-                if !rule {
-                    return Err(CalendarError::YearNotCovered {
-                        year: y,
-                        first: CRATE_FIRST_YEAR,
-                        last: CRATE_LAST_YEAR,
-                    });
-                }
-                let edge = fallback::edge_years(y);
-                let holidays = tabla::listed_only(cfg.pais.country_code(), edge);
-                if !holidays.is_empty() {
-                    return Err(CalendarError::RuleFallbackUnavailable {
-                        pais: cfg.pais.to_string(),
-                        year: y,
-                        first: CRATE_FIRST_YEAR,
-                        last: CRATE_LAST_YEAR,
-                        edge_first: edge.0,
-                        edge_last: edge.1,
-                        holidays,
-                    });
-                }
+        // covered years that is only a list of dates (a lunar calendar) refuses the year:
+        // the first year outside on each side stands for the others of that side.
+        let before = (first_year < CRATE_FIRST_YEAR).then_some(first_year);
+        let after = (last_year > CRATE_LAST_YEAR).then_some(first_year.max(CRATE_LAST_YEAR + 1));
+        for y in before.into_iter().chain(after) {
+            if !rule {
+                return Err(CalendarError::YearNotCovered {
+                    year: y,
+                    first: CRATE_FIRST_YEAR,
+                    last: CRATE_LAST_YEAR,
+                });
             }
+            let edge = fallback::edge_years(y);
+            let holidays = tabla::listed_only(cfg.pais.country_code(), edge);
+            if !holidays.is_empty() {
+                return Err(fallback::unavailable(cfg.pais, y, edge, holidays));
+            }
+        }
+        for y in first_year..=last_year {
             tabla::national(cfg.pais.country_code(), y, &mut out);
             subdivisiones::apply(cfg.pais, y, &mut out);
         }

@@ -191,6 +191,25 @@ pub(crate) fn edge_years(year: i32) -> (i32, i32) {
     }
 }
 
+/// Why `year` of `pais` cannot be given by rule: these `holidays` of the covered years `edge`
+/// follow none.
+pub(crate) fn unavailable(
+    pais: Pais,
+    year: i32,
+    edge: (i32, i32),
+    holidays: Vec<String>,
+) -> CalendarError {
+    CalendarError::RuleFallbackUnavailable {
+        pais: pais.to_string(),
+        year,
+        first: CRATE_FIRST_YEAR,
+        last: CRATE_LAST_YEAR,
+        edge_first: edge.0,
+        edge_last: edge.1,
+        holidays,
+    }
+}
+
 impl Inferred {
     /// Recognises the rules of `country` (national) in the covered years nearest to `year`.
     pub(crate) fn near(country: holidays::Country, year: i32) -> Inferred {
@@ -237,15 +256,7 @@ impl Inferred {
         year: i32,
     ) -> Result<BTreeMap<NaiveDate, String>, CalendarError> {
         if !self.unexplained.is_empty() {
-            return Err(CalendarError::RuleFallbackUnavailable {
-                pais: pais.to_string(),
-                year,
-                first: CRATE_FIRST_YEAR,
-                last: CRATE_LAST_YEAR,
-                edge_first: self.edge.0,
-                edge_last: self.edge.1,
-                holidays: self.unexplained.clone(),
-            });
+            return Err(unavailable(pais, year, self.edge, self.unexplained.clone()));
         }
         let mut m = BTreeMap::new();
         for (r, name) in &self.rules {

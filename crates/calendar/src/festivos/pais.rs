@@ -307,10 +307,7 @@ impl FromStr for Pais {
                     .expect("every code of PAISES is a compiled-in holidays::Country"),
                 code,
             ),
-            None => match super::tabla::national_countries()
-                .into_iter()
-                .find(|c| *c == cc)
-            {
+            None => match super::tabla::national_code(cc) {
                 Some(code) => Pais::of_table(code),
                 None => {
                     return Err(PaisError::UnknownCountry {

@@ -214,6 +214,13 @@ pub(crate) fn national_countries() -> Vec<&'static str> {
     ROWS.keys().copied().filter(|k| !k.contains('-')).collect()
 }
 
+/// The table's own `&'static` code of the table country `cc`, if it is one.
+pub(crate) fn national_code(cc: &str) -> Option<&'static str> {
+    ROWS.get_key_value(cc)
+        .map(|(k, _)| *k)
+        .filter(|k| !k.contains('-'))
+}
+
 /// Adds the national holidays of a table country (`EC`) for `year` to `m`. Rules hold in
 /// any year of their range; a holiday kept as its dates (lunar calendars, observed days)
 /// exists in 2000–2030 only.
