@@ -331,7 +331,7 @@ fn every_shared_real_series_runs_with_source_and_country_alone() {
 }
 
 #[test]
-fn transaction_level_input_asks_for_an_aggregate_and_sums_with_one() {
+fn transaction_level_input_is_summed_by_default_and_refused_with_aggregate_none() {
     // Three tickets a day for 500 days.
     let first = day("2023-01-02");
     let mut text = String::from("date,y\n");
@@ -347,27 +347,34 @@ fn transaction_level_input_asks_for_an_aggregate_and_sums_with_one() {
     let p = project();
     let csv = p.path().join("tickets.csv");
     std::fs::write(&csv, &text).unwrap();
-    assert_eq!(xtask(p.path(), &minimal_args(&csv, "CO", None)), 1);
-    let v = json(&p.path().join("outputs/reports/validation_latest.json"));
-    let failure = v["body"]["failures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "aggregate_needed")
-        .cloned()
-        .expect("the aggregate rule fails");
-    assert_eq!(failure["severity"], "error");
-    assert!(failure["message"]
+    let failure = |rule: &str| {
+        let v = json(&p.path().join("outputs/reports/validation_latest.json"));
+        v["body"]["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .cloned()
+    };
+    // `source.aggregate: none` asks for an aggregation.
+    let mut none = minimal_args(&csv, "CO", None);
+    none.extend(["--set".to_string(), "source.aggregate=none".to_string()]);
+    assert_eq!(xtask(p.path(), &none), 1);
+    let refused = failure("aggregate_needed").expect("the aggregate rule fails");
+    assert_eq!(refused["severity"], "error");
+    assert!(refused["message"]
         .as_str()
         .unwrap()
         .contains("source.aggregate"));
-    let mut args = minimal_args(&csv, "CO", None);
-    args.extend(["--set".to_string(), "source.aggregate=sum".to_string()]);
-    let args: Vec<String> = args
+    // The minimal command (`auto`) sums each day's rows, with a warning that says so.
+    let args: Vec<String> = minimal_args(&csv, "CO", None)
         .into_iter()
         .chain(["--set".to_string(), "simulate.scenarios=[]".to_string()])
         .collect();
     assert_eq!(xtask(p.path(), &args), 0);
+    let summed = failure("aggregated_auto").expect("the auto aggregation is reported");
+    assert_eq!(summed["severity"], "warning");
+    assert!(failure("aggregate_needed").is_none());
     let frame = connector::read_parquet(
         &p.path()
             .join("data/02_cleansed/ventas_diarias_latest.parquet"),

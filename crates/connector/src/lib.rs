@@ -321,8 +321,10 @@ pub struct SourceConfig {
     /// Keep only the rows whose column equals the value (any kind, applied after reading),
     /// e.g. `{serie: brot}` to take one series out of a long file.
     pub filters: BTreeMap<String, String>,
-    /// How rows sharing a date become one day (transaction-level input): `none` (one row per
-    /// date expected), `sum`, `count` or `mean`. Applied by validation and cleansing; the raw
+    /// How rows sharing a date become one day (transaction-level input, readings through the
+    /// day): `auto` (summed when most dates have several different rows and no column tells
+    /// series apart, else as `none`), `none` (one row per date expected), `sum`, `count` or
+    /// `mean`. Applied by validation and cleansing; the raw
     /// snapshot keeps the rows as fetched.
     pub aggregate: core_types::Aggregate,
     /// The series key: the column(s) naming each series of a long table (`serie`, or
@@ -364,7 +366,7 @@ impl Default for SourceConfig {
             demo: DemoConfig::default(),
             supabase: supabase::RemoteTableConfig::default(),
             filters: BTreeMap::new(),
-            aggregate: core_types::Aggregate::None,
+            aggregate: core_types::Aggregate::Auto,
             serie: Vec::new(),
         }
     }

@@ -643,7 +643,7 @@ pub fn cleanse_with(
         }
     }
     let (rows, _) = type_rows_up_to(&canon, contract, utc_offset_hours, scope.cutoff);
-    let (rows, scoped) = crate::scope::apply(rows, scope);
+    let (rows, scoped) = crate::scope::apply(rows, scope, &canon.extras, &contract.table);
     let target_kind = crate::validate::target_kind(&rows, contract);
     let bad_dates: Vec<(usize, String)> = rows
         .iter()

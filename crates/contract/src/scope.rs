@@ -6,15 +6,25 @@
 //!   either. The post-cutoff rows are read only by [`observed_after`], explicitly, for the
 //!   hold-out scoring of phase 06 and for flags known in advance.
 //! * **Aggregation.** With `source.aggregate: sum | count | mean`, the rows of each date are
-//!   combined into one before anything else (duplicates then cannot arise).
+//!   combined into one before anything else (duplicates then cannot arise). With `auto` (the
+//!   default) they are summed when the rows say so: most dates have several different rows
+//!   (transactions, or readings through the day) and no column tells series apart; otherwise
+//!   rows sharing a date are duplicates, as with `none`.
+//! * **Partial days.** Rows summed or counted make a day's total, which a first or last day
+//!   cut short (an hourly export that starts or stops mid-day) understates: such a day is set
+//!   aside (`contract.table.partial_day_share`).
+//!
+//! Both decisions are made on every dated row, before the cutoff, so that the rows a phase
+//! sees and the rows after the cutoff (hold-out scoring) are treated alike.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use core_types::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use crate::raw::{as_number, Cell};
+use crate::spec::TableRules;
 use crate::typed::{TypedRow, Units};
 
 /// The rows a phase works on: up to the cutoff, aggregated per date when asked.
@@ -33,8 +43,14 @@ pub struct ScopeReport {
     pub cutoff: Option<NaiveDate>,
     /// Rows dated after the cutoff, set aside (read only by hold-out scoring).
     pub rows_after_cutoff: u64,
-    /// The aggregation applied.
+    /// The aggregation applied (`auto` resolved: `sum` or `none`).
     pub aggregate: Aggregate,
+    /// Whether `aggregate` was decided by `source.aggregate: auto`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aggregate_auto: bool,
+    /// First or last dates set aside as partial days (see the module docs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial_days: Vec<NaiveDate>,
     /// Rows combined into days by the aggregation (0 without one).
     pub rows_aggregated: u64,
     /// Days that had more than one row before aggregation.
@@ -56,7 +72,7 @@ fn combine(group: &[TypedRow], how: Aggregate) -> TypedRow {
         Aggregate::Mean => {
             (!valid.is_empty()).then(|| valid.iter().sum::<f64>() / valid.len() as f64)
         }
-        Aggregate::None => unreachable!("only called when aggregating"),
+        Aggregate::None | Aggregate::Auto => unreachable!("only called when aggregating"),
     };
     let units = match value {
         Some(x) => Units::Valid(x),
@@ -107,17 +123,153 @@ fn combine(group: &[TypedRow], how: Aggregate) -> TypedRow {
     }
 }
 
-/// Applies the scope to typed rows (rows without a date pass through for the date rules).
-pub(crate) fn apply(rows: Vec<TypedRow>, scope: &Scope) -> (Vec<TypedRow>, ScopeReport) {
+/// Most distinct values a series key may have, as a share of the dated rows (a key repeats
+/// each value across dates; an amount or an id hardly repeats at all).
+const MAX_KEY_SHARE: f64 = 0.5;
+
+/// Whether a cell reads as a time of day written `H:MM` or `HH:MM[:SS]`.
+fn is_clock_time(cell: &Cell) -> bool {
+    let text = cell.show();
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    let digits = |p: &str, lo: usize, hi: usize| {
+        (lo..=hi).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    (2..=3).contains(&parts.len())
+        && digits(parts[0], 1, 2)
+        && parts[0].parse::<u32>().is_ok_and(|h| h <= 24)
+        && parts[1..].iter().all(|p| digits(p, 2, 2))
+}
+
+/// The extra columns (`names`, in the rows' `extras` order) that tell series apart in a table
+/// with several rows per date: at least two values, at most [`MAX_KEY_SHARE`] of the rows
+/// distinct, and never the same value twice on one date (a long table's `tienda` or
+/// `producto`, not its amounts). A column giving the time of day is never one: one of
+/// `time_of_day` by name (case-insensitive), or one whose every cell is an `HH:MM` time.
+pub(crate) fn series_keys(
+    rows: &[TypedRow],
+    names: &[String],
+    time_of_day: &[String],
+) -> Vec<String> {
+    let dated: Vec<&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
+    names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !time_of_day.iter().any(|t| t.eq_ignore_ascii_case(n.trim())))
+        .filter(|(k, _)| {
+            let cells = || dated.iter().filter_map(|r| r.extras.get(*k));
+            !(cells().any(|c| !c.is_null()) && cells().all(|c| c.is_null() || is_clock_time(c)))
+        })
+        .filter(|(k, _)| {
+            let mut seen = BTreeSet::new();
+            let mut values = BTreeSet::new();
+            for r in &dated {
+                let cell = r.extras.get(*k).map(|c| c.show()).unwrap_or_default();
+                if !seen.insert((r.fecha, cell.clone())) {
+                    return false;
+                }
+                values.insert(cell);
+            }
+            values.len() >= 2 && values.len() as f64 <= MAX_KEY_SHARE * dated.len() as f64
+        })
+        .map(|(_, n)| n.clone())
+        .collect()
+}
+
+/// How the rows become days: the aggregation (`auto` resolved) and the partial days.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plan {
+    aggregate: Aggregate,
+    auto: bool,
+    partial: BTreeSet<NaiveDate>,
+}
+
+/// Decides the [`Plan`] from every dated row (before any cutoff); `extras` names the rows'
+/// extra columns.
+pub(crate) fn plan(
+    rows: &[TypedRow],
+    how: Aggregate,
+    extras: &[String],
+    table: &TableRules,
+) -> Plan {
+    let mut by_date: BTreeMap<NaiveDate, Vec<&TypedRow>> = BTreeMap::new();
+    for r in rows {
+        if let Some(d) = r.fecha {
+            by_date.entry(d).or_default().push(r);
+        }
+    }
+    let aggregate = match how {
+        Aggregate::Auto => {
+            let conflicting = by_date
+                .values()
+                .filter(|g| g.iter().any(|r| r.content != g[0].content))
+                .count();
+            let several = conflicting * 2 > by_date.len();
+            if several && series_keys(rows, extras, &table.time_of_day_columns).is_empty() {
+                Aggregate::Sum
+            } else {
+                Aggregate::None
+            }
+        }
+        other => other,
+    };
+    let mut partial = BTreeSet::new();
+    if let (Aggregate::Sum | Aggregate::Count, Some(share)) = (aggregate, table.partial_day_share) {
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for g in by_date.values() {
+            *counts.entry(g.len()).or_default() += 1;
+        }
+        // The typical row count: the most frequent (the larger on a tie), if most dates have it.
+        let typical = counts
+            .iter()
+            .max_by_key(|(n, dates)| (**dates, **n))
+            .filter(|(n, dates)| **n > 1 && **dates * 2 > by_date.len())
+            .map(|(n, _)| *n);
+        if let Some(n) = typical {
+            let edges = [by_date.iter().next(), by_date.iter().next_back()];
+            for (d, g) in edges.into_iter().flatten() {
+                if (g.len() as f64) < share * n as f64 {
+                    partial.insert(*d);
+                }
+            }
+        }
+    }
+    Plan {
+        aggregate,
+        auto: how == Aggregate::Auto && aggregate != Aggregate::None,
+        partial,
+    }
+}
+
+/// Applies the scope to typed rows (rows without a date pass through for the date rules);
+/// `extras` names the rows' extra columns.
+pub(crate) fn apply(
+    rows: Vec<TypedRow>,
+    scope: &Scope,
+    extras: &[String],
+    table: &TableRules,
+) -> (Vec<TypedRow>, ScopeReport) {
+    let plan = plan(&rows, scope.aggregate, extras, table);
+    apply_plan(rows, scope.cutoff, &plan)
+}
+
+/// Applies a [`Plan`] and the cutoff to typed rows.
+fn apply_plan(
+    rows: Vec<TypedRow>,
+    cutoff: Option<NaiveDate>,
+    plan: &Plan,
+) -> (Vec<TypedRow>, ScopeReport) {
     let mut report = ScopeReport {
-        cutoff: scope.cutoff,
-        aggregate: scope.aggregate,
+        cutoff,
+        aggregate: plan.aggregate,
+        aggregate_auto: plan.auto,
+        partial_days: plan.partial.iter().copied().collect(),
         ..ScopeReport::default()
     };
     let mut kept: Vec<TypedRow> = Vec::with_capacity(rows.len());
     for r in rows {
-        match (r.fecha, scope.cutoff) {
+        match (r.fecha, cutoff) {
             (Some(d), Some(c)) if d > c => report.rows_after_cutoff += 1,
+            (Some(d), _) if plan.partial.contains(&d) => {}
             _ => kept.push(r),
         }
     }
@@ -128,7 +280,7 @@ pub(crate) fn apply(rows: Vec<TypedRow>, scope: &Scope) -> (Vec<TypedRow>, Scope
         }
     }
     report.dates_with_several_rows = by_date.values().filter(|n| **n > 1).count() as u64;
-    if scope.aggregate == Aggregate::None {
+    if plan.aggregate == Aggregate::None {
         return (kept, report);
     }
     let mut groups: BTreeMap<NaiveDate, Vec<TypedRow>> = BTreeMap::new();
@@ -142,7 +294,7 @@ pub(crate) fn apply(rows: Vec<TypedRow>, scope: &Scope) -> (Vec<TypedRow>, Scope
     report.rows_aggregated = groups.values().map(|g| g.len() as u64).sum();
     let mut out: Vec<TypedRow> = groups
         .values()
-        .map(|g| combine(g, scope.aggregate))
+        .map(|g| combine(g, plan.aggregate))
         .collect();
     out.extend(undated);
     out.sort_by_key(|r| r.row);
@@ -173,17 +325,13 @@ pub fn observed_after(
     let raw = crate::raw::RawTable::from_frame(frame)?;
     let canon = crate::typed::canonicalize(&raw, contract)?;
     let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, utc_offset_hours, Some(cutoff));
+    // Decided on every row, as the phases before the cutoff decide it.
+    let plan = plan(&rows, aggregate, &canon.extras, &contract.table);
     let after: Vec<TypedRow> = rows
         .into_iter()
         .filter(|r| r.fecha.is_some_and(|d| d > cutoff))
         .collect();
-    let (after, _) = apply(
-        after,
-        &Scope {
-            cutoff: None,
-            aggregate,
-        },
-    );
+    let (after, _) = apply_plan(after, None, &plan);
     // One row per date: the one cleansing would keep (highest id, latest created_at, last).
     let mut best: BTreeMap<NaiveDate, &TypedRow> = BTreeMap::new();
     for r in &after {

@@ -224,6 +224,40 @@ pub struct TableRules {
     /// runs as it is); `false` = the missing column is an error.
     #[serde(default = "default_infer_target")]
     pub infer_target: bool,
+    /// With rows summed or counted per day (`source.aggregate`), the first or last date is a
+    /// partial day, set aside with a warning, when it has fewer rows than this share of the
+    /// typical day's: a sub-daily export that starts or stops mid-day. Checked only when one
+    /// row count is typical (more than half the dates have it: hourly readings, not
+    /// transactions, whose counts follow demand); `null` = never.
+    #[serde(default = "default_partial_day_share")]
+    pub partial_day_share: Option<f64>,
+    /// Names of columns that give a row's time of day (`hour`, `hora`), in a file of several
+    /// readings a day: never taken for a series key, so `source.aggregate: auto` sums the
+    /// day's readings (a column whose cells are all `HH:MM` times is one whatever its name).
+    #[serde(default = "default_time_of_day_columns")]
+    pub time_of_day_columns: Vec<String>,
+}
+
+fn default_partial_day_share() -> Option<f64> {
+    Some(0.75)
+}
+
+fn default_time_of_day_columns() -> Vec<String> {
+    [
+        "hour",
+        "hora",
+        "hr",
+        "time",
+        "hora_del_dia",
+        "hour_of_day",
+        "time_of_day",
+        "period",
+        "periodo",
+        "franja",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
 }
 
 fn default_infer_target() -> bool {
@@ -327,6 +361,8 @@ impl Default for ContractConfig {
                 max_step_days: default_max_step_days(),
                 target_signed_share: default_signed_share(),
                 infer_target: default_infer_target(),
+                partial_day_share: default_partial_day_share(),
+                time_of_day_columns: default_time_of_day_columns(),
             },
             max_examples: 5,
         }
@@ -386,6 +422,14 @@ impl ContractConfig {
             if !(s > 0.0 && s <= 1.0) {
                 return bad(
                     "table.target_signed_share".into(),
+                    format!("expected a share in (0, 1] or null, got {s}"),
+                );
+            }
+        }
+        if let Some(s) = t.partial_day_share {
+            if !(s > 0.0 && s <= 1.0) {
+                return bad(
+                    "table.partial_day_share".into(),
                     format!("expected a share in (0, 1] or null, got {s}"),
                 );
             }

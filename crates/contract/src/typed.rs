@@ -58,6 +58,12 @@ pub enum Rule {
     /// Most dates have several conflicting rows: the input is transaction-level and needs
     /// `source.aggregate`.
     AggregateNeeded,
+    /// `source.aggregate: auto` summed each date's rows (most dates had several different
+    /// rows and no column tells series apart).
+    AggregatedAuto,
+    /// A first or last date with too few rows to be a whole day, set aside when rows are
+    /// summed or counted (`contract.table.partial_day_share`).
+    PartialDay,
     /// No column is named as the target; the only numeric column that is not a 0/1 flag is
     /// taken as it (`contract.table.infer_target`).
     InferredTarget,
@@ -131,7 +137,8 @@ pub struct Canonical {
 ///    rising by 1: an id);
 /// 3. with none beyond flags, the only numeric column (a slow mover that sells 0 or 1).
 ///
-/// `None` otherwise: the missing target is then an error naming the columns found.
+/// A column named as a time of day (`contract.table.time_of_day_columns`: `hour`, `hora`) is
+/// never a candidate. `None` otherwise: the missing target is then an error naming the columns found.
 pub(crate) fn inferred_target(columns: &[RawColumn], contract: &ContractConfig) -> Option<usize> {
     let numbers = |c: &RawColumn| -> Option<Vec<f64>> {
         let mut out = Vec::with_capacity(c.cells.len());
@@ -148,6 +155,14 @@ pub(crate) fn inferred_target(columns: &[RawColumn], contract: &ContractConfig) 
         .iter()
         .enumerate()
         .filter(|(_, c)| !contract.columns.contains_key(&c.name))
+        // An `hour` column of hourly readings is their time of day, never the target.
+        .filter(|(_, c)| {
+            !contract
+                .table
+                .time_of_day_columns
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(c.name.trim()))
+        })
         .filter_map(|(i, c)| numbers(c).map(|v| (i, v)))
         .collect();
     let only = |found: Vec<usize>| match found[..] {
@@ -488,6 +503,9 @@ mod tests {
             infer(vec![fecha.clone(), id, store, sales.clone()]),
             Some(3)
         );
+        // Beside the hour of hourly readings, the readings are it.
+        let hour = col("Hour", f(&[8.0, 9.0, 11.0]));
+        assert_eq!(infer(vec![fecha.clone(), hour, sales.clone()]), Some(2));
         // Two measures: nothing is guessed.
         let temp = col("temperature", f(&[3.0, 4.5, 2.0]));
         assert_eq!(infer(vec![fecha.clone(), sales, temp]), None);

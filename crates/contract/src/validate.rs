@@ -153,6 +153,11 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
             cols::UNIDADES_VENDIDAS,
             cols::UNIDADES_VENDIDAS
         ),
+        Rule::AggregatedAuto => "most dates have several different rows (transactions or readings through the day) and no column tells series apart: each day's rows are summed (source.aggregate: auto); set source.aggregate to mean for a level such as a temperature or a price, to count for tickets, or to none to refuse such a table".into(),
+        Rule::PartialDay => format!(
+            "rows are summed per day, and these edge dates have fewer rows than {:.0} % of the typical day's (contract.table.partial_day_share): partial days, set aside",
+            100.0 * t.partial_day_share.unwrap_or_default()
+        ),
         Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows, or, when a column tells series apart (one row per date and value; the finding lists any), forecast each series with source.serie=<column>".into(),
         Rule::DateMin => format!(
             "dates must be on or after {} (contract.table.min_date)",
@@ -196,9 +201,11 @@ fn severity(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Seve
         Rule::Dtype | Rule::NotNull | Rule::Integer | Rule::Range => column
             .and_then(|c| contract.columns.get(c))
             .map_or(Severity::Warning, |r| r.severity),
-        Rule::DiscountWithoutPromotion | Rule::ClosedWithUnits | Rule::InferredTarget => {
-            Severity::Warning
-        }
+        Rule::DiscountWithoutPromotion
+        | Rule::ClosedWithUnits
+        | Rule::InferredTarget
+        | Rule::AggregatedAuto
+        | Rule::PartialDay => Severity::Warning,
     }
 }
 
@@ -215,35 +222,6 @@ fn typical_step(dates: &BTreeSet<NaiveDate>) -> Option<i64> {
     }
     let mid = steps.len() / 2;
     Some(*steps.select_nth_unstable(mid).1)
-}
-
-/// Most distinct values a series key may have, as a share of the dated rows (a key repeats
-/// each value across dates; an amount or an id hardly repeats at all).
-const MAX_KEY_SHARE: f64 = 0.5;
-
-/// The extra columns (`names`, in the rows' `extras` order) that tell series apart in a table
-/// with several rows per date: at least two values, at most [`MAX_KEY_SHARE`] of the rows
-/// distinct, and never the same value twice on one date (a long table's `tienda` or
-/// `producto`, not its amounts).
-fn series_keys(rows: &[TypedRow], names: &[String]) -> Vec<String> {
-    let dated: Vec<&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
-    names
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| {
-            let mut seen = BTreeSet::new();
-            let mut values = BTreeSet::new();
-            for r in &dated {
-                let cell = r.extras.get(*k).map(|c| c.show()).unwrap_or_default();
-                if !seen.insert((r.fecha, cell.clone())) {
-                    return false;
-                }
-                values.insert(cell);
-            }
-            values.len() >= 2 && values.len() as f64 <= MAX_KEY_SHARE * dated.len() as f64
-        })
-        .map(|(_, n)| n.clone())
-        .collect()
 }
 
 /// Groups rows by date; returns (identical-duplicate rows, conflicting-duplicate rows).
@@ -411,7 +389,20 @@ pub fn validate_table(
                         .into_iter()
                         .filter(|i| i.row.is_none_or(|r| !late.contains(&r))),
                 );
-                let (rows, scoped) = crate::scope::apply(rows, scope);
+                let (rows, scoped) =
+                    crate::scope::apply(rows, scope, &canon.extras, &contract.table);
+                if scoped.aggregate_auto {
+                    let days = rows.iter().filter(|r| r.fecha.is_some()).count();
+                    issues.push(Issue::table(
+                        Rule::AggregatedAuto,
+                        format!("{} rows summed into {days} days", scoped.rows_aggregated),
+                    ));
+                }
+                if !scoped.partial_days.is_empty() {
+                    let dates: Vec<String> =
+                        scoped.partial_days.iter().map(|d| d.to_string()).collect();
+                    issues.push(Issue::table(Rule::PartialDay, dates.join(", ")));
+                }
                 report.scope = scoped;
                 report.target_kind = Some(target_kind(&rows, contract));
                 table_rules(&rows, contract, today, &mut issues, &mut report);
@@ -476,7 +467,7 @@ fn table_rules(
     // Most dates with several different rows: transaction-level input (after
     // `source.aggregate` there are no repeated dates, so this never fires with one).
     if conflicting * 2 > dates.len() {
-        let keys = series_keys(rows, &report.extra_columns);
+        let keys = crate::scope::series_keys(rows, &report.extra_columns, &t.time_of_day_columns);
         let hint = if keys.is_empty() {
             String::new()
         } else {

@@ -287,8 +287,12 @@ mod tests {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregate {
-    /// One row per date is expected; repeated dates are duplicates (flagged, one kept).
+    /// Decided from the rows: [`Aggregate::Sum`] when most dates have several different rows
+    /// (transactions or readings through the day) and no column tells series apart, else
+    /// [`Aggregate::None`].
     #[default]
+    Auto,
+    /// One row per date is expected; repeated dates are duplicates (flagged, one kept).
     None,
     /// The day's value is the sum of its rows' values.
     Sum,
