@@ -147,6 +147,14 @@ impl FileSource {
             FileFormat::Excel => crate::excel::read(path, &self.excel)?,
             FileFormat::Auto => unreachable!("resolved above"),
         };
+        // A CSV's units are dropped before its thousands are judged (`read_csv`).
+        let df = if format == FileFormat::Csv {
+            df
+        } else {
+            let (df, units) = without_units(df)?;
+            log_units(&units);
+            df
+        };
         // A spreadsheet export may end with its totals.
         let (df, totals) = without_total_rows(df);
         if let Some((rows, label)) = totals {
@@ -249,6 +257,21 @@ impl FileSource {
                 path: self.path.clone(),
                 message: e.to_string(),
             })?;
+        let (df, units) = without_units(df)?;
+        log_units(&units);
+        // The thousands judgement reads the cells without their unit.
+        let mut records = records;
+        if let Some((_, rows)) = records.split_first_mut() {
+            for u in &units {
+                if let Some(i) = df.get_column_index(&u.column) {
+                    for r in rows.iter_mut() {
+                        if let Some(f) = r.fields.get_mut(i) {
+                            *f = core_types::numbers::without_unit(f, &u.unit);
+                        }
+                    }
+                }
+            }
+        }
         let (df, regrouped) = regroup(df, &records, self.csv.thousands)?;
         for r in &regrouped {
             tracing::warn!(
@@ -630,6 +653,77 @@ fn regroup(
     Ok((df, done))
 }
 
+/// A column whose amounts were written with a unit after them (`12 u`, `3 kg`).
+#[derive(Debug, Clone, PartialEq)]
+struct Unit {
+    /// Column name as found in the file.
+    column: String,
+    /// The unit dropped, in lower case.
+    unit: String,
+    /// Cells that carried it.
+    cells: usize,
+    /// The first such cell, as written and as read.
+    example: (String, String),
+}
+
+/// `df` with the unit dropped from every text column whose non-blank cells are numbers
+/// written with one unit after them (`core_types::numbers::column_unit`): `12 u` is 12.
+fn without_units(mut df: DataFrame) -> Result<(DataFrame, Vec<Unit>), ConnectorError> {
+    let mut done = Vec::new();
+    let names: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String)
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in names {
+        let column = df.column(&name)?.clone();
+        let texts: Vec<Option<&str>> = column.str()?.iter().collect();
+        let Some(unit) = core_types::numbers::column_unit(texts.iter().flatten().copied()) else {
+            continue;
+        };
+        let values: Vec<Option<String>> = texts
+            .iter()
+            .map(|t| t.map(|t| core_types::numbers::without_unit(t, &unit)))
+            .collect();
+        let changed: Vec<usize> = texts
+            .iter()
+            .zip(&values)
+            .enumerate()
+            .filter(|(_, (t, v))| t.map(str::trim) != v.as_deref())
+            .map(|(i, _)| i)
+            .collect();
+        let Some(&first) = changed.first() else {
+            continue;
+        };
+        done.push(Unit {
+            column: name.clone(),
+            unit,
+            cells: changed.len(),
+            example: (
+                texts[first].unwrap_or_default().trim().to_string(),
+                values[first].clone().unwrap_or_default(),
+            ),
+        });
+        df.replace(&name, Column::new(name.as_str().into(), values))?;
+    }
+    Ok((df, done))
+}
+
+fn log_units(units: &[Unit]) {
+    for u in units {
+        tracing::warn!(
+            "column `{}`: amounts written with the unit `{}` in {} cells, read without it \
+             ({} = {})",
+            u.column,
+            u.unit,
+            u.cells,
+            u.example.0,
+            u.example.1
+        );
+    }
+}
+
 /// 1-based positions of the names that match.
 fn positions(names: &[String], hit: impl Fn(&String) -> bool) -> Vec<usize> {
     names
@@ -790,6 +884,26 @@ mod tests {
         let body = "date,y\n2020-01-01,950\n2020-01-02,\"1,234\"\n2020-01-03,\"1,020\"\n";
         let df = source(&dir, "us.csv", body).read().unwrap();
         assert_eq!(texts(&df, "unidades_vendidas"), ["950", "1234", "1020"]);
+    }
+
+    #[test]
+    fn amounts_written_with_a_unit_are_read_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        // Units after the numbers, a Colombian lone dot among them, a blank day; a note
+        // column of words and a code column (`SKU 12`) stay as written.
+        let body = "date,y,peso,nota,codigo\n2020-01-01,987 u,1.5 kg,ok,SKU 12\n2020-01-02,1.234 U,2 kg,feria,SKU 13\n2020-01-03,,3kg,ok,SKU 14\n2020-01-04,2.001 u,4 kg,,SKU 15\n";
+        let df = source(&dir, "u.csv", body).read().unwrap();
+        assert_eq!(texts(&df, "unidades_vendidas"), ["987", "1234", "", "2001"]);
+        assert_eq!(texts(&df, "peso"), ["1.5", "2", "3", "4"]);
+        assert_eq!(texts(&df, "nota"), ["ok", "feria", "ok", ""]);
+        assert_eq!(
+            texts(&df, "codigo"),
+            ["SKU 12", "SKU 13", "SKU 14", "SKU 15"]
+        );
+        // Two different words: nothing is dropped.
+        let body = "date,y\n2020-01-01,12 kg\n2020-01-02,3 lb\n";
+        let df = source(&dir, "two.csv", body).read().unwrap();
+        assert_eq!(texts(&df, "unidades_vendidas"), ["12 kg", "3 lb"]);
     }
 
     #[test]

@@ -292,6 +292,87 @@ pub fn column_grouping<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<c
     (roughness(&values(1000.0)) < roughness(&values(1.0))).then_some(sep)
 }
 
+/// A cell split into its number and the word written after it (`12 kg` → (`12`, `kg`),
+/// `3u` → (`3`, `u`), `15 %` → (`15`, `%`)); `None` when nothing but letters (or a `%`, or a
+/// final `.` after letters) follows the digits, or when what comes before is not a number.
+fn number_and_word(cell: &str) -> Option<(&str, &str)> {
+    let t = cell.trim();
+    let body = t.strip_suffix('.').unwrap_or(t);
+    let word_start = body
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphabetic() || *c == '%')
+        .last()
+        .map(|(i, _)| i)?;
+    let (number, _) = t.split_at(word_start);
+    let word = t[word_start..].trim();
+    let number = number.trim_end();
+    let reads = [None, Some('.'), Some(',')]
+        .into_iter()
+        .any(|g| normalised(number, g).is_some_and(|n| n.parse::<f64>().is_ok()));
+    (reads && !number.is_empty()).then_some((number, word))
+}
+
+/// The unit a column's amounts are written with, when every non-blank cell is a number
+/// followed by the same word (case aside: `12 u`, `3 kg`, `7 Stk.`, `15 %`) or a bare
+/// number, and at least half of them carry the word. A currency is left to the cell parser
+/// ([`without_currency`]); anything else (`SKU 12` before the digits, two different words,
+/// a word alone) is no unit.
+///
+/// ```
+/// use core_types::numbers::column_unit;
+/// assert_eq!(column_unit(["12 u", "3 U", "", "0"]).as_deref(), Some("u"));
+/// assert_eq!(column_unit(["1.234 kg", "987 kg"]).as_deref(), Some("kg"));
+/// assert_eq!(column_unit(["7 Stk.", "12 Stk."]).as_deref(), Some("stk."));
+/// assert_eq!(column_unit(["15%", "20 %"]).as_deref(), Some("%"));
+/// assert_eq!(column_unit(["12 kg", "3 lb"]), None);
+/// assert_eq!(column_unit(["12", "3 kg", "4"]), None);
+/// assert_eq!(column_unit(["SKU 12", "SKU 13"]), None);
+/// assert_eq!(column_unit(["12 EUR", "3 EUR"]), None);
+/// assert_eq!(column_unit(["12", "13"]), None);
+/// ```
+pub fn column_unit<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut unit: Option<String> = None;
+    let (mut with, mut total) = (0usize, 0usize);
+    for cell in cells {
+        let t = cell.trim();
+        if t.is_empty() {
+            continue;
+        }
+        total += 1;
+        match number_and_word(t) {
+            Some((_, word)) => {
+                let word = word.to_lowercase();
+                if unit.as_ref().is_some_and(|u| *u != word) {
+                    return None;
+                }
+                unit = Some(word);
+                with += 1;
+            }
+            None if normalised(t, None).is_some_and(|n| n.parse::<f64>().is_ok()) => {}
+            None => return None,
+        }
+    }
+    let unit = unit?;
+    let currency = CURRENCY_CODES.contains(&unit.to_uppercase().as_str());
+    (!currency && with * 2 >= total).then_some(unit)
+}
+
+/// `cell` without the `unit` written after its number ([`column_unit`]), or as it is.
+///
+/// ```
+/// use core_types::numbers::without_unit;
+/// assert_eq!(without_unit("1.234 KG", "kg"), "1.234");
+/// assert_eq!(without_unit("12", "kg"), "12");
+/// assert_eq!(without_unit("12 lb", "kg"), "12 lb");
+/// ```
+pub fn without_unit(cell: &str, unit: &str) -> String {
+    match number_and_word(cell) {
+        Some((number, word)) if word.to_lowercase() == unit => number.to_string(),
+        _ => cell.trim().to_string(),
+    }
+}
+
 /// Mean absolute change of `ln(1 + |x|)` between consecutive values.
 fn roughness(values: &[f64]) -> f64 {
     if values.len() < 2 {
