@@ -96,7 +96,9 @@ pub struct ImputationConfig {
 pub enum AbsentPolicy {
     /// Decided per day: an absent day is a closure when it is a festivo, a weekday the shop
     /// (almost) never trades, or a day of the year absent in every year — and its run of absent
-    /// days is at most [`MAX_CLOSURE_RUN`] long; otherwise it is a gap (missing, imputable).
+    /// days is at most [`MAX_CLOSURE_RUN`] long, or made only of weekdays never traded (a
+    /// weekly series, a shop open at weekends only); otherwise it is a gap (missing,
+    /// imputable).
     Auto,
     /// Every absent day is a closure (not fitted, not scored, never imputed).
     Cierre,
@@ -459,8 +461,12 @@ fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure
         .map(|d| d.fecha)
         .collect();
     let recurring = core_types::closures::recurring(&absent, first, last);
-    // Length of the run of absent days each day belongs to.
+    // Length of the run of absent days each day belongs to, and whether every day of that
+    // run falls on a weekday never traded: such a run is closures however long it is (a
+    // weekly series' six other weekdays, a market stall open at weekends only), while an
+    // outage takes in traded weekdays too.
     let mut run = vec![0usize; days.len()];
+    let mut weekdays_only = vec![false; days.len()];
     let mut i = 0;
     while i < days.len() {
         if days[i].missing {
@@ -469,6 +475,10 @@ fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure
                 i += 1;
             }
             run[start..i].fill(i - start);
+            let only = days[start..i]
+                .iter()
+                .all(|d| recurring.weekdays.contains(&d.fecha.weekday()));
+            weekdays_only[start..i].fill(only);
         } else {
             i += 1;
         }
@@ -510,7 +520,7 @@ fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure
         let motivo = match policy {
             AbsentPolicy::Cierre => Some("politica"),
             AbsentPolicy::Faltante => None,
-            AbsentPolicy::Auto if run[k] > MAX_CLOSURE_RUN => None,
+            AbsentPolicy::Auto if run[k] > MAX_CLOSURE_RUN && !weekdays_only[k] => None,
             AbsentPolicy::Auto => {
                 if recurring.weekdays.contains(&d.fecha.weekday()) {
                     Some("dia_semana_sin_ventas")

@@ -91,3 +91,68 @@ fn the_off_season_is_a_closure_whether_absent_or_zero() {
         assert!(at("2022-12-01"));
     }
 }
+
+/// Two years of rows on the weekdays in `open` only, with a two-week outage in 2022.
+fn some_weekdays(open: &[chrono::Weekday]) -> DataFrame {
+    let (mut fechas, mut units) = (Vec::new(), Vec::new());
+    let mut day = d("2021-01-04");
+    while day <= d("2022-12-31") {
+        let outage = (d("2022-06-06")..=d("2022-06-19")).contains(&day);
+        if open.contains(&day.weekday()) && !outage {
+            fechas.push(day.to_string());
+            units.push(Some(500.0 + f64::from(day.ordinal() % 9)));
+        }
+        day = day.succ_opt().unwrap();
+    }
+    DataFrame::new(
+        fechas.len(),
+        vec![
+            Column::new("fecha".into(), fechas),
+            Column::new("unidades_vendidas".into(), units),
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn weekdays_never_traded_are_closures_however_long_their_run() {
+    use chrono::Weekday::*;
+    let mut contract = ContractConfig::default();
+    contract.table.min_clean_days = 1;
+    // A weekly series (one row each Monday) and a stall open at weekends only: the days
+    // between are closures, runs of six and five days; the outage stays a gap.
+    for open in [vec![Mon], vec![Sat, Sun]] {
+        let c = cleanse(
+            &some_weekdays(&open),
+            &contract,
+            &CleanseConfig::default(),
+            &CalendarConfig::default(),
+            15.0,
+            -5,
+        )
+        .unwrap();
+        let weekday: Vec<NaiveDate> = c
+            .report
+            .closures_inferred
+            .iter()
+            .filter(|x| x.motivo == "dia_semana_sin_ventas")
+            .map(|x| x.fecha)
+            .collect();
+        // Every day of a week in March 2021 that is not open is closed.
+        for k in 0..7 {
+            let x = d("2021-03-08") + chrono::Days::new(k);
+            assert_eq!(
+                weekday.contains(&x),
+                !open.contains(&x.weekday()),
+                "{open:?} {x}"
+            );
+        }
+        // The outage takes in the open weekdays: a gap, not closures.
+        let outage_open = (0..14)
+            .map(|k| d("2022-06-06") + chrono::Days::new(k))
+            .find(|x| open.contains(&x.weekday()))
+            .unwrap();
+        assert!(!weekday.contains(&outage_open), "{open:?}");
+        assert!(!weekday.contains(&d("2022-06-08")), "{open:?}");
+    }
+}
