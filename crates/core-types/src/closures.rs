@@ -44,21 +44,14 @@ pub fn recurring(
     first: NaiveDate,
     last: NaiveDate,
 ) -> RecurringClosures {
+    let days = || {
+        std::iter::successors(Some(first), |d| d.succ_opt()).take_while(move |d| *d <= last)
+    };
     let mut total: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
-    let mut annual: BTreeMap<(u32, u32), (usize, usize)> = BTreeMap::new();
-    let mut d = first;
-    while d <= last {
-        let c = closed.contains(&d);
+    for d in days() {
         let w = total.entry(d.weekday().num_days_from_monday()).or_default();
         w.0 += 1;
-        w.1 += usize::from(c);
-        let a = annual.entry((d.month(), d.day())).or_default();
-        a.0 += 1;
-        a.1 += usize::from(c);
-        d = match d.succ_opt() {
-            Some(n) => n,
-            None => break,
-        };
+        w.1 += usize::from(closed.contains(&d));
     }
     let weekdays: Vec<Weekday> = total
         .iter()
@@ -67,6 +60,15 @@ pub fn recurring(
         })
         .filter_map(|(k, _)| Weekday::try_from(*k as u8).ok())
         .collect();
+    // A day of the year counts only in the years it fell on a weekday the shop trades: a
+    // weekly series' dates are closed in every year they missed its one weekday, which says
+    // nothing of the date.
+    let mut annual: BTreeMap<(u32, u32), (usize, usize)> = BTreeMap::new();
+    for d in days().filter(|d| !weekdays.contains(&d.weekday())) {
+        let a = annual.entry((d.month(), d.day())).or_default();
+        a.0 += 1;
+        a.1 += usize::from(closed.contains(&d));
+    }
     let annual: Vec<(u32, u32)> = annual
         .into_iter()
         .filter(|(_, (n, c))| *n >= MIN_YEARS && c == n)
@@ -102,6 +104,20 @@ mod tests {
         assert!(r.contains(day("2023-12-25")));
         assert!(r.contains(day("2023-01-01"))); // a Sunday
         assert!(!r.contains(day("2023-01-02")));
+    }
+
+    #[test]
+    fn a_weekly_series_closes_its_other_weekdays_and_no_date_of_the_year() {
+        let (first, last) = (day("2013-07-01"), day("2018-01-15"));
+        let closed: BTreeSet<NaiveDate> = std::iter::successors(Some(first), |d| d.succ_opt())
+            .take_while(|d| *d <= last)
+            .filter(|d| d.weekday() != Weekday::Mon)
+            .collect();
+        let r = recurring(&closed, first, last);
+        assert_eq!(r.weekdays.len(), 6);
+        assert!(!r.weekdays.contains(&Weekday::Mon));
+        assert!(r.annual.is_empty(), "{:?}", &r.annual[..r.annual.len().min(5)]);
+        assert!(!r.contains(day("2018-01-22")));
     }
 
     #[test]
