@@ -96,8 +96,8 @@ pub struct ImputationConfig {
 pub enum AbsentPolicy {
     /// Decided per day: an absent day is a closure when it is a festivo, a weekday the shop
     /// (almost) never trades, or a day of the year absent in every year — and its run of absent
-    /// days is at most [`MAX_CLOSURE_RUN`] long, or made only of weekdays never traded (a
-    /// weekly series, a shop open at weekends only); otherwise it is a gap (missing,
+    /// days is at most [`MAX_CLOSURE_RUN`] long, except a weekday never traded, closed in any
+    /// run (a weekly series, a shop open at weekends only); otherwise it is a gap (missing,
     /// imputable).
     Auto,
     /// Every absent day is a closure (not fitted, not scored, never imputed).
@@ -461,12 +461,8 @@ fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure
         .map(|d| d.fecha)
         .collect();
     let recurring = core_types::closures::recurring(&absent, first, last);
-    // Length of the run of absent days each day belongs to, and whether every day of that
-    // run falls on a weekday never traded: such a run is closures however long it is (a
-    // weekly series' six other weekdays, a market stall open at weekends only), while an
-    // outage takes in traded weekdays too.
+    // Length of the run of absent days each day belongs to.
     let mut run = vec![0usize; days.len()];
-    let mut weekdays_only = vec![false; days.len()];
     let mut i = 0;
     while i < days.len() {
         if days[i].missing {
@@ -475,10 +471,6 @@ fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure
                 i += 1;
             }
             run[start..i].fill(i - start);
-            let only = days[start..i]
-                .iter()
-                .all(|d| recurring.weekdays.contains(&d.fecha.weekday()));
-            weekdays_only[start..i].fill(only);
         } else {
             i += 1;
         }
@@ -520,7 +512,13 @@ fn infer_closures(days: &mut [Day], policy: AbsentPolicy) -> Vec<InferredClosure
         let motivo = match policy {
             AbsentPolicy::Cierre => Some("politica"),
             AbsentPolicy::Faltante => None,
-            AbsentPolicy::Auto if run[k] > MAX_CLOSURE_RUN && !weekdays_only[k] => None,
+            // A weekday never traded is closed whatever the run: a weekly series' six other
+            // days, a stall open at weekends only, the Sundays inside an outage.
+            AbsentPolicy::Auto
+                if run[k] > MAX_CLOSURE_RUN && !recurring.weekdays.contains(&d.fecha.weekday()) =>
+            {
+                None
+            }
             AbsentPolicy::Auto => {
                 if recurring.weekdays.contains(&d.fecha.weekday()) {
                     Some("dia_semana_sin_ventas")
@@ -653,7 +651,7 @@ pub fn cleanse_with(
         }
     }
     let (rows, _) = type_rows_up_to(&canon, contract, utc_offset_hours, scope.cutoff);
-    let (rows, scoped) = crate::scope::apply(rows, scope, &canon.extras, &contract.table);
+    let (rows, scoped) = crate::scope::apply(rows, scope, &canon.extras, contract);
     let target_kind = crate::validate::target_kind(&rows, contract);
     let bad_dates: Vec<(usize, String)> = rows
         .iter()

@@ -7,15 +7,17 @@
 //!   hold-out scoring of phase 06 and for flags known in advance.
 //! * **Aggregation.** With `source.aggregate: sum | count | mean`, the rows of each date are
 //!   combined into one before anything else (duplicates then cannot arise). With `auto` (the
-//!   default) they are summed when the rows say so: most dates have several different rows
-//!   (transactions, or readings through the day) and no column tells series apart; otherwise
-//!   rows sharing a date are duplicates, as with `none`.
+//!   default) they are summed when the rows say so ([`plan`]): most dates have several
+//!   different rows (transactions, or readings through the day), some more than two, and
+//!   nothing suggests revisions, a signed level or several series; otherwise rows sharing a
+//!   date are duplicates, as with `none`.
 //! * **Partial days.** Rows summed or counted make a day's total, which a first or last day
 //!   cut short (an hourly export that starts or stops mid-day) understates: such a day is set
 //!   aside (`contract.table.partial_day_share`).
 //!
-//! Both decisions are made on every dated row, before the cutoff, so that the rows a phase
-//! sees and the rows after the cutoff (hold-out scoring) are treated alike.
+//! Both are decided on the history (the rows up to the cutoff), so the rows after it never
+//! change what the phases see, and the rows after it (hold-out scoring) are read the same
+//! way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -140,25 +142,32 @@ fn is_clock_time(cell: &Cell) -> bool {
         && parts[1..].iter().all(|p| digits(p, 2, 2))
 }
 
-/// The extra columns (`names`, in the rows' `extras` order) that tell series apart in a table
-/// with several rows per date: at least two values, at most [`MAX_KEY_SHARE`] of the rows
-/// distinct, and never the same value twice on one date (a long table's `tienda` or
-/// `producto`, not its amounts). A column giving the time of day is never one: one of
-/// `time_of_day` by name (case-insensitive), or one whose every cell is an `HH:MM` time.
-pub(crate) fn series_keys(
-    rows: &[TypedRow],
-    names: &[String],
-    time_of_day: &[String],
-) -> Vec<String> {
-    let dated: Vec<&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
+/// Which extra columns (`names`, in the rows' `extras` order) give a row's time of day: one
+/// named in `contract.table.time_of_day_columns`, or one whose every cell is an `HH:MM` time.
+fn time_of_day_mask(rows: &[TypedRow], names: &[String], table: &TableRules) -> Vec<bool> {
     names
         .iter()
         .enumerate()
-        .filter(|(_, n)| !time_of_day.iter().any(|t| t.eq_ignore_ascii_case(n.trim())))
-        .filter(|(k, _)| {
-            let cells = || dated.iter().filter_map(|r| r.extras.get(*k));
-            !(cells().any(|c| !c.is_null()) && cells().all(|c| c.is_null() || is_clock_time(c)))
+        .map(|(k, n)| {
+            let cells = || rows.iter().filter_map(|r| r.extras.get(k));
+            table.is_time_of_day(n)
+                || (cells().any(|c| !c.is_null())
+                    && cells().all(|c| c.is_null() || is_clock_time(c)))
         })
+        .collect()
+}
+
+/// The extra columns (`names`, in the rows' `extras` order) that tell series apart in a table
+/// with several rows per date: at least two values, at most [`MAX_KEY_SHARE`] of the rows
+/// distinct, and never the same value twice on one date (a long table's `tienda` or
+/// `producto`, not its amounts). A column giving the time of day is never one.
+pub(crate) fn series_keys(rows: &[TypedRow], names: &[String], table: &TableRules) -> Vec<String> {
+    let dated: Vec<&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
+    let clock = time_of_day_mask(rows, names, table);
+    names
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !clock[*k])
         .filter(|(k, _)| {
             let mut seen = BTreeSet::new();
             let mut values = BTreeSet::new();
@@ -175,22 +184,54 @@ pub(crate) fn series_keys(
         .collect()
 }
 
-/// How the rows become days: the aggregation (`auto` resolved) and the partial days.
+/// Whether some extra column may tell series apart, in the looser sense `auto` needs before
+/// it sums: a [`series_keys`] column, or one (not a time of day) whose set of values on a
+/// date holds two or more and is the same set on most dates — the stores of an hourly or
+/// ticket file per store, even with a value repeated within a date.
+fn may_tell_series_apart(rows: &[TypedRow], names: &[String], table: &TableRules) -> bool {
+    if !series_keys(rows, names, table).is_empty() {
+        return true;
+    }
+    let clock = time_of_day_mask(rows, names, table);
+    (0..names.len()).filter(|k| !clock[*k]).any(|k| {
+        let mut sets: BTreeMap<NaiveDate, BTreeSet<String>> = BTreeMap::new();
+        for r in rows {
+            if let (Some(d), Some(c)) = (r.fecha, r.extras.get(k)) {
+                sets.entry(d).or_default().insert(c.show());
+            }
+        }
+        let mut same: BTreeMap<&BTreeSet<String>, usize> = BTreeMap::new();
+        for set in sets.values().filter(|s| s.len() >= 2) {
+            *same.entry(set).or_default() += 1;
+        }
+        same.values().max().is_some_and(|n| n * 2 > sets.len())
+    })
+}
+
+/// How the rows become days: the aggregation (`auto` resolved) and, for sums and counts, the
+/// typical number of rows of a day and the share of it a whole day needs.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Plan {
     aggregate: Aggregate,
     auto: bool,
-    partial: BTreeSet<NaiveDate>,
+    typical: Option<(usize, f64)>,
+    clock: Vec<bool>,
 }
 
-/// Decides the [`Plan`] from every dated row (before any cutoff); `extras` names the rows'
-/// extra columns.
+/// Decides the [`Plan`] from the rows of the history (those up to the cutoff: the rows after
+/// it never change what the phases see); `extras` names the rows' extra columns.
+///
+/// `auto` sums when most dates have several different rows, some date has more than two
+/// (two rows on every date is a revised re-export as often as two readings a day), the
+/// table carries no `id` or `created_at` (revisions), the target is not signed (a mean or a
+/// sum of temperatures is the user's call) and no column may tell series apart.
 pub(crate) fn plan(
     rows: &[TypedRow],
     how: Aggregate,
     extras: &[String],
-    table: &TableRules,
+    contract: &crate::ContractConfig,
 ) -> Plan {
+    let table = &contract.table;
     let mut by_date: BTreeMap<NaiveDate, Vec<&TypedRow>> = BTreeMap::new();
     for r in rows {
         if let Some(d) = r.fecha {
@@ -203,8 +244,19 @@ pub(crate) fn plan(
                 .values()
                 .filter(|g| g.iter().any(|r| r.content != g[0].content))
                 .count();
-            let several = conflicting * 2 > by_date.len();
-            if several && series_keys(rows, extras, &table.time_of_day_columns).is_empty() {
+            let several = conflicting * 2 > by_date.len() && by_date.values().any(|g| g.len() > 2);
+            let revisions = rows
+                .iter()
+                .any(|r| r.id.is_some() || r.created_at.is_some());
+            let values = rows.iter().filter_map(|r| match r.units {
+                Units::Valid(x) => Some(x),
+                _ => None,
+            });
+            if several
+                && !revisions
+                && !contract.is_signed(values)
+                && !may_tell_series_apart(rows, extras, table)
+            {
                 Aggregate::Sum
             } else {
                 Aggregate::None
@@ -212,32 +264,50 @@ pub(crate) fn plan(
         }
         other => other,
     };
-    let mut partial = BTreeSet::new();
+    let mut typical = None;
     if let (Aggregate::Sum | Aggregate::Count, Some(share)) = (aggregate, table.partial_day_share) {
         let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
         for g in by_date.values() {
             *counts.entry(g.len()).or_default() += 1;
         }
         // The typical row count: the most frequent (the larger on a tie), if most dates have it.
-        let typical = counts
+        typical = counts
             .iter()
             .max_by_key(|(n, dates)| (**dates, **n))
             .filter(|(n, dates)| **n > 1 && **dates * 2 > by_date.len())
-            .map(|(n, _)| *n);
-        if let Some(n) = typical {
-            let edges = [by_date.iter().next(), by_date.iter().next_back()];
-            for (d, g) in edges.into_iter().flatten() {
-                if (g.len() as f64) < share * n as f64 {
-                    partial.insert(*d);
-                }
-            }
-        }
+            .map(|(n, _)| (*n, share));
     }
     Plan {
         aggregate,
         auto: how == Aggregate::Auto && aggregate != Aggregate::None,
-        partial,
+        typical,
+        clock: time_of_day_mask(rows, extras, table),
     }
+}
+
+/// The first and last dates of `rows` with fewer rows than the plan's share of a typical day.
+fn partial_edges(rows: &[TypedRow], plan: &Plan) -> BTreeSet<NaiveDate> {
+    let Some((n, share)) = plan.typical else {
+        return BTreeSet::new();
+    };
+    let mut counts: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for d in rows.iter().filter_map(|r| r.fecha) {
+        *counts.entry(d).or_default() += 1;
+    }
+    [counts.iter().next(), counts.iter().next_back()]
+        .into_iter()
+        .flatten()
+        .filter(|(_, c)| (**c as f64) < share * n as f64)
+        .map(|(d, _)| *d)
+        .collect()
+}
+
+/// The rows up to `cutoff` (all without one; undated rows too).
+fn up_to(rows: &[TypedRow], cutoff: Option<NaiveDate>) -> Vec<TypedRow> {
+    rows.iter()
+        .filter(|r| matches!((r.fecha, cutoff), (Some(d), Some(c)) if d <= c) || cutoff.is_none())
+        .cloned()
+        .collect()
 }
 
 /// Applies the scope to typed rows (rows without a date pass through for the date rules);
@@ -246,30 +316,33 @@ pub(crate) fn apply(
     rows: Vec<TypedRow>,
     scope: &Scope,
     extras: &[String],
-    table: &TableRules,
+    contract: &crate::ContractConfig,
 ) -> (Vec<TypedRow>, ScopeReport) {
-    let plan = plan(&rows, scope.aggregate, extras, table);
-    apply_plan(rows, scope.cutoff, &plan)
+    let history = up_to(&rows, scope.cutoff);
+    let plan = plan(&history, scope.aggregate, extras, contract);
+    let partial = partial_edges(&history, &plan);
+    apply_plan(rows, scope.cutoff, &plan, &partial)
 }
 
-/// Applies a [`Plan`] and the cutoff to typed rows.
+/// Applies a [`Plan`], its partial days and the cutoff to typed rows.
 fn apply_plan(
     rows: Vec<TypedRow>,
     cutoff: Option<NaiveDate>,
     plan: &Plan,
+    partial: &BTreeSet<NaiveDate>,
 ) -> (Vec<TypedRow>, ScopeReport) {
     let mut report = ScopeReport {
         cutoff,
         aggregate: plan.aggregate,
         aggregate_auto: plan.auto,
-        partial_days: plan.partial.iter().copied().collect(),
+        partial_days: partial.iter().copied().collect(),
         ..ScopeReport::default()
     };
     let mut kept: Vec<TypedRow> = Vec::with_capacity(rows.len());
     for r in rows {
         match (r.fecha, cutoff) {
             (Some(d), Some(c)) if d > c => report.rows_after_cutoff += 1,
-            (Some(d), _) if plan.partial.contains(&d) => {}
+            (Some(d), _) if partial.contains(&d) => {}
             _ => kept.push(r),
         }
     }
@@ -294,7 +367,16 @@ fn apply_plan(
     report.rows_aggregated = groups.values().map(|g| g.len() as u64).sum();
     let mut out: Vec<TypedRow> = groups
         .values()
-        .map(|g| combine(g, plan.aggregate))
+        .map(|g| {
+            let mut day = combine(g, plan.aggregate);
+            // A day has no time of day: such a column is left empty once summed.
+            for (cell, clock) in day.extras.iter_mut().zip(&plan.clock) {
+                if *clock {
+                    *cell = Cell::Null;
+                }
+            }
+            day
+        })
         .collect();
     out.extend(undated);
     out.sort_by_key(|r| r.row);
@@ -325,13 +407,19 @@ pub fn observed_after(
     let raw = crate::raw::RawTable::from_frame(frame)?;
     let canon = crate::typed::canonicalize(&raw, contract)?;
     let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, utc_offset_hours, Some(cutoff));
-    // Decided on every row, as the phases before the cutoff decide it.
-    let plan = plan(&rows, aggregate, &canon.extras, &contract.table);
+    // Decided on the history, as the phases up to the cutoff decide it.
+    let plan = plan(
+        &up_to(&rows, Some(cutoff)),
+        aggregate,
+        &canon.extras,
+        contract,
+    );
     let after: Vec<TypedRow> = rows
         .into_iter()
         .filter(|r| r.fecha.is_some_and(|d| d > cutoff))
         .collect();
-    let (after, _) = apply_plan(after, None, &plan);
+    let partial = partial_edges(&after, &plan);
+    let (after, _) = apply_plan(after, None, &plan, &partial);
     // One row per date: the one cleansing would keep (highest id, latest created_at, last).
     let mut best: BTreeMap<NaiveDate, &TypedRow> = BTreeMap::new();
     for r in &after {

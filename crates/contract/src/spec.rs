@@ -239,7 +239,17 @@ pub struct TableRules {
 }
 
 fn default_partial_day_share() -> Option<f64> {
-    Some(0.75)
+    Some(0.9)
+}
+
+impl TableRules {
+    /// Whether a column of this name gives a row's time of day
+    /// (`time_of_day_columns`, case aside).
+    pub fn is_time_of_day(&self, name: &str) -> bool {
+        self.time_of_day_columns
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(name.trim()))
+    }
 }
 
 fn default_time_of_day_columns() -> Vec<String> {

@@ -156,13 +156,7 @@ pub(crate) fn inferred_target(columns: &[RawColumn], contract: &ContractConfig) 
         .enumerate()
         .filter(|(_, c)| !contract.columns.contains_key(&c.name))
         // An `hour` column of hourly readings is their time of day, never the target.
-        .filter(|(_, c)| {
-            !contract
-                .table
-                .time_of_day_columns
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(c.name.trim()))
-        })
+        .filter(|(_, c)| !contract.table.is_time_of_day(&c.name))
         .filter_map(|(i, c)| numbers(c).map(|v| (i, v)))
         .collect();
     let only = |found: Vec<usize>| match found[..] {

@@ -155,7 +155,7 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
         ),
         Rule::AggregatedAuto => "most dates have several different rows (transactions or readings through the day) and no column tells series apart: each day's rows are summed (source.aggregate: auto); set source.aggregate to mean for a level such as a temperature or a price, to count for tickets, or to none to refuse such a table".into(),
         Rule::PartialDay => format!(
-            "rows are summed per day, and these edge dates have fewer rows than {:.0} % of the typical day's (contract.table.partial_day_share): partial days, set aside",
+            "rows are summed or counted per day, and these edge dates have fewer rows than {:.0} % of the typical day's (contract.table.partial_day_share): partial days, set aside",
             100.0 * t.partial_day_share.unwrap_or_default()
         ),
         Rule::AggregateNeeded => "most dates have several different rows: this looks like transaction-level data; set source.aggregate to sum, count or mean to combine each day's rows, or, when a column tells series apart (one row per date and value; the finding lists any), forecast each series with source.serie=<column>".into(),
@@ -389,8 +389,7 @@ pub fn validate_table(
                         .into_iter()
                         .filter(|i| i.row.is_none_or(|r| !late.contains(&r))),
                 );
-                let (rows, scoped) =
-                    crate::scope::apply(rows, scope, &canon.extras, &contract.table);
+                let (rows, scoped) = crate::scope::apply(rows, scope, &canon.extras, contract);
                 if scoped.aggregate_auto {
                     let days = rows.iter().filter(|r| r.fecha.is_some()).count();
                     issues.push(Issue::table(
@@ -467,7 +466,7 @@ fn table_rules(
     // Most dates with several different rows: transaction-level input (after
     // `source.aggregate` there are no repeated dates, so this never fires with one).
     if conflicting * 2 > dates.len() {
-        let keys = crate::scope::series_keys(rows, &report.extra_columns, &t.time_of_day_columns);
+        let keys = crate::scope::series_keys(rows, &report.extra_columns, t);
         let hint = if keys.is_empty() {
             String::new()
         } else {

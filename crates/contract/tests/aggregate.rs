@@ -133,8 +133,8 @@ fn a_partial_first_or_last_day_is_set_aside() {
     );
     let r = rules(&frame, &scope(Aggregate::Auto, None));
     assert!(r.contains(&Rule::PartialDay), "{r:?}");
-    // 20 of 24 hours (83 %) is a whole day at the default share of 75 %.
-    let frame = hourly(4, 23, "hour", false);
+    // 22 of 24 hours (92 %) is a whole day at the default share of 90 %.
+    let frame = hourly(2, 23, "hour", false);
     let c = cleansed(&frame, &scope(Aggregate::Sum, None));
     assert_eq!(units(&c).len() as u64, DAYS);
     // `partial_day_share: null` keeps every day.
@@ -230,4 +230,106 @@ fn a_daily_table_exported_twice_is_not_summed() {
     let r = rules(&frame, &scope(Aggregate::Auto, None));
     assert!(r.contains(&Rule::DuplicateIdentical), "{r:?}");
     assert!(!r.contains(&Rule::AggregatedAuto), "{r:?}");
+}
+
+/// Hourly readings of two stores (`tienda`), `revised`: each store's value written twice an
+/// hour as a revision would be.
+fn two_stores(revised: bool) -> DataFrame {
+    let (mut fechas, mut tiendas, mut y) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..DAYS {
+        for h in 0..24u64 {
+            for (t, scale) in [("norte", 1.0), ("sur", 2.0)] {
+                for copy in 0..if revised { 2 } else { 1 } {
+                    fechas.push((first() + Days::new(i)).to_string());
+                    tiendas.push(t.to_string());
+                    y.push(reading(i, h) * scale + copy as f64);
+                }
+            }
+        }
+    }
+    DataFrame::new(
+        fechas.len(),
+        vec![
+            Column::new("fecha".into(), fechas),
+            Column::new("tienda".into(), tiendas),
+            Column::new("unidades_vendidas".into(), y),
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn several_series_revisions_and_signed_readings_are_never_summed_by_auto() {
+    // Two stores' hourly readings (the store repeats within a date): refused, naming nothing
+    // to sum by default.
+    for revised in [false, true] {
+        let r = rules(&two_stores(revised), &scope(Aggregate::Auto, None));
+        assert!(r.contains(&Rule::AggregateNeeded), "{r:?}");
+        assert!(!r.contains(&Rule::AggregatedAuto), "{r:?}");
+    }
+    // A daily table exported twice with revised values: two different rows on every date.
+    let mut fechas = Vec::new();
+    let mut y = Vec::new();
+    for k in 0..2 {
+        for i in 0..DAYS {
+            fechas.push((first() + Days::new(i)).to_string());
+            y.push(day_total(i) + k as f64);
+        }
+    }
+    let frame = DataFrame::new(
+        fechas.len(),
+        vec![
+            Column::new("fecha".into(), fechas),
+            Column::new("unidades_vendidas".into(), y),
+        ],
+    )
+    .unwrap();
+    let c = cleansed(&frame, &scope(Aggregate::Auto, None));
+    assert_eq!(c.report.scope.aggregate, Aggregate::None);
+    assert_eq!(c.frame.height() as u64, DAYS);
+    // Hourly temperatures around 0 (a signed target): the user chooses sum or mean.
+    let mut frame = hourly(0, 23, "hour", false);
+    let signed: Vec<f64> = frame
+        .column("unidades_vendidas")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap() - 8.0)
+        .collect();
+    frame
+        .replace(
+            "unidades_vendidas",
+            Column::new("unidades_vendidas".into(), signed),
+        )
+        .unwrap();
+    let r = rules(&frame, &scope(Aggregate::Auto, None));
+    assert!(r.contains(&Rule::AggregateNeeded), "{r:?}");
+    // The hour column of summed readings is left empty: a day has no time of day.
+    let c = cleansed(&hourly(0, 23, "hour", false), &scope(Aggregate::Auto, None));
+    let hour = c.frame.column("hour").unwrap();
+    assert_eq!(hour.null_count(), hour.len());
+}
+
+#[test]
+fn the_history_is_the_same_with_or_without_the_rows_after_the_cutoff() {
+    let cutoff = first() + Days::new(DAYS - 31);
+    let whole = hourly(18, 9, "hour", false);
+    let mut history = whole.clone();
+    let fechas: Vec<bool> = history
+        .column("fecha")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|d| d.unwrap().parse::<NaiveDate>().unwrap() <= cutoff)
+        .collect();
+    history = history
+        .filter(&BooleanChunked::from_slice("keep".into(), &fechas))
+        .unwrap();
+    let a = cleansed(&whole, &scope(Aggregate::Auto, Some(cutoff)));
+    let b = cleansed(&history, &scope(Aggregate::Auto, Some(cutoff)));
+    assert_eq!(a.frame, b.frame);
+    assert_eq!(a.report.scope.partial_days, vec![first()]);
+    assert_eq!(b.report.scope.partial_days, vec![first()]);
 }

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const MIN_WEEKDAY_OCCURRENCES: usize = 8;
 /// Share of a weekday's dates that must be closed for the weekday to be a regular closure.
 pub const WEEKDAY_SHARE: f64 = 0.9;
-/// Fewest years a day of the year must be closed in (and closed in every year covered).
+/// Fewest years a day of the year must be covered by to be a regular closure (closed in every
+/// year it fell on a traded weekday, at least one).
 pub const MIN_YEARS: usize = 2;
 
 /// Closures that repeat: by weekday and by day of the year.
@@ -20,8 +21,8 @@ pub const MIN_YEARS: usize = 2;
 pub struct RecurringClosures {
     /// Weekdays closed (almost) always, `Mon`..`Sun`.
     pub weekdays: Vec<Weekday>,
-    /// `(month, day)` closed in every year whose history covers that date (at least
-    /// [`MIN_YEARS`]).
+    /// `(month, day)` covered by at least [`MIN_YEARS`] years and closed in every one of them
+    /// it fell on a weekday the shop trades (at least one).
     pub annual: Vec<(u32, u32)>,
 }
 
@@ -44,9 +45,8 @@ pub fn recurring(
     first: NaiveDate,
     last: NaiveDate,
 ) -> RecurringClosures {
-    let days = || {
-        std::iter::successors(Some(first), |d| d.succ_opt()).take_while(move |d| *d <= last)
-    };
+    let days =
+        || std::iter::successors(Some(first), |d| d.succ_opt()).take_while(move |d| *d <= last);
     let mut total: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
     for d in days() {
         let w = total.entry(d.weekday().num_days_from_monday()).or_default();
@@ -60,18 +60,21 @@ pub fn recurring(
         })
         .filter_map(|(k, _)| Weekday::try_from(*k as u8).ok())
         .collect();
-    // A day of the year counts only in the years it fell on a weekday the shop trades: a
+    // A day of the year is judged by the years it fell on a weekday the shop trades: a
     // weekly series' dates are closed in every year they missed its one weekday, which says
-    // nothing of the date.
-    let mut annual: BTreeMap<(u32, u32), (usize, usize)> = BTreeMap::new();
-    for d in days().filter(|d| !weekdays.contains(&d.weekday())) {
+    // nothing of the date. (years covered, years on a traded weekday, of those closed)
+    let mut annual: BTreeMap<(u32, u32), (usize, usize, usize)> = BTreeMap::new();
+    for d in days() {
         let a = annual.entry((d.month(), d.day())).or_default();
         a.0 += 1;
-        a.1 += usize::from(closed.contains(&d));
+        if !weekdays.contains(&d.weekday()) {
+            a.1 += 1;
+            a.2 += usize::from(closed.contains(&d));
+        }
     }
     let annual: Vec<(u32, u32)> = annual
         .into_iter()
-        .filter(|(_, (n, c))| *n >= MIN_YEARS && c == n)
+        .filter(|(_, (years, traded, c))| *years >= MIN_YEARS && *traded >= 1 && c == traded)
         .map(|(k, _)| k)
         .collect();
     RecurringClosures { weekdays, annual }
@@ -116,8 +119,24 @@ mod tests {
         let r = recurring(&closed, first, last);
         assert_eq!(r.weekdays.len(), 6);
         assert!(!r.weekdays.contains(&Weekday::Mon));
-        assert!(r.annual.is_empty(), "{:?}", &r.annual[..r.annual.len().min(5)]);
-        assert!(!r.contains(day("2018-01-22")));
+        assert!(
+            r.annual.is_empty(),
+            "{:?}",
+            &r.annual[..r.annual.len().min(5)]
+        );
+    }
+
+    #[test]
+    fn christmas_on_a_closed_sunday_still_counts_its_other_year() {
+        // Closed on Sundays and on 25 December; 2022's fell on a Sunday.
+        let (first, last) = (day("2021-01-01"), day("2022-12-31"));
+        let closed: BTreeSet<NaiveDate> = std::iter::successors(Some(first), |d| d.succ_opt())
+            .take_while(|d| *d <= last)
+            .filter(|d| d.weekday() == Weekday::Sun || (d.month(), d.day()) == (12, 25))
+            .collect();
+        let r = recurring(&closed, first, last);
+        assert_eq!(r.weekdays, vec![Weekday::Sun]);
+        assert_eq!(r.annual, vec![(12, 25)]);
     }
 
     #[test]

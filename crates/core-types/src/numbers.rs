@@ -293,8 +293,9 @@ pub fn column_grouping<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<c
 }
 
 /// A cell split into its number and the word written after it (`12 kg` → (`12`, `kg`),
-/// `3u` → (`3`, `u`), `15 %` → (`15`, `%`)); `None` when nothing but letters (or a `%`, or a
-/// final `.` after letters) follows the digits, or when what comes before is not a number.
+/// `3kg` → (`3`, `kg`), `3 u` → (`3`, `u`), `15 %` → (`15`, `%`)); `None` when anything but
+/// letters (or a `%`, or a final `.` after letters) follows the digits, when a lone letter
+/// follows them without a space (`100A`), or when what comes before is not a number.
 fn number_and_word(cell: &str) -> Option<(&str, &str)> {
     let t = cell.trim();
     let body = t.strip_suffix('.').unwrap_or(t);
@@ -306,6 +307,11 @@ fn number_and_word(cell: &str) -> Option<(&str, &str)> {
         .map(|(i, _)| i)?;
     let (number, _) = t.split_at(word_start);
     let word = t[word_start..].trim();
+    // A lone letter right after the digits is a code (`100A`), not a unit (`100 A`, `3 u`).
+    let spaced = number.ends_with(char::is_whitespace);
+    if word.trim_end_matches('.').chars().count() < 2 && !spaced && word != "%" {
+        return None;
+    }
     let number = number.trim_end();
     let reads = [None, Some('.'), Some(',')]
         .into_iter()
@@ -314,8 +320,10 @@ fn number_and_word(cell: &str) -> Option<(&str, &str)> {
 }
 
 /// The unit a column's amounts are written with, when every non-blank cell is a number
-/// followed by the same word (case aside: `12 u`, `3 kg`, `7 Stk.`, `15 %`) or a bare
-/// number, and at least half of them carry the word. A currency is left to the cell parser
+/// followed by the same word (case and a final `.` aside: `12 u`, `3 kg`, `7 Stk.`, `15 %`;
+/// a one-letter word only after a space, as `100A` is a code) or a bare
+/// number, and at least half of them carry the word; cells without a digit (`-`, `N/A`) are
+/// left out of the count. A currency is left to the cell parser
 /// ([`without_currency`]); anything else (`SKU 12` before the digits, two different words,
 /// a word alone) is no unit.
 ///
@@ -323,7 +331,10 @@ fn number_and_word(cell: &str) -> Option<(&str, &str)> {
 /// use core_types::numbers::column_unit;
 /// assert_eq!(column_unit(["12 u", "3 U", "", "0"]).as_deref(), Some("u"));
 /// assert_eq!(column_unit(["1.234 kg", "987 kg"]).as_deref(), Some("kg"));
-/// assert_eq!(column_unit(["7 Stk.", "12 Stk."]).as_deref(), Some("stk."));
+/// assert_eq!(column_unit(["7 Stk.", "12 Stk"]).as_deref(), Some("stk"));
+/// assert_eq!(column_unit(["3 u", "-", "N/A", "4 u"]).as_deref(), Some("u"));
+/// assert_eq!(column_unit(["3kg", "4kg"]).as_deref(), Some("kg"));
+/// assert_eq!(column_unit(["100A", "101A"]), None);
 /// assert_eq!(column_unit(["15%", "20 %"]).as_deref(), Some("%"));
 /// assert_eq!(column_unit(["12 kg", "3 lb"]), None);
 /// assert_eq!(column_unit(["12", "3 kg", "4"]), None);
@@ -336,13 +347,14 @@ pub fn column_unit<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<Strin
     let (mut with, mut total) = (0usize, 0usize);
     for cell in cells {
         let t = cell.trim();
-        if t.is_empty() {
+        // Blanks and placeholders without a digit (`-`, `N/A`) say nothing of the unit.
+        if !t.bytes().any(|b| b.is_ascii_digit()) {
             continue;
         }
         total += 1;
         match number_and_word(t) {
             Some((_, word)) => {
-                let word = word.to_lowercase();
+                let word = word.trim_end_matches('.').to_lowercase();
                 if unit.as_ref().is_some_and(|u| *u != word) {
                     return None;
                 }
@@ -368,7 +380,9 @@ pub fn column_unit<'a>(cells: impl IntoIterator<Item = &'a str>) -> Option<Strin
 /// ```
 pub fn without_unit(cell: &str, unit: &str) -> String {
     match number_and_word(cell) {
-        Some((number, word)) if word.to_lowercase() == unit => number.to_string(),
+        Some((number, word)) if word.trim_end_matches('.').to_lowercase() == unit => {
+            number.to_string()
+        }
         _ => cell.trim().to_string(),
     }
 }
