@@ -10,6 +10,8 @@ use contract::{
 use core_types::Aggregate;
 use polars::prelude::*;
 
+mod common;
+
 const DAYS: u64 = 200;
 
 fn first() -> NaiveDate {
@@ -61,6 +63,18 @@ fn hourly(from_hour: u64, to_hour: u64, hour_name: &str, clock: bool) -> DataFra
 
 fn day_total(i: u64) -> f64 {
     (0..24).map(|h| reading(i, h)).sum()
+}
+
+/// The daily totals written twice, the second copy `revision` higher.
+fn exported_twice(revision: f64) -> DataFrame {
+    let (mut fechas, mut y) = (Vec::new(), Vec::new());
+    for k in 0..2 {
+        for i in 0..DAYS {
+            fechas.push((first() + Days::new(i)).to_string());
+            y.push(day_total(i) + revision * f64::from(k));
+        }
+    }
+    common::frame(fechas, y.into_iter().map(Some).collect())
 }
 
 fn scope(aggregate: Aggregate, cutoff: Option<NaiveDate>) -> Scope {
@@ -191,14 +205,7 @@ fn transactions_are_summed_without_trimming_their_edges() {
         }
         totals.push(total);
     }
-    let frame = DataFrame::new(
-        fechas.len(),
-        vec![
-            Column::new("fecha".into(), fechas),
-            Column::new("unidades_vendidas".into(), y),
-        ],
-    )
-    .unwrap();
+    let frame = common::frame(fechas, y.into_iter().map(Some).collect());
     let c = cleansed(&frame, &scope(Aggregate::Auto, None));
     assert!(c.report.scope.partial_days.is_empty());
     assert_eq!(units(&c), totals);
@@ -206,22 +213,7 @@ fn transactions_are_summed_without_trimming_their_edges() {
 
 #[test]
 fn a_daily_table_exported_twice_is_not_summed() {
-    let mut fechas = Vec::new();
-    let mut y = Vec::new();
-    for _ in 0..2 {
-        for i in 0..DAYS {
-            fechas.push((first() + Days::new(i)).to_string());
-            y.push(day_total(i));
-        }
-    }
-    let frame = DataFrame::new(
-        fechas.len(),
-        vec![
-            Column::new("fecha".into(), fechas),
-            Column::new("unidades_vendidas".into(), y),
-        ],
-    )
-    .unwrap();
+    let frame = exported_twice(0.0);
     let c = cleansed(&frame, &scope(Aggregate::Auto, None));
     let expected: Vec<f64> = (0..DAYS).map(day_total).collect();
     assert_eq!(units(&c), expected);
@@ -268,22 +260,7 @@ fn several_series_revisions_and_signed_readings_are_never_summed_by_auto() {
         assert!(!r.contains(&Rule::AggregatedAuto), "{r:?}");
     }
     // A daily table exported twice with revised values: two different rows on every date.
-    let mut fechas = Vec::new();
-    let mut y = Vec::new();
-    for k in 0..2 {
-        for i in 0..DAYS {
-            fechas.push((first() + Days::new(i)).to_string());
-            y.push(day_total(i) + k as f64);
-        }
-    }
-    let frame = DataFrame::new(
-        fechas.len(),
-        vec![
-            Column::new("fecha".into(), fechas),
-            Column::new("unidades_vendidas".into(), y),
-        ],
-    )
-    .unwrap();
+    let frame = exported_twice(1.0);
     let c = cleansed(&frame, &scope(Aggregate::Auto, None));
     assert_eq!(c.report.scope.aggregate, Aggregate::None);
     assert_eq!(c.frame.height() as u64, DAYS);

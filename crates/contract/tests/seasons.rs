@@ -6,8 +6,25 @@ use chrono::{Datelike, NaiveDate};
 use contract::{cleanse, CleanseConfig, ContractConfig};
 use polars::prelude::*;
 
+mod common;
+
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
+}
+
+/// The frame cleansed with the default settings, one clean day being enough.
+fn cleansed(frame: &DataFrame) -> contract::Cleansed {
+    let mut contract = ContractConfig::default();
+    contract.table.min_clean_days = 1;
+    cleanse(
+        frame,
+        &contract,
+        &CleanseConfig::default(),
+        &CalendarConfig::default(),
+        15.0,
+        -5,
+    )
+    .unwrap()
 }
 
 /// 2021-01-01..2023-12-31, sold 1 November – 15 January; off-season days are absent rows,
@@ -30,30 +47,13 @@ fn seasonal(zeros: bool) -> DataFrame {
         }
         day = day.succ_opt().unwrap();
     }
-    DataFrame::new(
-        fechas.len(),
-        vec![
-            Column::new("fecha".into(), fechas),
-            Column::new("unidades_vendidas".into(), units),
-        ],
-    )
-    .unwrap()
+    common::frame(fechas, units)
 }
 
 #[test]
 fn the_off_season_is_a_closure_whether_absent_or_zero() {
-    let mut contract = ContractConfig::default();
-    contract.table.min_clean_days = 1;
     for zeros in [false, true] {
-        let c = cleanse(
-            &seasonal(zeros),
-            &contract,
-            &CleanseConfig::default(),
-            &CalendarConfig::default(),
-            15.0,
-            -5,
-        )
-        .unwrap();
+        let c = cleansed(&seasonal(zeros));
         let season: Vec<NaiveDate> = c
             .report
             .closures_inferred
@@ -104,33 +104,16 @@ fn some_weekdays(open: &[chrono::Weekday]) -> DataFrame {
         }
         day = day.succ_opt().unwrap();
     }
-    DataFrame::new(
-        fechas.len(),
-        vec![
-            Column::new("fecha".into(), fechas),
-            Column::new("unidades_vendidas".into(), units),
-        ],
-    )
-    .unwrap()
+    common::frame(fechas, units)
 }
 
 #[test]
 fn weekdays_never_traded_are_closures_however_long_their_run() {
     use chrono::Weekday::*;
-    let mut contract = ContractConfig::default();
-    contract.table.min_clean_days = 1;
     // A weekly series (one row each Monday) and a stall open at weekends only: the days
     // between are closures, runs of six and five days, and so are they inside an outage.
     for open in [vec![Mon], vec![Sat, Sun]] {
-        let c = cleanse(
-            &some_weekdays(&open),
-            &contract,
-            &CleanseConfig::default(),
-            &CalendarConfig::default(),
-            15.0,
-            -5,
-        )
-        .unwrap();
+        let c = cleansed(&some_weekdays(&open));
         let weekday: Vec<NaiveDate> = c
             .report
             .closures_inferred

@@ -6,6 +6,8 @@ use chrono::{Datelike, Days, NaiveDate};
 use contract::{cleanse, validate, CleanseConfig, ContractConfig, TargetKind};
 use polars::prelude::*;
 
+mod common;
+
 /// Two years of a yearly cycle around `level` (amplitude 10), one row per day, with `edit`
 /// applied to the values.
 fn series(level: f64, edit: impl Fn(&mut Vec<f64>)) -> DataFrame {
@@ -23,14 +25,7 @@ fn series(level: f64, edit: impl Fn(&mut Vec<f64>)) -> DataFrame {
         });
     }
     edit(&mut y);
-    DataFrame::new(
-        fechas.len(),
-        vec![
-            Column::new("fecha".into(), fechas),
-            Column::new("unidades_vendidas".into(), y),
-        ],
-    )
-    .unwrap()
+    common::frame(fechas, y.into_iter().map(Some).collect())
 }
 
 fn run(frame: &DataFrame, contract: &ContractConfig) -> contract::Cleansed {
