@@ -90,13 +90,26 @@ impl Level {
     }
 }
 
-/// Mean of the finite values of `v`, `None` when fewer than half are finite.
-fn mean_finite(v: &[f64]) -> Option<f64> {
-    let (s, n) = v
+/// Which days of the week (by position modulo 7) hold a finite value somewhere in `y`: a
+/// weekday never traded (a weekly series' other six days, a stall's weekdays) is no missing
+/// observation.
+fn traded_weekdays(y: &[f64]) -> [bool; WEEK] {
+    let mut traded = [false; WEEK];
+    for (i, v) in y.iter().enumerate() {
+        traded[i % WEEK] |= v.is_finite();
+    }
+    traded
+}
+
+/// Mean of the finite values of `y[range]`, `None` when fewer than half of its days on a
+/// traded weekday (`traded`, by position modulo 7) are finite.
+fn mean_finite(y: &[f64], range: std::ops::Range<usize>, traded: &[bool; WEEK]) -> Option<f64> {
+    let due = range.clone().filter(|i| traded[i % WEEK]).count();
+    let (s, n) = y[range]
         .iter()
         .filter(|x| x.is_finite())
         .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-    (n > 0 && 2 * n >= v.len()).then(|| s / n as f64)
+    (n > 0 && 2 * n >= due).then(|| s / n as f64)
 }
 
 /// A setting of [`YearOverYear`] outside its range: the field, the rule it breaks and the
@@ -176,10 +189,16 @@ pub fn validate(spec: &YearOverYear) -> Result<(), ModelError> {
 
 /// One earlier season's level adjustment: the last `w` days compared with the same days
 /// `lag` days earlier; `None` when either window is mostly unobserved.
-fn season_level(y: &[f64], lag: usize, w: usize, max_ratio: f64) -> Option<Level> {
+fn season_level(
+    y: &[f64],
+    lag: usize,
+    w: usize,
+    max_ratio: f64,
+    traded: &[bool; WEEK],
+) -> Option<Level> {
     let n = y.len();
-    let r = mean_finite(&y[n - w..])?;
-    let o = mean_finite(&y[n - lag - w..n - lag])?;
+    let r = mean_finite(y, n - w..n, traded)?;
+    let o = mean_finite(y, n - lag - w..n - lag, traded)?;
     Some(if r > 0.0 && o > 0.0 {
         Level {
             multiplicative: true,
@@ -213,16 +232,18 @@ pub fn fit(y: &[f64], spec: &YearOverYear, steps: usize) -> Result<YearOverYearS
             got: n,
         });
     }
-    let recent = mean_finite(&y[n - spec.level_window..]).ok_or(ModelError::UnobservedLevel {
-        level_window: spec.level_window,
-    })?;
+    let traded = traded_weekdays(y);
+    let recent =
+        mean_finite(y, n - spec.level_window..n, &traded).ok_or(ModelError::UnobservedLevel {
+            level_window: spec.level_window,
+        })?;
     let min_window = spec.level_window.div_ceil(2);
     let seasons: Vec<(usize, Level)> = (1..=spec.years)
         .map(|k| k * spec.period)
         .take_while(|lag| n >= lag + min_window)
         .filter_map(|lag| {
             let w = spec.level_window.min(n - lag);
-            season_level(y, lag, w, spec.max_level_ratio).map(|l| (lag, l))
+            season_level(y, lag, w, spec.max_level_ratio, &traded).map(|l| (lag, l))
         })
         .collect();
     let floor = if y.iter().filter(|v| v.is_finite()).all(|v| *v >= 0.0) {
@@ -369,6 +390,25 @@ mod tests {
         gappy[500 - 56..].fill(f64::NAN);
         assert!(matches!(
             fit(&gappy, &SPEC, 10),
+            Err(ModelError::UnobservedLevel { level_window: 56 })
+        ));
+        // A weekly series (one value a week, the other six days never traded) has a level:
+        // its traded weekday is observed throughout.
+        let mut weekly = seasons(1.0, 800);
+        for (i, v) in weekly.iter_mut().enumerate() {
+            if i % 7 != 3 {
+                *v = f64::NAN;
+            }
+        }
+        let st = fit(&weekly, &SPEC, 14).unwrap();
+        assert!(st.seasons >= 1);
+        assert!((0..14).filter(|k| (800 + k) % 7 == 3).all(|k| st.path[k].is_finite()));
+        // Its traded weekday missing for most of the window is still unobserved.
+        for v in weekly[800 - 56..800 - 14].iter_mut() {
+            *v = f64::NAN;
+        }
+        assert!(matches!(
+            fit(&weekly, &SPEC, 14),
             Err(ModelError::UnobservedLevel { level_window: 56 })
         ));
         for bad in [
