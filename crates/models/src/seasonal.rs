@@ -402,7 +402,9 @@ mod tests {
         }
         let st = fit(&weekly, &SPEC, 14).unwrap();
         assert!(st.seasons >= 1);
-        assert!((0..14).filter(|k| (800 + k) % 7 == 3).all(|k| st.path[k].is_finite()));
+        assert!((0..14)
+            .filter(|k| (800 + k) % 7 == 3)
+            .all(|k| st.path[k].is_finite()));
         // Its traded weekday missing for most of the window is still unobserved.
         for v in weekly[800 - 56..800 - 14].iter_mut() {
             *v = f64::NAN;
