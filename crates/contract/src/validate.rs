@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use core_types::cols;
 use polars::prelude::DataFrame;
 use serde::Serialize;
@@ -262,11 +262,23 @@ pub(crate) fn target_kind(rows: &[TypedRow], contract: &ContractConfig) -> crate
 /// Longest run of missing days and count of missing days between the first and last of
 /// `dates`.
 pub(crate) fn gaps(dates: &BTreeSet<NaiveDate>) -> (u64, u64, Option<NaiveDate>) {
+    gaps_on_traded(dates, &[])
+}
+
+/// [`gaps`] counting only the days not on a weekday of `never` (weekdays never traded: a
+/// weekly series' other six days are no missing data).
+fn gaps_on_traded(
+    dates: &BTreeSet<NaiveDate>,
+    never: &[chrono::Weekday],
+) -> (u64, u64, Option<NaiveDate>) {
     let (mut missing, mut longest, mut start) = (0u64, 0u64, None);
     let mut it = dates.iter();
     if let Some(mut prev) = it.next().copied() {
         for d in it {
-            let gap = (*d - prev).num_days() as u64 - 1;
+            let gap = std::iter::successors(prev.succ_opt(), |x| x.succ_opt())
+                .take_while(|x| x < d)
+                .filter(|x| !never.contains(&x.weekday()))
+                .count() as u64;
             missing += gap;
             if gap > longest {
                 longest = gap;
@@ -506,8 +518,18 @@ fn table_rules(
         }
     }
     if let (Some(first), Some(last)) = (dates.first(), dates.last()) {
-        let span = (*last - *first).num_days() as u64 + 1;
-        let (missing, longest, start) = gaps(&dates);
+        // Weekdays never traded (a weekly series, a stall open at weekends) are closures,
+        // not missing days, as cleansing will read them.
+        let absent: BTreeSet<NaiveDate> = std::iter::successors(Some(*first), |x| x.succ_opt())
+            .take_while(|x| x <= last)
+            .filter(|x| !dates.contains(x))
+            .collect();
+        let never = core_types::closures::recurring(&absent, *first, *last).weekdays;
+        let span = std::iter::successors(Some(*first), |x| x.succ_opt())
+            .take_while(|x| x <= last)
+            .filter(|x| !never.contains(&x.weekday()))
+            .count() as u64;
+        let (missing, longest, start) = gaps_on_traded(&dates, &never);
         let share = missing as f64 / span as f64;
         if share > t.max_missing_share {
             issues.push(Issue::table(

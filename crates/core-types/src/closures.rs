@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const MIN_WEEKDAY_OCCURRENCES: usize = 8;
 /// Share of a weekday's dates that must be closed for the weekday to be a regular closure.
 pub const WEEKDAY_SHARE: f64 = 0.9;
+/// Days in a week.
+const WEEKDAYS: usize = 7;
 /// Fewest years a day of the year must be covered by to be a regular closure (closed in every
 /// year it fell on a traded weekday, at least one).
 pub const MIN_YEARS: usize = 2;
@@ -60,6 +62,12 @@ pub fn recurring(
         })
         .filter_map(|(k, _)| Weekday::try_from(*k as u8).ok())
         .collect();
+    // Every weekday (almost) never traded is a sparse history, not a weekly pattern.
+    let weekdays = if weekdays.len() == WEEKDAYS {
+        Vec::new()
+    } else {
+        weekdays
+    };
     // A day of the year is judged by the years it fell on a weekday the shop trades: a
     // weekly series' dates are closed in every year they missed its one weekday, which says
     // nothing of the date. (years covered, years on a traded weekday, of those closed)
@@ -137,6 +145,19 @@ mod tests {
         let r = recurring(&closed, first, last);
         assert_eq!(r.weekdays, vec![Weekday::Sun]);
         assert_eq!(r.annual, vec![(12, 25)]);
+    }
+
+    #[test]
+    fn a_sparse_history_closes_no_weekday() {
+        // Fifteen rows over three years: every weekday is absent almost always.
+        let (first, last) = (day("2021-01-01"), day("2023-12-31"));
+        let open: BTreeSet<NaiveDate> =
+            (0..15).map(|k| first + chrono::Days::new(k * 73)).collect();
+        let closed: BTreeSet<NaiveDate> = std::iter::successors(Some(first), |d| d.succ_opt())
+            .take_while(|d| *d <= last)
+            .filter(|d| !open.contains(d))
+            .collect();
+        assert!(recurring(&closed, first, last).weekdays.is_empty());
     }
 
     #[test]
