@@ -259,14 +259,33 @@ pub(crate) fn target_kind(rows: &[TypedRow], contract: &ContractConfig) -> crate
     }
 }
 
+/// Longest span of the weekday check of the continuity rules, in days (about 140 years):
+/// beyond it the dates are an error of their own and every absent day counts as missing.
+const MAX_WEEKDAY_SCAN_DAYS: i64 = 51_200;
+
+/// How many of the `length` days from `from` on fall on a weekday outside `never`: whole
+/// weeks by arithmetic, the rest (at most six days) one by one.
+fn traded_days(from: NaiveDate, length: u64, never: &[chrono::Weekday]) -> u64 {
+    let weeks = length / 7;
+    let rest = std::iter::successors(from.checked_add_days(chrono::Days::new(weeks * 7)), |x| {
+        x.succ_opt()
+    })
+    .take((length % 7) as usize)
+    .filter(|x| !never.contains(&x.weekday()))
+    .count() as u64;
+    weeks * (7 - never.len() as u64) + rest
+}
+
 /// Longest run of missing days and count of missing days between the first and last of
 /// `dates`.
 pub(crate) fn gaps(dates: &BTreeSet<NaiveDate>) -> (u64, u64, Option<NaiveDate>) {
     gaps_on_traded(dates, &[])
 }
 
-/// [`gaps`] counting only the days not on a weekday of `never` (weekdays never traded: a
-/// weekly series' other six days are no missing data).
+/// [`gaps`] counting as missing only the days not on a weekday of `never` (weekdays never
+/// traded: a weekly series' other six days are no missing data). A run of absent days with a
+/// traded day in it is as long as the run; one made only of `never` weekdays is no gap.
+/// It costs one step per date whatever the span.
 fn gaps_on_traded(
     dates: &BTreeSet<NaiveDate>,
     never: &[chrono::Weekday],
@@ -275,11 +294,13 @@ fn gaps_on_traded(
     let mut it = dates.iter();
     if let Some(mut prev) = it.next().copied() {
         for d in it {
-            let gap = std::iter::successors(prev.succ_opt(), |x| x.succ_opt())
-                .take_while(|x| x < d)
-                .filter(|x| !never.contains(&x.weekday()))
-                .count() as u64;
-            missing += gap;
+            let length = (*d - prev).num_days() as u64 - 1;
+            let traded = match prev.succ_opt() {
+                Some(from) => traded_days(from, length, never),
+                None => 0,
+            };
+            missing += traded;
+            let gap = if traded > 0 { length } else { 0 };
             if gap > longest {
                 longest = gap;
                 start = prev.succ_opt();
@@ -519,16 +540,20 @@ fn table_rules(
     }
     if let (Some(first), Some(last)) = (dates.first(), dates.last()) {
         // Weekdays never traded (a weekly series, a stall open at weekends) are closures,
-        // not missing days, as cleansing will read them.
-        let absent: BTreeSet<NaiveDate> = std::iter::successors(Some(*first), |x| x.succ_opt())
-            .take_while(|x| x <= last)
-            .filter(|x| !dates.contains(x))
-            .collect();
-        let never = core_types::closures::recurring(&absent, *first, *last).weekdays;
-        let span = std::iter::successors(Some(*first), |x| x.succ_opt())
-            .take_while(|x| x <= last)
-            .filter(|x| !never.contains(&x.weekday()))
-            .count() as u64;
+        // not missing days, as cleansing will read them. Looked for only within the dates
+        // the contract accepts (from `min_date` to today): a date typed far off is its own
+        // error, and must not make this check walk millions of days.
+        let (lo, hi) = ((*first).max(t.min_date.date()), (*last).min(today));
+        let never = if lo <= hi && (hi - lo).num_days() <= MAX_WEEKDAY_SCAN_DAYS {
+            let absent: BTreeSet<NaiveDate> = std::iter::successors(Some(lo), |x| x.succ_opt())
+                .take_while(|x| *x <= hi)
+                .filter(|x| !dates.contains(x))
+                .collect();
+            core_types::closures::recurring(&absent, lo, hi).weekdays
+        } else {
+            Vec::new()
+        };
+        let span = traded_days(*first, (*last - *first).num_days() as u64 + 1, &never);
         let (missing, longest, start) = gaps_on_traded(&dates, &never);
         let share = missing as f64 / span as f64;
         if share > t.max_missing_share {

@@ -144,6 +144,30 @@ fn weekdays_never_traded_are_closures_however_long_their_run() {
             !rules.contains(&contract::Rule::MissingShare),
             "{open:?}: {rules:?}"
         );
+        // Ten open weekdays lost in a row still warn, as missing days and as a long gap.
+        let mut lost = some_weekdays(&open);
+        let keep: Vec<bool> = lost
+            .column("fecha")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, _)| !(30..40).contains(&i))
+            .collect();
+        lost = lost
+            .filter(&BooleanChunked::from_slice("keep".into(), &keep))
+            .unwrap();
+        let v = contract::validate(&lost, &ContractConfig::default(), d("2024-01-01"), -5).unwrap();
+        let rules: Vec<contract::Rule> = v.failures.iter().map(|f| f.rule).collect();
+        assert!(
+            rules.contains(&contract::Rule::LongestGap),
+            "{open:?}: {rules:?}"
+        );
+        if open.len() == 1 {
+            // 12 of 104 Mondays (the outage's two and these ten): above 5 %.
+            assert!(rules.contains(&contract::Rule::MissingShare), "{rules:?}");
+        }
         // Inside the outage the open weekdays are a gap, the others still closed.
         for k in 0..14 {
             let x = d("2022-06-06") + chrono::Days::new(k);

@@ -90,15 +90,19 @@ impl Level {
     }
 }
 
-/// Which days of the week (by position modulo 7) hold a finite value somewhere in `y`: a
-/// weekday never traded (a weekly series' other six days, a stall's weekdays) is no missing
-/// observation.
+/// Which days of the week (by position modulo 7) are traded: finite on at least
+/// `1 − core_types::closures::WEEKDAY_SHARE` (10 %) of their positions in `y`, as cleansing
+/// calls a weekday closed when 90 % of its days are. A weekday never traded (a weekly series'
+/// other six days, a stall's weekdays) is no missing observation; a stray row on one (a
+/// festivo week's delivery a day late) does not make it traded.
 fn traded_weekdays(y: &[f64]) -> [bool; WEEK] {
-    let mut traded = [false; WEEK];
+    let (mut finite, mut all) = ([0usize; WEEK], [0usize; WEEK]);
     for (i, v) in y.iter().enumerate() {
-        traded[i % WEEK] |= v.is_finite();
+        all[i % WEEK] += 1;
+        finite[i % WEEK] += usize::from(v.is_finite());
     }
-    traded
+    let share = 1.0 - core_types::closures::WEEKDAY_SHARE;
+    std::array::from_fn(|k| finite[k] > 0 && finite[k] as f64 >= share * all[k] as f64)
 }
 
 /// Mean of the finite values of `y[range]`, `None` when fewer than half of its days on a
@@ -398,6 +402,13 @@ mod tests {
         for (i, v) in weekly.iter_mut().enumerate() {
             if i % 7 != 3 {
                 *v = f64::NAN;
+            }
+        }
+        // A few stray rows on two other weekdays (5 of their 114 each) leave them untraded:
+        // counted as traded, they would make the window mostly unobserved.
+        for start in [4, 5] {
+            for i in (start..800).step_by(7).take(5) {
+                weekly[i] = weekly[i - start + 3];
             }
         }
         let st = fit(&weekly, &SPEC, 14).unwrap();
