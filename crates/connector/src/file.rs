@@ -204,7 +204,12 @@ impl FileSource {
         let found: Vec<String> = df
             .columns()
             .iter()
-            .filter(|c| matches!(c.dtype(), DataType::Date | DataType::String))
+            .filter(|c| {
+                matches!(
+                    c.dtype(),
+                    DataType::Date | DataType::String | DataType::Datetime(_, _)
+                )
+            })
             .filter(|c| {
                 !c.is_empty()
                     && starts_as_dates(c)
@@ -775,6 +780,45 @@ fn parse_dates(
                 .map(|(i, (d, s))| d.ok_or_else(|| unparseable(i, (*s).into())))
                 .collect()
         }
+        // A timestamp column (pandas' `datetime64`, with or without a time zone) is read as
+        // the text it stands for, `2013-07-01 00:00:00` or with its offset in its own zone,
+        // so the rules of text timestamps apply: midnight everywhere is a date as written.
+        DataType::Datetime(unit, tz) => {
+            let bad = || ConnectorError::BadDateType {
+                path: path.to_path_buf(),
+                column: cols::FECHA.to_string(),
+                dtype: col.dtype().to_string(),
+            };
+            let zone: Option<chrono_tz::Tz> = match tz {
+                Some(z) => Some(z.as_str().parse().map_err(|_| bad())?),
+                None => None,
+            };
+            let text: Vec<Option<String>> = col
+                .datetime()?
+                .physical()
+                .iter()
+                .map(|v| {
+                    let instant = match unit {
+                        TimeUnit::Nanoseconds => v.map(chrono::DateTime::from_timestamp_nanos),
+                        TimeUnit::Microseconds => {
+                            v.and_then(chrono::DateTime::from_timestamp_micros)
+                        }
+                        TimeUnit::Milliseconds => {
+                            v.and_then(chrono::DateTime::from_timestamp_millis)
+                        }
+                    }?;
+                    Some(match zone {
+                        Some(z) => instant
+                            .with_timezone(&z)
+                            .format("%Y-%m-%d %H:%M:%S%:z")
+                            .to_string(),
+                        None => instant.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string(),
+                    })
+                })
+                .collect();
+            let text = Column::new(col.name().clone(), text);
+            parse_dates(path, &text, line_offset, utc_offset_hours)
+        }
         other => Err(ConnectorError::BadDateType {
             path: path.to_path_buf(),
             column: cols::FECHA.to_string(),
@@ -904,6 +948,38 @@ mod tests {
         let body = "date,y\n2020-01-01,12 kg\n2020-01-02,3 lb\n";
         let df = source(&dir, "two.csv", body).read().unwrap();
         assert_eq!(texts(&df, "unidades_vendidas"), ["12 kg", "3 lb"]);
+    }
+
+    #[test]
+    fn a_parquet_timestamp_column_is_read_as_dates() {
+        // Written by pandas 2 (`to_parquet`) from `datetime64[ns]` columns: 1–3 July 2013.
+        let read = |name: &str| {
+            let s = FileSource {
+                path: Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/data")
+                    .join(name),
+                ..source(&tempfile::tempdir().unwrap(), "unused.csv", "")
+            };
+            let df = s.read().unwrap();
+            assert_eq!(
+                floats(&df, "unidades_vendidas"),
+                [Some(5.0), Some(6.0), Some(7.0)]
+            );
+            dates(&df)
+        };
+        let want: Vec<NaiveDate> = ["2013-07-01", "2013-07-02", "2013-07-03"]
+            .iter()
+            .map(|d| d.parse().unwrap())
+            .collect();
+        // Midnight without a zone, as `parse_dates` then `to_parquet` write dates.
+        assert_eq!(read("marcas_naive.parquet"), want);
+        // Midnight in Berlin (22:00 UTC the day before): the dates as written.
+        assert_eq!(read("marcas_berlin.parquet"), want);
+        // 03:00 UTC, a time of day: cut in local (Bogotá) time, the day before.
+        assert_eq!(
+            read("marcas_utc.parquet")[0],
+            "2013-06-30".parse::<NaiveDate>().unwrap()
+        );
     }
 
     #[test]
