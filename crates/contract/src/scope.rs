@@ -144,7 +144,7 @@ fn is_clock_time(cell: &Cell) -> bool {
 
 /// Which extra columns (`names`, in the rows' `extras` order) give a row's time of day: one
 /// named in `contract.table.time_of_day_columns`, or one whose every cell is an `HH:MM` time.
-fn time_of_day_mask(rows: &[TypedRow], names: &[String], table: &TableRules) -> Vec<bool> {
+fn time_of_day_mask(rows: &[&TypedRow], names: &[String], table: &TableRules) -> Vec<bool> {
     names
         .iter()
         .enumerate()
@@ -162,8 +162,13 @@ fn time_of_day_mask(rows: &[TypedRow], names: &[String], table: &TableRules) -> 
 /// distinct, and never the same value twice on one date (a long table's `tienda` or
 /// `producto`, not its amounts). A column giving the time of day is never one.
 pub(crate) fn series_keys(rows: &[TypedRow], names: &[String], table: &TableRules) -> Vec<String> {
-    let dated: Vec<&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
-    let clock = time_of_day_mask(rows, names, table);
+    let rows: Vec<&TypedRow> = rows.iter().collect();
+    keys_besides_clock(&rows, names, &time_of_day_mask(&rows, names, table))
+}
+
+/// [`series_keys`] with the time-of-day columns (`clock`) already known.
+fn keys_besides_clock(rows: &[&TypedRow], names: &[String], clock: &[bool]) -> Vec<String> {
+    let dated: Vec<&&TypedRow> = rows.iter().filter(|r| r.fecha.is_some()).collect();
     names
         .iter()
         .enumerate()
@@ -188,11 +193,10 @@ pub(crate) fn series_keys(rows: &[TypedRow], names: &[String], table: &TableRule
 /// it sums: a [`series_keys`] column, or one (not a time of day) whose set of values on a
 /// date holds two or more and is the same set on most dates — the stores of an hourly or
 /// ticket file per store, even with a value repeated within a date.
-fn may_tell_series_apart(rows: &[TypedRow], names: &[String], table: &TableRules) -> bool {
-    if !series_keys(rows, names, table).is_empty() {
+fn may_tell_series_apart(rows: &[&TypedRow], names: &[String], clock: &[bool]) -> bool {
+    if !keys_besides_clock(rows, names, clock).is_empty() {
         return true;
     }
-    let clock = time_of_day_mask(rows, names, table);
     (0..names.len()).filter(|k| !clock[*k]).any(|k| {
         let mut sets: BTreeMap<NaiveDate, BTreeSet<String>> = BTreeMap::new();
         for r in rows {
@@ -218,22 +222,24 @@ pub(crate) struct Plan {
     clock: Vec<bool>,
 }
 
-/// Decides the [`Plan`] from the rows of the history (those up to the cutoff: the rows after
-/// it never change what the phases see); `extras` names the rows' extra columns.
+/// Decides the [`Plan`] from the rows of the history (those up to the cutoff, [`history`]:
+/// the rows after it never change what the phases see); `extras` names the rows' extra
+/// columns.
 ///
 /// `auto` sums when most dates have several different rows, some date has more than two
 /// (two rows on every date is a revised re-export as often as two readings a day), the
 /// table carries no `id` or `created_at` (revisions), the target is not signed (a mean or a
 /// sum of temperatures is the user's call) and no column may tell series apart.
 pub(crate) fn plan(
-    rows: &[TypedRow],
+    rows: &[&TypedRow],
     how: Aggregate,
     extras: &[String],
     contract: &crate::ContractConfig,
 ) -> Plan {
     let table = &contract.table;
+    let clock = time_of_day_mask(rows, extras, table);
     let mut by_date: BTreeMap<NaiveDate, Vec<&TypedRow>> = BTreeMap::new();
-    for r in rows {
+    for r in rows.iter().copied() {
         if let Some(d) = r.fecha {
             by_date.entry(d).or_default().push(r);
         }
@@ -255,7 +261,7 @@ pub(crate) fn plan(
             if several
                 && !revisions
                 && !contract.is_signed(values)
-                && !may_tell_series_apart(rows, extras, table)
+                && !may_tell_series_apart(rows, extras, &clock)
             {
                 Aggregate::Sum
             } else {
@@ -281,12 +287,12 @@ pub(crate) fn plan(
         aggregate,
         auto: how == Aggregate::Auto && aggregate != Aggregate::None,
         typical,
-        clock: time_of_day_mask(rows, extras, table),
+        clock,
     }
 }
 
 /// The first and last dates of `rows` with fewer rows than the plan's share of a typical day.
-fn partial_edges(rows: &[TypedRow], plan: &Plan) -> BTreeSet<NaiveDate> {
+fn partial_edges(rows: &[&TypedRow], plan: &Plan) -> BTreeSet<NaiveDate> {
     let Some((n, share)) = plan.typical else {
         return BTreeSet::new();
     };
@@ -302,11 +308,10 @@ fn partial_edges(rows: &[TypedRow], plan: &Plan) -> BTreeSet<NaiveDate> {
         .collect()
 }
 
-/// The rows up to `cutoff` (all without one; undated rows too).
-fn up_to(rows: &[TypedRow], cutoff: Option<NaiveDate>) -> Vec<TypedRow> {
+/// The rows of the history: those dated up to `cutoff` (every row without one).
+fn history(rows: &[TypedRow], cutoff: Option<NaiveDate>) -> Vec<&TypedRow> {
     rows.iter()
-        .filter(|r| matches!((r.fecha, cutoff), (Some(d), Some(c)) if d <= c) || cutoff.is_none())
-        .cloned()
+        .filter(|r| cutoff.is_none() || r.fecha.zip(cutoff).is_some_and(|(d, c)| d <= c))
         .collect()
 }
 
@@ -318,9 +323,9 @@ pub(crate) fn apply(
     extras: &[String],
     contract: &crate::ContractConfig,
 ) -> (Vec<TypedRow>, ScopeReport) {
-    let history = up_to(&rows, scope.cutoff);
-    let plan = plan(&history, scope.aggregate, extras, contract);
-    let partial = partial_edges(&history, &plan);
+    let past = history(&rows, scope.cutoff);
+    let plan = plan(&past, scope.aggregate, extras, contract);
+    let partial = partial_edges(&past, &plan);
     apply_plan(rows, scope.cutoff, &plan, &partial)
 }
 
@@ -409,7 +414,7 @@ pub fn observed_after(
     let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, utc_offset_hours, Some(cutoff));
     // Decided on the history, as the phases up to the cutoff decide it.
     let plan = plan(
-        &up_to(&rows, Some(cutoff)),
+        &history(&rows, Some(cutoff)),
         aggregate,
         &canon.extras,
         contract,
@@ -418,7 +423,7 @@ pub fn observed_after(
         .into_iter()
         .filter(|r| r.fecha.is_some_and(|d| d > cutoff))
         .collect();
-    let partial = partial_edges(&after, &plan);
+    let partial = partial_edges(&after.iter().collect::<Vec<_>>(), &plan);
     let (after, _) = apply_plan(after, None, &plan, &partial);
     // One row per date: the one cleansing would keep (highest id, latest created_at, last).
     let mut best: BTreeMap<NaiveDate, &TypedRow> = BTreeMap::new();
