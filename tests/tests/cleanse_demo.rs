@@ -4,6 +4,7 @@
 use calendar::CalendarConfig;
 use connector::{DemoConfig, DemoSource, Source};
 use contract::{cleanse, CleanseConfig, ContractConfig, Motivo};
+use core_types::dates::LocalZone;
 
 fn demo(seed: u64) -> polars::prelude::DataFrame {
     DemoSource::new(DemoConfig::default(), seed, &CalendarConfig::default())
@@ -20,7 +21,7 @@ fn cleansed(seed: u64) -> contract::Cleansed {
         &CleanseConfig::default(),
         &CalendarConfig::default(),
         15.0,
-        -5,
+        LocalZone::BOGOTA,
     )
     .unwrap()
 }

@@ -3,6 +3,7 @@
 //! error / report entry naming the column and rule — never a panic. The whole corpus's
 //! outcomes are an insta snapshot, and each case also states what it must show.
 
+use core_types::dates::LocalZone;
 use std::path::Path;
 
 use calendar::CalendarConfig;
@@ -398,7 +399,7 @@ fn run_case(
         date_aliases: contract.columns["fecha"].aliases.clone(),
         csv: CsvOptions::default(),
         excel: Default::default(),
-        utc_offset_hours: -5,
+        zone: LocalZone::BOGOTA,
     };
     let mut out = Outcome {
         case: case.name,
@@ -427,7 +428,7 @@ fn run_case(
             return (out, None);
         }
     };
-    let report = validate(&frame, contract, TODAY.parse().unwrap(), -5).unwrap();
+    let report = validate(&frame, contract, TODAY.parse().unwrap(), LocalZone::BOGOTA).unwrap();
     out.validation = Some((
         report.passed,
         report.errors,
@@ -452,7 +453,7 @@ fn run_case(
         &CleanseConfig::default(),
         &CalendarConfig::default(),
         15.0,
-        -5,
+        LocalZone::BOGOTA,
     ) {
         Ok(c) => {
             out.cleanse = Some(format!(

@@ -5,6 +5,7 @@
 use calendar::CalendarConfig;
 use connector::{DemoConfig, DemoSource, Source};
 use contract::{cleanse, CleanseConfig, ContractConfig};
+use core_types::dates::LocalZone;
 use core_types::Horizon;
 use features::{build_layers, FeatureConfig, FeatureLayers, FuturePlan};
 use nalgebra::{DMatrix, DVector};
@@ -23,7 +24,7 @@ fn layers(seed: u64) -> FeatureLayers {
         &CleanseConfig::default(),
         &cal,
         15.0,
-        -5,
+        LocalZone::BOGOTA,
     )
     .unwrap();
     build_layers(

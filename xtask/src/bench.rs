@@ -190,7 +190,7 @@ pub fn prepare(root: &Path, cfg: &AppConfig) -> anyhow::Result<BenchData> {
         &cfg.cleanse,
         cal,
         cfg.plan.descuento_por_defecto,
-        cfg.source.utc_offset_hours,
+        cfg.zone(),
     )?;
     let layers = features::build_layers(
         &clean.frame,

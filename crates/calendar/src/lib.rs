@@ -28,6 +28,8 @@
 //!   calendars). Subdivision rules apply in every year, and so do the rules of the table's
 //!   countries; the holidays the table lists as dates (lunar calendars, observed days) exist
 //!   in 2000–2030 only.
+//! - The business's time zone ([`zona_horaria`]): the country's (or its subdivision's) IANA
+//!   zone, where timestamps written with an offset are cut to dates.
 //! - `dow_eff` ("festivo como sábado", [`dow_eff`]), with the named constant [`SATURDAY`].
 //! - Adjusted quincena paydays and their windows ([`paydays`]), prima windows, the December
 //!   block and the novenas, special days, pandemic phases ([`special`]). These are Colombian
@@ -40,6 +42,7 @@
 pub mod festivos;
 pub mod paydays;
 pub mod special;
+pub mod zonas;
 
 use std::collections::BTreeMap;
 
@@ -52,6 +55,7 @@ pub use festivos::{
 };
 pub use paydays::{QuincenaConfig, SegundoDia};
 pub use special::{PandemiaConfig, PandemicPhase, PrimaConfig, PrimaDeadline, SpecialDays};
+pub use zonas::zona_horaria;
 
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use core_types::cols;
-use core_types::dates::parse_date_column;
+use core_types::dates::{parse_date_column, LocalZone};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +96,8 @@ pub struct FileSource {
     pub csv: CsvOptions,
     /// Workbook options.
     pub excel: crate::excel::ExcelOptions,
-    /// Offset of Bogotá time from UTC in hours, for timestamps (−5).
-    pub utc_offset_hours: i32,
+    /// The business's local time, where timestamps are cut to dates.
+    pub zone: LocalZone,
 }
 
 impl FileSource {
@@ -181,7 +181,7 @@ impl FileSource {
             &self.path,
             df.column(cols::FECHA).expect("checked by map_columns"),
             line_offset,
-            self.utc_offset_hours,
+            self.zone,
         )?;
         df.with_column(Column::new(cols::FECHA.into(), fechas))?;
         Ok(df)
@@ -197,7 +197,7 @@ impl FileSource {
             };
             let head: Vec<&str> = text.iter().flatten().take(DATE_SCREEN_CELLS).collect();
             !head.is_empty()
-                && parse_date_column(&head, self.utc_offset_hours)
+                && parse_date_column(&head, self.zone)
                     .iter()
                     .all(Option::is_some)
         };
@@ -213,7 +213,7 @@ impl FileSource {
             .filter(|c| {
                 !c.is_empty()
                     && starts_as_dates(c)
-                    && parse_dates(&self.path, c, 0, self.utc_offset_hours).is_ok()
+                    && parse_dates(&self.path, c, 0, self.zone).is_ok()
             })
             .map(|c| c.name().to_string())
             .collect();
@@ -743,7 +743,7 @@ fn parse_dates(
     path: &Path,
     col: &Column,
     line_offset: usize,
-    utc_offset_hours: i32,
+    zone: LocalZone,
 ) -> Result<Vec<NaiveDate>, ConnectorError> {
     let unparseable = |row: usize, value: String| ConnectorError::UnparseableDate {
         path: path.to_path_buf(),
@@ -762,7 +762,7 @@ fn parse_dates(
         // `20241231` is read by polars as a whole number.
         DataType::Int64 | DataType::Int32 | DataType::UInt32 | DataType::UInt64 => {
             let text = col.cast(&DataType::String)?;
-            parse_dates(path, &text, line_offset, utc_offset_hours)
+            parse_dates(path, &text, line_offset, zone)
         }
         DataType::String => {
             let cells: Vec<&str> = col
@@ -772,8 +772,8 @@ fn parse_dates(
                 .map(|(i, v)| v.ok_or_else(|| unparseable(i, "null".into())))
                 .collect::<Result<_, _>>()?;
             // Dates written as midnight timestamps stay the dates they say; other timestamps
-            // are cut at `utc_offset_hours`.
-            parse_date_column(&cells, utc_offset_hours)
+            // are cut to dates in the business's zone.
+            parse_date_column(&cells, zone)
                 .into_iter()
                 .zip(&cells)
                 .enumerate()
@@ -789,7 +789,7 @@ fn parse_dates(
                 column: cols::FECHA.to_string(),
                 dtype: col.dtype().to_string(),
             };
-            let zone: Option<chrono_tz::Tz> = match tz {
+            let written_in: Option<chrono_tz::Tz> = match tz {
                 Some(z) => Some(z.as_str().parse().map_err(|_| bad())?),
                 None => None,
             };
@@ -807,7 +807,7 @@ fn parse_dates(
                             v.and_then(chrono::DateTime::from_timestamp_millis)
                         }
                     }?;
-                    Some(match zone {
+                    Some(match written_in {
                         Some(z) => instant
                             .with_timezone(&z)
                             .format("%Y-%m-%d %H:%M:%S%:z")
@@ -817,7 +817,7 @@ fn parse_dates(
                 })
                 .collect();
             let text = Column::new(col.name().clone(), text);
-            parse_dates(path, &text, line_offset, utc_offset_hours)
+            parse_dates(path, &text, line_offset, zone)
         }
         other => Err(ConnectorError::BadDateType {
             path: path.to_path_buf(),
@@ -848,7 +848,7 @@ mod tests {
             date_aliases: vec!["dia".into(), "fecha_venta".into()],
             csv: CsvOptions::default(),
             excel: Default::default(),
-            utc_offset_hours: -5,
+            zone: LocalZone::BOGOTA,
         }
     }
 
@@ -980,6 +980,49 @@ mod tests {
             read("marcas_utc.parquet")[0],
             "2013-06-30".parse::<NaiveDate>().unwrap()
         );
+    }
+
+    #[test]
+    fn timestamps_with_an_offset_are_cut_in_the_business_s_zone() {
+        // A German bakery's till, exported in UTC: the first sale of 2 July at 05:30 Berlin
+        // summer time (03:30 UTC) and the last at 20:45 (18:45 UTC); one winter day.
+        let body = "timestamp,y\n\
+                    2018-07-02T03:30:00Z,4\n\
+                    2018-07-02T18:45:00Z,6\n\
+                    2018-07-03 03:30:00+00:00,5\n\
+                    2018-12-03T04:30:00Z,7\n";
+        let dir = tempfile::tempdir().unwrap();
+        let read = |zone: LocalZone| {
+            let s = FileSource {
+                zone,
+                ..source(&dir, "till.csv", body)
+            };
+            dates(&s.read().unwrap())
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+        };
+        let berlin = LocalZone::named("Europe/Berlin").unwrap();
+        assert_eq!(
+            read(berlin),
+            ["2018-07-02", "2018-07-02", "2018-07-03", "2018-12-03"]
+        );
+        // In Bogotá time the early sales fall on the day before.
+        assert_eq!(
+            read(LocalZone::BOGOTA),
+            ["2018-07-01", "2018-07-02", "2018-07-02", "2018-12-02"]
+        );
+        // Stamps written in local time with their offset keep their date in that zone.
+        let local = "timestamp,y\n2018-07-02T05:30:00+02:00,4\n2018-07-02T23:50:00+02:00,6\n";
+        let s = FileSource {
+            zone: berlin,
+            ..source(&dir, "local.csv", local)
+        };
+        let d: Vec<String> = dates(&s.read().unwrap())
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(d, ["2018-07-02", "2018-07-02"]);
     }
 
     #[test]

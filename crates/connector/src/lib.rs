@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use calendar::{CalendarConfig, CalendarError};
 use chrono::NaiveDate;
+use core_types::dates::LocalZone;
 use core_types::{cols, DateSpan};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -312,8 +313,13 @@ pub struct SourceConfig {
     /// File source: workbook options (`.xlsx`, `.ods`, …).
     #[serde(default)]
     pub excel: ExcelOptions,
-    /// Offset of local (Bogotá) time from UTC in hours, used to cut timestamps to dates.
-    pub utc_offset_hours: i32,
+    /// The business's time zone, where timestamps written with an offset (`…Z`, `…+02:00`)
+    /// are cut to dates: `auto` (the zone of `calendar.festivos.pais`, its subdivision's
+    /// where the country keeps several clocks: `CO` Bogotá, `DE-SH` Berlin, `US-MN` Chicago)
+    /// or an IANA name (`Europe/Berlin`). Timestamps without an offset are local already.
+    pub time_zone: String,
+    /// A fixed offset from UTC in hours (−12..=14) instead of `time_zone`; `null` = the zone.
+    pub utc_offset_hours: Option<i32>,
     /// Demo source settings.
     pub demo: DemoConfig,
     /// Supabase/PostgreSQL table settings (secrets come from the environment only).
@@ -362,7 +368,8 @@ impl Default for SourceConfig {
                 .collect(),
             csv: CsvOptions::default(),
             excel: ExcelOptions::default(),
-            utc_offset_hours: -5,
+            time_zone: "auto".into(),
+            utc_offset_hours: None,
             demo: DemoConfig::default(),
             supabase: supabase::RemoteTableConfig::default(),
             filters: BTreeMap::new(),
@@ -373,14 +380,47 @@ impl Default for SourceConfig {
 }
 
 impl SourceConfig {
-    /// Checks the settings of the chosen kind; the error names the key.
-    pub fn validate(&self) -> Result<(), ConnectorError> {
-        if !(-12..=14).contains(&self.utc_offset_hours) {
-            return Err(ConnectorError::InvalidConfig {
-                key: "source.utc_offset_hours".into(),
-                message: format!("expected -12..=14, got {}", self.utc_offset_hours),
+    /// The business's zone for a source in `pais`: the fixed offset when `utc_offset_hours`
+    /// is set, else `time_zone` (`auto`: the zone of `pais`, [`calendar::zona_horaria`]).
+    pub fn zone(&self, pais: &calendar::Pais) -> Result<LocalZone, ConnectorError> {
+        match self.chosen_zone()? {
+            Some(zone) => Ok(zone),
+            None => calendar::zona_horaria(pais).ok_or_else(|| ConnectorError::InvalidConfig {
+                key: "source.time_zone".into(),
+                message: format!(
+                    "no time zone is known for {pais}: name one (an IANA zone such as Europe/Berlin) or set source.utc_offset_hours"
+                ),
+            }),
+        }
+    }
+
+    /// The zone the settings name (`None` for `time_zone: auto` without a fixed offset).
+    fn chosen_zone(&self) -> Result<Option<LocalZone>, ConnectorError> {
+        if let Some(h) = self.utc_offset_hours {
+            return LocalZone::fixed_hours(h).map(Some).ok_or_else(|| {
+                ConnectorError::InvalidConfig {
+                    key: "source.utc_offset_hours".into(),
+                    message: format!("expected -12..=14 or null, got {h}"),
+                }
             });
         }
+        if self.time_zone.trim().eq_ignore_ascii_case("auto") {
+            return Ok(None);
+        }
+        LocalZone::named(&self.time_zone)
+            .map(Some)
+            .ok_or_else(|| ConnectorError::InvalidConfig {
+                key: "source.time_zone".into(),
+                message: format!(
+                    "`{}` is neither `auto` nor a zone of the IANA database (America/Bogota, Europe/Berlin, …)",
+                    self.time_zone
+                ),
+            })
+    }
+
+    /// Checks the settings of the chosen kind; the error names the key.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        self.chosen_zone()?;
         match self.kind {
             SourceKind::Demo => self.demo.validate(),
             SourceKind::File => {
@@ -542,7 +582,7 @@ struct NetworkSource {
     table: supabase::RemoteTableConfig,
     columns: BTreeMap<String, String>,
     date_aliases: Vec<String>,
-    utc_offset_hours: i32,
+    zone: LocalZone,
     fetcher: Fetcher,
 }
 
@@ -583,7 +623,7 @@ impl Source for NetworkSource {
             &format!("{}:{}", self.kind.as_str(), self.table.table),
             &self.columns,
             &self.date_aliases,
-            self.utc_offset_hours,
+            self.zone,
         )?;
         Ok(Fetched {
             frame,
@@ -605,6 +645,7 @@ pub fn build_source(
     secrets: &dyn Fn(&str) -> Option<remote::Secret>,
 ) -> Result<Box<dyn Source>, ConnectorError> {
     cfg.validate()?;
+    let zone = cfg.zone(&calendar.festivos.pais)?;
     // Many series share every date: without an `id`, pages break ties on the series key.
     let mut table = cfg.supabase.clone();
     table.tiebreak = cfg.serie.clone();
@@ -614,7 +655,7 @@ pub fn build_source(
             table: table.clone(),
             columns: cfg.columns.clone(),
             date_aliases: date_aliases.to_vec(),
-            utc_offset_hours: cfg.utc_offset_hours,
+            zone,
             fetcher: Fetcher::Supabase(supabase::SupabaseSource {
                 cfg: table.clone(),
                 credentials: supabase::SupabaseCredentials::from_lookup(secrets)?,
@@ -626,7 +667,7 @@ pub fn build_source(
             table: table.clone(),
             columns: cfg.columns.clone(),
             date_aliases: date_aliases.to_vec(),
-            utc_offset_hours: cfg.utc_offset_hours,
+            zone,
             fetcher: Fetcher::Postgres(pg::PostgresSource {
                 cfg: table,
                 url: secrets("SUPABASE_DB_URL")
@@ -644,7 +685,7 @@ pub fn build_source(
                 date_aliases: date_aliases.to_vec(),
                 csv: cfg.csv.clone(),
                 excel: cfg.excel.clone(),
-                utc_offset_hours: cfg.utc_offset_hours,
+                zone,
             })
         }
     })

@@ -375,7 +375,7 @@ pub fn pages_to_frame(
     origin: &str,
     columns: &BTreeMap<String, String>,
     date_aliases: &[String],
-    utc_offset_hours: i32,
+    zone: core_types::dates::LocalZone,
 ) -> Result<DataFrame, ConnectorError> {
     // The selected columns exist even when no row arrived (an empty table is the contract's
     // to judge, not a decoding error).
@@ -407,7 +407,7 @@ pub fn pages_to_frame(
         date_aliases: date_aliases.to_vec(),
         csv: crate::CsvOptions::default(),
         excel: Default::default(),
-        utc_offset_hours,
+        zone,
     };
     normaliser.normalise(df, 0)
 }

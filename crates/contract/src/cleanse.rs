@@ -10,6 +10,7 @@
 //!    `unidades_originales`. Closed days (`abierto = false`) are never flagged;
 //! 5. imputation, by policy, only into the separate model-ready column `unidades_modelo`.
 
+use core_types::dates::LocalZone;
 use std::collections::{BTreeMap, BTreeSet};
 
 use calendar::{Calendar, CalendarConfig, DayInfo};
@@ -614,7 +615,7 @@ pub fn cleanse(
     cfg: &CleanseConfig,
     calendar: &CalendarConfig,
     default_discount: f64,
-    utc_offset_hours: i32,
+    zone: LocalZone,
 ) -> Result<Cleansed, ContractError> {
     cleanse_with(
         frame,
@@ -622,7 +623,7 @@ pub fn cleanse(
         cfg,
         calendar,
         default_discount,
-        utc_offset_hours,
+        zone,
         &crate::Scope::default(),
     )
 }
@@ -636,7 +637,7 @@ pub fn cleanse_with(
     cfg: &CleanseConfig,
     calendar: &CalendarConfig,
     default_discount: f64,
-    utc_offset_hours: i32,
+    zone: LocalZone,
     scope: &crate::Scope,
 ) -> Result<Cleansed, ContractError> {
     cfg.validate()?;
@@ -650,7 +651,7 @@ pub fn cleanse_with(
             });
         }
     }
-    let (rows, _) = type_rows_up_to(&canon, contract, utc_offset_hours, scope.cutoff);
+    let (rows, _) = type_rows_up_to(&canon, contract, zone, scope.cutoff);
     let (rows, scoped) = crate::scope::apply(rows, scope, &canon.extras, contract);
     let target_kind = crate::validate::target_kind(&rows, contract);
     let bad_dates: Vec<(usize, String)> = rows

@@ -1,6 +1,7 @@
 //! Phase 00's contract proposal: what the data looks like (types, null rates, ranges, a
 //! candidate date column), set against the configured contract, with the differences.
 
+use core_types::dates::LocalZone;
 use serde::Serialize;
 
 use crate::raw::{as_bool, as_date, as_number, as_timestamp, Cell, RawTable};
@@ -51,7 +52,7 @@ pub struct ContractProposal {
     pub differences: Vec<Difference>,
 }
 
-fn guess(cells: &[Cell], utc_offset_hours: i32) -> Dtype {
+fn guess(cells: &[Cell], zone: LocalZone) -> Dtype {
     let values: Vec<&Cell> = cells.iter().filter(|c| !c.is_null()).collect();
     if values.is_empty() {
         return Dtype::Text;
@@ -72,7 +73,7 @@ fn guess(cells: &[Cell], utc_offset_hours: i32) -> Dtype {
         Dtype::Integer
     } else if all(&|c| as_number(c).is_ok()) {
         Dtype::Number
-    } else if all(&|c| as_date(c, utc_offset_hours).is_ok()) {
+    } else if all(&|c| as_date(c, zone).is_ok()) {
         Dtype::Date
     } else {
         Dtype::Text
@@ -91,13 +92,13 @@ fn compatible(configured: Dtype, observed: Dtype) -> bool {
 pub fn propose_table(
     table: &RawTable,
     contract: &ContractConfig,
-    utc_offset_hours: i32,
+    zone: LocalZone,
 ) -> Result<ContractProposal, ContractError> {
     let canon = canonicalize(table, contract)?;
     let mut columns = Vec::new();
     let mut differences = Vec::new();
     for (c, orig) in canon.table.columns.iter().zip(&table.columns) {
-        let dtype = guess(&c.cells, utc_offset_hours);
+        let dtype = guess(&c.cells, zone);
         let nulls = c.cells.iter().filter(|x| x.is_null()).count();
         let nums: Vec<f64> = if matches!(dtype, Dtype::Integer | Dtype::Number) {
             c.cells
@@ -188,9 +189,9 @@ pub fn propose_table(
 pub fn propose(
     frame: &polars::prelude::DataFrame,
     contract: &ContractConfig,
-    utc_offset_hours: i32,
+    zone: LocalZone,
 ) -> Result<ContractProposal, ContractError> {
-    propose_table(&RawTable::from_frame(frame)?, contract, utc_offset_hours)
+    propose_table(&RawTable::from_frame(frame)?, contract, zone)
 }
 
 #[cfg(test)]
@@ -229,7 +230,7 @@ mod tests {
                 },
             ],
         };
-        let p = propose_table(&t, &ContractConfig::default(), -5).unwrap();
+        let p = propose_table(&t, &ContractConfig::default(), LocalZone::BOGOTA).unwrap();
         assert_eq!(p.date_column.as_deref(), Some("fecha"));
         let dt: Vec<(&str, Dtype)> = p
             .columns

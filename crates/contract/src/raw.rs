@@ -3,6 +3,7 @@
 //! source's column types were. Tolerant coercion rules of domain.md §9.
 
 use chrono::NaiveDate;
+use core_types::dates::LocalZone;
 use polars::prelude::*;
 
 use crate::ContractError;
@@ -201,12 +202,12 @@ pub fn as_bool(c: &Cell) -> Result<Option<bool>, Bad> {
     }
 }
 
-/// A cell as a date: dates, ISO text, or timestamps cut at `utc_offset_hours`.
-pub fn as_date(c: &Cell, utc_offset_hours: i32) -> Result<Option<NaiveDate>, Bad> {
+/// A cell as a date: dates, ISO text, or timestamps cut at `zone`.
+pub fn as_date(c: &Cell, zone: LocalZone) -> Result<Option<NaiveDate>, Bad> {
     match c {
         _ if c.is_null() => Ok(None),
         Cell::Date(d) => Ok(Some(*d)),
-        Cell::Text(s) => core_types::dates::parse_date_cell(s, utc_offset_hours)
+        Cell::Text(s) => core_types::dates::parse_date_cell(s, zone)
             .map(Some)
             .ok_or(Bad::Unparseable),
         _ => Err(Bad::Unparseable),
@@ -309,12 +310,18 @@ mod tests {
     #[test]
     fn dates_and_timestamps() {
         let d: NaiveDate = "2024-01-01".parse().unwrap();
-        assert_eq!(as_date(&Cell::Date(d), -5), Ok(Some(d)));
+        assert_eq!(as_date(&Cell::Date(d), LocalZone::BOGOTA), Ok(Some(d)));
         assert_eq!(
-            as_date(&Cell::Text("2024-01-02T02:00:00Z".into()), -5),
+            as_date(
+                &Cell::Text("2024-01-02T02:00:00Z".into()),
+                LocalZone::BOGOTA
+            ),
             Ok(Some(d))
         );
-        assert_eq!(as_date(&Cell::Int(20240101), -5), Err(Bad::Unparseable));
+        assert_eq!(
+            as_date(&Cell::Int(20240101), LocalZone::BOGOTA),
+            Err(Bad::Unparseable)
+        );
         assert_eq!(
             as_timestamp(&Cell::Text("2024-01-01T21:00:00-05:00".into())),
             Ok(Some(1704160800))

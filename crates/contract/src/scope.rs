@@ -19,6 +19,7 @@
 //! change what the phases see, and the rows after it (hold-out scoring) are read the same
 //! way.
 
+use core_types::dates::LocalZone;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -405,13 +406,13 @@ pub struct ObservedAfter {
 pub fn observed_after(
     frame: &polars::prelude::DataFrame,
     contract: &crate::ContractConfig,
-    utc_offset_hours: i32,
+    zone: LocalZone,
     cutoff: NaiveDate,
     aggregate: Aggregate,
 ) -> Result<ObservedAfter, crate::ContractError> {
     let raw = crate::raw::RawTable::from_frame(frame)?;
     let canon = crate::typed::canonicalize(&raw, contract)?;
-    let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, utc_offset_hours, Some(cutoff));
+    let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, zone, Some(cutoff));
     // Decided on the history, as the phases up to the cutoff decide it.
     let plan = plan(
         &history(&rows, Some(cutoff)),

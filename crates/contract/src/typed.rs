@@ -2,6 +2,7 @@
 //! contract refuses becomes an [`Issue`] naming the rule, column, row and value; validation
 //! aggregates the issues, cleansing acts on the typed rows. Both share this one code path.
 
+use core_types::dates::LocalZone;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -319,9 +320,9 @@ fn check_number(
 pub fn type_rows(
     canon: &Canonical,
     contract: &ContractConfig,
-    utc_offset_hours: i32,
+    zone: LocalZone,
 ) -> (Vec<TypedRow>, Vec<Issue>) {
-    type_rows_up_to(canon, contract, utc_offset_hours, None)
+    type_rows_up_to(canon, contract, zone, None)
 }
 
 /// [`type_rows`], deciding whether the target is signed from the rows dated up to `cutoff`
@@ -329,7 +330,7 @@ pub fn type_rows(
 pub fn type_rows_up_to(
     canon: &Canonical,
     contract: &ContractConfig,
-    utc_offset_hours: i32,
+    zone: LocalZone,
     cutoff: Option<NaiveDate>,
 ) -> (Vec<TypedRow>, Vec<Issue>) {
     let t = &canon.table;
@@ -338,7 +339,7 @@ pub fn type_rows_up_to(
     let seen = |i: usize| match (cutoff, t.column(cols::FECHA)) {
         (None, _) => true,
         (Some(c), Some(f)) => {
-            matches!(as_date(&f.cells[i], utc_offset_hours), Ok(Some(d)) if d <= c)
+            matches!(as_date(&f.cells[i], zone), Ok(Some(d)) if d <= c)
         }
         (Some(_), None) => false,
     };
@@ -360,7 +361,7 @@ pub fn type_rows_up_to(
     for i in 0..t.rows {
         let get = |name: &str| col(name).map_or(Cell::Null, |c| c.cells[i].clone());
         let fecha_cell = get(cols::FECHA);
-        let fecha = match as_date(&fecha_cell, utc_offset_hours) {
+        let fecha = match as_date(&fecha_cell, zone) {
             Ok(d) => d,
             Err(_) => {
                 issues.push(Issue::cell(Rule::Dtype, cols::FECHA, i, None, &fecha_cell));
@@ -423,7 +424,7 @@ pub fn type_rows_up_to(
                 },
                 Dtype::Date => {
                     // fecha was coerced above; other date columns are only type-checked.
-                    if name != cols::FECHA && as_date(cell, utc_offset_hours).is_err() {
+                    if name != cols::FECHA && as_date(cell, zone).is_err() {
                         issues.push(Issue::cell(Rule::Dtype, name, i, fecha, cell));
                     }
                 }
@@ -606,7 +607,7 @@ mod tests {
         // One negative in three values would make a signed series: not this test's subject.
         contract.table.target_signed_share = None;
         let c = canonicalize(&t, &contract).unwrap();
-        let (rows, issues) = type_rows(&c, &contract, -5);
+        let (rows, issues) = type_rows(&c, &contract, LocalZone::BOGOTA);
         assert_eq!(rows[0].units, Units::Valid(12.0));
         assert_eq!(rows[0].promocion, Some(true));
         assert_eq!(rows[1].units, Units::Invalid(Rule::Integer));

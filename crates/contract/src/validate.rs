@@ -6,6 +6,7 @@
 //! message, examples: [{row, fecha, value}]}]}`. `rule` is one of [`Rule`]'s snake_case names;
 //! `row` is the 0-based row of the raw table.
 
+use core_types::dates::LocalZone;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
@@ -316,9 +317,9 @@ pub fn validate(
     frame: &DataFrame,
     contract: &ContractConfig,
     today: NaiveDate,
-    utc_offset_hours: i32,
+    zone: LocalZone,
 ) -> Result<ValidationReport, ContractError> {
-    validate_with(frame, contract, today, utc_offset_hours, &Scope::default())
+    validate_with(frame, contract, today, zone, &Scope::default())
 }
 
 /// [`validate`] on the rows of `scope`: rows after the cutoff are set aside before any rule,
@@ -327,17 +328,11 @@ pub fn validate_with(
     frame: &DataFrame,
     contract: &ContractConfig,
     today: NaiveDate,
-    utc_offset_hours: i32,
+    zone: LocalZone,
     scope: &Scope,
 ) -> Result<ValidationReport, ContractError> {
     let raw = RawTable::from_frame(frame)?;
-    Ok(validate_table(
-        &raw,
-        contract,
-        today,
-        utc_offset_hours,
-        scope,
-    ))
+    Ok(validate_table(&raw, contract, today, zone, scope))
 }
 
 /// [`validate_with`] on a raw table.
@@ -345,7 +340,7 @@ pub fn validate_table(
     raw: &RawTable,
     contract: &ContractConfig,
     today: NaiveDate,
-    utc_offset_hours: i32,
+    zone: LocalZone,
     scope: &Scope,
 ) -> ValidationReport {
     let columns_found: Vec<String> = raw.columns.iter().map(|c| c.name.clone()).collect();
@@ -409,8 +404,7 @@ pub fn validate_table(
                 }
             }
             if canon.table.column(cols::FECHA).is_some() {
-                let (rows, row_issues) =
-                    type_rows_up_to(&canon, contract, utc_offset_hours, scope.cutoff);
+                let (rows, row_issues) = type_rows_up_to(&canon, contract, zone, scope.cutoff);
                 // Issues of rows after the cutoff are not this run's business.
                 let late: BTreeSet<usize> = rows
                     .iter()
@@ -640,7 +634,7 @@ mod tests {
             },
             ..ContractConfig::default()
         };
-        let r = validate_table(&raw, &strict, today, -5, &Scope::default());
+        let r = validate_table(&raw, &strict, today, LocalZone::BOGOTA, &Scope::default());
         let f = r
             .failures
             .iter()
@@ -661,7 +655,7 @@ mod tests {
         // By default the one numeric column is the target, with a warning naming it.
         let mut contract = ContractConfig::default();
         contract.table.min_clean_days = 1;
-        let r = validate_table(&raw, &contract, today, -5, &Scope::default());
+        let r = validate_table(&raw, &contract, today, LocalZone::BOGOTA, &Scope::default());
         assert!(r.passed, "{:?}", r.failures);
         let w = r
             .failures
@@ -681,7 +675,7 @@ mod tests {
             name: "temperatura".into(),
             cells: vec![d("3.5"), d("4")],
         });
-        let r = validate_table(&two, &contract, today, -5, &Scope::default());
+        let r = validate_table(&two, &contract, today, LocalZone::BOGOTA, &Scope::default());
         assert!(r.failures.iter().any(|f| f.rule == Rule::RequiredColumn));
     }
 
@@ -728,7 +722,7 @@ mod tests {
             &raw,
             &ContractConfig::default(),
             today,
-            -5,
+            LocalZone::BOGOTA,
             &Scope::default(),
         );
         let f = r

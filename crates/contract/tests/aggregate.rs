@@ -7,6 +7,7 @@ use chrono::{Days, NaiveDate};
 use contract::{
     cleanse_with, observed_after, validate_with, CleanseConfig, ContractConfig, Rule, Scope,
 };
+use core_types::dates::LocalZone;
 use core_types::Aggregate;
 use polars::prelude::*;
 
@@ -90,7 +91,7 @@ fn cleansed(frame: &DataFrame, scope: &Scope) -> contract::Cleansed {
         &CleanseConfig::default(),
         &CalendarConfig::default(),
         15.0,
-        -5,
+        LocalZone::BOGOTA,
         scope,
     )
     .unwrap()
@@ -108,7 +109,14 @@ fn units(c: &contract::Cleansed) -> Vec<f64> {
 }
 
 fn rules(frame: &DataFrame, scope: &Scope) -> Vec<Rule> {
-    let v = validate_with(frame, &ContractConfig::default(), today(), -5, scope).unwrap();
+    let v = validate_with(
+        frame,
+        &ContractConfig::default(),
+        today(),
+        LocalZone::BOGOTA,
+        scope,
+    )
+    .unwrap();
     v.failures.iter().map(|f| f.rule).collect()
 }
 
@@ -162,7 +170,7 @@ fn a_partial_first_or_last_day_is_set_aside() {
         &CleanseConfig::default(),
         &CalendarConfig::default(),
         15.0,
-        -5,
+        LocalZone::BOGOTA,
         &scope(Aggregate::Auto, None),
     )
     .unwrap();
@@ -178,7 +186,7 @@ fn the_rows_after_the_cutoff_are_summed_and_trimmed_as_the_history_is() {
     let after = observed_after(
         &frame,
         &ContractConfig::default(),
-        -5,
+        LocalZone::BOGOTA,
         cutoff,
         Aggregate::Auto,
     )

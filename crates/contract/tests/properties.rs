@@ -4,6 +4,7 @@
 use calendar::CalendarConfig;
 use chrono::NaiveDate;
 use contract::{cleanse, validate, CleanseConfig, ContractConfig};
+use core_types::dates::LocalZone;
 use polars::prelude::*;
 use proptest::prelude::*;
 
@@ -162,9 +163,9 @@ proptest! {
         contract.table.min_clean_days = 1;
         let cfg = CleanseConfig::default();
         let cal = CalendarConfig::default();
-        let Ok(first) = cleanse(&frame, &contract, &cfg, &cal, 15.0, -5) else { return Ok(()); };
+        let Ok(first) = cleanse(&frame, &contract, &cfg, &cal, 15.0, LocalZone::BOGOTA) else { return Ok(()); };
         let signed = first.report.target_kind == contract::TargetKind::Signed;
-        let second = cleanse(&first.frame, &contract, &cfg, &cal, 15.0, -5).unwrap();
+        let second = cleanse(&first.frame, &contract, &cfg, &cal, 15.0, LocalZone::BOGOTA).unwrap();
         let a = first.frame.column("unidades_vendidas").unwrap();
         let b = second.frame.column("unidades_vendidas").unwrap();
         prop_assert!(a.as_materialized_series().equals_missing(b.as_materialized_series()));
@@ -181,10 +182,10 @@ proptest! {
     fn validator_and_cleanser_never_panic(frame in any_frame()) {
         let contract = small_contract();
         let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
-        let report = validate(&frame, &contract, today, -5).unwrap();
+        let report = validate(&frame, &contract, today, LocalZone::BOGOTA).unwrap();
         prop_assert_eq!(report.passed, report.errors == 0);
         // Ok or a typed error: both fine, a panic is not.
-        let _ = cleanse(&frame, &contract, &CleanseConfig::default(), &CalendarConfig::default(), 15.0, -5);
+        let _ = cleanse(&frame, &contract, &CleanseConfig::default(), &CalendarConfig::default(), 15.0, LocalZone::BOGOTA);
     }
 
     #[test]
@@ -192,8 +193,8 @@ proptest! {
         let contract = small_contract();
         let cfg = CleanseConfig::default();
         let cal = CalendarConfig::default();
-        let Ok(first) = cleanse(&frame, &contract, &cfg, &cal, 15.0, -5) else { return Ok(()); };
-        let second = cleanse(&first.frame, &contract, &cfg, &cal, 15.0, -5).unwrap();
+        let Ok(first) = cleanse(&frame, &contract, &cfg, &cal, 15.0, LocalZone::BOGOTA) else { return Ok(()); };
+        let second = cleanse(&first.frame, &contract, &cfg, &cal, 15.0, LocalZone::BOGOTA).unwrap();
         for c in VALUE_COLUMNS {
             let a = first.frame.column(c).unwrap();
             let b = second.frame.column(c).unwrap();

@@ -4,6 +4,7 @@
 use calendar::CalendarConfig;
 use chrono::{Datelike, NaiveDate};
 use contract::{cleanse, CleanseConfig, ContractConfig};
+use core_types::dates::LocalZone;
 use polars::prelude::*;
 
 mod common;
@@ -22,7 +23,7 @@ fn cleansed(frame: &DataFrame) -> contract::Cleansed {
         &CleanseConfig::default(),
         &CalendarConfig::default(),
         15.0,
-        -5,
+        LocalZone::BOGOTA,
     )
     .unwrap()
 }
@@ -136,7 +137,7 @@ fn weekdays_never_traded_are_closures_however_long_their_run() {
             &some_weekdays(&open),
             &ContractConfig::default(),
             d("2024-01-01"),
-            -5,
+            LocalZone::BOGOTA,
         )
         .unwrap();
         let rules: Vec<contract::Rule> = v.failures.iter().map(|f| f.rule).collect();
@@ -158,7 +159,13 @@ fn weekdays_never_traded_are_closures_however_long_their_run() {
         lost = lost
             .filter(&BooleanChunked::from_slice("keep".into(), &keep))
             .unwrap();
-        let v = contract::validate(&lost, &ContractConfig::default(), d("2024-01-01"), -5).unwrap();
+        let v = contract::validate(
+            &lost,
+            &ContractConfig::default(),
+            d("2024-01-01"),
+            LocalZone::BOGOTA,
+        )
+        .unwrap();
         let rules: Vec<contract::Rule> = v.failures.iter().map(|f| f.rule).collect();
         assert!(
             rules.contains(&contract::Rule::LongestGap),

@@ -4,6 +4,7 @@
 use calendar::CalendarConfig;
 use chrono::{Datelike, Days, NaiveDate};
 use contract::{cleanse, validate, CleanseConfig, ContractConfig, TargetKind};
+use core_types::dates::LocalZone;
 use polars::prelude::*;
 
 mod common;
@@ -35,7 +36,7 @@ fn run(frame: &DataFrame, contract: &ContractConfig) -> contract::Cleansed {
         &CleanseConfig::default(),
         &CalendarConfig::default(),
         15.0,
-        -5,
+        LocalZone::BOGOTA,
     )
     .unwrap()
 }
@@ -45,7 +46,7 @@ fn a_series_that_is_often_negative_is_signed_and_keeps_its_negatives() {
     let contract = ContractConfig::default();
     let frame = series(2.0, |_| {}); // about 40 % of the days below zero
     let today = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-    let v = validate(&frame, &contract, today, -5).unwrap();
+    let v = validate(&frame, &contract, today, LocalZone::BOGOTA).unwrap();
     assert!(v.passed && v.failures.is_empty(), "{:?}", v.failures);
     assert_eq!(v.target_kind, Some(TargetKind::Signed));
     let c = run(&frame, &contract);
@@ -106,7 +107,7 @@ fn rows_after_the_cutoff_never_decide_whether_the_history_is_signed() {
         &CleanseConfig::default(),
         &CalendarConfig::default(),
         15.0,
-        -5,
+        LocalZone::BOGOTA,
         &scope,
     )
     .unwrap();
@@ -120,7 +121,7 @@ fn rows_after_the_cutoff_never_decide_whether_the_history_is_signed() {
     let after = contract::observed_after(
         &frame,
         &ContractConfig::default(),
-        -5,
+        LocalZone::BOGOTA,
         cutoff,
         core_types::Aggregate::None,
     )

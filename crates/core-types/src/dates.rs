@@ -1,15 +1,88 @@
 //! Tolerant parsing of date cells (domain.md §0): an ISO date, or a timestamp converted to
-//! local (Bogotá) time before it is cut to a date — never cut in UTC.
+//! the business's local time (Bogotá for the first user; the country's zone elsewhere) before
+//! it is cut to a date — never cut in UTC.
+
+use std::fmt;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
+/// The business's local time, in which timestamps are cut to dates: a time zone of the IANA
+/// database (daylight saving included: `Europe/Berlin` is UTC+1 in winter and UTC+2 in
+/// summer) or a fixed offset from UTC (`source.utc_offset_hours`).
+///
+/// ```
+/// use core_types::dates::{parse_date_cell, LocalZone};
+/// let berlin = LocalZone::named("Europe/Berlin").unwrap();
+/// // 23:30 UTC is already the next day in Berlin, summer (UTC+2) and winter (UTC+1) alike.
+/// assert_eq!(parse_date_cell("2018-07-01T23:30:00Z", berlin).unwrap().to_string(), "2018-07-02");
+/// assert_eq!(parse_date_cell("2018-01-01T23:30:00Z", berlin).unwrap().to_string(), "2018-01-02");
+/// // 22:30 UTC is the next day in summer only.
+/// assert_eq!(parse_date_cell("2018-07-01T22:30:00Z", berlin).unwrap().to_string(), "2018-07-02");
+/// assert_eq!(parse_date_cell("2018-01-01T22:30:00Z", berlin).unwrap().to_string(), "2018-01-01");
+/// // Bogotá: five hours behind UTC all year.
+/// assert_eq!(parse_date_cell("2018-07-02T03:00:00Z", LocalZone::BOGOTA).unwrap().to_string(), "2018-07-01");
+/// let minus_five = LocalZone::fixed_hours(-5).unwrap();
+/// assert_eq!(parse_date_cell("2018-07-02T03:00:00Z", minus_five).unwrap().to_string(), "2018-07-01");
+/// assert_eq!(minus_five.to_string(), "UTC-05:00");
+/// assert!(LocalZone::fixed_hours(15).is_none() && LocalZone::named("Mars/Olympus").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalZone {
+    /// A fixed offset from UTC.
+    Fixed(FixedOffset),
+    /// A zone of the IANA database.
+    Named(chrono_tz::Tz),
+}
+
+impl LocalZone {
+    /// Bogotá: UTC−5 all year (domain.md §0).
+    pub const BOGOTA: LocalZone = LocalZone::Named(chrono_tz::Tz::America__Bogota);
+
+    /// A fixed offset of `hours` from UTC, if within −12..=14.
+    pub fn fixed_hours(hours: i32) -> Option<LocalZone> {
+        if !(-12..=14).contains(&hours) {
+            return None;
+        }
+        FixedOffset::east_opt(hours * 3600).map(LocalZone::Fixed)
+    }
+
+    /// The IANA zone called `name` (`Europe/Berlin`), if the database has it.
+    pub fn named(name: &str) -> Option<LocalZone> {
+        name.trim()
+            .parse::<chrono_tz::Tz>()
+            .ok()
+            .map(LocalZone::Named)
+    }
+
+    /// The local date of an instant.
+    pub fn date_of(self, ts: &DateTime<FixedOffset>) -> NaiveDate {
+        match self {
+            LocalZone::Fixed(off) => ts.with_timezone(&off).date_naive(),
+            LocalZone::Named(tz) => ts.with_timezone(&tz).date_naive(),
+        }
+    }
+
+    /// Today's date in this zone.
+    pub fn today(self) -> NaiveDate {
+        self.date_of(&Utc::now().fixed_offset())
+    }
+}
+
+impl fmt::Display for LocalZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocalZone::Fixed(off) => write!(f, "UTC{off}"),
+            LocalZone::Named(tz) => f.write_str(tz.name()),
+        }
+    }
+}
+
 /// Parses one date cell: `YYYY-MM-DD`, or an RFC 3339 / `YYYY-MM-DD HH:MM:SS±HH[:MM]`
-/// timestamp cut to the date at `utc_offset_hours`. A timestamp without offset is taken as
-/// local time already.
-pub fn parse_date_cell(s: &str, utc_offset_hours: i32) -> Option<NaiveDate> {
+/// timestamp cut to the date in `zone`. A timestamp without offset is taken as local time
+/// already.
+pub fn parse_date_cell(s: &str, zone: LocalZone) -> Option<NaiveDate> {
     match with_offset(s) {
-        Some(ts) => FixedOffset::east_opt(utc_offset_hours * 3600)
-            .map(|local| ts.with_timezone(&local).date_naive()),
+        Some(ts) => Some(zone.date_of(&ts)),
         None => as_written(s).map(|dt| dt.date()),
     }
 }
@@ -54,21 +127,18 @@ pub fn all_midnight<'a>(cells: impl IntoIterator<Item = &'a str>) -> bool {
 }
 
 /// A date column's cells as dates: taken as written when [`all_midnight`] (dates written as
-/// timestamps), else each by [`parse_date_cell`] (timestamps cut at `utc_offset_hours`).
+/// timestamps), else each by [`parse_date_cell`] (timestamps cut to dates in `zone`).
 /// A column none of whose readings holds every cell is tried in the formats spreadsheets
 /// write dates in ([`spreadsheet_format`]: `31/12/2024`, `12/31/2024`, `31.12.2024`, …).
 /// `None` for a cell that is no date.
-pub fn parse_date_column(cells: &[&str], utc_offset_hours: i32) -> Vec<Option<NaiveDate>> {
+pub fn parse_date_column(cells: &[&str], zone: LocalZone) -> Vec<Option<NaiveDate>> {
     let iso: Vec<Option<NaiveDate>> = if all_midnight(cells.iter().copied()) {
         cells
             .iter()
             .map(|s| as_written(s).map(|dt| dt.date()))
             .collect()
     } else {
-        cells
-            .iter()
-            .map(|s| parse_date_cell(s, utc_offset_hours))
-            .collect()
+        cells.iter().map(|s| parse_date_cell(s, zone)).collect()
     };
     if iso.iter().all(Option::is_some) {
         return iso;
@@ -137,15 +207,11 @@ pub fn spreadsheet_format(cells: &[&str]) -> Option<&'static str> {
     best.map(|(f, _)| f)
 }
 
-/// Today's date at `utc_offset_hours` (Bogotá: −5).
-pub fn today_at(utc_offset_hours: i32) -> NaiveDate {
-    let off = FixedOffset::east_opt(utc_offset_hours * 3600).expect("offset within a day");
-    Utc::now().with_timezone(&off).date_naive()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const B: LocalZone = LocalZone::BOGOTA;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -155,18 +221,18 @@ mod tests {
     fn a_column_of_midnight_timestamps_holds_dates_as_written() {
         let utc = ["2013-07-01T00:00:00Z", "2013-07-02T00:00:00Z"];
         assert_eq!(
-            parse_date_column(&utc, -5),
+            parse_date_column(&utc, B),
             vec![Some(d("2013-07-01")), Some(d("2013-07-02"))]
         );
         let pandas = ["2013-07-01 00:00:00+00:00", "2013-07-02"];
         assert_eq!(
-            parse_date_column(&pandas, -5),
+            parse_date_column(&pandas, B),
             vec![Some(d("2013-07-01")), Some(d("2013-07-02"))]
         );
         // One instant with a time of day: every timestamp is cut in local time, as before.
         let mixed = ["2013-07-01T00:00:00Z", "2013-07-02T03:00:00Z"];
         assert_eq!(
-            parse_date_column(&mixed, -5),
+            parse_date_column(&mixed, B),
             vec![Some(d("2013-06-30")), Some(d("2013-07-01"))]
         );
         assert!(!all_midnight(["2013-07-01", "mañana"]));
@@ -176,26 +242,26 @@ mod tests {
     #[test]
     fn timestamps_are_cut_in_local_time() {
         assert_eq!(
-            parse_date_cell("2020-01-02T03:00:00Z", -5),
+            parse_date_cell("2020-01-02T03:00:00Z", B),
             Some(d("2020-01-01"))
         );
         assert_eq!(
-            parse_date_cell("2020-01-02T03:00:00+00:00", -5),
+            parse_date_cell("2020-01-02T03:00:00+00:00", B),
             Some(d("2020-01-01"))
         );
         assert_eq!(
-            parse_date_cell("2020-01-02 03:00:00+00", -5),
+            parse_date_cell("2020-01-02 03:00:00+00", B),
             Some(d("2020-01-01"))
         );
         assert_eq!(
-            parse_date_cell("2020-01-02T23:30:00-05:00", -5),
+            parse_date_cell("2020-01-02T23:30:00-05:00", B),
             Some(d("2020-01-02"))
         );
         assert_eq!(
-            parse_date_cell("2020-01-02T23:30:00", -5),
+            parse_date_cell("2020-01-02T23:30:00", B),
             Some(d("2020-01-02"))
         );
-        assert_eq!(parse_date_cell(" 2020-01-02 ", -5), Some(d("2020-01-02")));
+        assert_eq!(parse_date_cell(" 2020-01-02 ", B), Some(d("2020-01-02")));
     }
 
     #[test]
@@ -207,25 +273,25 @@ mod tests {
             Some(d("2025-01-01")),
             Some(d("2025-01-02")),
         ];
-        assert_eq!(parse_date_column(&co, -5), want);
+        assert_eq!(parse_date_column(&co, B), want);
         let us = [
             "12/30/2024 8:26",
             "12/31/2024 17:02",
             "1/1/2025 9:00",
             "1/2/2025 0:00",
         ];
-        assert_eq!(parse_date_column(&us, -5), want);
+        assert_eq!(parse_date_column(&us, B), want);
         let de = ["30.12.2024", "31.12.2024", "01.01.2025", "02.01.2025"];
-        assert_eq!(parse_date_column(&de, -5), want);
+        assert_eq!(parse_date_column(&de, B), want);
         let walmart = ["30-12-2024", "31-12-2024", "01-01-2025", "02-01-2025"];
-        assert_eq!(parse_date_column(&walmart, -5), want);
+        assert_eq!(parse_date_column(&walmart, B), want);
         let compact = ["20241230", "20241231", "20250101", "20250102"];
-        assert_eq!(parse_date_column(&compact, -5), want);
+        assert_eq!(parse_date_column(&compact, B), want);
         // Every day under 13: the reading whose rows step by days wins.
         let dm = ["10/01/2025", "11/01/2025", "12/01/2025"];
-        assert_eq!(parse_date_column(&dm, -5)[2], Some(d("2025-01-12")));
+        assert_eq!(parse_date_column(&dm, B)[2], Some(d("2025-01-12")));
         let md = ["01/10/2025", "01/11/2025", "01/12/2025"];
-        assert_eq!(parse_date_column(&md, -5)[2], Some(d("2025-01-12")));
+        assert_eq!(parse_date_column(&md, B)[2], Some(d("2025-01-12")));
         // Two-digit years are not the years 24 and 25.
         assert_eq!(
             spreadsheet_format(&["30/12/24", "31/12/24"]),
@@ -233,9 +299,9 @@ mod tests {
         );
         // Mixed formats, or a cell that is no date, read nothing new.
         let mixed = ["2024-12-30", "31/12/2024"];
-        assert_eq!(parse_date_column(&mixed, -5), [Some(d("2024-12-30")), None]);
+        assert_eq!(parse_date_column(&mixed, B), [Some(d("2024-12-30")), None]);
         let bad = ["30/12/2024", "ayer"];
-        assert_eq!(parse_date_column(&bad, -5), [None, None]);
+        assert_eq!(parse_date_column(&bad, B), [None, None]);
     }
 
     #[test]
@@ -248,7 +314,7 @@ mod tests {
             "NaN",
             "20200102",
         ] {
-            assert_eq!(parse_date_cell(s, -5), None, "{s:?}");
+            assert_eq!(parse_date_cell(s, B), None, "{s:?}");
         }
     }
 }

@@ -365,6 +365,16 @@ impl AppConfig {
         Self::from_yaml(SHIPPED)
     }
 
+    /// The business's time zone, where timestamps written with an offset are cut to dates:
+    /// `source.utc_offset_hours` when set, else `source.time_zone` (`auto`: the zone of
+    /// `calendar.festivos.pais`).
+    pub fn zone(&self) -> core_types::dates::LocalZone {
+        // Checked by `validate` on load; Bogotá (domain.md §0) for a config built by hand.
+        self.source
+            .zone(&self.calendar.festivos.pais)
+            .unwrap_or(core_types::dates::LocalZone::BOGOTA)
+    }
+
     /// Checks what serde cannot, naming the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
@@ -418,15 +428,18 @@ impl AppConfig {
                 message: other.to_string(),
             },
         })?;
-        self.source.validate().map_err(|e| match e {
-            connector::ConnectorError::InvalidConfig { key, message } => {
-                ConfigError { key, message }
-            }
-            other => ConfigError {
-                key: "source".into(),
-                message: other.to_string(),
-            },
-        })?;
+        self.source
+            .validate()
+            .and_then(|()| self.source.zone(&self.calendar.festivos.pais).map(|_| ()))
+            .map_err(|e| match e {
+                connector::ConnectorError::InvalidConfig { key, message } => {
+                    ConfigError { key, message }
+                }
+                other => ConfigError {
+                    key: "source".into(),
+                    message: other.to_string(),
+                },
+            })?;
         let contract_key = |prefix: &str, e: contract::ContractError| match e {
             contract::ContractError::InvalidConfig { key, message } => ConfigError {
                 key: format!("{prefix}.{key}"),
@@ -1074,6 +1087,28 @@ mod tests {
         assert_eq!(set.contract.table.min_date, d("1980-06-01"));
         let err = load(&["contract.table.min_date=ayer"]).unwrap_err();
         assert!(err.key.contains("min_date"), "{err:?}");
+    }
+
+    #[test]
+    fn timestamps_are_cut_in_the_country_s_zone_unless_a_zone_or_an_offset_is_named() {
+        let zone = |sets: &[&str]| load(sets).unwrap().zone().to_string();
+        assert_eq!(zone(&[]), "America/Bogota");
+        assert_eq!(zone(&["calendar.festivos.pais=DE-SH"]), "Europe/Berlin");
+        assert_eq!(zone(&["calendar.festivos.pais=USA-MN"]), "America/Chicago");
+        assert_eq!(zone(&["calendar.festivos.pais=AU-WA"]), "Australia/Perth");
+        assert_eq!(
+            zone(&["calendar.festivos.pais=DE", "source.time_zone=Asia/Tokyo"]),
+            "Asia/Tokyo"
+        );
+        assert_eq!(
+            zone(&["calendar.festivos.pais=DE", "source.utc_offset_hours=-5"]),
+            "UTC-05:00"
+        );
+        let e = load(&["source.time_zone=Europe/Kiel"]).unwrap_err();
+        assert_eq!(e.key, "source.time_zone", "{e}");
+        assert!(e.message.contains("Europe/Kiel"), "{e}");
+        let e = load(&["source.utc_offset_hours=15"]).unwrap_err();
+        assert_eq!(e.key, "source.utc_offset_hours", "{e}");
     }
 
     #[test]

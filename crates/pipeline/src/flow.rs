@@ -45,12 +45,10 @@ pub fn fetch(
     Ok(fetched)
 }
 
-/// "Today" for the contract's freshness rules: `run.today`, else the clock at the source's
-/// UTC offset.
+/// "Today" for the contract's freshness rules: `run.today`, else the clock in the business's
+/// time zone.
 pub fn today(cfg: &AppConfig) -> NaiveDate {
-    cfg.run
-        .today
-        .unwrap_or_else(|| core_types::dates::today_at(cfg.source.utc_offset_hours))
+    cfg.run.today.unwrap_or_else(|| cfg.zone().today())
 }
 
 /// Phase 01's check: the contract's validation of the source's rows (every failure at once).
@@ -63,7 +61,7 @@ pub fn validate(
         raw,
         &cfg.contract,
         today,
-        cfg.source.utc_offset_hours,
+        cfg.zone(),
         &scope(cfg),
     )?)
 }
@@ -88,17 +86,11 @@ pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, Pipelin
         &cfg.cleanse,
         &cfg.calendar,
         cfg.plan.descuento_por_defecto,
-        cfg.source.utc_offset_hours,
+        cfg.zone(),
         &scope,
     )?;
     let after = match scope.cutoff {
-        Some(c) => contract::observed_after(
-            raw,
-            &cfg.contract,
-            cfg.source.utc_offset_hours,
-            c,
-            scope.aggregate,
-        )?,
+        Some(c) => contract::observed_after(raw, &cfg.contract, cfg.zone(), c, scope.aggregate)?,
         None => contract::ObservedAfter::default(),
     };
     Ok(CleansedData { cleansed, after })

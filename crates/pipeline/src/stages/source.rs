@@ -112,7 +112,7 @@ pub fn explore(
         span: cfg.source.span,
         profile,
     };
-    let proposal = contract::propose(&fetched.frame, &cfg.contract, cfg.source.utc_offset_hours)?;
+    let proposal = contract::propose(&fetched.frame, &cfg.contract, cfg.zone())?;
     let proposal_body = ProposalBody {
         configured: cfg.contract.clone(),
         proposal,
