@@ -364,10 +364,19 @@ pub fn build_layers_with(
             keep
         })
         .collect();
+    // Less than a yearly cycle of history: no trend, no yearly Fourier terms (they would
+    // extrapolate a part of the season; `ciclo_anual_min_dias`).
+    let partial_year = cfg.partial_year(history_span.len_days());
     let cfg = &FeatureConfig {
         exogenas: extras,
         exogenas_auto: false,
-        cambios_tendencia: cfg.trend_knots(first, cutoff),
+        tendencia: cfg.tendencia && !partial_year,
+        fourier_anual: if partial_year { 0 } else { cfg.fourier_anual },
+        cambios_tendencia: if partial_year {
+            Vec::new()
+        } else {
+            cfg.trend_knots(first, cutoff)
+        },
         ..cfg.clone()
     };
     let inputs = history_inputs(cleansed, cfg)?;

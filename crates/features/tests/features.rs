@@ -343,3 +343,40 @@ fn festivos_by_name_are_events_of_their_own_when_the_history_has_enough_of_them(
         .iter()
         .any(|n| n.starts_with("evento_")));
 }
+
+#[test]
+fn a_history_shorter_than_a_year_has_no_trend_and_no_yearly_terms() {
+    let cal = CalendarConfig::default();
+    let plan = FuturePlan::default();
+    let h = Horizon::new(185).unwrap();
+    let cfg = FeatureConfig {
+        cambios_tendencia_cada_dias: Some(60),
+        ..FeatureConfig::default()
+    };
+    let names = |days: usize, cfg: &FeatureConfig| {
+        let units: Vec<Option<f64>> = (0..days).map(|i| Some(50.0 + (i % 7) as f64)).collect();
+        let l = build_layers(&cleansed(&units), &cal, cfg, &plan, h, None).unwrap();
+        assert_eq!(l.future_table.names, l.history_table.names);
+        (l.history_table.names, l.report.resolved)
+    };
+    // 364 days: the trend, its knots and the yearly pairs are left out; the weekday x season
+    // pairs stay, and the served model's settings say so.
+    let (short, resolved) = names(364, &cfg);
+    assert!(!short.iter().any(|n| n.starts_with("trend")), "{short:?}");
+    assert!(!short.iter().any(|n| n.starts_with("year_")), "{short:?}");
+    assert!(short.contains(&"dow_0_year_sin_1".to_string()), "{short:?}");
+    assert!(!resolved.tendencia && resolved.fourier_anual == 0);
+    assert!(resolved.cambios_tendencia.is_empty());
+    // A whole year: as configured.
+    let (year, resolved) = names(365, &cfg);
+    assert!(year.contains(&"trend".to_string()) && year.contains(&"trend_cp_1".to_string()));
+    assert!(year.contains(&"year_sin_10".to_string()));
+    assert_eq!(resolved.fourier_anual, 10);
+    // `null`: never.
+    let never = FeatureConfig {
+        ciclo_anual_min_dias: None,
+        ..cfg.clone()
+    };
+    let (kept, _) = names(200, &never);
+    assert!(kept.contains(&"trend".to_string()) && kept.contains(&"year_cos_1".to_string()));
+}

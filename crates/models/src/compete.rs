@@ -665,10 +665,19 @@ pub struct TrainConfig {
     /// (`null`: the best backtest wins).
     #[serde(default)]
     pub preferencia: Option<Preference>,
+    /// A candidate whose forecast of the horizon reaches more than this many times the
+    /// largest value the history observed (in absolute value) has diverged — a recursion
+    /// that blew up past the folds' length — and is never the champion (`null` = no check).
+    #[serde(default = "default_divergence")]
+    pub divergencia_max: Option<f64>,
     /// A global model across the series of a many-series run, competing in each series'
     /// backtest.
     #[serde(default)]
     pub global: crate::global::GlobalConfig,
+}
+
+fn default_divergence() -> Option<f64> {
+    Some(10.0)
 }
 
 /// `train.preferencia`: the champion is `candidato` (when it was built and backtested; for
@@ -751,6 +760,7 @@ mod ridge_path_tests {
             search: crate::search::SearchConfig::default(),
             ensemble: EnsembleConfig::default(),
             preferencia: None,
+            divergencia_max: None,
             global: crate::global::GlobalConfig::default(),
         };
         let s = cfg.for_signed_target();

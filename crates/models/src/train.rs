@@ -163,6 +163,9 @@ pub struct Selection<'a> {
     pub steps: usize,
     /// The preferred champion (`train.preferencia`), if any.
     pub prefer: Option<&'a Preference>,
+    /// A forecast beyond this many times the largest observed value (absolute) has diverged
+    /// and is passed over (`train.divergencia_max`; `None`: no check).
+    pub divergence: Option<f64>,
     /// Candidates fitted elsewhere (a global model seen from this series), by name: their
     /// model on the whole history, used as it is instead of a refit.
     pub fitted: Option<&'a BTreeMap<String, FittedModel>>,
@@ -207,6 +210,16 @@ pub fn select_champion(
     data: Selection<'_>,
 ) -> Result<Selected, ModelError> {
     use rayon::prelude::*;
+    // The bound a forecast must stay within: a multiple of the largest observed value.
+    let observed = data
+        .actuals
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let bound = data
+        .divergence
+        .filter(|_| observed > 0.0)
+        .map(|k| (k, k * observed));
     let mut ranked: Vec<(&Entry, &Candidate)> = leaderboard
         .ranked()
         .filter_map(|e| {
@@ -277,6 +290,14 @@ pub fn select_champion(
                 .map_err(|e| format!("cannot forecast: {e}"))?;
             if forecast.iter().any(|v| !v.is_finite()) {
                 return Err("forecasts NaN".to_string());
+            }
+            if let Some((k, b)) = bound {
+                let peak = forecast.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                if peak > b {
+                    return Err(format!(
+                        "diverges: its forecast reaches {peak:.4e}, more than {k} times the largest value observed ({observed}) (train.divergencia_max)"
+                    ));
+                }
             }
             let names = exog.map(|e| e.names).unwrap_or_default();
             Ok((fitted, names, forecast))
@@ -543,6 +564,62 @@ mod tests {
     }
 
     #[test]
+    fn a_forecast_beyond_the_divergence_bound_is_never_the_champion() {
+        // A ramp: the naive forecast repeats the last (largest) value; the 4-week mean of the
+        // same weekday stays below it. A bound just under the largest value passes over the
+        // best-ranked naive, saying why.
+        let y: Vec<f64> = (1..=300).map(f64::from).collect();
+        let cands = vec![
+            Candidate {
+                nombre: "naive".into(),
+                model: ModelSpec::Naive,
+                exog: ExogFilter::default(),
+            },
+            Candidate {
+                nombre: "weeks".into(),
+                model: ModelSpec::EquivalentDate {
+                    offset: 7,
+                    n_offsets: 4,
+                },
+                exog: ExogFilter::default(),
+            },
+        ];
+        let cv = FoldConfig::new(28, 200);
+        let (lb, bts) = compete(&cands, Arena::new(&y, &cv, Metric::Mae), &|_| {}).unwrap();
+        assert_eq!(lb.entries[0].nombre, "naive");
+        let mask = vec![true; y.len()];
+        let pick = |divergence: Option<f64>| {
+            select_champion(
+                &cands,
+                &lb,
+                &bts,
+                Selection {
+                    y: &y,
+                    actuals: &y,
+                    fit_mask: &mask,
+                    exog: None,
+                    future_exog: None,
+                    steps: 28,
+                    prefer: None,
+                    divergence,
+                    fitted: None,
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(pick(None).champion.entry.nombre, "naive");
+        assert_eq!(pick(Some(10.0)).champion.entry.nombre, "naive");
+        let bounded = pick(Some(0.99));
+        assert_eq!(bounded.champion.entry.nombre, "weeks");
+        let (name, why) = &bounded.passed_over[0];
+        assert_eq!(name, "naive");
+        assert!(
+            why.contains("diverges") && why.contains("divergencia_max"),
+            "{why}"
+        );
+    }
+
+    #[test]
     fn an_ensemble_forecasts_the_mean_of_its_members_and_competes() {
         let y: Vec<f64> = (0..500)
             .map(|t| 100.0 + 20.0 * ((t % 7) as f64) + ((t * 37 % 11) as f64))
@@ -612,6 +689,7 @@ mod tests {
                 future_exog: None,
                 steps: 10,
                 prefer: None,
+                divergence: None,
                 fitted: None,
             },
         )
@@ -639,6 +717,7 @@ mod tests {
                     future_exog: None,
                     steps: 10,
                     prefer: Some(&pref),
+                    divergence: None,
                     fitted: None,
                 },
             )

@@ -285,6 +285,7 @@ pub fn train(
             future_exog: Some(&data.future_exog),
             steps: data.future_dates.len(),
             prefer: cfg.preferencia.as_ref(),
+            divergence: cfg.divergencia_max,
             fitted: Some(&fitted),
         },
     )?;

@@ -380,6 +380,15 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
              whole yearly cycle and its intervals may fall short"
         );
     }
+    if layers.report.resolved.partial_year(span.max(0) as usize)
+        && (cfg.features.tendencia || cfg.features.fourier_anual > 0)
+    {
+        tracing::warn!(
+            "the history covers {span} days, under features.ciclo_anual_min_dias: the trend and \
+             the yearly Fourier terms are left out (they would extrapolate part of a season); \
+             the weekday x season pairs stay"
+        );
+    }
     for d in &layers.report.planned_outside_horizon {
         tracing::warn!("planned promotion on {d} is outside the horizon and is ignored");
     }
