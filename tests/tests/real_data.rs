@@ -777,3 +777,54 @@ fn a_file_whose_target_has_its_own_name_scores_as_date_y() {
         "{validation}"
     );
 }
+
+#[test]
+fn trailing_rows_without_sales_are_the_horizon_and_their_flags_its_future() {
+    // An export that already lists the next 185 days with their fair flag (`feria`, known in
+    // advance) and no sales yet. The history ends on the last day with a value; the blank
+    // days are not imputed into it, and the flag's future comes from them.
+    let p = project();
+    let root = p.path();
+    let first = day("2023-01-02");
+    let (sold, listed) = (800u64, 985u64);
+    let mut text = String::from("date,y,feria\n");
+    for i in 0..listed {
+        let d = first + Days::new(i);
+        let feria = u8::from(i % 30 < 3);
+        let y = if i < sold {
+            format!("{}", (100 + 10 * (i % 7)) * if feria == 1 { 2 } else { 1 })
+        } else {
+            String::new()
+        };
+        text.push_str(&format!("{d},{y},{feria}\n"));
+    }
+    let csv = root.join("con_futuro.csv");
+    std::fs::write(&csv, &text).unwrap();
+    assert_eq!(xtask(root, &minimal_args(&csv, "DE", None)), 0);
+    let fc =
+        std::fs::read_to_string(root.join("outputs/forecast/forecast_daily_latest.csv")).unwrap();
+    let days = read_series(&fc);
+    let last_sold = first + Days::new(sold - 1);
+    assert_eq!(days.keys().next(), Some(&(last_sold + Days::new(1))));
+    assert_eq!(days.len(), 185);
+    let features = json(&root.join("outputs/reports/features_latest.json"));
+    let notes = features["body"]["report"]["extra_notes"]
+        .as_array()
+        .unwrap();
+    let feria = notes.iter().find(|n| n["columna"] == "feria").unwrap();
+    assert_eq!(feria["uso"], "feature", "{feria}");
+    assert_eq!(feria["futuro_de_la_fuente"], 185, "{feria}");
+    // The fair days of the listed future sell about twice the others.
+    let fair = last_sold + Days::new(1 + (30 - (sold % 30)) % 30);
+    let plain = fair + Days::new(7);
+    assert!(
+        days[&fair] > 1.5 * days[&plain],
+        "{} vs {}",
+        days[&fair],
+        days[&plain]
+    );
+    // Nothing after the history was observed: no hold-out, and validation saw no blank target.
+    assert!(holdout(root).is_null());
+    let validation = json(&root.join("outputs/reports/validation_latest.json"));
+    assert!(!validation.to_string().contains("NotNull"), "{validation}");
+}

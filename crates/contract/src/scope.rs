@@ -402,6 +402,34 @@ pub struct ObservedAfter {
     pub extras: BTreeMap<String, Vec<Option<f64>>>,
 }
 
+/// Where the history of `frame` ends when no cutoff is given: the last date whose target cell
+/// holds something, when every later dated row has it blank — an export that already lists
+/// the coming days (their flags known in advance, no sales yet), or today's row before the
+/// day's sales. Those rows are the horizon, not missing history. `None` when the last dated
+/// row has a target (or no row has one).
+///
+/// A blank target among the history's rows stays missing (imputed by cleansing); only the
+/// trailing run ends the history.
+pub fn history_end(
+    frame: &polars::prelude::DataFrame,
+    contract: &crate::ContractConfig,
+    zone: LocalZone,
+) -> Result<Option<NaiveDate>, crate::ContractError> {
+    let raw = crate::raw::RawTable::from_frame(frame)?;
+    let canon = crate::typed::canonicalize(&raw, contract)?;
+    let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, zone, None);
+    let last = rows.iter().filter_map(|r| r.fecha).max();
+    let last_given = rows
+        .iter()
+        .filter(|r| !matches!(r.units, Units::Null))
+        .filter_map(|r| r.fecha)
+        .max();
+    Ok(match (last, last_given) {
+        (Some(l), Some(g)) if l > g => Some(g),
+        _ => None,
+    })
+}
+
 /// Reads the rows of `frame` dated after `cutoff` as observed (see [`ObservedAfter`]).
 pub fn observed_after(
     frame: &polars::prelude::DataFrame,

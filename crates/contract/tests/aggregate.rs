@@ -318,3 +318,25 @@ fn the_history_is_the_same_with_or_without_the_rows_after_the_cutoff() {
     assert_eq!(a.report.scope.partial_days, vec![first()]);
     assert_eq!(b.report.scope.partial_days, vec![first()]);
 }
+
+#[test]
+fn the_history_ends_at_the_last_target_when_only_blank_days_follow() {
+    let end = |y: Vec<Option<f64>>| {
+        let fechas = (1..=y.len()).map(|d| format!("2024-03-{d:02}")).collect();
+        contract::history_end(
+            &common::frame(fechas, y),
+            &ContractConfig::default(),
+            LocalZone::BOGOTA,
+        )
+        .unwrap()
+    };
+    // Two listed days without sales after the 3rd: the history ends on the 3rd.
+    assert_eq!(
+        end(vec![Some(5.0), None, Some(7.0), None, None]),
+        Some("2024-03-03".parse().unwrap())
+    );
+    // A blank day inside the history stays missing; a complete table has no early end.
+    assert_eq!(end(vec![Some(5.0), None, Some(7.0)]), None);
+    // Nothing given at all: nothing to end.
+    assert_eq!(end(vec![None, None]), None);
+}

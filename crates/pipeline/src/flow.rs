@@ -9,12 +9,19 @@ use crate::config::AppConfig;
 use crate::train::{TrainData, TrainOptions, Trained};
 use crate::PipelineError;
 
-/// The rows phases 01–05 see: up to `run.cutoff`, aggregated per `source.aggregate`.
-pub fn scope(cfg: &AppConfig) -> contract::Scope {
-    contract::Scope {
-        cutoff: cfg.run.cutoff,
+/// The rows phases 01–05 see: up to `run.cutoff` (unset: up to the last date with a target
+/// when every later row has none, [`contract::history_end`]), aggregated per
+/// `source.aggregate`.
+pub fn scope(raw: &DataFrame, cfg: &AppConfig) -> Result<contract::Scope, PipelineError> {
+    let cutoff = match cfg.run.cutoff {
+        Some(c) => Some(c),
+        // Trailing rows without a target are the horizon (an export listing the coming days).
+        None => contract::history_end(raw, &cfg.contract, cfg.zone())?,
+    };
+    Ok(contract::Scope {
+        cutoff,
         aggregate: cfg.source.aggregate,
-    }
+    })
 }
 
 /// The configured source's rows (span and filters applied); `root` resolves relative file
@@ -62,7 +69,7 @@ pub fn validate(
         &cfg.contract,
         today,
         cfg.zone(),
-        &scope(cfg),
+        &scope(raw, cfg)?,
     )?)
 }
 
@@ -79,7 +86,15 @@ pub struct CleansedData {
 /// Phase 02: the source's rows cleansed to the daily grid, and the rows after the cutoff
 /// set aside.
 pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, PipelineError> {
-    let scope = scope(cfg);
+    let scope = scope(raw, cfg)?;
+    if let (None, Some(end)) = (cfg.run.cutoff, scope.cutoff) {
+        tracing::warn!(
+            "the rows after {end} have no {}: the history ends on {end}, and those days are read \
+             as the horizon (their flag columns give the future of the extra columns); set \
+             run.cutoff to choose where the history ends",
+            core_types::cols::UNIDADES_VENDIDAS
+        );
+    }
     let cleansed = contract::cleanse_with(
         raw,
         &cfg.contract,
