@@ -379,6 +379,22 @@ mod tests {
     use crate::spec::Combine;
     use crate::spec::{Regressor, Transform};
 
+    /// A selection on `y` (its own actuals, every target fitted) without exog, preference
+    /// or divergence bound.
+    fn selection<'a>(y: &'a [f64], mask: &'a [bool], steps: usize) -> Selection<'a> {
+        Selection {
+            y,
+            actuals: y,
+            fit_mask: mask,
+            exog: None,
+            future_exog: None,
+            steps,
+            prefer: None,
+            divergence: None,
+            fitted: None,
+        }
+    }
+
     fn backtest(fold_errors: &[f64]) -> Backtest {
         // One prediction per fold at position = fold, actual 0: the fold's MAE is its error.
         Backtest {
@@ -594,15 +610,8 @@ mod tests {
                 &lb,
                 &bts,
                 Selection {
-                    y: &y,
-                    actuals: &y,
-                    fit_mask: &mask,
-                    exog: None,
-                    future_exog: None,
-                    steps: 28,
-                    prefer: None,
                     divergence,
-                    fitted: None,
+                    ..selection(&y, &mask, 28)
                 },
             )
             .unwrap()
@@ -677,23 +686,7 @@ mod tests {
         let mut all = cands.clone();
         all.extend(ens.iter().cloned());
         let mask = vec![true; y.len()];
-        let sel = select_champion(
-            &all,
-            &lb,
-            &bts,
-            Selection {
-                y: &y,
-                actuals: &y,
-                fit_mask: &mask,
-                exog: None,
-                future_exog: None,
-                steps: 10,
-                prefer: None,
-                divergence: None,
-                fitted: None,
-            },
-        )
-        .unwrap();
+        let sel = select_champion(&all, &lb, &bts, selection(&y, &mask, 10)).unwrap();
         assert_eq!(sel.champion.entry.nombre, lb.entries[0].nombre);
         // Its backtest measured errors up to 28 days ahead (folds of 28 days).
         let out = sel.champion.model.out_sample().unwrap();
@@ -710,15 +703,8 @@ mod tests {
                 &lb,
                 &bts,
                 Selection {
-                    y: &y,
-                    actuals: &y,
-                    fit_mask: &mask,
-                    exog: None,
-                    future_exog: None,
-                    steps: 10,
                     prefer: Some(&pref),
-                    divergence: None,
-                    fitted: None,
+                    ..selection(&y, &mask, 10)
                 },
             )
             .unwrap()
