@@ -3,13 +3,13 @@
 //! error / report entry naming the column and rule — never a panic. The whole corpus's
 //! outcomes are an insta snapshot, and each case also states what it must show.
 
-use core_types::dates::LocalZone;
 use std::path::Path;
 
 use calendar::CalendarConfig;
 use chrono::NaiveDate;
 use connector::{CsvOptions, FileFormat, FileSource};
 use contract::{cleanse, validate, CleanseConfig, ContractConfig, Rule, Severity};
+use core_types::dates::LocalZone;
 use serde::Serialize;
 
 const TODAY: &str = "2026-11-29";

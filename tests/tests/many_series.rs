@@ -307,3 +307,54 @@ fn a_shard_competes_with_the_same_global_model() {
         assert!(g.error.is_none(), "{g:?}");
     }
 }
+
+/// A new store with 200 days of history beside an old one, and an export that already lists
+/// the next 20 days of both without sales: every series' history ends on the same last day
+/// with sales, and the total covers the whole horizon.
+#[test]
+fn series_share_the_end_of_history() {
+    let p = project();
+    let root = p.path();
+    let cfg0 = pipeline::AppConfig::shipped().unwrap();
+    let demo = pipeline::fetch(&cfg0, root, &|_| None).unwrap().frame;
+    let dates = pipeline::frames::dates(&demo, "demo").unwrap();
+    let y = pipeline::frames::f64s(&demo, "demo", "unidades_vendidas").unwrap();
+    let last = *dates.last().unwrap();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["date", "tienda", "y"]).unwrap();
+    for (i, (d, v)) in dates.iter().zip(&y).enumerate() {
+        if v.is_finite() {
+            w.write_record([d.to_string(), "centro".into(), v.to_string()])
+                .unwrap();
+            if i + 200 >= dates.len() {
+                w.write_record([d.to_string(), "nuevo".into(), (0.5 * v).to_string()])
+                    .unwrap();
+            }
+        }
+    }
+    for k in 1..=20u64 {
+        let d = last + chrono::Days::new(k);
+        for tienda in ["centro", "nuevo"] {
+            w.write_record([d.to_string(), tienda.into(), String::new()])
+                .unwrap();
+        }
+    }
+    std::fs::write(root.join("long2.csv"), w.into_inner().unwrap()).unwrap();
+    let mut cfg = cfg0.clone();
+    cfg.source.kind = connector::SourceKind::File;
+    cfg.source.path = Some("long2.csv".into());
+    cfg.source.serie = vec!["tienda".into()];
+    cfg.train.search.method = models::SearchMethod::None;
+    let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let many = pipeline::many::run_many(&raw, &cfg, None).unwrap();
+    assert_eq!(many.ok().count(), 2);
+    for (s, o) in many.ok() {
+        assert_eq!(
+            o.forecast.daily.first().map(|d| d.fecha),
+            Some(last + chrono::Days::new(1)),
+            "{}",
+            s.name
+        );
+    }
+    assert_eq!(many.total.unwrap().forecast.daily.len(), 185);
+}

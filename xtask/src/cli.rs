@@ -99,8 +99,8 @@ pub enum Command {
         #[arg(default_value = "latest")]
         run: String,
     },
-    /// The hold-out protocol on each file: cutoff = its last date − run.horizon, the pipeline
-    /// 00–06 with the minimal settings (source + country) in `<outputs>/evaluate/<name>/`;
+    /// The hold-out protocol on each file: cutoff = its last date with a target −
+    /// run.horizon, the pipeline 00–06 with the minimal settings (source + country) in `<outputs>/evaluate/<name>/`;
     /// writes `<outputs>/evaluate/evaluacion_latest.{json,csv}` (MAE, MASE, coverage 80/95,
     /// champion, backtest-vs-hold-out rank correlation, seconds).
     Evaluate {

@@ -3,7 +3,7 @@
 //!
 //! Source columns named in the mapping are renamed (e.g. `date → fecha`, `y →
 //! unidades_vendidas`); every other column is kept as it is. The date column must parse as
-//! an ISO date (`YYYY-MM-DD`) or an RFC 3339 timestamp, which is converted to Bogotá time
+//! an ISO date (`YYYY-MM-DD`) or an RFC 3339 timestamp, which is converted to the business's time zone
 //! before taking the date (domain.md §0). Every failure names the file, and where it applies
 //! the row, line and column.
 

@@ -397,6 +397,15 @@ impl SourceConfig {
     /// The zone the settings name (`None` for `time_zone: auto` without a fixed offset).
     fn chosen_zone(&self) -> Result<Option<LocalZone>, ConnectorError> {
         if let Some(h) = self.utc_offset_hours {
+            if !self.time_zone.trim().eq_ignore_ascii_case("auto") {
+                return Err(ConnectorError::InvalidConfig {
+                    key: "source.utc_offset_hours".into(),
+                    message: format!(
+                        "set either source.time_zone (`{}`) or source.utc_offset_hours ({h}), not both",
+                        self.time_zone
+                    ),
+                });
+            }
             return LocalZone::fixed_hours(h).map(Some).ok_or_else(|| {
                 ConnectorError::InvalidConfig {
                     key: "source.utc_offset_hours".into(),

@@ -10,11 +10,11 @@
 //!    `unidades_originales`. Closed days (`abierto = false`) are never flagged;
 //! 5. imputation, by policy, only into the separate model-ready column `unidades_modelo`.
 
-use core_types::dates::LocalZone;
 use std::collections::{BTreeMap, BTreeSet};
 
 use calendar::{Calendar, CalendarConfig, DayInfo};
 use chrono::{Datelike, NaiveDate};
+use core_types::dates::LocalZone;
 use core_types::{cols, DateSpan};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};

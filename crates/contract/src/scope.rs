@@ -1,6 +1,8 @@
 //! Which rows the later phases may see, and how transaction-level rows become days.
 //!
-//! * **Cutoff.** With `run.cutoff` set, rows dated after it are removed right after coercion,
+//! * **Cutoff.** With `run.cutoff` set (or, unset, at the last date with a target when every
+//!   later row has none: [`history_end`], an export listing the coming days), rows dated
+//!   after it are removed right after coercion,
 //!   before any rule, flag, imputation or statistic: validation (phase 01) and cleansing
 //!   (phase 02) never see them, so the layers built on them (EDA, features, training) cannot
 //!   either. The post-cutoff rows are read only by [`observed_after`], explicitly, for the
@@ -19,10 +21,10 @@
 //! change what the phases see, and the rows after it (hold-out scoring) are read the same
 //! way.
 
-use core_types::dates::LocalZone;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use core_types::dates::LocalZone;
 use core_types::Aggregate;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +35,8 @@ use crate::typed::{TypedRow, Units};
 /// The rows a phase works on: up to the cutoff, aggregated per date when asked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
-    /// Last date a phase may see (`run.cutoff`); `None` = every row.
+    /// Last date a phase may see (`run.cutoff`, or [`history_end`] when unset); `None` =
+    /// every row.
     pub cutoff: Option<NaiveDate>,
     /// How rows sharing a date are combined (`source.aggregate`).
     pub aggregate: Aggregate,
@@ -403,7 +406,7 @@ pub struct ObservedAfter {
 }
 
 /// Where the history of `frame` ends when no cutoff is given: the last date whose target cell
-/// holds something, when every later dated row has it blank — an export that already lists
+/// holds something, when every later dated row has it blank (or a placeholder: `NA`, `NaN`) — an export that already lists
 /// the coming days (their flags known in advance, no sales yet), or today's row before the
 /// day's sales. Those rows are the horizon, not missing history. `None` when the last dated
 /// row has a target (or no row has one).
@@ -421,13 +424,28 @@ pub fn history_end(
     let last = rows.iter().filter_map(|r| r.fecha).max();
     let last_given = rows
         .iter()
-        .filter(|r| !matches!(r.units, Units::Null))
+        .filter(|r| !without_value(r))
         .filter_map(|r| r.fecha)
         .max();
     Ok(match (last, last_given) {
         (Some(l), Some(g)) if l > g => Some(g),
         _ => None,
     })
+}
+
+/// Whether a row's target cell says "no value": blank, or a placeholder an export writes for
+/// one (`NA`, `N/A`, `NaN`, `null`, `None`, `-`; R's `write.csv` writes `NA`). Any other text
+/// is a value, right or wrong, for validation to judge.
+fn without_value(r: &TypedRow) -> bool {
+    match (&r.units, &r.units_raw) {
+        (Units::Null, _) => true,
+        (Units::Invalid(_), Cell::Float(v)) => v.is_nan(),
+        (Units::Invalid(_), Cell::Text(t)) => {
+            let t = t.trim().to_ascii_lowercase();
+            ["na", "n/a", "nan", "null", "none", "-", ""].contains(&t.as_str())
+        }
+        _ => false,
+    }
 }
 
 /// Reads the rows of `frame` dated after `cutoff` as observed (see [`ObservedAfter`]).

@@ -12,7 +12,7 @@ use crate::ContractError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dtype {
-    /// A calendar date (or a timestamp cut to the date in Bogotá time).
+    /// A calendar date (or a timestamp cut to the date in the business's time zone).
     Date,
     /// A whole number (JSON numbers or numeric strings accepted).
     Integer,
@@ -187,7 +187,7 @@ impl MinDate {
 pub struct TableRules {
     /// No date before this one (`auto`: see [`MinDate`]).
     pub min_date: MinDate,
-    /// Severity of dates in the future (after today in Bogotá).
+    /// Severity of dates in the future (after today).
     pub future_dates: Severity,
     /// Severity of repeated dates.
     pub duplicate_dates: Severity,

@@ -2,11 +2,11 @@
 //! contract refuses becomes an [`Issue`] naming the rule, column, row and value; validation
 //! aggregates the issues, cleansing acts on the typed rows. Both share this one code path.
 
-use core_types::dates::LocalZone;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use core_types::cols;
+use core_types::dates::LocalZone;
 use serde::Serialize;
 
 use crate::raw::{as_bool, as_date, as_number, as_timestamp, Bad, Cell, RawColumn, RawTable};
@@ -39,7 +39,7 @@ pub enum Rule {
     DuplicateConflict,
     /// A date before the contract's first date.
     DateMin,
-    /// A date after today (Bogotá).
+    /// A date after today (in the business's time zone).
     DateFuture,
     /// Units other than 0 on a closed day.
     ClosedWithUnits,

@@ -6,11 +6,11 @@
 //! message, examples: [{row, fecha, value}]}]}`. `rule` is one of [`Rule`]'s snake_case names;
 //! `row` is the 0-based row of the raw table.
 
-use core_types::dates::LocalZone;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use core_types::cols;
+use core_types::dates::LocalZone;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
@@ -164,7 +164,7 @@ fn message(rule: Rule, column: Option<&str>, contract: &ContractConfig) -> Strin
             "dates must be on or after {} (contract.table.min_date)",
             t.min_date.date()
         ),
-        Rule::DateFuture => "dates must not be after today in Bogotá".into(),
+        Rule::DateFuture => "dates must not be after today".into(),
         Rule::ClosedWithUnits => "a closed day (abierto = false) should sell 0 units".into(),
         Rule::RowCount => format!("between {} and {} rows", t.min_rows, t.max_rows),
         Rule::MinCleanHistory => format!("at least {} clean days", t.min_clean_days),
@@ -312,7 +312,7 @@ fn gaps_on_traded(
     (missing, longest, start)
 }
 
-/// Validates a raw frame against the contract. `today` is the current date in Bogotá.
+/// Validates a raw frame against the contract. `today` is the current date in the business's time zone.
 pub fn validate(
     frame: &DataFrame,
     contract: &ContractConfig,

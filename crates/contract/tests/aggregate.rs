@@ -340,3 +340,26 @@ fn the_history_ends_at_the_last_target_when_only_blank_days_follow() {
     // Nothing given at all: nothing to end.
     assert_eq!(end(vec![None, None]), None);
 }
+
+#[test]
+fn placeholders_for_no_value_end_the_history_too() {
+    // R's write.csv writes NA; other exports NaN or a dash. Other text is a value to judge.
+    let end = |cells: &[&str]| {
+        let n = cells.len();
+        let fechas: Vec<String> = (1..=n).map(|d| format!("2024-03-{d:02}")).collect();
+        let y: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        let frame = DataFrame::new(
+            n,
+            vec![
+                Column::new("fecha".into(), fechas),
+                Column::new("unidades_vendidas".into(), y),
+            ],
+        )
+        .unwrap();
+        contract::history_end(&frame, &ContractConfig::default(), LocalZone::BOGOTA).unwrap()
+    };
+    let third = Some("2024-03-03".parse().unwrap());
+    assert_eq!(end(&["5", "6", "7", "NA", "NaN"]), third);
+    assert_eq!(end(&["5", "6", "7", "-", " n/a "]), third);
+    assert_eq!(end(&["5", "6", "7", "ayer"]), None);
+}

@@ -46,11 +46,17 @@ impl LocalZone {
         FixedOffset::east_opt(hours * 3600).map(LocalZone::Fixed)
     }
 
-    /// The IANA zone called `name` (`Europe/Berlin`), if the database has it.
+    /// The IANA zone called `name` (`Europe/Berlin`, case aside), if the database has it.
     pub fn named(name: &str) -> Option<LocalZone> {
-        name.trim()
-            .parse::<chrono_tz::Tz>()
+        let name = name.trim();
+        name.parse::<chrono_tz::Tz>()
             .ok()
+            .or_else(|| {
+                chrono_tz::TZ_VARIANTS
+                    .iter()
+                    .copied()
+                    .find(|tz| tz.name().eq_ignore_ascii_case(name))
+            })
             .map(LocalZone::Named)
     }
 

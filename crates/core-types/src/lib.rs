@@ -28,7 +28,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod cols {
     /// Row identifier (bigint identity).
     pub const ID: &str = "id";
-    /// The calendar date in Bogotá time.
+    /// The calendar date in the business's time zone (Bogotá for the first user).
     pub const FECHA: &str = "fecha";
     /// Units sold that day (the target).
     pub const UNIDADES_VENDIDAS: &str = "unidades_vendidas";

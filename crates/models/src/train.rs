@@ -190,7 +190,8 @@ pub struct Selected {
     /// The champion.
     pub champion: Champion,
     /// Every ranked candidate's forecast of the horizon (refitted on the whole history), in
-    /// leaderboard order; candidates that cannot be refitted or forecast NaN are left out.
+    /// leaderboard order; candidates that cannot be refitted, forecast NaN or diverge are left
+    /// out.
     pub forecasts: Vec<(String, Vec<f64>)>,
     /// Candidates ranked above the champion and passed over, with why.
     pub passed_over: Vec<(String, String)>,
@@ -201,7 +202,8 @@ type RefitOutcome = Result<(FittedModel, Vec<String>, Vec<f64>), String>;
 
 /// Refits every candidate with a finite backtest metric on the whole history (in parallel;
 /// the result does not depend on the thread count) and forecasts the horizon; the champion is
-/// the best-ranked one whose last window is complete and whose forecast is finite. Its
+/// the best-ranked one whose last window is complete and whose forecast is finite and within
+/// the divergence bound ([`Selection::divergence`]). Its
 /// backtest errors are kept for out-of-sample intervals.
 pub fn select_champion(
     candidates: &[Candidate],

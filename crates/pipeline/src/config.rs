@@ -33,9 +33,11 @@ pub struct RunConfig {
     pub seed: u64,
     /// Days to forecast after the cutoff.
     pub horizon: Horizon,
-    /// Forecast origin; `null` = the last date of the cleaned history.
+    /// Forecast origin; `null` = the last date of the cleaned history, which ends at the last
+    /// date with a target when the source's last rows have none (`contract::history_end`).
     pub cutoff: Option<NaiveDate>,
-    /// "Today" for freshness and future-date rules; `null` = the clock, in Bogotá time.
+    /// "Today" for freshness and future-date rules; `null` = the clock, in the business's time
+    /// zone (`source.time_zone`).
     pub today: Option<NaiveDate>,
     /// Log level (`error`, `warn`, `info`, `debug`, `trace`); `RUST_LOG` wins when set.
     pub log_level: String,
@@ -602,6 +604,20 @@ impl AppConfig {
                 ));
             }
         }
+        if self.features.ciclo_anual_min_dias == Some(0) {
+            return Err(invalid(
+                "features.ciclo_anual_min_dias".into(),
+                "expected at least 1 day (or null: never)",
+            ));
+        }
+        if let Some(k) = self.train.divergencia_max {
+            if !(k.is_finite() && k >= 1.0) {
+                return Err(invalid(
+                    "train.divergencia_max".into(),
+                    format!("expected a finite multiple of at least 1 (or null), found {k}"),
+                ));
+            }
+        }
         for (k, v) in [
             ("steps", self.train.cv.steps),
             ("n_folds", self.train.cv.n_folds),
@@ -1109,6 +1125,13 @@ mod tests {
         assert!(e.message.contains("Europe/Kiel"), "{e}");
         let e = load(&["source.utc_offset_hours=15"]).unwrap_err();
         assert_eq!(e.key, "source.utc_offset_hours", "{e}");
+        let e = load(&[
+            "source.time_zone=Europe/Berlin",
+            "source.utc_offset_hours=1",
+        ])
+        .unwrap_err();
+        assert_eq!(e.key, "source.utc_offset_hours", "{e}");
+        assert_eq!(zone(&["source.time_zone=europe/berlin"]), "Europe/Berlin");
     }
 
     #[test]
@@ -1202,6 +1225,11 @@ mod tests {
     fn out_of_range_values_are_named() {
         let e = load(&["train.preferencia.margen=1.5"]).unwrap_err();
         assert_eq!(e.key, "train.preferencia.margen", "{e}");
+        let e = load(&["train.divergencia_max=0.5"]).unwrap_err();
+        assert_eq!(e.key, "train.divergencia_max", "{e}");
+        assert!(load(&["train.divergencia_max=null"]).is_ok());
+        let e = load(&["features.ciclo_anual_min_dias=0"]).unwrap_err();
+        assert_eq!(e.key, "features.ciclo_anual_min_dias", "{e}");
         let e = load(&["features.serie_detenida.probabilidad_max=1"]).unwrap_err();
         assert_eq!(e.key, "features.serie_detenida.probabilidad_max", "{e}");
         let e = load(&["features.serie_detenida.min_dias=0"]).unwrap_err();

@@ -12,16 +12,17 @@ use crate::PipelineError;
 /// The rows phases 01–05 see: up to `run.cutoff` (unset: up to the last date with a target
 /// when every later row has none, [`contract::history_end`]), aggregated per
 /// `source.aggregate`.
-pub fn scope(raw: &DataFrame, cfg: &AppConfig) -> Result<contract::Scope, PipelineError> {
+pub fn scope(raw: &DataFrame, cfg: &AppConfig) -> contract::Scope {
     let cutoff = match cfg.run.cutoff {
         Some(c) => Some(c),
         // Trailing rows without a target are the horizon (an export listing the coming days).
-        None => contract::history_end(raw, &cfg.contract, cfg.zone())?,
+        // A table the contract cannot read has no early end: validation reports why.
+        None => contract::history_end(raw, &cfg.contract, cfg.zone()).unwrap_or(None),
     };
-    Ok(contract::Scope {
+    contract::Scope {
         cutoff,
         aggregate: cfg.source.aggregate,
-    })
+    }
 }
 
 /// The configured source's rows (span and filters applied); `root` resolves relative file
@@ -69,7 +70,7 @@ pub fn validate(
         &cfg.contract,
         today,
         cfg.zone(),
-        &scope(raw, cfg)?,
+        &scope(raw, cfg),
     )?)
 }
 
@@ -86,7 +87,7 @@ pub struct CleansedData {
 /// Phase 02: the source's rows cleansed to the daily grid, and the rows after the cutoff
 /// set aside.
 pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, PipelineError> {
-    let scope = scope(raw, cfg)?;
+    let scope = scope(raw, cfg);
     if let (None, Some(end)) = (cfg.run.cutoff, scope.cutoff) {
         tracing::warn!(
             "the rows after {end} have no {}: the history ends on {end}, and those days are read \
@@ -386,4 +387,34 @@ pub fn run_in_memory(
     on_candidate: crate::train::OnCandidate<'_>,
 ) -> Result<Outcome, PipelineError> {
     finish(prepare(raw, cfg)?, cfg, None, on_candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_the_contract_cannot_read_is_reported_by_validation_not_failed_by_the_scope() {
+        // `cantidad` and `unidades` are both aliases of the target: a name collision, which
+        // validation reports (with the report written), as before the history-end rule.
+        use polars::prelude::Column;
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let frame = DataFrame::new(
+            2,
+            vec![
+                Column::new("fecha".into(), vec![d("2024-03-01"), d("2024-03-02")]),
+                Column::new("cantidad".into(), vec![Some(5.0), None]),
+                Column::new("unidades".into(), vec![Some(5.0), None]),
+            ],
+        )
+        .unwrap();
+        let cfg = AppConfig::shipped().unwrap();
+        assert_eq!(scope(&frame, &cfg).cutoff, None);
+        let report = validate(&frame, &cfg, d("2024-04-01")).unwrap();
+        assert!(!report.passed);
+        assert!(
+            format!("{report:?}").contains("NameCollision"),
+            "{report:?}"
+        );
+    }
 }

@@ -163,6 +163,51 @@ impl Many {
     }
 }
 
+/// The settings every series of a many-series run shares, where a rule decided series by
+/// series would set them apart:
+/// - the end of the history: trailing rows without a target across the whole table
+///   ([`contract::history_end`]) end every series' history on the same day, so that the total
+///   and the global model's folds cover the same days (one series' blank last days are then
+///   missing days of its history, as any gap);
+/// - the partial-year rule (`features.ciclo_anual_min_dias`): with the global model on, it
+///   applies only when every series' history is shorter than a year, so that every series
+///   has the calendar columns the global model is fitted on.
+fn shared_settings(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    parts: &[connector::SeriesFrame],
+) -> Result<AppConfig, PipelineError> {
+    let mut out = cfg.clone();
+    if out.run.cutoff.is_none() {
+        out.run.cutoff = contract::history_end(raw, &cfg.contract, cfg.zone()).unwrap_or(None);
+        if let Some(end) = out.run.cutoff {
+            tracing::warn!(
+                "the rows after {end} have no target in any series: every series' history ends \
+                 on {end}, and those days are read as the horizon"
+            );
+        }
+    }
+    if cfg.train.global.enabled {
+        let mut short = Vec::new();
+        for p in parts {
+            if let Some((first, last)) = connector::date_range(&p.frame)? {
+                let end = out.run.cutoff.map_or(last, |c| c.min(last));
+                let days = (end - first).num_days().max(0) as usize + 1;
+                short.push(cfg.features.partial_year(days));
+            }
+        }
+        if short.contains(&true) && short.contains(&false) {
+            tracing::info!(
+                "some series have less than features.ciclo_anual_min_dias of history and some \
+                 more: every series keeps the trend and the yearly terms, which the global model \
+                 shares"
+            );
+            out.features.ciclo_anual_min_dias = None;
+        }
+    }
+    Ok(out)
+}
+
 /// Runs every series of the long table `raw` (keyed by `cfg.source.serie`) through phases
 /// 01–06 in memory, in parallel, and forecasts their total; with a `shard`, only the series
 /// that shard holds.
@@ -176,6 +221,7 @@ pub fn run_many(
     }
     let global = cfg.train.global.enabled;
     let parts = connector::split_series(raw, &cfg.source.serie)?;
+    let cfg = &shared_settings(raw, cfg, &parts)?;
     let in_source = parts.len();
     // Phases 01–04 of every series, then the global model across them (when on), then each
     // series' competition and forecast. The global model is fitted on every series of the
@@ -401,6 +447,55 @@ fn total_holdout(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A long table: `a` for `days_a` days and `b` for `days_b` days, both ending on the same
+    /// day, then `blank` days listed for both without a target.
+    fn long(days_a: u64, days_b: u64, blank: u64) -> DataFrame {
+        use polars::prelude::Column;
+        let end = chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+        let (mut fechas, mut series, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        for (name, days) in [("a", days_a), ("b", days_b)] {
+            for k in 0..days + blank {
+                let d = end - chrono::Days::new(days) + chrono::Days::new(k + 1);
+                fechas.push(d);
+                series.push(name.to_string());
+                y.push((k < days).then_some(10.0 + (k % 7) as f64));
+            }
+        }
+        DataFrame::new(
+            fechas.len(),
+            vec![
+                Column::new("fecha".into(), fechas),
+                Column::new("tienda".into(), series),
+                Column::new("unidades_vendidas".into(), y),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn series_share_the_end_of_history_and_the_calendar_columns() {
+        let mut cfg = AppConfig::shipped().unwrap();
+        cfg.source.serie = vec!["tienda".into()];
+        let shared = |raw: &DataFrame, cfg: &AppConfig| {
+            let parts = connector::split_series(raw, &cfg.source.serie).unwrap();
+            shared_settings(raw, cfg, &parts).unwrap()
+        };
+        let end = chrono::NaiveDate::from_ymd_opt(2024, 6, 30);
+        // Listed days without a target end every series on the same day.
+        let s = shared(&long(400, 300, 10), &cfg);
+        assert_eq!(s.run.cutoff, end);
+        // One series under a year and one over: the partial-year rule is off for all, so
+        // that they share the global model's columns; with both short, or without the global
+        // model, it stays.
+        assert_eq!(s.features.ciclo_anual_min_dias, None);
+        let both_short = shared(&long(300, 200, 0), &cfg);
+        assert_eq!(both_short.features.ciclo_anual_min_dias, Some(365));
+        assert_eq!(both_short.run.cutoff, None);
+        cfg.train.global.enabled = false;
+        let alone = shared(&long(400, 300, 0), &cfg);
+        assert_eq!(alone.features.ciclo_anual_min_dias, Some(365));
+    }
 
     #[test]
     fn shards_parse_and_split_keys_stably() {

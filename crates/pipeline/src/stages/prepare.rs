@@ -384,9 +384,10 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
         && (cfg.features.tendencia || cfg.features.fourier_anual > 0)
     {
         tracing::warn!(
-            "the history covers {span} days, under features.ciclo_anual_min_dias: the trend and \
-             the yearly Fourier terms are left out (they would extrapolate part of a season); \
-             the weekday x season pairs stay"
+            "the history covers {span} days, under features.ciclo_anual_min_dias ({}): the \
+             trend and the yearly Fourier terms are left out (they would extrapolate part of a \
+             season); the weekday x season pairs stay",
+            cfg.features.ciclo_anual_min_dias.unwrap_or_default()
         );
     }
     for d in &layers.report.planned_outside_horizon {
