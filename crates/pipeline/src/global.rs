@@ -217,6 +217,30 @@ mod tests {
         }
     }
 
+    /// Without trend or yearly columns (a history under a year), a candidate that differs from
+    /// an earlier one only by dropping them is the same model and competes once.
+    #[test]
+    fn the_same_model_on_the_same_columns_competes_once() {
+        let d = data(100.0, 40.0, 1, 700);
+        let mut cfg = crate::AppConfig::shipped().unwrap().train;
+        cfg.search.method = models::SearchMethod::None;
+        let names: Vec<String> = cfg.candidates.iter().map(|c| c.nombre.clone()).collect();
+        assert!(names.contains(&"ridge_calendario".to_string()));
+        assert!(names.contains(&"ridge_calendario_sin_tendencia".to_string()));
+        let t = crate::train(&d, &cfg, crate::TrainOptions::default(), &|_| {}).unwrap();
+        let board: Vec<&str> = t
+            .leaderboard
+            .entries
+            .iter()
+            .map(|e| e.nombre.as_str())
+            .collect();
+        assert!(board.contains(&"ridge_calendario"), "{board:?}");
+        assert!(
+            !board.contains(&"ridge_calendario_sin_tendencia"),
+            "{board:?}"
+        );
+    }
+
     /// The global model competes on each series' folds, and a combination holding it is the
     /// mean of its members' backtests, fold by fold: its global member is the global fit of
     /// that fold, the other refitted on it.

@@ -162,6 +162,27 @@ pub fn train(
     }
     let n_searched = searched.len();
     candidates.extend(searched);
+    // The same model on the same columns competes once (a search's Fourier and trend filters
+    // on a history without those columns: under a year, `features.ciclo_anual_min_dias`), so
+    // that clones neither fill the search nor make an ensemble of one model.
+    let mut seen: Vec<(models::ModelSpec, Vec<String>)> = Vec::new();
+    candidates.retain(|c| {
+        let cols = c
+            .exog_for(Some(&data.exog))
+            .map(|e| e.names)
+            .unwrap_or_default();
+        let key = (c.model.clone(), cols);
+        let fresh = !seen.contains(&key);
+        if fresh {
+            seen.push(key);
+        } else {
+            tracing::debug!(
+                "candidate {} repeats an earlier one on these columns",
+                c.nombre
+            );
+        }
+        fresh
+    });
     if let Some(g) = opts
         .fitted
         .filter(|g| candidates.iter().any(|c| c.nombre == g.candidate.nombre))
