@@ -175,7 +175,7 @@ pub struct FeatureConfig {
     /// series (two windows each), geometric mean MASE: 165–315 history days 1.350 → 1.225
     /// (leaving out either alone, or the weekday × season pairs too, did worse: 1.34–1.46);
     /// 65–115 days 1.59 → 1.67 (worse: there every variant is near a weekday median); all 191
-    /// tails of 65–315 days 1.426 → 1.358.
+    /// tails of 65–315 days 1.426 → 1.358 (1.350 with the clones of one model competing once).
     #[serde(default = "one_year")]
     pub ciclo_anual_min_dias: Option<u32>,
     /// A piecewise-linear trend (as Prophet's changepoints): one knot every this many days
