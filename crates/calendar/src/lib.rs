@@ -57,6 +57,16 @@ pub use paydays::{QuincenaConfig, SegundoDia};
 pub use special::{PandemiaConfig, PandemicPhase, PrimaConfig, PrimaDeadline, SpecialDays};
 pub use zonas::zona_horaria;
 
+/// The value of `key` in an embedded two-column table (`KEY<TAB>value` lines, `#` comments).
+fn tsv_value(table: &'static str, key: &str) -> Option<&'static str> {
+    table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
 /// Version of this crate, recorded in run manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -15,12 +15,7 @@ const ZONAS: &str = include_str!("zonas.tsv");
 
 /// The IANA zone the table names for `code` (`CO`, `US-MN`), if any.
 fn listed(code: &str) -> Option<&'static str> {
-    ZONAS
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t'))
-        .find(|(c, _)| *c == code)
-        .map(|(_, z)| z)
+    crate::tsv_value(ZONAS, code)
 }
 
 /// The time zone of `pais`: its subdivision's when the table lists one, else its country's.

@@ -43,12 +43,7 @@ const ALFA3: &str = include_str!("alfa3.tsv");
 
 /// The alpha-2 code of an alpha-3 one (`ECU` → `EC`).
 fn alpha2(code: &str) -> Option<&'static str> {
-    ALFA3
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t'))
-        .find(|(a3, _)| *a3 == code)
-        .map(|(_, a2)| a2)
+    crate::tsv_value(ALFA3, code)
 }
 
 /// The 16 German Länder (ISO 3166-2:DE suffixes); every one has its rules in
