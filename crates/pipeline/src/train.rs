@@ -160,13 +160,16 @@ pub fn train(
             nombre: c.nombre.clone(),
         });
     }
-    let n_searched = searched.len();
     candidates.extend(searched);
     // The same model on the same columns competes once (a search's Fourier and trend filters
     // on a history without those columns: under a year, `features.ciclo_anual_min_dias`), so
     // that clones neither fill the search nor make an ensemble of one model.
     let mut seen: Vec<(models::ModelSpec, Vec<String>)> = Vec::new();
+    let mut position = 0;
+    let (mut n_configured, mut n_searched) = (0, 0);
     candidates.retain(|c| {
+        let configured = position < cfg.candidates.len();
+        position += 1;
         let cols = c
             .exog_for(Some(&data.exog))
             .map(|e| e.names)
@@ -175,6 +178,11 @@ pub fn train(
         let fresh = !seen.contains(&key);
         if fresh {
             seen.push(key);
+            if configured {
+                n_configured += 1;
+            } else {
+                n_searched += 1;
+            }
         } else {
             tracing::debug!(
                 "candidate {} repeats an earlier one on these columns",
@@ -342,7 +350,7 @@ pub fn train(
         champion,
         candidate_forecasts: selected.forecasts,
         passed_over: selected.passed_over,
-        candidates_configured: cfg.candidates.len(),
+        candidates_configured: n_configured,
         candidates_searched: n_searched,
         candidates_fitted_elsewhere: usize::from(opts.fitted.is_some()),
         initial_train_size: fold_cfg.initial_train_size,
@@ -403,10 +411,11 @@ impl Trained {
 
     /// Forecast combinations in the competition.
     pub fn candidates_ensembles(&self) -> usize {
-        self.candidates_total()
-            - self.candidates_configured
-            - self.candidates_searched
-            - self.candidates_fitted_elsewhere
+        self.candidates_total().saturating_sub(
+            self.candidates_configured
+                + self.candidates_searched
+                + self.candidates_fitted_elsewhere,
+        )
     }
 
     /// A candidate's backtest predictions with their dates and actuals.
