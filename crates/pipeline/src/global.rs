@@ -239,6 +239,10 @@ mod tests {
             !board.contains(&"ridge_calendario_sin_tendencia"),
             "{board:?}"
         );
+        // The report's counts are of the candidates that competed.
+        assert!(t.candidates_configured < cfg.candidates.len());
+        let ensembles = board.iter().filter(|n| n.starts_with("ensemble_")).count();
+        assert_eq!(t.candidates_ensembles(), ensembles);
     }
 
     /// The global model competes on each series' folds, and a combination holding it is the
