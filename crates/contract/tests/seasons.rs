@@ -133,14 +133,7 @@ fn weekdays_never_traded_are_closures_however_long_their_run() {
         }
         // Validation does not count the closed weekdays as missing days (85 % and 71 % of
         // the span), only the outage's open days (2 %).
-        let v = contract::validate(
-            &some_weekdays(&open),
-            &ContractConfig::default(),
-            d("2024-01-01"),
-            LocalZone::BOGOTA,
-        )
-        .unwrap();
-        let rules: Vec<contract::Rule> = v.failures.iter().map(|f| f.rule).collect();
+        let rules = validation_rules(&some_weekdays(&open));
         assert!(
             !rules.contains(&contract::Rule::MissingShare),
             "{open:?}: {rules:?}"
@@ -159,14 +152,7 @@ fn weekdays_never_traded_are_closures_however_long_their_run() {
         lost = lost
             .filter(&BooleanChunked::from_slice("keep".into(), &keep))
             .unwrap();
-        let v = contract::validate(
-            &lost,
-            &ContractConfig::default(),
-            d("2024-01-01"),
-            LocalZone::BOGOTA,
-        )
-        .unwrap();
-        let rules: Vec<contract::Rule> = v.failures.iter().map(|f| f.rule).collect();
+        let rules = validation_rules(&lost);
         assert!(
             rules.contains(&contract::Rule::LongestGap),
             "{open:?}: {rules:?}"
@@ -185,4 +171,19 @@ fn weekdays_never_traded_are_closures_however_long_their_run() {
             );
         }
     }
+}
+
+/// The rules a default validation (today 2024-01-01, Bogotá) reports on `frame`.
+fn validation_rules(frame: &DataFrame) -> Vec<contract::Rule> {
+    contract::validate(
+        frame,
+        &ContractConfig::default(),
+        d("2024-01-01"),
+        LocalZone::BOGOTA,
+    )
+    .unwrap()
+    .failures
+    .iter()
+    .map(|f| f.rule)
+    .collect()
 }

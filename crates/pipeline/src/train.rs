@@ -164,17 +164,23 @@ pub fn train(
     // The same model on the same columns competes once (a search's Fourier and trend filters
     // on a history without those columns: under a year, `features.ciclo_anual_min_dias`), so
     // that clones neither fill the search nor make an ensemble of one model.
-    let mut seen: Vec<(models::ModelSpec, Vec<String>)> = Vec::new();
+    // The key: the model, its columns and which of them are held flat after training (a
+    // `trend_flat` candidate keeps the same names as its plain twin but is another model).
+    type Key = (models::ModelSpec, Vec<String>, Vec<bool>);
+    let mut seen: Vec<Key> = Vec::new();
     let mut position = 0;
     let (mut n_configured, mut n_searched) = (0, 0);
     candidates.retain(|c| {
         let configured = position < cfg.candidates.len();
         position += 1;
-        let cols = c
+        let (names, held) = c
             .exog_for(Some(&data.exog))
-            .map(|e| e.names)
+            .map(|e| {
+                let held = (0..e.names.len()).map(|j| e.is_held(j)).collect();
+                (e.names, held)
+            })
             .unwrap_or_default();
-        let key = (c.model.clone(), cols);
+        let key = (c.model.clone(), names, held);
         let fresh = !seen.contains(&key);
         if fresh {
             seen.push(key);
