@@ -41,8 +41,9 @@ pub struct ExtraNote {
     pub columna: String,
     /// `feature` (passed through), `festivos` (repeats the calendar's festivos, which the
     /// model already has as `is_holiday`), `constante` (one value only: no information),
-    /// `sin_futuro` (passed through automatically but the source gives no value for the
-    /// horizon: left out).
+    /// `sin_futuro` (passed through automatically but the source does not give its value on
+    /// every horizon day: left out; `futuro_de_la_fuente` counts the days it gives and
+    /// `valor_relleno` is the column's most frequent history value).
     pub uso: String,
     /// Future days valued from the source rows after the cutoff.
     pub futuro_de_la_fuente: u64,

@@ -7,7 +7,8 @@ use calendar::{Calendar, CalendarConfig};
 use chrono::NaiveDate;
 use core_types::{DateSpan, Horizon};
 use features::{
-    build_layers, feature_rows, future_inputs, DayInputs, FeatureConfig, FuturePlan, PlannedPromo,
+    build_layers, build_layers_with, feature_rows, future_inputs, DayInputs, FeatureConfig,
+    FuturePlan, KnownAfter, PlannedPromo,
 };
 use polars::prelude::*;
 use proptest::prelude::*;
@@ -379,4 +380,47 @@ fn a_history_shorter_than_a_year_has_no_trend_and_no_yearly_terms() {
     };
     let (kept, _) = names(200, &never);
     assert!(kept.contains(&"trend".to_string()) && kept.contains(&"year_cos_1".to_string()));
+}
+
+#[test]
+fn a_flag_the_source_gives_for_part_of_the_horizon_is_left_out_with_what_it_gives() {
+    // Two years with a fair flag (1 on 10 days a year), and the export lists the fair's value
+    // on the first 60 of the 185 coming days: left out of the model, the note counting the
+    // 60 days and the flag's usual value, 0, the warning offers for the others.
+    let n = 730;
+    let mut frame = cleansed(&vec![Some(80.0); n]);
+    let feria: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i % 73 == 5))).collect();
+    frame
+        .with_column(Column::new("feria".into(), feria))
+        .unwrap();
+    let last = d("2024-01-01") + chrono::Days::new(n as u64 - 1);
+    let mut columns = BTreeMap::new();
+    columns.insert(
+        "feria".to_string(),
+        (0..60).map(|i| Some(f64::from(u8::from(i == 9)))).collect(),
+    );
+    let known = KnownAfter {
+        dates: (1..=60).map(|i| last + chrono::Days::new(i)).collect(),
+        columns,
+    };
+    let l = build_layers_with(
+        &frame,
+        &CalendarConfig::default(),
+        &FeatureConfig::default(),
+        &FuturePlan::default(),
+        Horizon::new(185).unwrap(),
+        None,
+        &known,
+    )
+    .unwrap();
+    assert!(!l.history_table.names.contains(&"feria".to_string()));
+    let note = l
+        .report
+        .extra_notes
+        .iter()
+        .find(|e| e.columna == "feria")
+        .unwrap();
+    assert_eq!(note.uso, "sin_futuro");
+    assert_eq!(note.futuro_de_la_fuente, 60);
+    assert_eq!(note.valor_relleno, Some(0.0));
 }

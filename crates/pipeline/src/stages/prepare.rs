@@ -349,11 +349,22 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
     let layers = crate::flow::features(&frame, &after, cfg)?;
     for n in &layers.report.extra_notes {
         if n.uso == "sin_futuro" {
-            tracing::warn!(
-                "source column `{}` left out of the model: the source gives no value for the \
-                 horizon (add rows after the cutoff, or give its future in features.exogenas)",
-                n.columna
-            );
+            let horizon = (layers.report.horizon_end - layers.report.horizon_start).num_days() + 1;
+            match (n.futuro_de_la_fuente, n.valor_relleno) {
+                (given @ 1.., Some(usual)) => tracing::warn!(
+                    "source column `{c}` left out of the model: the source gives its value on \
+                     {given} of the {horizon} horizon days, not on every one. If its usual value \
+                     {usual} holds on the others, give features.exogenas: [{{nombre: {c}, \
+                     futuro_por_defecto: {usual}}}] (the source's values are kept where given)",
+                    c = n.columna
+                ),
+                _ => tracing::warn!(
+                    "source column `{}` left out of the model: the source gives no value for \
+                     the horizon (add rows after the cutoff, or give its future in \
+                     features.exogenas)",
+                    n.columna
+                ),
+            }
             continue;
         }
         tracing::info!(
