@@ -828,3 +828,88 @@ fn trailing_rows_without_sales_are_the_horizon_and_their_flags_its_future() {
     let validation = json(&root.join("outputs/reports/validation_latest.json"));
     assert!(!validation.to_string().contains("NotNull"), "{validation}");
 }
+
+#[test]
+fn with_fin_historia_ultima_fila_trailing_blank_days_are_missing_history() {
+    // An outage: the till exported its last 10 days without sales. With
+    // `run.fin_historia: ultima_fila` they are missing days of the history, as any gap, and
+    // the forecast starts after the last row; by default they would be the horizon.
+    let p = project();
+    let root = p.path();
+    let first = day("2023-01-02");
+    let (sold, listed) = (800u64, 810u64);
+    let mut text = String::from("date,y\n");
+    for i in 0..listed {
+        let y = if i < sold {
+            format!("{}", 100 + 10 * (i % 7))
+        } else {
+            String::new()
+        };
+        text.push_str(&format!("{},{y}\n", first + Days::new(i)));
+    }
+    let csv = root.join("apagon.csv");
+    std::fs::write(&csv, &text).unwrap();
+    let mut args = minimal_args(&csv, "DE", None);
+    args.extend(["--set".into(), "run.fin_historia=ultima_fila".into()]);
+    assert_eq!(xtask(root, &args), 0);
+    let fc =
+        std::fs::read_to_string(root.join("outputs/forecast/forecast_daily_latest.csv")).unwrap();
+    let days = read_series(&fc);
+    assert_eq!(days.keys().next(), Some(&(first + Days::new(listed))));
+    let cleansing = json(&root.join("outputs/reports/cleansing_latest.json"));
+    let report = &cleansing["body"]["report"];
+    assert_eq!(
+        report["last_date"],
+        (first + Days::new(listed - 1)).to_string()
+    );
+    assert_eq!(report["flag_counts"]["valor_nulo"], 10, "{report}");
+    let missing =
+        report["imputed_days"].as_u64().unwrap() + report["left_missing"].as_u64().unwrap();
+    assert_eq!(missing, 10, "{report}");
+}
+
+#[test]
+fn ten_weeks_of_history_are_forecast_by_the_weekday_median() {
+    // Ten weeks of sales and a 185-day hold-out: the backtest's one fold reaches 28 days of
+    // the 185, too few to choose a model by. The fallback serves and says so, and its
+    // forecast repeats one week.
+    let p = project();
+    let text = synthetic_csv(day("2024-03-04"), 70 + 185);
+    let (row, run) = evaluate_file(p.path(), "diez_semanas", &text, "DE", &[]);
+    assert_eq!(row["campeon"], "perfil_semanal", "{row}");
+    let train = json(&run.join("reports/train_latest.json"));
+    assert_eq!(train["body"]["champion"], "perfil_semanal");
+    let why = train["body"]["respaldo"].as_str().unwrap();
+    assert!(
+        why.starts_with("train.respaldo: the backtest reached") && why.contains("of the 185"),
+        "{why}"
+    );
+    let fc = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
+    let fc = read_series(&fc);
+    let mut compared = 0;
+    for (d, v) in &fc {
+        // Closed days (festivos) are forecast 0 whatever the weekday.
+        if let Some(w) = fc
+            .get(&(*d + Days::new(7)))
+            .filter(|w| **w > 0.0 && *v > 0.0)
+        {
+            assert!((v - w).abs() < 1e-9 * v.abs(), "{d}: {v} vs {w}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 150, "{compared}");
+    // The champion file alone serves the same forecast, intervals included.
+    let bytes = std::fs::read(run.join("models/champion_latest.json")).unwrap();
+    let art = models::ModelArtifact::from_json(&bytes, None).unwrap();
+    assert!(art.model.profile.is_some());
+    let served = forecaster::Forecaster::new(art)
+        .forecast_days(185, &forecaster::IntervalConfig::default(), 42)
+        .unwrap();
+    let daily = std::fs::read_to_string(run.join("forecast/forecast_daily_latest.csv")).unwrap();
+    for (row, d) in daily.lines().skip(1).zip(&served.daily) {
+        let cells: Vec<f64> = row.split(',').skip(1).map(|c| c.parse().unwrap()).collect();
+        assert!((cells[0] - d.point).abs() < 1e-9, "{row} vs {}", d.point);
+        assert!((cells[1] - d.bounds[0].lower).abs() < 1e-9, "{row}");
+        assert!((cells[2] - d.bounds[0].upper).abs() < 1e-9, "{row}");
+    }
+}

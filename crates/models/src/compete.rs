@@ -670,6 +670,10 @@ pub struct TrainConfig {
     /// that blew up past the folds' length — and is never the champion (`null` = no check).
     #[serde(default = "default_divergence")]
     pub divergencia_max: Option<f64>,
+    /// The champion when the backtest reached too little of the horizon to choose among
+    /// models (`null`: the ranking and the preference choose whatever the backtest's length).
+    #[serde(default)]
+    pub respaldo: Option<Fallback>,
     /// A global model across the series of a many-series run, competing in each series'
     /// backtest.
     #[serde(default)]
@@ -678,6 +682,19 @@ pub struct TrainConfig {
 
 fn default_divergence() -> Option<f64> {
     Some(10.0)
+}
+
+/// `train.respaldo`: when the backtest reached fewer than `alcance_min × horizon` days ahead of
+/// its origins (a history of two to four months leaves one fold of a few weeks), its ranking
+/// is too little evidence to choose a model that will forecast months: `candidato`, a robust
+/// reference, is the champion instead (when it was backtested and forecasts the horizon).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fallback {
+    /// The candidate that serves, e.g. `perfil_semanal` (a seasonal median).
+    pub candidato: String,
+    /// Share of the horizon the backtest must reach for its ranking to choose, in (0, 1].
+    pub alcance_min: f64,
 }
 
 /// `train.preferencia`: the champion is `candidato` (when it was built and backtested; for
@@ -761,6 +778,7 @@ mod ridge_path_tests {
             ensemble: EnsembleConfig::default(),
             preferencia: None,
             divergencia_max: None,
+            respaldo: None,
             global: crate::global::GlobalConfig::default(),
         };
         let s = cfg.for_signed_target();

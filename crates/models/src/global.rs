@@ -463,6 +463,7 @@ impl GlobalRidge {
             members: Vec::new(),
             mstl: None,
             seasonal: None,
+            profile: None,
         })
     }
 

@@ -13,6 +13,7 @@
 //! - [`spec`]: the unfitted [`ModelSpec`] (recursive regressors and the naive, seasonal
 //!   naive and equivalent-date baselines) fitted into a [`FittedModel`] that predicts
 //!   recursively (§B.4), with clear exog errors.
+//! - [`profile`]: the seasonal median, a weekday profile for short histories.
 //! - [`mstl`]: the statistical family, MSTL decomposition with an AutoETS model of the
 //!   deseasonalised series (grafana's `augurs`).
 //! - [`backtest`]: `TimeSeriesFold` arithmetic and the backtesting loop with pooled metrics
@@ -37,6 +38,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod mstl;
 pub mod nonlinear;
+pub mod profile;
 pub mod scale;
 pub mod search;
 pub mod seasonal;
@@ -50,7 +52,7 @@ pub use backtest::{
 pub use builder::RecursiveBuilder;
 pub use compete::{
     compete, compete_fitted, rank_entries, Arena, Candidate, CvConfig, EnsembleConfig, Entry,
-    ExogSelection, Leaderboard, Preference, TrainConfig,
+    ExogSelection, Fallback, Leaderboard, Preference, TrainConfig,
 };
 pub use global::{
     GlobalConfig, GlobalRidge, GlobalRidgeSpec, SeriesEncoding, SeriesInput, SeriesScaling,
@@ -61,6 +63,7 @@ pub use matrix::{
 pub use metrics::Metric;
 pub use mstl::{EtsTrend, MstlState};
 pub use nonlinear::KnnWeights;
+pub use profile::{ProfileState, SeasonalMedian};
 pub use search::{search_candidates, SearchConfig, SearchMethod};
 pub use seasonal::{BadSetting, YearOverYear, YearOverYearState};
 pub use spec::{

@@ -201,6 +201,17 @@ pub enum ModelSpec {
         /// How many offsets are averaged.
         n_offsets: usize,
     },
+    /// Each position of a season of `period` days (a weekday with 7) forecast by the median of
+    /// its last `cycles` observed values ([`crate::profile`]): the robust reference of a short
+    /// history, and the fallback champion when the backtest reached too little of the horizon
+    /// to choose among models (`train.respaldo`). Baseline family; forecasts from the end of
+    /// its training data; intervals from its backtest errors in the original scale.
+    SeasonalMedian {
+        /// Season length.
+        period: usize,
+        /// Most seasons taken (the last ones the history holds).
+        cycles: usize,
+    },
     /// A forecast combination: every member is fitted on the same history (each with its own
     /// exog columns) and the forecast is the mean or median of theirs. Like a baseline, its
     /// intervals come from its own backtest errors in the original scale.
@@ -541,6 +552,7 @@ impl ModelSpec {
             ModelSpec::YearOverYear { .. }
             | ModelSpec::Naive
             | ModelSpec::SeasonalNaive { .. }
+            | ModelSpec::SeasonalMedian { .. }
             | ModelSpec::EquivalentDate { .. } => {}
         }
         m
@@ -562,6 +574,7 @@ impl ModelSpec {
             ModelSpec::Ensemble { .. } => Family::Ensemble,
             ModelSpec::Naive
             | ModelSpec::SeasonalNaive { .. }
+            | ModelSpec::SeasonalMedian { .. }
             | ModelSpec::EquivalentDate { .. } => Family::Baseline,
         }
     }
@@ -603,6 +616,9 @@ impl ModelSpec {
             ),
             ModelSpec::Naive => "naive".into(),
             ModelSpec::SeasonalNaive { period } => format!("seasonal_naive({period})"),
+            ModelSpec::SeasonalMedian { period, cycles } => {
+                format!("seasonal_median(period={period}, cycles={cycles})")
+            }
             ModelSpec::EquivalentDate { offset, n_offsets } => {
                 format!("equivalent_date(offset={offset}, n_offsets={n_offsets})")
             }
@@ -641,7 +657,10 @@ impl ModelSpec {
                 ..
             } => autoregressive.window_size() + differentiation,
             ModelSpec::Direct { autoregressive, .. } => autoregressive.window_size(),
-            ModelSpec::Naive | ModelSpec::Mstl { .. } | ModelSpec::YearOverYear { .. } => 1,
+            ModelSpec::Naive
+            | ModelSpec::Mstl { .. }
+            | ModelSpec::YearOverYear { .. }
+            | ModelSpec::SeasonalMedian { .. } => 1,
             ModelSpec::SeasonalNaive { period } => *period,
             ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
             ModelSpec::Ensemble { members, .. } => members
@@ -720,6 +739,23 @@ impl ModelSpec {
                 members: fitted,
                 mstl: None,
                 seasonal: None,
+                profile: None,
+            });
+        }
+        if let ModelSpec::SeasonalMedian { period, cycles } = self {
+            let spec = crate::profile::SeasonalMedian {
+                period: *period,
+                cycles: *cycles,
+            };
+            return Ok(FittedModel {
+                spec: self.clone(),
+                last_window,
+                state: None,
+                baseline_out_sample: None,
+                members: Vec::new(),
+                mstl: None,
+                seasonal: None,
+                profile: Some(crate::profile::fit(y, fit_mask, &spec)?),
             });
         }
         // The models whose fitted state is their forecast: closed days and gaps are not
@@ -756,6 +792,7 @@ impl ModelSpec {
                 members: Vec::new(),
                 mstl,
                 seasonal,
+                profile: None,
             });
         }
         let state = match self {
@@ -885,6 +922,7 @@ impl ModelSpec {
             members: Vec::new(),
             mstl: None,
             seasonal: None,
+            profile: None,
         })
     }
 }
@@ -919,6 +957,7 @@ impl ModelSpec {
             members,
             mstl: None,
             seasonal: None,
+            profile: None,
         })
     }
 }
@@ -1106,6 +1145,7 @@ impl ModelSpec {
                     members: Vec::new(),
                     mstl: None,
                     seasonal: None,
+                    profile: None,
                 })
             })
             .collect()
@@ -1243,6 +1283,7 @@ impl<'a> RidgeRefitPath<'a> {
                     members: Vec::new(),
                     mstl: None,
                     seasonal: None,
+                    profile: None,
                 })
             })
             .collect()
@@ -1469,6 +1510,9 @@ pub struct FittedModel {
     /// A year-over-year model's forecast state (`None` otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seasonal: Option<crate::seasonal::YearOverYearState>,
+    /// A seasonal median's profile (`None` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::profile::ProfileState>,
 }
 
 impl FittedModel {
@@ -1583,6 +1627,13 @@ impl FittedModel {
                 "this {kind} model predicts at most {max_steps} steps, {steps} asked"
             )));
         }
+        self.check_training_end(kind, lw)?;
+        Ok(&path[..steps])
+    }
+
+    /// Refuses a last window other than the training data's end, for a model whose fitted
+    /// state is its forecast (refit it to move it).
+    fn check_training_end(&self, kind: &str, lw: &[f64]) -> Result<(), ModelError> {
         let w = lw.len().min(self.last_window.len());
         if lw[lw.len() - w..]
             .iter()
@@ -1593,7 +1644,35 @@ impl FittedModel {
                 "this {kind} model forecasts from the end of its training data: refit it on the new history"
             )));
         }
-        Ok(&path[..steps])
+        Ok(())
+    }
+
+    /// An ensemble's members' forecasts of `steps` values after `last_window` (default: the
+    /// end of the training data), each with its own columns among `exog`, in the order of its
+    /// spec; empty for any other model.
+    pub fn member_forecasts(
+        &self,
+        steps: usize,
+        last_window: Option<&[f64]>,
+        exog: Option<&Exog>,
+    ) -> Result<Vec<Vec<f64>>, ModelError> {
+        let ModelSpec::Ensemble { members, .. } = &self.spec else {
+            return Ok(Vec::new());
+        };
+        if members.len() != self.members.len() {
+            return Err(ModelError::Numerical(
+                "ensemble without its fitted members".into(),
+            ));
+        }
+        let lw = last_window.unwrap_or(&self.last_window);
+        members
+            .iter()
+            .zip(&self.members)
+            .map(|(m, f)| {
+                let ex = m.exog_for(exog);
+                f.predict(steps, Some(lw), ex.as_ref())
+            })
+            .collect()
     }
 
     /// Predicts `steps` values after `last_window` (default: the end of the training data),
@@ -1743,6 +1822,18 @@ impl FittedModel {
                     .map(|(h, v)| v + noise(h, *v))
                     .collect())
             }
+            (ModelSpec::SeasonalMedian { .. }, _) => {
+                let st = self.profile.as_ref().ok_or_else(|| {
+                    ModelError::Numerical("seasonal-median model without its fitted state".into())
+                })?;
+                self.check_training_end("seasonal-median", lw)?;
+                Ok(st
+                    .forecast(steps)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(h, v)| v + noise(h, v))
+                    .collect())
+            }
             (ModelSpec::Naive, _) => Ok((0..steps)
                 .map(|h| lw[w - 1] + noise(h, lw[w - 1]))
                 .collect()),
@@ -1770,20 +1861,8 @@ impl FittedModel {
                     .map(|h| pattern[h % offset] + noise(h, pattern[h % offset]))
                     .collect())
             }
-            (ModelSpec::Ensemble { members, combine }, _) => {
-                if members.len() != self.members.len() {
-                    return Err(ModelError::Numerical(
-                        "ensemble without its fitted members".into(),
-                    ));
-                }
-                let forecasts = members
-                    .iter()
-                    .zip(&self.members)
-                    .map(|(m, f)| {
-                        let ex = m.exog_for(exog);
-                        f.predict(steps, Some(lw), ex.as_ref())
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+            (ModelSpec::Ensemble { combine, .. }, _) => {
+                let forecasts = self.member_forecasts(steps, Some(lw), exog)?;
                 let mut step = vec![0.0; forecasts.len()];
                 Ok((0..steps)
                     .map(|h| {

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::backtest::Backtest;
-use crate::compete::{rank_entries, Candidate, EnsembleConfig, Entry, Leaderboard, Preference};
+use crate::compete::{
+    rank_entries, Candidate, EnsembleConfig, Entry, Fallback, Leaderboard, Preference,
+};
 use crate::matrix::{Exog, ExogFilter};
 use crate::spec::{Family, FittedModel, ModelSpec};
 use crate::ModelError;
@@ -166,6 +168,9 @@ pub struct Selection<'a> {
     /// A forecast beyond this many times the largest observed value (absolute) has diverged
     /// and is passed over (`train.divergencia_max`; `None`: no check).
     pub divergence: Option<f64>,
+    /// The champion when the backtest reached too little of the horizon
+    /// (`train.respaldo`), if any.
+    pub fallback: Option<&'a Fallback>,
     /// Candidates fitted elsewhere (a global model seen from this series), by name: their
     /// model on the whole history, used as it is instead of a refit.
     pub fitted: Option<&'a BTreeMap<String, FittedModel>>,
@@ -195,6 +200,9 @@ pub struct Selected {
     pub forecasts: Vec<(String, Vec<f64>)>,
     /// Candidates ranked above the champion and passed over, with why.
     pub passed_over: Vec<(String, String)>,
+    /// Why the fallback serves (`train.respaldo`), when the backtest reached too little of
+    /// the horizon and the fallback could forecast it.
+    pub fallback: Option<String>,
 }
 
 /// A refit: the model, its exog columns and its horizon forecast, or why not.
@@ -261,6 +269,32 @@ pub fn select_champion(
             }
         }
     }
+    // A backtest that reached too little of the horizon cannot choose: the fallback goes
+    // first, whatever the ranking and the preference.
+    let mut fallback = None;
+    if let Some(fb) = data.fallback {
+        let observed = |p: usize| data.actuals.get(p).is_some_and(|v| v.is_finite());
+        let reach = backtests
+            .values()
+            .filter_map(|b| b.reach(observed))
+            .max()
+            .unwrap_or(0);
+        let position = ranked.iter().position(|(e, _)| e.nombre == fb.candidato);
+        if let (true, Some(i)) = (
+            (reach as f64) < fb.alcance_min * data.steps as f64,
+            position,
+        ) {
+            let p = ranked.remove(i);
+            ranked.insert(0, p);
+            let why = format!(
+                "train.respaldo: the backtest reached {reach} days ahead, under {:.0} % of the {} forecast: too little to choose a model by, so {} serves",
+                100.0 * fb.alcance_min,
+                data.steps,
+                fb.candidato
+            );
+            fallback = Some(why);
+        }
+    }
     let refits: Vec<RefitOutcome> = ranked
         .par_iter()
         .map(|(_, c)| {
@@ -294,11 +328,27 @@ pub fn select_champion(
                 return Err("forecasts NaN".to_string());
             }
             if let Some((k, b)) = bound {
-                let peak = forecast.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                if peak > b {
+                let peak = |f: &[f64]| f.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                let p = peak(&forecast);
+                if p > b {
                     return Err(format!(
-                        "diverges: its forecast reaches {peak:.4e}, more than {k} times the largest value observed ({observed}) (train.divergencia_max)"
+                        "diverges: its forecast reaches {p:.4e}, more than {k} times the largest value observed ({observed}) (train.divergencia_max)"
                     ));
+                }
+                // A combination's mean can stay within the bound while a member blew up.
+                let members = fitted
+                    .member_forecasts(data.steps, None, future.as_ref())
+                    .map_err(|e| format!("cannot forecast: {e}"))?;
+                if let ModelSpec::Ensemble { members: specs, .. } = &c.model {
+                    for (m, f) in specs.iter().zip(&members) {
+                        let p = peak(f);
+                        if p > b {
+                            return Err(format!(
+                                "diverges: its member {} forecasts {p:.4e}, more than {k} times the largest value observed ({observed}) (train.divergencia_max)",
+                                m.nombre
+                            ));
+                        }
+                    }
                 }
             }
             let names = exog.map(|e| e.names).unwrap_or_default();
@@ -325,7 +375,12 @@ pub fn select_champion(
             Err(_) => {}
         }
     }
-    if let (Some(why), Some(ch)) = (preferred_over, champion.as_ref()) {
+    // The fallback's reason holds when it serves; otherwise (it could not forecast) the
+    // ranking and the preference chose.
+    let fallback = fallback.filter(|_| {
+        champion.as_ref().map(|c| &c.candidate.nombre) == data.fallback.map(|f| &f.candidato)
+    });
+    if let (Some(why), Some(ch)) = (fallback.clone().or(preferred_over), champion.as_ref()) {
         // The candidates ranked above the preferred one, passed over by the preference.
         let above: Vec<(String, String)> = leaderboard
             .ranked()
@@ -349,10 +404,12 @@ pub fn select_champion(
         champion
             .model
             .set_out_sample_residuals_by_fold(&t, &p, Some(&f))?;
-        // The winner's curse of choosing by backtest; a preferred champion was not chosen so.
+        // The winner's curse of choosing by backtest; a preferred or fallback champion was not
+        // chosen so.
         let preferred = data
             .prefer
-            .is_some_and(|p| p.candidato == champion.candidate.nombre);
+            .is_some_and(|p| p.candidato == champion.candidate.nombre)
+            || fallback.is_some();
         let optimism = if preferred {
             None
         } else {
@@ -368,6 +425,7 @@ pub fn select_champion(
         champion,
         forecasts,
         passed_over,
+        fallback,
     })
 }
 
@@ -393,6 +451,7 @@ mod tests {
             steps,
             prefer: None,
             divergence: None,
+            fallback: None,
             fitted: None,
         }
     }
@@ -585,9 +644,10 @@ mod tests {
     fn a_forecast_beyond_the_divergence_bound_is_never_the_champion() {
         // A ramp: the naive forecast repeats the last (largest) value; the 4-week mean of the
         // same weekday stays below it. A bound just under the largest value passes over the
-        // best-ranked naive, saying why.
+        // best-ranked naive, saying why, and their mean too: it stays under the bound (at most
+        // 294.75), but its naive member does not.
         let y: Vec<f64> = (1..=300).map(f64::from).collect();
-        let cands = vec![
+        let mut cands = vec![
             Candidate {
                 nombre: "naive".into(),
                 model: ModelSpec::Naive,
@@ -602,9 +662,18 @@ mod tests {
                 exog: ExogFilter::default(),
             },
         ];
+        cands.push(Candidate {
+            nombre: "both".into(),
+            model: ModelSpec::Ensemble {
+                members: cands.clone(),
+                combine: Combine::Mean,
+            },
+            exog: ExogFilter::default(),
+        });
         let cv = FoldConfig::new(28, 200);
         let (lb, bts) = compete(&cands, Arena::new(&y, &cv, Metric::Mae), &|_| {}).unwrap();
-        assert_eq!(lb.entries[0].nombre, "naive");
+        let order: Vec<&str> = lb.entries.iter().map(|e| e.nombre.as_str()).collect();
+        assert_eq!(order, ["naive", "both", "weeks"]);
         let mask = vec![true; y.len()];
         let pick = |divergence: Option<f64>| {
             select_champion(
@@ -628,6 +697,78 @@ mod tests {
             why.contains("diverges") && why.contains("divergencia_max"),
             "{why}"
         );
+        let (name, why) = &bounded.passed_over[1];
+        assert_eq!(name, "both");
+        assert!(why.contains("its member naive forecasts"), "{why}");
+        let mean = &pick(None).forecasts[1];
+        assert_eq!(mean.0, "both");
+        assert!(mean.1.iter().all(|v| *v <= 294.75));
+    }
+
+    #[test]
+    fn a_backtest_too_short_for_the_horizon_leaves_the_choice_to_the_fallback() {
+        // A ramp: the naive forecast wins the backtest by far. A fold of 28 days against a
+        // 185-day forecast reached 15 % of it: under alcance_min 0.33 the weekday median
+        // serves, saying why; at 0.1 the ranking chooses.
+        let y: Vec<f64> = (1..=300).map(f64::from).collect();
+        let cands = vec![
+            Candidate {
+                nombre: "naive".into(),
+                model: ModelSpec::Naive,
+                exog: ExogFilter::default(),
+            },
+            Candidate {
+                nombre: "perfil".into(),
+                model: ModelSpec::SeasonalMedian {
+                    period: 7,
+                    cycles: 16,
+                },
+                exog: ExogFilter::default(),
+            },
+        ];
+        // The profile forecasts from the end of its training data: every fold refits it.
+        let cv = FoldConfig {
+            refit: crate::backtest::Refit::Always,
+            ..FoldConfig::new(28, 200)
+        };
+        let (lb, bts) = compete(&cands, Arena::new(&y, &cv, Metric::Mae), &|_| {}).unwrap();
+        assert_eq!(lb.entries[0].nombre, "naive");
+        let mask = vec![true; y.len()];
+        let pick = |alcance_min: f64, steps: usize| {
+            let fb = Fallback {
+                candidato: "perfil".into(),
+                alcance_min,
+            };
+            select_champion(
+                &cands,
+                &lb,
+                &bts,
+                Selection {
+                    fallback: Some(&fb),
+                    ..selection(&y, &mask, steps)
+                },
+            )
+            .unwrap()
+        };
+        let short = pick(0.33, 185);
+        assert_eq!(short.champion.entry.nombre, "perfil");
+        let why = short.fallback.as_deref().unwrap();
+        assert!(
+            why.contains("reached 28 days") && why.contains("185"),
+            "{why}"
+        );
+        assert_eq!(short.passed_over, vec![("naive".into(), why.to_string())]);
+        // The median of the same weekday over the last 16 weeks: days 189, 196, …, 294 of the
+        // ramp, whose median is the mean of the middle two.
+        let served = &short.forecasts[0].1;
+        assert_eq!(served[0], (238.0 + 245.0) / 2.0);
+        assert_eq!(served[7], served[0]);
+        // Enough of the horizon reached (or a short horizon): the ranking chooses.
+        for (alcance, steps) in [(0.1, 185), (0.33, 56)] {
+            let long = pick(alcance, steps);
+            assert_eq!(long.champion.entry.nombre, "naive");
+            assert!(long.fallback.is_none() && long.passed_over.is_empty());
+        }
     }
 
     #[test]

@@ -25,6 +25,20 @@ pub const CONFIG_FILE: &str = "config.yaml";
 /// The project's `config.yaml` as shipped with this version.
 pub const SHIPPED: &str = include_str!("../../../config.yaml");
 
+/// `run.fin_historia`: where the history ends when no cutoff is given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryEnd {
+    /// The last date with a target: trailing dated rows without one (an export that already
+    /// lists the coming days) are the horizon, their flags its future
+    /// (`contract::history_end`).
+    #[default]
+    UltimoDato,
+    /// The last dated row: trailing rows without a target are missing days of the history
+    /// (an outage exported as empty days), as any gap.
+    UltimaFila,
+}
+
 /// Run-wide settings (`run:`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,9 +47,12 @@ pub struct RunConfig {
     pub seed: u64,
     /// Days to forecast after the cutoff.
     pub horizon: Horizon,
-    /// Forecast origin; `null` = the last date of the cleaned history, which ends at the last
-    /// date with a target when the source's last rows have none (`contract::history_end`).
+    /// Forecast origin; `null` = the last date of the cleaned history, which ends where
+    /// `fin_historia` says.
     pub cutoff: Option<NaiveDate>,
+    /// Where the history ends when `cutoff` is `null`.
+    #[serde(default)]
+    pub fin_historia: HistoryEnd,
     /// "Today" for freshness and future-date rules; `null` = the clock, in the business's time
     /// zone (`source.time_zone`).
     pub today: Option<NaiveDate>,
@@ -377,6 +394,19 @@ impl AppConfig {
             .unwrap_or(core_types::dates::LocalZone::BOGOTA)
     }
 
+    /// Where the history of the source table `raw` ends when `run.cutoff` is `null` and it
+    /// ends before the table's last date (`run.fin_historia: ultimo_dato` and trailing rows
+    /// without a target); `None`: at the last date. A table the contract cannot read has no
+    /// early end (validation reports why).
+    pub fn history_end(&self, raw: &polars::prelude::DataFrame) -> Option<NaiveDate> {
+        match self.run.fin_historia {
+            HistoryEnd::UltimoDato => {
+                contract::history_end(raw, &self.contract, self.zone()).unwrap_or(None)
+            }
+            HistoryEnd::UltimaFila => None,
+        }
+    }
+
     /// Checks what serde cannot, naming the key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
@@ -604,6 +634,14 @@ impl AppConfig {
                 ));
             }
         }
+        if let Some(f) = &self.train.respaldo {
+            if !(f.alcance_min > 0.0 && f.alcance_min <= 1.0) {
+                return Err(invalid(
+                    "train.respaldo.alcance_min".into(),
+                    format!("expected a share in (0, 1], found {}", f.alcance_min),
+                ));
+            }
+        }
         if self.features.ciclo_anual_min_dias == Some(0) {
             return Err(invalid(
                 "features.ciclo_anual_min_dias".into(),
@@ -709,6 +747,17 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             format!("{key}.period"),
             "expected at least 1, found 0",
         )),
+        ModelSpec::SeasonalMedian { period, cycles } => {
+            for (k, v) in [("period", period), ("cycles", cycles)] {
+                if *v == 0 {
+                    return Err(invalid(
+                        format!("{key}.{k}"),
+                        "expected at least 1, found 0",
+                    ));
+                }
+            }
+            Ok(())
+        }
         ModelSpec::EquivalentDate { offset, n_offsets } => {
             for (k, v) in [("offset", offset), ("n_offsets", n_offsets)] {
                 if *v == 0 {
@@ -1206,6 +1255,38 @@ mod tests {
     fn bad_date_is_named() {
         let e = load(&["run.cutoff=2025-13-45"]).unwrap_err();
         assert_eq!(e.key, "run.cutoff");
+    }
+
+    #[test]
+    fn fin_historia_is_one_of_two_rules() {
+        assert_eq!(load(&[]).unwrap().run.fin_historia, HistoryEnd::UltimoDato);
+        let cfg = load(&["run.fin_historia=ultima_fila"]).unwrap();
+        assert_eq!(cfg.run.fin_historia, HistoryEnd::UltimaFila);
+        let e = load(&["run.fin_historia=hoy"]).unwrap_err();
+        assert!(e.key.starts_with("run.fin_historia"), "{e}");
+    }
+
+    #[test]
+    fn the_fallback_names_a_candidate_and_a_share_of_the_horizon() {
+        let e = load(&["train.respaldo.alcance_min=0"]).unwrap_err();
+        assert_eq!(e.key, "train.respaldo.alcance_min", "{e}");
+        let e = load(&["train.respaldo.alcance_min=1.5"]).unwrap_err();
+        assert_eq!(e.key, "train.respaldo.alcance_min", "{e}");
+        let cfg = load(&["train.respaldo.candidato=naive"]).unwrap();
+        assert_eq!(cfg.train.respaldo.unwrap().candidato, "naive");
+        assert!(load(&["train.respaldo=null"])
+            .unwrap()
+            .train
+            .respaldo
+            .is_none());
+        let median = |cycles: usize| {
+            one_candidate(&format!(
+                "{{tipo: seasonal_median, period: 7, cycles: {cycles}}}"
+            ))
+        };
+        let e = load_extra(&median(0), &[]).unwrap_err();
+        assert_eq!(e.key, "train.candidates[0].model.cycles", "{e}");
+        load_extra(&median(16), &[]).unwrap();
     }
 
     #[test]

@@ -346,7 +346,7 @@ fn date_range(
     // Trailing rows without a target (the coming days of an export) are not scored: the
     // last date is the last one with a target.
     // (A table the contract cannot read keeps its last date: validation reports why.)
-    let end = contract::history_end(&fetched.frame, &cfg.contract, cfg.zone()).unwrap_or(None);
+    let end = cfg.history_end(&fetched.frame);
     Ok((first, end.unwrap_or(last)))
 }
 

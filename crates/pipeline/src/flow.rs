@@ -9,15 +9,12 @@ use crate::config::AppConfig;
 use crate::train::{TrainData, TrainOptions, Trained};
 use crate::PipelineError;
 
-/// The rows phases 01–05 see: up to `run.cutoff` (unset: up to the last date with a target
-/// when every later row has none, [`contract::history_end`]), aggregated per
-/// `source.aggregate`.
+/// The rows phases 01–05 see: up to `run.cutoff` (unset: where `run.fin_historia` ends the
+/// history, [`AppConfig::history_end`]), aggregated per `source.aggregate`.
 pub fn scope(raw: &DataFrame, cfg: &AppConfig) -> contract::Scope {
     let cutoff = match cfg.run.cutoff {
         Some(c) => Some(c),
-        // Trailing rows without a target are the horizon (an export listing the coming days).
-        // A table the contract cannot read has no early end: validation reports why.
-        None => contract::history_end(raw, &cfg.contract, cfg.zone()).unwrap_or(None),
+        None => cfg.history_end(raw),
     };
     contract::Scope {
         cutoff,

@@ -179,7 +179,7 @@ fn shared_settings(
 ) -> Result<AppConfig, PipelineError> {
     let mut out = cfg.clone();
     if out.run.cutoff.is_none() {
-        out.run.cutoff = contract::history_end(raw, &cfg.contract, cfg.zone()).unwrap_or(None);
+        out.run.cutoff = cfg.history_end(raw);
         if let Some(end) = out.run.cutoff {
             tracing::warn!(
                 "the rows after {end} have no target in any series: every series' history ends \

@@ -26,16 +26,19 @@ pub fn motivo(code: &str, lang: Lang) -> String {
 }
 
 /// What a planner is told a model is: its family, except the year-over-year model, which is
-/// statistical but decomposes nothing.
+/// statistical but decomposes nothing, and the seasonal median, a baseline that repeats no
+/// single earlier day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Family(Family),
     YearOverYear,
+    Profile,
 }
 
 fn kind(spec: &ModelSpec) -> Kind {
     match spec {
         ModelSpec::YearOverYear { .. } => Kind::YearOverYear,
+        ModelSpec::SeasonalMedian { .. } => Kind::Profile,
         other => Kind::Family(other.family()),
     }
 }
@@ -50,6 +53,14 @@ fn family_words(k: Kind, n: usize, lang: Lang) -> String {
         (Kind::YearOverYear, true) => (
             "repeticiones de las mismas fechas de años anteriores, ajustadas al nivel de las últimas semanas",
             "repeats of the same days of earlier years, adjusted to the level of the last weeks",
+        ),
+        (Kind::Profile, false) => (
+            "la mediana de cada día de la semana en las últimas semanas",
+            "the median of each weekday over the last weeks",
+        ),
+        (Kind::Profile, true) => (
+            "medianas de cada día de la semana en las últimas semanas",
+            "medians of each weekday over the last weeks",
         ),
         (Kind::Family(f), plural) => family_phrase(f, plural),
     };

@@ -47,6 +47,14 @@ pub fn train_with_progress(
     } else {
         None
     };
+    if let Some(f) = &tcfg.respaldo {
+        if !tcfg.candidates.iter().any(|c| c.nombre == f.candidato) {
+            tracing::warn!(
+                "train.respaldo.candidato `{}` is not among train.candidates: a backtest too short for the horizon chooses by its ranking",
+                f.candidato
+            );
+        }
+    }
     let trained = crate::train(
         &data,
         tcfg,
@@ -71,10 +79,15 @@ pub fn train_with_progress(
         }
     }
     let mut preferred_over = 0;
+    if let Some(why) = &trained.fallback {
+        tracing::warn!("champion {}: {why}", trained.champion.nombre);
+    }
     for (nombre, why) in &trained.passed_over {
-        // Passed over by the configured preference: a choice, not a failure (one line for
-        // all of them; each with its reason at debug level and in the train report).
-        if why.starts_with("train.preferencia") {
+        // Passed over by the configured preference or fallback: a choice, not a failure (one
+        // line for all of them; each with its reason at debug level and in the train report).
+        if why.starts_with("train.respaldo") {
+            tracing::debug!("candidate {nombre} not the champion: {why}");
+        } else if why.starts_with("train.preferencia") {
             preferred_over += 1;
             tracing::debug!("candidate {nombre} not the champion: {why}");
         } else {
