@@ -147,6 +147,9 @@ fn a_short_amounts_series_runs_with_source_and_country_alone_and_scores_like_the
     assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 0);
     let cleansing = json(&root.join("outputs/reports/cleansing_latest.json"));
     assert_eq!(cleansing["body"]["report"]["target_kind"], "amounts");
+    // The dates of a German shop are read in its time zone, and the ingest report says so.
+    let ingest = json(&root.join("outputs/reports/ingest_latest.json"));
+    assert_eq!(ingest["body"]["time_zone"], "Europe/Berlin");
     // Absent 25 Dec / 1 Jan are closures (festivos in DE), not gaps to impute.
     let closures = cleansing["body"]["report"]["closures_inferred"]
         .as_array()

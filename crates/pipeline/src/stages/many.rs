@@ -448,7 +448,7 @@ pub fn many(
     shard: Option<Shard>,
 ) -> Result<(), PipelineError> {
     let (fetched, source) = super::source::fetch(store, cfg, access)?;
-    super::source::put_snapshot(store, &fetched, source)?;
+    super::source::put_snapshot(store, &fetched, source, cfg.zone())?;
     let many = crate::many::run_many(&fetched.frame, cfg, shard)?;
     let levels = cfg.forecast.intervals.percents();
     let (parts, layers) = parts(&many, &levels)?;

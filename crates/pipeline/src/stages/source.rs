@@ -70,6 +70,10 @@ pub struct IngestBody {
     pub raw_pages: Option<usize>,
     /// Network sources: pages, retries, announced count, warnings.
     pub fetch: Option<connector::FetchReport>,
+    /// The business's time zone, where timestamps written with an offset were cut to dates
+    /// (`source.time_zone`, `auto`: the country's; or `source.utc_offset_hours`).
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 pub(crate) fn fetch(
@@ -135,6 +139,7 @@ pub(crate) fn put_snapshot(
     store: &mut dyn Store,
     fetched: &connector::Fetched,
     source: SourceSummary,
+    zone: core_types::dates::LocalZone,
 ) -> Result<String, PipelineError> {
     let frame = &fetched.frame;
     let bytes = connector::to_parquet_bytes(frame)?;
@@ -182,6 +187,7 @@ pub(crate) fn put_snapshot(
         last_date: range.map(|r| r.1),
         raw_pages: (!fetched.raw_pages.is_empty()).then_some(fetched.raw_pages.len()),
         fetch: fetched.fetch_report.clone(),
+        time_zone: zone.to_string(),
     };
     let meta = store::envelope_json(store, "raw_snapshot_meta", &body)?;
     let snapshot = store.put_raw(RawSnapshot {
@@ -204,7 +210,11 @@ pub fn ingest(
     access: &SourceAccess<'_>,
 ) -> Result<(), PipelineError> {
     let (fetched, source) = fetch(store, cfg, access)?;
-    let snapshot = put_snapshot(store, &fetched, source)?;
+    let snapshot = put_snapshot(store, &fetched, source, cfg.zone())?;
+    tracing::info!(
+        "timestamps with an offset are read as dates in {} (source.time_zone)",
+        cfg.zone()
+    );
     let frame = &fetched.frame;
     let report = crate::flow::validate(frame, cfg, crate::flow::today(cfg))?;
     for line in report.summary_lines() {
