@@ -742,30 +742,19 @@ impl ModelSpec {
                 profile: None,
             });
         }
-        if let ModelSpec::SeasonalMedian { period, cycles } = self {
-            let spec = crate::profile::SeasonalMedian {
-                period: *period,
-                cycles: *cycles,
-            };
-            return Ok(FittedModel {
-                spec: self.clone(),
-                last_window,
-                state: None,
-                baseline_out_sample: None,
-                members: Vec::new(),
-                mstl: None,
-                seasonal: None,
-                profile: Some(crate::profile::fit(y, fit_mask, &spec)?),
-            });
-        }
         // The models whose fitted state is their forecast: closed days and gaps are not
         // evidence of the level, so they are missing (interpolated by MSTL, skipped by the
-        // year-over-year model).
-        if let ModelSpec::Mstl { .. } | ModelSpec::YearOverYear { .. } = self {
-            let masked: Vec<f64> = (0..y.len())
-                .map(|t| if fitted(t) { y[t] } else { f64::NAN })
-                .collect();
-            let (mstl, seasonal) = match self {
+        // year-over-year model and the seasonal median).
+        if let ModelSpec::Mstl { .. }
+        | ModelSpec::YearOverYear { .. }
+        | ModelSpec::SeasonalMedian { .. } = self
+        {
+            let masked = || -> Vec<f64> {
+                (0..y.len())
+                    .map(|t| if fitted(t) { y[t] } else { f64::NAN })
+                    .collect()
+            };
+            let (mstl, seasonal, profile) = match self {
                 ModelSpec::Mstl {
                     periods,
                     transform,
@@ -774,13 +763,31 @@ impl ModelSpec {
                     ..
                 } => (
                     Some(crate::mstl::fit(
-                        &masked, periods, *transform, *trend, *steps,
+                        &masked(),
+                        periods,
+                        *transform,
+                        *trend,
+                        *steps,
                     )?),
+                    None,
                     None,
                 ),
                 ModelSpec::YearOverYear { steps, .. } => {
                     let spec = self.year_over_year().expect("a year_over_year spec");
-                    (None, Some(crate::seasonal::fit(&masked, &spec, *steps)?))
+                    (
+                        None,
+                        Some(crate::seasonal::fit(&masked(), &spec, *steps)?),
+                        None,
+                    )
+                }
+                ModelSpec::SeasonalMedian { period, cycles } => {
+                    // The mask is its own: a weekday never traded falls back to its filled
+                    // values.
+                    let spec = crate::profile::SeasonalMedian {
+                        period: *period,
+                        cycles: *cycles,
+                    };
+                    (None, None, Some(crate::profile::fit(y, fit_mask, &spec)?))
                 }
                 _ => unreachable!("matched above"),
             };
@@ -792,7 +799,7 @@ impl ModelSpec {
                 members: Vec::new(),
                 mstl,
                 seasonal,
-                profile: None,
+                profile,
             });
         }
         let state = match self {

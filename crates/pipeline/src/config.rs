@@ -701,6 +701,17 @@ fn invalid(key: String, message: impl Into<String>) -> ConfigError {
     }
 }
 
+/// Refuses a 0 among `fields` (name, value) of the model at `key`, naming the field.
+fn at_least_one(key: &str, fields: &[(&str, usize)]) -> Result<(), ConfigError> {
+    match fields.iter().find(|(_, v)| *v == 0) {
+        Some((k, _)) => Err(invalid(
+            format!("{key}.{k}"),
+            "expected at least 1, found 0",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A model spec's settings serde cannot check: lags and windows (at least one, each ≥ 1),
 /// penalties and the other hyper-parameters of its regressor, steps and periods ≥ 1.
 fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> {
@@ -748,26 +759,10 @@ fn check_model(key: &str, model: &models::ModelSpec) -> Result<(), ConfigError> 
             "expected at least 1, found 0",
         )),
         ModelSpec::SeasonalMedian { period, cycles } => {
-            for (k, v) in [("period", period), ("cycles", cycles)] {
-                if *v == 0 {
-                    return Err(invalid(
-                        format!("{key}.{k}"),
-                        "expected at least 1, found 0",
-                    ));
-                }
-            }
-            Ok(())
+            at_least_one(key, &[("period", *period), ("cycles", *cycles)])
         }
         ModelSpec::EquivalentDate { offset, n_offsets } => {
-            for (k, v) in [("offset", offset), ("n_offsets", n_offsets)] {
-                if *v == 0 {
-                    return Err(invalid(
-                        format!("{key}.{k}"),
-                        "expected at least 1, found 0",
-                    ));
-                }
-            }
-            Ok(())
+            at_least_one(key, &[("offset", *offset), ("n_offsets", *n_offsets)])
         }
         ModelSpec::Ensemble { members, .. } => {
             if members.is_empty() {
