@@ -330,6 +330,10 @@ fn series_share_the_end_of_history() {
                 w.write_record([d.to_string(), "nuevo".into(), (0.5 * v).to_string()])
                     .unwrap();
             }
+            if i + 90 >= dates.len() {
+                w.write_record([d.to_string(), "kiosco".into(), (0.2 * v).to_string()])
+                    .unwrap();
+            }
         }
     }
     for k in 1..=20u64 {
@@ -347,7 +351,7 @@ fn series_share_the_end_of_history() {
     cfg.train.search.method = models::SearchMethod::None;
     let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
     let many = pipeline::many::run_many(&raw, &cfg, None).unwrap();
-    assert_eq!(many.ok().count(), 2);
+    assert_eq!(many.ok().count(), 3);
     for (s, o) in many.ok() {
         assert_eq!(
             o.forecast.daily.first().map(|d| d.fecha),
@@ -355,6 +359,17 @@ fn series_share_the_end_of_history() {
             "{}",
             s.name
         );
+        // Three months of history: one backtest fold of a few weeks, and the weekday
+        // median serves (train.respaldo); the longer histories keep their ranking.
+        assert_eq!(
+            o.trained.fallback.is_some(),
+            s.name == "kiosco",
+            "{}",
+            s.name
+        );
+        if s.name == "kiosco" {
+            assert_eq!(o.trained.champion.nombre, "perfil_semanal");
+        }
     }
     assert_eq!(many.total.unwrap().forecast.daily.len(), 185);
 }

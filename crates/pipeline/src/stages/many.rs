@@ -42,6 +42,10 @@ pub struct SeriesRow {
     pub holdout: Option<HoldoutRow>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Why its champion is the fallback (`train.respaldo`: its backtest reached too little of
+    /// the horizon), when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respaldo: Option<String>,
 }
 
 /// Hold-out scores of one series or of the total.
@@ -325,6 +329,7 @@ fn series_row(s: &crate::many::SeriesRun) -> SeriesRow {
             total_units: Some(o.forecast.daily.iter().map(|d| d.point).sum()),
             holdout: o.holdout.as_ref().map(HoldoutRow::of),
             error: None,
+            respaldo: o.trained.fallback.clone(),
         },
         Err(e) => SeriesRow {
             serie: s.name.clone(),
@@ -335,6 +340,7 @@ fn series_row(s: &crate::many::SeriesRun) -> SeriesRow {
             total_units: None,
             holdout: None,
             error: Some(crate::chain(e)),
+            respaldo: None,
         },
     }
 }
@@ -661,6 +667,9 @@ fn publish(
 
 fn log_rows(body: &SeriesBody) {
     for r in &body.rows {
+        if let (Some(c), Some(why)) = (&r.champion, &r.respaldo) {
+            tracing::warn!(serie = %r.serie, "champion {c}: {why}");
+        }
         match (&r.holdout, &r.error) {
             (_, Some(e)) => tracing::warn!(serie = %r.serie, "not forecast: {e}"),
             (Some(h), None) => tracing::info!(
@@ -751,6 +760,7 @@ mod tests {
                 coverage: vec![(80.0, 0.8), (95.0, 1.0)],
             }),
             error: champion.is_none().then(|| "contract".into()),
+            respaldo: None,
         }
     }
 
