@@ -83,6 +83,9 @@ pub struct Coverage {
 pub struct Health {
     /// The champion in plain words.
     pub champion: String,
+    /// The champion is the fallback: the backtest reached too little of the horizon to
+    /// choose among models (`train.respaldo`).
+    pub respaldo: bool,
     /// Backtest WAPE (mean absolute error as a share of sales).
     pub backtest_wape: Option<f64>,
     /// Backtest folds.
@@ -243,6 +246,7 @@ fn labels(lang: Lang) -> BTreeMap<&'static str, &'static str> {
         ("no_scenarios", "No hay escenarios configurados.", "No scenarios are configured."),
         ("health", "Salud del modelo", "Model health"),
         ("model", "Modelo", "Model"),
+        ("fallback_note", "la historia es demasiado corta para elegir entre modelos con un backtest, así que se usa esta referencia robusta", "the history is too short to choose among models by backtest, so this robust reference serves"),
         ("backtest_error", "Error medio en el backtest", "Mean error in the backtest"),
         ("of_sales", "de las ventas", "of sales"),
         ("vs_naive", "Frente a repetir la semana anterior", "Against repeating last week"),
@@ -503,6 +507,19 @@ mod tests {
         assert!(render(&inf)
             .unwrap()
             .contains("The history covers only 200 days"));
+    }
+
+    #[test]
+    fn a_fallback_champion_says_why() {
+        let mut inf = sample(Lang::Es);
+        let note = "demasiado corta para elegir entre modelos";
+        assert!(!render(&inf).unwrap().contains(note));
+        inf.health.respaldo = true;
+        assert!(render(&inf).unwrap().contains(note));
+        inf.lang = Lang::En;
+        assert!(render(&inf)
+            .unwrap()
+            .contains("too short to choose among models by backtest"));
     }
 
     #[test]

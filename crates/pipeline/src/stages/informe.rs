@@ -170,6 +170,7 @@ fn health(train: &Value, forecast: &Value, spec: Option<&models::ModelSpec>, lan
             .map(|sp| crate::words::model(sp, lang))
             .unwrap_or(champion),
         backtest_wape: metric(champ, "wape"),
+        respaldo: train["body"]["respaldo"].is_string(),
         folds: champ.and_then(|e| e["folds"].as_u64()).unwrap_or(0) as usize,
         vs_naive,
         holdout_wape: f(&holdout["wape"]),
