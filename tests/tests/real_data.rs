@@ -663,7 +663,10 @@ fn a_history_under_a_year_is_forecast_with_wider_intervals_and_a_warning() {
     let cutoff = first + Days::new(69);
     assert_eq!(xtask(root, &minimal_args(&csv, "DE", Some(cutoff))), 0);
     let page = std::fs::read_to_string(root.join("outputs/figures/informe_latest.html")).unwrap();
-    assert!(page.contains("La mediana de cada día de la semana"), "{page}");
+    assert!(
+        page.contains("La mediana de cada día de la semana"),
+        "{page}"
+    );
     assert!(page.contains(fallback), "{page}");
     // Under the contract's 60 clean days the run is refused, naming the rule.
     let cutoff = first + Days::new(39);

@@ -381,7 +381,10 @@ pub fn build_layers_with(
                 // value: the future the warning offers to fill the other days with.
                 let mut n = ExtraNote::new(&e.nombre, "sin_futuro");
                 n.futuro_de_la_fuente = source_days(known, &e.nombre, horizon_span);
-                n.valor_relleno = f64_col(cleansed, &e.nombre).ok().and_then(|h| mode(&h));
+                n.valor_relleno = f64_col(cleansed, &e.nombre)
+                    .ok()
+                    .and_then(|h| mode(&h))
+                    .filter(|v| v.is_finite());
                 extra_notes.push(n);
             }
             keep

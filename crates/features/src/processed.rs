@@ -45,14 +45,16 @@ pub struct ExtraNote {
     /// every horizon day: left out; `futuro_de_la_fuente` counts the days it gives and
     /// `valor_relleno` is the column's most frequent history value).
     pub uso: String,
-    /// Future days valued from the source rows after the cutoff.
+    /// Future days valued from the source rows after the cutoff (`sin_futuro`: the days the
+    /// source gives, too few for the column to enter).
     pub futuro_de_la_fuente: u64,
     /// Future days valued from the plan (`futuro_uno`, `futuro_por_defecto`).
     pub futuro_del_plan: u64,
     /// Future days without a source row inside the span the source covers (closures or gaps
     /// of the source), valued with the column's most frequent history value.
     pub futuro_relleno: u64,
-    /// The value used for those days.
+    /// The value used for those days (`sin_futuro`: the value offered for the days the
+    /// source does not give, none of them filled).
     pub valor_relleno: Option<f64>,
     /// Days of agreement with the calendar's festivos, when `uso` is `festivos`.
     pub coincidencia_festivos: Option<f64>,

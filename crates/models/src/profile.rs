@@ -1,5 +1,5 @@
 //! A seasonal profile: each position of the season (a weekday, with `period` 7) forecast by
-//! the median of its last `cycles` observed values. It is the robust reference of a short
+//! the median of its observed values over the last `cycles` seasons. It is the robust reference of a short
 //! history: with two to four months of sales there is no yearly cycle to learn and too little
 //! backtest to choose among models, and a median per weekday over the whole history forecasts
 //! the next months better than models that extrapolate the last weeks' level or a part of a
@@ -16,7 +16,7 @@
 //! let spec = SeasonalMedian { period: 7, cycles: 16 };
 //! let st = fit(&y, None, &spec).unwrap();
 //! assert_eq!(st.cycles, 4); // every week the history holds
-//! assert_eq!(st.profile[1], 10.0); // the day after the history: the median ignores the spike
+//! assert_eq!(st.profile[1], 10.0); // the second forecast day: the median ignores the spike
 //! assert_eq!(st.forecast(9), vec![10.0, 10.0, 10.0, 10.0, 10.0, 30.0, 30.0, 10.0, 10.0]);
 //! ```
 
@@ -54,8 +54,9 @@ impl ProfileState {
 
 /// Fits the profile on `y` (original scale). Days outside `fit_mask` (closed days, imputed
 /// gaps) and NaN values are not evidence; a position of the season without any such day (a
-/// weekday the business never opens) takes the median of its values in `y` as they are (the
-/// filled zeros of a closed day), NaN when it has none. Needs a whole season of history.
+/// weekday the business never opens, whose future days are closures anyway) takes the median
+/// of its values in `y` as they are (whatever filled them), NaN when it has none. Needs a
+/// whole season of history.
 pub fn fit(
     y: &[f64],
     fit_mask: Option<&[bool]>,
@@ -145,17 +146,22 @@ mod tests {
 
     #[test]
     fn closed_and_missing_days_are_not_evidence() {
-        let week = [10.0, 10.0, 10.0, 10.0, 10.0, 20.0, 0.0];
+        // Two weeks taken; the last weekday is never open (outside the mask, filled with 7).
+        let week = [10.0, 10.0, 10.0, 10.0, 10.0, 20.0, 7.0];
         let mut y: Vec<f64> = (0..28).map(|t| week[t % 7]).collect();
-        // A gap filled at 0 on a Monday, outside the mask, and a NaN Tuesday.
+        // A gap filled at 0 on the first weekday, outside the mask (with it, the median of
+        // the two weeks would be 5), and a NaN on the second (the median of 10 and NaN is
+        // not NaN).
         y[21] = 0.0;
         y[22] = f64::NAN;
         let mask: Vec<bool> = (0..28).map(|t| t % 7 != 6 && t != 21).collect();
-        let st = fit(&y, Some(&mask), &SPEC).unwrap();
+        let two = SeasonalMedian { cycles: 2, ..SPEC };
+        let st = fit(&y, Some(&mask), &two).unwrap();
         assert_eq!(
             st.forecast(7),
-            vec![10.0, 10.0, 10.0, 10.0, 10.0, 20.0, 0.0]
+            vec![10.0, 10.0, 10.0, 10.0, 10.0, 20.0, 7.0]
         );
+        assert_eq!(fit(&y, None, &two).unwrap().profile[0], 5.0);
     }
 
     #[test]

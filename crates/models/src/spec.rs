@@ -202,10 +202,11 @@ pub enum ModelSpec {
         n_offsets: usize,
     },
     /// Each position of a season of `period` days (a weekday with 7) forecast by the median of
-    /// its last `cycles` observed values ([`crate::profile`]): the robust reference of a short
-    /// history, and the fallback champion when the backtest reached too little of the horizon
-    /// to choose among models (`train.respaldo`). Baseline family; forecasts from the end of
-    /// its training data; intervals from its backtest errors in the original scale.
+    /// its observed values over the last `cycles` seasons ([`crate::profile`]): the robust
+    /// reference of a short history, and the fallback champion when the backtest reached too
+    /// little of the horizon to choose among models (`train.respaldo`). Baseline family;
+    /// forecasts from the end of its training data only, so its backtest needs
+    /// `refit: always`; intervals from its backtest errors in the original scale.
     SeasonalMedian {
         /// Season length.
         period: usize,
@@ -657,10 +658,10 @@ impl ModelSpec {
                 ..
             } => autoregressive.window_size() + differentiation,
             ModelSpec::Direct { autoregressive, .. } => autoregressive.window_size(),
-            ModelSpec::Naive
-            | ModelSpec::Mstl { .. }
-            | ModelSpec::YearOverYear { .. }
-            | ModelSpec::SeasonalMedian { .. } => 1,
+            ModelSpec::Naive | ModelSpec::Mstl { .. } | ModelSpec::YearOverYear { .. } => 1,
+            // A whole season: the check that a forecast starts where the training data ended
+            // compares it.
+            ModelSpec::SeasonalMedian { period, .. } => *period,
             ModelSpec::SeasonalNaive { period } => *period,
             ModelSpec::EquivalentDate { offset, n_offsets } => offset * n_offsets,
             ModelSpec::Ensemble { members, .. } => members

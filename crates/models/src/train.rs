@@ -171,6 +171,10 @@ pub struct Selection<'a> {
     /// The champion when the backtest reached too little of the horizon
     /// (`train.respaldo`), if any.
     pub fallback: Option<&'a Fallback>,
+    /// Days ahead each backtest fold forecasts (`train.cv.steps` plus its gap; `None`: the
+    /// horizon). The fallback compares the backtest's reach with the shorter of this and the
+    /// horizon, so folds shorter than the horizon by choice do not call it.
+    pub fold_days: Option<usize>,
     /// Candidates fitted elsewhere (a global model seen from this series), by name: their
     /// model on the whole history, used as it is instead of a refit.
     pub fitted: Option<&'a BTreeMap<String, FittedModel>>,
@@ -203,6 +207,9 @@ pub struct Selected {
     /// Why the fallback serves (`train.respaldo`), when the backtest reached too little of
     /// the horizon and the fallback could forecast it.
     pub fallback: Option<String>,
+    /// Why the fallback was due but does not serve (not on the leaderboard, or its refit
+    /// failed): the ranking chose from a backtest too short to choose by.
+    pub fallback_unserved: Option<String>,
 }
 
 /// A refit: the model, its exog columns and its horizon forecast, or why not.
@@ -271,28 +278,30 @@ pub fn select_champion(
     }
     // A backtest that reached too little of the horizon cannot choose: the fallback goes
     // first, whatever the ranking and the preference.
-    let mut fallback = None;
-    if let Some(fb) = data.fallback {
-        let observed = |p: usize| data.actuals.get(p).is_some_and(|v| v.is_finite());
+    // Why the fallback is due (the backtest reached too little of the horizon), if it is.
+    let due = data.fallback.and_then(|fb| {
+        let known = |p: usize| data.actuals.get(p).is_some_and(|v| v.is_finite());
         let reach = backtests
             .values()
-            .filter_map(|b| b.reach(observed))
+            .filter_map(|b| b.reach(known))
             .max()
             .unwrap_or(0);
-        let position = ranked.iter().position(|(e, _)| e.nombre == fb.candidato);
-        if let (true, Some(i)) = (
-            (reach as f64) < fb.alcance_min * data.steps as f64,
-            position,
-        ) {
+        // Days the folds could reach at most: a fold cut short by the history, not a short
+        // `cv.steps` by choice, is what leaves too little evidence.
+        let days = data.steps.min(data.fold_days.unwrap_or(data.steps));
+        ((reach as f64) < fb.alcance_min * days as f64).then(|| {
+            format!(
+                "train.respaldo: the backtest reached {reach} days ahead, under {:.0} % of the {days}-day forecast: too little to choose a model by",
+                100.0 * fb.alcance_min
+            )
+        })
+    });
+    let mut fallback = None;
+    if let (Some(why), Some(fb)) = (&due, data.fallback) {
+        if let Some(i) = ranked.iter().position(|(e, _)| e.nombre == fb.candidato) {
             let p = ranked.remove(i);
             ranked.insert(0, p);
-            let why = format!(
-                "train.respaldo: the backtest reached {reach} days ahead, under {:.0} % of the {} forecast: too little to choose a model by, so {} serves",
-                100.0 * fb.alcance_min,
-                data.steps,
-                fb.candidato
-            );
-            fallback = Some(why);
+            fallback = Some(format!("{why}, so {} serves", fb.candidato));
         }
     }
     let refits: Vec<RefitOutcome> = ranked
@@ -335,11 +344,13 @@ pub fn select_champion(
                         "diverges: its forecast reaches {p:.4e}, more than {k} times the largest value observed ({observed}) (train.divergencia_max)"
                     ));
                 }
-                // A combination's mean can stay within the bound while a member blew up.
-                let members = fitted
-                    .member_forecasts(data.steps, None, future.as_ref())
-                    .map_err(|e| format!("cannot forecast: {e}"))?;
+                // A combination can stay within the bound while a member blew up (a mean
+                // diluted by the others; a median too, until a second member follows): a
+                // member beyond the bound passes its combination over.
                 if let ModelSpec::Ensemble { members: specs, .. } = &c.model {
+                    let members = fitted
+                        .member_forecasts(data.steps, None, future.as_ref())
+                        .map_err(|e| format!("cannot forecast: {e}"))?;
                     for (m, f) in specs.iter().zip(&members) {
                         let p = peak(f);
                         if p > b {
@@ -375,11 +386,24 @@ pub fn select_champion(
             Err(_) => {}
         }
     }
-    // The fallback's reason holds when it serves; otherwise (it could not forecast) the
-    // ranking and the preference chose.
-    let fallback = fallback.filter(|_| {
-        champion.as_ref().map(|c| &c.candidate.nombre) == data.fallback.map(|f| &f.candidato)
-    });
+    // The fallback's reason holds when it serves; otherwise (it was not backtested, or could
+    // not forecast) the ranking and the preference chose, and the note says why.
+    let serves =
+        champion.as_ref().map(|c| &c.candidate.nombre) == data.fallback.map(|f| &f.candidato);
+    let fallback = fallback.filter(|_| serves);
+    let fallback_unserved = match (due, data.fallback) {
+        (Some(why), Some(fb)) if !serves => {
+            let reason = passed_over
+                .iter()
+                .find(|(n, _)| *n == fb.candidato)
+                .map_or("it has no backtest score", |(_, r)| r.as_str());
+            Some(format!(
+                "{why}, but {} cannot serve ({reason}): the ranking chose",
+                fb.candidato
+            ))
+        }
+        _ => None,
+    };
     if let (Some(why), Some(ch)) = (fallback.clone().or(preferred_over), champion.as_ref()) {
         // The candidates ranked above the preferred one, passed over by the preference.
         let above: Vec<(String, String)> = leaderboard
@@ -426,6 +450,7 @@ pub fn select_champion(
         forecasts,
         passed_over,
         fallback,
+        fallback_unserved,
     })
 }
 
@@ -452,6 +477,7 @@ mod tests {
             prefer: None,
             divergence: None,
             fallback: None,
+            fold_days: None,
             fitted: None,
         }
     }
@@ -734,9 +760,13 @@ mod tests {
         let (lb, bts) = compete(&cands, Arena::new(&y, &cv, Metric::Mae), &|_| {}).unwrap();
         assert_eq!(lb.entries[0].nombre, "naive");
         let mask = vec![true; y.len()];
-        let pick = |alcance_min: f64, steps: usize| {
+        let prefer_naive = Preference {
+            candidato: "naive".into(),
+            margen: 0.9,
+        };
+        let select = |candidato: &str, alcance_min: f64, steps: usize, fold_days| {
             let fb = Fallback {
-                candidato: "perfil".into(),
+                candidato: candidato.into(),
                 alcance_min,
             };
             select_champion(
@@ -745,11 +775,14 @@ mod tests {
                 &bts,
                 Selection {
                     fallback: Some(&fb),
+                    fold_days,
+                    prefer: Some(&prefer_naive),
                     ..selection(&y, &mask, steps)
                 },
             )
             .unwrap()
         };
+        let pick = |alcance_min: f64, steps: usize| select("perfil", alcance_min, steps, None);
         let short = pick(0.33, 185);
         assert_eq!(short.champion.entry.nombre, "perfil");
         let why = short.fallback.as_deref().unwrap();
@@ -763,12 +796,80 @@ mod tests {
         let served = &short.forecasts[0].1;
         assert_eq!(served[0], (238.0 + 245.0) / 2.0);
         assert_eq!(served[7], served[0]);
-        // Enough of the horizon reached (or a short horizon): the ranking chooses.
-        for (alcance, steps) in [(0.1, 185), (0.33, 56)] {
-            let long = pick(alcance, steps);
+        assert!(short.fallback_unserved.is_none());
+        // Enough of the horizon reached, a short horizon, or folds of 28 days by choice: the
+        // ranking (and the preference) chooses.
+        for long in [
+            pick(0.1, 185),
+            pick(0.33, 56),
+            select("perfil", 0.33, 185, Some(28)),
+        ] {
             assert_eq!(long.champion.entry.nombre, "naive");
-            assert!(long.fallback.is_none() && long.passed_over.is_empty());
+            assert!(long.fallback.is_none() && long.fallback_unserved.is_none());
+            assert!(long.passed_over.is_empty());
         }
+        // A fallback that was never backtested cannot serve, and the note says so.
+        let absent = select("perfil_mensual", 0.33, 185, None);
+        assert_eq!(absent.champion.entry.nombre, "naive");
+        assert!(absent.fallback.is_none());
+        let note = absent.fallback_unserved.unwrap();
+        assert!(
+            note.contains("perfil_mensual cannot serve (it has no backtest score)"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn a_fallback_ranked_first_serves_without_passing_anyone_over() {
+        // A weekly pattern with noise on one weekday: the median profile wins the backtest.
+        let y: Vec<f64> = (0..300)
+            .map(|t| match t % 7 {
+                5 => 40.0 + f64::from(u8::try_from(t % 5).unwrap()),
+                6 => 30.0,
+                _ => 10.0,
+            })
+            .collect();
+        let cands = vec![
+            Candidate {
+                nombre: "perfil".into(),
+                model: ModelSpec::SeasonalMedian {
+                    period: 7,
+                    cycles: 8,
+                },
+                exog: ExogFilter::default(),
+            },
+            Candidate {
+                nombre: "naive".into(),
+                model: ModelSpec::Naive,
+                exog: ExogFilter::default(),
+            },
+        ];
+        let cv = FoldConfig {
+            refit: crate::backtest::Refit::Always,
+            ..FoldConfig::new(28, 200)
+        };
+        let (lb, bts) = compete(&cands, Arena::new(&y, &cv, Metric::Mae), &|_| {}).unwrap();
+        assert_eq!(lb.entries[0].nombre, "perfil");
+        let fb = Fallback {
+            candidato: "perfil".into(),
+            alcance_min: 0.3,
+        };
+        let mask = vec![true; y.len()];
+        let s = select_champion(
+            &cands,
+            &lb,
+            &bts,
+            Selection {
+                fallback: Some(&fb),
+                ..selection(&y, &mask, 185)
+            },
+        )
+        .unwrap();
+        assert_eq!(s.champion.entry.nombre, "perfil");
+        assert!(s.fallback.is_some() && s.passed_over.is_empty());
+        // Not chosen as a backtest winner: no selection-optimism widening is kept.
+        let out = s.champion.model.out_sample().unwrap();
+        assert!(out.selection_optimism.is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `cargo xtask evaluate <file[:PAIS]>…`: the hold-out protocol on other people's files.
 //!
-//! For each file: the cutoff is its last date with a target − `run.horizon` days; the whole
+//! For each file: the cutoff is its last date − `run.horizon` days (the last date with a
+//! target unless `run.fin_historia: ultima_fila`); the whole
 //! pipeline (phases
 //! 00–06) runs with the minimal settings (`source.kind=file`, the path, the country) plus the
 //! command line's `--set`s, in its own folder `<outputs>/evaluate/<name>/`, so the project's
@@ -344,7 +345,7 @@ fn date_range(
     let (first, last) = connector::date_range(&fetched.frame)?
         .ok_or(PipelineError::EmptyLayer { layer: "source" })?;
     // Trailing rows without a target (the coming days of an export) are not scored: the
-    // last date is the last one with a target.
+    // last date is where `run.fin_historia` ends the history.
     // (A table the contract cannot read keeps its last date: validation reports why.)
     let end = cfg.history_end(&fetched.frame);
     Ok((first, end.unwrap_or(last)))

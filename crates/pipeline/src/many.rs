@@ -166,7 +166,8 @@ impl Many {
 /// The settings every series of a many-series run shares, where a rule decided series by
 /// series would set them apart:
 /// - the end of the history: trailing rows without a target across the whole table
-///   ([`contract::history_end`]) end every series' history on the same day, so that the total
+///   ([`AppConfig::history_end`], `run.fin_historia`) end every series' history on the same
+///   day, so that the total
 ///   and the global model's folds cover the same days (one series' blank last days are then
 ///   missing days of its history, as any gap);
 /// - the partial-year rule (`features.ciclo_anual_min_dias`): with the global model on, it

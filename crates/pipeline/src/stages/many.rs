@@ -43,7 +43,7 @@ pub struct SeriesRow {
     /// Why it failed.
     pub error: Option<String>,
     /// Why its champion is the fallback (`train.respaldo`: its backtest reached too little of
-    /// the horizon), when it is.
+    /// the horizon), or why the fallback was due and could not serve.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respaldo: Option<String>,
 }
@@ -329,7 +329,11 @@ fn series_row(s: &crate::many::SeriesRun) -> SeriesRow {
             total_units: Some(o.forecast.daily.iter().map(|d| d.point).sum()),
             holdout: o.holdout.as_ref().map(HoldoutRow::of),
             error: None,
-            respaldo: o.trained.fallback.clone(),
+            respaldo: o
+                .trained
+                .fallback
+                .clone()
+                .or_else(|| o.trained.fallback_unserved.clone()),
         },
         Err(e) => SeriesRow {
             serie: s.name.clone(),

@@ -354,9 +354,11 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
                 (given @ 1.., Some(usual)) => tracing::warn!(
                     "source column `{c}` left out of the model: the source gives its value on \
                      {given} of the {horizon} horizon days, not on every one. If its usual value \
-                     {usual} holds on the others, give features.exogenas: [{{nombre: {c}, \
-                     futuro_por_defecto: {usual}}}] (the source's values are kept where given)",
-                    c = n.columna
+                     {usual} holds on the others, add {{nombre: {q}, futuro_por_defecto: \
+                     {usual}}} to features.exogenas (the source's values are kept where given)",
+                    c = n.columna,
+                    // Quoted: a name YAML would read as another type or break stays a name.
+                    q = serde_json::Value::String(n.columna.clone())
                 ),
                 _ => tracing::warn!(
                     "source column `{}` left out of the model: the source gives no value for \

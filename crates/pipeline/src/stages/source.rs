@@ -212,7 +212,7 @@ pub fn ingest(
     let (fetched, source) = fetch(store, cfg, access)?;
     let snapshot = put_snapshot(store, &fetched, source, cfg.zone())?;
     tracing::info!(
-        "timestamps with an offset are read as dates in {} (source.time_zone)",
+        "timestamps with an offset are read as dates in {} (source.time_zone / source.utc_offset_hours)",
         cfg.zone()
     );
     let frame = &fetched.frame;

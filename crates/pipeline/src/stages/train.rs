@@ -47,14 +47,6 @@ pub fn train_with_progress(
     } else {
         None
     };
-    if let Some(f) = &tcfg.respaldo {
-        if !tcfg.candidates.iter().any(|c| c.nombre == f.candidato) {
-            tracing::warn!(
-                "train.respaldo.candidato `{}` is not among train.candidates: a backtest too short for the horizon chooses by its ranking",
-                f.candidato
-            );
-        }
-    }
     let trained = crate::train(
         &data,
         tcfg,
@@ -79,7 +71,11 @@ pub fn train_with_progress(
         }
     }
     let mut preferred_over = 0;
-    if let Some(why) = &trained.fallback {
+    if let Some(why) = trained
+        .fallback
+        .as_ref()
+        .or(trained.fallback_unserved.as_ref())
+    {
         tracing::warn!("champion {}: {why}", trained.champion.nombre);
     }
     for (nombre, why) in &trained.passed_over {
