@@ -276,9 +276,8 @@ pub fn select_champion(
             }
         }
     }
-    // A backtest that reached too little of the horizon cannot choose: the fallback goes
-    // first, whatever the ranking and the preference.
-    // Why the fallback is due (the backtest reached too little of the horizon), if it is.
+    // A backtest that reached too little of the horizon cannot choose: the fallback is due,
+    // and goes first whatever the ranking and the preference.
     let due = data.fallback.and_then(|fb| {
         let known = |p: usize| data.actuals.get(p).is_some_and(|v| v.is_finite());
         let reach = backtests
