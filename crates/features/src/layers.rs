@@ -283,40 +283,29 @@ fn resolve_extras(
     Ok((extras, notes))
 }
 
-/// Whether the source's rows after the cutoff value `column` on every horizon day, gaps inside
-/// the span they cover aside (those take the column's most frequent value).
-fn future_given_by_source(known: &KnownAfter, column: &str, horizon: DateSpan) -> bool {
-    let Some(at) = source_future(known, column) else {
-        return false;
+/// What the source's rows after the cutoff give of `column` over the horizon: the days they
+/// value, and whether they value every day, gaps inside the span they cover aside (those take
+/// the column's most frequent value). `(0, false)` when the source has no such column.
+fn source_cover(known: &KnownAfter, column: &str, horizon: DateSpan) -> (u64, bool) {
+    let Some(values) = known.columns.get(column) else {
+        return (0, false);
     };
+    let at: BTreeMap<NaiveDate, Option<f64>> = known
+        .dates
+        .iter()
+        .copied()
+        .zip(values.iter().copied())
+        .collect();
     let covered_until = known.dates.last().copied();
-    horizon
-        .dates()
-        .all(|d| at.get(&d).copied().flatten().is_some() || covered_until.is_some_and(|c| d < c))
-}
-
-/// The values of `column` on the source's rows after the cutoff, by date (`None`: the source
-/// has no such column).
-fn source_future(known: &KnownAfter, column: &str) -> Option<BTreeMap<NaiveDate, Option<f64>>> {
-    let values = known.columns.get(column)?;
-    Some(
-        known
-            .dates
-            .iter()
-            .copied()
-            .zip(values.iter().copied())
-            .collect(),
-    )
-}
-
-/// Horizon days on which the source's rows after the cutoff give `column` a value.
-fn source_days(known: &KnownAfter, column: &str, horizon: DateSpan) -> u64 {
-    source_future(known, column).map_or(0, |at| {
-        horizon
-            .dates()
-            .filter(|d| at.get(d).copied().flatten().is_some())
-            .count() as u64
-    })
+    let (mut given, mut every) = (0u64, true);
+    for d in horizon.dates() {
+        if at.get(&d).copied().flatten().is_some() {
+            given += 1;
+        } else if covered_until.is_none_or(|c| d >= c) {
+            every = false;
+        }
+    }
+    (given, every)
 }
 
 /// Builds both layers from the cleansed frame; `known` holds the source's rows after the
@@ -375,12 +364,13 @@ pub fn build_layers_with(
         .into_iter()
         .filter(|e| {
             let configured = cfg.exogenas.iter().any(|c| c.nombre == e.nombre);
-            let keep = configured || future_given_by_source(known, &e.nombre, horizon_span);
+            let (given, every) = source_cover(known, &e.nombre, horizon_span);
+            let keep = configured || every;
             if !keep {
                 // What the source gives of the horizon, and the column's most frequent history
                 // value: the future the warning offers to fill the other days with.
                 let mut n = ExtraNote::new(&e.nombre, "sin_futuro");
-                n.futuro_de_la_fuente = source_days(known, &e.nombre, horizon_span);
+                n.futuro_de_la_fuente = given;
                 n.valor_relleno = f64_col(cleansed, &e.nombre)
                     .ok()
                     .and_then(|h| mode(&h))

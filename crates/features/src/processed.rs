@@ -123,6 +123,11 @@ impl FeaturesReport {
     pub fn history_span_days(&self) -> i64 {
         (self.cutoff - self.origin).num_days() + 1
     }
+
+    /// Days of the horizon, both ends included.
+    pub fn horizon_days(&self) -> i64 {
+        (self.horizon_end - self.horizon_start).num_days() + 1
+    }
 }
 
 /// The settings a model's feature rows were built with: what a trained model carries so it

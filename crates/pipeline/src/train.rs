@@ -419,6 +419,14 @@ pub struct BacktestRow {
 }
 
 impl Trained {
+    /// What the fallback rule did, when it was due: why the fallback serves, or why it could
+    /// not.
+    pub fn fallback_note(&self) -> Option<&str> {
+        self.fallback
+            .as_deref()
+            .or(self.fallback_unserved.as_deref())
+    }
+
     /// Candidates in the competition (configured, searched and ensembles).
     pub fn candidates_total(&self) -> usize {
         self.leaderboard.entries.len()

@@ -329,11 +329,7 @@ fn series_row(s: &crate::many::SeriesRun) -> SeriesRow {
             total_units: Some(o.forecast.daily.iter().map(|d| d.point).sum()),
             holdout: o.holdout.as_ref().map(HoldoutRow::of),
             error: None,
-            respaldo: o
-                .trained
-                .fallback
-                .clone()
-                .or_else(|| o.trained.fallback_unserved.clone()),
+            respaldo: o.trained.fallback_note().map(String::from),
         },
         Err(e) => SeriesRow {
             serie: s.name.clone(),

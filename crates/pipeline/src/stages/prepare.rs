@@ -349,7 +349,7 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
     let layers = crate::flow::features(&frame, &after, cfg)?;
     for n in &layers.report.extra_notes {
         if n.uso == "sin_futuro" {
-            let horizon = (layers.report.horizon_end - layers.report.horizon_start).num_days() + 1;
+            let horizon = layers.report.horizon_days();
             match (n.futuro_de_la_fuente, n.valor_relleno) {
                 (given @ 1.., Some(usual)) => tracing::warn!(
                     "source column `{c}` left out of the model: the source gives its value on \

@@ -71,11 +71,7 @@ pub fn train_with_progress(
         }
     }
     let mut preferred_over = 0;
-    if let Some(why) = trained
-        .fallback
-        .as_ref()
-        .or(trained.fallback_unserved.as_ref())
-    {
+    if let Some(why) = trained.fallback_note() {
         tracing::warn!("champion {}: {why}", trained.champion.nombre);
     }
     for (nombre, why) in &trained.passed_over {
