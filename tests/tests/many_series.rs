@@ -373,3 +373,138 @@ fn series_share_the_end_of_history() {
     }
     assert_eq!(many.total.unwrap().forecast.daily.len(), 185);
 }
+
+/// A kiosk opened three months before the cutoff, beside a store with years of history: under
+/// a year of history, it borrows the store's yearly shape (`features.forma_anual_prestada`), so
+/// its forecast rises into December and the novenas as the store's does, where its own three
+/// autumn months know nothing of them. Scored on the hold-out, with and without the lend.
+#[test]
+fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
+    let p = project();
+    let root = p.path();
+    let cfg0 = pipeline::AppConfig::shipped().unwrap();
+    let demo = pipeline::fetch(&cfg0, root, &|_| None).unwrap().frame;
+    let dates = pipeline::frames::dates(&demo, "demo").unwrap();
+    let y = pipeline::frames::f64s(&demo, "demo", "unidades_vendidas").unwrap();
+    let cutoff = chrono::NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();
+    let opened = cutoff - chrono::Days::new(89);
+    let end = cutoff + chrono::Days::new(185);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["date", "tienda", "y"]).unwrap();
+    for (d, v) in dates
+        .iter()
+        .zip(&y)
+        .filter(|(d, v)| v.is_finite() && **d <= end)
+    {
+        w.write_record([d.to_string(), "centro".into(), v.to_string()])
+            .unwrap();
+        if *d >= opened {
+            w.write_record([
+                d.to_string(),
+                "kiosco".into(),
+                (0.2 * v).round().to_string(),
+            ])
+            .unwrap();
+        }
+    }
+    std::fs::write(root.join("long3.csv"), w.into_inner().unwrap()).unwrap();
+    let mut cfg = cfg0.clone();
+    cfg.source.kind = connector::SourceKind::File;
+    cfg.source.path = Some("long3.csv".into());
+    cfg.source.serie = vec!["tienda".into()];
+    cfg.train.search.method = models::SearchMethod::None;
+    cfg.run.cutoff = Some(cutoff);
+    let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let kiosk = |cfg: &pipeline::AppConfig| {
+        let many = pipeline::many::run_many(&raw, cfg, None).unwrap();
+        let (_, o) = many
+            .ok()
+            .find(|(s, _)| s.name == "kiosco")
+            .expect("the kiosk runs");
+        let centro = many.ok().find(|(s, _)| s.name == "centro").unwrap().1;
+        assert!(centro.lent.is_none(), "a long history borrows nothing");
+        (
+            o.lent.clone(),
+            o.forecast.clone(),
+            o.holdout.clone().unwrap(),
+        )
+    };
+    let december = |f: &forecaster::Forecast| {
+        f.monthly
+            .iter()
+            .find(|m| m.mes.ends_with("-12"))
+            .map(|m| m.point)
+            .unwrap()
+    };
+    let actual_december: f64 = dates
+        .iter()
+        .zip(&y)
+        .filter(|(d, v)| v.is_finite() && d.to_string().starts_with("2024-12"))
+        .map(|(_, v)| (0.2 * v).round())
+        .sum();
+    let (lent, with, scored) = kiosk(&cfg);
+    let lent = lent.expect("the kiosk borrows the store's shape");
+    assert_eq!(lent.series, 1);
+    assert_eq!(lent.index.len(), 90 + 185);
+    // The index is put back on every forecast day, bounds and paths alike.
+    let day = with.daily.iter().find(|d| d.open).unwrap();
+    assert!(day
+        .bounds
+        .iter()
+        .all(|b| b.lower <= day.point && day.point <= b.upper));
+    let mut off = cfg.clone();
+    off.features.forma_anual_prestada = None;
+    let (none, without, alone) = kiosk(&off);
+    assert!(none.is_none());
+    let (dw, dn) = (december(&with), december(&without));
+    assert!(
+        (dw - actual_december).abs() < 0.5 * (dn - actual_december).abs(),
+        "December: {dw:.0} borrowed, {dn:.0} alone, {actual_december:.0} sold"
+    );
+    assert!(
+        scored.overall.mase7 < alone.overall.mase7,
+        "hold-out MASE {} borrowed vs {} alone",
+        scored.overall.mase7,
+        alone.overall.mase7
+    );
+    // Through the CLI: the report names the series that lent, and the published processed
+    // layers carry the index on the kiosk's rows only.
+    let cutoff_set = format!("run.cutoff={cutoff}");
+    let args = [
+        "run",
+        "--set",
+        "source.kind=file",
+        "--set",
+        "source.path=long3.csv",
+        "--set",
+        "source.serie=tienda",
+        "--set",
+        "train.search.method=none",
+        "--set",
+        &cutoff_set,
+    ];
+    assert_eq!(xtask(root, &args), 0);
+    let series: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("outputs/reports/series_latest.json")).unwrap(),
+    )
+    .unwrap();
+    let rows = series["body"]["rows"].as_array().unwrap();
+    let lent_by: Vec<&Value> = rows.iter().map(|r| &r["forma_anual_prestada"]).collect();
+    assert_eq!(lent_by, [&Value::Null, &serde_json::json!(1)], "{rows:?}");
+    for layer in ["train", "future"] {
+        let f = connector::read_parquet(
+            &root.join(format!("data/04_processed/{layer}_latest.parquet")),
+        )
+        .unwrap();
+        let index = f
+            .column(pipeline::stages::LENT_INDEX)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .clone();
+        let tienda = f.column("tienda").unwrap().str().unwrap().clone();
+        for (t, i) in tienda.iter().zip(index.iter()) {
+            assert_eq!(t == Some("kiosco"), i.is_some_and(|v| v > 0.0), "{layer}");
+        }
+    }
+}

@@ -209,11 +209,20 @@ pub struct FeatureConfig {
     /// never).
     #[serde(default)]
     pub serie_lanzada: Option<crate::StopRule>,
+    /// In a many-series run, a series with less than `ciclo_anual_min_dias` of history
+    /// borrows its siblings' yearly shape ([`crate::lent`]): divided by it before training,
+    /// its forecast multiplied by it (`null` = never).
+    #[serde(default = "lent_default")]
+    pub forma_anual_prestada: Option<crate::LentShape>,
     /// Extra source columns passed through as features.
     pub exogenas: Vec<ExtraColumn>,
     /// Every other numeric source column becomes a feature too (its future from the source
     /// rows after the cutoff; unknown future = an error naming it).
     pub exogenas_auto: bool,
+}
+
+fn lent_default() -> Option<crate::LentShape> {
+    Some(crate::LentShape::default())
 }
 
 fn one_year() -> Option<u32> {
@@ -288,6 +297,7 @@ impl Default for FeatureConfig {
             festivos_por_nombre: Some(3),
             serie_detenida: Some(crate::StopRule::default()),
             serie_lanzada: Some(crate::StopRule::default()),
+            forma_anual_prestada: lent_default(),
             exogenas: Vec::new(),
             exogenas_auto: true,
         }

@@ -9,6 +9,8 @@
 //!   frames: what a serving process needs).
 //! - `layers` (feature `polars`, default): phase 04, the `03_features` and `04_processed`
 //!   layers as data frames.
+//! - [`lent`]: the yearly shape a series with under a year of history borrows from its
+//!   siblings in a many-series run ([`lent::yearly_index`]).
 //! - `eda` (feature `polars`): phase 03, the exploratory analysis (profiles, uplifts, ACF/PACF, seasonality
 //!   strength, suggested lags).
 #![forbid(unsafe_code)]
@@ -20,6 +22,7 @@ pub mod build;
 pub mod eda;
 #[cfg(feature = "polars")]
 pub mod layers;
+pub mod lent;
 pub mod processed;
 pub mod stopped;
 
@@ -29,6 +32,7 @@ pub use build::{
 };
 #[cfg(feature = "polars")]
 pub use layers::{build_layers, build_layers_with, history_inputs, FeatureLayers};
+pub use lent::{LentShape, YearlyIndex};
 pub use processed::{
     future_table, ExtraNote, FeatureContext, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS,
     YEAR_DAYS,

@@ -86,6 +86,14 @@ pub enum ForecastError {
     /// The future has no dates.
     #[error("future inputs: no dates to forecast")]
     NoDates,
+    /// Factors to rescale a forecast by that are not one finite positive value per day.
+    #[error("rescaling a forecast of {days} days needs as many finite positive factors, found {given} (or a non-positive one)")]
+    BadFactors {
+        /// Days forecast.
+        days: usize,
+        /// Factors given.
+        given: usize,
+    },
     /// Open flags and dates differ in number.
     #[error("future inputs: {open} open flags for {dates} dates")]
     OpenFlags {
@@ -297,6 +305,82 @@ pub struct Forecast {
     /// The cross-fold calibration applied to the residuals (`None`: not asked for, in-sample
     /// residuals, or fewer than two usable folds).
     pub calibration: Option<CalibrationReport>,
+}
+
+impl Forecast {
+    /// The forecast with day `i`'s point, bounds and path values multiplied by `factors[i]`
+    /// (a seasonal index put back on a forecast of adjusted values), the monthly totals
+    /// recomputed from them. `factors` must be finite and positive, one per day.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use forecaster::{Bound, DailyForecast, Forecast, IntervalMethod};
+    /// let day = |d: u32, point: f64| DailyForecast {
+    ///     fecha: NaiveDate::from_ymd_opt(2025, 1, d).unwrap(),
+    ///     point,
+    ///     open: true,
+    ///     bounds: vec![Bound { level: 80.0, lower: point - 1.0, upper: point + 1.0 }],
+    /// };
+    /// let daily = vec![day(30, 10.0), day(31, 10.0)];
+    /// let paths = vec![vec![9.0, 11.0], vec![11.0, 9.0]];
+    /// let fc = Forecast {
+    ///     monthly: forecaster::monthly(&daily, &paths, &[80.0]),
+    ///     daily,
+    ///     paths,
+    ///     method: IntervalMethod::Bootstrapping,
+    ///     calibration: None,
+    /// };
+    /// let twice_then_half = fc.rescaled(&[2.0, 0.5]).unwrap();
+    /// let d = &twice_then_half.daily[0];
+    /// assert_eq!((d.point, d.bounds[0].lower, d.bounds[0].upper), (20.0, 18.0, 22.0));
+    /// assert_eq!(twice_then_half.paths[0], vec![18.0, 5.5]);
+    /// assert_eq!(twice_then_half.monthly[0].point, 25.0);
+    /// assert!(fc.rescaled(&[1.0]).is_err());
+    /// assert!(fc.rescaled(&[1.0, 0.0]).is_err());
+    /// ```
+    pub fn rescaled(&self, factors: &[f64]) -> Result<Self, ForecastError> {
+        if factors.len() != self.daily.len() || factors.iter().any(|k| !(k.is_finite() && *k > 0.0))
+        {
+            return Err(ForecastError::BadFactors {
+                days: self.daily.len(),
+                given: factors.len(),
+            });
+        }
+        let daily: Vec<DailyForecast> = self
+            .daily
+            .iter()
+            .zip(factors)
+            .map(|(d, k)| DailyForecast {
+                point: d.point * k,
+                bounds: d
+                    .bounds
+                    .iter()
+                    .map(|b| Bound {
+                        level: b.level,
+                        lower: b.lower * k,
+                        upper: b.upper * k,
+                    })
+                    .collect(),
+                ..d.clone()
+            })
+            .collect();
+        let paths: Vec<Vec<f64>> = self
+            .paths
+            .iter()
+            .map(|p| p.iter().zip(factors).map(|(v, k)| v * k).collect())
+            .collect();
+        let levels: Vec<f64> = daily
+            .first()
+            .map(|d| d.bounds.iter().map(|b| b.level).collect())
+            .unwrap_or_default();
+        Ok(Self {
+            monthly: monthly(&daily, &paths, &levels),
+            daily,
+            paths,
+            method: self.method,
+            calibration: self.calibration.clone(),
+        })
+    }
 }
 
 /// Per-step `(lower, upper)` of one level.

@@ -642,6 +642,11 @@ impl AppConfig {
                 ));
             }
         }
+        if let Some(lent) = &self.features.forma_anual_prestada {
+            if let Err(features::FeaturesError::InvalidConfig { key, message }) = lent.validate() {
+                return Err(invalid(key, message));
+            }
+        }
         if self.features.ciclo_anual_min_dias == Some(0) {
             return Err(invalid(
                 "features.ciclo_anual_min_dias".into(),
@@ -1306,6 +1311,20 @@ mod tests {
         assert!(load(&["train.divergencia_max=null"]).is_ok());
         let e = load(&["features.ciclo_anual_min_dias=0"]).unwrap_err();
         assert_eq!(e.key, "features.ciclo_anual_min_dias", "{e}");
+        let e = load(&["features.forma_anual_prestada.ventana_semanas=0"]).unwrap_err();
+        assert_eq!(
+            e.key, "features.forma_anual_prestada.ventana_semanas",
+            "{e}"
+        );
+        let e = load(&["features.forma_anual_prestada.min_series=0"]).unwrap_err();
+        assert_eq!(e.key, "features.forma_anual_prestada.min_series", "{e}");
+        let e = load(&["features.forma_anual_prestada.ventana=2"]).unwrap_err();
+        assert!(e.key.contains("forma_anual_prestada"), "{e}");
+        assert!(load(&["features.forma_anual_prestada=null"])
+            .unwrap()
+            .features
+            .forma_anual_prestada
+            .is_none());
         let e = load(&["features.serie_detenida.probabilidad_max=1"]).unwrap_err();
         assert_eq!(e.key, "features.serie_detenida.probabilidad_max", "{e}");
         let e = load(&["features.serie_detenida.min_dias=0"]).unwrap_err();

@@ -281,6 +281,10 @@ pub struct Outcome {
     pub forecast: forecaster::Forecast,
     /// The hold-out score, when rows after the cutoff were observed.
     pub holdout: Option<forecaster::HoldoutScore>,
+    /// The yearly shape borrowed from sibling series (many-series runs), when one was:
+    /// [`Outcome::data`] and the competition are on the adjusted series, the forecast is
+    /// multiplied back.
+    pub lent: Option<crate::many::Lent>,
 }
 
 /// Phases 01–04 of one series and what phase 05 trains on.
@@ -328,12 +332,14 @@ pub fn prepare(raw: &DataFrame, cfg: &AppConfig) -> Result<Prepared, PipelineErr
 }
 
 /// Runs phases 05–06 on a prepared series, in memory; `fitted` is a candidate fitted
-/// elsewhere that competes too (the global model of a many-series run). `on_candidate` is
-/// called as each backtest ends.
+/// elsewhere that competes too (the global model of a many-series run); `lent` a yearly shape
+/// the prepared data were divided by ([`crate::many::Lent`]), put back on the forecast before
+/// it is scored. `on_candidate` is called as each backtest ends.
 pub fn finish(
     prepared: Prepared,
     cfg: &AppConfig,
     fitted: Option<&crate::global::FittedCandidate>,
+    lent: Option<crate::many::Lent>,
     on_candidate: crate::train::OnCandidate<'_>,
 ) -> Result<Outcome, PipelineError> {
     let Prepared {
@@ -361,7 +367,10 @@ pub fn finish(
         on_candidate,
     )?;
     let champion = forecaster::Forecaster::new(trained.champion.clone());
-    let fc = forecast(&champion, &layers.future, cfg)?;
+    let mut fc = forecast(&champion, &layers.future, cfg)?;
+    if let Some(l) = &lent {
+        fc = fc.rescaled(&l.factors(&fc))?;
+    }
     let holdout = score(&fc, &cleansed.cleansed.frame, &after)?;
     Ok(Outcome {
         validation,
@@ -372,6 +381,7 @@ pub fn finish(
         trained,
         forecast: fc,
         holdout,
+        lent,
     })
 }
 
@@ -383,7 +393,7 @@ pub fn run_in_memory(
     cfg: &AppConfig,
     on_candidate: crate::train::OnCandidate<'_>,
 ) -> Result<Outcome, PipelineError> {
-    finish(prepare(raw, cfg)?, cfg, None, on_candidate)
+    finish(prepare(raw, cfg)?, cfg, None, None, on_candidate)
 }
 
 #[cfg(test)]

@@ -139,6 +139,104 @@ impl TotalInput {
     }
 }
 
+/// The yearly shape a series with less than a year of history borrowed from its siblings
+/// (`features.forma_anual_prestada`, [`features::lent`]): its prepared data were divided by
+/// the index, and its forecast is multiplied by it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lent {
+    /// Sibling series whose total lent the shape.
+    pub series: usize,
+    /// The index of each history and horizon day (mean 1 over the history).
+    pub index: BTreeMap<NaiveDate, f64>,
+}
+
+impl Lent {
+    /// The index of each day of `fc` (NaN on a day it does not hold, which
+    /// [`forecaster::Forecast::rescaled`] refuses).
+    pub fn factors(&self, fc: &forecaster::Forecast) -> Vec<f64> {
+        fc.daily
+            .iter()
+            .map(|d| self.index.get(&d.fecha).copied().unwrap_or(f64::NAN))
+            .collect()
+    }
+}
+
+/// Whether `cfg` lends a yearly shape to a series of `days` history days.
+fn borrows(cfg: &AppConfig, days: usize) -> bool {
+    cfg.features.forma_anual_prestada.is_some() && cfg.features.partial_year(days)
+}
+
+/// Divides the prepared data of each series of `prepared` marked `mine` whose history is
+/// shorter than `features.ciclo_anual_min_dias` (read from `cfg`, the settings as given) by the
+/// yearly index the other prepared series lend (not a signed target); the lent shapes, by
+/// position in `prepared`.
+fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
+    let Some(shape) = cfg.features.forma_anual_prestada else {
+        return vec![None; prepared.len()];
+    };
+    let siblings: Vec<Option<features::lent::Sibling>> = prepared
+        .iter()
+        .map(|(_, p)| {
+            p.as_ref()
+                .ok()
+                .map(|p| features::lent::Sibling::new(&p.data.fechas, &p.data.model_y))
+        })
+        .collect();
+    prepared
+        .par_iter_mut()
+        .enumerate()
+        .map(|(i, ((_, _, _, name, mine), p))| {
+            let data = &mut p.as_mut().ok()?.data;
+            // A signed target (net flows, temperatures) is not a level a seasonal factor
+            // scales: it borrows nothing.
+            if !*mine || !borrows(cfg, data.fechas.len()) || data.is_signed() {
+                return None;
+            }
+            let others: Vec<&features::lent::Sibling> = siblings
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .filter_map(|(_, s)| s.as_ref())
+                .collect();
+            let days: Vec<NaiveDate> = data
+                .fechas
+                .iter()
+                .chain(&data.future_dates)
+                .copied()
+                .collect();
+            let n = data.fechas.len();
+            let Some(ix) = features::lent::yearly_index(&days, n, &others, &shape) else {
+                tracing::info!(
+                    serie = %name,
+                    "under a year of history and fewer than {} other series with values a year \
+                     before each of its days: no yearly shape to borrow",
+                    shape.min_series
+                );
+                return None;
+            };
+            data.divide_by(&ix.values[..n]);
+            tracing::info!(
+                serie = %name,
+                siblings = ix.series,
+                "under a year of history: borrows the yearly shape of {} other series \
+                 (features.forma_anual_prestada)",
+                ix.series
+            );
+            Some(Lent {
+                series: ix.series,
+                index: days.into_iter().zip(ix.values).collect(),
+            })
+        })
+        .collect()
+}
+
+/// A series ready for phases 05–06: (position, key, rows, name, whether this shard holds it)
+/// and its phases 01–04.
+type PreparedSeries = (
+    (usize, Vec<String>, usize, String, bool),
+    Result<crate::Prepared, PipelineError>,
+);
+
 /// A many-series run.
 #[derive(Debug)]
 pub struct Many {
@@ -222,6 +320,18 @@ pub fn run_many(
     }
     let global = cfg.train.global.enabled;
     let parts = connector::split_series(raw, &cfg.source.serie)?;
+    let given = cfg;
+    // A series of the shard short enough to borrow a yearly shape needs every series
+    // prepared, as the global model does.
+    let mut siblings = false;
+    for p in &parts {
+        if shard.is_none_or(|s| s.holds(&p.key)) {
+            if let Some((first, last)) = connector::date_range(&p.frame)? {
+                let end = cfg.run.cutoff.map_or(last, |c| c.min(last));
+                siblings |= borrows(cfg, (end - first).num_days().max(0) as usize + 1);
+            }
+        }
+    }
     let cfg = &shared_settings(raw, cfg, &parts)?;
     let in_source = parts.len();
     // Phases 01–04 of every series, then the global model across them (when on), then each
@@ -229,12 +339,11 @@ pub fn run_many(
     // source, so a shard prepares them all and its series see the same global model as in
     // the unsharded run.
     let clock = std::time::Instant::now();
-    type Ready = (usize, Vec<String>, usize, String, bool);
-    let prepared: Vec<(Ready, Result<crate::Prepared, PipelineError>)> = parts
+    let mut prepared: Vec<PreparedSeries> = parts
         .into_iter()
         .enumerate()
         .map(|(position, p)| (position, shard.is_none_or(|s| s.holds(&p.key)), p))
-        .filter(|(_, mine, _)| global || *mine)
+        .filter(|(_, mine, _)| global || siblings || *mine)
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(position, mine, p)| {
@@ -244,6 +353,7 @@ pub fn run_many(
         })
         .collect();
     let prepare_ms = clock.elapsed().as_millis();
+    let lent = lend(&mut prepared, given);
     let fitted: Vec<Option<crate::global::FittedCandidate>> = if global {
         let ready: Vec<(usize, (&str, &crate::TrainData))> = prepared
             .iter()
@@ -268,28 +378,30 @@ pub fn run_many(
     };
     let global_ms = clock.elapsed().as_millis() - prepare_ms;
     // Only the shard's series go on.
-    let (prepared, fitted): (Vec<_>, Vec<_>) = prepared
+    let mine: Vec<_> = prepared
         .into_iter()
         .zip(fitted)
-        .filter(|(((_, _, _, _, mine), _), _)| *mine)
-        .unzip();
-    let series: Vec<SeriesRun> = prepared
+        .zip(lent)
+        .filter(|((((_, _, _, _, mine), _), _), _)| *mine)
+        .collect();
+    let series: Vec<SeriesRun> = mine
         .into_par_iter()
-        .zip(fitted)
-        .map(|(((position, key, rows, name, _), prepared), fitted)| {
-            let outcome =
-                prepared.and_then(|prep| crate::finish(prep, cfg, fitted.as_ref(), &|_| {}));
-            if let Err(e) = &outcome {
-                tracing::warn!(serie = %name, "series failed: {}", crate::chain(e));
-            }
-            SeriesRun {
-                position,
-                rows,
-                key,
-                name,
-                outcome,
-            }
-        })
+        .map(
+            |((((position, key, rows, name, _), prepared), fitted), lent)| {
+                let outcome = prepared
+                    .and_then(|prep| crate::finish(prep, cfg, fitted.as_ref(), lent, &|_| {}));
+                if let Err(e) = &outcome {
+                    tracing::warn!(serie = %name, "series failed: {}", crate::chain(e));
+                }
+                SeriesRun {
+                    position,
+                    rows,
+                    key,
+                    name,
+                    outcome,
+                }
+            },
+        )
         .collect();
     tracing::info!(
         series = series.len(),

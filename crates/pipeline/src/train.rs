@@ -80,6 +80,15 @@ impl TrainData {
             actuals,
         })
     }
+
+    /// The history divided day by day by `index` (one positive value per history day): the
+    /// model target, its filled copy and the actuals the backtest scores against, so that
+    /// candidates compete on the adjusted series.
+    pub fn divide_by(&mut self, index: &[f64]) {
+        for v in [&mut self.model_y, &mut self.y, &mut self.actuals] {
+            v.iter_mut().zip(index).for_each(|(x, k)| *x /= k);
+        }
+    }
 }
 
 /// What phase 05 was given besides the data.

@@ -46,6 +46,10 @@ pub struct SeriesRow {
     /// the horizon), or why the fallback was due and could not serve.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respaldo: Option<String>,
+    /// Sibling series whose yearly shape it borrowed (`features.forma_anual_prestada`: under a
+    /// year of history), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forma_anual_prestada: Option<usize>,
 }
 
 /// Hold-out scores of one series or of the total.
@@ -212,14 +216,33 @@ pub const LAYERS: [(Area, &str); 4] = [
 ];
 
 /// A series' frame of each of [`LAYERS`].
-fn layer_frames(o: &crate::Outcome) -> [&polars::prelude::DataFrame; 4] {
-    [
-        &o.cleansed.cleansed.frame,
-        &o.layers.all_features,
-        &o.layers.train,
-        &o.layers.future,
-    ]
+/// A series' frames of every layer of [`LAYERS`]; the processed layers (`train`, `future`) of
+/// a series that borrowed a yearly shape carry it as [`LENT_INDEX`], the index its target was
+/// divided by and its forecast multiplied by.
+fn layer_frames(o: &crate::Outcome) -> Result<Vec<polars::prelude::DataFrame>, PipelineError> {
+    let processed = |f: &polars::prelude::DataFrame, layer: &'static str| match &o.lent {
+        None => Ok(f.clone()),
+        Some(lent) => {
+            let index: Vec<Option<f64>> = crate::frames::dates(f, layer)?
+                .iter()
+                .map(|d| lent.index.get(d).copied())
+                .collect();
+            let mut out = f.clone();
+            out.with_column(polars::prelude::Column::new(LENT_INDEX.into(), index))?;
+            Ok::<_, PipelineError>(out)
+        }
+    };
+    Ok(vec![
+        o.cleansed.cleansed.frame.clone(),
+        o.layers.all_features.clone(),
+        processed(&o.layers.train, "train")?,
+        processed(&o.layers.future, "future")?,
+    ])
 }
+
+/// The column of the published processed layers holding a lent yearly shape
+/// (`features.forma_anual_prestada`).
+pub const LENT_INDEX: &str = "indice_forma_anual_prestada";
 
 fn column_names(frame: &polars::prelude::DataFrame) -> Vec<String> {
     frame
@@ -330,6 +353,7 @@ fn series_row(s: &crate::many::SeriesRun) -> SeriesRow {
             holdout: o.holdout.as_ref().map(HoldoutRow::of),
             error: None,
             respaldo: o.trained.fallback_note().map(String::from),
+            forma_anual_prestada: o.lent.as_ref().map(|l| l.series),
         },
         Err(e) => SeriesRow {
             serie: s.name.clone(),
@@ -341,6 +365,7 @@ fn series_row(s: &crate::many::SeriesRun) -> SeriesRow {
             holdout: None,
             error: Some(crate::chain(e)),
             respaldo: None,
+            forma_anual_prestada: None,
         },
     }
 }
@@ -361,7 +386,7 @@ fn parts(
     for s in &many.series {
         let (tables, layer_columns) = match &s.outcome {
             Ok(o) => {
-                let frames = layer_frames(o);
+                let frames = layer_frames(o)?;
                 for (l, f) in frames.iter().enumerate() {
                     layers[l].push(with_key(f, &many.key_columns, &s.key)?);
                 }
@@ -374,7 +399,7 @@ fn parts(
                         )?),
                         total: TotalInput::of(o)?,
                     }),
-                    frames.iter().map(|f| column_names(f)).collect(),
+                    frames.iter().map(column_names).collect(),
                 )
             }
             Err(_) => (None, Vec::new()),
@@ -761,6 +786,7 @@ mod tests {
             }),
             error: champion.is_none().then(|| "contract".into()),
             respaldo: None,
+            forma_anual_prestada: None,
         }
     }
 

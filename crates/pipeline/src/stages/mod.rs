@@ -24,7 +24,7 @@ mod train;
 pub use informe::{build as build_informe, informe};
 pub use many::{
     many, merge, series_body, HoldoutRow, Partition, SeriesBody, SeriesPart, SeriesRow,
-    SeriesSummary, SeriesTables, TotalRow,
+    SeriesSummary, SeriesTables, TotalRow, LENT_INDEX,
 };
 pub use monitor::{monitor, ForecastHealth, MonitorBody, VariableDrift};
 pub use prepare::{cleanse, eda, features, CleanseBody, EdaBody, FeaturesBody};
