@@ -883,6 +883,57 @@ fn with_fin_historia_ultima_fila_trailing_blank_days_are_missing_history() {
 }
 
 #[test]
+fn today_s_row_is_the_day_in_progress_unless_said_otherwise() {
+    // A scheduled run at noon: the till's export ends with today's row holding the morning's
+    // sales. By default (`run.dia_en_curso: horizonte`) the history ends yesterday, today is
+    // the first day forecast and its partial value is not scored; `historia` reads it as a
+    // whole day.
+    let p = project();
+    let root = p.path();
+    let first = day("2023-01-02");
+    let days = 800u64;
+    let today = first + Days::new(days - 1);
+    let mut text = String::from("date,y\n");
+    for i in 0..days {
+        let full = 100 + 10 * (i % 7);
+        let y = if i + 1 == days { full / 4 } else { full };
+        text.push_str(&format!("{},{y}\n", first + Days::new(i)));
+    }
+    let csv = root.join("mediodia.csv");
+    std::fs::write(&csv, &text).unwrap();
+    let mut args = minimal_args(&csv, "DE", None);
+    args.extend(["--set".into(), format!("run.today={today}")]);
+    assert_eq!(xtask(root, &args), 0);
+    let fc =
+        std::fs::read_to_string(root.join("outputs/forecast/forecast_daily_latest.csv")).unwrap();
+    let forecast = read_series(&fc);
+    assert_eq!(forecast.keys().next(), Some(&today));
+    // A whole day's forecast, not the morning's quarter.
+    let usual = (100 + 10 * ((days - 1) % 7)) as f64;
+    assert!(forecast[&today] > 0.6 * usual, "{}", forecast[&today]);
+    let cleansing = json(&root.join("outputs/reports/cleansing_latest.json"));
+    assert_eq!(
+        cleansing["body"]["report"]["last_date"],
+        (today - Days::new(1)).to_string()
+    );
+    let report = json(&root.join("outputs/reports/forecast_latest.json"));
+    assert!(
+        report["body"]["holdout"].is_null(),
+        "{}",
+        report["body"]["holdout"]
+    );
+    // Read as a whole day, the quarter is history and the forecast starts tomorrow.
+    args.extend(["--set".into(), "run.dia_en_curso=historia".into()]);
+    assert_eq!(xtask(root, &args), 0);
+    let fc =
+        std::fs::read_to_string(root.join("outputs/forecast/forecast_daily_latest.csv")).unwrap();
+    assert_eq!(
+        read_series(&fc).keys().next(),
+        Some(&(today + Days::new(1)))
+    );
+}
+
+#[test]
 fn ten_weeks_of_history_are_forecast_by_the_weekday_median() {
     // Ten weeks of sales and a 185-day hold-out: the backtest's one fold reaches 28 days of
     // the 185, too few to choose a model by. The fallback serves and says so, and its

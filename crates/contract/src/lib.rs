@@ -26,7 +26,7 @@ pub use cleanse::{cleanse, cleanse_with, CleanseConfig, Cleansed, CleansingRepor
 pub use profile::{profile, ColumnProfile, DateProfile, Profile};
 pub use propose::{propose, ContractProposal};
 pub use raw::parse_number;
-pub use scope::{history_end, observed_after, ObservedAfter, Scope, ScopeReport};
+pub use scope::{history_end, observed_after, DatedEnds, ObservedAfter, Scope, ScopeReport};
 pub use spec::{
     AutoWord, ColumnRule, ContractConfig, Dtype, MinDate, Severity, TableRules, TargetKind,
 };

@@ -418,19 +418,45 @@ pub fn history_end(
     contract: &crate::ContractConfig,
     zone: LocalZone,
 ) -> Result<Option<NaiveDate>, crate::ContractError> {
-    let raw = crate::raw::RawTable::from_frame(frame)?;
-    let canon = crate::typed::canonicalize(&raw, contract)?;
-    let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, zone, None);
-    let last = rows.iter().filter_map(|r| r.fecha).max();
-    let last_given = rows
-        .iter()
-        .filter(|r| !without_value(r))
-        .filter_map(|r| r.fecha)
-        .max();
-    Ok(match (last, last_given) {
-        (Some(l), Some(g)) if l > g => Some(g),
-        _ => None,
-    })
+    Ok(DatedEnds::of(frame, contract, zone)?.history_end())
+}
+
+/// The last dates of a table: of any dated row, and of a row whose target holds something.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DatedEnds {
+    /// The last date with a row.
+    pub last_row: Option<NaiveDate>,
+    /// The last date whose target cell holds something (not blank nor a placeholder).
+    pub last_value: Option<NaiveDate>,
+}
+
+impl DatedEnds {
+    /// The ends of `frame` read as the contract reads it.
+    pub fn of(
+        frame: &polars::prelude::DataFrame,
+        contract: &crate::ContractConfig,
+        zone: LocalZone,
+    ) -> Result<Self, crate::ContractError> {
+        let raw = crate::raw::RawTable::from_frame(frame)?;
+        let canon = crate::typed::canonicalize(&raw, contract)?;
+        let (rows, _) = crate::typed::type_rows_up_to(&canon, contract, zone, None);
+        Ok(Self {
+            last_row: rows.iter().filter_map(|r| r.fecha).max(),
+            last_value: rows
+                .iter()
+                .filter(|r| !without_value(r))
+                .filter_map(|r| r.fecha)
+                .max(),
+        })
+    }
+
+    /// [`history_end`]: the last date with a value when later rows have none.
+    pub fn history_end(&self) -> Option<NaiveDate> {
+        match (self.last_row, self.last_value) {
+            (Some(l), Some(g)) if l > g => Some(g),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a row's target cell says "no value": blank, or a placeholder an export writes for

@@ -39,6 +39,40 @@ pub enum HistoryEnd {
     UltimaFila,
 }
 
+/// `run.dia_en_curso`: what a row dated today is when the history would end on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayInProgress {
+    /// The day in progress: a scheduled run during the day reads today's sales so far, not a
+    /// day's sales. The history ends yesterday, today is the first day forecast, and today's
+    /// partial value is never scored (hold-out, monitoring); its flags are the horizon's.
+    #[default]
+    Horizonte,
+    /// A day like any other (a run after closing, with the day's sales complete).
+    Historia,
+}
+
+/// Where the history ends when `run.cutoff` is `null` and it does not end on the table's last
+/// dated row ([`AppConfig::history_cut`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryCut {
+    /// Trailing rows without a target (`run.fin_historia: ultimo_dato`): the history ends on
+    /// the last date with one.
+    Listed(NaiveDate),
+    /// The history would end today, the day in progress (`run.dia_en_curso: horizonte`): it
+    /// ends the day before.
+    InProgress(NaiveDate),
+}
+
+impl HistoryCut {
+    /// The last day of the history.
+    pub fn end(self) -> NaiveDate {
+        match self {
+            HistoryCut::Listed(d) | HistoryCut::InProgress(d) => d,
+        }
+    }
+}
+
 /// Run-wide settings (`run:`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,8 +87,11 @@ pub struct RunConfig {
     /// Where the history ends when `cutoff` is `null`.
     #[serde(default)]
     pub fin_historia: HistoryEnd,
-    /// "Today" for freshness and future-date rules; `null` = the clock, in the business's time
-    /// zone (`source.time_zone`).
+    /// What a row dated today is when the history would end on it.
+    #[serde(default)]
+    pub dia_en_curso: DayInProgress,
+    /// "Today" for freshness and future-date rules and the day in progress; `null` = the
+    /// clock, in the business's time zone (`source.time_zone`).
     pub today: Option<NaiveDate>,
     /// Log level (`error`, `warn`, `info`, `debug`, `trace`); `RUST_LOG` wins when set.
     pub log_level: String,
@@ -399,12 +436,37 @@ impl AppConfig {
     /// without a target); `None`: at the last date. A table the contract cannot read has no
     /// early end (validation reports why).
     pub fn history_end(&self, raw: &polars::prelude::DataFrame) -> Option<NaiveDate> {
-        match self.run.fin_historia {
-            HistoryEnd::UltimoDato => {
-                contract::history_end(raw, &self.contract, self.zone()).unwrap_or(None)
-            }
+        self.history_cut(raw).map(HistoryCut::end)
+    }
+
+    /// [`AppConfig::history_end`] and why: trailing rows without a target
+    /// (`run.fin_historia: ultimo_dato`), or a history that would end today, the day in
+    /// progress (`run.dia_en_curso: horizonte`; a row dated after today is left to
+    /// validation's future-date rule).
+    pub fn history_cut(&self, raw: &polars::prelude::DataFrame) -> Option<HistoryCut> {
+        let ends = contract::DatedEnds::of(raw, &self.contract, self.zone()).unwrap_or_default();
+        let listed = match self.run.fin_historia {
+            HistoryEnd::UltimoDato => ends.history_end(),
             HistoryEnd::UltimaFila => None,
+        };
+        let today = self.today();
+        if self.run.dia_en_curso == DayInProgress::Horizonte
+            && listed.or(ends.last_row) == Some(today)
+        {
+            return today.pred_opt().map(HistoryCut::InProgress);
         }
+        listed.map(HistoryCut::Listed)
+    }
+
+    /// "Today": `run.today`, else the clock in the business's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.run.today.unwrap_or_else(|| self.zone().today())
+    }
+
+    /// Whether `date` is the day in progress, whose value so far is never scored
+    /// (`run.dia_en_curso: horizonte` and `date` is today).
+    pub fn in_progress(&self, date: NaiveDate) -> bool {
+        self.run.dia_en_curso == DayInProgress::Horizonte && date == self.today()
     }
 
     /// Checks what serde cannot, naming the key.
@@ -1262,6 +1324,12 @@ mod tests {
         assert_eq!(load(&[]).unwrap().run.fin_historia, HistoryEnd::UltimoDato);
         let cfg = load(&["run.fin_historia=ultima_fila"]).unwrap();
         assert_eq!(cfg.run.fin_historia, HistoryEnd::UltimaFila);
+        assert_eq!(
+            load(&[]).unwrap().run.dia_en_curso,
+            DayInProgress::Horizonte
+        );
+        let e = load(&["run.dia_en_curso=hoy"]).unwrap_err();
+        assert!(e.key.contains("dia_en_curso"), "{e}");
         let e = load(&["run.fin_historia=hoy"]).unwrap_err();
         assert!(e.key.starts_with("run.fin_historia"), "{e}");
     }

@@ -53,7 +53,7 @@ pub fn fetch(
 /// "Today" for the contract's freshness rules: `run.today`, else the clock in the business's
 /// time zone.
 pub fn today(cfg: &AppConfig) -> NaiveDate {
-    cfg.run.today.unwrap_or_else(|| cfg.zone().today())
+    cfg.today()
 }
 
 /// Phase 01's check: the contract's validation of the source's rows (every failure at once).
@@ -85,13 +85,21 @@ pub struct CleansedData {
 /// set aside.
 pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, PipelineError> {
     let scope = scope(raw, cfg);
-    if let (None, Some(end)) = (cfg.run.cutoff, scope.cutoff) {
-        tracing::warn!(
+    match (cfg.run.cutoff, cfg.history_cut(raw)) {
+        (None, Some(crate::config::HistoryCut::Listed(end))) => tracing::warn!(
             "the rows after {end} have no {}: the history ends on {end}, and those days are read \
              as the horizon (their flag columns give the future of the extra columns); set \
              run.cutoff to choose where the history ends",
             core_types::cols::UNIDADES_VENDIDAS
-        );
+        ),
+        (None, Some(crate::config::HistoryCut::InProgress(end))) => tracing::warn!(
+            "the history would end today, {}, the day in progress: its {} so far are not a \
+             day's, so the history ends on {end}, today is the first day forecast and its value \
+             is not scored (run.dia_en_curso: historia reads it as a whole day)",
+            cfg.today(),
+            core_types::cols::UNIDADES_VENDIDAS
+        ),
+        _ => {}
     }
     let cleansed = contract::cleanse_with(
         raw,
@@ -102,10 +110,18 @@ pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, Pipelin
         cfg.zone(),
         &scope,
     )?;
-    let after = match scope.cutoff {
+    let mut after = match scope.cutoff {
         Some(c) => contract::observed_after(raw, &cfg.contract, cfg.zone(), c, scope.aggregate)?,
         None => contract::ObservedAfter::default(),
     };
+    // The day in progress's value so far is not an observation of the day: never scored nor
+    // monitored. Its flags stay (the horizon's future).
+    for (d, v) in after.dates.iter().zip(after.values.iter_mut()) {
+        if v.is_some() && cfg.in_progress(*d) {
+            tracing::info!("{d} is the day in progress: its value so far is not scored");
+            *v = None;
+        }
+    }
     Ok(CleansedData { cleansed, after })
 }
 
@@ -399,6 +415,51 @@ pub fn run_in_memory(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_history_ending_today_ends_yesterday_unless_today_is_a_whole_day() {
+        use crate::config::{DayInProgress, HistoryCut};
+        use polars::prelude::Column;
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let frame = |last: Option<f64>| {
+            DataFrame::new(
+                3,
+                vec![
+                    Column::new(
+                        "fecha".into(),
+                        vec![d("2024-03-01"), d("2024-03-02"), d("2024-03-03")],
+                    ),
+                    Column::new("unidades_vendidas".into(), vec![Some(5.0), Some(6.0), last]),
+                ],
+            )
+            .unwrap()
+        };
+        let mut cfg = AppConfig::shipped().unwrap();
+        cfg.run.today = Some(d("2024-03-03"));
+        // Today's row with the morning's sales: the day in progress.
+        let partial = frame(Some(1.0));
+        assert_eq!(
+            cfg.history_cut(&partial),
+            Some(HistoryCut::InProgress(d("2024-03-02")))
+        );
+        assert!(cfg.in_progress(d("2024-03-03")) && !cfg.in_progress(d("2024-03-02")));
+        // Today listed without sales: the trailing-blank rule, the same end.
+        assert_eq!(
+            cfg.history_cut(&frame(None)),
+            Some(HistoryCut::Listed(d("2024-03-02")))
+        );
+        // A run the day after: the table is whole.
+        cfg.run.today = Some(d("2024-03-04"));
+        assert_eq!(cfg.history_cut(&partial), None);
+        // A row dated after today is validation's to judge, not the day in progress.
+        cfg.run.today = Some(d("2024-03-02"));
+        assert_eq!(cfg.history_cut(&partial), None);
+        // Today as a whole day.
+        cfg.run.today = Some(d("2024-03-03"));
+        cfg.run.dia_en_curso = DayInProgress::Historia;
+        assert_eq!(cfg.history_cut(&partial), None);
+        assert!(!cfg.in_progress(d("2024-03-03")));
+    }
 
     #[test]
     fn a_table_the_contract_cannot_read_is_reported_by_validation_not_failed_by_the_scope() {

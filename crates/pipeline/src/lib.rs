@@ -14,7 +14,10 @@ pub mod tables;
 pub mod train;
 pub mod words;
 
-pub use config::{AppConfig, ConfigError, HistoryEnd, Language, LoadOptions, ReportConfig};
+pub use config::{
+    AppConfig, ConfigError, DayInProgress, HistoryCut, HistoryEnd, Language, LoadOptions,
+    ReportConfig,
+};
 pub use error::{chain, PartitionProblem, PipelineError};
 pub use flow::{
     analyse, cleanse, feature_context, features, fetch, finish, forecast, prepare, run_in_memory,

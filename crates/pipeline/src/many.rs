@@ -278,12 +278,18 @@ fn shared_settings(
 ) -> Result<AppConfig, PipelineError> {
     let mut out = cfg.clone();
     if out.run.cutoff.is_none() {
-        out.run.cutoff = cfg.history_end(raw);
-        if let Some(end) = out.run.cutoff {
-            tracing::warn!(
+        let cut = cfg.history_cut(raw);
+        out.run.cutoff = cut.map(crate::HistoryCut::end);
+        match cut {
+            Some(crate::HistoryCut::Listed(end)) => tracing::warn!(
                 "the rows after {end} have no target in any series: every series' history ends \
                  on {end}, and those days are read as the horizon"
-            );
+            ),
+            Some(crate::HistoryCut::InProgress(end)) => tracing::warn!(
+                "the history would end today, the day in progress: every series' history ends \
+                 on {end}, and today's values so far are not scored (run.dia_en_curso)"
+            ),
+            None => {}
         }
     }
     if cfg.train.global.enabled {
