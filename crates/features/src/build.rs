@@ -219,6 +219,23 @@ pub struct FeatureConfig {
     /// Every other numeric source column becomes a feature too (its future from the source
     /// rows after the cutoff; unknown future = an error naming it).
     pub exogenas_auto: bool,
+    /// A 0/1 column passed through automatically whose future the source gives on some
+    /// horizon days but not all (an export listing the next 60 days' promotions).
+    #[serde(default)]
+    pub futuro_parcial: PartialFuture,
+}
+
+/// `features.futuro_parcial`: a 0/1 flag the source gives for part of the horizon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartialFuture {
+    /// A feature: the source's values where given, the flag's usual (most frequent) value on
+    /// the other days, as a promotion calendar entered for the coming weeks means "no
+    /// promotion" after them. Said in the log and the features report (`futuro_parcial`).
+    #[default]
+    Habitual,
+    /// Left out of the model (a guess avoided), with a warning offering the usual value.
+    Excluir,
 }
 
 fn lent_default() -> Option<crate::LentShape> {
@@ -300,6 +317,7 @@ impl Default for FeatureConfig {
             forma_anual_prestada: lent_default(),
             exogenas: Vec::new(),
             exogenas_auto: true,
+            futuro_parcial: PartialFuture::Habitual,
         }
     }
 }

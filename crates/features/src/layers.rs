@@ -12,6 +12,7 @@ use polars::prelude::*;
 
 use crate::build::{
     feature_rows, future_inputs, DayInputs, ExtraColumn, FeatureConfig, FeatureTable, FuturePlan,
+    PartialFuture,
 };
 use crate::processed::{future_table, ExtraNote, FeaturesReport, KnownAfter, NON_FEATURE_COLUMNS};
 use crate::FeaturesError;
@@ -358,26 +359,36 @@ pub fn build_layers_with(
     )?;
     let (extras, mut extra_notes) = resolve_extras(cleansed, cfg, &cal, &fechas_all)?;
     // A column passed through automatically whose future the source does not give (no rows
-    // after the cutoff) cannot be a feature of the horizon: it is left out and said so. A
-    // configured column with an unknown future stays an error below.
+    // after the cutoff) cannot be a feature of the horizon: it is left out and said so. A 0/1
+    // flag the source gives on some horizon days takes its usual value on the others
+    // (`futuro_parcial: habitual`). A configured column with an unknown future stays an error
+    // below.
+    let mut partial: BTreeSet<String> = BTreeSet::new();
     let extras: Vec<ExtraColumn> = extras
         .into_iter()
-        .filter(|e| {
+        .filter_map(|mut e| {
             let configured = cfg.exogenas.iter().any(|c| c.nombre == e.nombre);
             let (given, every) = source_cover(known, &e.nombre, horizon_span);
-            let keep = configured || every;
-            if !keep {
-                // What the source gives of the horizon, and the column's most frequent history
-                // value: the future the warning offers to fill the other days with.
-                let mut n = ExtraNote::new(&e.nombre, "sin_futuro");
-                n.futuro_de_la_fuente = given;
-                n.valor_relleno = f64_col(cleansed, &e.nombre)
-                    .ok()
-                    .and_then(|h| mode(&h))
-                    .filter(|v| v.is_finite());
-                extra_notes.push(n);
+            if configured || every {
+                return Some(e);
             }
-            keep
+            // What the source gives of the horizon, and the column's most frequent history
+            // value: the future of the other days, or the one the warning offers.
+            let history = f64_col(cleansed, &e.nombre).unwrap_or_default();
+            let usual = mode(&history).filter(|v| v.is_finite());
+            let flag = history.iter().flatten().all(|x| *x == 0.0 || *x == 1.0);
+            if let (true, true, PartialFuture::Habitual, Some(u)) =
+                (given > 0, flag, cfg.futuro_parcial, usual)
+            {
+                e.futuro_por_defecto = Some(u);
+                partial.insert(e.nombre.clone());
+                return Some(e);
+            }
+            let mut n = ExtraNote::new(&e.nombre, "sin_futuro");
+            n.futuro_de_la_fuente = given;
+            n.valor_relleno = usual;
+            extra_notes.push(n);
+            None
         })
         .collect();
     // Less than a yearly cycle of history: no trend, no yearly Fourier terms (they would
@@ -462,7 +473,14 @@ pub fn build_layers_with(
     for (k, e) in cfg.exogenas.iter().enumerate() {
         let hist = f64_col(cleansed, &e.nombre)?;
         let fill = mode(&hist);
-        let mut n = ExtraNote::new(&e.nombre, "feature");
+        let mut n = if partial.contains(&e.nombre) {
+            ExtraNote {
+                valor_relleno: e.futuro_por_defecto,
+                ..ExtraNote::new(&e.nombre, "futuro_parcial")
+            }
+        } else {
+            ExtraNote::new(&e.nombre, "feature")
+        };
         let mut unknown = Vec::new();
         for d in horizon_span.dates() {
             let from_source = e

@@ -28,7 +28,7 @@ pub mod stopped;
 
 pub use build::{
     feature_rows, future_inputs, DayInputs, DowEncoding, Evento, ExtraColumn, FeatureConfig,
-    FeatureTable, FuturePlan, HolidayWindow, PandemicEncoding, PlannedPromo, Switch,
+    FeatureTable, FuturePlan, HolidayWindow, PandemicEncoding, PartialFuture, PlannedPromo, Switch,
 };
 #[cfg(feature = "polars")]
 pub use layers::{build_layers, build_layers_with, history_inputs, FeatureLayers};

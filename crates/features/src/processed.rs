@@ -43,7 +43,10 @@ pub struct ExtraNote {
     /// model already has as `is_holiday`), `constante` (one value only: no information),
     /// `sin_futuro` (passed through automatically but the source does not give its value on
     /// every horizon day: left out; `futuro_de_la_fuente` counts the days it gives and
-    /// `valor_relleno` is the column's most frequent history value).
+    /// `valor_relleno` is the column's most frequent history value), `futuro_parcial` (a 0/1
+    /// flag the source gives on `futuro_de_la_fuente` horizon days: a feature whose
+    /// `futuro_del_plan` other days take `valor_relleno`, its usual value;
+    /// `features.futuro_parcial`).
     pub uso: String,
     /// Future days valued from the source rows after the cutoff (`sin_futuro`: the days the
     /// source gives, too few for the column to enter).

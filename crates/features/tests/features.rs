@@ -383,10 +383,12 @@ fn a_history_shorter_than_a_year_has_no_trend_and_no_yearly_terms() {
 }
 
 #[test]
-fn a_flag_the_source_gives_for_part_of_the_horizon_is_left_out_with_what_it_gives() {
+fn a_flag_the_source_gives_for_part_of_the_horizon_takes_its_usual_value_on_the_others() {
     // Two years with a fair flag (1 on 10 days a year), and the export lists the fair's value
-    // on the first 60 of the 185 coming days: left out of the model, the note counting the
-    // 60 days and the flag's usual value, 0, the warning offers for the others.
+    // on the first 60 of the 185 coming days (a fair on day 10): by default a feature, the
+    // source's values where given and the flag's usual value, 0, on the other 125 days; with
+    // `futuro_parcial: excluir`, or for a column that is not a flag, left out, the note
+    // counting the 60 days and the usual value the warning offers.
     let n = 730;
     let mut frame = cleansed(&vec![Some(80.0); n]);
     let feria: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i % 73 == 5))).collect();
@@ -403,24 +405,65 @@ fn a_flag_the_source_gives_for_part_of_the_horizon_is_left_out_with_what_it_give
         dates: (1..=60).map(|i| last + chrono::Days::new(i)).collect(),
         columns,
     };
-    let l = build_layers_with(
-        &frame,
-        &CalendarConfig::default(),
-        &FeatureConfig::default(),
-        &FuturePlan::default(),
-        Horizon::new(185).unwrap(),
-        None,
-        &known,
-    )
-    .unwrap();
+    let build = |frame: &polars::prelude::DataFrame, known: &KnownAfter, cfg: &FeatureConfig| {
+        build_layers_with(
+            frame,
+            &CalendarConfig::default(),
+            cfg,
+            &FuturePlan::default(),
+            Horizon::new(185).unwrap(),
+            None,
+            known,
+        )
+        .unwrap()
+    };
+    let note = |l: &features::FeatureLayers, c: &str| {
+        l.report
+            .extra_notes
+            .iter()
+            .find(|e| e.columna == c)
+            .unwrap()
+            .clone()
+    };
+    let l = build(&frame, &known, &FeatureConfig::default());
+    assert!(l.history_table.names.contains(&"feria".to_string()));
+    let future: Vec<f64> = l
+        .future
+        .column("feria")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(future.len(), 185);
+    assert_eq!(future.iter().sum::<f64>(), 1.0);
+    assert_eq!(future[9], 1.0, "the source's fair day");
+    let n = note(&l, "feria");
+    assert_eq!(n.uso, "futuro_parcial");
+    assert_eq!((n.futuro_de_la_fuente, n.futuro_del_plan), (60, 125));
+    assert_eq!(n.valor_relleno, Some(0.0));
+    // Left out when asked.
+    let excluir = FeatureConfig {
+        futuro_parcial: features::PartialFuture::Excluir,
+        ..FeatureConfig::default()
+    };
+    let l = build(&frame, &known, &excluir);
     assert!(!l.history_table.names.contains(&"feria".to_string()));
-    let note = l
-        .report
-        .extra_notes
-        .iter()
-        .find(|e| e.columna == "feria")
+    let n = note(&l, "feria");
+    assert_eq!(n.uso, "sin_futuro");
+    assert_eq!(n.futuro_de_la_fuente, 60);
+    assert_eq!(n.valor_relleno, Some(0.0));
+    // A price is not a flag: its usual value would be a guess.
+    let precio: Vec<f64> = (0..frame.height()).map(|i| 2.0 + (i % 3) as f64).collect();
+    let mut frame = frame.clone();
+    frame
+        .with_column(Column::new("precio".into(), precio))
         .unwrap();
-    assert_eq!(note.uso, "sin_futuro");
-    assert_eq!(note.futuro_de_la_fuente, 60);
-    assert_eq!(note.valor_relleno, Some(0.0));
+    let mut known = known.clone();
+    known
+        .columns
+        .insert("precio".into(), (0..60).map(|_| Some(2.5)).collect());
+    let l = build(&frame, &known, &FeatureConfig::default());
+    assert!(!l.history_table.names.contains(&"precio".to_string()));
+    assert_eq!(note(&l, "precio").uso, "sin_futuro");
 }

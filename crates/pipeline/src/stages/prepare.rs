@@ -348,6 +348,19 @@ pub fn features(store: &mut dyn Store, cfg: &AppConfig) -> Result<(), PipelineEr
     let after = read_after_cutoff(store)?;
     let layers = crate::flow::features(&frame, &after, cfg)?;
     for n in &layers.report.extra_notes {
+        if n.uso == "futuro_parcial" {
+            tracing::warn!(
+                "source column `{}`: the source gives its value on {} of the {} horizon days; \
+                 the other {} take its usual value {} (features.futuro_parcial: excluir leaves \
+                 such a flag out of the model)",
+                n.columna,
+                n.futuro_de_la_fuente,
+                layers.report.horizon_days(),
+                n.futuro_del_plan,
+                n.valor_relleno.unwrap_or(f64::NAN)
+            );
+            continue;
+        }
         if n.uso == "sin_futuro" {
             let horizon = layers.report.horizon_days();
             match (n.futuro_de_la_fuente, n.valor_relleno) {
