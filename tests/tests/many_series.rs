@@ -376,10 +376,12 @@ fn series_share_the_end_of_history() {
 
 /// A kiosk opened three months before the cutoff, beside a store with years of history: under
 /// a year of history, it borrows the store's yearly shape (`features.forma_anual_prestada`), so
-/// its forecast rises into December and the novenas as the store's does, where its own three
-/// autumn months know nothing of them. Scored on the hold-out, with and without the lend.
+/// its forecast of buñuelos rises into December and the novenas as the store's does, where its
+/// own three autumn months know nothing of them. Scored on the hold-out, with and without the
+/// lend. The store's coffee, flat all year, is of another family (`familia: [producto]`).
 #[test]
 fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
+    use chrono::Datelike;
     let p = project();
     let root = p.path();
     let cfg0 = pipeline::AppConfig::shipped().unwrap();
@@ -390,18 +392,25 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
     let opened = cutoff - chrono::Days::new(89);
     let end = cutoff + chrono::Days::new(185);
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["date", "tienda", "y"]).unwrap();
+    w.write_record(["date", "tienda", "producto", "y"]).unwrap();
     for (d, v) in dates
         .iter()
         .zip(&y)
         .filter(|(d, v)| v.is_finite() && **d <= end)
     {
-        w.write_record([d.to_string(), "centro".into(), v.to_string()])
-            .unwrap();
+        let coffee = 400 + 50 * (d.ordinal() % 7);
+        for (tienda, producto, y) in [
+            ("centro", "buñuelos", v.to_string()),
+            ("centro", "cafe", coffee.to_string()),
+        ] {
+            w.write_record([d.to_string(), tienda.into(), producto.into(), y])
+                .unwrap();
+        }
         if *d >= opened {
             w.write_record([
                 d.to_string(),
                 "kiosco".into(),
+                "buñuelos".into(),
                 (0.2 * v).round().to_string(),
             ])
             .unwrap();
@@ -411,17 +420,22 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
     let mut cfg = cfg0.clone();
     cfg.source.kind = connector::SourceKind::File;
     cfg.source.path = Some("long3.csv".into());
-    cfg.source.serie = vec!["tienda".into()];
+    cfg.source.serie = vec!["tienda".into(), "producto".into()];
     cfg.train.search.method = models::SearchMethod::None;
     cfg.run.cutoff = Some(cutoff);
+    cfg.features.forma_anual_prestada.as_mut().unwrap().familia = vec!["producto".into()];
     let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
     let kiosk = |cfg: &pipeline::AppConfig| {
         let many = pipeline::many::run_many(&raw, cfg, None).unwrap();
         let (_, o) = many
             .ok()
-            .find(|(s, _)| s.name == "kiosco")
+            .find(|(s, _)| s.name == "kiosco/buñuelos")
             .expect("the kiosk runs");
-        let centro = many.ok().find(|(s, _)| s.name == "centro").unwrap().1;
+        let centro = many
+            .ok()
+            .find(|(s, _)| s.name == "centro/buñuelos")
+            .unwrap()
+            .1;
         assert!(centro.lent.is_none(), "a long history borrows nothing");
         (
             o.lent.clone(),
@@ -452,6 +466,15 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
         .bounds
         .iter()
         .all(|b| b.lower <= day.point && day.point <= b.upper));
+    // Any other series of the run, coffee included, lends without the family.
+    let mut anyone = cfg.clone();
+    anyone
+        .features
+        .forma_anual_prestada
+        .as_mut()
+        .unwrap()
+        .familia = Vec::new();
+    assert_eq!(kiosk(&anyone).0.map(|l| l.series), Some(2));
     let mut off = cfg.clone();
     off.features.forma_anual_prestada = None;
     let (none, without, alone) = kiosk(&off);
@@ -477,7 +500,9 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
         "--set",
         "source.path=long3.csv",
         "--set",
-        "source.serie=tienda",
+        "source.serie=[tienda, producto]",
+        "--set",
+        "features.forma_anual_prestada.familia=[producto]",
         "--set",
         "train.search.method=none",
         "--set",
@@ -490,7 +515,11 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
     .unwrap();
     let rows = series["body"]["rows"].as_array().unwrap();
     let lent_by: Vec<&Value> = rows.iter().map(|r| &r["forma_anual_prestada"]).collect();
-    assert_eq!(lent_by, [&Value::Null, &serde_json::json!(1)], "{rows:?}");
+    assert_eq!(
+        lent_by,
+        [&Value::Null, &Value::Null, &serde_json::json!(1)],
+        "{rows:?}"
+    );
     for layer in ["train", "future"] {
         let f = connector::read_parquet(
             &root.join(format!("data/04_processed/{layer}_latest.parquet")),

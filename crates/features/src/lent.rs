@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 pub const YEAR_WEEKS_DAYS: u64 = 364;
 
 /// Settings of the lent yearly shape (`features.forma_anual_prestada`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LentShape {
     /// Whole weeks averaged around each sibling's day a year earlier (from `7·k/2` days
@@ -53,6 +53,11 @@ pub struct LentShape {
     /// Fewest siblings that must lend (cover every day needed) for a short series to be
     /// adjusted.
     pub min_series: u32,
+    /// Key columns (of `source.serie`) a sibling must share with the short series to lend:
+    /// `[producto]` in a `[tienda, producto]` run lends a new store's croissants the other
+    /// stores' croissants' shape; `[]` (the default) = every other series of the run.
+    #[serde(default)]
+    pub familia: Vec<String>,
 }
 
 impl Default for LentShape {
@@ -60,6 +65,7 @@ impl Default for LentShape {
         Self {
             ventana_semanas: 2,
             min_series: 1,
+            familia: Vec::new(),
         }
     }
 }
@@ -244,7 +250,7 @@ mod tests {
         assert!(ix.values.iter().all(|v| (v - 1.0).abs() < 1e-12));
         let two = LentShape {
             min_series: 2,
-            ..cfg
+            ..cfg.clone()
         };
         assert_eq!(yearly_index(&days, 100, &[&full], &two), None);
         assert_eq!(yearly_index(&days, 0, &[&full], &cfg), None);
@@ -294,7 +300,7 @@ mod tests {
     fn settings_are_checked_by_key() {
         let e = LentShape {
             ventana_semanas: 0,
-            min_series: 1,
+            ..LentShape::default()
         }
         .validate()
         .unwrap_err();
@@ -304,8 +310,8 @@ mod tests {
             "{e}"
         );
         let e = LentShape {
-            ventana_semanas: 2,
             min_series: 0,
+            ..LentShape::default()
         }
         .validate()
         .unwrap_err();

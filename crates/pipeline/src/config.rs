@@ -708,6 +708,19 @@ impl AppConfig {
             if let Err(features::FeaturesError::InvalidConfig { key, message }) = lent.validate() {
                 return Err(invalid(key, message));
             }
+            if let Some(c) = lent
+                .familia
+                .iter()
+                .find(|c| !self.source.serie.is_empty() && !self.source.serie.contains(c))
+            {
+                return Err(invalid(
+                    "features.forma_anual_prestada.familia".into(),
+                    format!(
+                        "`{c}` is not a key column of source.serie ({})",
+                        self.source.serie.join(", ")
+                    ),
+                ));
+            }
         }
         if self.features.ciclo_anual_min_dias == Some(0) {
             return Err(invalid(
@@ -1386,6 +1399,18 @@ mod tests {
         );
         let e = load(&["features.forma_anual_prestada.min_series=0"]).unwrap_err();
         assert_eq!(e.key, "features.forma_anual_prestada.min_series", "{e}");
+        let e = load(&[
+            "source.serie=[tienda, producto]",
+            "features.forma_anual_prestada.familia=[sabor]",
+        ])
+        .unwrap_err();
+        assert_eq!(e.key, "features.forma_anual_prestada.familia", "{e}");
+        assert!(e.to_string().contains("sabor"), "{e}");
+        assert!(load(&[
+            "source.serie=[tienda, producto]",
+            "features.forma_anual_prestada.familia=[producto]",
+        ])
+        .is_ok());
         let e = load(&["features.forma_anual_prestada.ventana=2"]).unwrap_err();
         assert!(e.key.contains("forma_anual_prestada"), "{e}");
         assert!(load(&["features.forma_anual_prestada=null"])

@@ -171,9 +171,16 @@ fn borrows(cfg: &AppConfig, days: usize) -> bool {
 /// yearly index the other prepared series lend (not a signed target); the lent shapes, by
 /// position in `prepared`.
 fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
-    let Some(shape) = cfg.features.forma_anual_prestada else {
+    let Some(shape) = &cfg.features.forma_anual_prestada else {
         return vec![None; prepared.len()];
     };
+    // The key columns a sibling shares with the series it lends to.
+    let family: Vec<usize> = shape
+        .familia
+        .iter()
+        .filter_map(|c| cfg.source.serie.iter().position(|k| k == c))
+        .collect();
+    let keys: Vec<Vec<String>> = prepared.iter().map(|((_, k, ..), _)| k.clone()).collect();
     let siblings: Vec<Option<features::lent::Sibling>> = prepared
         .iter()
         .map(|(_, p)| {
@@ -185,7 +192,7 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
     prepared
         .par_iter_mut()
         .enumerate()
-        .map(|(i, ((_, _, _, name, mine), p))| {
+        .map(|(i, ((_, key, _, name, mine), p))| {
             let data = &mut p.as_mut().ok()?.data;
             // A signed target (net flows, temperatures) is not a level a seasonal factor
             // scales: it borrows nothing.
@@ -195,7 +202,7 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
             let others: Vec<&features::lent::Sibling> = siblings
                 .iter()
                 .enumerate()
-                .filter(|(j, _)| *j != i)
+                .filter(|(j, _)| *j != i && family.iter().all(|c| keys[*j][*c] == key[*c]))
                 .filter_map(|(_, s)| s.as_ref())
                 .collect();
             let days: Vec<NaiveDate> = data
@@ -205,7 +212,7 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
                 .copied()
                 .collect();
             let n = data.fechas.len();
-            let Some(ix) = features::lent::yearly_index(&days, n, &others, &shape) else {
+            let Some(ix) = features::lent::yearly_index(&days, n, &others, shape) else {
                 tracing::info!(
                     serie = %name,
                     "under a year of history and fewer than {} other series with values a year \
