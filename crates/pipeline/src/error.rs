@@ -88,19 +88,6 @@ pub enum PipelineError {
         /// What is wrong (a shard missing, written by another config or source, a series twice).
         problem: PartitionProblem,
     },
-    /// The series of a many-series run refit their backtests a different number of times, so
-    /// the global model (`train.global`) has no common fold to fit.
-    #[error("train.global: series {serie} refits its backtest {refits} time(s), series {first} {expected}; the global model needs the same refits in every series (histories long enough for train.cv.n_folds folds each)")]
-    GlobalRefits {
-        /// The series that differs.
-        serie: String,
-        /// Its refits.
-        refits: usize,
-        /// The first series.
-        first: String,
-        /// The first series' refits.
-        expected: usize,
-    },
     /// No series of a many-series run could be forecast.
     #[error(
         "none of the {series} series could be forecast (each one's reason is in the series report)"

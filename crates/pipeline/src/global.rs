@@ -70,8 +70,9 @@ fn refit_ranges(
 
 /// Fits the global model of `cfg.global` across `series` (name and training data, in the
 /// order that gives their codes) and returns each one's view of it; `None` for a series the
-/// global model cannot take (its history has a value missing even after the lag filling), or
-/// for all when fewer than two series can. Every series must have the same number of refits.
+/// global model cannot take (its history has a value missing even after the lag filling, or
+/// its backtest refits a different number of times than most series': a shorter history), or
+/// for all when fewer than two series can.
 pub fn fit_across(
     series: &[(&str, &TrainData)],
     cfg: &models::TrainConfig,
@@ -88,30 +89,49 @@ pub fn fit_across(
         candidate.model.label()
     );
     // Series whose values are complete enter; each with its refit ranges.
-    let taken: Vec<usize> = (0..series.len())
+    let complete: Vec<usize> = (0..series.len())
         .filter(|i| series[*i].1.y.iter().all(|v| v.is_finite()))
         .collect();
-    for i in (0..series.len()).filter(|i| !taken.contains(i)) {
+    for i in (0..series.len()).filter(|i| !complete.contains(i)) {
         tracing::warn!(
             serie = series[i].0,
             "the global model leaves this series out: its history has missing values"
         );
     }
-    if taken.len() < 2 {
-        return Ok(vec![None; series.len()]);
-    }
-    let ranges: Vec<Vec<Range<usize>>> = taken
+    let all_ranges: Vec<Vec<Range<usize>>> = complete
         .iter()
         .map(|i| refit_ranges(series[*i].1.y.len(), window, cfg))
         .collect::<Result<_, _>>()?;
-    let expected = ranges[0].len();
-    if let Some(k) = ranges.iter().position(|r| r.len() != expected) {
-        return Err(PipelineError::GlobalRefits {
-            serie: series[taken[k]].0.to_string(),
-            refits: ranges[k].len(),
-            first: series[taken[0]].0.to_string(),
-            expected,
-        });
+    // One fit per refit across the series: those whose backtest refits as often as most
+    // series' do (on a tie, the more refits: the longer histories) enter; a shorter history
+    // (a new product) is left out rather than keeping the model from every series.
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for r in &all_ranges {
+        *counts.entry(r.len()).or_default() += 1;
+    }
+    let Some(expected) = counts
+        .iter()
+        .max_by_key(|(refits, n)| (**n, **refits))
+        .map(|(refits, _)| *refits)
+    else {
+        return Ok(vec![None; series.len()]);
+    };
+    let (mut taken, mut ranges) = (Vec::new(), Vec::new());
+    for (i, r) in complete.into_iter().zip(all_ranges) {
+        if r.len() == expected {
+            taken.push(i);
+            ranges.push(r);
+        } else {
+            tracing::warn!(
+                serie = series[i].0,
+                "the global model leaves this series out: its backtest refits {} time(s), most \
+                 series' {expected} (one fit per refit across the series)",
+                r.len()
+            );
+        }
+    }
+    if taken.len() < 2 {
+        return Ok(vec![None; series.len()]);
     }
     let spec = g.spec();
     // The exog columns it takes (the same filter as its candidate's).
@@ -330,17 +350,19 @@ mod tests {
         assert!(cfg.global.clip_negative);
         assert_eq!(clips(&fits[0]), (true, true, vec![true; 6]));
         assert_eq!(clips(&fits[1]), (false, false, vec![false; 6]));
-        // Series of unequal refits are refused by name.
+        // A series refitting less often (a shorter history) is left out; the others share
+        // the model. Alone with one series, there is nothing to share.
         let short = data(50.0, 10.0, 3, 800);
+        let views: Vec<(&str, &TrainData)> =
+            vec![("a", &series[0]), ("c", &short), ("b", &series[1])];
+        let fits = fit_across(&views, &cfg).unwrap();
+        let shared: Vec<bool> = fits.iter().map(Option::is_some).collect();
+        assert_eq!(shared, [true, false, true]);
+        assert_eq!(fits[0].as_ref().unwrap().folds.len(), 6);
         let views: Vec<(&str, &TrainData)> = vec![("a", &series[0]), ("c", &short)];
-        match fit_across(&views, &cfg) {
-            Err(PipelineError::GlobalRefits {
-                serie,
-                refits,
-                expected,
-                ..
-            }) => assert_eq!((serie.as_str(), refits, expected), ("c", 5, 6)),
-            other => panic!("{:?}", other.map(|f| f.len())),
-        }
+        assert!(fit_across(&views, &cfg)
+            .unwrap()
+            .iter()
+            .all(Option::is_none));
     }
 }
