@@ -33,8 +33,12 @@ pub enum PipelineError {
     /// The contract refused the source's rows (validation or cleansing).
     #[error(transparent)]
     Contract(#[from] contract::ContractError),
-    /// The contract validation found errors.
-    #[error("contract validation failed with {errors} error(s) and {warnings} warning(s)")]
+    /// The contract validation found errors (the first is named: in a many-series run the
+    /// message is all the series report keeps of it).
+    #[error(
+        "contract validation failed with {errors} error(s) and {warnings} warning(s){}",
+        first_failure(report)
+    )]
     Validation {
         /// Errors found.
         errors: u64,
@@ -244,4 +248,14 @@ pub enum PartitionProblem {
         /// The series.
         serie: String,
     },
+}
+
+/// `: ` and the first failure of a validation report (errors come first), or nothing.
+fn first_failure(report: &contract::ValidationReport) -> String {
+    report
+        .summary_lines()
+        .into_iter()
+        .next()
+        .map(|l| format!(": {l}"))
+        .unwrap_or_default()
 }
