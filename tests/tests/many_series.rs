@@ -44,6 +44,23 @@ fn long_csv(root: &Path) -> chrono::NaiveDate {
     *dates.last().unwrap()
 }
 
+/// The `series` report of the last many-series run in `root`.
+fn series_report(root: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(root.join("outputs/reports/series_latest.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+/// The shipped settings and the demo's history (dates, units).
+fn demo_history(root: &Path) -> (pipeline::AppConfig, Vec<chrono::NaiveDate>, Vec<f64>) {
+    let cfg = pipeline::AppConfig::shipped().unwrap();
+    let demo = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let dates = pipeline::frames::dates(&demo, "demo").unwrap();
+    let y = pipeline::frames::f64s(&demo, "demo", "unidades_vendidas").unwrap();
+    (cfg, dates, y)
+}
+
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
@@ -87,10 +104,7 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
         .exists());
 
     assert_eq!(xtask(root, &args), 0);
-    let series: Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("outputs/reports/series_latest.json")).unwrap(),
-    )
-    .unwrap();
+    let series = series_report(root);
     let body = &series["body"];
     assert_eq!(body["key_columns"], serde_json::json!(["tienda"]));
     assert_eq!(body["series"], 3);
@@ -320,10 +334,7 @@ fn a_shard_competes_with_the_same_global_model() {
 fn series_share_the_end_of_history() {
     let p = project();
     let root = p.path();
-    let cfg0 = pipeline::AppConfig::shipped().unwrap();
-    let demo = pipeline::fetch(&cfg0, root, &|_| None).unwrap().frame;
-    let dates = pipeline::frames::dates(&demo, "demo").unwrap();
-    let y = pipeline::frames::f64s(&demo, "demo", "unidades_vendidas").unwrap();
+    let (cfg0, dates, y) = demo_history(root);
     let last = *dates.last().unwrap();
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["date", "tienda", "y"]).unwrap();
@@ -389,10 +400,7 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
     use chrono::Datelike;
     let p = project();
     let root = p.path();
-    let cfg0 = pipeline::AppConfig::shipped().unwrap();
-    let demo = pipeline::fetch(&cfg0, root, &|_| None).unwrap().frame;
-    let dates = pipeline::frames::dates(&demo, "demo").unwrap();
-    let y = pipeline::frames::f64s(&demo, "demo", "unidades_vendidas").unwrap();
+    let (cfg0, dates, y) = demo_history(root);
     let cutoff = chrono::NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();
     let opened = cutoff - chrono::Days::new(89);
     let end = cutoff + chrono::Days::new(185);
@@ -514,10 +522,7 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
         &cutoff_set,
     ];
     assert_eq!(xtask(root, &args), 0);
-    let series: Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("outputs/reports/series_latest.json")).unwrap(),
-    )
-    .unwrap();
+    let series = series_report(root);
     let rows = series["body"]["rows"].as_array().unwrap();
     let lent_by: Vec<&Value> = rows.iter().map(|r| &r["forma_anual_prestada"]).collect();
     assert_eq!(
