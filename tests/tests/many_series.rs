@@ -479,6 +479,23 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
         .bounds
         .iter()
         .all(|b| b.lower <= day.point && day.point <= b.upper));
+    // Without the global model, the shard holding the kiosk prepares the other series too,
+    // once the kiosk's own phases say it borrows: the same forecast as the whole run.
+    let mut alone_shard = cfg.clone();
+    alone_shard.train.global.enabled = false;
+    let key = ["kiosco".to_string(), "buñuelos".to_string()];
+    let shard =
+        pipeline::many::Shard::parse(&format!("{}/2", pipeline::many::Shard::of(&key, 2))).unwrap();
+    let daily_of = |s: Option<pipeline::many::Shard>| {
+        let many = pipeline::many::run_many(&raw, &alone_shard, s).unwrap();
+        let (_, o) = many
+            .ok()
+            .find(|(s, _)| s.name == "kiosco/buñuelos")
+            .unwrap();
+        assert_eq!(o.lent.as_ref().map(|l| l.series), Some(1));
+        pipeline::tables::daily_csv(&o.forecast).unwrap()
+    };
+    assert_eq!(daily_of(Some(shard)), daily_of(None));
     // Any other series of the run, coffee included, lends without the family.
     let mut anyone = cfg.clone();
     anyone

@@ -334,37 +334,39 @@ pub fn run_many(
     let global = cfg.train.global.enabled;
     let parts = connector::split_series(raw, &cfg.source.serie)?;
     let given = cfg;
-    // A series of the shard short enough to borrow a yearly shape needs every series
-    // prepared, as the global model does.
-    let mut siblings = false;
-    for p in &parts {
-        if shard.is_none_or(|s| s.holds(&p.key)) {
-            if let Some((first, last)) = connector::date_range(&p.frame)? {
-                let end = cfg.run.cutoff.map_or(last, |c| c.min(last));
-                siblings |= borrows(cfg, (end - first).num_days().max(0) as usize + 1);
-            }
-        }
-    }
     let cfg = &shared_settings(raw, cfg, &parts)?;
     let in_source = parts.len();
     // Phases 01–04 of every series, then the global model across them (when on), then each
     // series' competition and forecast. The global model is fitted on every series of the
     // source, so a shard prepares them all and its series see the same global model as in
-    // the unsharded run.
+    // the unsharded run; without it, a shard prepares the others only when one of its series
+    // is short enough to borrow their yearly shape (after its own phases 01–04 say so).
     let clock = std::time::Instant::now();
-    let mut prepared: Vec<PreparedSeries> = parts
+    let prepare = |parts: Vec<(usize, bool, connector::SeriesFrame)>| -> Vec<PreparedSeries> {
+        parts
+            .into_par_iter()
+            .map(|(position, mine, p)| {
+                let name = p.name();
+                let prepared = crate::prepare(&p.frame, cfg);
+                ((position, p.key, p.frame.height(), name, mine), prepared)
+            })
+            .collect()
+    };
+    let (first, rest): (Vec<_>, Vec<_>) = parts
         .into_iter()
         .enumerate()
         .map(|(position, p)| (position, shard.is_none_or(|s| s.holds(&p.key)), p))
-        .filter(|(_, mine, _)| global || siblings || *mine)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|(position, mine, p)| {
-            let name = p.name();
-            let prepared = crate::prepare(&p.frame, cfg);
-            ((position, p.key, p.frame.height(), name, mine), prepared)
-        })
-        .collect();
+        .partition(|(_, mine, _)| global || *mine);
+    let mut prepared = prepare(first);
+    let borrowing = prepared.iter().any(|((.., mine), p)| {
+        *mine
+            && p.as_ref()
+                .is_ok_and(|p| borrows(given, p.data.fechas.len()))
+    });
+    if borrowing && !rest.is_empty() {
+        prepared.extend(prepare(rest));
+        prepared.sort_by_key(|((position, ..), _)| *position);
+    }
     let prepare_ms = clock.elapsed().as_millis();
     let lent = lend(&mut prepared, given);
     let fitted: Vec<Option<crate::global::FittedCandidate>> = if global {
