@@ -473,12 +473,22 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
     let lent = lent.expect("the kiosk borrows the store's shape");
     assert_eq!(lent.series, 1);
     assert_eq!(lent.index.len(), 90 + 185);
-    // The index is put back on every forecast day, bounds and paths alike.
-    let day = with.daily.iter().find(|d| d.open).unwrap();
-    assert!(day
-        .bounds
-        .iter()
-        .all(|b| b.lower <= day.point && day.point <= b.upper));
+    // The December peak is the index's: divided by it, the kiosk's forecast of December is
+    // its level of November, and with it, well above.
+    let month_mean = |f: &dyn Fn(&forecaster::DailyForecast) -> f64, m: &str| {
+        let v: Vec<f64> = with
+            .daily
+            .iter()
+            .filter(|d| d.open && d.fecha.to_string().starts_with(m))
+            .map(f)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let point = |d: &forecaster::DailyForecast| d.point;
+    let adjusted = |d: &forecaster::DailyForecast| d.point / lent.index[&d.fecha];
+    assert!(month_mean(&point, "2024-12") > 1.3 * month_mean(&point, "2024-11"));
+    let ratio = month_mean(&adjusted, "2024-12") / month_mean(&adjusted, "2024-11");
+    assert!((0.8..1.25).contains(&ratio), "{ratio}");
     // Without the global model, the shard holding the kiosk prepares the other series too,
     // once the kiosk's own phases say it borrows: the same forecast as the whole run.
     let mut alone_shard = cfg.clone();
@@ -563,4 +573,79 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
             assert_eq!(t == Some("kiosco"), i.is_some_and(|v| v > 0.0), "{layer}");
         }
     }
+}
+
+/// Three kiosks opened three months before the cutoff and a store with years of history:
+/// the kiosks, most of the series, share the global model, fitted on their adjusted values
+/// (each divided by the shape the store lends). A shard adjusts every series it prepares, not
+/// only its own, so each kiosk's forecast is the same in its shard as in the whole run.
+#[test]
+fn shards_share_a_global_model_fitted_on_lent_shapes() {
+    let p = project();
+    let root = p.path();
+    let (cfg0, dates, y) = demo_history(root);
+    let cutoff = chrono::NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();
+    let opened = cutoff - chrono::Days::new(89);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["date", "tienda", "y"]).unwrap();
+    for (d, v) in dates
+        .iter()
+        .zip(&y)
+        .filter(|(d, v)| v.is_finite() && **d <= cutoff)
+    {
+        w.write_record([d.to_string(), "centro".into(), v.to_string()])
+            .unwrap();
+        if *d >= opened {
+            for (k, share) in [("k1", 0.2), ("k2", 0.3), ("k3", 0.25)] {
+                w.write_record([d.to_string(), k.into(), (share * v).round().to_string()])
+                    .unwrap();
+            }
+        }
+    }
+    std::fs::write(root.join("kioscos.csv"), w.into_inner().unwrap()).unwrap();
+    let mut cfg = cfg0.clone();
+    cfg.source.kind = connector::SourceKind::File;
+    cfg.source.path = Some("kioscos.csv".into());
+    cfg.source.serie = vec!["tienda".into()];
+    cfg.train.search.method = models::SearchMethod::None;
+    cfg.train.ensemble.top_k = Vec::new();
+    let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
+    let runs = |s: Option<pipeline::many::Shard>| {
+        let many = pipeline::many::run_many(&raw, &cfg, s).unwrap();
+        many.ok()
+            .map(|(s, o)| {
+                let g = o
+                    .trained
+                    .leaderboard
+                    .entries
+                    .iter()
+                    .find(|e| e.nombre == "global_ridge")
+                    .map(|e| (e.error.is_none(), format!("{:?}", e.metrics)));
+                (
+                    s.name.clone(),
+                    (
+                        o.lent.as_ref().map(|l| l.series),
+                        g,
+                        pipeline::tables::daily_csv(&o.forecast).unwrap(),
+                    ),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let whole = runs(None);
+    for k in ["k1", "k2", "k3"] {
+        assert_eq!(whole[k].0, Some(1), "{k} borrows the store's shape");
+        let global = whole[k].1.as_ref().map(|g| g.0);
+        assert_eq!(global, Some(true), "{k} competes with the global model");
+    }
+    assert_eq!(whole["centro"].0, None);
+    // Three shards put the kiosks apart (k1 and k3 in one, k2 in another, the store in the
+    // third): each shard fits the global model on kiosks it does not hold too, and its
+    // backtest scores are the same.
+    let mut sharded = BTreeMap::new();
+    for i in 0..3 {
+        let shard = pipeline::many::Shard::parse(&format!("{i}/3")).unwrap();
+        sharded.extend(runs(Some(shard)));
+    }
+    assert_eq!(whole, sharded);
 }

@@ -44,8 +44,9 @@ pub const YEAR_WEEKS_DAYS: u64 = 364;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LentShape {
-    /// Whole weeks averaged around each sibling's day a year earlier (from `7·k/2` days
-    /// before it to the day before `7·k/2` days after; 1 = the three days either side). Whole
+    /// Whole weeks averaged around each sibling's day a year earlier: `7·k` days from
+    /// `⌊7·k/2⌋` days before it (1 = the three days either side; 2 = seven days before to six
+    /// after). Whole
     /// weeks average the weekday pattern out; 2, the default, keeps a season of a few weeks,
     /// as the December novenas (measured on three families, geometric-mean MASE: 1 week 1.010,
     /// about 2 weeks 0.990, about 4 weeks 0.985).
@@ -255,6 +256,32 @@ mod tests {
         assert_eq!(yearly_index(&days, 100, &[&full], &two), None);
         assert_eq!(yearly_index(&days, 0, &[&full], &cfg), None);
         assert_eq!(yearly_index(&days, 100, &[], &cfg), None);
+    }
+
+    #[test]
+    fn each_day_reads_the_window_around_the_same_weekday_a_year_earlier() {
+        // A sibling whose value is its day number: a window's mean is its middle, so the
+        // index times its base is exactly the day a year earlier (half a day before the
+        // middle of the two-week window, which starts seven days before and ends six after).
+        let fechas: Vec<NaiveDate> = (0..700).map(day).collect();
+        let ramp: Vec<f64> = (0..700).map(|k| k as f64).collect();
+        let s = Sibling::new(&fechas, &ramp);
+        let days: Vec<NaiveDate> = (500..650).map(day).collect();
+        for (weeks, offset) in [(1, 0.0), (2, -0.5), (3, 0.0)] {
+            let cfg = LentShape {
+                ventana_semanas: weeks,
+                ..LentShape::default()
+            };
+            let ix = yearly_index(&days, 100, &[&s], &cfg).unwrap();
+            let base = (500..600).map(|k| k as f64 - 364.0 + offset).sum::<f64>() / 100.0;
+            for (i, v) in ix.values.iter().enumerate() {
+                let want = (500 + i) as f64 - 364.0 + offset;
+                assert!(
+                    (v * base - want).abs() < 1e-9,
+                    "{weeks} weeks, day {i}: {v}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -708,6 +708,17 @@ impl AppConfig {
             if let Err(features::FeaturesError::InvalidConfig { key, message }) = lent.validate() {
                 return Err(invalid(key, message));
             }
+            let serie = &self.source.serie;
+            if !serie.is_empty() && serie.iter().all(|k| lent.familia.contains(k)) {
+                return Err(invalid(
+                    "features.forma_anual_prestada.familia".into(),
+                    format!(
+                        "names every key column of source.serie ({}): each series would be its \
+                         own only family member, and none could lend",
+                        serie.join(", ")
+                    ),
+                ));
+            }
             if let Some(c) = lent
                 .familia
                 .iter()
@@ -1411,6 +1422,12 @@ mod tests {
             "features.forma_anual_prestada.familia=[producto]",
         ])
         .is_ok());
+        let e = load(&[
+            "source.serie=[tienda, producto]",
+            "features.forma_anual_prestada.familia=[producto, tienda]",
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("every key column"), "{e}");
         let e = load(&["features.forma_anual_prestada.ventana=2"]).unwrap_err();
         assert!(e.key.contains("forma_anual_prestada"), "{e}");
         assert!(load(&["features.forma_anual_prestada=null"])

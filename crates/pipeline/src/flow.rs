@@ -99,6 +99,12 @@ pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, Pipelin
             cfg.today(),
             core_types::cols::UNIDADES_VENDIDAS
         ),
+        (Some(c), _) if cfg.in_progress(c) => tracing::warn!(
+            "run.cutoff is today, {c}, the day in progress: its {} so far are read as a whole \
+             day's (a cutoff of yesterday leaves it to the horizon; run.dia_en_curso: historia \
+             says a run after closing)",
+            core_types::cols::UNIDADES_VENDIDAS
+        ),
         _ => {}
     }
     let cleansed = contract::cleanse_with(

@@ -98,35 +98,51 @@ pub fn fit_across(
             "the global model leaves this series out: its history has missing values"
         );
     }
-    let all_ranges: Vec<Vec<Range<usize>>> = complete
-        .iter()
-        .map(|i| refit_ranges(series[*i].1.y.len(), window, cfg))
-        .collect::<Result<_, _>>()?;
-    // One fit per refit across the series: those whose backtest refits as often as most
-    // series' do (on a tie, the more refits: the longer histories) enter; a shorter history
-    // (a new product) is left out rather than keeping the model from every series.
-    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
-    for r in &all_ranges {
-        *counts.entry(r.len()).or_default() += 1;
+    // One fit per refit across the series, on the same columns: those whose backtest refits
+    // as often as most series' do, on the columns most series have (on a tie, the more
+    // refits: the longer histories), enter. A shorter history (a new product: fewer refits,
+    // no yearly terms) is left out rather than keeping the model from every series.
+    let names = |i: usize| -> Vec<String> {
+        g.exog
+            .map(|f| f.apply(&series[i].1.exog).names)
+            .unwrap_or_default()
+    };
+    let mut shapes = Vec::new();
+    for i in complete {
+        match refit_ranges(series[i].1.y.len(), window, cfg) {
+            Ok(r) => shapes.push((i, r, names(i))),
+            Err(e) => tracing::warn!(
+                serie = series[i].0,
+                "the global model leaves this series out: its backtest folds: {}",
+                crate::chain(&e)
+            ),
+        }
     }
-    let Some(expected) = counts
+    let mut counts: std::collections::BTreeMap<(usize, &[String]), usize> = Default::default();
+    for (_, r, n) in &shapes {
+        *counts.entry((r.len(), n.as_slice())).or_default() += 1;
+    }
+    let Some((expected, columns)) = counts
         .iter()
-        .max_by_key(|(refits, n)| (**n, **refits))
-        .map(|(refits, _)| *refits)
+        .max_by_key(|((refits, _), n)| (**n, *refits))
+        .map(|((refits, columns), _)| (*refits, columns.to_vec()))
     else {
         return Ok(vec![None; series.len()]);
     };
     let (mut taken, mut ranges) = (Vec::new(), Vec::new());
-    for (i, r) in complete.into_iter().zip(all_ranges) {
-        if r.len() == expected {
+    for (i, r, n) in shapes {
+        if r.len() == expected && n == columns {
             taken.push(i);
             ranges.push(r);
         } else {
             tracing::warn!(
                 serie = series[i].0,
-                "the global model leaves this series out: its backtest refits {} time(s), most \
-                 series' {expected} (one fit per refit across the series)",
-                r.len()
+                "the global model leaves this series out: its backtest refits {} time(s) on {} \
+                 column(s), most series' {expected} on {} (one fit per refit across the series, \
+                 on the same columns)",
+                r.len(),
+                n.len(),
+                columns.len()
             );
         }
     }
@@ -364,5 +380,18 @@ mod tests {
             .unwrap()
             .iter()
             .all(Option::is_none));
+        // So is a series without a column the others have (a short history's missing yearly
+        // terms): one model needs the same columns.
+        let mut fewer = series[1].clone();
+        fewer.exog.names.pop();
+        fewer.exog.columns.pop();
+        let views: Vec<(&str, &TrainData)> =
+            vec![("a", &series[0]), ("f", &fewer), ("b", &series[1])];
+        let shared: Vec<bool> = fit_across(&views, &cfg)
+            .unwrap()
+            .iter()
+            .map(Option::is_some)
+            .collect();
+        assert_eq!(shared, [true, false, true]);
     }
 }

@@ -215,7 +215,6 @@ pub const LAYERS: [(Area, &str); 4] = [
     (Area::Processed, "future"),
 ];
 
-/// A series' frame of each of [`LAYERS`].
 /// A series' frames of every layer of [`LAYERS`]; the processed layers (`train`, `future`) of
 /// a series that borrowed a yearly shape carry it as [`LENT_INDEX`], the index its target was
 /// divided by and its forecast multiplied by.
