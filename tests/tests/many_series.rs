@@ -649,3 +649,45 @@ fn shards_share_a_global_model_fitted_on_lent_shapes() {
     }
     assert_eq!(whole, sharded);
 }
+
+/// Shards of one run must end their histories on the same day (a history ending today reads
+/// the clock, so shards run either side of midnight could not): the merge checks it.
+#[test]
+fn the_merge_refuses_shards_that_ended_the_history_on_different_days() {
+    let p = project();
+    let root = p.path();
+    let last = long_csv(root);
+    let cutoff_set = format!("run.cutoff={}", last - chrono::Days::new(185));
+    let sets = [
+        "--set",
+        "source.kind=file",
+        "--set",
+        "source.path=long.csv",
+        "--set",
+        "source.serie=tienda",
+        "--set",
+        "train.search.method=none",
+        "--set",
+        &cutoff_set,
+    ];
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let mut args = vec!["run", "--shard", shard.as_str()];
+        args.extend(sets);
+        assert_eq!(xtask(root, &args), 0);
+    }
+    let partition = root.join("partitions/shard=1-of-2/outputs/forecast/partition_latest.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&partition).unwrap()).unwrap();
+    let end = (last - chrono::Days::new(185)).to_string();
+    assert_eq!(v["history_end"], Value::String(end));
+    let mut merge = vec!["merge", "--shards", "2"];
+    merge.extend(sets);
+    // As written (and rewritten as they are), the shards merge; one that ended a day later
+    // does not.
+    assert_eq!(xtask(root, &merge), 0);
+    std::fs::write(&partition, serde_json::to_vec(&v).unwrap()).unwrap();
+    assert_eq!(xtask(root, &merge), 0);
+    v["history_end"] = Value::String((last - chrono::Days::new(184)).to_string());
+    std::fs::write(&partition, serde_json::to_vec(&v).unwrap()).unwrap();
+    assert_ne!(xtask(root, &merge), 0);
+}

@@ -239,7 +239,7 @@ pub enum PartitionProblem {
     Differs {
         /// The shard.
         index: u32,
-        /// `config` or `source`.
+        /// `config`, `source` or the end of history.
         what: &'static str,
     },
     /// Two partitions hold the same series, or one the source does not.

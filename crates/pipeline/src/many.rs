@@ -258,6 +258,10 @@ pub struct Many {
     pub series: Vec<SeriesRun>,
     /// The total across the series that ran (none when none did; on a shard, the shard's).
     pub total: Option<Total>,
+    /// Where every series' history ends when the run decided it (`run.cutoff`, or the shared
+    /// end of [`AppConfig::history_cut`]: trailing rows without a target, the day in
+    /// progress); `None`: each series' last row. Shards of one run must agree on it.
+    pub history_end: Option<NaiveDate>,
 }
 
 impl Many {
@@ -418,6 +422,7 @@ pub fn run_many(
         shard,
         series,
         total,
+        history_end: cfg.run.cutoff,
     })
 }
 

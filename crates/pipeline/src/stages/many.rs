@@ -315,6 +315,10 @@ pub struct Partition {
     pub config_sha256: String,
     /// SHA-256 of the source's rows as read (every shard must agree).
     pub source_sha256: String,
+    /// Where the shard's series' histories end ([`Many::history_end`]; every shard must agree:
+    /// a history ending today reads the clock).
+    #[serde(default)]
+    pub history_end: Option<chrono::NaiveDate>,
     /// The shard's series.
     pub series: Vec<SeriesPart>,
 }
@@ -501,6 +505,7 @@ pub fn many(
             in_source: many.in_source,
             config_sha256: config_sha256(cfg)?,
             source_sha256: sha_hex(&connector::to_parquet_bytes(&fetched.frame)?),
+            history_end: many.history_end,
             series: parts,
         };
         let bytes = serde_json::to_vec(&partition)?;
@@ -571,6 +576,13 @@ pub fn merge(
             return Err(problem(PartitionProblem::Differs {
                 index,
                 what: "source",
+            }));
+        }
+        if p.history_end != first.history_end {
+            return Err(problem(PartitionProblem::Differs {
+                index,
+                what: "end of history (a history ending today reads the clock: run the shards \
+                       on the same day, or set run.today)",
             }));
         }
     }
