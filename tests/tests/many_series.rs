@@ -44,6 +44,61 @@ fn long_csv(root: &Path) -> chrono::NaiveDate {
     *dates.last().unwrap()
 }
 
+/// What a shard must reproduce of each series the run forecast: its global model's
+/// leaderboard row, the series that lent it a yearly shape, its daily forecast.
+type SeriesView = (Option<models::Entry>, Option<usize>, Vec<u8>);
+
+/// [`SeriesView`] of every series `run_many` forecast with `shard`.
+fn by_series(
+    raw: &polars::prelude::DataFrame,
+    cfg: &pipeline::AppConfig,
+    shard: Option<pipeline::many::Shard>,
+) -> BTreeMap<String, SeriesView> {
+    let many = pipeline::many::run_many(raw, cfg, shard).unwrap();
+    many.ok()
+        .map(|(s, o)| {
+            let g = o
+                .trained
+                .leaderboard
+                .entries
+                .iter()
+                .find(|e| e.nombre == "global_ridge")
+                .cloned();
+            let daily = pipeline::tables::daily_csv(&o.forecast).unwrap();
+            (
+                s.name.clone(),
+                (g, o.lent.as_ref().map(|l| l.series), daily),
+            )
+        })
+        .collect()
+}
+
+/// The whole run's [`by_series`] equals the union of its `n` shards'.
+fn shards_agree(
+    raw: &polars::prelude::DataFrame,
+    cfg: &pipeline::AppConfig,
+    n: u32,
+) -> BTreeMap<String, SeriesView> {
+    let whole = by_series(raw, cfg, None);
+    let mut sharded = BTreeMap::new();
+    for i in 0..n {
+        let shard = pipeline::many::Shard::parse(&format!("{i}/{n}")).unwrap();
+        sharded.extend(by_series(raw, cfg, Some(shard)));
+    }
+    assert_eq!(whole, sharded);
+    whole
+}
+
+/// `cfg` reading the long file `path` keyed by `serie`, without the configuration search.
+fn long_file(cfg: &pipeline::AppConfig, path: &str, serie: Vec<String>) -> pipeline::AppConfig {
+    let mut cfg = cfg.clone();
+    cfg.source.kind = connector::SourceKind::File;
+    cfg.source.path = Some(path.into());
+    cfg.source.serie = serie;
+    cfg.train.search.method = models::SearchMethod::None;
+    cfg
+}
+
 /// The `series` report of the last many-series run in `root`.
 fn series_report(root: &Path) -> Value {
     serde_json::from_str(
@@ -59,6 +114,23 @@ fn demo_history(root: &Path) -> (pipeline::AppConfig, Vec<chrono::NaiveDate>, Ve
     let dates = pipeline::frames::dates(&demo, "demo").unwrap();
     let y = pipeline::frames::f64s(&demo, "demo", "unidades_vendidas").unwrap();
     (cfg, dates, y)
+}
+
+/// The CLI settings of a run of `long.csv` ([`long_csv`]) keyed by `tienda`, without the
+/// configuration search, and `cutoff_set` (`run.cutoff=…`).
+fn long_sets(cutoff_set: &str) -> [&str; 10] {
+    [
+        "--set",
+        "source.kind=file",
+        "--set",
+        "source.path=long.csv",
+        "--set",
+        "source.serie=tienda",
+        "--set",
+        "train.search.method=none",
+        "--set",
+        cutoff_set,
+    ]
 }
 
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
@@ -82,19 +154,9 @@ fn a_long_file_gives_a_forecast_per_series_and_their_total_scored_on_the_hold_ou
     let last = long_csv(root);
     let cutoff = (last - chrono::Days::new(185)).to_string();
     let cutoff_set = format!("run.cutoff={cutoff}");
-    let args = [
-        "run",
-        "--set",
-        "source.kind=file",
-        "--set",
-        "source.path=long.csv",
-        "--set",
-        "source.serie=tienda",
-        "--set",
-        "train.search.method=none",
-        "--set",
-        &cutoff_set,
-    ];
+    let sets = long_sets(&cutoff_set);
+    let mut args = vec!["run"];
+    args.extend(sets);
     // One series by one phase is refused up front: nothing is written.
     let mut phase = vec!["phase", "05"];
     phase.extend(&args[1..]);
@@ -295,34 +357,10 @@ fn a_shard_competes_with_the_same_global_model() {
         cfg.train.global.enabled,
         "the shipped config runs the global model"
     );
-    let boards = |shard: Option<pipeline::many::Shard>| {
-        let many = pipeline::many::run_many(&raw, &cfg, shard).unwrap();
-        many.ok()
-            .map(|(s, o)| {
-                let g = o
-                    .trained
-                    .leaderboard
-                    .entries
-                    .iter()
-                    .find(|e| e.nombre == "global_ridge")
-                    .cloned()
-                    .expect("a global row");
-                (
-                    s.name.clone(),
-                    (g, pipeline::tables::daily_csv(&o.forecast).unwrap()),
-                )
-            })
-            .collect::<BTreeMap<_, _>>()
-    };
-    let whole = boards(None);
+    let whole = shards_agree(&raw, &cfg, 2);
     assert_eq!(whole.len(), 2);
-    let mut sharded = BTreeMap::new();
-    for i in 0..2 {
-        let shard = pipeline::many::Shard::parse(&format!("{i}/2")).unwrap();
-        sharded.extend(boards(Some(shard)));
-    }
-    assert_eq!(whole, sharded);
-    for (g, _) in whole.values() {
+    for (g, ..) in whole.values() {
+        let g = g.as_ref().expect("a global row");
         assert!(g.error.is_none(), "{g:?}");
     }
 }
@@ -360,11 +398,7 @@ fn series_share_the_end_of_history() {
         }
     }
     std::fs::write(root.join("long2.csv"), w.into_inner().unwrap()).unwrap();
-    let mut cfg = cfg0.clone();
-    cfg.source.kind = connector::SourceKind::File;
-    cfg.source.path = Some("long2.csv".into());
-    cfg.source.serie = vec!["tienda".into()];
-    cfg.train.search.method = models::SearchMethod::None;
+    let cfg = long_file(&cfg0, "long2.csv", vec!["tienda".into()]);
     let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
     let many = pipeline::many::run_many(&raw, &cfg, None).unwrap();
     assert_eq!(many.ok().count(), 3);
@@ -430,11 +464,7 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
         }
     }
     std::fs::write(root.join("long3.csv"), w.into_inner().unwrap()).unwrap();
-    let mut cfg = cfg0.clone();
-    cfg.source.kind = connector::SourceKind::File;
-    cfg.source.path = Some("long3.csv".into());
-    cfg.source.serie = vec!["tienda".into(), "producto".into()];
-    cfg.train.search.method = models::SearchMethod::None;
+    let mut cfg = long_file(&cfg0, "long3.csv", vec!["tienda".into(), "producto".into()]);
     cfg.run.cutoff = Some(cutoff);
     cfg.features.forma_anual_prestada.as_mut().unwrap().familia = vec!["producto".into()];
     let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
@@ -603,51 +633,19 @@ fn shards_share_a_global_model_fitted_on_lent_shapes() {
         }
     }
     std::fs::write(root.join("kioscos.csv"), w.into_inner().unwrap()).unwrap();
-    let mut cfg = cfg0.clone();
-    cfg.source.kind = connector::SourceKind::File;
-    cfg.source.path = Some("kioscos.csv".into());
-    cfg.source.serie = vec!["tienda".into()];
-    cfg.train.search.method = models::SearchMethod::None;
+    let mut cfg = long_file(&cfg0, "kioscos.csv", vec!["tienda".into()]);
     cfg.train.ensemble.top_k = Vec::new();
     let raw = pipeline::fetch(&cfg, root, &|_| None).unwrap().frame;
-    let runs = |s: Option<pipeline::many::Shard>| {
-        let many = pipeline::many::run_many(&raw, &cfg, s).unwrap();
-        many.ok()
-            .map(|(s, o)| {
-                let g = o
-                    .trained
-                    .leaderboard
-                    .entries
-                    .iter()
-                    .find(|e| e.nombre == "global_ridge")
-                    .map(|e| (e.error.is_none(), format!("{:?}", e.metrics)));
-                (
-                    s.name.clone(),
-                    (
-                        o.lent.as_ref().map(|l| l.series),
-                        g,
-                        pipeline::tables::daily_csv(&o.forecast).unwrap(),
-                    ),
-                )
-            })
-            .collect::<BTreeMap<_, _>>()
-    };
-    let whole = runs(None);
-    for k in ["k1", "k2", "k3"] {
-        assert_eq!(whole[k].0, Some(1), "{k} borrows the store's shape");
-        let global = whole[k].1.as_ref().map(|g| g.0);
-        assert_eq!(global, Some(true), "{k} competes with the global model");
-    }
-    assert_eq!(whole["centro"].0, None);
     // Three shards put the kiosks apart (k1 and k3 in one, k2 in another, the store in the
     // third): each shard fits the global model on kiosks it does not hold too, and its
     // backtest scores are the same.
-    let mut sharded = BTreeMap::new();
-    for i in 0..3 {
-        let shard = pipeline::many::Shard::parse(&format!("{i}/3")).unwrap();
-        sharded.extend(runs(Some(shard)));
+    let whole = shards_agree(&raw, &cfg, 3);
+    for k in ["k1", "k2", "k3"] {
+        assert_eq!(whole[k].1, Some(1), "{k} borrows the store's shape");
+        let global = whole[k].0.as_ref().map(|g| g.error.is_none());
+        assert_eq!(global, Some(true), "{k} competes with the global model");
     }
-    assert_eq!(whole, sharded);
+    assert_eq!(whole["centro"].1, None);
 }
 
 /// Shards of one run must end their histories on the same day (a history ending today reads
@@ -658,18 +656,7 @@ fn the_merge_refuses_shards_that_ended_the_history_on_different_days() {
     let root = p.path();
     let last = long_csv(root);
     let cutoff_set = format!("run.cutoff={}", last - chrono::Days::new(185));
-    let sets = [
-        "--set",
-        "source.kind=file",
-        "--set",
-        "source.path=long.csv",
-        "--set",
-        "source.serie=tienda",
-        "--set",
-        "train.search.method=none",
-        "--set",
-        &cutoff_set,
-    ];
+    let sets = long_sets(&cutoff_set);
     for i in 0..2 {
         let shard = format!("{i}/2");
         let mut args = vec!["run", "--shard", shard.as_str()];
