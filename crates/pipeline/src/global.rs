@@ -70,9 +70,9 @@ fn refit_ranges(
 
 /// Fits the global model of `cfg.global` across `series` (name and training data, in the
 /// order that gives their codes) and returns each one's view of it; `None` for a series the
-/// global model cannot take (its history has a value missing even after the lag filling, or
-/// its backtest refits a different number of times than most series': a shorter history), or
-/// for all when fewer than two series can.
+/// global model cannot take (its history has a value missing even after the lag filling, its
+/// folds fail, or it refits a different number of times or on other columns than most series:
+/// a shorter history), or for all when fewer than two series can.
 pub fn fit_across(
     series: &[(&str, &TrainData)],
     cfg: &models::TrainConfig,
@@ -104,7 +104,10 @@ pub fn fit_across(
     // no yearly terms) is left out rather than keeping the model from every series.
     let names = |i: usize| -> Vec<String> {
         g.exog
-            .map(|f| f.apply(&series[i].1.exog).names)
+            .map(|f| {
+                let names = &series[i].1.exog.names;
+                names.iter().filter(|n| f.keeps(n)).cloned().collect()
+            })
             .unwrap_or_default()
     };
     let mut shapes = Vec::new();

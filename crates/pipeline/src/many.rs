@@ -166,7 +166,8 @@ fn borrows(cfg: &AppConfig, days: usize) -> bool {
     cfg.features.forma_anual_prestada.is_some() && cfg.features.partial_year(days)
 }
 
-/// Divides the prepared data of each series of `prepared` whose history is shorter than `features.ciclo_anual_min_dias` (read from `cfg`, the settings as given) by the
+/// Divides the prepared data of each series of `prepared` (the shard's own, or every one
+/// with the global model on) whose history is shorter than `features.ciclo_anual_min_dias` (read from `cfg`, the settings as given) by the
 /// yearly index the other prepared series lend (not a signed target); the lent shapes, by
 /// position in `prepared`.
 fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
@@ -191,12 +192,15 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
     prepared
         .par_iter_mut()
         .enumerate()
-        .map(|(i, ((_, key, _, name, _), p))| {
+        .map(|(i, ((_, key, _, name, mine), p))| {
             let data = &mut p.as_mut().ok()?.data;
-            // Every prepared series, not only the shard's: the global model is fitted on the
-            // adjusted data, in a shard as in the whole run. A signed target (net flows,
+            // With the global model, every prepared series, not only the shard's: it is fitted
+            // on the adjusted data, in a shard as in the whole run. A signed target (net flows,
             // temperatures) is not a level a seasonal factor scales: it borrows nothing.
-            if !borrows(cfg, data.fechas.len()) || data.is_signed() {
+            if !(*mine || cfg.train.global.enabled)
+                || !borrows(cfg, data.fechas.len())
+                || data.is_signed()
+            {
                 return None;
             }
             let others: Vec<&features::lent::Sibling> = siblings
