@@ -308,6 +308,15 @@ pub struct Forecast {
 }
 
 impl Forecast {
+    /// The nominal levels of its bounds, in percent (those of its first day; none without
+    /// days or bounds).
+    pub fn levels(&self) -> Vec<f64> {
+        self.daily
+            .first()
+            .map(|d| d.bounds.iter().map(|b| b.level).collect())
+            .unwrap_or_default()
+    }
+
     /// The forecast with day `i`'s point, bounds and path values multiplied by `factors[i]`
     /// (a seasonal index put back on a forecast of adjusted values), the monthly totals
     /// recomputed from them. `factors` must be finite and positive, one per day.
@@ -369,12 +378,8 @@ impl Forecast {
             .iter()
             .map(|p| p.iter().zip(factors).map(|(v, k)| v * k).collect())
             .collect();
-        let levels: Vec<f64> = daily
-            .first()
-            .map(|d| d.bounds.iter().map(|b| b.level).collect())
-            .unwrap_or_default();
         Ok(Self {
-            monthly: monthly(&daily, &paths, &levels),
+            monthly: monthly(&daily, &paths, &self.levels()),
             daily,
             paths,
             method: self.method,

@@ -449,10 +449,7 @@ impl AppConfig {
             HistoryEnd::UltimoDato => ends.history_end(),
             HistoryEnd::UltimaFila => None,
         };
-        let today = self.today();
-        if self.run.dia_en_curso == DayInProgress::Horizonte
-            && listed.or(ends.last_row) == Some(today)
-        {
+        if let Some(today) = listed.or(ends.last_row).filter(|d| self.in_progress(*d)) {
             return today.pred_opt().map(HistoryCut::InProgress);
         }
         listed.map(HistoryCut::Listed)

@@ -9,15 +9,26 @@ use crate::config::AppConfig;
 use crate::train::{TrainData, TrainOptions, Trained};
 use crate::PipelineError;
 
-/// The rows phases 01–05 see: up to `run.cutoff` (unset: where `run.fin_historia` ends the
-/// history, [`AppConfig::history_end`]), aggregated per `source.aggregate`.
+/// The rows phases 01–05 see: up to `run.cutoff` (unset: where `run.fin_historia` or the day
+/// in progress ends the history, [`AppConfig::history_cut`]), aggregated per
+/// `source.aggregate`.
 pub fn scope(raw: &DataFrame, cfg: &AppConfig) -> contract::Scope {
-    let cutoff = match cfg.run.cutoff {
-        Some(c) => Some(c),
-        None => cfg.history_end(raw),
-    };
+    scope_from(cfg, history_cut(raw, cfg))
+}
+
+/// Where `run.fin_historia` or the day in progress ends the history, when `run.cutoff` is
+/// unset ([`AppConfig::history_cut`]).
+fn history_cut(raw: &DataFrame, cfg: &AppConfig) -> Option<crate::config::HistoryCut> {
+    match cfg.run.cutoff {
+        Some(_) => None,
+        None => cfg.history_cut(raw),
+    }
+}
+
+/// The scope of `run.cutoff`, else of `cut`.
+fn scope_from(cfg: &AppConfig, cut: Option<crate::config::HistoryCut>) -> contract::Scope {
     contract::Scope {
-        cutoff,
+        cutoff: cfg.run.cutoff.or(cut.map(crate::config::HistoryCut::end)),
         aggregate: cfg.source.aggregate,
     }
 }
@@ -84,8 +95,9 @@ pub struct CleansedData {
 /// Phase 02: the source's rows cleansed to the daily grid, and the rows after the cutoff
 /// set aside.
 pub fn cleanse(raw: &DataFrame, cfg: &AppConfig) -> Result<CleansedData, PipelineError> {
-    let scope = scope(raw, cfg);
-    match (cfg.run.cutoff, cfg.history_cut(raw)) {
+    let cut = history_cut(raw, cfg);
+    let scope = scope_from(cfg, cut);
+    match (cfg.run.cutoff, cut) {
         (None, Some(crate::config::HistoryCut::Listed(end))) => tracing::warn!(
             "the rows after {end} have no {}: the history ends on {end}, and those days are read \
              as the horizon (their flag columns give the future of the extra columns); set \

@@ -438,12 +438,7 @@ pub fn total(outcomes: &[&TotalInput]) -> Result<Option<Total>, PipelineError> {
     let Some(first) = outcomes.first() else {
         return Ok(None);
     };
-    let levels: Vec<f64> = first
-        .forecast
-        .daily
-        .first()
-        .map(|d| d.bounds.iter().map(|b| b.level).collect())
-        .unwrap_or_default();
+    let levels = first.forecast.levels();
     // The days every series forecasts, and each series' index of that day.
     let mut at: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
     for o in outcomes {
