@@ -325,26 +325,95 @@ fn library_run(root: &Path) -> (pipeline::AppConfig, polars::prelude::DataFrame)
     (cfg, raw)
 }
 
+/// Runs `test` of this binary alone in a child process with `env`; the child writes what it
+/// found to the file `E2E_CHILD_OUT` names. Whether it exited well, and what it wrote.
+fn in_child(test: &str, env: &[(&str, &str)]) -> (bool, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env("E2E_CHILD_OUT", &out)
+        .envs(env.iter().copied())
+        .status()
+        .unwrap();
+    (status.success(), std::fs::read(&out).unwrap_or_default())
+}
+
+/// A many-series run works on polars' thread pool, sized by `POLARS_MAX_THREADS`: the same
+/// forecasts with one thread as with three.
 #[test]
 fn series_results_do_not_depend_on_the_thread_count() {
-    let p = project();
-    let (cfg, raw) = library_run(p.path());
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let many = pool
-            .install(|| pipeline::many::run_many(&raw, &cfg, None))
-            .unwrap();
-        let mut out: Vec<Vec<u8>> = many
+    if let Some(out) = std::env::var_os("E2E_CHILD_OUT") {
+        let p = project();
+        let (cfg, raw) = library_run(p.path());
+        let many = pipeline::many::run_many(&raw, &cfg, None).unwrap();
+        let mut bytes: Vec<u8> = many
             .ok()
-            .map(|(_, o)| pipeline::tables::daily_csv(&o.forecast).unwrap())
+            .flat_map(|(_, o)| pipeline::tables::daily_csv(&o.forecast).unwrap())
             .collect();
-        out.push(pipeline::tables::daily_csv(&many.total.unwrap().forecast).unwrap());
-        out
-    };
-    assert_eq!(run(1), run(3));
+        bytes.extend(pipeline::tables::daily_csv(&many.total.unwrap().forecast).unwrap());
+        std::fs::write(out, bytes).unwrap();
+        return;
+    }
+    let test = "series_results_do_not_depend_on_the_thread_count";
+    let one = in_child(test, &[("POLARS_MAX_THREADS", "1")]);
+    let three = in_child(test, &[("POLARS_MAX_THREADS", "3")]);
+    assert!(one.0 && three.0, "a child run failed");
+    assert!(!one.1.is_empty());
+    assert!(
+        one.1 == three.1,
+        "the forecasts differ with the thread count"
+    );
+}
+
+/// A service calling the library from its own thread pool, whose workers have small stacks,
+/// with many series: phases 01–04 call polars, and a worker of another pool waiting for one
+/// of polars' parallel steps took up another series on top of its stack, so the stack grew
+/// with the number of series (300 series overflowed rayon's 2 MiB in a release build). The
+/// series now run on polars' pool, and the caller's stack holds only the call.
+#[test]
+fn many_series_do_not_pile_up_on_the_caller_s_stack() {
+    if std::env::var_os("E2E_CHILD_OUT").is_none() {
+        let (ok, _) = in_child("many_series_do_not_pile_up_on_the_caller_s_stack", &[]);
+        assert!(
+            ok,
+            "the run overflowed or failed (see the child's output above)"
+        );
+        return;
+    }
+    let p = project();
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let n = 120;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["date", "serie", "y"]).unwrap();
+    for s in 0..n {
+        for k in 0..200u64 {
+            let y = 50.0 + s as f64 + 10.0 * ((k % 7) as f64) + ((k * 13 + s) % 5) as f64;
+            let d = start + chrono::Days::new(k);
+            w.write_record([d.to_string(), format!("s{s:03}"), y.to_string()])
+                .unwrap();
+        }
+    }
+    std::fs::write(p.path().join("many.csv"), w.into_inner().unwrap()).unwrap();
+    let mut cfg = pipeline::AppConfig::shipped().unwrap();
+    cfg = long_file(&cfg, "many.csv", vec!["serie".into()]);
+    cfg.train.global.enabled = false;
+    cfg.train.ensemble.top_k = vec![];
+    cfg.train.cv.n_folds = 2;
+    cfg.train
+        .candidates
+        .retain(|c| ["naive", "perfil_semanal"].contains(&c.nombre.as_str()));
+    let raw = pipeline::fetch(&cfg, p.path(), &|_| None).unwrap().frame;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .stack_size(1024 * 1024)
+        .build()
+        .unwrap();
+    let many = pool
+        .install(|| pipeline::many::run_many(&raw, &cfg, None))
+        .unwrap();
+    assert_eq!(many.ok().count(), n as usize);
+    std::fs::write(std::env::var_os("E2E_CHILD_OUT").unwrap(), b"ok").unwrap();
 }
 
 /// Each shard fits the global model on every series of the source: a series' leaderboard and

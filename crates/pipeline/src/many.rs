@@ -312,7 +312,22 @@ fn shared_settings(raw: &DataFrame, cfg: &AppConfig) -> Result<AppConfig, Pipeli
 /// Runs every series of the long table `raw` (keyed by `cfg.source.serie`) through phases
 /// 01–06 in memory, in parallel, and forecasts their total; with a `shard`, only the series
 /// that shard holds.
+///
+/// The series run on polars' thread pool. Phases 01–04 call polars, whose parallel steps run
+/// on that pool; from a thread of another pool (rayon's global one) each such step waits
+/// across pools, and a waiting thread takes up another series' phases on top of its stack, so
+/// the stack grew with the number of series (300 series overflowed a worker's 2 MiB). On
+/// polars' own pool a step started from a worker runs in place.
 pub fn run_many(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    shard: Option<Shard>,
+) -> Result<Many, PipelineError> {
+    polars_core::runtime::THREAD_POOL.install(|| run_many_here(raw, cfg, shard))
+}
+
+/// [`run_many`] on the current thread pool.
+fn run_many_here(
     raw: &DataFrame,
     cfg: &AppConfig,
     shard: Option<Shard>,
