@@ -94,6 +94,8 @@ impl LentShape {
 #[derive(Debug, Clone)]
 pub struct Sibling {
     first: Option<NaiveDate>,
+    /// The largest finite value (0 when none is positive).
+    max: f64,
     /// Running sums and counts of finite values on the daily grid from `first`.
     sums: Vec<f64>,
     counts: Vec<u32>,
@@ -107,6 +109,7 @@ impl Sibling {
         let (Some(first), Some(last)) = (first, last) else {
             return Self {
                 first: None,
+                max: 0.0,
                 sums: vec![0.0],
                 counts: vec![0],
             };
@@ -118,19 +121,21 @@ impl Sibling {
         }
         let mut sums = Vec::with_capacity(len + 1);
         let mut counts = Vec::with_capacity(len + 1);
-        let (mut s, mut c) = (0.0, 0u32);
+        let (mut s, mut c, mut max) = (0.0, 0u32, 0.0f64);
         sums.push(s);
         counts.push(c);
         for v in grid {
             if v.is_finite() {
                 s += v;
                 c += 1;
+                max = max.max(v);
             }
             sums.push(s);
             counts.push(c);
         }
         Self {
             first: Some(first),
+            max,
             sums,
             counts,
         }
@@ -161,44 +166,192 @@ pub struct YearlyIndex {
     pub series: usize,
 }
 
-/// The yearly index of `days` (the history, its first `history` days, then the days to
-/// forecast) from the siblings that cover every one of them a year earlier (see the module
-/// docs); `None` when fewer than `cfg.min_series` do, or `history` is 0.
+/// The yearly index of `days` (increasing: the history, its first `history` days, then the
+/// days to forecast) from the siblings that cover every one of them a year earlier (see the
+/// module docs); `None` when fewer than `cfg.min_series` do, or `history` is 0. For many short
+/// series at once, [`Lenders`] shares the work.
 pub fn yearly_index(
     days: &[NaiveDate],
     history: usize,
     siblings: &[&Sibling],
     cfg: &LentShape,
 ) -> Option<YearlyIndex> {
-    if history == 0 || history > days.len() {
-        return None;
-    }
-    let mut total = vec![0.0; days.len()];
-    let mut series = 0usize;
-    let mut base = 0.0;
-    for s in siblings {
-        let m: Option<Vec<f64>> = days
+    let span = (*days.first()?, *days.last()?);
+    Lenders::new(siblings, cfg, &[span]).index(days, history, None)
+}
+
+/// Siblings lending to any number of short series: [`Lenders::index`] costs the days asked for
+/// plus a lookup per sibling, not a pass over every sibling's days, so lending to every new
+/// product of a large family stays linear in its size.
+///
+/// The siblings that lend on every day of the spans given at construction (usually most of
+/// the family) are summed once. Window means are summed as integers of `2⁻ᵉ` (60 significant
+/// bits of the family's largest value), so a total is exact and the same whichever siblings
+/// were summed ahead: a series asking alone, or in a shard, gets the index it gets in the
+/// whole run.
+#[derive(Debug, Clone)]
+pub struct Lenders<'a> {
+    siblings: Vec<&'a Sibling>,
+    weeks: u32,
+    min_series: usize,
+    /// Units per 1 of the integer sums.
+    unit: f64,
+    /// The first day of the shared span, and its last.
+    span: Option<(NaiveDate, NaiveDate)>,
+    /// Whether each sibling lends on every day of the span.
+    common: Vec<bool>,
+    /// How many do.
+    commons: usize,
+    /// Their total, in units, on each day of the span.
+    common_total: Vec<i128>,
+    /// Each other sibling's runs of days without a value to lend (as offsets into the span,
+    /// start and end inclusive, in order).
+    gaps: Vec<Vec<(usize, usize)>>,
+}
+
+impl<'a> Lenders<'a> {
+    /// The `siblings` lending to series whose days lie within `spans` (first and last day of
+    /// each; a day outside them is still answered, by a pass over the siblings).
+    pub fn new(
+        siblings: &[&'a Sibling],
+        cfg: &LentShape,
+        spans: &[(NaiveDate, NaiveDate)],
+    ) -> Self {
+        let max = siblings.iter().map(|s| s.max).fold(0.0, f64::max);
+        let unit = if max > 0.0 && max.is_finite() {
+            2f64.powi(60 - max.log2().ceil() as i32)
+        } else {
+            1.0
+        };
+        let span = spans
             .iter()
-            .map(|d| {
-                let back = d.checked_sub_days(Days::new(YEAR_WEEKS_DAYS))?;
-                s.window_mean(back, cfg.ventana_semanas)
-                    .filter(|v| *v > 0.0)
-            })
-            .collect();
-        let Some(m) = m else { continue };
-        base += m[..history].iter().sum::<f64>() / history as f64;
-        for (t, v) in total.iter_mut().zip(&m) {
-            *t += v;
+            .map(|s| s.0)
+            .min()
+            .zip(spans.iter().map(|s| s.1).max())
+            .filter(|(a, b)| a <= b);
+        let mut out = Self {
+            siblings: siblings.to_vec(),
+            weeks: cfg.ventana_semanas,
+            min_series: cfg.min_series.max(1) as usize,
+            unit,
+            span,
+            common: Vec::with_capacity(siblings.len()),
+            commons: 0,
+            common_total: Vec::new(),
+            gaps: Vec::with_capacity(siblings.len()),
+        };
+        let Some((first, last)) = span else {
+            out.common = vec![false; siblings.len()];
+            out.gaps = vec![Vec::new(); siblings.len()];
+            return out;
+        };
+        let len = (last - first).num_days() as usize + 1;
+        out.common_total = vec![0; len];
+        let mut values: Vec<Option<i128>> = Vec::with_capacity(len);
+        for s in siblings {
+            values.clear();
+            values.extend((0..len).map(|k| out.lent(s, first + Days::new(k as u64))));
+            let mut gaps: Vec<(usize, usize)> = Vec::new();
+            for (k, v) in values.iter().enumerate() {
+                if v.is_none() {
+                    match gaps.last_mut() {
+                        Some(g) if g.1 + 1 == k => g.1 = k,
+                        _ => gaps.push((k, k)),
+                    }
+                }
+            }
+            let whole = gaps.is_empty();
+            if whole {
+                for (t, v) in out.common_total.iter_mut().zip(&values) {
+                    *t += v.unwrap_or(0);
+                }
+                out.commons += 1;
+            }
+            out.common.push(whole);
+            out.gaps.push(gaps);
         }
-        series += 1;
+        out
     }
-    if series < cfg.min_series.max(1) as usize {
-        return None;
+
+    /// What sibling `s` lends on `day`: its window mean a year earlier, in units, when positive.
+    fn lent(&self, s: &Sibling, day: NaiveDate) -> Option<i128> {
+        let back = day.checked_sub_days(Days::new(YEAR_WEEKS_DAYS))?;
+        s.window_mean(back, self.weeks)
+            .filter(|v| *v > 0.0)
+            .map(|v| (v * self.unit).round() as i128)
     }
-    Some(YearlyIndex {
-        values: total.into_iter().map(|t| t / base).collect(),
-        series,
-    })
+
+    /// The yearly index of `days` (increasing: the history, its first `history` days, then the
+    /// days to forecast) from every sibling but `skip` (the series' own position among them,
+    /// if it is one) that lends on each day from the first to the last (as
+    /// [`yearly_index`]); `None` when fewer than `min_series` do, or `history` is 0.
+    pub fn index(
+        &self,
+        days: &[NaiveDate],
+        history: usize,
+        skip: Option<usize>,
+    ) -> Option<YearlyIndex> {
+        if history == 0 || history > days.len() {
+            return None;
+        }
+        let (lo, hi) = (*days.first()?, *days.last()?);
+        let offsets: Option<Vec<usize>> = self
+            .span
+            .filter(|(a, b)| *a <= lo && hi <= *b)
+            .map(|(a, _)| days.iter().map(|d| (*d - a).num_days() as usize).collect());
+        let mut total: Vec<i128>;
+        let mut series;
+        match &offsets {
+            // Within the span: the common total, less the series' own share.
+            Some(at) => {
+                total = at.iter().map(|k| self.common_total[*k]).collect();
+                series = self.commons;
+                if let Some(j) = skip.filter(|j| self.common.get(*j) == Some(&true)) {
+                    for (t, d) in total.iter_mut().zip(days) {
+                        *t -= self.lent(self.siblings[j], *d).unwrap_or(0);
+                    }
+                    series -= 1;
+                }
+            }
+            None => {
+                total = vec![0; days.len()];
+                series = 0;
+            }
+        }
+        for (j, s) in self.siblings.iter().enumerate() {
+            if Some(j) == skip {
+                continue;
+            }
+            let m: Option<Vec<i128>> = match &offsets {
+                Some(_) if self.common[j] => continue,
+                // A gap between the first and the last day: it does not lend.
+                Some(at) => {
+                    let (a, b) = (at[0], at[at.len() - 1]);
+                    let g = &self.gaps[j];
+                    let i = g.partition_point(|(_, end)| *end < a);
+                    if g.get(i).is_some_and(|(start, _)| *start <= b) {
+                        continue;
+                    }
+                    days.iter().map(|d| self.lent(s, *d)).collect()
+                }
+                None => days.iter().map(|d| self.lent(s, *d)).collect(),
+            };
+            let Some(m) = m else { continue };
+            for (t, v) in total.iter_mut().zip(&m) {
+                *t += v;
+            }
+            series += 1;
+        }
+        if series < self.min_series {
+            return None;
+        }
+        let total: Vec<f64> = total.iter().map(|t| *t as f64 / self.unit).collect();
+        let base = total[..history].iter().sum::<f64>() / history as f64;
+        Some(YearlyIndex {
+            values: total.into_iter().map(|t| t / base).collect(),
+            series,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -321,6 +474,83 @@ mod tests {
         // Four of seven missing: no value.
         v[203] = f64::NAN;
         assert_eq!(Sibling::new(&fechas, &v).window_mean(day(201), 1), None);
+    }
+
+    proptest::proptest! {
+        /// Lending to several series at once gives each the index it gets asking alone, to the
+        /// bit (whichever siblings the spans make common), and that index is the siblings'
+        /// total a year earlier computed day by day, whichever siblings have gaps, zeros or
+        /// late starts.
+        #[test]
+        fn lenders_give_each_series_the_index_it_gets_alone(
+            starts in proptest::collection::vec(0u64..400, 2..7),
+            gaps in proptest::collection::vec((0u64..700, 0u64..60), 2..7),
+            spans in proptest::collection::vec((380u64..560, 60u64..200), 1..5),
+            levels in proptest::collection::vec(0.5f64..5000.0, 2..7),
+        ) {
+            let n = starts.len().min(gaps.len()).min(levels.len());
+            let all: Vec<Sibling> = (0..n)
+                .map(|i| {
+                    let fechas: Vec<NaiveDate> = (starts[i]..760).map(day).collect();
+                    let (g0, glen) = gaps[i];
+                    let values: Vec<f64> = (starts[i]..760)
+                        .map(|k| {
+                            if (g0..g0 + glen).contains(&k) {
+                                if i % 2 == 0 { f64::NAN } else { 0.0 }
+                            } else {
+                                levels[i] * (1.0 + ((k % 7) as f64) / 3.0 + (k as f64 / 50.0).sin() / 2.0)
+                            }
+                        })
+                        .collect();
+                    Sibling::new(&fechas, &values)
+                })
+                .collect();
+            let refs: Vec<&Sibling> = all.iter().collect();
+            let cfg = LentShape::default();
+            let asks: Vec<Vec<NaiveDate>> = spans
+                .iter()
+                .map(|(a, len)| (*a..a + len + 185).map(day).collect())
+                .collect();
+            let bounds: Vec<(NaiveDate, NaiveDate)> =
+                asks.iter().map(|d| (d[0], d[d.len() - 1])).collect();
+            let lenders = Lenders::new(&refs, &cfg, &bounds);
+            for (q, days) in asks.iter().enumerate() {
+                let history = spans[q].1 as usize;
+                let single = Lenders::new(&refs, &cfg, &[bounds[q]]);
+                // Each sibling in turn is the series asking (it does not lend to itself).
+                for skip in (0..n).map(Some).chain([None]) {
+                    let got = lenders.index(days, history, skip);
+                    proptest::prop_assert_eq!(&got, &single.index(days, history, skip));
+                    // Day by day, in floating point.
+                    let lent: Vec<Vec<f64>> = refs
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| Some(*j) != skip)
+                        .filter_map(|(_, s)| {
+                            days.iter()
+                                .map(|d| {
+                                    s.window_mean(*d - Days::new(YEAR_WEEKS_DAYS), 2)
+                                        .filter(|v| *v > 0.0)
+                                })
+                                .collect::<Option<Vec<f64>>>()
+                        })
+                        .collect();
+                    match got {
+                        None => proptest::prop_assert!(lent.is_empty()),
+                        Some(ix) => {
+                            proptest::prop_assert_eq!(ix.series, lent.len());
+                            let total: Vec<f64> = (0..days.len())
+                                .map(|t| lent.iter().map(|m| m[t]).sum())
+                                .collect();
+                            let base = total[..history].iter().sum::<f64>() / history as f64;
+                            for (v, t) in ix.values.iter().zip(&total) {
+                                proptest::prop_assert!((v - t / base).abs() < 1e-12 * v.abs().max(1.0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

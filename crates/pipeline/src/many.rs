@@ -167,9 +167,11 @@ fn borrows(cfg: &AppConfig, days: usize) -> bool {
 }
 
 /// Divides the prepared data of each series of `prepared` (the shard's own, or every one
-/// with the global model on) whose history is shorter than `features.ciclo_anual_min_dias` (read from `cfg`, the settings as given) by the
-/// yearly index the other prepared series lend (not a signed target); the lent shapes, by
-/// position in `prepared`.
+/// with the global model on) whose history is shorter than `features.ciclo_anual_min_dias`
+/// (read from `cfg`, the settings as given) by the yearly index the other prepared series
+/// lend (not a signed target); the lent shapes, by position in `prepared`. The series sharing
+/// `familia`'s key columns lend together ([`features::lent::Lenders`]): the cost is linear in
+/// the series, however many borrow.
 fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
     let Some(shape) = &cfg.features.forma_anual_prestada else {
         return vec![None; prepared.len()];
@@ -180,66 +182,103 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
         .iter()
         .filter_map(|c| cfg.source.serie.iter().position(|k| k == c))
         .collect();
-    let keys: Vec<Vec<String>> = prepared.iter().map(|((_, k, ..), _)| k.clone()).collect();
-    let siblings: Vec<Option<features::lent::Sibling>> = prepared
-        .iter()
-        .map(|(_, p)| {
-            p.as_ref()
-                .ok()
-                .map(|p| features::lent::Sibling::new(&p.data.fechas, &p.data.model_y))
+    let family_of =
+        |key: &[String]| -> Vec<String> { family.iter().map(|c| key[*c].clone()).collect() };
+    // With the global model, every prepared series, not only the shard's: it is fitted on the
+    // adjusted data, in a shard as in the whole run. A signed target (net flows, temperatures)
+    // is not a level a seasonal factor scales: it borrows nothing.
+    let borrowers: Vec<usize> = (0..prepared.len())
+        .filter(|i| {
+            let ((_, _, _, _, mine), _) = &prepared[*i];
+            (*mine || cfg.train.global.enabled)
+                && ready(&prepared[*i])
+                    .is_some_and(|d| borrows(cfg, d.fechas.len()) && !d.is_signed())
         })
         .collect();
-    prepared
-        .par_iter_mut()
+    let mut out = vec![None; prepared.len()];
+    if borrowers.is_empty() {
+        return out;
+    }
+    let siblings: Vec<Option<features::lent::Sibling>> = prepared
+        .iter()
+        .map(|p| ready(p).map(|d| features::lent::Sibling::new(&d.fechas, &d.model_y)))
+        .collect();
+    // Each family's lenders (the prepared series sharing its key values) and borrowers.
+    let fam: Vec<Vec<String>> = prepared.iter().map(|p| family_of(&p.0 .1)).collect();
+    let mut families: BTreeMap<&[String], (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for i in &borrowers {
+        families.entry(&fam[*i]).or_default().1.push(*i);
+    }
+    for (j, f) in fam
+        .iter()
         .enumerate()
-        .map(|(i, ((_, key, _, name, mine), p))| {
-            let data = &mut p.as_mut().ok()?.data;
-            // With the global model, every prepared series, not only the shard's: it is fitted
-            // on the adjusted data, in a shard as in the whole run. A signed target (net flows,
-            // temperatures) is not a level a seasonal factor scales: it borrows nothing.
-            if !(*mine || cfg.train.global.enabled)
-                || !borrows(cfg, data.fechas.len())
-                || data.is_signed()
-            {
-                return None;
-            }
-            let others: Vec<&features::lent::Sibling> = siblings
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i && family.iter().all(|c| keys[*j][*c] == key[*c]))
-                .filter_map(|(_, s)| s.as_ref())
-                .collect();
-            let days: Vec<NaiveDate> = data
-                .fechas
-                .iter()
-                .chain(&data.future_dates)
-                .copied()
-                .collect();
-            let n = data.fechas.len();
-            let Some(ix) = features::lent::yearly_index(&days, n, &others, shape) else {
-                tracing::info!(
-                    serie = %name,
-                    "under a year of history and fewer than {} other series with values a year \
-                     before each of its days (history and horizon; a horizon of more than about \
-                     350 days reaches past their history): no yearly shape to borrow",
-                    shape.min_series
-                );
-                return None;
-            };
-            data.divide_by(&ix.values[..n]);
+        .filter(|(j, _)| siblings[*j].is_some())
+    {
+        if let Some((members, _)) = families.get_mut(f.as_slice()) {
+            members.push(j);
+        }
+    }
+    let days = |d: &crate::TrainData| -> Vec<NaiveDate> {
+        d.fechas.iter().chain(&d.future_dates).copied().collect()
+    };
+    let mut lent: Vec<(usize, Option<features::lent::YearlyIndex>, Vec<NaiveDate>)> = Vec::new();
+    for (members, who) in families.values() {
+        let refs: Vec<&features::lent::Sibling> = members
+            .iter()
+            .filter_map(|j| siblings[*j].as_ref())
+            .collect();
+        let spans: Vec<(NaiveDate, NaiveDate)> = who
+            .iter()
+            .filter_map(|i| {
+                let d = ready(&prepared[*i])?;
+                Some((
+                    *d.fechas.first()?,
+                    *d.future_dates.last().or(d.fechas.last())?,
+                ))
+            })
+            .collect();
+        let lenders = features::lent::Lenders::new(&refs, shape, &spans);
+        let prepared = &*prepared;
+        lent.par_extend(who.par_iter().map(|i| {
+            let data = ready(&prepared[*i]).expect("a borrower is prepared");
+            let days = days(data);
+            let own = members.binary_search(i).ok();
+            (*i, lenders.index(&days, data.fechas.len(), own), days)
+        }));
+    }
+    for (i, ix, days) in lent {
+        let ((_, _, _, name, _), p) = &mut prepared[i];
+        let Some(ix) = ix else {
             tracing::info!(
                 serie = %name,
-                siblings = ix.series,
-                "under a year of history: borrows the yearly shape of {} other series \
-                 (features.forma_anual_prestada)",
-                ix.series
+                "under a year of history and fewer than {} other series with values a year \
+                 before each of its days (history and horizon; a horizon of more than about \
+                 350 days reaches past their history): no yearly shape to borrow",
+                shape.min_series
             );
-            Some(Lent {
-                series: ix.series,
-                index: days.into_iter().zip(ix.values).collect(),
-            })
-        })
-        .collect()
+            continue;
+        };
+        let Ok(p) = p.as_mut() else { continue };
+        let n = p.data.fechas.len();
+        p.data.divide_by(&ix.values[..n]);
+        tracing::info!(
+            serie = %name,
+            siblings = ix.series,
+            "under a year of history: borrows the yearly shape of {} other series \
+             (features.forma_anual_prestada)",
+            ix.series
+        );
+        out[i] = Some(Lent {
+            series: ix.series,
+            index: days.into_iter().zip(ix.values).collect(),
+        });
+    }
+    out
+}
+
+/// The prepared data of a series whose phases 01–04 went through.
+fn ready(p: &PreparedSeries) -> Option<&crate::TrainData> {
+    p.1.as_ref().ok().map(|p| &p.data)
 }
 
 /// A series ready for phases 05–06: (position, key, rows, name, whether this shard holds it)
