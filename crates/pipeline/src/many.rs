@@ -259,8 +259,9 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
             continue;
         };
         let Ok(p) = p.as_mut() else { continue };
-        let n = p.data.fechas.len();
-        p.data.divide_by(&ix.values[..n]);
+        let data = p.data_mut();
+        let n = data.fechas.len();
+        data.divide_by(&ix.values[..n]);
         tracing::info!(
             serie = %name,
             siblings = ix.series,
@@ -278,14 +279,39 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
 
 /// The prepared data of a series whose phases 01–04 went through.
 fn ready(p: &PreparedSeries) -> Option<&crate::TrainData> {
-    p.1.as_ref().ok().map(|p| &p.data)
+    p.1.as_ref().ok().map(Ready::data)
+}
+
+/// A series' phases 01–04: whole for the shard's own series, and only what phase 05 trains on
+/// for another shard's, which a shard prepares for the global model and the lent yearly shape
+/// alone (its frames and feature tables, five times its training data, would only weigh on
+/// memory: with the global model on, every shard prepares every series).
+enum Ready {
+    Whole(Box<crate::Prepared>),
+    Data(Box<crate::TrainData>),
+}
+
+impl Ready {
+    fn data(&self) -> &crate::TrainData {
+        match self {
+            Ready::Whole(p) => &p.data,
+            Ready::Data(d) => d,
+        }
+    }
+
+    fn data_mut(&mut self) -> &mut crate::TrainData {
+        match self {
+            Ready::Whole(p) => &mut p.data,
+            Ready::Data(d) => d,
+        }
+    }
 }
 
 /// A series ready for phases 05–06: (position, key, rows, name, whether this shard holds it)
 /// and its phases 01–04.
 type PreparedSeries = (
     (usize, Vec<String>, usize, String, bool),
-    Result<crate::Prepared, PipelineError>,
+    Result<Ready, PipelineError>,
 );
 
 /// A many-series run.
@@ -390,7 +416,13 @@ fn run_many_here(
             .into_par_iter()
             .map(|(position, mine, p)| {
                 let name = p.name();
-                let prepared = crate::prepare(&p.frame, cfg);
+                let prepared = crate::prepare(&p.frame, cfg).map(|prep| {
+                    if mine {
+                        Ready::Whole(Box::new(prep))
+                    } else {
+                        Ready::Data(Box::new(prep.data))
+                    }
+                });
                 ((position, p.key, p.frame.height(), name, mine), prepared)
             })
             .collect()
@@ -404,7 +436,7 @@ fn run_many_here(
     let borrowing = prepared.iter().any(|((.., mine), p)| {
         *mine
             && p.as_ref()
-                .is_ok_and(|p| borrows(given, p.data.fechas.len()))
+                .is_ok_and(|p| borrows(given, p.data().fechas.len()))
     });
     if borrowing && !rest.is_empty() {
         prepared.extend(prepare(rest));
@@ -417,7 +449,7 @@ fn run_many_here(
             .iter()
             .enumerate()
             .filter_map(|(i, ((_, _, _, name, _), p))| {
-                p.as_ref().ok().map(|p| (i, (name.as_str(), &p.data)))
+                p.as_ref().ok().map(|p| (i, (name.as_str(), p.data())))
             })
             .collect();
         let views: Vec<(&str, &crate::TrainData)> = ready.iter().map(|(_, v)| *v).collect();
@@ -446,8 +478,10 @@ fn run_many_here(
         .into_par_iter()
         .map(
             |((((position, key, rows, name, _), prepared), fitted), lent)| {
-                let outcome = prepared
-                    .and_then(|prep| crate::finish(prep, cfg, fitted.as_ref(), lent, &|_| {}));
+                let outcome = prepared.and_then(|prep| match prep {
+                    Ready::Whole(prep) => crate::finish(*prep, cfg, fitted.as_ref(), lent, &|_| {}),
+                    Ready::Data(_) => unreachable!("a shard's own series is prepared whole"),
+                });
                 if let Err(e) = &outcome {
                     tracing::warn!(serie = %name, "series failed: {}", crate::chain(e));
                 }
