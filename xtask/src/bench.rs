@@ -20,6 +20,15 @@
 //! script can run the same fits in a loop of skforecast `ForecasterRecursive` and in one
 //! `ForecasterRecursiveMultiSeries`, and check the forecasts.
 //!
+//! **W4** (a many-series run): `pipeline::many::run_many` on a long table of `n` synthetic
+//! series (W3's generator, 640 days to 2024-09-30; every fourth a new product with only its
+//! last 200 days, which borrows the others' yearly shape and is left out of the global model),
+//! with the competition cut to its cheapest settings (no configuration search, two folds, no
+//! ensembles) so that what grows with the series shows: phases 01–04, the lend, the global
+//! model and the writing-free part of phases 05–06 — for n = 250 and 1,000. Seconds per
+//! series should stay flat; peak memory is reported (the one-hot global model was cubic in
+//! the series and the lend quadratic until stop 44).
+//!
 //! **F1**: load a champion artifact and forecast 185 days with 250 bootstrap paths (the
 //! per-request work of a service); the script times skforecast's `predict_interval` on the
 //! same model and checks that the bounds are the same numbers.
@@ -55,6 +64,13 @@ pub const W3_ALPHA: f64 = 1.0;
 pub const W3_SIZES: [usize; 3] = [100, 1000, 10_000];
 /// The W3 size written for the comparison script.
 pub const W3_COMPARED: usize = 1000;
+
+/// Days per series of W4.
+pub const W4_DAYS: usize = 640;
+/// Days of W4's new products.
+pub const W4_NEW_DAYS: usize = 200;
+/// Series counts of W4.
+pub const W4_SIZES: [usize; 2] = [250, 1000];
 
 /// Timing of one run of a workload.
 #[derive(Debug, Clone, Serialize)]
@@ -558,6 +574,112 @@ pub struct BenchReport {
     pub forecast: Option<ForecastWorkload>,
     /// The many-series workload (W3), when run.
     pub many: Option<ManyWorkload>,
+    /// The many-series pipeline workload (W4), when run.
+    pub pipeline: Option<PipelineWorkload>,
+}
+
+/// One size of W4.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineSize {
+    /// Series in the table.
+    pub series: usize,
+    /// Series forecast.
+    pub forecast: usize,
+    /// Series that borrowed a yearly shape.
+    pub borrowed: usize,
+    /// Series whose champion is the global model.
+    pub global_champions: usize,
+    /// Best wall seconds of `run_many` (all threads).
+    pub seconds: f64,
+    /// Milliseconds per series.
+    pub millis_per_series: f64,
+    /// Peak resident memory of the process after this size, MiB (`VmHWM`; sizes run smallest
+    /// first).
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Result of W4.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineWorkload {
+    /// Name (`W4`).
+    pub workload: String,
+    /// Days per long series, and per new product.
+    pub days: usize,
+    /// Days per new product (every fourth series).
+    pub new_days: usize,
+    /// The settings changed from the project's, as `--set` would give them.
+    pub settings: Vec<String>,
+    /// One entry per size.
+    pub sizes: Vec<PipelineSize>,
+}
+
+/// W4: a many-series run of every size of [`W4_SIZES`] (see the module docs).
+pub fn w4(root: &Path, cfg: &AppConfig, repeat: usize) -> anyhow::Result<PipelineWorkload> {
+    let end = chrono::NaiveDate::from_ymd_opt(2024, 9, 30).expect("a date");
+    let start = end - chrono::Days::new(W4_DAYS as u64 - 1);
+    let settings = vec![
+        "source.kind=file".to_string(),
+        "source.serie=serie".into(),
+        "train.search.method=none".into(),
+        "train.cv.n_folds=2".into(),
+        "train.ensemble.top_k=[]".into(),
+    ];
+    let mut sizes = Vec::new();
+    for n in W4_SIZES {
+        let series = w3_series(n, W4_DAYS, cfg.run.seed);
+        let mut csv = String::with_capacity(n * W4_DAYS * 24);
+        csv.push_str("fecha,serie,unidades_vendidas\n");
+        for (i, s) in series.iter().enumerate() {
+            let from = if i % 4 == 0 { W4_DAYS - W4_NEW_DAYS } else { 0 };
+            for (t, v) in s.iter().enumerate().skip(from) {
+                let d = start + chrono::Days::new(t as u64);
+                csv.push_str(&format!("{d},s{i:05},{v}\n"));
+            }
+        }
+        let path = root
+            .join(&cfg.paths.outputs)
+            .join("bench")
+            .join(format!("w4_data_{n}.csv"));
+        store::writer::write_atomic(&path, csv.as_bytes(), true)?;
+        let mut run_cfg = cfg.clone();
+        run_cfg.source.kind = connector::SourceKind::File;
+        run_cfg.source.path = Some(path.clone());
+        run_cfg.source.serie = vec!["serie".into()];
+        run_cfg.train.search.method = models::SearchMethod::None;
+        run_cfg.train.cv.n_folds = 2;
+        run_cfg.train.ensemble.top_k = Vec::new();
+        let raw = pipeline::fetch(&run_cfg, root, &|_| None)?.frame;
+        let mut best = f64::INFINITY;
+        let mut last = None;
+        for _ in 0..repeat.max(1) {
+            let clock = Instant::now();
+            let many = pipeline::many::run_many(&raw, &run_cfg, None)?;
+            best = best.min(clock.elapsed().as_secs_f64());
+            last = Some(many);
+        }
+        let many = last.expect("at least one run");
+        let ok: Vec<_> = many.ok().collect();
+        sizes.push(PipelineSize {
+            series: n,
+            forecast: ok.len(),
+            borrowed: ok.iter().filter(|(_, o)| o.lent.is_some()).count(),
+            global_champions: ok
+                .iter()
+                .filter(|(_, o)| o.trained.champion.nombre == run_cfg.train.global.nombre)
+                .count(),
+            seconds: best,
+            millis_per_series: best * 1e3 / n as f64,
+            peak_rss_mib: peak_rss_mib(),
+        });
+        eprintln!("W4 {n} series: {best:.2} s");
+    }
+    Ok(PipelineWorkload {
+        workload: "W4".into(),
+        days: W4_DAYS,
+        new_days: W4_NEW_DAYS,
+        settings,
+        sizes,
+    })
 }
 
 /// Runs every workload (`only`: a subset by name, e.g. `W1`).
@@ -586,14 +708,20 @@ pub fn run_all(
     } else {
         None
     };
+    let pipeline = if wanted("W4") {
+        Some(w4(root, cfg, repeat)?)
+    } else {
+        None
+    };
     anyhow::ensure!(
-        !workloads.is_empty() || forecast.is_some() || many.is_some(),
-        "no workload named {only:?}; known: W1, W2, W3, F1"
+        !workloads.is_empty() || forecast.is_some() || many.is_some() || pipeline.is_some(),
+        "no workload named {only:?}; known: W1, W2, W3, W4, F1"
     );
     Ok(BenchReport {
         data_csv: data.data_csv.clone(),
         workloads,
         forecast,
         many,
+        pipeline,
     })
 }
