@@ -370,20 +370,26 @@ fn series_results_do_not_depend_on_the_thread_count() {
 /// with many series: phases 01–04 call polars, and a worker of another pool waiting for one
 /// of polars' parallel steps took up another series on top of its stack, so the stack grew
 /// with the number of series (300 series overflowed rayon's 2 MiB in a release build). The
-/// series now run on polars' pool, and the caller's stack holds only the call.
+/// series now run on polars' pool, and the caller's stack holds only the call; every thread
+/// of the child has 1 MiB.
 #[test]
 fn many_series_do_not_pile_up_on_the_caller_s_stack() {
     if std::env::var_os("E2E_CHILD_OUT").is_none() {
-        let (ok, _) = in_child("many_series_do_not_pile_up_on_the_caller_s_stack", &[]);
+        // Every thread of the child, polars' workers included, gets 1 MiB.
+        let (ok, out) = in_child(
+            "many_series_do_not_pile_up_on_the_caller_s_stack",
+            &[("RUST_MIN_STACK", "1048576")],
+        );
         assert!(
             ok,
             "the run overflowed or failed (see the child's output above)"
         );
+        assert_eq!(out, b"ok", "the child did not run the test");
         return;
     }
     let p = project();
     let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-    let n = 120;
+    let n = 300;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["date", "serie", "y"]).unwrap();
     for s in 0..n {

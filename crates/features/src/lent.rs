@@ -166,10 +166,10 @@ pub struct YearlyIndex {
     pub series: usize,
 }
 
-/// The yearly index of `days` (increasing: the history, its first `history` days, then the
-/// days to forecast) from the siblings that cover every one of them a year earlier (see the
-/// module docs); `None` when fewer than `cfg.min_series` do, or `history` is 0. For many short
-/// series at once, [`Lenders`] shares the work.
+/// The yearly index of `days` (the history, its first `history` days, then the days to
+/// forecast) from the siblings that cover every one of them a year earlier (see the module
+/// docs); `None` when fewer than `cfg.min_series` do, or `history` is 0. For many short series
+/// at once, [`Lenders`] shares the work.
 pub fn yearly_index(
     days: &[NaiveDate],
     history: usize,
@@ -218,8 +218,10 @@ impl<'a> Lenders<'a> {
         spans: &[(NaiveDate, NaiveDate)],
     ) -> Self {
         let max = siblings.iter().map(|s| s.max).fold(0.0, f64::max);
+        // 2^e with the largest value at about 2^60 (clamped so that the unit stays finite for
+        // a family of tiny values; their index then reads 0 and no shape is lent).
         let unit = if max > 0.0 && max.is_finite() {
-            2f64.powi(60 - max.log2().ceil() as i32)
+            2f64.powi((60 - max.log2().ceil() as i32).clamp(-1000, 1000))
         } else {
             1.0
         };
@@ -281,10 +283,12 @@ impl<'a> Lenders<'a> {
             .map(|v| (v * self.unit).round() as i128)
     }
 
-    /// The yearly index of `days` (increasing: the history, its first `history` days, then the
-    /// days to forecast) from every sibling but `skip` (the series' own position among them,
-    /// if it is one) that lends on each day from the first to the last (as
-    /// [`yearly_index`]); `None` when fewer than `min_series` do, or `history` is 0.
+    /// The yearly index of `days` (the history, its first `history` days, then the days to
+    /// forecast) from every sibling but `skip` (the series' own position among them, if it is
+    /// one) that lends on each of them (as [`yearly_index`]); `None` when fewer than
+    /// `min_series` do, or `history` is 0. Increasing consecutive days within the spans given
+    /// at construction (a series' history and horizon) are answered from the shared total;
+    /// others by a pass over the siblings.
     pub fn index(
         &self,
         days: &[NaiveDate],
@@ -295,10 +299,13 @@ impl<'a> Lenders<'a> {
             return None;
         }
         let (lo, hi) = (*days.first()?, *days.last()?);
+        let increasing = days.windows(2).all(|w| w[0] < w[1]);
+        // Offsets into the span when every day lies in it (else a pass over the siblings).
         let offsets: Option<Vec<usize>> = self
             .span
-            .filter(|(a, b)| *a <= lo && hi <= *b)
+            .filter(|(a, b)| increasing && *a <= lo && hi <= *b)
             .map(|(a, _)| days.iter().map(|d| (*d - a).num_days() as usize).collect());
+        let contiguous = increasing && (hi - lo).num_days() as usize + 1 == days.len();
         let mut total: Vec<i128>;
         let mut series;
         match &offsets {
@@ -324,12 +331,13 @@ impl<'a> Lenders<'a> {
             }
             let m: Option<Vec<i128>> = match &offsets {
                 Some(_) if self.common[j] => continue,
-                // A gap between the first and the last day: it does not lend.
+                // On consecutive days, a gap between the first and the last: it does not lend
+                // (a lookup instead of a pass over its days).
                 Some(at) => {
                     let (a, b) = (at[0], at[at.len() - 1]);
                     let g = &self.gaps[j];
                     let i = g.partition_point(|(_, end)| *end < a);
-                    if g.get(i).is_some_and(|(start, _)| *start <= b) {
+                    if contiguous && g.get(i).is_some_and(|(start, _)| *start <= b) {
                         continue;
                     }
                     days.iter().map(|d| self.lent(s, *d)).collect()
@@ -347,6 +355,9 @@ impl<'a> Lenders<'a> {
         }
         let total: Vec<f64> = total.iter().map(|t| *t as f64 / self.unit).collect();
         let base = total[..history].iter().sum::<f64>() / history as f64;
+        if !(base > 0.0 && base.is_finite()) {
+            return None;
+        }
         Some(YearlyIndex {
             values: total.into_iter().map(|t| t / base).collect(),
             series,
@@ -517,6 +528,18 @@ mod tests {
             for (q, days) in asks.iter().enumerate() {
                 let history = spans[q].1 as usize;
                 let single = Lenders::new(&refs, &cfg, &[bounds[q]]);
+                // Days with a hole, and days out of order, answered day by day alike.
+                let holed: Vec<NaiveDate> =
+                    days.iter().enumerate().filter(|(t, _)| t % 9 != 4).map(|(_, d)| *d).collect();
+                let mut shuffled = days.clone();
+                shuffled.swap(0, days.len() / 2);
+                for odd in [&holed, &shuffled] {
+                    let none: &[(NaiveDate, NaiveDate)] = &[];
+                    proptest::prop_assert_eq!(
+                        lenders.index(odd, history / 2, Some(0)),
+                        Lenders::new(&refs, &cfg, none).index(odd, history / 2, Some(0))
+                    );
+                }
                 // Each sibling in turn is the series asking (it does not lend to itself).
                 for skip in (0..n).map(Some).chain([None]) {
                     let got = lenders.index(days, history, skip);
@@ -551,6 +574,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn tiny_or_huge_values_lend_without_overflow() {
+        let fechas: Vec<NaiveDate> = (0..600).map(day).collect();
+        let days: Vec<NaiveDate> = (500..650).map(day).collect();
+        let cfg = LentShape::default();
+        // Subnormal values: nothing to lend (an index of zeros cannot be divided by).
+        let tiny = Sibling::new(&fechas, &vec![1e-320; 600]);
+        assert_eq!(yearly_index(&days, 100, &[&tiny], &cfg), None);
+        // Huge ones with a small sibling: an index, finite, mean 1 over the history.
+        let huge = Sibling::new(&fechas, &vec![1e300; 600]);
+        let small = Sibling::new(&fechas, &vec![1.0; 600]);
+        let ix = yearly_index(&days, 100, &[&huge, &small], &cfg).unwrap();
+        assert_eq!(ix.series, 2);
+        assert!(
+            ix.values.iter().all(|v| (v - 1.0).abs() < 1e-12),
+            "{:?}",
+            &ix.values[..3]
+        );
     }
 
     #[test]

@@ -59,6 +59,18 @@ fn centred(m: &TrainMatrix) -> Result<Centred, ModelError> {
     Ok(Centred { x, y, means, ymean })
 }
 
+/// Solves `a β = b` for a symmetric `a` by Cholesky; when `a` is singular (a penalty of 0 on a
+/// collinear design), the minimum-norm solution.
+fn solve_normal(a: DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>, ModelError> {
+    match a.clone().cholesky() {
+        Some(c) => Ok(c.solve(b)),
+        None => a
+            .svd(true, true)
+            .solve(b, 1e-12)
+            .map_err(|e| ModelError::Numerical(e.to_string())),
+    }
+}
+
 fn finish(beta: DVector<f64>, means: &[f64], ymean: f64) -> Result<LinearFit, ModelError> {
     let coef: Vec<f64> = beta.iter().copied().collect();
     if coef.iter().any(|c| !c.is_finite()) {
@@ -143,15 +155,7 @@ impl NormalEquations {
             a[(i, i)] += alpha;
         }
         let b = DVector::from_column_slice(&self.xty);
-        let beta = match a.clone().cholesky() {
-            Some(c) => c.solve(&b),
-            // alpha = 0 on a singular design: fall back to the minimum-norm solution.
-            None => a
-                .svd(true, true)
-                .solve(&b, 1e-12)
-                .map_err(|e| ModelError::Numerical(e.to_string()))?,
-        };
-        finish(beta, &self.means, self.ymean)
+        finish(solve_normal(a, &b)?, &self.means, self.ymean)
     }
 }
 
@@ -215,8 +219,10 @@ impl NormalEquations {
             .map(|g| 1.0 / (g.rows as f64 + alpha))
             .collect();
         let u: Vec<f64> = groups.iter().map(|g| g.rows as f64).collect();
-        // (C + αI)⁻¹ = D⁻¹ + c · D⁻¹u uᵀD⁻¹, c = 1 / (n − uᵀD⁻¹u) (positive for alpha > 0).
-        let c = 1.0 / (n - u.iter().zip(&v).map(|(u, v)| u * u * v).sum::<f64>());
+        // (C + αI)⁻¹ = D⁻¹ + c · D⁻¹u uᵀD⁻¹, c = 1 / (n − uᵀD⁻¹u), and n − uᵀD⁻¹u =
+        // Σ nᵢ − nᵢ²/(nᵢ + α) = α · Σ nᵢ/(nᵢ + α): positive, written without the cancellation
+        // that left 0 for α ≈ 1e-14.
+        let c = 1.0 / (alpha * u.iter().zip(&v).map(|(u, v)| u * v).sum::<f64>());
         // w = B D⁻¹ u, and the Schur complement A + αI − B (C + αI)⁻¹ Bᵀ.
         let mut w = vec![0.0; p];
         let mut a = DMatrix::from_row_slice(p, p, &self.gram);
@@ -240,13 +246,7 @@ impl NormalEquations {
         for i in 0..p {
             a[(i, i)] += alpha;
         }
-        let beta = match a.clone().cholesky() {
-            Some(ch) => ch.solve(&rhs),
-            None => a
-                .svd(true, true)
-                .solve(&rhs, 1e-12)
-                .map_err(|e| ModelError::Numerical(e.to_string()))?,
-        };
+        let beta = solve_normal(a, &rhs)?;
         // γ = (C + αI)⁻¹ (r − Bᵀβ).
         let q: Vec<f64> = b
             .iter()

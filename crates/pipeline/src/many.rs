@@ -170,8 +170,9 @@ fn borrows(cfg: &AppConfig, days: usize) -> bool {
 /// with the global model on) whose history is shorter than `features.ciclo_anual_min_dias`
 /// (read from `cfg`, the settings as given) by the yearly index the other prepared series
 /// lend (not a signed target); the lent shapes, by position in `prepared`. The series sharing
-/// `familia`'s key columns lend together ([`features::lent::Lenders`]): the cost is linear in
-/// the series, however many borrow.
+/// `familia`'s key columns lend together ([`features::lent::Lenders`]): the series that lend
+/// on every borrower's days are summed once, so a borrower costs its days and a lookup per
+/// other series, not a pass over every series' days.
 fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
     let Some(shape) = &cfg.features.forma_anual_prestada else {
         return vec![None; prepared.len()];
