@@ -130,13 +130,56 @@ pub struct TotalInput {
 impl TotalInput {
     /// What the total needs of a series' outcome.
     pub fn of(o: &Outcome) -> Result<Self, PipelineError> {
-        let after = crate::frames::observed_frame(&o.cleansed.after)?;
+        let (actuals, history) = observed(o)?;
         Ok(Self {
             forecast: o.forecast.clone(),
-            actuals: crate::frames::observed_actuals(&after)?,
-            history: crate::frames::observed_history(&o.cleansed.cleansed.frame)?,
+            actuals,
+            history,
         })
     }
+
+    /// What the total needs of a series' outcome, taking its forecast instead of copying it
+    /// (the rest of the outcome is dropped).
+    pub fn from_outcome(o: Outcome) -> Result<Self, PipelineError> {
+        let (actuals, history) = observed(&o)?;
+        Ok(Self {
+            forecast: o.forecast,
+            actuals,
+            history,
+        })
+    }
+
+    /// The same, borrowed.
+    pub fn as_ref(&self) -> TotalRef<'_> {
+        TotalRef {
+            forecast: &self.forecast,
+            actuals: &self.actuals,
+            history: &self.history,
+        }
+    }
+}
+
+/// The observed values after the cutoff and up to it of a series' outcome.
+type Observed = (BTreeMap<NaiveDate, f64>, BTreeMap<NaiveDate, f64>);
+
+fn observed(o: &Outcome) -> Result<Observed, PipelineError> {
+    let after = crate::frames::observed_frame(&o.cleansed.after)?;
+    Ok((
+        crate::frames::observed_actuals(&after)?,
+        crate::frames::observed_history(&o.cleansed.cleansed.frame)?,
+    ))
+}
+
+/// What the total needs of a series, borrowed ([`TotalInput`] without copying a forecast and
+/// its bootstrap paths: a third of a series' memory).
+#[derive(Debug, Clone, Copy)]
+pub struct TotalRef<'a> {
+    /// The series' forecast, bootstrap paths included.
+    pub forecast: &'a forecaster::Forecast,
+    /// Observed values after the cutoff (raw, on days with a row).
+    pub actuals: &'a BTreeMap<NaiveDate, f64>,
+    /// Observed history up to the cutoff.
+    pub history: &'a BTreeMap<NaiveDate, f64>,
 }
 
 /// The yearly shape a series with less than a year of history borrowed from its siblings
@@ -503,12 +546,24 @@ fn run_many_here(
         compete_forecast_ms = clock.elapsed().as_millis() - prepare_ms - global_ms,
         "many-series stages: phases 01-04, the global model, phases 05-06"
     );
-    let inputs = series
+    let ok: Vec<&Outcome> = series
         .iter()
         .filter_map(|s| s.outcome.as_ref().ok())
-        .map(TotalInput::of)
+        .collect();
+    let seen = ok
+        .iter()
+        .map(|o| observed(o))
         .collect::<Result<Vec<_>, _>>()?;
-    let total = total(&inputs.iter().collect::<Vec<_>>())?;
+    let refs: Vec<TotalRef<'_>> = ok
+        .iter()
+        .zip(&seen)
+        .map(|(o, (actuals, history))| TotalRef {
+            forecast: &o.forecast,
+            actuals,
+            history,
+        })
+        .collect();
+    let total = total(&refs)?;
     Ok(Many {
         key_columns: cfg.source.serie.clone(),
         in_source,
@@ -523,7 +578,7 @@ fn run_many_here(
 /// paths summed index by index (each series' bootstrap is seeded alike), daily and monthly
 /// bounds the quantiles of the summed paths. Paths of different counts, or none (conformal
 /// intervals), give a total without bounds.
-pub fn total(outcomes: &[&TotalInput]) -> Result<Option<Total>, PipelineError> {
+pub fn total(outcomes: &[TotalRef<'_>]) -> Result<Option<Total>, PipelineError> {
     let Some(first) = outcomes.first() else {
         return Ok(None);
     };
@@ -617,7 +672,7 @@ pub fn total(outcomes: &[&TotalInput]) -> Result<Option<Total>, PipelineError> {
 }
 
 /// Sums of the series' values on the days every series has one.
-fn summed(maps: &[BTreeMap<NaiveDate, f64>]) -> BTreeMap<NaiveDate, f64> {
+fn summed(maps: &[&BTreeMap<NaiveDate, f64>]) -> BTreeMap<NaiveDate, f64> {
     let Some((head, rest)) = maps.split_first() else {
         return BTreeMap::new();
     };
@@ -632,17 +687,15 @@ fn summed(maps: &[BTreeMap<NaiveDate, f64>]) -> BTreeMap<NaiveDate, f64> {
 }
 
 fn total_holdout(
-    outcomes: &[&TotalInput],
+    outcomes: &[TotalRef<'_>],
     forecast: &forecaster::Forecast,
 ) -> Option<forecaster::HoldoutScore> {
-    let pick = |f: fn(&TotalInput) -> &BTreeMap<NaiveDate, f64>| {
-        summed(&outcomes.iter().map(|o| f(o).clone()).collect::<Vec<_>>())
-    };
-    let actuals = pick(|o| &o.actuals);
+    let actuals = summed(&outcomes.iter().map(|o| o.actuals).collect::<Vec<_>>());
     if actuals.is_empty() {
         return None;
     }
-    let scale = forecaster::weekly_naive_scale(&pick(|o| &o.history)).unwrap_or(f64::NAN);
+    let history = summed(&outcomes.iter().map(|o| o.history).collect::<Vec<_>>());
+    let scale = forecaster::weekly_naive_scale(&history).unwrap_or(f64::NAN);
     forecaster::score_holdout_scaled(forecast, &actuals, scale)
 }
 
@@ -735,7 +788,7 @@ mod tests {
         let d = |k: u32| NaiveDate::from_ymd_opt(2025, 1, k).unwrap();
         let a: BTreeMap<_, _> = [(d(1), 1.0), (d(2), 2.0), (d(3), 3.0)].into();
         let b: BTreeMap<_, _> = [(d(2), 10.0), (d(3), 20.0), (d(4), 30.0)].into();
-        let s = summed(&[a, b]);
+        let s = summed(&[&a, &b]);
         assert_eq!(s, [(d(2), 12.0), (d(3), 23.0)].into());
         assert!(summed(&[]).is_empty());
     }

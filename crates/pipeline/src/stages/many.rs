@@ -378,20 +378,25 @@ fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The parts of a many-series run, and each forecast series' frames of every layer of
-/// [`LAYERS`] with its key (by layer).
+/// The parts of a many-series run's `series`, and each forecast series' frames of every layer
+/// of [`LAYERS`] with its key (by layer). Each outcome is consumed as its part is made: its
+/// forecast moves into the part, and its models, training data and feature tables are freed
+/// before the layers are stacked and written (until stop 44 a copy of every forecast, bootstrap
+/// paths included, was made while every outcome was still held).
 fn parts(
-    many: &Many,
+    series: Vec<crate::many::SeriesRun>,
+    key_columns: &[String],
     levels: &[f64],
 ) -> Result<(Vec<SeriesPart>, Vec<Vec<polars::prelude::DataFrame>>), PipelineError> {
-    let mut out = Vec::with_capacity(many.series.len());
+    let mut out = Vec::with_capacity(series.len());
     let mut layers: Vec<Vec<polars::prelude::DataFrame>> = vec![Vec::new(); LAYERS.len()];
-    for s in &many.series {
-        let (tables, layer_columns) = match &s.outcome {
+    for s in series {
+        let row = series_row(&s);
+        let (tables, layer_columns) = match s.outcome {
             Ok(o) => {
-                let frames = layer_frames(o)?;
+                let frames = layer_frames(&o)?;
                 for (l, f) in frames.iter().enumerate() {
-                    layers[l].push(with_key(f, &many.key_columns, &s.key)?);
+                    layers[l].push(with_key(f, key_columns, &s.key)?);
                 }
                 (
                     Some(SeriesTables {
@@ -400,7 +405,7 @@ fn parts(
                         leaderboard_csv: utf8(crate::tables::leaderboard_csv(
                             &o.trained.leaderboard,
                         )?),
-                        total: TotalInput::of(o)?,
+                        total: TotalInput::from_outcome(o)?,
                     }),
                     frames.iter().map(column_names).collect(),
                 )
@@ -409,7 +414,7 @@ fn parts(
         };
         out.push(SeriesPart {
             position: s.position,
-            row: series_row(s),
+            row,
             tables,
             layer_columns,
         });
@@ -448,9 +453,9 @@ fn body_of(
 }
 
 fn total_of(parts: &[SeriesPart]) -> Result<Option<crate::many::Total>, PipelineError> {
-    let inputs: Vec<&TotalInput> = parts
+    let inputs: Vec<crate::many::TotalRef<'_>> = parts
         .iter()
-        .filter_map(|p| p.tables.as_ref().map(|t| &t.total))
+        .filter_map(|p| p.tables.as_ref().map(|t| t.total.as_ref()))
         .collect();
     crate::many::total(&inputs)
 }
@@ -483,15 +488,22 @@ pub fn many(
 ) -> Result<(), PipelineError> {
     let (fetched, source) = super::source::fetch(store, cfg, access)?;
     super::source::put_snapshot(store, &fetched, source, cfg.zone())?;
-    let many = crate::many::run_many(&fetched.frame, cfg, shard)?;
+    let Many {
+        key_columns,
+        in_source,
+        series,
+        total,
+        history_end,
+        ..
+    } = crate::many::run_many(&fetched.frame, cfg, shard)?;
     let levels = cfg.forecast.intervals.percents();
-    let (parts, layers) = parts(&many, &levels)?;
+    let (parts, layers) = parts(series, &key_columns, &levels)?;
     // The unsharded total is run_many's; a shard's total is nobody's.
-    let total = many.total.as_ref().filter(|_| shard.is_none());
+    let total = total.as_ref().filter(|_| shard.is_none());
     publish(
         store,
-        &many.key_columns,
-        many.in_source,
+        &key_columns,
+        in_source,
         shard,
         &parts,
         layers,
@@ -501,11 +513,11 @@ pub fn many(
     if let Some(shard) = shard {
         let partition = Partition {
             shard,
-            key_columns: many.key_columns.clone(),
-            in_source: many.in_source,
+            key_columns,
+            in_source,
             config_sha256: config_sha256(cfg)?,
             source_sha256: sha_hex(&connector::to_parquet_bytes(&fetched.frame)?),
-            history_end: many.history_end,
+            history_end,
             series: parts,
         };
         let bytes = serde_json::to_vec(&partition)?;
