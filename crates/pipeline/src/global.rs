@@ -88,15 +88,17 @@ pub fn fit_across(
         },
         candidate.model.label()
     );
+    // The series left out, by reason: one warning per reason, not one per series (a table
+    // of new products would repeat the same line hundreds of times).
+    let mut left_out: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     // Series whose values are complete enter; each with its refit ranges.
-    let complete: Vec<usize> = (0..series.len())
-        .filter(|i| series[*i].1.y.iter().all(|v| v.is_finite()))
-        .collect();
-    for i in (0..series.len()).filter(|i| !complete.contains(i)) {
-        tracing::warn!(
-            serie = series[i].0,
-            "the global model leaves this series out: its history has missing values"
-        );
+    let (complete, missing): (Vec<usize>, Vec<usize>) =
+        (0..series.len()).partition(|i| series[*i].1.y.iter().all(|v| v.is_finite()));
+    for i in missing {
+        left_out
+            .entry("its history has missing values".into())
+            .or_default()
+            .push(series[i].0);
     }
     // One fit per refit across the series, on the same columns: those whose backtest refits
     // as often as most series' do, on the columns most series have (on a tie, the more
@@ -114,11 +116,10 @@ pub fn fit_across(
     for i in complete {
         match refit_ranges(series[i].1.y.len(), window, cfg) {
             Ok(r) => shapes.push((i, r, names(i))),
-            Err(e) => tracing::warn!(
-                serie = series[i].0,
-                "the global model leaves this series out: its backtest folds: {}",
-                crate::chain(&e)
-            ),
+            Err(e) => left_out
+                .entry(format!("its backtest folds: {}", crate::chain(&e)))
+                .or_default()
+                .push(series[i].0),
         }
     }
     let mut counts: std::collections::BTreeMap<(usize, &[String]), usize> = Default::default();
@@ -130,6 +131,7 @@ pub fn fit_across(
         .max_by_key(|((refits, _), n)| (**n, *refits))
         .map(|((refits, columns), _)| (*refits, columns.to_vec()))
     else {
+        warn_left_out(&left_out);
         return Ok(vec![None; series.len()]);
     };
     let (mut taken, mut ranges) = (Vec::new(), Vec::new());
@@ -138,17 +140,19 @@ pub fn fit_across(
             taken.push(i);
             ranges.push(r);
         } else {
-            tracing::warn!(
-                serie = series[i].0,
-                "the global model leaves this series out: its backtest refits {} time(s) on {} \
-                 column(s), most series' {expected} on {} (one fit per refit across the series, \
-                 on the same columns)",
-                r.len(),
-                n.len(),
-                columns.len()
-            );
+            left_out
+                .entry(format!(
+                    "its backtest refits {} time(s) on {} column(s), most series' {expected} on \
+                     {} (one fit per refit across the series, on the same columns)",
+                    r.len(),
+                    n.len(),
+                    columns.len()
+                ))
+                .or_default()
+                .push(series[i].0);
         }
     }
+    warn_left_out(&left_out);
     if taken.len() < 2 {
         return Ok(vec![None; series.len()]);
     }
@@ -209,6 +213,26 @@ pub fn fit_across(
         });
     }
     Ok(out)
+}
+
+/// Series named in full in a warning; more are counted, and listed at debug level.
+const NAMED: usize = 5;
+
+/// One warning per reason the global model left series out: how many, and the first names.
+fn warn_left_out(left_out: &std::collections::BTreeMap<String, Vec<&str>>) {
+    for (reason, names) in left_out {
+        let shown = names[..names.len().min(NAMED)].join(", ");
+        let more = match names.len().saturating_sub(NAMED) {
+            0 => String::new(),
+            k => format!(" and {k} more"),
+        };
+        tracing::warn!(
+            series = names.len(),
+            "the global model leaves {} series out ({shown}{more}): {reason}",
+            names.len()
+        );
+        tracing::debug!(series = ?names, "left out of the global model: {reason}");
+    }
 }
 
 #[cfg(test)]
