@@ -96,7 +96,7 @@ pub fn fit_across(
         (0..series.len()).partition(|i| series[*i].1.y.iter().all(|v| v.is_finite()));
     for i in missing {
         left_out
-            .entry("its history has missing values".into())
+            .entry("a history with missing values".into())
             .or_default()
             .push(series[i].0);
     }
@@ -116,10 +116,19 @@ pub fn fit_across(
     for i in complete {
         match refit_ranges(series[i].1.y.len(), window, cfg) {
             Ok(r) => shapes.push((i, r, names(i))),
-            Err(e) => left_out
-                .entry(format!("its backtest folds: {}", crate::chain(&e)))
-                .or_default()
-                .push(series[i].0),
+            Err(e) => {
+                // The error names the history's length: one line per length would be one per
+                // series again, so the reason is fixed and each error goes to the debug log.
+                tracing::debug!(
+                    serie = series[i].0,
+                    "left out of the global model: its backtest folds: {}",
+                    crate::chain(&e)
+                );
+                left_out
+                    .entry("backtest folds that fail on their history (train.cv)".into())
+                    .or_default()
+                    .push(series[i].0)
+            }
         }
     }
     let mut counts: std::collections::BTreeMap<(usize, &[String]), usize> = Default::default();
@@ -142,7 +151,7 @@ pub fn fit_across(
         } else {
             left_out
                 .entry(format!(
-                    "its backtest refits {} time(s) on {} column(s), most series' {expected} on \
+                    "backtests that refit {} time(s) on {} column(s), most series' {expected} on \
                      {} (one fit per refit across the series, on the same columns)",
                     r.len(),
                     n.len(),

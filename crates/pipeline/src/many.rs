@@ -128,18 +128,8 @@ pub struct TotalInput {
 }
 
 impl TotalInput {
-    /// What the total needs of a series' outcome.
-    pub fn of(o: &Outcome) -> Result<Self, PipelineError> {
-        let (actuals, history) = observed(o)?;
-        Ok(Self {
-            forecast: o.forecast.clone(),
-            actuals,
-            history,
-        })
-    }
-
-    /// What the total needs of a series' outcome, taking its forecast instead of copying it
-    /// (the rest of the outcome is dropped).
+    /// What the total needs of a series' outcome, taking its forecast (the rest of the
+    /// outcome is dropped).
     pub fn from_outcome(o: Outcome) -> Result<Self, PipelineError> {
         let (actuals, history) = observed(&o)?;
         Ok(Self {
@@ -295,8 +285,8 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
         let Some(ix) = ix else {
             tracing::info!(
                 serie = %name,
-                "under a year of history and fewer than {} other series with values a year \
-                 before each of its days (history and horizon; a horizon of more than about \
+                "under a year of history and fewer than {} other series with positive values a \
+                 year before each of its days (history and horizon; a horizon of more than about \
                  350 days reaches past their history): no yearly shape to borrow",
                 shape.min_series
             );

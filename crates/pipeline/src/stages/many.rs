@@ -381,8 +381,9 @@ fn utf8(bytes: Vec<u8>) -> String {
 /// The parts of a many-series run's `series`, and each forecast series' frames of every layer
 /// of [`LAYERS`] with its key (by layer). Each outcome is consumed as its part is made: its
 /// forecast moves into the part, and its models, training data and feature tables are freed
-/// before the layers are stacked and written (until stop 44 a copy of every forecast, bootstrap
-/// paths included, was made while every outcome was still held).
+/// before the layers are stacked and written; the layers' frames share their columns with the
+/// frames kept for writing (until stop 44 a copy of every forecast, bootstrap paths included,
+/// was made while every outcome was still held).
 fn parts(
     series: Vec<crate::many::SeriesRun>,
     key_columns: &[String],
