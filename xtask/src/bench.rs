@@ -216,7 +216,7 @@ pub fn prepare(root: &Path, cfg: &AppConfig) -> anyhow::Result<BenchData> {
         cfg.run.horizon,
         None,
     )?;
-    let table = &layers.history_table;
+    let table = layers.history_table()?;
     let y: Vec<f64> = layers
         .train
         .column(core_types::cols::UNIDADES_MODELO)?

@@ -40,12 +40,34 @@ pub struct FeatureLayers {
     pub train: DataFrame,
     /// The horizon (`04_processed/future`): fecha, abierto, features.
     pub future: DataFrame,
-    /// Selected features of the history.
-    pub history_table: FeatureTable,
-    /// Selected features of the horizon.
-    pub future_table: FeatureTable,
     /// Report.
     pub report: FeaturesReport,
+}
+
+impl FeatureLayers {
+    /// The selected features of the history as a table (read back from [`FeatureLayers::train`];
+    /// a missing value reads NaN).
+    pub fn history_table(&self) -> Result<FeatureTable, FeaturesError> {
+        table_of(&self.train, &self.report.feature_columns)
+    }
+
+    /// The selected features of the horizon as a table (read back from
+    /// [`FeatureLayers::future`]).
+    pub fn future_table(&self) -> Result<FeatureTable, FeaturesError> {
+        table_of(&self.future, &self.report.feature_columns)
+    }
+}
+
+/// The `names` columns of `df` with its dates, as a feature table.
+fn table_of(df: &DataFrame, names: &[String]) -> Result<FeatureTable, FeaturesError> {
+    Ok(FeatureTable {
+        dates: dates_col(df)?,
+        names: names.to_vec(),
+        values: names
+            .iter()
+            .map(|n| f64_col(df, n).map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()))
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, FeaturesError> {
@@ -627,12 +649,12 @@ pub fn build_layers_with(
         serie_lanzada: launched,
         extra_notes,
     };
+    // The feature tables the frames were built from are dropped here: the frames hold the
+    // same values (until stop 44 both were kept, a fifth of a many-series run's memory).
     Ok(FeatureLayers {
         all_features,
         train,
         future,
-        history_table,
-        future_table,
         report,
     })
 }

@@ -208,10 +208,14 @@ proptest! {
             *u = Some(u.unwrap_or(0.0) + bump);
         }
         let b = build_layers(&cleansed(&changed), &cal, &cfg, &plan, h, None).unwrap();
-        for j in 0..a.history_table.names.len() {
-            prop_assert_eq!(&a.history_table.values[j][..=t], &b.history_table.values[j][..=t]);
+        let col = |df: &DataFrame, name: &str| -> Vec<Option<f64>> {
+            df.column(name).unwrap().f64().unwrap().iter().collect()
+        };
+        prop_assert!(!a.report.feature_columns.is_empty());
+        for name in &a.report.feature_columns {
+            prop_assert_eq!(&col(&a.train, name)[..=t], &col(&b.train, name)[..=t]);
+            prop_assert_eq!(col(&a.future, name), col(&b.future, name));
         }
-        prop_assert_eq!(&a.future_table.values, &b.future_table.values);
     }
 }
 
@@ -313,7 +317,7 @@ fn festivos_by_name_are_events_of_their_own_when_the_history_has_enough_of_them(
     let cfg = FeatureConfig::default();
     assert_eq!(cfg.festivos_por_nombre, Some(3));
     let l = build_layers(&cleansed(&units), &cal, &cfg, &plan, h, None).unwrap();
-    let names = &l.history_table.names;
+    let names = &l.history_table().unwrap().names;
     assert!(
         names.contains(&"evento_festivo_ano_nuevo".to_string()),
         "{names:?}"
@@ -321,10 +325,10 @@ fn festivos_by_name_are_events_of_their_own_when_the_history_has_enough_of_them(
     assert!(names.contains(&"evento_festivo_dia_del_trabajo".to_string()));
     assert!(!names.contains(&"evento_festivo_navidad".to_string()));
     let col = |t: &features::FeatureTable, day: &str| value(t, "evento_festivo_ano_nuevo", day);
-    assert_eq!(col(&l.history_table, "2025-01-01"), 1.0);
-    assert_eq!(col(&l.history_table, "2025-01-02"), 0.0);
+    assert_eq!(col(&l.history_table().unwrap(), "2025-01-01"), 1.0);
+    assert_eq!(col(&l.history_table().unwrap(), "2025-01-02"), 0.0);
     // The horizon (from 2026-09-27) and a served model's settings carry the same columns.
-    assert_eq!(l.future_table.names, *names);
+    assert_eq!(l.future_table().unwrap().names, *names);
     assert!(l
         .report
         .resolved
@@ -339,7 +343,8 @@ fn festivos_by_name_are_events_of_their_own_when_the_history_has_enough_of_them(
     };
     let off = build_layers(&cleansed(&units), &cal, &off_cfg, &plan, h, None).unwrap();
     assert!(!off
-        .history_table
+        .history_table()
+        .unwrap()
         .names
         .iter()
         .any(|n| n.starts_with("evento_")));
@@ -357,8 +362,11 @@ fn a_history_shorter_than_a_year_has_no_trend_and_no_yearly_terms() {
     let names = |days: usize, cfg: &FeatureConfig| {
         let units: Vec<Option<f64>> = (0..days).map(|i| Some(50.0 + (i % 7) as f64)).collect();
         let l = build_layers(&cleansed(&units), &cal, cfg, &plan, h, None).unwrap();
-        assert_eq!(l.future_table.names, l.history_table.names);
-        (l.history_table.names, l.report.resolved)
+        assert_eq!(
+            l.future_table().unwrap().names,
+            l.history_table().unwrap().names
+        );
+        (l.history_table().unwrap().names, l.report.resolved)
     };
     // 364 days: the trend, its knots and the yearly pairs are left out; the weekday x season
     // pairs stay, and the served model's settings say so.
@@ -426,7 +434,11 @@ fn a_flag_the_source_gives_for_part_of_the_horizon_takes_its_usual_value_on_the_
             .clone()
     };
     let l = build(&frame, &known, &FeatureConfig::default());
-    assert!(l.history_table.names.contains(&"feria".to_string()));
+    assert!(l
+        .history_table()
+        .unwrap()
+        .names
+        .contains(&"feria".to_string()));
     let future: Vec<f64> = l
         .future
         .column("feria")
@@ -448,7 +460,11 @@ fn a_flag_the_source_gives_for_part_of_the_horizon_takes_its_usual_value_on_the_
         ..FeatureConfig::default()
     };
     let l = build(&frame, &known, &excluir);
-    assert!(!l.history_table.names.contains(&"feria".to_string()));
+    assert!(!l
+        .history_table()
+        .unwrap()
+        .names
+        .contains(&"feria".to_string()));
     let n = note(&l, "feria");
     assert_eq!(n.uso, "sin_futuro");
     assert_eq!(n.futuro_de_la_fuente, 60);
@@ -464,6 +480,10 @@ fn a_flag_the_source_gives_for_part_of_the_horizon_takes_its_usual_value_on_the_
         .columns
         .insert("precio".into(), (0..60).map(|_| Some(2.5)).collect());
     let l = build(&frame, &known, &FeatureConfig::default());
-    assert!(!l.history_table.names.contains(&"precio".to_string()));
+    assert!(!l
+        .history_table()
+        .unwrap()
+        .names
+        .contains(&"precio".to_string()));
     assert_eq!(note(&l, "precio").uso, "sin_futuro");
 }
