@@ -198,13 +198,11 @@ impl NormalEquations {
         // The widened equations' blocks: B's column of group i is b_i = n_i (x̄_i − x̄), the
         // group block C + αI = D − u uᵀ/n with D = diag(n_i + α), u_i = n_i, and the group
         // rows of Xcᵀyc are r_i = n_i (ȳ_i − ȳ).
-        let b: Vec<Vec<f64>> = groups
+        let b: Vec<DVector<f64>> = groups
             .iter()
             .map(|g| match g.rows {
-                0 => vec![0.0; p],
-                k => (0..p)
-                    .map(|j| k as f64 * (g.means[j] - self.means[j]))
-                    .collect(),
+                0 => DVector::zeros(p),
+                k => DVector::from_fn(p, |j, _| k as f64 * (g.means[j] - self.means[j])),
             })
             .collect();
         let r: Vec<f64> = groups
@@ -224,7 +222,7 @@ impl NormalEquations {
         // that left 0 for α ≈ 1e-14.
         let c = 1.0 / (alpha * u.iter().zip(&v).map(|(u, v)| u * v).sum::<f64>());
         // w = B D⁻¹ u, and the Schur complement A + αI − B (C + αI)⁻¹ Bᵀ.
-        let mut w = vec![0.0; p];
+        let mut w = DVector::zeros(p);
         let mut a = DMatrix::from_row_slice(p, p, &self.gram);
         let mut rhs = DVector::from_column_slice(&self.xty);
         let mut vr_u = 0.0;
@@ -232,17 +230,13 @@ impl NormalEquations {
             if u[i] == 0.0 {
                 continue;
             }
-            let bv = DVector::from_column_slice(bi);
-            a.ger(-v[i], &bv, &bv, 1.0);
-            rhs.axpy(-v[i] * r[i], &bv, 1.0);
-            for (wj, bj) in w.iter_mut().zip(bi) {
-                *wj += v[i] * u[i] * bj;
-            }
+            a.ger(-v[i], bi, bi, 1.0);
+            rhs.axpy(-v[i] * r[i], bi, 1.0);
+            w.axpy(v[i] * u[i], bi, 1.0);
             vr_u += v[i] * u[i] * r[i];
         }
-        let wv = DVector::from_column_slice(&w);
-        a.ger(-c, &wv, &wv, 1.0);
-        rhs.axpy(-c * vr_u, &wv, 1.0);
+        a.ger(-c, &w, &w, 1.0);
+        rhs.axpy(-c * vr_u, &w, 1.0);
         for i in 0..p {
             a[(i, i)] += alpha;
         }
