@@ -422,6 +422,48 @@ fn many_series_do_not_pile_up_on_the_caller_s_stack() {
     std::fs::write(std::env::var_os("E2E_CHILD_OUT").unwrap(), b"ok").unwrap();
 }
 
+/// `run_many_each` hands every series' run to the caller, in key order, as `run_many` keeps
+/// it; a series prepared for the steps across series and prepared again for its own phases
+/// 05–06 forecasts as one prepared once (the lent shape on, nobody short enough to borrow,
+/// against a run without any step across series).
+#[test]
+fn each_series_is_handed_over_in_key_order_as_run_many_keeps_it() {
+    let p = project();
+    let (cfg, raw) = library_run(p.path());
+    type Seen = (String, Result<String, String>);
+    let seen = |s: pipeline::many::SeriesRun| -> Seen {
+        let out = s
+            .outcome
+            .map(|o| String::from_utf8(pipeline::tables::daily_csv(&o.forecast).unwrap()).unwrap())
+            .map_err(|e| e.to_string());
+        (s.name, out)
+    };
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let runs = pipeline::many::run_many_each(&raw, &cfg, None, |s| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        seen(s)
+    })
+    .unwrap();
+    assert_eq!(calls.into_inner(), 3);
+    assert_eq!(
+        (runs.in_source, runs.key_columns.clone()),
+        (3, vec!["tienda".to_string()])
+    );
+    let names: Vec<&str> = runs.series.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["centro", "kiosco", "norte"]);
+    let many = pipeline::many::run_many(&raw, &cfg, None).unwrap();
+    let kept: Vec<Seen> = many.series.into_iter().map(seen).collect();
+    assert_eq!(runs.series, kept);
+    assert!(runs.series[1].1.is_err() && runs.series[0].1.is_ok());
+    // Without the global model, with and without the lend.
+    let mut local = cfg.clone();
+    local.train.global.enabled = false;
+    let lend = pipeline::many::run_many_each(&raw, &local, None, seen).unwrap();
+    local.features.forma_anual_prestada = None;
+    let once = pipeline::many::run_many_each(&raw, &local, None, seen).unwrap();
+    assert_eq!(lend.series, once.series);
+}
+
 /// Each shard fits the global model on every series of the source: a series' leaderboard and
 /// forecast are the unsharded run's, whichever shard runs it.
 #[test]
@@ -559,6 +601,7 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
             o.lent.clone(),
             o.forecast.clone(),
             o.holdout.clone().unwrap(),
+            (o.data.fechas.clone(), o.data.model_y.clone()),
         )
     };
     let december = |f: &forecaster::Forecast| {
@@ -574,7 +617,7 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
         .filter(|(d, v)| v.is_finite() && d.to_string().starts_with("2024-12"))
         .map(|(_, v)| (0.2 * v).round())
         .sum();
-    let (lent, with, scored) = kiosk(&cfg);
+    let (lent, with, scored, trained) = kiosk(&cfg);
     let lent = lent.expect("the kiosk borrows the store's shape");
     assert_eq!(lent.series, 1);
     assert_eq!(lent.index.len(), 90 + 185);
@@ -622,8 +665,17 @@ fn a_short_series_borrows_the_yearly_shape_of_its_siblings() {
     assert_eq!(kiosk(&anyone).0.map(|l| l.series), Some(2));
     let mut off = cfg.clone();
     off.features.forma_anual_prestada = None;
-    let (none, without, alone) = kiosk(&off);
+    let (none, without, alone, own) = kiosk(&off);
     assert!(none.is_none());
+    // Phase 05 trained on the kiosk's own history divided by the index.
+    assert_eq!(trained.0, own.0);
+    for ((d, y), raw) in trained.0.iter().zip(&trained.1).zip(&own.1) {
+        assert!(
+            (y * lent.index[d] - raw).abs() <= 1e-9 * raw.abs().max(1.0),
+            "{d}: {y} x {} against {raw}",
+            lent.index[d]
+        );
+    }
     let (dw, dn) = (december(&with), december(&without));
     assert!(
         (dw - actual_december).abs() < 0.5 * (dn - actual_december).abs(),

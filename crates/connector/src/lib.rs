@@ -811,6 +811,100 @@ pub fn to_parquet_bytes(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
     Ok(buf)
 }
 
+/// A frame as Parquet bytes compressed for speed (LZ4) rather than size: for bytes held a
+/// while in memory and read back by the same program, as the files [`stack_parquet`] stacks.
+pub fn to_parquet_bytes_fast(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
+    let mut buf = Vec::new();
+    let mut f = frame.clone();
+    ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Lz4Raw)
+        .set_parallel(false)
+        .finish(&mut f)?;
+    Ok(buf)
+}
+
+/// Rows of a row group of [`stack_parquet`]'s file (polars' own default).
+pub const STACK_ROW_GROUP: usize = 512 * 512;
+
+/// Parquet files (as [`to_parquet_bytes`] writes them) stacked into one, decoding one file at a
+/// time: the whole stack is never held decoded, only a row group of about [`STACK_ROW_GROUP`]
+/// rows (each file's rows go whole into the group being filled). The stack has every column of
+/// any of the files, in the order first seen, with the type first seen (a later file's column
+/// is cast to it), null on the rows of a file without it. The bytes and the rows; `None` for
+/// no file. `label` names the stack in an error.
+pub fn stack_parquet(
+    files: &[&[u8]],
+    label: &str,
+) -> Result<Option<(Vec<u8>, usize)>, ConnectorError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    // The union of the files' columns, from each file's schema (no row decoded).
+    let mut schema = Schema::default();
+    for f in files {
+        let head = ParquetReader::new(std::io::Cursor::new(*f))
+            .with_slice(Some((0, 0)))
+            .finish()
+            .map_err(|e| unreadable(label, &e))?;
+        for c in head.columns() {
+            if !schema.contains(c.name()) {
+                schema.with_column(c.name().clone(), c.dtype().clone());
+            }
+        }
+    }
+    let mut buf = Vec::new();
+    let mut rows = 0;
+    {
+        let mut writer = ParquetWriter::new(&mut buf)
+            .with_compression(ParquetCompression::Zstd(None))
+            .batched(&schema)?;
+        let mut group: Option<DataFrame> = None;
+        let mut flush = |group: &mut Option<DataFrame>| -> Result<(), ConnectorError> {
+            if let Some(mut g) = group.take() {
+                g.rechunk_mut();
+                writer.write_batch(&g)?;
+            }
+            Ok(())
+        };
+        for f in files {
+            let frame = parquet_from_bytes(f, label)?;
+            let height = frame.height();
+            let columns: Vec<Column> = schema
+                .iter()
+                .map(|(name, dtype)| match frame.column(name.as_str()) {
+                    Ok(c) if c.dtype() == dtype => Ok(c.clone()),
+                    Ok(c) => c.strict_cast(dtype),
+                    Err(_) => Ok(Column::full_null(name.clone(), height, dtype)),
+                })
+                .collect::<PolarsResult<_>>()?;
+            let frame = DataFrame::new(height, columns)?;
+            rows += height;
+            match &mut group {
+                None => group = Some(frame),
+                Some(g) => {
+                    g.vstack_mut(&frame)?;
+                }
+            }
+            if group
+                .as_ref()
+                .is_some_and(|g| g.height() >= STACK_ROW_GROUP)
+            {
+                flush(&mut group)?;
+            }
+        }
+        flush(&mut group)?;
+        writer.finish()?;
+    }
+    Ok(Some((buf, rows)))
+}
+
+fn unreadable(label: &str, e: &PolarsError) -> ConnectorError {
+    ConnectorError::Unreadable {
+        path: PathBuf::from(label),
+        message: e.to_string(),
+    }
+}
+
 /// Reads a Parquet file written by [`to_parquet_bytes`].
 pub fn read_parquet(path: &Path) -> Result<DataFrame, ConnectorError> {
     let file = std::fs::File::open(path).map_err(|e| ConnectorError::Io {
@@ -829,10 +923,7 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, ConnectorError> {
 pub fn parquet_from_bytes(bytes: &[u8], label: &str) -> Result<DataFrame, ConnectorError> {
     ParquetReader::new(std::io::Cursor::new(bytes))
         .finish()
-        .map_err(|e| ConnectorError::Unreadable {
-            path: PathBuf::from(label),
-            message: e.to_string(),
-        })
+        .map_err(|e| unreadable(label, &e))
 }
 
 /// First and last `fecha` of a frame, if it has any non-null date.
@@ -849,6 +940,79 @@ pub fn date_range(frame: &DataFrame) -> Result<Option<(NaiveDate, NaiveDate)>, C
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files with different columns stack into one holding them all, in the order first seen,
+    /// null where a file lacked one, a later file's column cast to the type first seen; a
+    /// file's own columns select it back exactly; a stack longer than a row group keeps every
+    /// row in order.
+    #[test]
+    fn parquet_files_stack_into_the_union_of_their_columns() {
+        let a = DataFrame::new(
+            2,
+            vec![
+                Column::new("k".into(), ["a", "a"]),
+                Column::new("x".into(), [1.0, 2.0]),
+                Column::new("y".into(), [3.0, 4.0]),
+            ],
+        )
+        .unwrap();
+        let b = DataFrame::new(
+            1,
+            vec![
+                Column::new("k".into(), ["b"]),
+                Column::new("z".into(), [true]),
+                Column::new("x".into(), [5i32]),
+            ],
+        )
+        .unwrap();
+        let files = [to_parquet_bytes(&a).unwrap(), to_parquet_bytes(&b).unwrap()];
+        let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+        let (bytes, rows) = stack_parquet(&refs, "t").unwrap().unwrap();
+        let u = parquet_from_bytes(&bytes, "t").unwrap();
+        assert_eq!(rows, 3);
+        assert_eq!(u.get_column_names(), ["k", "x", "y", "z"]);
+        assert_eq!(u.column("x").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(u.column("y").unwrap().null_count(), 1);
+        assert_eq!(u.column("z").unwrap().null_count(), 2);
+        assert!(u
+            .slice(0, 2)
+            .select(["k", "x", "y"])
+            .unwrap()
+            .equals_missing(&a));
+        let back = u.slice(2, 1).select(["k", "z", "x"]).unwrap();
+        assert_eq!(back.column("x").unwrap().f64().unwrap().get(0), Some(5.0));
+        assert!(stack_parquet(&[], "t").unwrap().is_none());
+        // Four files of 100,000 rows: a group closes once it reaches a row group's rows (the
+        // third file), the fourth starts another; every row in order.
+        let long: Vec<Vec<u8>> = (0..4)
+            .map(|i| {
+                let v: Vec<i64> = (0..100_000).map(|r| i * 100_000 + r).collect();
+                to_parquet_bytes(
+                    &DataFrame::new(v.len(), vec![Column::new("v".into(), v)]).unwrap(),
+                )
+                .unwrap()
+            })
+            .collect();
+        let refs: Vec<&[u8]> = long.iter().map(Vec::as_slice).collect();
+        let (bytes, rows) = stack_parquet(&refs, "t").unwrap().unwrap();
+        assert_eq!(rows, 400_000);
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes.as_slice()));
+        assert_eq!(reader.get_metadata().unwrap().row_groups.len(), 2);
+        let v = parquet_from_bytes(&bytes, "t").unwrap();
+        let v: Vec<i64> = v
+            .column("v")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert!(v.iter().enumerate().all(|(i, x)| *x == i as i64));
+        // A column that cannot take the first type is an error naming the stack.
+        let c = DataFrame::new(1, vec![Column::new("x".into(), ["text"])]).unwrap();
+        let files = [to_parquet_bytes(&a).unwrap(), to_parquet_bytes(&c).unwrap()];
+        let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+        assert!(stack_parquet(&refs, "t").is_err());
+    }
 
     #[test]
     fn demo_snapshot_bytes_are_reproducible_and_seed_dependent() {

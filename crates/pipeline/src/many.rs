@@ -292,8 +292,7 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
             );
             continue;
         };
-        let Ok(p) = p.as_mut() else { continue };
-        let data = p.data_mut();
+        let Ok(data) = p.as_mut() else { continue };
         let n = data.fechas.len();
         data.divide_by(&ix.values[..n]);
         tracing::info!(
@@ -313,39 +312,16 @@ fn lend(prepared: &mut [PreparedSeries], cfg: &AppConfig) -> Vec<Option<Lent>> {
 
 /// The prepared data of a series whose phases 01–04 went through.
 fn ready(p: &PreparedSeries) -> Option<&crate::TrainData> {
-    p.1.as_ref().ok().map(Ready::data)
+    p.1.as_ref().ok()
 }
 
-/// A series' phases 01–04: whole for the shard's own series, and only what phase 05 trains on
-/// for another shard's, which a shard prepares for the global model and the lent yearly shape
-/// alone (its frames and feature tables, five times its training data, would only weigh on
-/// memory: with the global model on, every shard prepares every series).
-enum Ready {
-    Whole(Box<crate::Prepared>),
-    Data(Box<crate::TrainData>),
-}
-
-impl Ready {
-    fn data(&self) -> &crate::TrainData {
-        match self {
-            Ready::Whole(p) => &p.data,
-            Ready::Data(d) => d,
-        }
-    }
-
-    fn data_mut(&mut self) -> &mut crate::TrainData {
-        match self {
-            Ready::Whole(p) => &mut p.data,
-            Ready::Data(d) => d,
-        }
-    }
-}
-
-/// A series ready for phases 05–06: (position, key, rows, name, whether this shard holds it)
-/// and its phases 01–04.
+/// A series ready for the steps across series (the global model, the lent yearly shape):
+/// (position, key, rows, name, whether this shard holds it) and what phase 05 trains on. Only
+/// that is kept, a fifth of a series' phases 01–04: its frames and feature tables are prepared
+/// again when the series runs phases 05–06, so a run never holds every series' frames at once.
 type PreparedSeries = (
     (usize, Vec<String>, usize, String, bool),
-    Result<Ready, PipelineError>,
+    Result<crate::TrainData, PipelineError>,
 );
 
 /// A many-series run.
@@ -410,132 +386,20 @@ fn shared_settings(raw: &DataFrame, cfg: &AppConfig) -> Result<AppConfig, Pipeli
 
 /// Runs every series of the long table `raw` (keyed by `cfg.source.serie`) through phases
 /// 01–06 in memory, in parallel, and forecasts their total; with a `shard`, only the series
-/// that shard holds.
-///
-/// The series run on polars' thread pool. Phases 01–04 call polars, whose parallel steps run
-/// on that pool; from a thread of another pool (rayon's global one) each such step waits
-/// across pools, and a waiting thread takes up another series' phases on top of its stack, so
-/// the stack grew with the number of series (300 series overflowed a worker's 2 MiB). On
-/// polars' own pool a step started from a worker runs in place.
+/// that shard holds. Every series' outcome is kept: [`run_many_each`] hands each one over as
+/// soon as it has run instead, for a caller that keeps less of it.
 pub fn run_many(
     raw: &DataFrame,
     cfg: &AppConfig,
     shard: Option<Shard>,
 ) -> Result<Many, PipelineError> {
-    polars_core::runtime::THREAD_POOL.install(|| run_many_here(raw, cfg, shard))
-}
-
-/// [`run_many`] on the current thread pool.
-fn run_many_here(
-    raw: &DataFrame,
-    cfg: &AppConfig,
-    shard: Option<Shard>,
-) -> Result<Many, PipelineError> {
-    if cfg.source.serie.is_empty() {
-        return Err(PipelineError::NoSeriesKey);
-    }
-    let global = cfg.train.global.enabled;
-    let parts = connector::split_series(raw, &cfg.source.serie)?;
-    let given = cfg;
-    let cfg = &shared_settings(raw, cfg)?;
-    let in_source = parts.len();
-    // Phases 01–04 of every series, then the global model across them (when on), then each
-    // series' competition and forecast. The global model is fitted on every series of the
-    // source, so a shard prepares them all and its series see the same global model as in
-    // the unsharded run; without it, a shard prepares the others only when one of its series
-    // is short enough to borrow their yearly shape (after its own phases 01–04 say so).
-    let clock = std::time::Instant::now();
-    let prepare = |parts: Vec<(usize, bool, connector::SeriesFrame)>| -> Vec<PreparedSeries> {
-        parts
-            .into_par_iter()
-            .map(|(position, mine, p)| {
-                let name = p.name();
-                let prepared = crate::prepare(&p.frame, cfg).map(|prep| {
-                    if mine {
-                        Ready::Whole(Box::new(prep))
-                    } else {
-                        Ready::Data(Box::new(prep.data))
-                    }
-                });
-                ((position, p.key, p.frame.height(), name, mine), prepared)
-            })
-            .collect()
-    };
-    let (first, rest): (Vec<_>, Vec<_>) = parts
-        .into_iter()
-        .enumerate()
-        .map(|(position, p)| (position, shard.is_none_or(|s| s.holds(&p.key)), p))
-        .partition(|(_, mine, _)| global || *mine);
-    let mut prepared = prepare(first);
-    let borrowing = prepared.iter().any(|((.., mine), p)| {
-        *mine
-            && p.as_ref()
-                .is_ok_and(|p| borrows(given, p.data().fechas.len()))
-    });
-    if borrowing && !rest.is_empty() {
-        prepared.extend(prepare(rest));
-        prepared.sort_by_key(|((position, ..), _)| *position);
-    }
-    let prepare_ms = clock.elapsed().as_millis();
-    let lent = lend(&mut prepared, given);
-    let fitted: Vec<Option<crate::global::FittedCandidate>> = if global {
-        let ready: Vec<(usize, (&str, &crate::TrainData))> = prepared
-            .iter()
-            .enumerate()
-            .filter_map(|(i, ((_, _, _, name, _), p))| {
-                p.as_ref().ok().map(|p| (i, (name.as_str(), p.data())))
-            })
-            .collect();
-        let views: Vec<(&str, &crate::TrainData)> = ready.iter().map(|(_, v)| *v).collect();
-        let mut out = vec![None; prepared.len()];
-        match crate::global::fit_across(&views, &cfg.train) {
-            Ok(fits) => {
-                for ((i, _), f) in ready.iter().zip(fits) {
-                    out[*i] = f;
-                }
-            }
-            Err(e) => tracing::warn!("the global model does not compete: {}", crate::chain(&e)),
-        }
-        out
-    } else {
-        vec![None; prepared.len()]
-    };
-    let global_ms = clock.elapsed().as_millis() - prepare_ms;
-    // Only the shard's series go on.
-    let mine: Vec<_> = prepared
-        .into_iter()
-        .zip(fitted)
-        .zip(lent)
-        .filter(|((((_, _, _, _, mine), _), _), _)| *mine)
-        .collect();
-    let series: Vec<SeriesRun> = mine
-        .into_par_iter()
-        .map(
-            |((((position, key, rows, name, _), prepared), fitted), lent)| {
-                let outcome = prepared.and_then(|prep| match prep {
-                    Ready::Whole(prep) => crate::finish(*prep, cfg, fitted.as_ref(), lent, &|_| {}),
-                    Ready::Data(_) => unreachable!("a shard's own series is prepared whole"),
-                });
-                if let Err(e) = &outcome {
-                    tracing::warn!(serie = %name, "series failed: {}", crate::chain(e));
-                }
-                SeriesRun {
-                    position,
-                    rows,
-                    key,
-                    name,
-                    outcome,
-                }
-            },
-        )
-        .collect();
-    tracing::info!(
-        series = series.len(),
-        prepare_ms,
-        global_ms,
-        compete_forecast_ms = clock.elapsed().as_millis() - prepare_ms - global_ms,
-        "many-series stages: phases 01-04, the global model, phases 05-06"
-    );
+    let Runs {
+        key_columns,
+        in_source,
+        shard,
+        series,
+        history_end,
+    } = run_many_each(raw, cfg, shard, |s| s)?;
     let ok: Vec<&Outcome> = series
         .iter()
         .filter_map(|s| s.outcome.as_ref().ok())
@@ -555,11 +419,203 @@ fn run_many_here(
         .collect();
     let total = total(&refs)?;
     Ok(Many {
-        key_columns: cfg.source.serie.clone(),
+        key_columns,
         in_source,
         shard,
         series,
         total,
+        history_end,
+    })
+}
+
+/// What [`run_many_each`] kept of each series, in key order.
+#[derive(Debug)]
+pub struct Runs<R> {
+    /// The key columns.
+    pub key_columns: Vec<String>,
+    /// Series in the source (on a shard, more than [`Runs::series`] holds).
+    pub in_source: usize,
+    /// The shard run, if any.
+    pub shard: Option<Shard>,
+    /// What `each` returned for every series (of the shard), in key order.
+    pub series: Vec<R>,
+    /// As [`Many::history_end`].
+    pub history_end: Option<NaiveDate>,
+}
+
+/// [`run_many`] without the total, handing each series' run to `each` on the thread that ran
+/// it, as soon as it has run, and keeping only what `each` returns: a caller that writes each
+/// series out, or keeps a few numbers of it, holds one series' frames, models and bootstrap
+/// paths per thread instead of every series'. The series run on polars' thread pool; each
+/// series' result is the same whatever the thread count, and `each`'s results come back in
+/// key order.
+///
+/// Phases 01–04 of the series the steps across series need (every series with the global
+/// model, `train.global`; the others too when one of them borrows a yearly shape,
+/// `features.forma_anual_prestada`) run first and keep only their training data; each series
+/// then prepares its frames again when it runs phases 05–06. Without those steps a series runs
+/// phases 01–06 in one go.
+///
+/// ```no_run
+/// // A long table keyed by `tienda`: each store's 185-day total, without keeping its run.
+/// let mut cfg = pipeline::AppConfig::shipped().unwrap();
+/// cfg.source.serie = vec!["tienda".into()];
+/// # let long = polars::prelude::DataFrame::empty();
+/// let runs = pipeline::many::run_many_each(&long, &cfg, None, |s| {
+///     let units = s.outcome.ok().map(|o| o.forecast.daily.iter().map(|d| d.point).sum::<f64>());
+///     (s.name, units)
+/// })
+/// .unwrap();
+/// for (name, units) in runs.series {
+///     println!("{name}: {units:?}");
+/// }
+/// ```
+///
+/// Why polars' pool: phases 01–04 call polars, whose parallel steps run on that pool; from a
+/// thread of another pool (rayon's global one) each such step waits across pools, and a
+/// waiting thread takes up another series' phases on top of its stack, so the stack grew with
+/// the number of series (300 series overflowed a worker's 2 MiB). On polars' own pool a step
+/// started from a worker runs in place.
+pub fn run_many_each<R, F>(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    shard: Option<Shard>,
+    each: F,
+) -> Result<Runs<R>, PipelineError>
+where
+    R: Send,
+    F: Fn(SeriesRun) -> R + Sync,
+{
+    polars_core::runtime::THREAD_POOL.install(|| run_each_here(raw, cfg, shard, &each))
+}
+
+/// A series of the source: its position in key order, whether this shard holds it, its rows.
+type SourceSeries = (usize, bool, connector::SeriesFrame);
+
+/// [`run_many_each`] on the current thread pool.
+fn run_each_here<R: Send>(
+    raw: &DataFrame,
+    cfg: &AppConfig,
+    shard: Option<Shard>,
+    each: &(dyn Fn(SeriesRun) -> R + Sync),
+) -> Result<Runs<R>, PipelineError> {
+    if cfg.source.serie.is_empty() {
+        return Err(PipelineError::NoSeriesKey);
+    }
+    let global = cfg.train.global.enabled;
+    let given = cfg;
+    let cfg = &shared_settings(raw, cfg)?;
+    let (mine, rest): (Vec<SourceSeries>, Vec<SourceSeries>) =
+        connector::split_series(raw, &cfg.source.serie)?
+            .into_iter()
+            .enumerate()
+            .map(|(position, p)| (position, shard.is_none_or(|s| s.holds(&p.key)), p))
+            .partition(|(_, mine, _)| *mine);
+    let in_source = mine.len() + rest.len();
+    // Phases 01–04 of the series the global model is fitted on (every series of the source,
+    // so that a shard's series see the same global model as in the unsharded run) or that a
+    // yearly shape is lent from (the others, once one of the shard's series turns out short
+    // enough to borrow), keeping only their training data.
+    let clock = std::time::Instant::now();
+    let prepare = |parts: &[SourceSeries]| -> Vec<PreparedSeries> {
+        parts
+            .par_iter()
+            .map(|(position, mine, p)| {
+                let data = crate::prepare(&p.frame, cfg).map(|prep| prep.data);
+                (
+                    (*position, p.key.clone(), p.frame.height(), p.name(), *mine),
+                    data,
+                )
+            })
+            .collect()
+    };
+    let across = global || given.features.forma_anual_prestada.is_some();
+    let mut prepared: Vec<PreparedSeries> = if across { prepare(&mine) } else { Vec::new() };
+    let borrowing = prepared
+        .iter()
+        .any(|(_, p)| p.as_ref().is_ok_and(|d| borrows(given, d.fechas.len())));
+    if (global || borrowing) && !rest.is_empty() {
+        prepared.extend(prepare(&rest));
+        prepared.sort_by_key(|((position, ..), _)| *position);
+    }
+    drop(rest);
+    let prepare_ms = clock.elapsed().as_millis();
+    let lent = lend(&mut prepared, given);
+    let fitted: Vec<Option<crate::global::FittedCandidate>> = if global {
+        let ready: Vec<(usize, (&str, &crate::TrainData))> = prepared
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ((_, _, _, name, _), p))| {
+                p.as_ref().ok().map(|p| (i, (name.as_str(), p)))
+            })
+            .collect();
+        let views: Vec<(&str, &crate::TrainData)> = ready.iter().map(|(_, v)| *v).collect();
+        let mut out = vec![None; prepared.len()];
+        match crate::global::fit_across(&views, &cfg.train) {
+            Ok(fits) => {
+                for ((i, _), f) in ready.iter().zip(fits) {
+                    out[*i] = f;
+                }
+            }
+            Err(e) => tracing::warn!("the global model does not compete: {}", crate::chain(&e)),
+        }
+        out
+    } else {
+        vec![None; prepared.len()]
+    };
+    let global_ms = clock.elapsed().as_millis() - prepare_ms;
+    // The shard's series, each with what the steps across series gave it (when they ran: then
+    // every one of the shard's series was prepared, in position order as `mine`).
+    let mut across: Vec<_> = prepared
+        .into_iter()
+        .zip(fitted)
+        .zip(lent)
+        .filter(|((((.., mine), _), _), _)| *mine)
+        .map(|(((_, data), fitted), lent)| (Some(data), fitted, lent))
+        .collect();
+    if across.is_empty() {
+        across = mine.iter().map(|_| (None, None, None)).collect();
+    }
+    let series: Vec<R> = mine
+        .into_par_iter()
+        .zip(across)
+        .map(|((position, _, p), (data, fitted, lent))| {
+            let name = p.name();
+            let outcome = match data {
+                Some(Err(e)) => Err(e),
+                data => crate::prepare(&p.frame, cfg).and_then(|mut prep| {
+                    // The training data the steps across series adjusted (a lent shape).
+                    if let Some(Ok(data)) = data {
+                        prep.data = data;
+                    }
+                    crate::finish(prep, cfg, fitted.as_ref(), lent, &|_| {})
+                }),
+            };
+            if let Err(e) = &outcome {
+                tracing::warn!(serie = %name, "series failed: {}", crate::chain(e));
+            }
+            each(SeriesRun {
+                position,
+                rows: p.frame.height(),
+                key: p.key,
+                name,
+                outcome,
+            })
+        })
+        .collect();
+    tracing::info!(
+        series = series.len(),
+        prepare_ms,
+        global_ms,
+        prepare_compete_forecast_ms = clock.elapsed().as_millis() - prepare_ms - global_ms,
+        "many-series stages: phases 01-04 for the steps across series, the global model, \
+         phases 01-06"
+    );
+    Ok(Runs {
+        key_columns: cfg.source.serie.clone(),
+        in_source,
+        shard,
+        series,
         history_end: cfg.run.cutoff,
     })
 }

@@ -251,44 +251,6 @@ fn column_names(frame: &polars::prelude::DataFrame) -> Vec<String> {
         .collect()
 }
 
-/// The frames stacked into one: every column of any of them, in the order first seen, null on
-/// the rows of a frame without it.
-fn union_frames(
-    frames: Vec<polars::prelude::DataFrame>,
-) -> Result<Option<polars::prelude::DataFrame>, PipelineError> {
-    use polars::prelude::*;
-    let mut columns: Vec<(PlSmallStr, DataType)> = Vec::new();
-    for f in &frames {
-        for c in f.columns() {
-            if !columns.iter().any(|(n, _)| n == c.name()) {
-                columns.push((c.name().clone(), c.dtype().clone()));
-            }
-        }
-    }
-    let mut out: Option<DataFrame> = None;
-    for f in frames {
-        let height = f.height();
-        let cols: Vec<Column> = columns
-            .iter()
-            .map(|(n, t)| match f.column(n.as_str()) {
-                Ok(c) => c.clone(),
-                Err(_) => Column::full_null(n.clone(), height, t),
-            })
-            .collect();
-        let f = DataFrame::new(height, cols)?;
-        match &mut out {
-            None => out = Some(f),
-            Some(o) => {
-                o.vstack_mut(&f)?;
-            }
-        }
-    }
-    if let Some(o) = &mut out {
-        o.align_chunks();
-    }
-    Ok(out)
-}
-
 /// A forecast series' tables and total input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesTables {
@@ -378,49 +340,63 @@ fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The parts of a many-series run's `series`, and each forecast series' frames of every layer
-/// of [`LAYERS`] with its key (by layer). Each outcome is consumed as its part is made: its
-/// forecast moves into the part, and its models, training data and feature tables are freed
-/// before the layers are stacked and written; the layers' frames share their columns with the
-/// frames kept for writing (until stop 44 a copy of every forecast, bootstrap paths included,
-/// was made while every outcome was still held).
-fn parts(
-    series: Vec<crate::many::SeriesRun>,
+/// A series as a many-series run keeps it once it has run: its part, and its frames of every
+/// layer of [`LAYERS`] with its key, as Parquet bytes (by layer; none when it failed).
+type Kept = (SeriesPart, Vec<Vec<u8>>);
+
+/// What the run keeps of a series' run (on the thread that ran it, as soon as it has run): its
+/// report row, its tables as CSV text, what the total needs (its forecast moves in) and its
+/// layers compressed. Its models, training data, frames and feature tables are freed there, so
+/// a run holds a few hundred kilobytes per series instead of every series' whole run (until
+/// this stop the parts were made once every series had run: 2.6 GB at 1,000 series).
+fn part(
+    s: crate::many::SeriesRun,
     key_columns: &[String],
     levels: &[f64],
-) -> Result<(Vec<SeriesPart>, Vec<Vec<polars::prelude::DataFrame>>), PipelineError> {
-    let mut out = Vec::with_capacity(series.len());
-    let mut layers: Vec<Vec<polars::prelude::DataFrame>> = vec![Vec::new(); LAYERS.len()];
-    for s in series {
-        let row = series_row(&s);
-        let (tables, layer_columns) = match s.outcome {
-            Ok(o) => {
-                let frames = layer_frames(&o)?;
-                for (l, f) in frames.iter().enumerate() {
-                    layers[l].push(with_key(f, key_columns, &s.key)?);
-                }
-                (
-                    Some(SeriesTables {
-                        daily_csv: utf8(crate::tables::daily_csv(&o.forecast)?),
-                        monthly_csv: utf8(crate::tables::monthly_csv(&o.forecast, levels)?),
-                        leaderboard_csv: utf8(crate::tables::leaderboard_csv(
-                            &o.trained.leaderboard,
-                        )?),
-                        total: TotalInput::from_outcome(o)?,
-                    }),
-                    frames.iter().map(column_names).collect(),
-                )
-            }
-            Err(_) => (None, Vec::new()),
-        };
-        out.push(SeriesPart {
+) -> Result<Kept, PipelineError> {
+    let row = series_row(&s);
+    let (tables, layer_columns, pieces) = match s.outcome {
+        Ok(o) => {
+            let frames = layer_frames(&o)?;
+            let pieces = frames
+                .iter()
+                .map(|f| layer_piece(f, key_columns, &s.key))
+                .collect::<Result<Vec<_>, _>>()?;
+            (
+                Some(SeriesTables {
+                    daily_csv: utf8(crate::tables::daily_csv(&o.forecast)?),
+                    monthly_csv: utf8(crate::tables::monthly_csv(&o.forecast, levels)?),
+                    leaderboard_csv: utf8(crate::tables::leaderboard_csv(&o.trained.leaderboard)?),
+                    total: TotalInput::from_outcome(o)?,
+                }),
+                frames.iter().map(column_names).collect(),
+                pieces,
+            )
+        }
+        Err(_) => (None, Vec::new(), Vec::new()),
+    };
+    Ok((
+        SeriesPart {
             position: s.position,
             row,
             tables,
             layer_columns,
-        });
-    }
-    Ok((out, layers))
+        },
+        pieces,
+    ))
+}
+
+/// A series' frame of a layer with its key first, as Parquet bytes.
+fn layer_piece(
+    frame: &polars::prelude::DataFrame,
+    key_columns: &[String],
+    key: &[String],
+) -> Result<Vec<u8>, PipelineError> {
+    Ok(connector::to_parquet_bytes_fast(&with_key(
+        frame,
+        key_columns,
+        key,
+    )?)?)
 }
 
 /// The `series` report body of a many-series run.
@@ -489,26 +465,33 @@ pub fn many(
 ) -> Result<(), PipelineError> {
     let (fetched, source) = super::source::fetch(store, cfg, access)?;
     super::source::put_snapshot(store, &fetched, source, cfg.zone())?;
-    let Many {
+    let levels = cfg.forecast.intervals.percents();
+    let keys = cfg.source.serie.clone();
+    let crate::many::Runs {
         key_columns,
         in_source,
         series,
-        total,
         history_end,
         ..
-    } = crate::many::run_many(&fetched.frame, cfg, shard)?;
-    let levels = cfg.forecast.intervals.percents();
-    let (parts, layers) = parts(series, &key_columns, &levels)?;
-    // The unsharded total is run_many's; a shard's total is nobody's.
-    let total = total.as_ref().filter(|_| shard.is_none());
+    } = crate::many::run_many_each(&fetched.frame, cfg, shard, |s| part(s, &keys, &levels))?;
+    let (parts, pieces): (Vec<SeriesPart>, Vec<Vec<Vec<u8>>>) = series
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
+    // A shard's total is nobody's.
+    let total = match shard {
+        None => total_of(&parts)?,
+        Some(_) => None,
+    };
     publish(
         store,
         &key_columns,
         in_source,
         shard,
         &parts,
-        layers,
-        total,
+        &pieces,
+        total.as_ref(),
         &levels,
     )?;
     if let Some(shard) = shard {
@@ -607,8 +590,12 @@ pub fn merge(
             serie: w[1].row.serie.clone(),
         }));
     }
-    let mut layers: Vec<Vec<polars::prelude::DataFrame>> = vec![Vec::new(); LAYERS.len()];
-    for p in parts.iter().filter(|p| p.tables.is_some()) {
+    let mut pieces: Vec<Vec<Vec<u8>>> = Vec::with_capacity(parts.len());
+    for p in &parts {
+        if p.tables.is_none() {
+            pieces.push(Vec::new());
+            continue;
+        }
         let frames = frames_of
             .remove(&p.row.key)
             .filter(|f| f.len() == LAYERS.len() && p.layer_columns.len() == LAYERS.len())
@@ -619,10 +606,16 @@ pub fn merge(
                 })
             })?;
         // The series' own columns (its shard's table holds its shard's union).
-        for (l, (frame, columns)) in frames.iter().zip(&p.layer_columns).enumerate() {
-            let own = frame.select(columns.iter().map(|c| c.as_str()))?;
-            layers[l].push(with_key(&own, &keys, &p.row.key)?);
-        }
+        pieces.push(
+            frames
+                .iter()
+                .zip(&p.layer_columns)
+                .map(|(frame, columns)| {
+                    let own = frame.select(columns.iter().map(|c| c.as_str()))?;
+                    layer_piece(&own, &keys, &p.row.key)
+                })
+                .collect::<Result<_, _>>()?,
+        );
     }
     let levels = cfg.forecast.intervals.percents();
     let total = total_of(&parts)?;
@@ -632,15 +625,15 @@ pub fn merge(
         in_source,
         None,
         &parts,
-        layers,
+        &pieces,
         total.as_ref(),
         &levels,
     )
 }
 
 /// Publishes a many-series run's parts: the `series` report, the long layers of [`LAYERS`]
-/// (`layers`, by layer) and the long forecast and leaderboard tables, with `total` (none on a
-/// shard).
+/// (`pieces`: each part's frames by layer, Parquet bytes, stacked one series at a time) and the
+/// long forecast and leaderboard tables, with `total` (none on a shard).
 #[allow(clippy::too_many_arguments)]
 fn publish(
     store: &mut dyn Store,
@@ -648,7 +641,7 @@ fn publish(
     in_source: usize,
     shard: Option<Shard>,
     parts: &[SeriesPart],
-    layers: Vec<Vec<polars::prelude::DataFrame>>,
+    pieces: &[Vec<Vec<u8>>],
     total: Option<&crate::many::Total>,
     levels: &[f64],
 ) -> Result<(), PipelineError> {
@@ -701,10 +694,13 @@ fn publish(
         store.put(area, name, "csv", &bytes, Some(rows(parts) as u64))?;
         Ok(())
     };
-    for ((area, name), frames) in LAYERS.into_iter().zip(layers) {
-        if let Some(frame) = union_frames(frames)? {
-            let bytes = connector::to_parquet_bytes(&frame)?;
-            store.put(area, name, "parquet", &bytes, Some(frame.height() as u64))?;
+    for (l, (area, name)) in LAYERS.into_iter().enumerate() {
+        let files: Vec<&[u8]> = pieces
+            .iter()
+            .filter_map(|p| p.get(l).map(Vec::as_slice))
+            .collect();
+        if let Some((bytes, rows)) = connector::stack_parquet(&files, name)? {
+            store.put(area, name, "parquet", &bytes, Some(rows as u64))?;
         }
     }
     put(store, Area::Forecast, "forecast_daily", &daily)?;
@@ -757,42 +753,6 @@ fn log_rows(body: &SeriesBody) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Frames with different columns stack into one holding them all, in the order first
-    /// seen, null where a frame lacked one; a series' own columns select it back exactly.
-    #[test]
-    fn layers_of_series_with_different_columns_share_one_table() {
-        use polars::prelude::*;
-        let a = DataFrame::new(
-            2,
-            vec![
-                Column::new("k".into(), ["a", "a"]),
-                Column::new("x".into(), [1.0, 2.0]),
-                Column::new("y".into(), [3.0, 4.0]),
-            ],
-        )
-        .unwrap();
-        let b = DataFrame::new(
-            1,
-            vec![
-                Column::new("k".into(), ["b"]),
-                Column::new("z".into(), [true]),
-                Column::new("x".into(), [5.0]),
-            ],
-        )
-        .unwrap();
-        let u = union_frames(vec![a.clone(), b.clone()]).unwrap().unwrap();
-        assert_eq!(column_names(&u), ["k", "x", "y", "z"]);
-        assert_eq!(u.height(), 3);
-        assert_eq!(u.column("y").unwrap().null_count(), 1);
-        assert_eq!(u.column("z").unwrap().null_count(), 2);
-        let back = u
-            .slice(2, 1)
-            .select(column_names(&b).iter().map(|c| c.as_str()))
-            .unwrap();
-        assert!(back.equals_missing(&b));
-        assert!(union_frames(Vec::new()).unwrap().is_none());
-    }
 
     fn row(champion: Option<&str>, backtest: Option<f64>, mase: Option<f64>) -> SeriesRow {
         SeriesRow {
