@@ -811,13 +811,21 @@ pub fn to_parquet_bytes(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
     Ok(buf)
 }
 
-/// A frame as Parquet bytes compressed for speed (LZ4) rather than size: for bytes held a
-/// while in memory and read back by the same program, as the files [`stack_parquet`] stacks.
+/// A frame as Parquet bytes written for speed rather than size (LZ4, no column statistics):
+/// for bytes held a while in memory and read back by the same program, as the files
+/// [`stack_parquet`] stacks.
 pub fn to_parquet_bytes_fast(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
     let mut buf = Vec::new();
     let mut f = frame.clone();
     ParquetWriter::new(&mut buf)
         .with_compression(ParquetCompression::Lz4Raw)
+        .with_statistics(StatisticsOptions {
+            min_value: false,
+            max_value: false,
+            distinct_count: false,
+            null_count: false,
+            ..StatisticsOptions::default()
+        })
         .set_parallel(false)
         .finish(&mut f)?;
     Ok(buf)
