@@ -31,9 +31,144 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     quantile_sorted(&v, q)
 }
 
+/// A sum of `f64` values whose result does not depend on the order they are added in, nor on
+/// how they were grouped into partial sums: each value is rounded to a multiple of 2⁻⁶⁴ and
+/// summed exactly as an `i128`; [`ExactSum::value`] rounds the exact sum to the nearest `f64`
+/// once. A many-series total summed series by series, by shards merged later, or in any
+/// thread's order gives the same bits. A value that is not finite, or of magnitude 2⁶² or more
+/// (where the sum could leave the integer's range), makes the sum NaN, as does a sum that would
+/// overflow. Values under 2⁻⁶⁵ count as 0.
+///
+/// ```
+/// use core_types::stats::ExactSum;
+/// let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+/// for v in [0.1, 1e15, -1e15, 0.2] { a.add(v); }
+/// for v in [0.2, -1e15, 0.1, 1e15] { b.add(v); }
+/// assert_eq!(a, b);
+/// // 0.1 + 0.2 to the nearest f64, the large values cancelled exactly.
+/// assert_eq!(a.value(), 0.1 + 0.2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactSum(Option<i128>);
+
+impl Default for ExactSum {
+    fn default() -> Self {
+        Self(Some(0))
+    }
+}
+
+/// 2⁶⁴: the grid values are rounded to, as a factor.
+const EXACT_SCALE: f64 = 18_446_744_073_709_551_616.0;
+
+impl ExactSum {
+    /// Adds `v`.
+    pub fn add(&mut self, v: f64) {
+        let scaled = v * EXACT_SCALE;
+        let term = (v.is_finite() && v.abs() < 4_611_686_018_427_387_904.0)
+            .then(|| scaled.round() as i128);
+        self.0 = self.0.zip(term).and_then(|(a, b)| a.checked_add(b));
+    }
+
+    /// Adds another sum (a partial sum of other values).
+    pub fn merge(&mut self, other: ExactSum) {
+        self.0 = self.0.zip(other.0).and_then(|(a, b)| a.checked_add(b));
+    }
+
+    /// The sum, rounded to the nearest `f64` (NaN when a value was not finite or too large).
+    pub fn value(&self) -> f64 {
+        self.0.map_or(f64::NAN, |x| x as f64 / EXACT_SCALE)
+    }
+}
+
+/// Written as the exact integer in decimal text (multiples of 2⁻⁶⁴), `null` for NaN: JSON
+/// readers of other languages keep every digit.
+impl serde::Serialize for ExactSum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(x) => s.serialize_str(&x.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExactSum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text: Option<String> = serde::Deserialize::deserialize(d)?;
+        match text {
+            None => Ok(Self(None)),
+            Some(t) => t.parse::<i128>().map(|x| Self(Some(x))).map_err(|_| {
+                serde::de::Error::custom(format!("not an exact sum (an integer): {t:?}"))
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Any order and any grouping into partial sums give the same bits, within the
+        /// rounding of each value to 2⁻⁶⁴ of the plain sum.
+        #[test]
+        fn exact_sums_do_not_depend_on_order_or_grouping(
+            values in proptest::collection::vec(-1e12f64..1e12, 0..60),
+            cut in 0usize..60,
+            seed in 0u64..1000,
+        ) {
+            let mut whole = ExactSum::default();
+            values.iter().for_each(|v| whole.add(*v));
+            let mut shuffled = values.clone();
+            // A seeded permutation, without a random-number crate.
+            let n = shuffled.len();
+            for i in (1..n).rev() {
+                let j = ((seed.wrapping_mul(6364136223846793005).wrapping_add(i as u64)) >> 33) as usize % (i + 1);
+                shuffled.swap(i, j);
+            }
+            let cut = cut.min(n);
+            let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+            shuffled[..cut].iter().for_each(|v| a.add(*v));
+            shuffled[cut..].iter().for_each(|v| b.add(*v));
+            b.merge(a);
+            proptest::prop_assert_eq!(whole, b);
+            proptest::prop_assert_eq!(whole.value().to_bits(), b.value().to_bits());
+            let plain: f64 = values.iter().sum();
+            let scale: f64 = values.iter().map(|v| v.abs()).sum::<f64>().max(1.0);
+            proptest::prop_assert!((whole.value() - plain).abs() <= 1e-12 * scale);
+        }
+    }
+
+    #[test]
+    fn exact_sums_poison_on_what_they_cannot_hold_and_round_trip_as_text() {
+        let mut s = ExactSum::default();
+        s.add(1.5);
+        s.add(2.0f64.powi(-70));
+        assert_eq!(s.value(), 1.5);
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(text, format!("\"{}\"", 3i128 << 63));
+        assert_eq!(serde_json::from_str::<ExactSum>(&text).unwrap(), s);
+        assert!(serde_json::from_str::<ExactSum>("\"1.5\"").is_err());
+        for bad in [f64::NAN, f64::INFINITY, 2.0f64.powi(62)] {
+            let mut t = s;
+            t.add(bad);
+            assert!(t.value().is_nan(), "{bad}");
+            assert_eq!(serde_json::to_string(&t).unwrap(), "null");
+            assert!(serde_json::from_str::<ExactSum>("null")
+                .unwrap()
+                .value()
+                .is_nan());
+            let mut u = ExactSum::default();
+            u.merge(t);
+            assert!(u.value().is_nan());
+        }
+        // Near the bound, sums that would leave the integer's range turn NaN, not wrap.
+        let mut big = ExactSum::default();
+        for _ in 0..4 {
+            big.add(2.0f64.powi(62) - 2.0f64.powi(10));
+        }
+        assert!(big.value().is_nan());
+        assert_eq!(ExactSum::default().value(), 0.0);
+    }
 
     #[test]
     fn linear_quantile_matches_numpy() {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::SourceAccess;
-use crate::many::{Many, Shard, TotalInput};
+use crate::many::{Many, Shard, TotalSum};
 use crate::{AppConfig, PartitionProblem, PipelineError};
 use store::{Area, Store};
 
@@ -251,7 +251,7 @@ fn column_names(frame: &polars::prelude::DataFrame) -> Vec<String> {
         .collect()
 }
 
-/// A forecast series' tables and total input.
+/// A forecast series' tables.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesTables {
     /// `forecast_daily` rows of the series, CSV with header, without the key.
@@ -260,8 +260,6 @@ pub struct SeriesTables {
     pub monthly_csv: String,
     /// Leaderboard rows.
     pub leaderboard_csv: String,
-    /// What the total across series needs of it.
-    pub total: TotalInput,
 }
 
 /// A shard's partition (`forecast/partition_latest.json` in its folder).
@@ -273,6 +271,9 @@ pub struct Partition {
     pub key_columns: Vec<String>,
     /// Series in the whole source.
     pub in_source: usize,
+    /// The shard's series summed for the total across series (exact sums: the merge adds the
+    /// shards' and gets the unsharded run's bits).
+    pub total: TotalSum,
     /// SHA-256 of the resolved configuration without its `paths` (every shard must agree).
     pub config_sha256: String,
     /// SHA-256 of the source's rows as read (every shard must agree).
@@ -345,18 +346,31 @@ fn utf8(bytes: Vec<u8>) -> String {
 type Kept = (SeriesPart, Vec<Vec<u8>>);
 
 /// What the run keeps of a series' run (on the thread that ran it, as soon as it has run): its
-/// report row, its tables as CSV text, what the total needs (its forecast moves in) and its
-/// layers compressed. Its models, training data, frames and feature tables are freed there, so
-/// a run holds a few hundred kilobytes per series instead of every series' whole run (until
-/// this stop the parts were made once every series had run: 2.6 GB at 1,000 series).
+/// report row, its tables as CSV text and its layers compressed; its forecast is added to the
+/// total's sum. Its models, training data, frames, feature tables and bootstrap paths are freed
+/// there, so a run holds tens of kilobytes per series instead of every series' whole run (until
+/// stop 45 the parts were made once every series had run: 2.6 GB at 1,000 series).
 fn part(
     s: crate::many::SeriesRun,
     key_columns: &[String],
     levels: &[f64],
+    total: &std::sync::Mutex<TotalSum>,
 ) -> Result<Kept, PipelineError> {
     let row = series_row(&s);
     let (tables, layer_columns, pieces) = match s.outcome {
         Ok(o) => {
+            let (actuals, history) = crate::many::observed(&o)?;
+            total
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .add(
+                    s.position,
+                    &crate::many::TotalRef {
+                        forecast: &o.forecast,
+                        actuals: &actuals,
+                        history: &history,
+                    },
+                );
             let frames = layer_frames(&o)?;
             let pieces = frames
                 .iter()
@@ -367,7 +381,6 @@ fn part(
                     daily_csv: utf8(crate::tables::daily_csv(&o.forecast)?),
                     monthly_csv: utf8(crate::tables::monthly_csv(&o.forecast, levels)?),
                     leaderboard_csv: utf8(crate::tables::leaderboard_csv(&o.trained.leaderboard)?),
-                    total: TotalInput::from_outcome(o)?,
                 }),
                 frames.iter().map(column_names).collect(),
                 pieces,
@@ -429,14 +442,6 @@ fn body_of(
     }
 }
 
-fn total_of(parts: &[SeriesPart]) -> Result<Option<crate::many::Total>, PipelineError> {
-    let inputs: Vec<crate::many::TotalRef<'_>> = parts
-        .iter()
-        .filter_map(|p| p.tables.as_ref().map(|t| t.total.as_ref()))
-        .collect();
-    crate::many::total(&inputs)
-}
-
 /// `frame` with the key columns first, each holding the series' value.
 fn with_key(
     frame: &polars::prelude::DataFrame,
@@ -467,21 +472,27 @@ pub fn many(
     super::source::put_snapshot(store, &fetched, source, cfg.zone())?;
     let levels = cfg.forecast.intervals.percents();
     let keys = cfg.source.serie.clone();
+    let sum = std::sync::Mutex::new(TotalSum::default());
     let crate::many::Runs {
         key_columns,
         in_source,
         series,
         history_end,
         ..
-    } = crate::many::run_many_each(&fetched.frame, cfg, shard, |s| part(s, &keys, &levels))?;
+    } = crate::many::run_many_each(&fetched.frame, cfg, shard, |s| {
+        part(s, &keys, &levels, &sum)
+    })?;
     let (parts, pieces): (Vec<SeriesPart>, Vec<Vec<Vec<u8>>>) = series
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .unzip();
-    // A shard's total is nobody's.
+    let sum = sum
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // A shard's total is nobody's: its sum goes to the merge.
     let total = match shard {
-        None => total_of(&parts)?,
+        None => sum.clone().finish(),
         Some(_) => None,
     };
     publish(
@@ -499,6 +510,7 @@ pub fn many(
             shard,
             key_columns,
             in_source,
+            total: sum,
             config_sha256: config_sha256(cfg)?,
             source_sha256: sha_hex(&connector::to_parquet_bytes(&fetched.frame)?),
             history_end,
@@ -583,7 +595,13 @@ pub fn merge(
         }
     }
     let (keys, in_source) = (first.key_columns.clone(), first.in_source);
-    let mut parts: Vec<SeriesPart> = partitions.into_iter().flat_map(|p| p.series).collect();
+    // The shards' sums added: exact, so the unsharded run's total to the bit.
+    let mut sum = TotalSum::default();
+    let mut parts: Vec<SeriesPart> = Vec::new();
+    for p in partitions {
+        sum.merge(p.total);
+        parts.extend(p.series);
+    }
     parts.sort_by_key(|p| p.position);
     if let Some(w) = parts.windows(2).find(|w| w[0].position == w[1].position) {
         return Err(problem(PartitionProblem::Twice {
@@ -618,7 +636,7 @@ pub fn merge(
         );
     }
     let levels = cfg.forecast.intervals.percents();
-    let total = total_of(&parts)?;
+    let total = sum.finish();
     publish(
         store,
         &keys,
