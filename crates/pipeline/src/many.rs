@@ -455,6 +455,12 @@ where
     polars_core::runtime::THREAD_POOL.install(|| run_each_here(raw, cfg, shard, &each))
 }
 
+/// The threads [`run_many_each`] runs the series on (polars' pool, sized by
+/// `POLARS_MAX_THREADS`); `rayon::current_thread_index()` inside `each` is below it.
+pub fn workers() -> usize {
+    polars_core::runtime::THREAD_POOL.current_num_threads()
+}
+
 /// A series of the source: its position in key order, whether this shard holds it, its rows.
 type SourceSeries = (usize, bool, connector::SeriesFrame);
 
