@@ -804,4 +804,15 @@ fn the_merge_refuses_shards_that_ended_the_history_on_different_days() {
     v["history_end"] = Value::String((last - chrono::Days::new(184)).to_string());
     std::fs::write(&partition, serde_json::to_vec(&v).unwrap()).unwrap();
     assert_ne!(xtask(root, &merge), 0);
+    // A partition whose sums for the total do not match its series, or without them (another
+    // version's), is refused rather than summed short.
+    v["history_end"] = Value::String((last - chrono::Days::new(185)).to_string());
+    let series = v["total"]["series"].as_u64().unwrap();
+    assert!(series >= 1, "{}", v["total"]);
+    v["total"]["series"] = Value::from(series + 1);
+    std::fs::write(&partition, serde_json::to_vec(&v).unwrap()).unwrap();
+    assert_ne!(xtask(root, &merge), 0);
+    v.as_object_mut().unwrap().remove("total");
+    std::fs::write(&partition, serde_json::to_vec(&v).unwrap()).unwrap();
+    assert_ne!(xtask(root, &merge), 0);
 }

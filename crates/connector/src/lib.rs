@@ -160,6 +160,18 @@ pub enum ConnectorError {
         /// Its type.
         dtype: String,
     },
+    /// Files stacked into one table hold a column with types that do not widen to one.
+    #[error("{stack}: column `{column}` is {first} in one file and {found} in another")]
+    StackTypes {
+        /// The stack.
+        stack: String,
+        /// The column.
+        column: String,
+        /// Its type in the first file holding it.
+        first: String,
+        /// Its type in a later file.
+        found: String,
+    },
     /// A source setting the source cannot use.
     #[error("invalid setting `{key}`: {message}")]
     InvalidConfig {
@@ -834,12 +846,14 @@ pub fn to_parquet_bytes_fast(frame: &DataFrame) -> Result<Vec<u8>, ConnectorErro
 /// Rows of a row group of [`stack_parquet`]'s file (polars' own default).
 pub const STACK_ROW_GROUP: usize = 512 * 512;
 
-/// Parquet files (as [`to_parquet_bytes`] writes them) stacked into one, decoding one file at a
-/// time: the whole stack is never held decoded, only a row group of about [`STACK_ROW_GROUP`]
-/// rows (each file's rows go whole into the group being filled). The stack has every column of
-/// any of the files, in the order first seen, with the type first seen (a later file's column
-/// is cast to it), null on the rows of a file without it. The bytes and the rows; `None` for
-/// no file. `label` names the stack in an error.
+/// Parquet files (as [`to_parquet_bytes`] or [`to_parquet_bytes_fast`] write them) stacked into
+/// one, decoding one file at a time: the stack is never held decoded whole, only a row group of
+/// about [`STACK_ROW_GROUP`] rows (each file's rows go whole into the group being filled); the
+/// files and the stack's bytes are held. The stack has every column of any of the files, in the
+/// order first seen, null on the rows of a file without it. A column's type is the one every
+/// file has; a column of nulls takes the others' type, and numbers of different types become
+/// `Float64`; other mixes are an error naming the column ([`ConnectorError::StackTypes`]). The
+/// bytes and the rows; `None` for no file. `label` names the stack in an error.
 pub fn stack_parquet(
     files: &[&[u8]],
     label: &str,
@@ -855,9 +869,24 @@ pub fn stack_parquet(
             .finish()
             .map_err(|e| unreadable(label, &e))?;
         for c in head.columns() {
-            if !schema.contains(c.name()) {
-                schema.with_column(c.name().clone(), c.dtype().clone());
-            }
+            let wider = match schema.get(c.name()) {
+                None => c.dtype().clone(),
+                Some(t) if t == c.dtype() || c.dtype() == &DataType::Null => continue,
+                Some(DataType::Null) => c.dtype().clone(),
+                Some(t) if t.is_primitive_numeric() && c.dtype().is_primitive_numeric() => {
+                    DataType::Float64
+                }
+                Some(t) => {
+                    return Err(ConnectorError::StackTypes {
+                        stack: label.to_string(),
+                        column: c.name().to_string(),
+                        first: t.to_string(),
+                        found: c.dtype().to_string(),
+                    })
+                }
+            };
+            // A column already there keeps its place.
+            schema.with_column(c.name().clone(), wider);
         }
     }
     let mut buf = Vec::new();
@@ -1015,11 +1044,23 @@ mod tests {
             .into_no_null_iter()
             .collect();
         assert!(v.iter().enumerate().all(|(i, x)| *x == i as i64));
-        // A column that cannot take the first type is an error naming the stack.
+        // Integers first, fractions later: both widen to Float64, nothing truncated.
+        let i = DataFrame::new(1, vec![Column::new("x".into(), [7i64])]).unwrap();
+        let f = DataFrame::new(1, vec![Column::new("x".into(), [1.5])]).unwrap();
+        let files = [
+            to_parquet_bytes(&i).unwrap(),
+            to_parquet_bytes_fast(&f).unwrap(),
+        ];
+        let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+        let x = parquet_from_bytes(&stack_parquet(&refs, "t").unwrap().unwrap().0, "t").unwrap();
+        let x: Vec<Option<f64>> = x.column("x").unwrap().f64().unwrap().iter().collect();
+        assert_eq!(x, [Some(7.0), Some(1.5)]);
+        // Text and numbers do not mix: an error naming the stack and the column.
         let c = DataFrame::new(1, vec![Column::new("x".into(), ["text"])]).unwrap();
         let files = [to_parquet_bytes(&a).unwrap(), to_parquet_bytes(&c).unwrap()];
         let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
-        assert!(stack_parquet(&refs, "t").is_err());
+        let e = stack_parquet(&refs, "features").unwrap_err().to_string();
+        assert!(e.contains("features") && e.contains("`x`"), "{e}");
     }
 
     #[test]

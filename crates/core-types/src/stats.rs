@@ -33,11 +33,12 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 
 /// A sum of `f64` values whose result does not depend on the order they are added in, nor on
 /// how they were grouped into partial sums: each value is rounded to a multiple of 2⁻⁶⁴ and
-/// summed exactly as an `i128`; [`ExactSum::value`] rounds the exact sum to the nearest `f64`
-/// once. A many-series total summed series by series, by shards merged later, or in any
-/// thread's order gives the same bits. A value that is not finite, or of magnitude 2⁶² or more
-/// (where the sum could leave the integer's range), makes the sum NaN, as does a sum that would
-/// overflow. Values under 2⁻⁶⁵ count as 0.
+/// summed exactly, as an `i128` that wraps around plus a count of the wraps (arithmetic modulo
+/// 2¹²⁸ is associative, so partial sums may leave the integer's range as long as the whole
+/// does not); [`ExactSum::value`] rounds the exact sum to the nearest `f64` once. A
+/// many-series total summed series by series, by shards merged later, or in any thread's order
+/// gives the same bits. A value that is not finite, or of magnitude 2⁶² or more, makes the sum
+/// NaN, as does a whole sum of magnitude 2⁶³ or more; values under 2⁻⁶⁵ count as 0.
 ///
 /// ```
 /// use core_types::stats::ExactSum;
@@ -49,43 +50,59 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 /// assert_eq!(a.value(), 0.1 + 0.2);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExactSum(Option<i128>);
+pub struct ExactSum(Option<(i128, i64)>);
 
 impl Default for ExactSum {
     fn default() -> Self {
-        Self(Some(0))
+        Self(Some((0, 0)))
     }
 }
 
 /// 2⁶⁴: the grid values are rounded to, as a factor.
 const EXACT_SCALE: f64 = 18_446_744_073_709_551_616.0;
 
+/// `(a, wraps) + b` modulo 2¹²⁸, the wraps counted.
+fn wrapping(a: (i128, i64), b: i128) -> (i128, i64) {
+    let (sum, wrapped) = a.0.overflowing_add(b);
+    // Adding b wraps only across the end b points to.
+    let wraps = a.1 + i64::from(wrapped) * if b > 0 { 1 } else { -1 };
+    (sum, wraps)
+}
+
 impl ExactSum {
     /// Adds `v`.
     pub fn add(&mut self, v: f64) {
-        let scaled = v * EXACT_SCALE;
         let term = (v.is_finite() && v.abs() < 4_611_686_018_427_387_904.0)
-            .then(|| scaled.round() as i128);
-        self.0 = self.0.zip(term).and_then(|(a, b)| a.checked_add(b));
+            .then(|| (v * EXACT_SCALE).round() as i128);
+        self.0 = self.0.zip(term).map(|(a, b)| wrapping(a, b));
     }
 
     /// Adds another sum (a partial sum of other values).
     pub fn merge(&mut self, other: ExactSum) {
-        self.0 = self.0.zip(other.0).and_then(|(a, b)| a.checked_add(b));
+        self.0 = self
+            .0
+            .zip(other.0)
+            .map(|(a, (b, w))| wrapping((a.0, a.1 + w), b));
     }
 
-    /// The sum, rounded to the nearest `f64` (NaN when a value was not finite or too large).
+    /// The sum, rounded to the nearest `f64` (NaN when a value was not finite or too large, or
+    /// the sum leaves ±2⁶³).
     pub fn value(&self) -> f64 {
-        self.0.map_or(f64::NAN, |x| x as f64 / EXACT_SCALE)
+        match self.0 {
+            Some((x, 0)) => x as f64 / EXACT_SCALE,
+            _ => f64::NAN,
+        }
     }
 }
 
-/// Written as the exact integer in decimal text (multiples of 2⁻⁶⁴), `null` for NaN: JSON
-/// readers of other languages keep every digit.
+/// Written as the exact integer in decimal text (multiples of 2⁻⁶⁴; `"<integer>:<wraps>"` for
+/// a partial sum that wrapped around), `null` for NaN: JSON readers of other languages keep
+/// every digit.
 impl serde::Serialize for ExactSum {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Some(x) => s.serialize_str(&x.to_string()),
+            Some((x, 0)) => s.serialize_some(&x.to_string()),
+            Some((x, w)) => s.serialize_some(&format!("{x}:{w}")),
             None => s.serialize_none(),
         }
     }
@@ -94,11 +111,15 @@ impl serde::Serialize for ExactSum {
 impl<'de> serde::Deserialize<'de> for ExactSum {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text: Option<String> = serde::Deserialize::deserialize(d)?;
-        match text {
-            None => Ok(Self(None)),
-            Some(t) => t.parse::<i128>().map(|x| Self(Some(x))).map_err(|_| {
-                serde::de::Error::custom(format!("not an exact sum (an integer): {t:?}"))
-            }),
+        let Some(t) = text else {
+            return Ok(Self(None));
+        };
+        let (x, w) = t.split_once(':').unwrap_or((t.as_str(), "0"));
+        match (x.parse::<i128>(), w.parse::<i64>()) {
+            (Ok(x), Ok(w)) => Ok(Self(Some((x, w)))),
+            _ => Err(serde::de::Error::custom(format!(
+                "not an exact sum (an integer, and its wraps after a colon): {t:?}"
+            ))),
         }
     }
 }
@@ -112,7 +133,10 @@ mod tests {
         /// rounding of each value to 2⁻⁶⁴ of the plain sum.
         #[test]
         fn exact_sums_do_not_depend_on_order_or_grouping(
-            values in proptest::collection::vec(-1e12f64..1e12, 0..60),
+            values in proptest::collection::vec(
+                proptest::prop_oneof![-1e12f64..1e12, -4e18f64..4e18],
+                0..60,
+            ),
             cut in 0usize..60,
             seed in 0u64..1000,
         ) {
@@ -134,7 +158,9 @@ mod tests {
             proptest::prop_assert_eq!(whole.value().to_bits(), b.value().to_bits());
             let plain: f64 = values.iter().sum();
             let scale: f64 = values.iter().map(|v| v.abs()).sum::<f64>().max(1.0);
-            proptest::prop_assert!((whole.value() - plain).abs() <= 1e-12 * scale);
+            if plain.abs() < 9e18 {
+                proptest::prop_assert!((whole.value() - plain).abs() <= 1e-12 * scale);
+            }
         }
     }
 
@@ -161,12 +187,33 @@ mod tests {
             u.merge(t);
             assert!(u.value().is_nan());
         }
-        // Near the bound, sums that would leave the integer's range turn NaN, not wrap.
-        let mut big = ExactSum::default();
-        for _ in 0..4 {
-            big.add(2.0f64.powi(62) - 2.0f64.powi(10));
+        // Partial sums beyond the integer's range wrap and count it: the whole is exact in
+        // any order, NaN only when it is itself out of range.
+        let v = 4e18;
+        let (mut up, mut mixed) = (ExactSum::default(), ExactSum::default());
+        for x in [v, v, v, -v, -v] {
+            up.add(x);
         }
-        assert!(big.value().is_nan());
+        for x in [v, -v, v, -v, v] {
+            mixed.add(x);
+        }
+        assert_eq!(up, mixed);
+        assert_eq!(up.value(), v);
+        let mut wrapped = ExactSum::default();
+        for x in [v, v, v] {
+            wrapped.add(x);
+        }
+        let text = serde_json::to_string(&wrapped).unwrap();
+        assert!(text.ends_with(":1\""), "{text}");
+        let back: ExactSum = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, wrapped);
+        assert!(back.value().is_nan(), "12e18 is beyond the range");
+        let mut down = ExactSum::default();
+        down.add(-v);
+        down.add(-v);
+        let mut both = back;
+        both.merge(down);
+        assert_eq!(both.value(), v);
         assert_eq!(ExactSum::default().value(), 0.0);
     }
 

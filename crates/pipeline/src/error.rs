@@ -242,6 +242,19 @@ pub enum PartitionProblem {
         /// `config`, `source` or the end of history.
         what: &'static str,
     },
+    /// A partition that cannot be read as one, or whose sums for the total do not hold
+    /// together with its series (written by another version of the program, or damaged).
+    #[error(
+        "the partition of shard {index} of {count} {what}: run it again (--shard {index}/{count})"
+    )]
+    Damaged {
+        /// The shard.
+        index: u32,
+        /// Shards.
+        count: u32,
+        /// What is wrong with it.
+        what: &'static str,
+    },
     /// Two partitions hold the same series, or one the source does not.
     #[error("series `{serie}` is in more than one partition")]
     Twice {

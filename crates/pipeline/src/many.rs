@@ -330,8 +330,12 @@ impl Many {
 /// had its columns; a short series now leaves the global model instead, as one refitting less
 /// often does, and keeps the features a single-series run gives it, which with a lent yearly
 /// shape scored 0.986 → 0.950 on 118 cold-start cases).
+///
+/// "Today" is read once (`run.today`, else the clock): the series are prepared twice (for the
+/// steps across series, then for their own phases 05–06), and both must see the same day.
 fn shared_settings(raw: &DataFrame, cfg: &AppConfig) -> Result<AppConfig, PipelineError> {
     let mut out = cfg.clone();
+    out.run.today = Some(cfg.today());
     if out.run.cutoff.is_none() {
         let cut = cfg.history_cut(raw);
         out.run.cutoff = cut.map(crate::HistoryCut::end);
@@ -501,12 +505,13 @@ fn run_each_here<R: Send>(
             })
             .collect()
     };
-    let across = global || given.features.forma_anual_prestada.is_some();
+    // A shard without series prepares nothing (its partition says so).
+    let across = !mine.is_empty() && (global || given.features.forma_anual_prestada.is_some());
     let mut prepared: Vec<PreparedSeries> = if across { prepare(&mine) } else { Vec::new() };
     let borrowing = prepared
         .iter()
         .any(|(_, p)| p.as_ref().is_ok_and(|d| borrows(given, d.fechas.len())));
-    if (global || borrowing) && !rest.is_empty() {
+    if across && (global || borrowing) && !rest.is_empty() {
         prepared.extend(prepare(&rest));
         prepared.sort_by_key(|((position, ..), _)| *position);
     }
@@ -538,20 +543,33 @@ fn run_each_here<R: Send>(
     let global_ms = clock.elapsed().as_millis() - prepare_ms;
     // The shard's series, each with what the steps across series gave it (when they ran: then
     // every one of the shard's series was prepared, in position order as `mine`).
-    let mut across: Vec<_> = prepared
-        .into_iter()
-        .zip(fitted)
-        .zip(lent)
-        .filter(|((((.., mine), _), _), _)| *mine)
-        .map(|(((_, data), fitted), lent)| (Some(data), fitted, lent))
-        .collect();
-    if across.is_empty() {
-        across = mine.iter().map(|_| (None, None, None)).collect();
-    }
+    let given_across: Vec<_> = if across {
+        prepared
+            .into_iter()
+            .zip(fitted)
+            .zip(lent)
+            .filter(|((((.., mine), _), _), _)| *mine)
+            .map(|((((at, ..), data), fitted), lent)| (Some((at, data)), fitted, lent))
+            .collect()
+    } else {
+        mine.iter().map(|_| (None, None, None)).collect()
+    };
+    assert_eq!(
+        given_across.len(),
+        mine.len(),
+        "every series of the shard was prepared for the steps across series"
+    );
     let series: Vec<R> = mine
         .into_par_iter()
-        .zip(across)
+        .zip(given_across)
         .map(|((position, _, p), (data, fitted, lent))| {
+            let data = data.map(|(at, data)| {
+                assert_eq!(
+                    at, position,
+                    "the steps across series kept the series' order"
+                );
+                data
+            });
             let name = p.name();
             let outcome = match data {
                 Some(Err(e)) => Err(e),
@@ -743,7 +761,7 @@ impl TotalSum {
                 self.first = Some(f);
             }
         }
-        self.set_paths(self.paths.and(other.paths));
+        let shape = self.paths.and(other.paths);
         for (d, day) in other.days {
             match self.days.get_mut(&d) {
                 Some(mine) => mine.merge(day),
@@ -762,6 +780,23 @@ impl TotalSum {
                 e.1.merge(s);
             }
         }
+        self.set_paths(shape);
+    }
+
+    /// Whether a sum read back (a shard's partition) is whole: every day counts at most the
+    /// series summed, and holds one path sum per path when the paths are summed (none
+    /// otherwise). A damaged or edited partition is refused rather than summed short.
+    pub fn is_consistent(&self) -> bool {
+        let paths = self.paths.summed().unwrap_or(0);
+        let first = self.first.is_some() == (self.series > 0);
+        let days = self
+            .days
+            .values()
+            .all(|d| d.series >= 1 && d.series <= self.series && d.paths.len() == paths);
+        let observed = [&self.actuals, &self.history]
+            .iter()
+            .all(|m| m.values().all(|(n, _)| *n >= 1 && *n <= self.series));
+        first && days && observed
     }
 
     /// Sets the paths' shape, dropping the paths' sums once they cannot be summed.
@@ -789,7 +824,11 @@ impl TotalSum {
         };
         let paths: Vec<Vec<f64>> = match self.paths.summed() {
             Some(n) if with_paths => (0..n)
-                .map(|j| days.iter().map(|(_, d)| d.paths[j].value()).collect())
+                .map(|j| {
+                    days.iter()
+                        .map(|(_, d)| d.paths.get(j).map_or(f64::NAN, |s| s.value()))
+                        .collect()
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -1048,6 +1087,32 @@ mod tests {
         assert!(t.forecast.paths.is_empty() && t.forecast.daily[0].bounds.is_empty());
         assert_eq!(t.series, 8);
         assert!(TotalSum::default().finish().is_none());
+        // A sum read back whole is consistent; one with a day's path sums cut short, or
+        // counting more series on a day than it summed, is not.
+        let mut sum = TotalSum::default();
+        for (i, r) in refs.iter().enumerate() {
+            sum.add(i, r);
+        }
+        assert!(sum.is_consistent() && TotalSum::default().is_consistent());
+        let mut short = sum.clone();
+        short.days.values_mut().next().unwrap().paths.pop();
+        assert!(!short.is_consistent());
+        let mut over = sum.clone();
+        over.days.values_mut().next().unwrap().series += 1;
+        assert!(!over.is_consistent());
+        // Merging in a sum whose paths cannot be summed drops every day's path sums.
+        let mut odd_sum = TotalSum::default();
+        odd_sum.add(
+            99,
+            &TotalRef {
+                forecast: &forecast(9, 30, 10),
+                actuals: &actuals[0],
+                history: &history,
+            },
+        );
+        sum.merge(odd_sum);
+        assert!(sum.is_consistent());
+        assert!(sum.days.values().all(|d| d.paths.is_empty()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! A many-series run (`source.serie` set) over a store: the raw long table is snapshotted as
-//! phase 01 does, every series runs phases 01–06 ([`crate::many::run_many`]), and the long
+//! phase 01 does, every series runs phases 01–06 ([`crate::many::run_many_each`]: each series
+//! is reduced to its part and its compressed layers as soon as it has run), and the long
 //! outputs are published with the key columns first: the cleansed, features and processed
 //! layers ([`LAYERS`]; series with different feature columns share one table), the daily and
 //! monthly forecasts (plus the total across series, key `_total`), the leaderboard, and the
@@ -8,9 +9,10 @@
 //!
 //! A **shard** (`--shard i/n`) runs the series its key hashes to and publishes the same long
 //! outputs for them (no total: a shard's total is nobody's) plus its **partition**
-//! (`forecast/partition_latest.json`: per series its position, report row, tables and what the
-//! total needs). [`merge`] reads the `n` partitions and publishes exactly what the unsharded
-//! run publishes, byte for byte: both go through one `publish`.
+//! (`forecast/partition_latest.json`: per series its position, report row and tables; the
+//! shard's exact sums for the total, [`TotalSum`]). [`merge`] reads the `n` partitions and
+//! publishes exactly what the unsharded run publishes, byte for byte: both go through one
+//! `publish`, and the shards' sums add up to the unsharded run's to the bit.
 
 use std::collections::BTreeMap;
 
@@ -189,7 +191,7 @@ pub struct TotalRow {
 }
 
 /// One series as published: its position in the source's key order, its report row and,
-/// when it was forecast, its tables (CSV without the key) and what the total needs.
+/// when it was forecast, its tables (CSV without the key).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesPart {
     /// Position in the key order of the whole source.
@@ -500,9 +502,9 @@ pub fn many(
         );
     }
     // A shard's total is nobody's: its sum goes to the merge.
-    let total = match shard {
-        None => sum.clone().finish(),
-        Some(_) => None,
+    let (total, sum) = match shard {
+        None => (sum.finish(), None),
+        Some(_) => (None, Some(sum)),
     };
     publish(
         store,
@@ -519,7 +521,7 @@ pub fn many(
             shard,
             key_columns,
             in_source,
-            total: sum,
+            total: sum.unwrap_or_default(),
             config_sha256: config_sha256(cfg)?,
             source_sha256: sha_hex(&connector::to_parquet_bytes(&fetched.frame)?),
             history_end,
@@ -556,7 +558,16 @@ pub fn merge(
         let bytes = s
             .peek(Area::Forecast, "partition", "json")?
             .ok_or_else(|| problem(PartitionProblem::Missing { index, count }))?;
-        let p: Partition = serde_json::from_slice(&bytes)?;
+        let damaged = |what| problem(PartitionProblem::Damaged { index, count, what });
+        let p: Partition = serde_json::from_slice(&bytes).map_err(|_| {
+            damaged("cannot be read (written by another version of the program, or damaged)")
+        })?;
+        let forecast = p.series.iter().filter(|x| x.tables.is_some()).count();
+        if p.total.series != forecast || !p.total.is_consistent() {
+            return Err(damaged(
+                "holds sums for the total that do not match its series",
+            ));
+        }
         if p.shard.count != count || p.shard.index != index {
             return Err(problem(PartitionProblem::Count {
                 index,
