@@ -64,7 +64,7 @@ pub use metrics::Metric;
 pub use mstl::{EtsTrend, MstlState};
 pub use nonlinear::KnnWeights;
 pub use profile::{ProfileState, SeasonalMedian};
-pub use search::{search_candidates, SearchConfig, SearchMethod};
+pub use search::{search_candidates, Halving, SearchConfig, SearchMethod};
 pub use seasonal::{BadSetting, YearOverYear, YearOverYearState};
 pub use spec::{
     Combine, Family, FittedModel, FittedRegressor, ModelSpec, OutSample, Regressor, RidgeRefitPath,

@@ -74,6 +74,21 @@ pub struct SearchConfig {
     /// in the history takes its mean residual of the last 56 days (names end `_n56`).
     #[serde(default)]
     pub level_grid: Vec<Option<usize>>,
+    /// Successive halving (`null`: every searched candidate gets the whole backtest): the
+    /// searched candidates are first backtested on the last folds only, and the best of them go
+    /// on to the whole backtest beside the configured candidates.
+    #[serde(default)]
+    pub halving: Option<Halving>,
+}
+
+/// A cheap first round for the searched candidates (`train.search.halving`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Halving {
+    /// Folds of the first round: the last ones of `train.cv` (the origins nearest the end).
+    pub folds: usize,
+    /// Searched candidates promoted to the whole backtest, the best of the first round.
+    pub keep: usize,
 }
 
 impl Default for SearchConfig {
@@ -94,6 +109,7 @@ impl Default for SearchConfig {
             changepoint_grid: Vec::new(),
             intermittent_zero_share: None,
             level_grid: Vec::new(),
+            halving: None,
         }
     }
 }

@@ -736,6 +736,16 @@ impl AppConfig {
                 "expected at least 1 day (or null: never)",
             ));
         }
+        if let Some(h) = self.train.search.halving {
+            for (k, v) in [("folds", h.folds), ("keep", h.keep)] {
+                if v == 0 {
+                    return Err(invalid(
+                        format!("train.search.halving.{k}"),
+                        "expected at least 1 (or halving: null)".to_string(),
+                    ));
+                }
+            }
+        }
         if let Some(k) = self.train.divergencia_max {
             if !(k.is_finite() && k >= 1.0) {
                 return Err(invalid(
@@ -1398,6 +1408,11 @@ mod tests {
         let e = load(&["train.divergencia_max=0.5"]).unwrap_err();
         assert_eq!(e.key, "train.divergencia_max", "{e}");
         assert!(load(&["train.divergencia_max=null"]).is_ok());
+        let e = load(&["train.search.halving={folds: 0, keep: 8}"]).unwrap_err();
+        assert_eq!(e.key, "train.search.halving.folds", "{e}");
+        let e = load(&["train.search.halving={folds: 2, keep: 0}"]).unwrap_err();
+        assert_eq!(e.key, "train.search.halving.keep", "{e}");
+        assert!(load(&["train.search.halving={folds: 2, keep: 8}"]).is_ok());
         let e = load(&["features.ciclo_anual_min_dias=0"]).unwrap_err();
         assert_eq!(e.key, "features.ciclo_anual_min_dias", "{e}");
         let e = load(&["features.forma_anual_prestada.ventana_semanas=0"]).unwrap_err();

@@ -111,6 +111,55 @@ pub struct TrainOptions<'a> {
 /// What happened to one candidate, for progress displays.
 pub type OnCandidate<'a> = &'a (dyn Fn(&models::Entry) + Sync);
 
+/// Successive halving (`train.search.halving`): the searched candidates (those after the first
+/// `configured`) are backtested on the last `h.folds` folds of `arena` only, and the `h.keep`
+/// best of them stay, in their order, beside every configured candidate. Nothing is dropped
+/// when there are no more searched candidates than `keep`, when the backtest has no more folds
+/// than the first round, or when the first round ranks none of them (the log says why).
+fn halve(
+    candidates: Vec<models::Candidate>,
+    configured: usize,
+    h: models::Halving,
+    arena: models::Arena<'_>,
+) -> Vec<models::Candidate> {
+    let searched = candidates.len().saturating_sub(configured);
+    if searched <= h.keep {
+        return candidates;
+    }
+    let folds = match models::folds(arena.y.len(), 0, arena.cv) {
+        Ok(f) if f.len() > h.folds && h.folds > 0 => f,
+        _ => return candidates,
+    };
+    // The first round's origins are the whole backtest's last ones.
+    let cheap = models::FoldConfig {
+        initial_train_size: folds[folds.len() - h.folds].test.start,
+        ..arena.cv.clone()
+    };
+    let first = models::Arena {
+        cv: &cheap,
+        ..arena
+    };
+    let ranked: Vec<String> = match models::compete(&candidates[configured..], first, &|_| {}) {
+        Ok((lb, _)) => lb.ranked().take(h.keep).map(|e| e.nombre.clone()).collect(),
+        Err(e) => {
+            tracing::warn!("train.search.halving: the first round ranked no candidate ({e}); every searched candidate gets the whole backtest");
+            return candidates;
+        }
+    };
+    tracing::info!(
+        searched,
+        promoted = ranked.len(),
+        folds = h.folds,
+        "train.search.halving: the searched candidates' first round on the last folds"
+    );
+    candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(i, c)| *i < configured || ranked.contains(&c.nombre))
+        .map(|(_, c)| c)
+        .collect()
+}
+
 /// The outcome of phase 05.
 #[derive(Debug, Clone)]
 pub struct Trained {
@@ -232,6 +281,9 @@ pub fn train(
         metric: cfg.metric,
         fit_mask: Some(&data.fit_mask),
     };
+    if let Some(h) = cfg.search.halving {
+        candidates = halve(candidates, n_configured, h, arena);
+    }
     let (mut leaderboard, mut backtests) = models::compete(&candidates, arena, on_candidate)?;
     // A constant history leaves scaled metrics undefined: the competition then ranked by MAE,
     // and every later round ranks the same way.
@@ -513,5 +565,93 @@ impl TrainBody {
             respaldo: trained.fallback.clone(),
             figures,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The searched candidates' first round is the backtest's last folds: the configured
+    /// candidates stay, and the searched ones kept are the best there (in their order). A
+    /// series whose cycle changed (21 days, then 35 from day 300) ranks them differently on its
+    /// first folds than on its last ones.
+    #[test]
+    fn halving_keeps_the_configured_and_the_best_searched_of_the_last_folds() {
+        let y: Vec<f64> = (0..400)
+            .map(|t| {
+                let other = if t > 300 { t % 5 } else { t % 3 };
+                100.0 + 10.0 * (t % 7) as f64 + 8.0 * other as f64
+            })
+            .collect();
+        let cv = models::FoldConfig {
+            steps: 30,
+            initial_train_size: 250,
+            refit: models::Refit::Always,
+            fixed_train_size: false,
+            gap: 0,
+            skip_folds: None,
+            allow_incomplete_fold: true,
+            fold_stride: None,
+        };
+        let arena = models::Arena::new(&y, &cv, models::Metric::Mae);
+        let cand = |nombre: String, model| models::Candidate {
+            nombre,
+            model,
+            exog: models::ExogFilter::default(),
+        };
+        let season = |p: usize| {
+            cand(
+                format!("sn{p}"),
+                models::ModelSpec::SeasonalNaive { period: p },
+            )
+        };
+        let configured = [cand("naive".into(), models::ModelSpec::Naive), season(1)];
+        let searched: Vec<models::Candidate> =
+            [3, 5, 7, 14, 21, 35, 42].into_iter().map(season).collect();
+        let all: Vec<models::Candidate> = configured.iter().chain(&searched).cloned().collect();
+        let names = |c: &[models::Candidate]| -> Vec<String> {
+            c.iter().map(|c| c.nombre.clone()).collect()
+        };
+        let h = models::Halving { folds: 2, keep: 3 };
+        let kept = halve(all.clone(), 2, h, arena);
+        assert_eq!(names(&kept[..2]), ["naive", "sn1"]);
+        assert_eq!(kept.len(), 5);
+        // The three best of the searched on the last two of the five folds (origins 340, 370),
+        // in the search's order.
+        let last = models::FoldConfig {
+            initial_train_size: 340,
+            ..cv.clone()
+        };
+        let (lb, _) = models::compete(
+            &searched,
+            models::Arena::new(&y, &last, models::Metric::Mae),
+            &|_| {},
+        )
+        .unwrap();
+        let best: Vec<String> = lb.ranked().take(3).map(|e| e.nombre.clone()).collect();
+        let expected: Vec<String> = names(&searched)
+            .into_iter()
+            .filter(|n| best.contains(n))
+            .collect();
+        assert_eq!(names(&kept[2..]), expected);
+        assert!(expected.contains(&"sn35".to_string()), "{best:?}");
+        // The first folds would have chosen otherwise.
+        let first = models::FoldConfig {
+            skip_folds: None,
+            ..cv.clone()
+        };
+        let early = models::Arena::new(&y[..340], &first, models::Metric::Mae);
+        let (lb, _) = models::compete(&searched, early, &|_| {}).unwrap();
+        let early_best: Vec<String> = lb.ranked().take(3).map(|e| e.nombre.clone()).collect();
+        assert_ne!(
+            early_best.iter().collect::<std::collections::BTreeSet<_>>(),
+            best.iter().collect::<std::collections::BTreeSet<_>>()
+        );
+        // Nothing to drop: as many searched as kept, or no fold to spare.
+        let h = models::Halving { folds: 2, keep: 7 };
+        assert_eq!(names(&halve(all.clone(), 2, h, arena)), names(&all));
+        let h = models::Halving { folds: 5, keep: 3 };
+        assert_eq!(names(&halve(all.clone(), 2, h, arena)), names(&all));
     }
 }
