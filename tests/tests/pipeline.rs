@@ -607,6 +607,22 @@ fn phase_05_ranks_candidates_and_persists_a_loadable_champion() {
         pipeline::tables::monthly_csv(&out.forecast, &cfg.forecast.intervals.percents()).unwrap(),
         monthly
     );
+    // With successive halving, only the 8 searched candidates promoted from the first round
+    // compete, and the counts of the report still add up.
+    let mut halved = cfg.clone();
+    halved.train.search.halving = Some(models::Halving { folds: 2, keep: 8 });
+    let t = pipeline::run_in_memory(&raw, &halved, &|_| {})
+        .unwrap()
+        .trained;
+    assert_eq!(t.leaderboard.entries.len(), 22 + 8 + 4);
+    assert_eq!(
+        (
+            t.candidates_configured,
+            t.candidates_searched,
+            t.candidates_ensembles()
+        ),
+        (22, 8, 4)
+    );
 }
 
 #[test]

@@ -113,9 +113,13 @@ pub type OnCandidate<'a> = &'a (dyn Fn(&models::Entry) + Sync);
 
 /// Successive halving (`train.search.halving`): the searched candidates (those after the first
 /// `configured`) are backtested on the last `h.folds` folds of `arena` only, and the `h.keep`
-/// best of them stay, in their order, beside every configured candidate. Nothing is dropped
-/// when there are no more searched candidates than `keep`, when the backtest has no more folds
-/// than the first round, or when the first round ranks none of them (the log says why).
+/// best of them stay, in their order, beside every configured candidate (one that fails the
+/// first round is not promoted). The first round's folds are the whole backtest's last ones,
+/// with the same training ranges, when every fold refits on all the history before it
+/// (`refit: always`, `fixed_train_size: false`, as shipped); under other policies its ranges
+/// would differ, so nothing is dropped (warned). Nothing is dropped either when there are no
+/// more searched candidates than `keep`, the backtest has no more folds than the first round,
+/// or the first round ranks none of them (logged).
 fn halve(
     candidates: Vec<models::Candidate>,
     configured: usize,
@@ -124,11 +128,26 @@ fn halve(
 ) -> Vec<models::Candidate> {
     let searched = candidates.len().saturating_sub(configured);
     if searched <= h.keep {
+        tracing::debug!(
+            searched,
+            "train.search.halving: no more searched candidates than `keep`"
+        );
+        return candidates;
+    }
+    if !matches!(arena.cv.refit, models::Refit::Always) || arena.cv.fixed_train_size {
+        tracing::warn!(
+            "train.search.halving needs train.cv.refit: always with an expanding window (its \
+             first round would train on other ranges than the backtest's last folds): every \
+             searched candidate gets the whole backtest"
+        );
         return candidates;
     }
     let folds = match models::folds(arena.y.len(), 0, arena.cv) {
         Ok(f) if f.len() > h.folds && h.folds > 0 => f,
-        _ => return candidates,
+        _ => {
+            tracing::debug!("train.search.halving: no more folds than the first round's");
+            return candidates;
+        }
     };
     // The first round's origins are the whole backtest's last ones.
     let cheap = models::FoldConfig {
@@ -283,6 +302,8 @@ pub fn train(
     };
     if let Some(h) = cfg.search.halving {
         candidates = halve(candidates, n_configured, h, arena);
+        // The report counts the searched candidates that competed.
+        n_searched = candidates.len() - n_configured;
     }
     let (mut leaderboard, mut backtests) = models::compete(&candidates, arena, on_candidate)?;
     // A constant history leaves scaled metrics undefined: the competition then ranked by MAE,
@@ -574,7 +595,7 @@ mod tests {
 
     /// The searched candidates' first round is the backtest's last folds: the configured
     /// candidates stay, and the searched ones kept are the best there (in their order). A
-    /// series whose cycle changed (21 days, then 35 from day 300) ranks them differently on its
+    /// series whose cycle changed (21 days, then 35 after day 300) ranks them differently on its
     /// first folds than on its last ones.
     #[test]
     fn halving_keeps_the_configured_and_the_best_searched_of_the_last_folds() {
@@ -637,11 +658,7 @@ mod tests {
         assert_eq!(names(&kept[2..]), expected);
         assert!(expected.contains(&"sn35".to_string()), "{best:?}");
         // The first folds would have chosen otherwise.
-        let first = models::FoldConfig {
-            skip_folds: None,
-            ..cv.clone()
-        };
-        let early = models::Arena::new(&y[..340], &first, models::Metric::Mae);
+        let early = models::Arena::new(&y[..340], &cv, models::Metric::Mae);
         let (lb, _) = models::compete(&searched, early, &|_| {}).unwrap();
         let early_best: Vec<String> = lb.ranked().take(3).map(|e| e.nombre.clone()).collect();
         assert_ne!(
@@ -653,5 +670,20 @@ mod tests {
         assert_eq!(names(&halve(all.clone(), 2, h, arena)), names(&all));
         let h = models::Halving { folds: 5, keep: 3 };
         assert_eq!(names(&halve(all.clone(), 2, h, arena)), names(&all));
+        // Folds that do not refit on the whole history before them: nothing dropped.
+        let h = models::Halving { folds: 2, keep: 3 };
+        for other in [
+            models::FoldConfig {
+                fixed_train_size: true,
+                ..cv.clone()
+            },
+            models::FoldConfig {
+                refit: models::Refit::Never,
+                ..cv.clone()
+            },
+        ] {
+            let arena = models::Arena::new(&y, &other, models::Metric::Mae);
+            assert_eq!(names(&halve(all.clone(), 2, h, arena)), names(&all));
+        }
     }
 }
