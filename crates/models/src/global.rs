@@ -190,8 +190,13 @@ pub struct GlobalRidge {
 pub struct SeriesInput<'a> {
     /// Values.
     pub y: &'a [f64],
-    /// Exog columns aligned with `y` (`None`: the model is on lags only).
+    /// Exog columns (`None`: the model is on lags only), row [`SeriesInput::exog_from`]
+    /// aligned with `y[0]`.
     pub exog: Option<&'a Exog>,
+    /// The row of `exog` that goes with `y[0]`: a fold's training range reads the whole
+    /// history's exog in place instead of a copy of its rows (`exog` holds at least
+    /// `exog_from + y.len()` rows).
+    pub exog_from: usize,
     /// Fitted targets (`None`: all); masked days (closed, long gaps) still feed the lags.
     pub mask: Option<&'a [bool]>,
 }
@@ -202,6 +207,7 @@ impl<'a> SeriesInput<'a> {
         Self {
             y,
             exog: None,
+            exog_from: 0,
             mask: None,
         }
     }
@@ -298,9 +304,10 @@ impl GlobalRidgeSpec {
                     "series {i} of a global Ridge has exog columns {names:?}, the first series {exog_names:?}"
                 )));
             }
-            if let Some(e) = input.exog.filter(|e| e.len() != s.len()) {
+            let from = input.exog_from;
+            if let Some(e) = input.exog.filter(|e| e.len() < from + s.len()) {
                 return Err(ModelError::ExogLength {
-                    expected: s.len(),
+                    expected: from + s.len(),
                     got: e.len(),
                 });
             }
@@ -319,7 +326,7 @@ impl GlobalRidgeSpec {
             for t in (w..z.len()).filter(|t| input.mask.is_none_or(|m| m[*t])) {
                 x.extend(self.lags.iter().map(|l| z[t - l]));
                 if let Some(e) = input.exog {
-                    x.extend(e.columns.iter().map(|c| c[t]));
+                    x.extend(e.columns.iter().map(|c| c[from + t]));
                 }
                 match self.encoding {
                     SeriesEncoding::Ordinal => x.push(i as f64),
@@ -423,7 +430,12 @@ impl GlobalRidge {
         clip_negative: bool,
         in_sample: bool,
     ) -> Result<FittedModel, ModelError> {
-        let SeriesInput { y, exog, mask } = input;
+        let SeriesInput {
+            y,
+            exog,
+            exog_from: from,
+            mask,
+        } = input;
         let Some((centre, scale)) = self.scales.get(i).copied() else {
             return Err(ModelError::InvalidSpec(format!(
                 "series {i} of {} fitted",
@@ -443,10 +455,10 @@ impl GlobalRidge {
             ));
         }
         let names = exog.map_or(&[][..], |e| e.names.as_slice());
-        if names != self.exog_names.as_slice() || exog.is_some_and(|e| e.len() != y.len()) {
+        if names != self.exog_names.as_slice() || exog.is_some_and(|e| e.len() < from + y.len()) {
             return Err(ModelError::InvalidSpec(format!(
-                "series {i}: exog columns {names:?} for a global Ridge fitted on {:?}, or of \
-                 another length than the series",
+                "series {i}: exog columns {names:?} for a global Ridge fitted on {:?}, or fewer \
+                 rows than the series from its first",
                 self.exog_names
             )));
         }
@@ -466,14 +478,14 @@ impl GlobalRidge {
                 row.clear();
                 row.extend(self.spec.lags.iter().map(|l| z[t - l]));
                 if let Some(e) = exog {
-                    row.extend(e.columns.iter().map(|c| c[t]));
+                    row.extend(e.columns.iter().map(|c| c[from + t]));
                 }
                 let p = fit.predict_row(&row);
                 predictions.push(p);
                 residuals.push(z[t] - p);
             }
         }
-        let held = crate::spec::held_values(exog);
+        let held = crate::spec::held_values_at(exog, from + y.len() - 1);
         let lags = Autoregressive {
             lags: self.spec.lags.clone(),
             windows: Vec::new(),
@@ -663,6 +675,7 @@ mod tests {
             .map(|i| SeriesInput {
                 y: &data[i],
                 exog: Some(&exogs[i]),
+                exog_from: 0,
                 mask: Some(&masks[i]),
             })
             .collect();
@@ -767,6 +780,7 @@ mod tests {
                         .map(|(y, m)| SeriesInput {
                             y,
                             exog: None,
+                            exog_from: 0,
                             mask: Some(m),
                         })
                         .collect();
@@ -832,6 +846,67 @@ mod tests {
     /// With exog columns and no lags, each series' forecast is its level plus the shared
     /// effects of the horizon's exog, on its own scale; the fit is the Ridge of the stacked
     /// design with those columns.
+    /// A fold's range read in place (`exog_from`) fits and serves exactly as a copy of its
+    /// rows: the same coefficients, in-sample predictions, held values and forecasts.
+    #[test]
+    fn a_range_of_the_whole_exog_fits_as_a_copy_of_its_rows() {
+        let n = 120;
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|d| {
+                (0..n)
+                    .map(|t| ((t * (d + 2)) % 7) as f64 + 0.1 * t as f64)
+                    .collect()
+            })
+            .collect();
+        let mut whole = Exog::new(vec!["a".into(), "b".into(), "trend".into()], cols).unwrap();
+        whole.held = vec![false, false, true];
+        let data = [series(n, 8, 100.0), series(n, 9, 300.0), series(n, 5, 50.0)];
+        let range = 20..90;
+        let copy = whole.slice(range.clone());
+        let spec = GlobalRidgeSpec {
+            lags: vec![1, 7],
+            alpha: 0.5,
+            encoding: SeriesEncoding::OneHot,
+            scaling: SeriesScaling::Standard,
+        };
+        let masks: Vec<Vec<bool>> = (0..3)
+            .map(|i| (0..n).map(|t| (t + i) % 11 != 0).collect())
+            .collect();
+        let inputs = |in_place: bool| -> Vec<SeriesInput<'_>> {
+            data.iter()
+                .zip(&masks)
+                .map(|(y, m)| SeriesInput {
+                    y: &y[range.clone()],
+                    exog: Some(if in_place { &whole } else { &copy }),
+                    exog_from: if in_place { range.start } else { 0 },
+                    mask: Some(&m[range.clone()]),
+                })
+                .collect()
+        };
+        let (a, b) = (inputs(true), inputs(false));
+        let (ga, gb) = (spec.fit_series(&a).unwrap(), spec.fit_series(&b).unwrap());
+        assert_eq!(ga.fit.coef, gb.fit.coef);
+        let future = whole.slice(90..104);
+        for i in 0..3 {
+            let (la, lb) = (
+                ga.local(i, a[i], false, true).unwrap(),
+                gb.local(i, b[i], false, true).unwrap(),
+            );
+            assert_eq!(la, lb);
+            assert_eq!(
+                la.predict(14, None, Some(&future)).unwrap(),
+                lb.predict(14, None, Some(&future)).unwrap()
+            );
+        }
+        // Fewer rows than the series from its first: refused.
+        let short = SeriesInput {
+            exog_from: n - 10,
+            ..a[0]
+        };
+        assert!(spec.fit_series(&[short, a[1]]).is_err());
+        assert!(ga.local(0, short, false, false).is_err());
+    }
+
     #[test]
     fn exog_columns_are_shared_across_series() {
         let weekday = |n: usize| -> Exog {
@@ -848,6 +923,7 @@ mod tests {
             .map(|(y, e)| SeriesInput {
                 y,
                 exog: Some(e),
+                exog_from: 0,
                 mask: None,
             })
             .collect();
@@ -894,6 +970,7 @@ mod tests {
         let other = Exog::new(vec!["x".into()], vec![vec![0.0; 70]]).unwrap();
         let wrong = SeriesInput {
             exog: Some(&other),
+            exog_from: 0,
             ..inputs[1]
         };
         assert!(g.local(1, wrong, false, false).is_err());

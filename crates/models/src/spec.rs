@@ -1416,10 +1416,15 @@ fn recursive_state(
 
 /// The last training value of every held exog column.
 pub(crate) fn held_values(exog: Option<&Exog>) -> Vec<(usize, f64)> {
+    held_values_at(exog, exog.map_or(0, |e| e.len().saturating_sub(1)))
+}
+
+/// [`held_values`] at row `row` of `exog` (NaN past its end).
+pub(crate) fn held_values_at(exog: Option<&Exog>, row: usize) -> Vec<(usize, f64)> {
     exog.map(|e| {
         (0..e.names.len())
             .filter(|j| e.is_held(*j))
-            .map(|j| (j, e.columns[j].last().copied().unwrap_or(f64::NAN)))
+            .map(|j| (j, e.columns[j].get(row).copied().unwrap_or(f64::NAN)))
             .collect()
     })
     .unwrap_or_default()

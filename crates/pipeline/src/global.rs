@@ -182,16 +182,13 @@ pub fn fit_across(
                 Some(k) => ranges[j][*k].clone(),
                 None => 0..series[taken[j]].1.y.len(),
             };
-            let exog: Vec<Option<models::Exog>> = (0..taken.len())
-                .map(|j| match k {
-                    Some(_) => exogs[j].as_ref().map(|e| e.slice(range(j))),
-                    None => exogs[j].clone(),
-                })
-                .collect();
+            // Each fit reads its rows of the series' exog in place (until stop 45 every fit
+            // copied them: three copies of every series' columns at once in the stage).
             let inputs: Vec<models::SeriesInput<'_>> = (0..taken.len())
                 .map(|j| models::SeriesInput {
                     y: &series[taken[j]].1.y[range(j)],
-                    exog: exog[j].as_ref(),
+                    exog: exogs[j].as_ref(),
+                    exog_from: range(j).start,
                     mask: Some(&series[taken[j]].1.fit_mask[range(j)]),
                 })
                 .collect();
