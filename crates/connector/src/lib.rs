@@ -815,11 +815,19 @@ pub fn split_series(frame: &DataFrame, key: &[String]) -> Result<Vec<SeriesFrame
 
 /// Serialises a frame as Parquet bytes (deterministic: same frame ⇒ same bytes).
 pub fn to_parquet_bytes(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
+    parquet_bytes(frame, |w| {
+        w.with_compression(ParquetCompression::Zstd(None))
+    })
+}
+
+/// `frame` as Parquet bytes, written by a writer `settings` sets up.
+fn parquet_bytes(
+    frame: &DataFrame,
+    settings: impl FnOnce(ParquetWriter<&mut Vec<u8>>) -> ParquetWriter<&mut Vec<u8>>,
+) -> Result<Vec<u8>, ConnectorError> {
     let mut buf = Vec::new();
     let mut f = frame.clone();
-    ParquetWriter::new(&mut buf)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut f)?;
+    settings(ParquetWriter::new(&mut buf)).finish(&mut f)?;
     Ok(buf)
 }
 
@@ -827,20 +835,17 @@ pub fn to_parquet_bytes(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
 /// for bytes held a while in memory and read back by the same program, as the files
 /// [`stack_parquet`] stacks.
 pub fn to_parquet_bytes_fast(frame: &DataFrame) -> Result<Vec<u8>, ConnectorError> {
-    let mut buf = Vec::new();
-    let mut f = frame.clone();
-    ParquetWriter::new(&mut buf)
-        .with_compression(ParquetCompression::Lz4Raw)
-        .with_statistics(StatisticsOptions {
-            min_value: false,
-            max_value: false,
-            distinct_count: false,
-            null_count: false,
-            ..StatisticsOptions::default()
-        })
-        .set_parallel(false)
-        .finish(&mut f)?;
-    Ok(buf)
+    parquet_bytes(frame, |w| {
+        w.with_compression(ParquetCompression::Lz4Raw)
+            .with_statistics(StatisticsOptions {
+                min_value: false,
+                max_value: false,
+                distinct_count: false,
+                null_count: false,
+                ..StatisticsOptions::default()
+            })
+            .set_parallel(false)
+    })
 }
 
 /// Rows of a row group of [`stack_parquet`]'s file (polars' own default).

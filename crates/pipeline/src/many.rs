@@ -370,30 +370,24 @@ pub fn run_many(
         series,
         history_end,
     } = run_many_each(raw, cfg, shard, |s| s)?;
-    let ok: Vec<&Outcome> = series
-        .iter()
-        .filter_map(|s| s.outcome.as_ref().ok())
-        .collect();
-    let seen = ok
-        .iter()
-        .map(|o| observed(o))
-        .collect::<Result<Vec<_>, _>>()?;
-    let refs: Vec<TotalRef<'_>> = ok
-        .iter()
-        .zip(&seen)
-        .map(|(o, (actuals, history))| TotalRef {
-            forecast: &o.forecast,
-            actuals,
-            history,
-        })
-        .collect();
-    let total = total(&refs)?;
+    let mut sum = TotalSum::default();
+    for s in &series {
+        if let Ok(o) = &s.outcome {
+            let (actuals, history) = observed(o)?;
+            let series = TotalRef {
+                forecast: &o.forecast,
+                actuals: &actuals,
+                history: &history,
+            };
+            sum.add(s.position, &series);
+        }
+    }
     Ok(Many {
         key_columns,
         in_source,
         shard,
         series,
-        total,
+        total: sum.finish(),
         history_end,
     })
 }
@@ -457,12 +451,6 @@ where
     F: Fn(SeriesRun) -> R + Sync,
 {
     polars_core::runtime::THREAD_POOL.install(|| run_each_here(raw, cfg, shard, &each))
-}
-
-/// The threads [`run_many_each`] runs the series on (polars' pool, sized by
-/// `POLARS_MAX_THREADS`); `rayon::current_thread_index()` inside `each` is below it.
-pub fn workers() -> usize {
-    polars_core::runtime::THREAD_POOL.current_num_threads()
 }
 
 /// A series of the source: its position in key order, whether this shard holds it, its rows.

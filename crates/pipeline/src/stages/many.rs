@@ -473,12 +473,8 @@ pub fn many(
     let (fetched, source) = super::source::fetch(store, cfg, access)?;
     super::source::put_snapshot(store, &fetched, source, cfg.zone())?;
     let levels = cfg.forecast.intervals.percents();
-    let keys = cfg.source.serie.clone();
-    // One sum per worker of the pool the series run on, merged at the end: the sums are exact,
-    // so how the series fell on the workers does not show, and no worker waits for another's.
-    let slots: Vec<std::sync::Mutex<TotalSum>> = (0..crate::many::workers().max(1))
-        .map(|_| std::sync::Mutex::new(TotalSum::default()))
-        .collect();
+    // The series are added as they finish, in any order: the sums are exact.
+    let sum = std::sync::Mutex::new(TotalSum::default());
     let crate::many::Runs {
         key_columns,
         in_source,
@@ -486,21 +482,16 @@ pub fn many(
         history_end,
         ..
     } = crate::many::run_many_each(&fetched.frame, cfg, shard, |s| {
-        let slot = rayon::current_thread_index().unwrap_or(0) % slots.len();
-        part(s, &keys, &levels, &slots[slot])
+        part(s, &cfg.source.serie, &levels, &sum)
     })?;
     let (parts, pieces): (Vec<SeriesPart>, Vec<Vec<Vec<u8>>>) = series
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .unzip();
-    let mut sum = TotalSum::default();
-    for slot in slots {
-        sum.merge(
-            slot.into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-    }
+    let sum = sum
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // A shard's total is nobody's: its sum goes to the merge.
     let (total, sum) = match shard {
         None => (sum.finish(), None),
